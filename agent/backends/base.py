@@ -1,0 +1,98 @@
+"""The one interface every backend implements: a Partner Central client scoped to one partner account.
+
+A backend instance acts for exactly one partner account in one catalog, like API credentials do: it
+cannot see or change another partner's data, and ids of other partners' resources are simply not found.
+Errors are the API's own (`agent.backends.errors`), whichever backend raises them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility
+from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication
+from agent.models import selling
+from agent.models.selling import Opportunity, OpportunitySummary
+from agent.models.seller import PrmEvidence, SellerSetup
+
+
+class OpportunityQuery(BaseModel):
+    """ListOpportunities filters, sorting and paging."""
+
+    LifeCycleStage: list[selling.LifeCycleStage] = Field(default_factory=list, max_length=10)
+    LifeCycleReviewStatus: list[selling.LifeCycleReviewStatus] = Field(default_factory=list, max_length=10)
+    CustomerCompanyName: list[str] = Field(default_factory=list, max_length=10)
+    Identifier: list[str] = Field(default_factory=list, max_length=20)
+    SortBy: Literal["LastModifiedDate", "Identifier", "CustomerCompanyName", "CreatedDate", "TargetCloseDate"] = (
+        "LastModifiedDate"
+    )
+    SortOrder: Literal["ASCENDING", "DESCENDING"] = "DESCENDING"
+    MaxResults: int = Field(default=20, ge=1, le=100)
+    NextToken: str | None = None
+
+
+class OpportunityPage(BaseModel):
+    OpportunitySummaries: list[OpportunitySummary]
+    NextToken: str | None = None
+
+
+class PartnerCentral(ABC):
+    """Partner Central, as seen by one partner account in one catalog."""
+
+    partner_id: str
+    catalog: str
+
+    # partnercentral-account
+
+    @abstractmethod
+    def get_partner(self) -> Partner:
+        """GetPartner: the partner account and its public profile."""
+
+    @abstractmethod
+    def get_profile_visibility(self) -> ProfileVisibility:
+        """GetProfileVisibility."""
+
+    @abstractmethod
+    def get_alliance_lead_contact(self) -> AllianceLeadContact:
+        """GetAllianceLeadContact; ResourceNotFoundException when none is set."""
+
+    # partnercentral-selling
+
+    @abstractmethod
+    def list_opportunities(self, query: OpportunityQuery) -> OpportunityPage:
+        """ListOpportunities with filters, sorting and paging."""
+
+    @abstractmethod
+    def get_opportunity(self, opportunity_id: str) -> Opportunity:
+        """GetOpportunity; ResourceNotFoundException for ids this partner cannot see."""
+
+    # partnercentral-benefits
+
+    @abstractmethod
+    def list_benefits(self) -> list[Benefit]:
+        """ListBenefits: the funding programs available in this catalog."""
+
+    @abstractmethod
+    def list_benefit_applications(self) -> list[BenefitApplication]:
+        """ListBenefitApplications: this partner's fund requests."""
+
+    @abstractmethod
+    def get_benefit_application(self, application_id: str) -> BenefitApplication:
+        """GetBenefitApplication."""
+
+    @abstractmethod
+    def list_benefit_allocations(self) -> list[BenefitAllocation]:
+        """ListBenefitAllocations: budgets granted to this partner (SCA, MDF wallet)."""
+
+    # Marketplace seller setup and PRM evidence (outside the Partner Central APIs)
+
+    @abstractmethod
+    def get_seller_setup(self) -> SellerSetup:
+        """The Marketplace seller setup state: tax, banking, compliance, listings, role."""
+
+    @abstractmethod
+    def get_prm_evidence(self) -> PrmEvidence:
+        """What AWS sees of this partner's revenue attribution."""

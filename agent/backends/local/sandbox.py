@@ -1,0 +1,432 @@
+"""The embedded Partner Central sandbox: the API's behaviour on a local SQLite file.
+
+`LocalSandbox` owns the database (create, seed, reset, list partners); `LocalPartnerCentral` is the
+`PartnerCentral` client of one partner account on it. Like the real service it enforces id formats,
+ClientToken idempotency, Revision optimistic locking and allowed status transitions, and raises the
+API's errors. Every write is one SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import sqlite3
+import string
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from agent.backends import errors
+from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
+from agent.backends.local import store
+from agent.backends.local.store import Store, utcnow
+from agent.models.account import (
+    PARTNER_ID_PATTERN,
+    AllianceLeadContact,
+    Partner,
+    ProfileVisibility,
+    ProfileVisibilityValue,
+)
+from agent.models.benefits import (
+    BENEFIT_APPLICATION_ID_PATTERN,
+    Benefit,
+    BenefitAllocation,
+    BenefitApplication,
+)
+from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
+from agent.models.seller import PrmEvidence, SellerSetup
+
+M = TypeVar("M", bound=BaseModel)
+
+# Resource kinds stored in the `resources` table.
+PARTNER = "partner"
+VISIBILITY = "profile_visibility"
+ALLIANCE_LEAD = "alliance_lead_contact"
+OPPORTUNITY = "opportunity"
+BENEFIT = "benefit"
+APPLICATION = "benefit_application"
+ALLOCATION = "benefit_allocation"
+SELLER_SETUP = "seller_setup"
+PRM_EVIDENCE = "prm_evidence"
+EMAIL_CODE = "email_verification_code"
+
+EMAIL_CODE_TTL = timedelta(minutes=30)
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+
+
+def new_id(prefix: str, length: int, alphabet: str = _LOWER_ALNUM) -> str:
+    """A random id in the API's format, e.g. ``new_id("benappl-", 14)``."""
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _parse(model: type[M], body: str | dict) -> M:
+    return model.model_validate(json.loads(body) if isinstance(body, str) else body)
+
+
+def _require(value: str, pattern: str, field: str, example: str) -> None:
+    if not re.fullmatch(pattern.strip("^$"), value or ""):
+        raise errors.ValidationException(
+            f"{field} '{value}' is malformed; expected the format of '{example}'.",
+            reason="REQUEST_VALIDATION_FAILED",
+            field_errors=[errors.FieldError(FieldName=field, Message=f"must match {pattern}", Code="INVALID_STRING_FORMAT")],
+        )
+
+
+class LocalSandbox:
+    """The sandbox database: created and seeded on first use, resettable."""
+
+    def __init__(self, path: Path, catalog: str = "Sandbox") -> None:
+        self.store = Store(path)
+        self.catalog = catalog
+
+    def ensure_ready(self) -> None:
+        """Create and seed the database if it is new; a half-created file is rebuilt (the seed is atomic)."""
+        if self.store.schema_version() is None:
+            self.reset()
+
+    def reset(self) -> None:
+        """Drop everything and seed the sandbox again, in one transaction."""
+        from agent.backends.local.seed import seed
+
+        with self.store.transaction() as conn:
+            Store.drop_all(conn)
+            Store.create_schema(conn)
+            seed(conn, utcnow())
+
+    def list_partners(self) -> list[Partner]:
+        """Every partner account in this catalog (ListPartners, sandbox-wide)."""
+        self.ensure_ready()
+        with self.store.reading() as conn:
+            rows = conn.execute(
+                "SELECT body FROM resources WHERE kind=? AND catalog=? ORDER BY id", (PARTNER, self.catalog)
+            ).fetchall()
+        return [_parse(Partner, r["body"]) for r in rows]
+
+    def client(self, partner_id: str) -> LocalPartnerCentral:
+        """The Partner Central client of one partner account; AccessDenied if the account does not exist."""
+        _require(partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
+        self.ensure_ready()
+        with self.store.reading() as conn:
+            if store.get_row(conn, PARTNER, self.catalog, partner_id) is None:
+                raise errors.AccessDeniedException(
+                    f"Partner account {partner_id} does not exist in the {self.catalog} catalog of this sandbox. "
+                    "Run `partner-agent sandbox list` to see the seeded partners."
+                )
+        return LocalPartnerCentral(self.store, self.catalog, partner_id)
+
+
+class LocalPartnerCentral(PartnerCentral):
+    """One partner account's view of the sandbox."""
+
+    def __init__(self, db: Store, catalog: str, partner_id: str) -> None:
+        self.store = db
+        self.catalog = catalog
+        self.partner_id = partner_id
+
+    # reading helpers
+
+    def _get(self, conn: sqlite3.Connection, kind: str, rid: str, model: type[M], label: str) -> tuple[M, int]:
+        row = store.get_row(conn, kind, self.catalog, rid)
+        if row is None or row["owner"] not in (self.partner_id, None):
+            raise errors.ResourceNotFoundException(f"{label} {rid} was not found in the {self.catalog} catalog.")
+        return _parse(model, row["body"]), row["revision"]
+
+    def _one(self, kind: str, rid: str, model: type[M], label: str) -> M:
+        with self.store.reading() as conn:
+            return self._get(conn, kind, rid, model, label)[0]
+
+    def _owned(self, kind: str, model: type[M]) -> list[M]:
+        with self.store.reading() as conn:
+            rows = store.list_rows(conn, kind, self.catalog, self.partner_id)
+        return [_parse(model, r["body"]) for r in rows]
+
+    # partnercentral-account
+
+    def get_partner(self) -> Partner:
+        return self._one(PARTNER, self.partner_id, Partner, "Partner")
+
+    def get_profile_visibility(self) -> ProfileVisibility:
+        return self._one(VISIBILITY, self.partner_id, ProfileVisibility, "Profile visibility of")
+
+    def get_alliance_lead_contact(self) -> AllianceLeadContact:
+        return self._one(ALLIANCE_LEAD, self.partner_id, AllianceLeadContact, "Alliance lead contact of")
+
+    def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
+        """PutProfileVisibility."""
+        if visibility not in ("PUBLIC", "PRIVATE"):
+            raise errors.ValidationException(f"Visibility '{visibility}' is not one of PUBLIC, PRIVATE.")
+        with self.store.transaction() as conn:
+            current, revision = self._get(conn, VISIBILITY, self.partner_id, ProfileVisibility, "Profile visibility of")
+            updated = current.model_copy(update={"Visibility": visibility})
+            store.update_row(conn, VISIBILITY, self.catalog, self.partner_id, revision, updated.api_dict(), utcnow())
+        return updated
+
+    def send_email_verification_code(self, email: str) -> None:
+        """SendEmailVerificationCode: the sandbox 'mails' a 6-digit code to its outbox."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        now = utcnow()
+        body = {"Email": email.lower(), "Code": code, "ExpiresAt": (now + EMAIL_CODE_TTL).isoformat()}
+        with self.store.transaction() as conn:
+            store.delete_row(conn, EMAIL_CODE, self.catalog, f"{self.partner_id}:{email.lower()}")
+            store.insert_row(conn, EMAIL_CODE, self.catalog, f"{self.partner_id}:{email.lower()}", self.partner_id, body, now)
+
+    def outbox(self) -> list[dict[str, Any]]:
+        """The verification codes the sandbox has 'mailed' for this partner (sandbox only)."""
+        with self.store.reading() as conn:
+            rows = store.list_rows(conn, EMAIL_CODE, self.catalog, self.partner_id)
+        return [json.loads(r["body"]) for r in rows]
+
+    def put_alliance_lead_contact(self, contact: AllianceLeadContact, email_verification_code: str) -> AllianceLeadContact:
+        """PutAllianceLeadContact: the new email must carry the code sent to it, once."""
+        key = f"{self.partner_id}:{contact.Email.lower()}"
+        with self.store.transaction() as conn:
+            row = store.get_row(conn, EMAIL_CODE, self.catalog, key)
+            sent = json.loads(row["body"]) if row else None
+            if sent is None or sent["Code"] != email_verification_code or sent["ExpiresAt"] < utcnow().isoformat():
+                raise errors.ValidationException(
+                    f"The email verification code for {contact.Email} is wrong or expired. "
+                    "Send a new code with SendEmailVerificationCode and use the latest one.",
+                    reason="BUSINESS_VALIDATION_FAILED",
+                    field_errors=[errors.FieldError(FieldName="EmailVerificationCode", Message="invalid or expired")],
+                )
+            store.delete_row(conn, EMAIL_CODE, self.catalog, key)
+            existing = store.get_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id)
+            now = utcnow()
+            if existing is None:
+                store.insert_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id, self.partner_id, contact.api_dict(), now)
+            else:
+                store.update_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id, existing["revision"], contact.api_dict(), now)
+        return contact
+
+    # partnercentral-selling
+
+    def get_opportunity(self, opportunity_id: str) -> Opportunity:
+        _require(opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
+        return self._one(OPPORTUNITY, opportunity_id, Opportunity, "Opportunity")
+
+    def list_opportunities(self, query: OpportunityQuery) -> OpportunityPage:
+        matches = [o for o in self._owned(OPPORTUNITY, Opportunity) if _matches(o, query)]
+        matches.sort(key=lambda o: _sort_key(o, query.SortBy), reverse=query.SortOrder == "DESCENDING")
+        start = _decode_token(query) if query.NextToken else 0
+        page = matches[start : start + query.MaxResults]
+        more = start + query.MaxResults < len(matches)
+        return OpportunityPage(
+            OpportunitySummaries=[o.summary() for o in page],
+            NextToken=_encode_token(query, start + query.MaxResults) if more else None,
+        )
+
+    # partnercentral-benefits
+
+    def list_benefits(self) -> list[Benefit]:
+        with self.store.reading() as conn:
+            rows = store.list_rows(conn, BENEFIT, self.catalog, None)
+        return sorted((_parse(Benefit, r["body"]) for r in rows), key=lambda b: b.Name)
+
+    def list_benefit_applications(self) -> list[BenefitApplication]:
+        return self._owned(APPLICATION, BenefitApplication)
+
+    def get_benefit_application(self, application_id: str) -> BenefitApplication:
+        _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        return self._one(APPLICATION, application_id, BenefitApplication, "Benefit application")
+
+    def list_benefit_allocations(self) -> list[BenefitAllocation]:
+        return self._owned(ALLOCATION, BenefitAllocation)
+
+    def create_benefit_application(
+        self,
+        *,
+        client_token: str,
+        benefit_id: str,
+        name: str,
+        description: str,
+        fulfillment_types: list[str],
+        details: dict[str, Any],
+        associated_resources: list[str] | None = None,
+    ) -> BenefitApplication:
+        """CreateBenefitApplication: a fund request in PENDING_SUBMISSION; one per ClientToken."""
+        request = {
+            "BenefitIdentifier": benefit_id,
+            "Name": name,
+            "Description": description,
+            "FulfillmentTypes": sorted(fulfillment_types),
+            "BenefitApplicationDetails": details,
+            "AssociatedResources": associated_resources or [],
+        }
+        with self.store.transaction() as conn:
+            replay = self._replay(conn, "CreateBenefitApplication", client_token, request)
+            if replay is not None:
+                return self._get(conn, APPLICATION, replay["Id"], BenefitApplication, "Benefit application")[0]
+            benefit = self._get(conn, BENEFIT, benefit_id, Benefit, "Benefit")[0]
+            if benefit.Status != "ACTIVE":
+                raise errors.ConflictException(f"Benefit {benefit_id} is {benefit.Status} and takes no applications.")
+            unsupported = set(fulfillment_types) - set(benefit.FulfillmentTypes)
+            if unsupported:
+                raise errors.ValidationException(
+                    f"Benefit {benefit.Name} offers {', '.join(benefit.FulfillmentTypes)}, not {', '.join(sorted(unsupported))}.",
+                    field_errors=[errors.FieldError(FieldName="FulfillmentTypes", Message="not offered by this benefit")],
+                )
+            now = utcnow()
+            app_id = new_id("benappl-", 14)
+            application = BenefitApplication(
+                Id=app_id,
+                Arn=self._arn("benefit-application", app_id),
+                Catalog=self.catalog,
+                BenefitId=benefit_id,
+                Name=name,
+                Description=description,
+                FulfillmentTypes=fulfillment_types,
+                BenefitApplicationDetails=details,
+                Programs=benefit.Programs,
+                Status="PENDING_SUBMISSION",
+                Stage="Created",
+                CreatedAt=now,
+                UpdatedAt=now,
+                Revision="1",
+                AssociatedResources=associated_resources or [],
+            )
+            store.insert_row(conn, APPLICATION, self.catalog, app_id, self.partner_id, application.api_dict(), now)
+            store.record_response(
+                conn, self.partner_id, "CreateBenefitApplication", client_token, store.request_digest(request),
+                {"Id": app_id, "Arn": application.Arn, "Revision": application.Revision},
+            )
+        return application
+
+    def update_benefit_application(
+        self, application_id: str, *, revision: str, name: str | None = None,
+        description: str | None = None, details: dict[str, Any] | None = None,
+    ) -> BenefitApplication:
+        """UpdateBenefitApplication: only while editable, and only at the Revision the caller last read."""
+        changes = {k: v for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items() if v is not None}
+        return self._transition(
+            application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED"},
+            changes, expected_revision=revision,
+        )
+
+    def submit_benefit_application(self, application_id: str) -> BenefitApplication:
+        """SubmitBenefitApplication: PENDING_SUBMISSION or ACTION_REQUIRED -> IN_REVIEW."""
+        return self._transition(
+            application_id, "SubmitBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED"},
+            {"Status": "IN_REVIEW", "Stage": "Submitted"},
+        )
+
+    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+        """RecallBenefitApplication: IN_REVIEW -> PENDING_SUBMISSION, to edit and submit again."""
+        return self._transition(
+            application_id, "RecallBenefitApplication", {"IN_REVIEW"},
+            {"Status": "PENDING_SUBMISSION", "Stage": "Created", "StatusReason": reason},
+        )
+
+    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
+        """CancelBenefitApplication: any open request -> CANCELED (its stage is kept)."""
+        return self._transition(
+            application_id, "CancelBenefitApplication", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED"},
+            {"Status": "CANCELED", "StatusReason": reason},
+        )
+
+    # Marketplace seller setup and PRM evidence
+
+    def get_seller_setup(self) -> SellerSetup:
+        return self._one(SELLER_SETUP, self.partner_id, SellerSetup, "Seller setup of")
+
+    def get_prm_evidence(self) -> PrmEvidence:
+        return self._one(PRM_EVIDENCE, self.partner_id, PrmEvidence, "PRM evidence of")
+
+    # write helpers
+
+    def _arn(self, resource: str, rid: str) -> str:
+        return f"arn:aws:partnercentral:us-east-1:000000000000:catalog/{self.catalog}/{resource}/{rid}"
+
+    def _replay(self, conn: sqlite3.Connection, operation: str, client_token: str, request: dict) -> dict | None:
+        """The recorded response when this ClientToken was used before with the same request."""
+        if not client_token or len(client_token) > 64:
+            raise errors.ValidationException("ClientToken must be 1 to 64 characters.")
+        recorded = store.recorded_response(conn, self.partner_id, operation, client_token)
+        if recorded is None:
+            return None
+        digest, response = recorded
+        if digest != store.request_digest(request):
+            raise errors.ConflictException(
+                f"ClientToken '{client_token}' was already used for a different {operation} request. "
+                "Use a new ClientToken for a new request.",
+                reason="CONFLICT_CLIENT_TOKEN",
+            )
+        return response
+
+    def _transition(
+        self, application_id: str, operation: str, allowed_from: set[str], changes: dict[str, Any],
+        expected_revision: str | None = None,
+    ) -> BenefitApplication:
+        _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        with self.store.transaction() as conn:
+            current, row_revision = self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
+            if expected_revision is not None and expected_revision != current.Revision:
+                raise errors.ConflictException(
+                    f"Benefit application {application_id} is at revision {current.Revision}, not {expected_revision}: "
+                    "it changed since you read it. Read it again and re-apply your change.",
+                    reason="REVISION_MISMATCH",
+                )
+            if current.Status not in allowed_from:
+                raise errors.ConflictException(
+                    f"{operation} is not allowed while benefit application {application_id} is {current.Status}; "
+                    f"it needs one of: {', '.join(sorted(allowed_from))}.",
+                    reason="INVALID_STATE_TRANSITION",
+                )
+            now = utcnow()
+            try:
+                updated = BenefitApplication.model_validate(
+                    {**current.model_dump(), **changes, "UpdatedAt": now, "Revision": str(int(current.Revision) + 1)}
+                )
+            except ValidationError as exc:
+                raise errors.ValidationException(f"{operation}: {exc.errors()[0]['msg']}") from None
+            store.update_row(conn, APPLICATION, self.catalog, application_id, row_revision, updated.api_dict(), now)
+        return updated
+
+
+def _matches(o: Opportunity, q: OpportunityQuery) -> bool:
+    life = o.LifeCycle
+    company = o.Customer.Account.CompanyName if o.Customer and o.Customer.Account else ""
+    return (
+        (not q.LifeCycleStage or (life is not None and life.Stage in q.LifeCycleStage))
+        and (not q.LifeCycleReviewStatus or (life is not None and life.ReviewStatus in q.LifeCycleReviewStatus))
+        and (not q.CustomerCompanyName or any(n.lower() in company.lower() for n in q.CustomerCompanyName))
+        and (not q.Identifier or o.Id in q.Identifier)
+    )
+
+
+def _sort_key(o: Opportunity, sort_by: str) -> tuple:
+    return {
+        "LastModifiedDate": (o.LastModifiedDate, o.Id),
+        "CreatedDate": (o.CreatedDate, o.Id),
+        "Identifier": (int(o.Id[1:]),),
+        "CustomerCompanyName": ((o.Customer.Account.CompanyName if o.Customer and o.Customer.Account else "").lower(), o.Id),
+        "TargetCloseDate": ((o.LifeCycle.TargetCloseDate if o.LifeCycle else None) or "", o.Id),
+    }[sort_by]
+
+
+def _query_fingerprint(q: OpportunityQuery) -> str:
+    return store.request_digest(q.model_dump(exclude={"NextToken", "MaxResults"}))[:16]
+
+
+def _encode_token(q: OpportunityQuery, offset: int) -> str:
+    raw = json.dumps({"o": offset, "q": _query_fingerprint(q)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(q: OpportunityQuery) -> int:
+    token = q.NextToken or ""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset, fingerprint = int(data["o"]), data["q"]
+    except (ValueError, KeyError, TypeError):
+        raise errors.ValidationException(
+            "NextToken is not valid. Pass the NextToken returned by the previous page unchanged, or omit it to start over."
+        ) from None
+    if fingerprint != _query_fingerprint(q) or offset < 0:
+        raise errors.ValidationException(
+            "NextToken belongs to a request with different filters or sorting. Repeat the same filters, or omit NextToken."
+        )
+    return offset

@@ -1,0 +1,388 @@
+"""The sandbox's seeded world: four partner accounts at different points of their journey.
+
+Every record is validated through the API models before it is written, so the seed cannot drift from
+the shapes the tools rely on. Dates are relative to the moment of seeding, so the sandbox stays current.
+
+| partner id             | who                          | where they stand                                              |
+|------------------------|------------------------------|---------------------------------------------------------------|
+| partner-nimbus0000001  | Nimbus Analytics (new)       | just registered: private bare profile, nothing else yet       |
+| partner-stratus000002  | Stratus Migration Partners   | services partner mid-onboarding; migration and POC deals      |
+| partner-cirrus0000003  | Cirrus Secure Software (ISV) | Marketplace listing, no attribution evidence, subsidiary seller account not connected |
+| partner-altocloud0004  | AltoCloud Data (ISV)         | PRM-ready; SCA allocation and MDF wallet; fund requests       |
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from agent.backends.local import sandbox as kinds
+from agent.backends.local.store import insert_row
+from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, Verification
+from agent.models.base import ApiModel
+from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication
+from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.selling import Opportunity
+
+CATALOG = "Sandbox"
+NEW_REGISTRANT = "partner-nimbus0000001"
+SERVICES_PARTNER = "partner-stratus000002"
+ISV_NOT_ATTRIBUTED = "partner-cirrus0000003"
+PRM_READY_ISV = "partner-altocloud0004"
+
+ARN = "arn:aws:partnercentral:us-east-1:000000000000:catalog/Sandbox"
+
+
+def seed(conn: sqlite3.Connection, now: datetime) -> None:
+    """Write the whole sandbox world inside the caller's transaction."""
+    today = now.date()
+
+    def put(kind: str, rid: str, owner: str | None, model: type[ApiModel], body: dict[str, Any]) -> None:
+        insert_row(conn, kind, CATALOG, rid, owner, model.model_validate(body).api_dict(), now)
+
+    for benefit in _benefits():
+        put(kinds.BENEFIT, benefit["Id"], None, Benefit, benefit)
+
+    for partner in _partners(now):
+        pid = partner["Id"]
+        put(kinds.PARTNER, pid, pid, Partner, partner)
+        put(kinds.VISIBILITY, pid, pid, ProfileVisibility, {
+            "Catalog": CATALOG, "Arn": partner["Arn"], "Id": pid, "ProfileId": partner["Profile"]["ProfileId"],
+            "Visibility": "PUBLIC" if pid in (ISV_NOT_ATTRIBUTED, PRM_READY_ISV) else "PRIVATE",
+        })
+        put(kinds.ALLIANCE_LEAD, pid, pid, AllianceLeadContact, _ALLIANCE_LEADS[pid])
+        for vtype in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION"):
+            put("verification", f"{pid}:{vtype}", pid, Verification, {
+                "VerificationType": vtype, "VerificationStatus": "SUCCEEDED",
+                "StartedAt": partner["CreatedAt"] - timedelta(hours=2), "CompletedAt": partner["CreatedAt"] - timedelta(hours=1),
+            })
+        put(kinds.SELLER_SETUP, pid, pid, SellerSetup, _SELLER_SETUPS[pid])
+        put(kinds.PRM_EVIDENCE, pid, pid, PrmEvidence, _prm_evidence(pid, now))
+
+    for owner, opportunity in _opportunities(now, today):
+        put(kinds.OPPORTUNITY, opportunity["Id"], owner, Opportunity, opportunity)
+    for owner, application in _applications(now, today):
+        put(kinds.APPLICATION, application["Id"], owner, BenefitApplication, application)
+    for owner, allocation in _allocations(now, today):
+        put(kinds.ALLOCATION, allocation["Id"], owner, BenefitAllocation, allocation)
+
+
+def _application_schema(*extra_required: str) -> dict[str, Any]:
+    """JSON Schema of BenefitApplicationDetails: the fields every fund request carries, plus a program's own."""
+    properties = {
+        "OpportunityId": {"type": "string", "pattern": "^O[0-9]{1,19}$", "description": "The co-sell opportunity funded."},
+        "CustomerName": {"type": "string", "maxLength": 120},
+        "ActivityName": {"type": "string", "maxLength": 255},
+        "ActivityDescription": {"type": "string", "minLength": 20, "maxLength": 2000},
+        "StartDate": {"type": "string", "format": "date"},
+        "EndDate": {"type": "string", "format": "date"},
+        "RequestedAmount": {"type": "number", "exclusiveMinimum": 0},
+        "CurrencyCode": {"type": "string", "enum": ["USD"]},
+        "ExpectedArr": {"type": "number", "minimum": 0, "description": "Expected annual recurring revenue on AWS."},
+        "AwsAccountId": {"type": "string", "pattern": "^[0-9]{12}$"},
+        "MigrationWorkloads": {"type": "string", "maxLength": 1000},
+        "SuccessCriteria": {"type": "string", "maxLength": 1000},
+        "CampaignChannels": {"type": "array", "items": {"type": "string"}},
+    }
+    required = ["ActivityName", "ActivityDescription", "StartDate", "EndDate", "RequestedAmount", "CurrencyCode", *extra_required]
+    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+
+def _benefits() -> list[dict[str, Any]]:
+    def benefit(bid: str, name: str, description: str, programs: list[str], fulfillment: list[str], *required: str) -> dict:
+        return {
+            "Id": bid, "Catalog": CATALOG, "Arn": f"{ARN}/benefit/{bid}", "Name": name, "Description": description,
+            "Programs": programs, "FulfillmentTypes": fulfillment, "Status": "ACTIVE",
+            "BenefitRequestSchema": _application_schema(*required),
+        }
+
+    opportunity_fields = ("OpportunityId", "CustomerName", "ExpectedArr")
+    return [
+        benefit("ben-mapassess00001", "MAP Assess", "Migration Acceleration Program, Assess phase: a migration readiness "
+                "assessment and business case for a customer's move to AWS.", ["MAP"], ["CASH", "CREDITS"], *opportunity_fields),
+        benefit("ben-mapmobilize001", "MAP Mobilize", "Migration Acceleration Program, Mobilize phase: landing zone, "
+                "migration plan and pilot migrations.", ["MAP"], ["CASH", "CREDITS"], *opportunity_fields, "MigrationWorkloads"),
+        benefit("ben-mapmigrate0001", "MAP Migrate and Modernize", "Migration Acceleration Program, Migrate and "
+                "Modernize phase: credits that offset migration cost as workloads move.", ["MAP"], ["CREDITS"],
+                *opportunity_fields, "MigrationWorkloads", "AwsAccountId"),
+        benefit("ben-pocfunding0001", "Proof of Concept (POC)", "Funding for a proof of concept that shows a customer "
+                "the technical feasibility of a workload on AWS.", ["POC"], ["CASH", "CREDITS"], *opportunity_fields, "SuccessCriteria"),
+        benefit("ben-mdfcampaign001", "Marketing Development Funds (MDF)", "Co-marketing funds drawn from the "
+                "partner's MDF wallet for demand generation campaigns.", ["MDF"], ["CASH"], "CampaignChannels"),
+        benefit("ben-isvwmp00000001", "ISV Workload Migration Program", "Funding for ISVs moving a customer's "
+                "workload onto their AWS-hosted software.", ["ISV WMP"], ["CASH", "CREDITS"], *opportunity_fields, "MigrationWorkloads"),
+        benefit("ben-pifinitiative1", "Partner Initiative Funding (PIF)", "Funding for partner initiatives agreed "
+                "with AWS, such as enablement or solution development.", ["PIF"], ["CASH"]),
+        benefit("ben-sandboxcred001", "Innovation Sandbox Credits", "AWS credits for building and testing a new "
+                "solution in a non-production sandbox account.", ["Sandbox"], ["CREDITS"], "AwsAccountId"),
+    ]
+
+
+def _partner(pid: str, legal: str, created: datetime, profile: dict[str, Any], domains: list[str]) -> dict[str, Any]:
+    return {
+        "Catalog": CATALOG, "Arn": f"{ARN}/partner/{pid}", "Id": pid, "LegalName": legal, "CreatedAt": created,
+        "Profile": {"ProfileId": "pprofile-" + pid.removeprefix("partner-"), "TranslationSourceLocale": "en-US", **profile},
+        "AwsTrainingCertificationEmailDomains": [{"DomainName": d, "RegisteredAt": created + timedelta(days=3)} for d in domains],
+    }
+
+
+def _partners(now: datetime) -> list[dict[str, Any]]:
+    return [
+        _partner(NEW_REGISTRANT, "Nimbus Analytics Ltd", now - timedelta(days=2), {
+            "DisplayName": "Nimbus Analytics Ltd",
+            "Description": "Nimbus Analytics Ltd",
+            "WebsiteUrl": "https://www.nimbus-analytics.example",
+            "LogoUrl": "https://www.nimbus-analytics.example/favicon.png",
+            "PrimarySolutionType": "SOFTWARE_PRODUCTS",
+            "IndustrySegments": ["OTHER"],
+        }, []),
+        _partner(SERVICES_PARTNER, "Stratus Migration Partners LLC", now - timedelta(days=75), {
+            "DisplayName": "Stratus Migration Partners",
+            "Description": "Stratus plans and runs data center and database migrations to AWS for mid-size "
+                           "logistics and insurance companies, from assessment through cut-over and managed operations.",
+            "WebsiteUrl": "https://stratus-migration.example",
+            "LogoUrl": "https://stratus-migration.example/assets/logo.png",
+            "PrimarySolutionType": "CONSULTING_SERVICES",
+            "IndustrySegments": ["TRANSPORTATION_LOGISTICS", "FINANCIAL_SERVICES"],
+            "Headquarters": {"CountryCode": "US", "SubdivisionCode": "TX"},
+        }, ["stratus-migration.example"]),
+        _partner(ISV_NOT_ATTRIBUTED, "Cirrus Secure Software GmbH", now - timedelta(days=240), {
+            "DisplayName": "Cirrus Secure",
+            "Description": "Cirrus Secure is a SaaS platform for cloud security posture management and "
+                           "compliance reporting across AWS organizations.",
+            "WebsiteUrl": "https://cirrus-secure.example",
+            "LogoUrl": "https://cirrus-secure.example/logo.svg",
+            "PrimarySolutionType": "SOFTWARE_PRODUCTS",
+            "IndustrySegments": ["COMPUTER_SOFTWARE", "FINANCIAL_SERVICES"],
+            "Headquarters": {"CountryCode": "DE", "SubdivisionCode": "BE"},
+        }, ["cirrus-secure.example"]),
+        _partner(PRM_READY_ISV, "AltoCloud Data Inc.", now - timedelta(days=620), {
+            "DisplayName": "AltoCloud Data",
+            "Description": "AltoCloud Data builds a managed analytics platform on AWS that moves customers off "
+                           "legacy data warehouses, with migration services for the data and the reports.",
+            "WebsiteUrl": "https://altocloud-data.example",
+            "LogoUrl": "https://altocloud-data.example/brand/logo.png",
+            "PrimarySolutionType": "SOFTWARE_PRODUCTS",
+            "IndustrySegments": ["SOFTWARE_INTERNET", "RETAIL", "HEALTHCARE"],
+            "Headquarters": {"CountryCode": "US", "SubdivisionCode": "WA"},
+        }, ["altocloud-data.example", "altocloud.example"]),
+    ]
+
+
+_ALLIANCE_LEADS = {
+    NEW_REGISTRANT: {"FirstName": "Priya", "LastName": "Raman", "Email": "priya@nimbus-analytics.example", "BusinessTitle": "Founder"},
+    SERVICES_PARTNER: {"FirstName": "Marcus", "LastName": "Bell", "Email": "marcus.bell@stratus-migration.example", "BusinessTitle": "Head of Alliances"},
+    ISV_NOT_ATTRIBUTED: {"FirstName": "Lena", "LastName": "Vogt", "Email": "lena.vogt@cirrus-secure.example", "BusinessTitle": "Partner Manager"},
+    PRM_READY_ISV: {"FirstName": "Dana", "LastName": "Okafor", "Email": "dana.okafor@altocloud-data.example", "BusinessTitle": "VP Partnerships"},
+}
+
+_DONE = "COMPLETED"
+_SELLER_SETUPS: dict[str, dict[str, Any]] = {
+    NEW_REGISTRANT: {},
+    SERVICES_PARTNER: {
+        "SellerRegistration": "IN_PROGRESS", "HeadquartersCountryCode": "US",
+        "TaxInterview": {"Status": "IN_PROGRESS"},
+    },
+    ISV_NOT_ATTRIBUTED: {
+        "SellerRegistration": _DONE, "HeadquartersCountryCode": "DE",
+        "TaxInterview": {"Status": _DONE, "Form": "W-8BEN-E"},
+        "BankAccount": {"Status": _DONE, "BankCountryCode": "DE", "CurrencyCode": "EUR", "DisbursementSchedule": "Monthly"},
+        "Compliance": {"Kyc": "VERIFIED", "BankAccountVerification": "VERIFIED", "SecondaryUserVerification": "NOT_STARTED"},
+        "EscCatalogRegistration": _DONE,
+        "ResaleAuthorizationRoleExists": False,
+        "SellerAccounts": [
+            {"AwsAccountId": "210987654321", "LegalName": "Cirrus Secure Software GmbH", "IsPrimary": True, "Listings": [
+                {"ProductId": "prod-cirrusposture", "ProductCode": "4x7kq2cirrus9posture1", "Title": "Cirrus Secure Posture Manager",
+                 "ProductType": "SaaS", "Visibility": "Public"}]},
+            {"AwsAccountId": "210987650000", "LegalName": "Cirrus Secure Inc. (US subsidiary)", "IsPrimary": False, "Listings": [
+                {"ProductId": "prod-cirrususgov01", "ProductCode": "8m3cirrususgov5edition", "Title": "Cirrus Secure for GovCloud",
+                 "ProductType": "SaaS", "Visibility": "Limited"}]},
+        ],
+    },
+    PRM_READY_ISV: {
+        "SellerRegistration": _DONE, "HeadquartersCountryCode": "US",
+        "TaxInterview": {"Status": _DONE, "Form": "W-9"},
+        "BankAccount": {"Status": _DONE, "BankCountryCode": "US", "CurrencyCode": "USD", "DisbursementSchedule": "Daily"},
+        "Compliance": {"Kyc": "NOT_REQUIRED", "BankAccountVerification": "NOT_REQUIRED", "SecondaryUserVerification": "NOT_REQUIRED"},
+        "EscCatalogRegistration": _DONE,
+        "ResaleAuthorizationRoleExists": True,
+        "SellerAccounts": [
+            {"AwsAccountId": "123456789012", "LegalName": "AltoCloud Data Inc.", "IsPrimary": True, "Listings": [
+                {"ProductId": "prod-altoclouddwh1", "ProductCode": "b2k9altocloudwarehouse7", "Title": "AltoCloud Managed Warehouse",
+                 "ProductType": "SaaS", "Visibility": "Public"}]},
+        ],
+    },
+}
+
+
+def _prm_evidence(pid: str, now: datetime) -> dict[str, Any]:
+    if pid == ISV_NOT_ATTRIBUTED:
+        return {"LinkedPrimaryAccountId": "210987654321", "Signals": [], "CostAllocationTagActivated": False}
+    if pid == PRM_READY_ISV:
+        code = "b2k9altocloudwarehouse7"
+        return {
+            "LinkedPrimaryAccountId": "123456789012",
+            "CostAllocationTagActivated": True,
+            "Signals": [
+                {"ProductCode": code, "Method": "RESOURCE_TAGGING", "LastSeenAt": now - timedelta(hours=6), "Observations": 1843},
+                {"ProductCode": code, "Method": "USER_AGENT", "LastSeenAt": now - timedelta(hours=1), "Observations": 52210},
+            ],
+        }
+    return {}
+
+
+def _opportunity(
+    oid: str, now: datetime, age_days: int, *, title: str, company: str, industry: str, country: str,
+    stage: str, review: str, monthly_spend: str | None, use_case: str | None, close: date,
+    problem: str | None = None, programs: list[str] | None = None, delivery: list[str] | None = None,
+    activities: list[str] | None = None, contacts: list[dict] | None = None, opportunity_type: str = "Net New Business",
+    months: int | None = None, next_steps: str | None = None, website: str | None = None, account_id: str | None = None,
+) -> dict[str, Any]:
+    project: dict[str, Any] = {
+        "Title": title,
+        "CustomerUseCase": use_case,
+        "CustomerBusinessProblem": problem,
+        "ApnPrograms": programs or [],
+        "DeliveryModels": delivery or [],
+        "SalesActivities": activities or [],
+        "ExpectedCustomerSpend": (
+            [{"Amount": monthly_spend, "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}]
+            if monthly_spend else []
+        ),
+    }
+    if months:
+        project["ExpectedContractDuration"] = {"Term": "Months", "Value": str(months)}
+    return {
+        "Id": oid, "Arn": f"{ARN}/opportunity/{oid}", "Catalog": CATALOG, "OpportunityType": opportunity_type,
+        "Customer": {
+            "Account": {"CompanyName": company, "Industry": industry, "WebsiteUrl": website, "AwsAccountId": account_id,
+                        "Address": {"CountryCode": country}},
+            "Contacts": contacts or [],
+        },
+        "Project": project,
+        "LifeCycle": {"Stage": stage, "ReviewStatus": review, "TargetCloseDate": close.isoformat(), "NextSteps": next_steps},
+        "CreatedDate": now - timedelta(days=age_days),
+        "LastModifiedDate": now - timedelta(days=max(age_days // 4, 0), hours=age_days % 7),
+    }
+
+
+def _opportunities(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]:
+    migration = "Migration / Database Migration"
+    return [
+        (SERVICES_PARTNER, _opportunity(
+            "O2000001", now, 40, title="Harbor Logistics data center exit to AWS", company="Harbor Logistics Inc.",
+            industry="Transportation and Logistics", country="US", stage="Qualified", review="Approved",
+            monthly_spend="45000", use_case=migration, close=today + timedelta(days=120),
+            problem="Harbor's colocation contract ends next year; 220 VMs and two Oracle databases must move "
+                    "to AWS with less than four hours of downtime per application.",
+            programs=["Migration Acceleration Program"], delivery=["Professional Services"],
+            activities=["Initialized discussions with customer", "In evaluation / planning stage"], months=36,
+            contacts=[{"FirstName": "Elena", "LastName": "Ruiz", "Email": "elena.ruiz@harbor-logistics.example", "BusinessTitle": "CIO"}],
+            next_steps="Run the migration readiness assessment.", website="https://harbor-logistics.example")),
+        (SERVICES_PARTNER, _opportunity(
+            "O2000002", now, 21, title="Serverless claims intake proof of concept", company="Lakeside Mutual Insurance",
+            industry="Financial Services", country="US", stage="Technical Validation", review="Approved",
+            monthly_spend="6000", use_case="Containers & Serverless", close=today + timedelta(days=60),
+            problem="Claims intake runs on a batch mainframe job; the customer wants to prove an event-driven "
+                    "serverless pipeline can process claims within minutes.",
+            delivery=["Professional Services"], activities=["Customer has shown interest in solution", "Conducted POC / Demo"],
+            contacts=[{"FirstName": "Tom", "LastName": "Nguyen", "Email": "tom.nguyen@lakeside-mutual.example", "BusinessTitle": "Director of Claims IT"}])),
+        (SERVICES_PARTNER, _opportunity(
+            "O2000003", now, 5, title="Windows estate modernization", company="Pinecrest Retail Group",
+            industry="Retail", country="US", stage="Prospect", review="Pending Submission",
+            monthly_spend=None, use_case=None, close=today + timedelta(days=200))),
+        (SERVICES_PARTNER, _opportunity(
+            "O2000004", now, 150, title="Backup to S3 for regional clinics", company="Valley Health Clinics",
+            industry="Healthcare", country="US", stage="Closed Lost", review="Approved",
+            monthly_spend="900", use_case="Storage & Backup", close=today - timedelta(days=30))),
+        (ISV_NOT_ATTRIBUTED, _opportunity(
+            "O3000001", now, 33, title="Posture management for a Frankfurt neobank", company="Rheinbank Digital AG",
+            industry="Financial Services", country="DE", stage="Committed", review="Approved",
+            monthly_spend="9500", use_case="Security & Compliance", close=today + timedelta(days=20),
+            problem="The bank must evidence continuous compliance of 140 AWS accounts to its regulator every quarter.",
+            delivery=["SaaS or PaaS"], activities=["Agreed on solution to Business Problem", "SOW Signed"], months=24)),
+        (PRM_READY_ISV, _opportunity(
+            "O4000001", now, 50, title="Northwind Grocers warehouse migration to AltoCloud on AWS",
+            company="Northwind Grocers Inc.", industry="Retail", country="US", stage="Business Validation", review="Approved",
+            monthly_spend="60000", use_case=migration, close=today + timedelta(days=90),
+            problem="Northwind runs a 40 TB on-premises Teradata warehouse whose support ends in nine months; "
+                    "they need nightly reporting moved to AWS without breaking 300 store dashboards.",
+            programs=["Migration Acceleration Program"], delivery=["SaaS or PaaS", "Professional Services"],
+            activities=["Conducted POC / Demo", "Agreed on solution to Business Problem", "Completed Action Plan"], months=36,
+            contacts=[{"FirstName": "Grace", "LastName": "Kim", "Email": "grace.kim@northwind-grocers.example",
+                       "BusinessTitle": "VP Data Platforms", "Phone": "+12065550142"}],
+            next_steps="Sign the migration statement of work.", website="https://northwind-grocers.example",
+            account_id="987654321098")),
+        (PRM_READY_ISV, _opportunity(
+            "O4000002", now, 18, title="Generative AI search over supplier contracts", company="Contoso Pharma Ltd",
+            industry="Life Sciences", country="GB", stage="Technical Validation", review="Approved",
+            monthly_spend="8000", use_case="AI Machine Learning and Analytics", close=today + timedelta(days=75),
+            problem="Procurement lawyers spend days searching 80,000 supplier contracts; a retrieval pilot must "
+                    "answer clause questions with citations.",
+            delivery=["SaaS or PaaS"], activities=["Customer has shown interest in solution"])),
+        (PRM_READY_ISV, _opportunity(
+            "O4000003", now, 300, title="Analytics subscription renewal", company="Fabrikam Outdoor Co.",
+            industry="Retail", country="US", stage="Launched", review="Approved", monthly_spend="1500",
+            use_case="Business Applications & Contact Center", close=today - timedelta(days=60),
+            opportunity_type="Flat Renewal", delivery=["SaaS or PaaS"])),
+        (PRM_READY_ISV, _opportunity(
+            "O4000004", now, 3, title="Demand forecasting exploration", company="Tailspin Toys",
+            industry="Consumer Goods", country="US", stage="Prospect", review="Pending Submission",
+            monthly_spend=None, use_case=None, close=today + timedelta(days=240))),
+    ]
+
+
+def _applications(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]:
+    def application(aid: str, benefit: str, name: str, status: str, stage: str, age: int, details: dict, **extra) -> dict:
+        return {
+            "Id": aid, "Arn": f"{ARN}/benefit-application/{aid}", "Catalog": CATALOG, "BenefitId": benefit, "Name": name,
+            "Description": details.get("ActivityDescription", name), "FulfillmentTypes": extra.pop("fulfillment", ["CASH"]),
+            "BenefitApplicationDetails": details, "Programs": extra.pop("programs"), "Status": status, "Stage": stage,
+            "CreatedAt": now - timedelta(days=age), "UpdatedAt": now - timedelta(days=age // 2), "Revision": "1", **extra,
+        }
+
+    return [
+        (PRM_READY_ISV, application(
+            "benappl-alto0mdf000001", "ben-mdfcampaign001", "Retail analytics webinar series", "IN_REVIEW", "Submitted", 10,
+            {"ActivityName": "Retail analytics webinar series",
+             "ActivityDescription": "Three webinars with AWS retail specialists on moving legacy warehouses to AWS.",
+             "StartDate": (today + timedelta(days=30)).isoformat(), "EndDate": (today + timedelta(days=90)).isoformat(),
+             "RequestedAmount": 15000, "CurrencyCode": "USD", "CampaignChannels": ["Virtual Event", "Email"]},
+            programs=["MDF"])),
+        (PRM_READY_ISV, application(
+            "benappl-alto0poc000002", "ben-pocfunding0001", "Contract search pilot for Contoso Pharma", "APPROVED", "Pre-Approved", 12,
+            {"OpportunityId": "O4000002", "CustomerName": "Contoso Pharma Ltd", "ActivityName": "Contract search pilot",
+             "ActivityDescription": "A six-week retrieval pilot over a sample of 5,000 supplier contracts.",
+             "StartDate": (today + timedelta(days=7)).isoformat(), "EndDate": (today + timedelta(days=49)).isoformat(),
+             "RequestedAmount": 10000, "CurrencyCode": "USD", "ExpectedArr": 96000,
+             "SuccessCriteria": "90% of clause questions answered with a correct citation."},
+            programs=["POC"], AssociatedResources=[f"{ARN}/opportunity/O4000002"])),
+    ]
+
+
+def _allocations(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]:
+    year_end = datetime(today.year, 12, 31, 23, 59, tzinfo=now.tzinfo)
+
+    def money(amount: int) -> dict:
+        return {"Amount": str(amount), "CurrencyCode": "USD"}
+
+    return [
+        (PRM_READY_ISV, {
+            "Id": "benalloc-alto0sca000001", "Catalog": CATALOG, "Arn": f"{ARN}/benefit-allocation/benalloc-alto0sca000001",
+            "Name": "Strategic Collaboration Agreement 2026 budget", "Description": "SCA migration and POC investment budget.",
+            "Status": "ACTIVE", "FulfillmentType": "CASH",
+            "ApplicableBenefitIds": ["ben-mapassess00001", "ben-mapmobilize001", "ben-mapmigrate0001", "ben-pocfunding0001"],
+            "FulfillmentDetail": {"ConsumableDetails": {"AllocatedAmount": money(500000), "UtilizedAmount": money(180000),
+                                                        "RemainingAmount": money(320000)}},
+            "CreatedAt": now - timedelta(days=300), "StartsAt": now - timedelta(days=300), "ExpiresAt": now + timedelta(days=65),
+        }),
+        (PRM_READY_ISV, {
+            "Id": "benalloc-alto0mdfwallet", "Catalog": CATALOG, "Arn": f"{ARN}/benefit-allocation/benalloc-alto0mdfwallet",
+            "Name": "MDF wallet", "Description": "Marketing Development Funds wallet for the calendar year.",
+            "Status": "ACTIVE", "FulfillmentType": "CASH", "ApplicableBenefitIds": ["ben-mdfcampaign001"],
+            "FulfillmentDetail": {"ConsumableDetails": {"AllocatedAmount": money(50000), "UtilizedAmount": money(15000),
+                                                        "RemainingAmount": money(35000)}},
+            "CreatedAt": now - timedelta(days=200), "ExpiresAt": year_end,
+        }),
+    ]

@@ -1,0 +1,70 @@
+"""Settings, read from the environment (prefix ``PARTNER_AGENT_``) and validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_dir
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "PARTNER_AGENT_"
+
+PARTNER_ID_PATTERN = r"^partner-[A-Za-z0-9]{13}$"
+DEFAULT_PARTNER_ID = "partner-altocloud0004"
+"""The seeded PRM-ready ISV: the sandbox partner with the most to explore."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the server. Each field is ``PARTNER_AGENT_<NAME>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        default_factory=lambda: Path(user_data_dir("partner-agent", appauthor=False)),
+        description="Folder for the sandbox database, sessions, approvals, audit and the knowledge index.",
+    )
+    backend: Literal["local", "aws"] = Field(
+        default="local",
+        description="`local`: the embedded SQLite sandbox. `aws`: the real Partner Central APIs through boto3.",
+    )
+    catalog: Literal["Sandbox", "AWS"] = Field(
+        default="Sandbox",
+        description="Partner Central catalog to act in. `Sandbox` is safe for testing; `AWS` is production.",
+    )
+    partner_id: str = Field(
+        default=DEFAULT_PARTNER_ID,
+        pattern=PARTNER_ID_PATTERN,
+        description="Partner account the stdio principal acts for (`partner-` and 13 letters or digits).",
+    )
+    aws_region: str = Field(
+        default="us-east-1",
+        pattern=r"^[a-z]{2}(-[a-z]+)+-\d$",
+        description="AWS region of the Partner Central endpoints (aws backend only).",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Log level; logs always go to stderr."
+    )
+
+    @property
+    def sandbox_db(self) -> Path:
+        """The local backend's SQLite database."""
+        return self.data_dir / "sandbox.db"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot be used; the message names each bad setting and why."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, raising `SettingsError` that names every bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = [
+            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f" (got {err['input']!r})"
+            for err in exc.errors()
+        ]
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,23 @@
+"""The base of every API-shaped model."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ApiModel(BaseModel):
+    """A model mirroring a Partner Central API shape: same field names (PascalCase), same enums.
+
+    ``api_shape`` names the botocore shape it mirrors, as ``(service, shape)``; a test checks every field
+    name and enum value against the real service model. Unknown fields from newer API versions are ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=True)
+
+    api_shape: ClassVar[tuple[str, str] | None] = None
+
+    def api_dict(self) -> dict:
+        """The JSON-ready dict the API would send: API field names, no unset or empty optional fields."""
+        return self.model_dump(mode="json", exclude_none=True)

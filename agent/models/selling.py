@@ -1,0 +1,226 @@
+"""Opportunities, as in the ``partnercentral-selling`` API (GetOpportunity, ListOpportunities)."""
+
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from agent.models.base import ApiModel
+
+SELLING = "partnercentral-selling"
+
+OPPORTUNITY_ID_PATTERN = r"^O[0-9]{1,19}$"
+OpportunityId = Annotated[str, Field(pattern=OPPORTUNITY_ID_PATTERN, examples=["O1234567"])]
+Date = Annotated[str, Field(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$")]
+
+LifeCycleStage = Literal[
+    "Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched", "Closed Lost"
+]
+STAGE_ORDER: tuple[LifeCycleStage, ...] = (
+    "Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched"
+)
+"""Open stages in the order a deal moves through them; "Closed Lost" can follow any of them."""
+
+LifeCycleReviewStatus = Literal["Pending Submission", "Submitted", "In review", "Approved", "Rejected", "Action Required"]
+OpportunityTypeName = Literal["Net New Business", "Flat Renewal", "Expansion"]
+IndustryName = Literal[
+    "Aerospace", "Agriculture", "Automotive", "Computers and Electronics", "Consumer Goods", "Education",
+    "Energy - Oil and Gas", "Energy - Power and Utilities", "Financial Services", "Gaming", "Government",
+    "Healthcare", "Hospitality", "Life Sciences", "Manufacturing", "Marketing and Advertising",
+    "Media and Entertainment", "Mining", "Non-Profit Organization", "Professional Services",
+    "Real Estate and Construction", "Retail", "Software and Internet", "Telecommunications",
+    "Transportation and Logistics", "Travel", "Wholesale and Distribution", "Other",
+]
+DeliveryModel = Literal[
+    "SaaS or PaaS", "BYOL or AMI", "Managed Services", "Professional Services", "Resell", "Other"
+]
+SalesActivity = Literal[
+    "Initialized discussions with customer", "Customer has shown interest in solution", "Conducted POC / Demo",
+    "In evaluation / planning stage", "Agreed on solution to Business Problem", "Completed Action Plan",
+    "Finalized Deployment Need", "SOW Signed",
+]
+PrimaryNeedFromAws = Literal[
+    "Co-Sell - Architectural Validation", "Co-Sell - Business Presentation", "Co-Sell - Competitive Information",
+    "Co-Sell - Pricing Assistance", "Co-Sell - Technical Consultation",
+    "Co-Sell - Total Cost of Ownership Evaluation", "Co-Sell - Deal Support",
+    "Co-Sell - Support for Public Tender / RFx",
+]
+LostReason = Literal[
+    "Customer Deficiency", "Delay / Cancellation of Project", "Legal / Tax / Regulatory",
+    "Lost to Competitor - Google", "Lost to Competitor - Microsoft", "Lost to Competitor - SoftLayer",
+    "Lost to Competitor - VMWare", "Lost to Competitor - Other", "No Opportunity", "On Premises Deployment",
+    "Partner Gap", "Price", "Security / Compliance", "Technical Limitations", "Customer Experience", "Other",
+    "People/Relationship/Governance", "Product/Technology", "Financial/Commercial",
+]
+Competitor = Literal[
+    "Oracle Cloud", "On-Prem", "Co-location", "Akamai", "AliCloud", "Google Cloud Platform", "IBM Softlayer",
+    "Microsoft Azure", "Other- Cost Optimization", "No Competition", "*Other",
+]
+
+
+class PostalAddressSummary(ApiModel):
+    api_shape = (SELLING, "AddressSummary")
+
+    City: str | None = None
+    PostalCode: str | None = None
+    StateOrRegion: str | None = None
+    CountryCode: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] | None = None
+
+
+class PostalAddress(PostalAddressSummary):
+    api_shape = (SELLING, "Address")
+
+    StreetAddress: str | None = None
+
+
+class CustomerAccountSummary(ApiModel):
+    api_shape = (SELLING, "AccountSummary")
+
+    CompanyName: Annotated[str, Field(max_length=120)]
+    Industry: IndustryName | None = None
+    OtherIndustry: str | None = None
+    WebsiteUrl: str | None = None
+    Address: PostalAddressSummary | None = None
+
+
+class CustomerAccount(CustomerAccountSummary):
+    """The end customer's company."""
+
+    api_shape = (SELLING, "Account")
+
+    Address: PostalAddress | None = None
+    AwsAccountId: Annotated[str, Field(pattern=r"^([0-9]{12}|\w{1,12})$")] | None = None
+    Duns: Annotated[str, Field(pattern=r"^[0-9]{9}$")] | None = None
+
+
+class Contact(ApiModel):
+    api_shape = (SELLING, "Contact")
+
+    Email: str | None = None
+    FirstName: str | None = None
+    LastName: str | None = None
+    BusinessTitle: str | None = None
+    Phone: Annotated[str, Field(pattern=r"^\+[1-9]\d{1,14}$")] | None = None
+
+
+class OpportunityCustomerSummary(ApiModel):
+    api_shape = (SELLING, "CustomerSummary")
+
+    Account: CustomerAccountSummary | None = None
+
+
+class OpportunityCustomer(OpportunityCustomerSummary):
+    api_shape = (SELLING, "Customer")
+
+    Account: CustomerAccount | None = None
+    Contacts: list[Contact] = Field(default_factory=list)
+
+
+class CustomerSpend(ApiModel):
+    """Expected AWS spend of the customer for this deal. Frequency is always ``Monthly``."""
+
+    api_shape = (SELLING, "ExpectedCustomerSpend")
+
+    Amount: Annotated[str, Field(pattern=r"^((0|([1-9][0-9]{0,30}))(\.[0-9]{0,2})?)?$")] | None = None
+    CurrencyCode: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    Frequency: Literal["Monthly"] = "Monthly"
+    TargetCompany: Annotated[str, Field(min_length=1, max_length=80)]
+    EstimationUrl: str | None = None
+
+
+class ContractDuration(ApiModel):
+    api_shape = (SELLING, "ExpectedContractDuration")
+
+    Term: Literal["Months"] = "Months"
+    Value: str
+
+
+class OpportunityProjectSummary(ApiModel):
+    api_shape = (SELLING, "ProjectSummary")
+
+    DeliveryModels: list[DeliveryModel] = Field(default_factory=list)
+    ExpectedCustomerSpend: list[CustomerSpend] = Field(default_factory=list, max_length=10)
+    ExpectedContractDuration: ContractDuration | None = None
+
+
+class OpportunityProject(OpportunityProjectSummary):
+    api_shape = (SELLING, "Project")
+
+    Title: Annotated[str, Field(max_length=255)] | None = None
+    CustomerBusinessProblem: Annotated[str, Field(min_length=20, max_length=2000)] | None = None
+    CustomerUseCase: str | None = None
+    ApnPrograms: list[str] = Field(default_factory=list)
+    SalesActivities: list[SalesActivity] = Field(default_factory=list)
+    CompetitorName: Competitor | None = None
+    OtherSolutionDescription: str | None = None
+    AdditionalComments: str | None = None
+    RelatedOpportunityIdentifier: OpportunityId | None = None
+
+
+class NextStepsEntry(ApiModel):
+    api_shape = (SELLING, "NextStepsHistory")
+
+    Value: str
+    Time: datetime
+
+
+class OpportunityLifeCycleSummary(ApiModel):
+    api_shape = (SELLING, "LifeCycleSummary")
+
+    Stage: LifeCycleStage | None = None
+    ReviewStatus: LifeCycleReviewStatus | None = None
+    ReviewComments: str | None = None
+    ReviewStatusReason: str | None = None
+    ClosedLostReason: LostReason | None = None
+    NextSteps: Annotated[str, Field(max_length=255)] | None = None
+    TargetCloseDate: Date | None = None
+
+
+class OpportunityLifeCycle(OpportunityLifeCycleSummary):
+    api_shape = (SELLING, "LifeCycle")
+
+    NextStepsHistory: list[NextStepsEntry] = Field(default_factory=list)
+
+
+class RelatedEntities(ApiModel):
+    api_shape = (SELLING, "RelatedEntityIdentifiers")
+
+    AwsMarketplaceOffers: list[str] = Field(default_factory=list)
+    Solutions: list[str] = Field(default_factory=list)
+    AwsProducts: list[str] = Field(default_factory=list)
+
+
+class OpportunitySummary(ApiModel):
+    """One row of ListOpportunities."""
+
+    api_shape = (SELLING, "OpportunitySummary")
+
+    Id: OpportunityId
+    Arn: str | None = None
+    Catalog: str
+    PartnerOpportunityIdentifier: str | None = None
+    OpportunityType: OpportunityTypeName | None = None
+    LifeCycle: OpportunityLifeCycleSummary | None = None
+    Customer: OpportunityCustomerSummary | None = None
+    Project: OpportunityProjectSummary | None = None
+    CreatedDate: datetime
+    LastModifiedDate: datetime
+
+
+class Opportunity(OpportunitySummary):
+    """A co-sell opportunity, as GetOpportunity returns it."""
+
+    api_shape = (SELLING, "GetOpportunityResponse")
+
+    NationalSecurity: Literal["Yes", "No"] | None = None
+    PrimaryNeedsFromAws: list[PrimaryNeedFromAws] = Field(default_factory=list)
+    Customer: OpportunityCustomer | None = None
+    Project: OpportunityProject | None = None
+    LifeCycle: OpportunityLifeCycle | None = None
+    OpportunityTeam: list[Contact] = Field(default_factory=list)
+    RelatedEntityIdentifiers: RelatedEntities = Field(default_factory=RelatedEntities)
+
+    def summary(self) -> OpportunitySummary:
+        """The ListOpportunities row for this opportunity."""
+        return OpportunitySummary.model_validate(self.model_dump())
