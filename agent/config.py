@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PARTNER_AGENT_"
@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         default="INFO", description="Log level; logs always go to stderr."
     )
 
+    @model_validator(mode="after")
+    def _local_backend_is_sandbox_only(self) -> "Settings":
+        if self.backend == "local" and self.catalog != "Sandbox":
+            raise ValueError(
+                "PARTNER_AGENT_CATALOG=AWS needs PARTNER_AGENT_BACKEND=aws; the local sandbox only has the Sandbox catalog"
+            )
+        return self
+
     @property
     def sandbox_db(self) -> Path:
         """The local backend's SQLite database."""
@@ -63,8 +71,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = [
-            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            f" (got {err['input']!r})"
+            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']} (got {err['input']!r})"
+            if err["loc"]
+            else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()
         ]
         raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None

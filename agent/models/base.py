@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 
 class ApiModel(BaseModel):
@@ -17,6 +17,11 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=True)
 
     api_shape: ClassVar[tuple[str, str] | None] = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unset(self, handler: SerializerFunctionWrapHandler) -> dict:
+        """Leave absent optional fields out, as the API does, instead of sending nulls."""
+        return {key: value for key, value in handler(self).items() if value is not None}
 
     def api_dict(self) -> dict:
         """The JSON-ready dict the API would send: API field names, no unset or empty optional fields."""

@@ -31,6 +31,8 @@ FileMediaType = Literal[
     "application/pdf",
     "image/png",
     "image/jpeg",
+    "image/svg+xml",
+    "text/csv",
 ]
 
 

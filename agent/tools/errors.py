@@ -1,0 +1,29 @@
+"""Turning backend errors into messages the model (and the person) can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from mcp.server.mcpserver.exceptions import ToolError
+
+from agent.backends import errors
+
+_NEXT_STEP = {
+    errors.ResourceNotFoundException: "Check the id; list the resources first to see the ids this partner account can use.",
+    errors.ValidationException: "Correct the listed fields and call the tool again.",
+    errors.ConflictException: "Read the resource again to see its current state, then decide whether to retry.",
+    errors.AccessDeniedException: "Ask your Partner Central administrator for access, or act for another partner account.",
+    errors.ThrottlingException: "Wait a few seconds and try again.",
+    errors.ServiceQuotaExceededException: "A Partner Central quota was reached; wait or remove unused items first.",
+    errors.InternalServerException: "Partner Central had an internal error; try again shortly.",
+}
+
+
+@contextmanager
+def tool_errors() -> Iterator[None]:
+    """Re-raise Partner Central errors as ToolErrors: the API's words plus the next step."""
+    try:
+        yield
+    except errors.PartnerCentralError as exc:
+        raise ToolError(f"{exc} {_NEXT_STEP.get(type(exc), '')}".strip()) from None

@@ -1,0 +1,52 @@
+"""Shared fixtures: a fresh sandbox database per test, the real server, real MCP clients."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.backends.local.sandbox import LocalSandbox
+from agent.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+PRM_READY = "partner-altocloud0004"
+ISV = "partner-cirrus0000003"
+SERVICES = "partner-stratus000002"
+NEWCOMER = "partner-nimbus0000001"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test sees the developer's settings or data folder."""
+    for name in list(os.environ):
+        if name.startswith("PARTNER_AGENT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PARTNER_AGENT_DATA_DIR", str(tmp_path / "data"))
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture
+def sandbox(settings: Settings) -> LocalSandbox:
+    sandbox = LocalSandbox(settings.sandbox_db)
+    sandbox.ensure_ready()
+    return sandbox
+
+
+@pytest.fixture(params=["auto", "legacy"], ids=["2026", "legacy"])
+def protocol_mode(request: pytest.FixtureRequest) -> str:
+    """Both MCP protocol generations: 2026-07-28 (`auto` negotiates it) and 2025-11-25 (`legacy`)."""
+    return request.param

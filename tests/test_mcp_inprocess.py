@@ -1,0 +1,51 @@
+"""The server through a real `mcp.Client`, in-process, in both protocol modes."""
+
+from __future__ import annotations
+
+from mcp import Client
+
+from agent.config import Settings
+from server import build_server
+from tests.conftest import SERVICES
+from tests.mcp_checks import check_errors_are_actionable, check_read_tools
+
+
+async def test_read_tools(settings: Settings, protocol_mode: str) -> None:
+    async with Client(build_server(settings), mode=protocol_mode) as client:
+        await check_read_tools(client)
+
+
+async def test_errors_are_actionable(settings: Settings, protocol_mode: str) -> None:
+    async with Client(build_server(settings), mode=protocol_mode) as client:
+        await check_errors_are_actionable(client)
+
+
+async def test_partner_id_setting_chooses_whose_data_is_seen(settings: Settings) -> None:
+    server = build_server(settings.model_copy(update={"partner_id": SERVICES}))
+    async with Client(server) as client:
+        profile = await client.call_tool("get_partner_profile", {})
+        assert profile.structured_content["legal_name"] == "Stratus Migration Partners LLC"
+        others = await client.call_tool("get_opportunity", {"opportunity_id": "O4000001"})
+        assert others.is_error  # AltoCloud's deal is invisible to Stratus
+
+
+async def test_paging_through_mcp_returns_each_opportunity_once(settings: Settings) -> None:
+    async with Client(build_server(settings)) as client:
+        ids, token = [], None
+        for _ in range(10):
+            args = {"max_results": 1, "sort_by": "Identifier", "sort_order": "ASCENDING"}
+            if token:
+                args["next_token"] = token
+            page = (await client.call_tool("list_opportunities", args)).structured_content
+            ids += [o["Id"] for o in page["opportunities"]]
+            token = page["next_token"]
+            if not token:
+                break
+        assert ids == ["O4000001", "O4000002", "O4000003", "O4000004"]
+
+
+async def test_an_unknown_partner_setting_is_a_clear_tool_error(settings: Settings) -> None:
+    server = build_server(settings.model_copy(update={"partner_id": "partner-doesnotexist1"}))
+    async with Client(server) as client:
+        result = await client.call_tool("get_partner_profile", {})
+        assert result.is_error and "sandbox list" in result.content[0].text

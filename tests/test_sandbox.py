@@ -1,0 +1,274 @@
+"""The local sandbox behaves like the Partner Central APIs where it matters."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agent.backends import errors
+from agent.backends.base import OpportunityQuery
+from agent.backends.local import store
+from agent.backends.local.sandbox import LocalSandbox
+from tests.conftest import ISV, NEWCOMER, PRM_READY, SERVICES
+
+
+def create_mdf_request(client, token: str = "token-1", name: str = "Spring webinar") -> object:
+    return client.create_benefit_application(
+        client_token=token,
+        benefit_id="ben-mdfcampaign001",
+        name=name,
+        description="Two webinars on warehouse migration.",
+        fulfillment_types=["CASH"],
+        details={"ActivityName": name, "RequestedAmount": 5000, "CurrencyCode": "USD"},
+    )
+
+
+# Seeded world
+
+
+def test_first_use_creates_and_seeds_four_partners_in_distinct_states(sandbox: LocalSandbox) -> None:
+    partners = {p.Id: p for p in sandbox.list_partners()}
+    assert set(partners) == {NEWCOMER, SERVICES, ISV, PRM_READY}
+
+    newcomer = sandbox.client(NEWCOMER)
+    assert newcomer.get_profile_visibility().Visibility == "PRIVATE"
+    assert newcomer.list_opportunities(OpportunityQuery()).OpportunitySummaries == []
+    assert newcomer.get_seller_setup().SellerRegistration == "NOT_STARTED"
+
+    services = sandbox.client(SERVICES)
+    stages = {o.LifeCycle.Stage for o in services.list_opportunities(OpportunityQuery()).OpportunitySummaries}
+    assert {"Qualified", "Technical Validation", "Prospect"} <= stages
+    use_cases = {services.get_opportunity(o).Project.CustomerUseCase for o in ("O2000001", "O2000002")}
+    assert use_cases == {"Migration / Database Migration", "Containers & Serverless"}
+
+    isv = sandbox.client(ISV)
+    setup = isv.get_seller_setup()
+    assert any(listing.ProductCode for account in setup.SellerAccounts for listing in account.Listings)
+    assert [a.IsPrimary for a in setup.SellerAccounts].count(False) == 1  # a subsidiary seller account
+    assert isv.get_prm_evidence().Signals == []  # listed, but no tagging or user-agent evidence
+
+    ready = sandbox.client(PRM_READY)
+    methods = {s.Method for s in ready.get_prm_evidence().Signals}
+    assert {"RESOURCE_TAGGING", "USER_AGENT"} <= methods
+    budgets = {a.Name: a for a in ready.list_benefit_allocations()}
+    assert any("Strategic Collaboration" in name for name in budgets) and "MDF wallet" in budgets
+
+
+def test_reset_discards_changes(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    client.put_profile_visibility("PRIVATE")
+    sandbox.reset()
+    assert sandbox.client(PRM_READY).get_profile_visibility().Visibility == "PUBLIC"
+
+
+def test_half_created_database_is_rebuilt(settings) -> None:
+    settings.data_dir.mkdir(parents=True)
+    with store.Store(settings.sandbox_db).transaction() as conn:  # a file with tables but no schema version
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    sandbox = LocalSandbox(settings.sandbox_db)
+    assert len(sandbox.list_partners()) == 4
+
+
+# Tenant isolation and ids
+
+
+def test_unknown_partner_is_refused(sandbox: LocalSandbox) -> None:
+    with pytest.raises(errors.AccessDeniedException, match="sandbox list"):
+        sandbox.client("partner-doesnotexist1")
+    with pytest.raises(errors.ValidationException, match="malformed"):
+        sandbox.client("acme")
+
+
+def test_a_partner_cannot_read_or_change_another_partners_data(sandbox: LocalSandbox) -> None:
+    stranger = sandbox.client(SERVICES)
+    with pytest.raises(errors.ResourceNotFoundException):
+        stranger.get_opportunity("O4000001")  # AltoCloud's, guessed
+    with pytest.raises(errors.ResourceNotFoundException):
+        stranger.get_benefit_application("benappl-alto0mdf000001")
+    with pytest.raises(errors.ResourceNotFoundException):
+        stranger.submit_benefit_application("benappl-alto0mdf000001")
+    listed = stranger.list_opportunities(OpportunityQuery(Identifier=["O4000001", "O2000001"])).OpportunitySummaries
+    assert [o.Id for o in listed] == ["O2000001"]
+    assert stranger.list_benefit_allocations() == []
+    assert sandbox.client(PRM_READY).get_benefit_application("benappl-alto0mdf000001").Status == "IN_REVIEW"
+
+
+@pytest.mark.parametrize("bad_id", ["4000001", "O", "o4000001", "O12345678901234567890", "O1 OR 1=1"])
+def test_malformed_opportunity_ids_are_validation_errors(sandbox: LocalSandbox, bad_id: str) -> None:
+    with pytest.raises(errors.ValidationException) as raised:
+        sandbox.client(PRM_READY).get_opportunity(bad_id)
+    assert raised.value.field_errors[0].FieldName == "Identifier"
+
+
+def test_new_ids_have_the_api_format(sandbox: LocalSandbox) -> None:
+    application = create_mdf_request(sandbox.client(PRM_READY))
+    assert len(application.Id) == len("benappl-") + 14 and application.Id.startswith("benappl-")
+    assert application.Status == "PENDING_SUBMISSION" and application.Revision == "1"
+
+
+# Listing, filtering, paging
+
+
+def test_filters_sorting_and_paging_walk_every_match_once(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    seen, token = [], None
+    while True:
+        page = client.list_opportunities(OpportunityQuery(MaxResults=3, NextToken=token, SortBy="Identifier", SortOrder="ASCENDING"))
+        seen += [o.Id for o in page.OpportunitySummaries]
+        token = page.NextToken
+        if token is None:
+            break
+    assert seen == ["O4000001", "O4000002", "O4000003", "O4000004"]
+
+    qualified = client.list_opportunities(OpportunityQuery(LifeCycleStage=["Business Validation", "Launched"]))
+    assert {o.Id for o in qualified.OpportunitySummaries} == {"O4000001", "O4000003"}
+    by_name = client.list_opportunities(OpportunityQuery(CustomerCompanyName=["northwind"]))
+    assert [o.Id for o in by_name.OpportunitySummaries] == ["O4000001"]
+
+
+def test_a_token_from_other_filters_or_garbage_is_refused(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    token = client.list_opportunities(OpportunityQuery(MaxResults=1)).NextToken
+    with pytest.raises(errors.ValidationException, match="different filters"):
+        client.list_opportunities(OpportunityQuery(MaxResults=1, NextToken=token, LifeCycleStage=["Prospect"]))
+    with pytest.raises(errors.ValidationException, match="NextToken is not valid"):
+        client.list_opportunities(OpportunityQuery(NextToken="not-a-token"))
+
+
+# Idempotency, optimistic locking, transitions
+
+
+def test_client_token_replay_returns_the_same_application_once(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    before = len(client.list_benefit_applications())
+    first = create_mdf_request(client, token="same-token")
+    again = create_mdf_request(client, token="same-token")
+    assert again.Id == first.Id
+    assert len(client.list_benefit_applications()) == before + 1
+
+
+def test_client_token_reused_for_a_different_request_is_a_conflict(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    create_mdf_request(client, token="t-2", name="Webinar A")
+    count = len(client.list_benefit_applications())
+    with pytest.raises(errors.ConflictException, match="different"):
+        create_mdf_request(client, token="t-2", name="Webinar B")
+    assert len(client.list_benefit_applications()) == count
+
+
+def test_client_tokens_are_per_partner(sandbox: LocalSandbox) -> None:
+    ours = create_mdf_request(sandbox.client(PRM_READY), token="shared")
+    # Another partner using the same token string gets its own result, not ours.
+    with pytest.raises(errors.ValidationException, match="offers"):
+        sandbox.client(ISV).create_benefit_application(
+            client_token="shared", benefit_id="ben-mdfcampaign001", name="x", description="y",
+            fulfillment_types=["CREDITS"], details={},
+        )
+    assert sandbox.client(PRM_READY).get_benefit_application(ours.Id).Name == "Spring webinar"
+
+
+def test_stale_revision_is_refused_and_nothing_changes(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = create_mdf_request(client)
+    updated = client.update_benefit_application(draft.Id, revision=draft.Revision, name="Renamed once")
+    assert updated.Revision == "2"
+    with pytest.raises(errors.ConflictException, match="revision 2, not 1"):
+        client.update_benefit_application(draft.Id, revision=draft.Revision, name="Lost update")
+    assert client.get_benefit_application(draft.Id).Name == "Renamed once"
+
+
+def test_invalid_transitions_are_refused(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = create_mdf_request(client)
+    with pytest.raises(errors.ConflictException, match="RecallBenefitApplication is not allowed while .* PENDING_SUBMISSION"):
+        client.recall_benefit_application(draft.Id, reason="oops")
+    assert client.submit_benefit_application(draft.Id).Status == "IN_REVIEW"
+    with pytest.raises(errors.ConflictException, match="SubmitBenefitApplication"):
+        client.submit_benefit_application(draft.Id)
+    with pytest.raises(errors.ConflictException):
+        client.update_benefit_application(draft.Id, revision="2", name="edit while in review")
+    assert client.recall_benefit_application(draft.Id, reason="fix dates").Status == "PENDING_SUBMISSION"
+    canceled = client.cancel_benefit_application(draft.Id, reason="no longer needed")
+    assert (canceled.Status, canceled.Stage) == ("CANCELED", "Created")  # status changes, stage does not
+    with pytest.raises(errors.ConflictException):
+        client.cancel_benefit_application(draft.Id)
+
+
+def test_unknown_benefit_and_unsupported_fulfillment_are_refused(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    with pytest.raises(errors.ResourceNotFoundException):
+        client.create_benefit_application(client_token="a", benefit_id="ben-doesnotexist00", name="n",
+                                          description="d", fulfillment_types=["CASH"], details={})
+    with pytest.raises(errors.ValidationException, match="offers CASH, not CREDITS"):
+        client.create_benefit_application(client_token="b", benefit_id="ben-mdfcampaign001", name="n",
+                                          description="d", fulfillment_types=["CREDITS"], details={})
+
+
+def test_alliance_lead_change_needs_the_emailed_code_once(sandbox: LocalSandbox) -> None:
+    from agent.models.account import AllianceLeadContact
+
+    client = sandbox.client(SERVICES)
+    new_lead = AllianceLeadContact(FirstName="Ana", LastName="Silva", Email="ana@stratus-migration.example",
+                                   BusinessTitle="Alliance Director")
+    with pytest.raises(errors.ValidationException, match="wrong or expired"):
+        client.put_alliance_lead_contact(new_lead, "123456")
+    client.send_email_verification_code(new_lead.Email)
+    code = client.outbox()[0]["Code"]
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(errors.ValidationException):
+        client.put_alliance_lead_contact(new_lead, wrong)
+    assert client.get_alliance_lead_contact().FirstName == "Marcus"
+    client.put_alliance_lead_contact(new_lead, code)
+    assert client.get_alliance_lead_contact().Email == "ana@stratus-migration.example"
+    with pytest.raises(errors.ValidationException):  # single use
+        client.put_alliance_lead_contact(new_lead, code)
+
+
+# Transactions
+
+
+def test_a_write_that_fails_midway_leaves_nothing_behind(sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = sandbox.client(PRM_READY)
+    before = len(client.list_benefit_applications())
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "record_response", fail)  # after the row insert, before commit
+    with pytest.raises(RuntimeError):
+        create_mdf_request(client, token="doomed")
+    monkeypatch.undo()
+    assert len(client.list_benefit_applications()) == before
+    again = create_mdf_request(client, token="doomed")  # the token was not burnt either
+    assert again.Status == "PENDING_SUBMISSION"
+
+
+def test_kill_9_keeps_committed_writes_and_drops_the_uncommitted_one(sandbox: LocalSandbox, settings) -> None:
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from agent.backends.local.sandbox import LocalSandbox
+        from agent.backends.local import store
+        client = LocalSandbox(__import__("pathlib").Path({str(settings.sandbox_db)!r})).client({PRM_READY!r})
+        client.create_benefit_application(client_token="committed", benefit_id="ben-mdfcampaign001",
+            name="Committed", description="d", fulfillment_types=["CASH"], details={{}})
+        def die(*a, **k):
+            print("dying", flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+        store.record_response = die
+        client.create_benefit_application(client_token="in-flight", benefit_id="ben-mdfcampaign001",
+            name="In flight", description="d", fulfillment_types=["CASH"], details={{}})
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=Path(__file__).parent.parent)
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert "dying" in result.stdout
+    names = [a.Name for a in sandbox.client(PRM_READY).list_benefit_applications()]
+    assert "Committed" in names and "In flight" not in names
