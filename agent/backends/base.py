@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility
-from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication
+from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
 from agent.models import selling
 from agent.models.selling import Opportunity, OpportunitySummary
 from agent.models.seller import PrmEvidence, SellerSetup
@@ -76,7 +76,7 @@ class PartnerCentral(ABC):
         """ListBenefits: the funding programs available in this catalog."""
 
     @abstractmethod
-    def list_benefit_applications(self) -> list[BenefitApplication]:
+    def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
         """ListBenefitApplications: this partner's fund requests."""
 
     @abstractmethod

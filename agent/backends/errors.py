@@ -63,6 +63,12 @@ class InternalServerException(PartnerCentralError):
     code = "InternalServerException"
 
 
+class UnsupportedOperationException(PartnerCentralError):
+    """Not an API error: the selected backend cannot provide this (e.g. data outside Partner Central)."""
+
+    code = "UnsupportedOperationException"
+
+
 ERRORS_BY_CODE: dict[str, type[PartnerCentralError]] = {
     cls.code: cls
     for cls in (

@@ -85,30 +85,41 @@ class FileDetail(ApiModel):
     CreatedAt: datetime | None = None
 
 
-class BenefitApplication(ApiModel):
-    """A fund request (GetBenefitApplication). ``Revision`` guards updates against lost writes."""
+class BenefitApplicationSummary(ApiModel):
+    """One row of ListBenefitApplications."""
 
-    api_shape = (BENEFITS, "GetBenefitApplicationOutput")
+    api_shape = (BENEFITS, "BenefitApplicationSummary")
 
     Id: BenefitApplicationIdentifier
     Arn: str | None = None
     Catalog: str
     BenefitId: BenefitIdentifier
     Name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
-    Description: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
-    FulfillmentTypes: list[FulfillmentTypeName] = Field(default_factory=list)
-    BenefitApplicationDetails: dict[str, Any] = Field(default_factory=dict)
     Programs: list[str] = Field(default_factory=list)
+    FulfillmentTypes: list[FulfillmentTypeName] = Field(default_factory=list)
     Status: BenefitApplicationStatus
     Stage: str | None = None
-    StatusReason: str | None = None
-    StatusReasonCodes: list[str] = Field(default_factory=list)
     CreatedAt: datetime
     UpdatedAt: datetime
-    Revision: str
+    BenefitApplicationDetails: dict[str, Any] = Field(default_factory=dict)
     AssociatedResources: list[str] = Field(default_factory=list, max_length=10)
+
+
+class BenefitApplication(BenefitApplicationSummary):
+    """A fund request (GetBenefitApplication). ``Revision`` guards updates against lost writes."""
+
+    api_shape = (BENEFITS, "GetBenefitApplicationOutput")
+
+    Description: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    StatusReason: str | None = None
+    StatusReasonCodes: list[str] = Field(default_factory=list)
+    Revision: str
     PartnerContacts: list[PartnerContact] = Field(default_factory=list)
     FileDetails: list[FileDetail] = Field(default_factory=list, max_length=30)
+
+    def summary(self) -> BenefitApplicationSummary:
+        """The ListBenefitApplications row for this application."""
+        return BenefitApplicationSummary.model_validate(self.model_dump())
 
 
 class ConsumableBudget(ApiModel):

@@ -17,6 +17,7 @@ _NEXT_STEP = {
     errors.ThrottlingException: "Wait a few seconds and try again.",
     errors.ServiceQuotaExceededException: "A Partner Central quota was reached; wait or remove unused items first.",
     errors.InternalServerException: "Partner Central had an internal error; try again shortly.",
+    errors.UnsupportedOperationException: "Tell the person where to check this themselves.",
 }
 
 

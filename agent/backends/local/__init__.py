@@ -1,0 +1,1 @@
+"""The embedded Partner Central sandbox on SQLite."""

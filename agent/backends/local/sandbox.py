@@ -36,6 +36,7 @@ from agent.models.benefits import (
     Benefit,
     BenefitAllocation,
     BenefitApplication,
+    BenefitApplicationSummary,
 )
 from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
 from agent.models.seller import PrmEvidence, SellerSetup
@@ -226,8 +227,8 @@ class LocalPartnerCentral(PartnerCentral):
             rows = store.list_rows(conn, BENEFIT, self.catalog, None)
         return sorted((_parse(Benefit, r["body"]) for r in rows), key=lambda b: b.Name)
 
-    def list_benefit_applications(self) -> list[BenefitApplication]:
-        return self._owned(APPLICATION, BenefitApplication)
+    def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
+        return [application.summary() for application in self._owned(APPLICATION, BenefitApplication)]
 
     def get_benefit_application(self, application_id: str) -> BenefitApplication:
         _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")

@@ -1,0 +1,157 @@
+"""The real Partner Central APIs through boto3 (standard credential chain, Catalog ``Sandbox`` or ``AWS``).
+
+Responses are validated into the same models the local sandbox returns, and botocore's ``ClientError``
+becomes the matching `agent.backends.errors` exception, so tools cannot tell the backends apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from agent.backends import errors
+from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
+from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility
+from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
+from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.selling import Opportunity, OpportunitySummary
+
+_RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
+
+
+@contextmanager
+def api_errors() -> Iterator[None]:
+    """Translate botocore errors into the API's own exceptions."""
+    try:
+        yield
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        body = exc.response
+        field_errors = [
+            errors.FieldError(
+                FieldName=item.get("FieldName") or item.get("Name") or "", Message=item.get("Message", ""),
+                Code=item.get("Code", "INVALID_VALUE"),
+            )
+            for item in (body.get("ErrorList") or body.get("FieldList") or [])
+            if isinstance(item, dict)
+        ]
+        cls = errors.ERRORS_BY_CODE.get(error.get("Code", ""), errors.InternalServerException)
+        raise cls(error.get("Message", str(exc)), reason=body.get("Reason"), field_errors=field_errors) from None
+    except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
+        raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
+
+
+def _body(response: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+class AwsPartnerCentral(PartnerCentral):
+    """Partner Central for the partner account behind the current AWS credentials."""
+
+    def __init__(self, partner_id: str, catalog: str, region: str, session: boto3.session.Session | None = None):
+        self.partner_id = partner_id
+        self.catalog = catalog
+        self._session = session or boto3.session.Session(region_name=region)
+
+    @cached_property
+    def account(self):
+        return self._session.client("partnercentral-account", config=_RETRIES)
+
+    @cached_property
+    def selling(self):
+        return self._session.client("partnercentral-selling", config=_RETRIES)
+
+    @cached_property
+    def benefits(self):
+        return self._session.client("partnercentral-benefits", config=_RETRIES)
+
+    # partnercentral-account
+
+    def get_partner(self) -> Partner:
+        with api_errors():
+            return Partner.model_validate(_body(self.account.get_partner(Catalog=self.catalog, Identifier=self.partner_id)))
+
+    def get_profile_visibility(self) -> ProfileVisibility:
+        with api_errors():
+            response = self.account.get_profile_visibility(Catalog=self.catalog, Identifier=self.partner_id)
+        return ProfileVisibility.model_validate(_body(response))
+
+    def get_alliance_lead_contact(self) -> AllianceLeadContact:
+        with api_errors():
+            response = self.account.get_alliance_lead_contact(Catalog=self.catalog, Identifier=self.partner_id)
+        return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
+
+    # partnercentral-selling
+
+    def list_opportunities(self, query: OpportunityQuery) -> OpportunityPage:
+        request: dict[str, Any] = {
+            "Catalog": self.catalog,
+            "MaxResults": query.MaxResults,
+            "Sort": {"SortBy": query.SortBy, "SortOrder": query.SortOrder},
+        }
+        for name in ("LifeCycleStage", "LifeCycleReviewStatus", "CustomerCompanyName", "Identifier"):
+            if values := getattr(query, name):
+                request[name] = list(values)
+        if query.NextToken:
+            request["NextToken"] = query.NextToken
+        with api_errors():
+            response = self.selling.list_opportunities(**request)
+        return OpportunityPage(
+            OpportunitySummaries=[OpportunitySummary.model_validate(o) for o in response["OpportunitySummaries"]],
+            NextToken=response.get("NextToken"),
+        )
+
+    def get_opportunity(self, opportunity_id: str) -> Opportunity:
+        with api_errors():
+            return Opportunity.model_validate(_body(self.selling.get_opportunity(Catalog=self.catalog, Identifier=opportunity_id)))
+
+    # partnercentral-benefits
+
+    def _pages(self, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
+        with api_errors():
+            for page in self.benefits.get_paginator(operation).paginate(Catalog=self.catalog, **request):
+                yield from page.get(key, [])
+
+    def list_benefits(self) -> list[Benefit]:
+        return [Benefit.model_validate(b) for b in self._pages("list_benefits", "BenefitSummaries")]
+
+    def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
+        return [
+            BenefitApplicationSummary.model_validate(a)
+            for a in self._pages("list_benefit_applications", "BenefitApplicationSummaries")
+        ]
+
+    def get_benefit_application(self, application_id: str) -> BenefitApplication:
+        with api_errors():
+            response = self.benefits.get_benefit_application(Catalog=self.catalog, Identifier=application_id)
+        return BenefitApplication.model_validate(_body(response))
+
+    def list_benefit_allocations(self) -> list[BenefitAllocation]:
+        """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""
+        ids = [a["Id"] for a in self._pages("list_benefit_allocations", "BenefitAllocationSummaries")]
+        with api_errors():
+            return [
+                BenefitAllocation.model_validate(_body(self.benefits.get_benefit_allocation(Catalog=self.catalog, Identifier=i)))
+                for i in ids
+            ]
+
+    # Outside the Partner Central APIs
+
+    def get_seller_setup(self) -> SellerSetup:
+        raise errors.UnsupportedOperationException(
+            "Marketplace seller setup (tax interview, banking, KYC, listings) is not readable through the Partner "
+            "Central APIs, and this server does not call the Marketplace APIs yet. Check it in the AWS Marketplace "
+            "Management Portal, or use the local sandbox to explore the guidance."
+        )
+
+    def get_prm_evidence(self) -> PrmEvidence:
+        raise errors.UnsupportedOperationException(
+            "PRM attribution evidence is not readable through the Partner Central APIs this server calls yet. "
+            "Check the Attributed revenue dashboard in Partner Central, or use the local sandbox."
+        )
