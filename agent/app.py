@@ -1,30 +1,123 @@
-"""The running agent: settings plus the backend the tools talk to, created once per process."""
+"""The running agent: settings, backends and the trust layer (sessions, approvals, audit, write flows).
+
+One `AgentApp` per server process. Nothing is opened until first use, so the server starts fast.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from agent.backends.base import PartnerCentral
 from agent.config import Settings
+from agent.trust.identity import Principal, current_principal
+from agent.trust.permissions import authorize
+from agent.trust.sessions import Session
+
+USE_SESSION = "partnercentral:UseSession"
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """Everything a tool needs once the caller is known, allowed and in a session."""
+
+    principal: Principal
+    session: Session
+    backend: PartnerCentral
 
 
 class AgentApp:
-    """What every tool shares. Nothing is opened until first use, so the server starts fast."""
-
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, require_token: bool = False, approval_base_url: str | None = None) -> None:
         self.settings = settings
+        self.require_token = require_token
+        self.approval_base_url = approval_base_url
+        """Where the HTTP transport serves approval pages; None under stdio, where `page_server` starts on demand."""
+
+    # backends
 
     @cached_property
-    def sandbox(self):  # -> LocalSandbox, imported lazily to keep start-up light
+    def sandbox(self):  # -> LocalSandbox, imported lazily
         from agent.backends.local.sandbox import LocalSandbox
 
         return LocalSandbox(self.settings.sandbox_db, self.settings.catalog)
 
-    def partner_central(self, partner_id: str | None = None) -> PartnerCentral:
-        """The backend client acting for ``partner_id`` (default: the configured partner)."""
-        partner_id = partner_id or self.settings.partner_id
+    def partner_central(self, principal: Principal) -> PartnerCentral:
+        """The backend client acting for ``principal``'s partner account and catalog."""
         if self.settings.backend == "local":
-            return self.sandbox.client(partner_id)
+            return self.sandbox.client(principal.partner_id)
         from agent.backends.aws import AwsPartnerCentral
 
-        return AwsPartnerCentral(partner_id=partner_id, catalog=self.settings.catalog, region=self.settings.aws_region)
+        return AwsPartnerCentral(partner_id=principal.partner_id, catalog=principal.catalog, region=self.settings.aws_region)
+
+    # trust layer
+
+    @cached_property
+    def db(self):
+        from agent.trust.db import agent_database
+
+        return agent_database(self.settings.data_dir)
+
+    @cached_property
+    def sessions(self):
+        from agent.trust.sessions import SessionStore
+
+        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), on_expire=self.flows.forget)
+
+    @cached_property
+    def approvals(self):
+        from agent.trust.approvals import ApprovalStore
+
+        return ApprovalStore(
+            self.db, self.settings.data_dir / "secret.key", timedelta(minutes=self.settings.approval_ttl_minutes)
+        )
+
+    @cached_property
+    def audit(self):
+        from agent.trust.audit import AuditLog
+
+        return AuditLog(self.db)
+
+    @cached_property
+    def flows(self):
+        from agent.graphs.profile_update import PROFILE_UPDATE
+        from agent.graphs.write import WriteFlows
+
+        return WriteFlows(self.settings.data_dir / "checkpoints.db", {PROFILE_UPDATE.tool: PROFILE_UPDATE})
+
+    def principal(self) -> Principal:
+        return current_principal(self.settings, require_token=self.require_token)
+
+    def authorize(self, tool: str, actions: Iterable[str], principal: Principal) -> None:
+        """Raise `PermissionDenied` unless ``principal``'s policies grant ``actions`` (and session use)."""
+        authorize(principal.policies, [*actions, USE_SESSION], principal.catalog, tool)
+
+    def begin(self, tool: str, actions: Iterable[str], session_id: str | None) -> ToolCall:
+        """Identify the caller, check its permissions for ``actions``, and open its session.
+
+        Raises `PermissionDenied` or `SessionError`; `agent.tools.errors.tool_errors` words them for the model.
+        """
+        principal = self.principal()
+        self.authorize(tool, actions, principal)
+        session = self.sessions.open(principal, session_id)
+        return ToolCall(principal=principal, session=session, backend=self.partner_central(principal))
+
+    def flow_context(self, principal: Principal):
+        from agent.graphs.write import FlowContext
+
+        return FlowContext(
+            backend=self.partner_central(principal), approvals=self.approvals, audit=self.audit,
+            region=self.settings.aws_region,
+        )
+
+    @cached_property
+    def page_server(self):
+        from agent.trust.page import PageServer
+
+        return PageServer(self, self.settings.approval_port)
+
+    def approve_url(self, approval_id: str) -> str:
+        """The approval page link of ``approval_id`` (under stdio this starts the loopback page listener)."""
+        base = self.approval_base_url or self.page_server.ensure_started()
+        return f"{base}/approvals/{approval_id}?key={self.approvals.page_key(approval_id)}"

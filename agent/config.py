@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "PARTNER_AGENT_"
 
@@ -46,6 +46,36 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="Log level; logs always go to stderr."
     )
+    user: str | None = Field(
+        default=None, max_length=64, description="Name of the stdio user in audit events (default: the OS user)."
+    )
+    policies: Annotated[list[str], NoDecode] = Field(
+        default=["AWSPartnerCentralFullAccess"],
+        description="Comma-separated AWS managed policies of the stdio user.",
+    )
+    session_ttl_hours: float = Field(default=48, gt=0, le=24 * 30, description="Sessions expire this long after creation.")
+    approval_ttl_minutes: float = Field(default=15, gt=0, le=24 * 60, description="Pending approvals expire after this.")
+    tool_approvals: bool = Field(
+        default=False,
+        description="Register the decide_approval tool. Only for hosts that ask the person before every tool call.",
+    )
+    approval_port: int = Field(
+        default=8766, ge=0, le=65535,
+        description="Loopback port of the approval page under stdio (0: any free port).",
+    )
+    public_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/]+(:\d+)?$",
+        description="Base URL people reach the HTTP server at, for approval links (default: http://HOST:PORT).",
+    )
+
+    @field_validator("policies", mode="before")
+    @classmethod
+    def _split_policies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(",") if name.strip()]
+        from agent.trust.permissions import check_policy_names
+
+        return check_policy_names(value) if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _local_backend_is_sandbox_only(self) -> "Settings":

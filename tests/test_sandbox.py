@@ -216,7 +216,7 @@ def test_alliance_lead_change_needs_the_emailed_code_once(sandbox: LocalSandbox)
     client = sandbox.client(SERVICES)
     new_lead = AllianceLeadContact(FirstName="Ana", LastName="Silva", Email="ana@stratus-migration.example",
                                    BusinessTitle="Alliance Director")
-    with pytest.raises(errors.ValidationException, match="wrong or expired"):
+    with pytest.raises(errors.ValidationException, match="missing, wrong or expired"):
         client.put_alliance_lead_contact(new_lead, "123456")
     client.send_email_verification_code(new_lead.Email)
     code = client.outbox()[0]["Code"]
@@ -226,8 +226,12 @@ def test_alliance_lead_change_needs_the_emailed_code_once(sandbox: LocalSandbox)
     assert client.get_alliance_lead_contact().FirstName == "Marcus"
     client.put_alliance_lead_contact(new_lead, code)
     assert client.get_alliance_lead_contact().Email == "ana@stratus-migration.example"
-    with pytest.raises(errors.ValidationException):  # single use
-        client.put_alliance_lead_contact(new_lead, code)
+    assert client.put_alliance_lead_contact(new_lead, None) == new_lead  # a replay changes nothing
+    retitled = new_lead.model_copy(update={"BusinessTitle": "VP Alliances"})
+    client.put_alliance_lead_contact(retitled, None)  # same address: no code needed
+    client.send_email_verification_code("bob@stratus-migration.example")
+    with pytest.raises(errors.ValidationException):  # codes are single use and per address
+        client.put_alliance_lead_contact(retitled.model_copy(update={"Email": "ana2@stratus-migration.example"}), code)
 
 
 # Transactions

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from agent.backends import errors
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
-from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility
+from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, ProfileVisibilityValue
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
 from agent.models.seller import PrmEvidence, SellerSetup
 from agent.models.selling import Opportunity, OpportunitySummary
@@ -85,6 +85,29 @@ class AwsPartnerCentral(PartnerCentral):
     def get_alliance_lead_contact(self) -> AllianceLeadContact:
         with api_errors():
             response = self.account.get_alliance_lead_contact(Catalog=self.catalog, Identifier=self.partner_id)
+        return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
+
+    def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
+        with api_errors():
+            response = self.account.put_profile_visibility(
+                Catalog=self.catalog, Identifier=self.partner_id, Visibility=visibility
+            )
+        return ProfileVisibility.model_validate(_body(response))
+
+    def send_email_verification_code(self, email: str) -> None:
+        with api_errors():
+            self.account.send_email_verification_code(Catalog=self.catalog, Email=email)
+
+    def put_alliance_lead_contact(
+        self, contact: AllianceLeadContact, email_verification_code: str | None
+    ) -> AllianceLeadContact:
+        request: dict[str, Any] = {
+            "Catalog": self.catalog, "Identifier": self.partner_id, "AllianceLeadContact": contact.api_dict()
+        }
+        if email_verification_code:
+            request["EmailVerificationCode"] = email_verification_code
+        with api_errors():
+            response = self.account.put_alliance_lead_contact(**request)
         return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
 
     # partnercentral-selling

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility
+from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, ProfileVisibilityValue
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
 from agent.models import selling
 from agent.models.selling import Opportunity, OpportunitySummary
@@ -58,6 +58,20 @@ class PartnerCentral(ABC):
     @abstractmethod
     def get_alliance_lead_contact(self) -> AllianceLeadContact:
         """GetAllianceLeadContact; ResourceNotFoundException when none is set."""
+
+    @abstractmethod
+    def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
+        """PutProfileVisibility."""
+
+    @abstractmethod
+    def send_email_verification_code(self, email: str) -> None:
+        """SendEmailVerificationCode: AWS emails a 6-digit code to ``email``."""
+
+    @abstractmethod
+    def put_alliance_lead_contact(
+        self, contact: AllianceLeadContact, email_verification_code: str | None
+    ) -> AllianceLeadContact:
+        """PutAllianceLeadContact; a new email address needs the code sent to it."""
 
     # partnercentral-selling
 

@@ -1,4 +1,4 @@
-"""Turning backend errors into messages the model (and the person) can act on."""
+"""Turning errors into messages the model (and the person) can act on."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from contextlib import contextmanager
 from mcp.server.mcpserver.exceptions import ToolError
 
 from agent.backends import errors
+from agent.graphs.write import PlanError
+from agent.trust.identity import NotAuthenticated
+from agent.trust.permissions import PermissionDenied
+from agent.trust.sessions import SessionError
 
 _NEXT_STEP = {
     errors.ResourceNotFoundException: "Check the id; list the resources first to see the ids this partner account can use.",
@@ -23,8 +27,12 @@ _NEXT_STEP = {
 
 @contextmanager
 def tool_errors() -> Iterator[None]:
-    """Re-raise Partner Central errors as ToolErrors: the API's words plus the next step."""
+    """Re-raise expected failures as ToolErrors: what went wrong, then what to do next."""
     try:
         yield
     except errors.PartnerCentralError as exc:
         raise ToolError(f"{exc} {_NEXT_STEP.get(type(exc), '')}".strip()) from None
+    except (PermissionDenied, SessionError, PlanError) as exc:
+        raise ToolError(str(exc)) from None
+    except NotAuthenticated:
+        raise ToolError("Not authenticated: connect with a bearer token (partner-agent token create).") from None

@@ -30,3 +30,12 @@ OpportunityIdParam = identifier(
     OPPORTUNITY_ID_PATTERN, "O4000001", "opportunity id",
     "Opportunity id: the letter O followed by digits, as returned by list_opportunities.",
 )
+
+SessionIdParam = Annotated[
+    str | None,
+    Field(
+        description="The session_id returned by an earlier call, to continue that session; omit it to start a "
+        "new one. Sessions expire 48 hours after they start.",
+        max_length=64,
+    ),
+]

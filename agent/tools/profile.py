@@ -1,23 +1,37 @@
 """Partner account and profile tools."""
 
-from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Any
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context, ElicitationResult, Resolve
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.models.account import AllianceLeadContact, PartnerDomain, PartnerProfile, ProfileVisibilityValue
+from agent.graphs.profile_update import PROFILE_UPDATE
+from agent.models.account import (
+    AllianceLeadContact,
+    EmailAddress,
+    PartnerDomain,
+    PartnerProfile,
+    ProfileVisibilityValue,
+    Text80,
+)
+from agent.tools import writes
 from agent.tools.errors import tool_errors
+from agent.tools.params import SessionIdParam
+
+READ_PROFILE = ["partnercentral:GetPartner", "partnercentral:GetProfileVisibility", "partnercentral:GetAllianceLeadContact"]
 
 
 class PartnerProfileResult(BaseModel):
     """The partner account as the console's profile page shows it."""
 
+    session_id: str
     partner_id: str = Field(description="Partner account id (partner-...).")
     catalog: str = Field(description="`Sandbox` or `AWS` (production).")
     legal_name: str
@@ -34,7 +48,27 @@ class PartnerProfileResult(BaseModel):
     )
 
 
-def partner_profile(backend: PartnerCentral) -> PartnerProfileResult:
+class AllianceLeadInput(BaseModel):
+    """New alliance lead details; omitted fields keep their current values."""
+
+    first_name: Text80 | None = None
+    last_name: Text80 | None = None
+    title: Text80 | None = Field(default=None, description="Business title, e.g. 'Head of Alliances'.")
+    email: EmailAddress | None = Field(
+        default=None, description="A new address must be verified: see send_email_verification_code."
+    )
+
+    def api_fields(self) -> dict[str, Any]:
+        return {"FirstName": self.first_name, "LastName": self.last_name, "BusinessTitle": self.title, "Email": self.email}
+
+
+class CodeSent(BaseModel):
+    session_id: str
+    email: str
+    message: str
+
+
+def partner_profile(backend: PartnerCentral, session_id: str) -> PartnerProfileResult:
     """Read the partner, its visibility and its alliance lead in one result."""
     partner = backend.get_partner()
     try:
@@ -46,6 +80,7 @@ def partner_profile(backend: PartnerCentral) -> PartnerProfileResult:
     except errors.ResourceNotFoundException:
         lead = None
     return PartnerProfileResult(
+        session_id=session_id,
         partner_id=partner.Id,
         catalog=partner.Catalog,
         legal_name=partner.LegalName,
@@ -57,15 +92,85 @@ def partner_profile(backend: PartnerCentral) -> PartnerProfileResult:
     )
 
 
+def _update_parameters(visibility, alliance_lead, email_verification_code) -> dict[str, Any]:
+    return {
+        "visibility": visibility,
+        "alliance_lead": alliance_lead.api_fields() if alliance_lead else None,
+        "email_verification_code": email_verification_code,
+    }
+
+
+def _update_actions(parameters: dict[str, Any]) -> list[str]:
+    actions = list(READ_PROFILE)
+    if parameters["visibility"] is not None:
+        actions.append("partnercentral:PutProfileVisibility")
+    if parameters["alliance_lead"] is not None:
+        actions.append("partnercentral:PutAllianceLeadContact")
+    return actions
+
+
 def register(server: MCPServer, app: AgentApp) -> None:
-    read_only = ToolAnnotations(
-        read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=app.settings.backend == "aws"
-    )
+    open_world = app.settings.backend == "aws"
+    read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=open_world)
 
     @server.tool(title="Get partner profile", annotations=read_only)
-    def get_partner_profile() -> PartnerProfileResult:
+    def get_partner_profile(session_id: SessionIdParam = None) -> PartnerProfileResult:
         """Show the partner account this session acts for: legal name, public profile (display name,
         description, website, logo, solution type, industry segments, headquarters), profile visibility,
-        alliance lead contact and training/certification email domains. Read-only; no parameters."""
+        alliance lead contact and training/certification email domains. Read-only."""
         with tool_errors():
-            return partner_profile(app.partner_central())
+            call = app.begin("get_partner_profile", READ_PROFILE, session_id)
+            return partner_profile(call.backend, call.session.session_id)
+
+    @server.tool(
+        title="Send email verification code",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True),
+    )
+    def send_email_verification_code(
+        email: Annotated[EmailAddress, Field(description="The new alliance lead email address to verify.")],
+        session_id: SessionIdParam = None,
+    ) -> CodeSent:
+        """Email a 6-digit verification code to a new alliance lead address. Changes no data. Ask the person
+        for the code they receive, then pass it to update_profile as email_verification_code."""
+        with tool_errors():
+            call = app.begin("send_email_verification_code", ["partnercentral:SendEmailVerificationCode"], session_id)
+            call.backend.send_email_verification_code(email)
+        where = " (sandbox: `partner-agent sandbox outbox` shows it)" if app.settings.backend == "local" else ""
+        return CodeSent(session_id=call.session.session_id, email=email,
+                        message=f"A verification code was sent to {email}{where}. Ask the person for it.")
+
+    def planned_update(visibility=None, alliance_lead=None, email_verification_code=None, session_id=None) -> writes.PlannedChange:
+        parameters = _update_parameters(visibility, alliance_lead, email_verification_code)
+        with tool_errors():
+            return writes.plan_change(app, PROFILE_UPDATE, _update_actions(parameters), parameters, session_id)
+
+    def ask_for_update(change: Annotated[writes.PlannedChange, Resolve(planned_update)], ctx: Context):
+        return writes.ask_person(change, ctx)
+
+    @server.tool(
+        title="Update partner profile",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world),
+    )
+    def update_profile(
+        change: Annotated[writes.PlannedChange, Resolve(planned_update)],
+        answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_update)],
+        visibility: Annotated[
+            ProfileVisibilityValue | None,
+            Field(description="PUBLIC: AWS customers can discover the profile; PRIVATE: hidden."),
+        ] = None,
+        alliance_lead: Annotated[
+            AllianceLeadInput | None, Field(description="New alliance lead contact; omitted fields stay as they are.")
+        ] = None,
+        email_verification_code: Annotated[
+            str | None, Field(description="The 6-digit code sent to a new alliance lead email.", pattern=r"^[0-9]{6}$")
+        ] = None,
+        session_id: SessionIdParam = None,
+    ) -> writes.WriteResult:
+        """Change the profile's visibility and/or the alliance lead contact. Nothing is written until the
+        person approves the exact change: in a form your client shows them, or on an approval page whose
+        link is returned with status "requires_approval". A changed alliance lead email needs a
+        verification code first (send_email_verification_code). Never approve on the person's behalf."""
+        parameters = _update_parameters(visibility, alliance_lead, email_verification_code)
+        with tool_errors():
+            call = app.begin("update_profile", _update_actions(parameters), session_id)
+            return writes.run_change(app, call, PROFILE_UPDATE, parameters, change, answer)

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ValidationError
 from agent.backends import errors
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
-from agent.backends.local.store import Store, utcnow
+from agent.backends.local.store import Store
+from agent.storage import utcnow
 from agent.models.account import (
     PARTNER_ID_PATTERN,
     AllianceLeadContact,
@@ -181,27 +182,37 @@ class LocalPartnerCentral(PartnerCentral):
             rows = store.list_rows(conn, EMAIL_CODE, self.catalog, self.partner_id)
         return [json.loads(r["body"]) for r in rows]
 
-    def put_alliance_lead_contact(self, contact: AllianceLeadContact, email_verification_code: str) -> AllianceLeadContact:
-        """PutAllianceLeadContact: the new email must carry the code sent to it, once."""
-        key = f"{self.partner_id}:{contact.Email.lower()}"
+    def put_alliance_lead_contact(
+        self, contact: AllianceLeadContact, email_verification_code: str | None
+    ) -> AllianceLeadContact:
+        """PutAllianceLeadContact: a new email must carry the code sent to it, once. Putting the contact
+        that is already there succeeds without a code (a replayed request changes nothing)."""
         with self.store.transaction() as conn:
-            row = store.get_row(conn, EMAIL_CODE, self.catalog, key)
-            sent = json.loads(row["body"]) if row else None
-            if sent is None or sent["Code"] != email_verification_code or sent["ExpiresAt"] < utcnow().isoformat():
-                raise errors.ValidationException(
-                    f"The email verification code for {contact.Email} is wrong or expired. "
-                    "Send a new code with SendEmailVerificationCode and use the latest one.",
-                    reason="BUSINESS_VALIDATION_FAILED",
-                    field_errors=[errors.FieldError(FieldName="EmailVerificationCode", Message="invalid or expired")],
-                )
-            store.delete_row(conn, EMAIL_CODE, self.catalog, key)
             existing = store.get_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id)
+            current = _parse(AllianceLeadContact, existing["body"]) if existing else None
+            if current == contact:
+                return contact
+            if current is None or current.Email.lower() != contact.Email.lower():
+                self._consume_email_code(conn, contact.Email, email_verification_code)
             now = utcnow()
             if existing is None:
                 store.insert_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id, self.partner_id, contact.api_dict(), now)
             else:
                 store.update_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id, existing["revision"], contact.api_dict(), now)
         return contact
+
+    def _consume_email_code(self, conn: sqlite3.Connection, email: str, code: str | None) -> None:
+        key = f"{self.partner_id}:{email.lower()}"
+        row = store.get_row(conn, EMAIL_CODE, self.catalog, key)
+        sent = json.loads(row["body"]) if row else None
+        if sent is None or sent["Code"] != code or sent["ExpiresAt"] < utcnow().isoformat():
+            raise errors.ValidationException(
+                f"The email verification code for {email} is missing, wrong or expired. "
+                "Send a new code with SendEmailVerificationCode and use the latest one.",
+                reason="BUSINESS_VALIDATION_FAILED",
+                field_errors=[errors.FieldError(FieldName="EmailVerificationCode", Message="invalid or expired")],
+            )
+        store.delete_row(conn, EMAIL_CODE, self.catalog, key)
 
     # partnercentral-selling
 

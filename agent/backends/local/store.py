@@ -1,9 +1,7 @@
 """SQLite storage for the local sandbox: JSON documents in API shape, one transaction per write.
 
 Each resource is one row (kind, catalog, id) holding its API-shaped JSON body, the partner that owns it and
-an integer revision for optimistic locking. WAL mode with ``synchronous=FULL`` means a committed write
-survives a crash and an interrupted one leaves nothing behind. Connections are short-lived (one per
-operation), so the store is safe to use from any thread or process.
+an integer revision for optimistic locking.
 """
 
 from __future__ import annotations
@@ -11,11 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
+
+from agent.storage import Database, utcnow
 
 SCHEMA_VERSION = 1
 
@@ -47,54 +44,14 @@ CREATE TABLE IF NOT EXISTS client_tokens (
 """
 
 
-def utcnow() -> datetime:
-    """The current time in UTC, to the millisecond (what the API returns)."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
 def request_digest(payload: Any) -> str:
     """SHA-256 of a request's canonical JSON, to tell a ClientToken replay from a different request."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-class Store:
-    """The sandbox database file. Open it, run one transaction, close it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        return conn
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction: everything inside commits together or not at all."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    @contextmanager
-    def reading(self) -> Iterator[sqlite3.Connection]:
-        """A consistent read snapshot."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("ROLLBACK")
+class Store(Database):
+    """The sandbox database file. Its schema is created by `create_schema` inside the seeding transaction."""
 
     def schema_version(self) -> int | None:
         """The schema version recorded in the file, or None when the database is new or empty."""

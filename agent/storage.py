@@ -1,0 +1,61 @@
+"""SQLite files the agent keeps in its data folder: short-lived connections, one transaction per write.
+
+WAL mode with ``synchronous=FULL``: a committed write survives a crash and an interrupted one leaves
+nothing behind. A connection per operation makes a database safe to use from any thread or process.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, to the millisecond (what the APIs return)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+class Database:
+    """One SQLite file. ``schema`` is a script of idempotent ``CREATE ... IF NOT EXISTS`` statements."""
+
+    def __init__(self, path: Path, schema: str = "") -> None:
+        self.path = path
+        self.schema = schema
+        self._schema_ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        if self.schema and not self._schema_ready:
+            conn.executescript(self.schema)
+            self._schema_ready = True
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside commits together or not at all."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A consistent read snapshot."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.execute("ROLLBACK")

@@ -1,0 +1,163 @@
+"""What every write tool shares: plan, ask the person, run the approval-gated flow, report the outcome.
+
+The person is asked in the first channel that works:
+
+1. MCP form elicitation: the client shows the exact change and an approve checkbox. The question's text
+   carries the change's fingerprint, so an answer only counts for the change it was given for.
+2. The approval page: a link the person opens in a browser (served by the HTTP transport, or under
+   stdio by a loopback-only listener).
+3. ``decide_approval``, only when the server enables it for hosts that confirm every tool call.
+
+Whatever the channel, the write flow checks the decision and applies the change once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from mcp.server.mcpserver import Context, Elicit
+from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, DeclinedElicitation
+from pydantic import BaseModel, Field
+
+from agent.app import AgentApp, ToolCall
+from agent.graphs.write import WriteAction, WritePlan
+from agent.trust.approvals import Approval, Decision, payload_digest
+
+class ApprovalForm(BaseModel):
+    """The form the person sees."""
+
+    approve: bool = Field(title="Approve this change", description="Tick to apply exactly the change described above.")
+
+
+class NoElicitation(BaseModel):
+    """What the ask resolver answers when the client cannot show forms: use another channel."""
+
+
+class PlannedChange(BaseModel):
+    """The change as planned when the person is asked, with its fingerprint."""
+
+    plan: WritePlan
+    digest: str
+
+
+class ApprovalRequest(BaseModel):
+    """A change waiting for the person's decision (modelled on the AWS agent's tool approval request)."""
+
+    approval_id: str
+    tool: str
+    parameters: dict[str, Any] = Field(description="The tool's parameters, secrets hidden.")
+    preview: str = Field(description="The exact change, as the person sees it.")
+    expires_at: datetime
+    approve_url: str | None = Field(description="Page where the person reviews and approves or declines.")
+
+
+class WriteResult(BaseModel):
+    status: Literal["requires_approval", "applied", "rejected", "refused", "failed"]
+    session_id: str
+    message: str = Field(description="What happened and what to tell the person.")
+    approval: ApprovalRequest | None = None
+    results: list[dict[str, Any]] = Field(default_factory=list)
+
+
+def plan_change(app: AgentApp, action: WriteAction, actions: list[str], parameters: dict[str, Any], session_id: str | None) -> PlannedChange:
+    """Check the caller may make this change, then plan it (no side effects: resolvers re-run)."""
+    principal = app.principal()
+    app.authorize(action.tool, actions, principal)
+    if session_id is not None:
+        app.sessions.open(principal, session_id)
+    plan = action.plan(app.partner_central(principal), parameters)
+    return PlannedChange(plan=plan, digest=payload_digest([c.model_dump() for c in plan.calls]))
+
+
+def ask_person(change: PlannedChange, ctx: Context) -> Elicit[ApprovalForm] | NoElicitation:
+    """Ask through the client's form when it can show one."""
+    capabilities = ctx.client_capabilities
+    if capabilities is None or capabilities.elicitation is None:
+        return NoElicitation()
+    return Elicit(f"{change.plan.preview}\n\nApply exactly this change? (change {change.digest[:12]})", ApprovalForm)
+
+
+def run_change(app: AgentApp, call: ToolCall, action: WriteAction, parameters: dict[str, Any], change: PlannedChange, answer: Any) -> WriteResult:
+    """Start the write flow and deliver the person's form answer, or hand out the other channels."""
+    ctx = app.flow_context(call.principal)
+    flow = app.flows.start(ctx, tool=action.tool, parameters=parameters, principal=call.principal, session_id=call.session.session_id)
+    approval = flow.approval
+    if isinstance(answer, AcceptedElicitation) and isinstance(answer.data, NoElicitation):
+        return pending(app, approval, call.session.session_id)
+    approved = isinstance(answer, AcceptedElicitation) and answer.data.approve
+    reason = {DeclinedElicitation: "declined in the client", CancelledElicitation: "cancelled in the client"}.get(
+        type(answer), None if approved else "not approved in the client form"
+    )
+    decision = Decision(
+        approval_id=approval.approval_id, approve=approved, channel="elicitation", principal=call.principal.key,
+        session_id=call.session.session_id, payload_sha256=change.digest, reason=reason,
+    )
+    done = app.flows.resume(ctx, flow.flow_id, decision)
+    return outcome(app, done.status, done.approval, call.session.session_id, done.reason, done.results)
+
+
+def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
+    url = app.approve_url(approval.approval_id)
+    message = (
+        "Nothing has been written yet. Show the person the preview and ask them to approve or decline it at "
+        f"{url} before {approval.expires_at:%H:%M} UTC; then call get_approval with approval_id "
+        f"{approval.approval_id} to see the outcome."
+    )
+    if app.settings.tool_approvals:
+        message += " If your host asks the person to confirm each tool call, decide_approval records their answer."
+    return WriteResult(
+        status="requires_approval", session_id=session_id, message=message,
+        approval=ApprovalRequest(
+            approval_id=approval.approval_id, tool=approval.tool, parameters=approval.parameters,
+            preview=approval.preview, expires_at=approval.expires_at, approve_url=url,
+        ),
+    )
+
+
+def outcome(app: AgentApp, status: str, approval: Approval | None, session_id: str, reason: str | None, results: list) -> WriteResult:
+    if status == "requires_approval" and approval is not None:
+        return pending(app, approval, session_id)
+    messages = {
+        "applied": "The change was applied.",
+        "rejected": f"The person did not approve the change ({reason}); nothing was written.",
+        "refused": f"The change was refused and nothing was written: {reason}",
+        "failed": f"Partner Central rejected the change: {reason}",
+    }
+    return WriteResult(status=status, session_id=session_id, message=messages[status], results=results)
+
+
+def deliver_decision(app: AgentApp, approval_id: str, approve: bool, channel: str, decider, session_id: str) -> WriteResult:
+    """Hand a page or tool decision to the paused flow it belongs to.
+
+    A decision that is not the asking principal's, or comes from another session, never reaches the flow
+    (so it cannot spoil the real person's pending approval); it is audited as refused and reported.
+    """
+    from agent.trust.audit import AuditEvent, user_identity
+
+    approval = app.approvals.get(approval_id)
+    problem = None
+    if approval is None:
+        problem = "There is no such approval (it may have expired with its session)."
+    elif approval.principal != decider.key:
+        problem = "This approval belongs to another principal; only the person who asked for the change can decide it."
+    elif approval.session_id != session_id:
+        problem = "This approval belongs to another session; decide it in the session that asked for the change."
+    if problem:
+        app.audit.record(AuditEvent(
+            eventSource="partner-agent", eventName="DecideApproval", awsRegion=app.settings.aws_region,
+            userIdentity=user_identity(decider), requestParameters={"approval_id": approval_id, "approve": approve, "channel": channel},
+            requestID=approval_id, sessionId=session_id, approvalId=approval_id, decision="refused", reason=problem,
+            tool=approval.tool if approval else "decide_approval",
+        ))
+        return WriteResult(status="refused", session_id=session_id, message=f"Refused, nothing was written: {problem}")
+    owner = app.flows.principal_of(approval.flow_id)
+    decision = Decision(
+        approval_id=approval_id, approve=approve, channel=channel, principal=decider.key, session_id=session_id,
+        payload_sha256=approval.payload_sha256, reason=None if approve else f"declined on the {channel}",
+    )
+    done = app.flows.resume(app.flow_context(owner), approval.flow_id, decision)
+    if done.status == "requires_approval":  # the flow had already finished: this decision came too late
+        return WriteResult(status="refused", session_id=session_id,
+                           message=f"Refused: this approval was already used ({approval.status}); ask for the change again.")
+    return outcome(app, done.status, done.approval, session_id, done.reason, done.results)

@@ -1,0 +1,1 @@
+"""Who may use the server: bearer tokens issued to partner agents."""
