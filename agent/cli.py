@@ -15,21 +15,29 @@ log = logging.getLogger("partner_agent")
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from server import build_server
 
-    server = build_server(settings)
     if args.transport == "stdio":
-        server.run("stdio")
+        build_server(settings).run("stdio")
         return 0
-    if not _is_loopback(args.host):
-        print(
-            f"partner-agent: refusing to listen on {args.host}: the HTTP transport has no authentication yet, "
-            "so it only binds to loopback (127.0.0.1, ::1, localhost).",
-            file=sys.stderr,
-        )
-        return 2
     import uvicorn
+    from mcp.server.transport_security import TransportSecuritySettings
 
-    app = server.streamable_http_app(host=args.host)
-    log.info("serving MCP over streamable HTTP at http://%s:%d/mcp", args.host, args.port)
+    from agent.trust.tokens import TokenStore
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base_url = settings.public_url or f"http://{host}:{args.port}"
+    if not any(t.active() for t in TokenStore(settings.data_dir / "tokens.json").list()):
+        log.warning("no active bearer tokens: every request will be refused. Create one with `partner-agent token create`.")
+    if not _is_loopback(args.host):
+        log.warning("listening beyond loopback on %s: use TLS in front of it (a reverse proxy) so tokens are not sent in clear.", args.host)
+    server = build_server(settings, transport="http", base_url=base_url)
+    allowed = {f"{host}:*", "127.0.0.1:*", "localhost:*", "[::1]:*", base_url.split("://", 1)[1].split("/")[0]}
+    security = TransportSecuritySettings(
+        enable_dns_rebinding_protection=True,
+        allowed_hosts=sorted(allowed),
+        allowed_origins=sorted({f"http://{h}" for h in allowed} | {f"https://{h}" for h in allowed}),
+    )
+    app = server.streamable_http_app(host=args.host, transport_security=security)
+    log.info("serving MCP over streamable HTTP at %s/mcp", base_url)
     uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
     return 0
 
@@ -58,6 +66,10 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         sandbox.reset()
         print(f"Sandbox reset: {settings.sandbox_db}")
         return 0
+    if args.sandbox_command == "outbox":
+        for message in sandbox.client(settings.partner_id).outbox():
+            print(f"{message['Email']}: verification code {message['Code']} (expires {message['ExpiresAt']})")
+        return 0
     partners = sandbox.list_partners()
     width = max(len(p.Profile.DisplayName) for p in partners)
     print(f"{'PARTNER ID':<23} {'DISPLAY NAME':<{width}}  SOLUTION TYPE")
@@ -65,6 +77,54 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         marker = "  (default)" if p.Id == settings.partner_id else ""
         print(f"{p.Id:<23} {p.Profile.DisplayName:<{width}}  {p.Profile.PrimarySolutionType}{marker}")
     print(f"\nDatabase: {settings.sandbox_db}\nAct as one with PARTNER_AGENT_PARTNER_ID=<partner id>.")
+    return 0
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from agent.trust.tokens import TokenStore, UnknownToken
+
+    store = TokenStore(settings.data_dir / "tokens.json")
+    if args.token_command == "create":
+        from agent.trust.permissions import check_policy_names
+
+        try:
+            policies = check_policy_names(args.policy or ["AWSPartnerCentralFullAccess"])
+            token, record = store.create(
+                args.name, args.partner_id or settings.partner_id, args.catalog or settings.catalog, policies,
+                timedelta(days=args.expires_days) if args.expires_days else None,
+            )
+        except ValueError as exc:
+            print(f"partner-agent: {exc}", file=sys.stderr)
+            return 2
+        print(token)
+        print(f"Token {record.id} for {record.name} ({record.partner_id}, {record.catalog}, "
+              f"{', '.join(record.policies)}). Shown once: store it now.", file=sys.stderr)
+        return 0
+    if args.token_command == "revoke":
+        try:
+            record = store.revoke(args.token_id)
+        except UnknownToken as exc:
+            print(f"partner-agent: {exc}", file=sys.stderr)
+            return 2
+        print(f"Revoked {record.id} ({record.name}).")
+        return 0
+    print(f"{'ID':<9} {'NAME':<20} {'PARTNER':<23} {'CATALOG':<8} {'STATE':<8} EXPIRES   POLICIES")
+    for record in store.list():
+        state = "revoked" if record.revoked_at else ("active" if record.active() else "expired")
+        expires = f"{record.expires_at:%Y-%m-%d}" if record.expires_at else "never"
+        print(f"{record.id:<9} {record.name:<20} {record.partner_id:<23} {record.catalog:<8} {state:<8} {expires:<9} "
+              f"{', '.join(record.policies)}")
+    return 0
+
+
+def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    from agent.trust.audit import AuditLog
+    from agent.trust.db import agent_database
+
+    for event in AuditLog(agent_database(settings.data_dir)).events():
+        sys.stdout.write(event.model_dump_json() + "\n")
     return 0
 
 
@@ -79,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the MCP server", description="Run the MCP server.")
     serve.add_argument("--transport", choices=["stdio", "http"], default="stdio",
                        help="stdio (default) for a local MCP client; http for streamable HTTP")
-    serve.add_argument("--host", default="127.0.0.1", help="HTTP listen address (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="HTTP listen address (default 127.0.0.1; anything else needs TLS in front)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
     serve.set_defaults(handler=_serve)
 
@@ -88,10 +149,34 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="SUBCOMMAND")
     sandbox_commands.add_parser("list", help="list the seeded partner accounts and their ids",
                                 description="List the sandbox's partner accounts and their ids.")
+    sandbox_commands.add_parser("outbox", help="show the verification codes the sandbox 'emailed'",
+                                description="Show the email verification codes the sandbox sent for PARTNER_AGENT_PARTNER_ID.")
     reset = sandbox_commands.add_parser("reset", help="erase all changes and seed the sandbox again",
                                         description="Erase every change and seed the sandbox again.")
     reset.add_argument("--yes", action="store_true", help="confirm the reset")
     sandbox.set_defaults(handler=_sandbox)
+
+    token = commands.add_parser("token", help="manage bearer tokens for the HTTP transport",
+                                description="Manage the bearer tokens the HTTP transport accepts (stored hashed).")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="SUBCOMMAND")
+    create = token_commands.add_parser("create", help="create a token and print it once",
+                                       description="Create a bearer token; it is printed once, only its hash is kept.")
+    create.add_argument("--name", required=True, help="who the token is for (shown in audit events)")
+    create.add_argument("--partner-id", help="partner account it acts for (default: PARTNER_AGENT_PARTNER_ID)")
+    create.add_argument("--catalog", choices=["Sandbox", "AWS"], help="catalog (default: PARTNER_AGENT_CATALOG)")
+    create.add_argument("--policy", action="append",
+                        help="AWS managed policy; repeat for several (default: AWSPartnerCentralFullAccess)")
+    create.add_argument("--expires-days", type=int, help="expire after this many days (default: never)")
+    token_commands.add_parser("list", help="list tokens (never their values)", description="List tokens.")
+    revoke = token_commands.add_parser("revoke", help="revoke a token now", description="Revoke a token.")
+    revoke.add_argument("token_id", help="the token id shown by `token list`")
+    token.set_defaults(handler=_token)
+
+    audit = commands.add_parser("audit", help="the audit trail", description="Read the audit trail.")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+    audit_commands.add_parser("export", help="print every audit event as JSON lines",
+                              description="Print every audit event, oldest first, as JSON lines.")
+    audit.set_defaults(handler=_audit)
     return parser
 
 

@@ -210,11 +210,12 @@ class WriteFlows:
             raise
         return self.result(flow_id, ctx.approvals)
 
-    def resume(self, ctx: FlowContext, flow_id: str, decision: Decision) -> FlowResult:
-        """Deliver a decision to a paused flow; one resume at a time per flow."""
+    def resume(self, ctx: FlowContext, flow_id: str, decision: Decision) -> FlowResult | None:
+        """Deliver a decision to a paused flow (one at a time per flow); None if it is not waiting for one."""
         with self._lock(flow_id):
-            if "approval" in self.graph.get_state(self._config(flow_id)).next:
-                self.graph.invoke(Command(resume=decision.model_dump()), self._config(flow_id), context=ctx)
+            if "approval" not in self.graph.get_state(self._config(flow_id)).next:
+                return None
+            self.graph.invoke(Command(resume=decision.model_dump()), self._config(flow_id), context=ctx)
         return self.result(flow_id, ctx.approvals)
 
     def principal_of(self, flow_id: str) -> Principal | None:

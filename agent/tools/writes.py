@@ -143,6 +143,15 @@ def deliver_decision(app: AgentApp, approval_id: str, approve: bool, channel: st
         problem = "This approval belongs to another principal; only the person who asked for the change can decide it."
     elif approval.session_id != session_id:
         problem = "This approval belongs to another session; decide it in the session that asked for the change."
+    done = None
+    if problem is None:
+        decision = Decision(
+            approval_id=approval_id, approve=approve, channel=channel, principal=decider.key, session_id=session_id,
+            payload_sha256=approval.payload_sha256, reason=None if approve else f"declined on the {channel}",
+        )
+        done = app.flows.resume(app.flow_context(app.flows.principal_of(approval.flow_id)), approval.flow_id, decision)
+        if done is None:
+            problem = f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
     if problem:
         app.audit.record(AuditEvent(
             eventSource="partner-agent", eventName="DecideApproval", awsRegion=app.settings.aws_region,
@@ -151,13 +160,4 @@ def deliver_decision(app: AgentApp, approval_id: str, approve: bool, channel: st
             tool=approval.tool if approval else "decide_approval",
         ))
         return WriteResult(status="refused", session_id=session_id, message=f"Refused, nothing was written: {problem}")
-    owner = app.flows.principal_of(approval.flow_id)
-    decision = Decision(
-        approval_id=approval_id, approve=approve, channel=channel, principal=decider.key, session_id=session_id,
-        payload_sha256=approval.payload_sha256, reason=None if approve else f"declined on the {channel}",
-    )
-    done = app.flows.resume(app.flow_context(owner), approval.flow_id, decision)
-    if done.status == "requires_approval":  # the flow had already finished: this decision came too late
-        return WriteResult(status="refused", session_id=session_id,
-                           message=f"Refused: this approval was already used ({approval.status}); ask for the change again.")
     return outcome(app, done.status, done.approval, session_id, done.reason, done.results)

@@ -1,0 +1,51 @@
+"""Sessions: bound to their principal, gone after their lifetime with everything they held."""
+
+from __future__ import annotations
+
+import time
+
+from mcp import Client
+
+from agent.app import AgentApp
+from agent.config import Settings
+from server import build_server
+
+
+async def test_a_session_is_created_returned_and_continued(settings: Settings) -> None:
+    async with Client(build_server(settings)) as client:
+        first = (await client.call_tool("get_partner_profile", {})).structured_content["session_id"]
+        assert first.startswith("session-")
+        again = await client.call_tool("list_opportunities", {"session_id": first})
+        assert again.structured_content["session_id"] == first
+        info = (await client.call_tool("get_session", {"session_id": first})).structured_content
+    hours = (Settings.model_fields["session_ttl_hours"].default)
+    assert hours == 48
+    from datetime import datetime
+
+    lifetime = datetime.fromisoformat(info["expires_at"]) - datetime.fromisoformat(info["created_at"])
+    assert lifetime.total_seconds() == 48 * 3600
+
+
+async def test_malformed_and_foreign_session_ids_are_refused(settings: Settings) -> None:
+    async with Client(build_server(settings.model_copy(update={"user": "alice"}))) as alice, \
+            Client(build_server(settings.model_copy(update={"user": "bob"}))) as bob:
+        alices = (await alice.call_tool("get_session", {})).structured_content["session_id"]
+        stolen = await bob.call_tool("list_opportunities", {"session_id": alices})
+        assert stolen.is_error and "does not exist or has expired" in stolen.content[0].text
+        bad = await bob.call_tool("list_opportunities", {"session_id": "session-1"})
+        assert bad.is_error and "session-<uuid4>" in bad.content[0].text
+
+
+async def test_an_expired_session_takes_its_pending_approvals_and_checkpoints_with_it(settings: Settings) -> None:
+    short = settings.model_copy(update={"session_ttl_hours": 0.5 / 3600, "approval_port": 0})  # half a second
+    async with Client(build_server(short)) as client:
+        result = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
+        approval_id, session_id = result["approval"]["approval_id"], result["session_id"]
+        app = AgentApp(short)
+        flow_id = app.approvals.get(approval_id).flow_id
+        assert app.flows.graph.get_state({"configurable": {"thread_id": flow_id}}).values
+        time.sleep(0.6)
+        expired = await client.call_tool("get_session", {"session_id": session_id})
+        assert expired.is_error and "expired" in expired.content[0].text
+    assert app.approvals.get(approval_id) is None
+    assert app.flows.graph.get_state({"configurable": {"thread_id": flow_id}}).values == {}
