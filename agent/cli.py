@@ -51,13 +51,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _local_sandbox(settings: Settings):
+    from agent.backends.local.sandbox import LocalSandbox
+
+    return LocalSandbox(settings.sandbox_db, settings.catalog)
+
+
 def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
     if settings.backend != "local":
         print("partner-agent: the sandbox commands need PARTNER_AGENT_BACKEND=local.", file=sys.stderr)
         return 2
-    from agent.backends.local.sandbox import LocalSandbox
-
-    sandbox = LocalSandbox(settings.sandbox_db, settings.catalog)
+    sandbox = _local_sandbox(settings)
     if args.sandbox_command == "reset":
         if not args.yes:
             print("partner-agent: `sandbox reset` erases every change made in the sandbox; add --yes to confirm.",
@@ -89,10 +93,15 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     if args.token_command == "create":
         from agent.trust.permissions import check_policy_names
 
+        partner_id = args.partner_id or settings.partner_id
+        if settings.backend == "local" and partner_id not in {p.Id for p in _local_sandbox(settings).list_partners()}:
+            print(f"partner-agent: {partner_id} is not a partner of the sandbox; see `partner-agent sandbox list`.",
+                  file=sys.stderr)
+            return 2
         try:
             policies = check_policy_names(args.policy or ["AWSPartnerCentralFullAccess"])
             token, record = store.create(
-                args.name, args.partner_id or settings.partner_id, args.catalog or settings.catalog, policies,
+                args.name, partner_id, args.catalog or settings.catalog, policies,
                 timedelta(days=args.expires_days) if args.expires_days else None,
             )
         except ValueError as exc:

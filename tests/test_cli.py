@@ -19,7 +19,10 @@ def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"]], ids=" ".join
+    "command",
+    [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["token"],
+     ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"]],
+    ids=" ".join,
 )
 def test_every_command_has_help(command: list[str], data_dir: Path) -> None:
     result = run(*command, "--help", data_dir=data_dir)
@@ -61,3 +64,52 @@ def test_invalid_settings_stop_the_start_naming_the_setting(data_dir: Path) -> N
 def test_unknown_command_is_a_usage_error(data_dir: Path) -> None:
     result = run("launch", data_dir=data_dir)
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_tokens_are_shown_once_and_stored_hashed(data_dir: Path) -> None:
+    created = run("token", "create", "--name", "dana", "--policy", "AWSPartnerCentralOpportunityManagement", data_dir=data_dir)
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("pca_") and "Shown once" in created.stderr
+    listed = run("token", "list", data_dir=data_dir)
+    assert "dana" in listed.stdout and "AWSPartnerCentralOpportunityManagement" in listed.stdout
+    assert token not in listed.stdout and token not in (data_dir / "tokens.json").read_text()
+    token_id = token.split("_")[1]
+    assert run("token", "revoke", token_id, data_dir=data_dir).returncode == 0
+    assert "revoked" in run("token", "list", data_dir=data_dir).stdout
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--policy", "AdministratorAccess"], "Unknown AWS managed policy"),
+    (["--partner-id", "partner-doesnotexist1"], "not a partner of the sandbox"),
+])
+def test_token_create_refuses_what_cannot_work(data_dir: Path, args: list[str], error: str) -> None:
+    result = run("token", "create", "--name", "x", *args, data_dir=data_dir)
+    assert result.returncode == 2 and error in result.stderr and result.stdout == ""
+
+
+def test_audit_export_prints_json_lines(data_dir: Path) -> None:
+    import json
+
+    from agent.app import AgentApp
+    from agent.config import Settings
+    from agent.trust.audit import AuditEvent, UserIdentity
+
+    AgentApp(Settings(data_dir=data_dir)).audit.record(AuditEvent(
+        eventSource="account.partnercentral.amazonaws.com", eventName="PutProfileVisibility", awsRegion="us-east-1",
+        userIdentity=UserIdentity(type="PartnerAgentUser", principalId="local:dana", userName="dana",
+                                  partnerId="partner-altocloud0004", catalog="Sandbox", policies=[]),
+        requestParameters={"Visibility": "PRIVATE"}, requestID="flow-1", decision="applied", tool="update_profile",
+    ))
+    result = run("audit", "export", data_dir=data_dir)
+    [event] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"eventTime", "eventSource", "eventName", "userIdentity", "requestParameters", "responseElements",
+            "requestID", "eventID", "readOnly", "sessionId", "approvalId", "decision"} <= set(event)
+
+
+def test_sandbox_outbox_shows_sent_codes(data_dir: Path) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    LocalSandbox(data_dir / "sandbox.db").client("partner-altocloud0004").send_email_verification_code("new@x.example")
+    result = run("sandbox", "outbox", data_dir=data_dir)
+    assert result.returncode == 0 and "new@x.example: verification code" in result.stdout

@@ -4,74 +4,24 @@ page, and a pending approval that survives `kill -9`."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import httpx2
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 
-from tests.conftest import PRM_READY, SERVICES, VENV_BIN
-from tests.test_mcp_transports import free_port
-
-CLI = str(VENV_BIN / "partner-agent")
-
-
-def env(data_dir: Path) -> dict[str, str]:
-    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir)}
-
-
-def create_token(data_dir: Path, name: str, *extra: str) -> str:
-    done = subprocess.run([CLI, "token", "create", "--name", name, *extra], env=env(data_dir),
-                          capture_output=True, text=True, timeout=60, check=True)
-    return done.stdout.strip()
-
-
-class HttpServer:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([CLI, "serve", "--transport", "http", "--port", str(self.port)],
-                                        env=env(self.data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"server exited: {self.process.stderr.read().decode()}")
-            try:
-                httpx.get(f"{self.url}/approvals/x", timeout=0.5)
-                return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        pytest.fail("HTTP server did not start in 30 s")
-
-    def kill(self, sig: int = signal.SIGTERM) -> None:
-        self.process.send_signal(sig)
-        self.process.wait(timeout=10)
+from tests.conftest import PRM_READY, SERVICES
+from tests.servers import CLI, HttpServer, create_token, server_env
 
 
 @pytest.fixture
 def http(data_dir: Path) -> Iterator[HttpServer]:
-    server = HttpServer(data_dir)
-    server.start()
+    server = HttpServer(data_dir).start()
     yield server
-    if server.process.poll() is None:
-        server.kill()
-
-
-def connect(server: HttpServer, token: str, mode: str = "auto"):
-    client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    return client, Client(streamable_http_client(f"{server.url}/mcp", http_client=client), mode=mode)
+    server.stop()
 
 
 def approve_on_page(approve_url: str, decision: str = "approve") -> httpx.Response:
@@ -89,7 +39,7 @@ def test_requests_without_a_valid_token_are_refused(http: HttpServer, data_dir: 
     assert httpx.post(f"{http.url}/mcp", json=call, headers={"Authorization": "Bearer pca_00000000_forged"}).status_code == 401
     token = create_token(data_dir, "temp")
     token_id = token.split("_")[1]
-    subprocess.run([CLI, "token", "revoke", token_id], env=env(data_dir), check=True, capture_output=True)
+    subprocess.run([CLI, "token", "revoke", token_id], env=server_env(data_dir), check=True, capture_output=True)
     revoked = httpx.post(f"{http.url}/mcp", json=call, headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401  # revoked from the CLI, refused by the running server
 
@@ -97,11 +47,11 @@ def test_requests_without_a_valid_token_are_refused(http: HttpServer, data_dir: 
 async def test_token_principals_in_both_protocol_modes_see_only_their_partner(http: HttpServer, data_dir: Path, protocol_mode: str) -> None:
     alto = create_token(data_dir, "dana", "--partner-id", PRM_READY)
     stratus = create_token(data_dir, "marcus", "--partner-id", SERVICES)
-    client, mcp = connect(http, alto, protocol_mode)
+    client, mcp = http.client(alto, protocol_mode)
     async with client, mcp:
         profile = (await mcp.call_tool("get_partner_profile", {})).structured_content
         assert profile["partner_id"] == PRM_READY
-    client, mcp = connect(http, stratus, protocol_mode)
+    client, mcp = http.client(stratus, protocol_mode)
     async with client, mcp:
         assert (await mcp.call_tool("get_partner_profile", {})).structured_content["partner_id"] == SERVICES
         guessed = await mcp.call_tool("get_opportunity", {"opportunity_id": "O4000001"})
@@ -112,7 +62,7 @@ async def test_token_principals_in_both_protocol_modes_see_only_their_partner(ht
 
 async def test_a_narrow_token_is_denied_with_the_missing_actions(http: HttpServer, data_dir: Path) -> None:
     token = create_token(data_dir, "sales", "--policy", "AWSPartnerCentralOpportunityManagement")
-    client, mcp = connect(http, token)
+    client, mcp = http.client(token)
     async with client, mcp:
         assert not (await mcp.call_tool("list_opportunities", {})).is_error
         denied = await mcp.call_tool("update_profile", {"visibility": "PRIVATE"})
@@ -121,7 +71,7 @@ async def test_a_narrow_token_is_denied_with_the_missing_actions(http: HttpServe
 
 async def test_approval_page_is_csrf_protected_and_single_use(http: HttpServer, data_dir: Path) -> None:
     token = create_token(data_dir, "dana")
-    client, mcp = connect(http, token)
+    client, mcp = http.client(token)
     async with client, mcp:
         pending = (await mcp.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
         url = pending["approval"]["approve_url"]
@@ -144,24 +94,22 @@ async def test_approval_page_is_csrf_protected_and_single_use(http: HttpServer, 
 
 async def test_kill_9_while_pending_then_restart_and_approve_writes_exactly_once(http: HttpServer, data_dir: Path) -> None:
     token = create_token(data_dir, "dana")
-    client, mcp = connect(http, token)
+    client, mcp = http.client(token)
     async with client, mcp:
         pending = (await mcp.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
     url = pending["approval"]["approve_url"]
 
-    http.kill(signal.SIGKILL)
-    restarted = HttpServer(data_dir)
-    restarted.port, restarted.url = http.port, http.url  # same address: the link still works
-    restarted.start()
+    http.stop(signal.SIGKILL)
+    restarted = HttpServer(data_dir, port=http.port).start()  # same address: the link still works
     try:
         assert "Applied" in approve_on_page(url).text
         assert "Already decided" in httpx.get(url).text
-        client, mcp = connect(restarted, token)
+        client, mcp = restarted.client(token)
         async with client, mcp:
             assert (await mcp.call_tool("get_partner_profile", {})).structured_content["visibility"] == "PRIVATE"
     finally:
-        restarted.kill()
-    exported = subprocess.run([CLI, "audit", "export"], env=env(data_dir), capture_output=True, text=True, check=True)
+        restarted.stop()
+    exported = subprocess.run([CLI, "audit", "export"], env=server_env(data_dir), capture_output=True, text=True, check=True)
     events = [json.loads(line) for line in exported.stdout.splitlines()]
     applied = [e for e in events if e["decision"] == "applied" and e["eventName"] == "PutProfileVisibility"]
     assert len(applied) == 1

@@ -30,7 +30,7 @@ CSRF_COOKIE = "pa_csrf"
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers send `Origin: null` on the form POST
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
