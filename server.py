@@ -9,7 +9,7 @@ from mcp.server import MCPServer
 from agent import __version__
 from agent.app import AgentApp
 from agent.config import Settings, load_settings
-from agent.tools import opportunities, profile, trust
+from agent.tools import guidance, opportunities, profile, trust
 
 INSTRUCTIONS = """\
 Partner Central agent: helps an AWS partner through Partner Central onboarding, PRM compliance and funding.
@@ -25,12 +25,14 @@ account numbers, passwords or identity documents; point them to the official AWS
 
 
 def build_server(
-    settings: Settings | None = None, *, transport: Literal["stdio", "http"] = "stdio", base_url: str | None = None
+    settings: Settings | None = None, *, transport: Literal["stdio", "http"] = "stdio", base_url: str | None = None,
+    warm_up: bool = False,
 ) -> MCPServer:
     """The MCP server for ``settings`` (default: read from the environment).
 
     ``transport="http"`` requires a bearer token on every MCP request and serves approval pages at
     ``base_url``; under stdio the person is the local user and approval pages get a loopback listener.
+    ``warm_up`` loads the knowledge index in the background right away (what `partner-agent serve` does).
     """
     settings = settings or load_settings()
     auth: dict = {}
@@ -53,11 +55,13 @@ def build_server(
         log_level=settings.log_level,
         **auth,
     )
-    for area in (profile, opportunities, trust):
+    for area in (profile, opportunities, guidance, trust):
         area.register(server, app)
     if transport == "http":
         from agent.trust.page import approval_routes
 
         for route in approval_routes(app):
             server.custom_route(route.path, methods=sorted(route.methods - {"HEAD"}))(route.endpoint)
+    if warm_up:
+        app.warm_up_knowledge()
     return server

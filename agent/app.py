@@ -51,6 +51,20 @@ class AgentApp:
 
         return AwsPartnerCentral(partner_id=principal.partner_id, catalog=principal.catalog, region=self.settings.aws_region)
 
+    # knowledge
+
+    @cached_property
+    def knowledge(self):
+        from agent.retrieval.index import KnowledgeIndex
+
+        return KnowledgeIndex(self.settings.knowledge_dir, self.settings.embedding_model, self.settings.chroma_url)
+
+    def warm_up_knowledge(self) -> None:
+        """Load the embedding model and the index in the background, so the first search is fast."""
+        import threading
+
+        threading.Thread(target=self.knowledge.warm_up, name="knowledge-warm-up", daemon=True).start()
+
     # trust layer
 
     @cached_property

