@@ -34,9 +34,19 @@ def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+@pytest.fixture(scope="session")
+def guidance_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled guidance, indexed once for the whole test run (the real model, the real stores)."""
+    from agent.retrieval.index import KnowledgeIndex
+
+    index_dir = tmp_path_factory.mktemp("guidance-index")
+    KnowledgeIndex(index_dir).build()
+    return index_dir
+
+
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir)
+def settings(data_dir: Path, guidance_index: Path) -> Settings:
+    return Settings(data_dir=data_dir, index_dir=guidance_index)
 
 
 @pytest.fixture

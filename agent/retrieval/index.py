@@ -301,31 +301,38 @@ class KnowledgeIndex:
         os.replace(temporary, self._manifest_path)
 
     def _open_collection(self, reset: bool = False):
+        """The Chroma collection, created if needed; ``reset`` empties it (and rebuilds broken storage)."""
         if self._collection is not None and not reset:
             return self._collection
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-        if self.chroma_url:
-            from urllib.parse import urlparse
-
-            url = urlparse(self.chroma_url)
-            client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                                         ssl=url.scheme == "https", settings=chroma_settings)
-        else:
-            if reset and (self.dir / "chroma").exists():
-                shutil.rmtree(self.dir / "chroma")
-            client = chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=chroma_settings)
-        if reset and self.chroma_url:
+        client = self._client()
+        if reset:
             try:
                 client.delete_collection(COLLECTION)
-            except Exception:  # noqa: BLE001 - it did not exist
-                pass
+            except Exception:  # noqa: BLE001 - absent, or the store itself is broken: start it afresh
+                if not self.chroma_url:
+                    client = self._client(wipe=True)
         self._collection = client.get_or_create_collection(
             COLLECTION, embedding_function=self._embedding_function(), metadata={"hnsw:space": "cosine"}
         )
         return self._collection
+
+    def _client(self, wipe: bool = False):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        settings = ChromaSettings(anonymized_telemetry=False)
+        if self.chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(self.chroma_url)
+            return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                       ssl=url.scheme == "https", settings=settings)
+        if wipe:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()  # Chroma caches one system per path in a process
+            shutil.rmtree(self.dir / "chroma", ignore_errors=True)
+        return chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=settings)
 
     def _embedding_function(self):
         if self._embedder is None:
