@@ -134,6 +134,8 @@ def _index(settings: Settings, args: argparse.Namespace) -> int:
     from agent.retrieval.documents import DocumentError
     from agent.retrieval.index import KnowledgeIndex
 
+    if args.index_command == "build" and args.if_missing and (settings.knowledge_dir / "manifest.json").exists():
+        return 0
     index = KnowledgeIndex(settings.knowledge_dir, settings.embedding_model, settings.chroma_url)
     if args.index_command == "status":
         status = index.status()
@@ -221,9 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     index = commands.add_parser("index", help="the knowledge index behind search_guidance",
                                 description="Build and inspect the knowledge index; add your own documents.")
     index_commands = index.add_subparsers(dest="index_command", required=True, metavar="SUBCOMMAND")
-    index_commands.add_parser("build", help="bring the index up to date (embeds only what changed)",
-                              description="Index the bundled guidance and your added documents; only new or "
-                              "changed sections are embedded. Rebuilds a corrupt index from scratch.")
+    build = index_commands.add_parser("build", help="bring the index up to date (embeds only what changed)",
+                                      description="Index the bundled guidance and your added documents; only new "
+                                      "or changed sections are embedded. Rebuilds a corrupt index from scratch.")
+    build.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
     index_commands.add_parser("status", help="is the index ready, stale or corrupt?",
                               description="Print the index state as JSON; exit 1 unless it is ready.")
     add = index_commands.add_parser("add", help="add your own documents (md, txt, html, pdf) and index them",

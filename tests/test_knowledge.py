@@ -212,8 +212,8 @@ def test_another_embedding_model_means_a_rebuild(index: KnowledgeIndex, tmp_path
 # Through MCP, on the bundled guidance
 
 
-async def test_search_guidance_returns_cited_passages(settings: Settings, protocol_mode: str) -> None:
-    async with Client(build_server(settings), mode=protocol_mode) as client:
+async def test_search_guidance_returns_cited_passages(guidance_settings: Settings, protocol_mode: str) -> None:
+    async with Client(build_server(guidance_settings), mode=protocol_mode) as client:
         result = await client.call_tool("search_guidance", {"query": "How do I recall a fund request?", "k": 3})
         assert not result.is_error, result.content
         passages = result.structured_content["passages"]
@@ -225,8 +225,8 @@ async def test_search_guidance_returns_cited_passages(settings: Settings, protoc
         assert top["text"][:60] in document.contents[0].text
 
 
-async def test_search_guidance_bad_input_is_a_tool_error(settings: Settings) -> None:
-    async with Client(build_server(settings)) as client:
+async def test_search_guidance_bad_input_is_a_tool_error(guidance_settings: Settings) -> None:
+    async with Client(build_server(guidance_settings)) as client:
         empty = await client.call_tool("search_guidance", {"query": " "})
         assert empty.is_error and "empty" in empty.content[0].text
         topic = await client.call_tool("search_guidance", {"query": "MDF", "topic": "astrology"})
@@ -259,3 +259,42 @@ def test_index_cli_add_status_build(tmp_path: Path) -> None:
     bad.write_bytes(b"PK")
     refused = subprocess.run([cli, "index", "add", str(bad)], env=env, capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "unsupported file type" in refused.stderr
+
+
+def test_the_multilingual_model_finds_english_sections_for_chinese_questions(tmp_path: Path, library: Path) -> None:
+    index = KnowledgeIndex(tmp_path / "multilingual", "use-multilingual", library=library)
+    index.build()
+    [top] = index.search("我可以在提交资金申请后撤回吗？", k=1, method="dense")  # "Can I recall a fund request after submitting?"
+    assert top.section_path[-1] in ("Recalling a fund request", "After the recall")
+
+
+def test_a_shared_chroma_server_holds_the_vectors(tmp_path: Path, library: Path) -> None:
+    """`chroma run` for deployments with several workers: same index, vectors on the server."""
+    import subprocess
+    import time
+
+    import httpx
+
+    from tests.conftest import VENV_BIN
+    from tests.servers import free_port
+
+    port = free_port()
+    server = subprocess.Popen([str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path / "chroma-server"),
+                               "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=0.5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        index = KnowledgeIndex(tmp_path / "index", chroma_url=f"http://127.0.0.1:{port}", library=library)
+        assert index.build().added > 0
+        assert not (tmp_path / "index" / "chroma").exists()  # nothing stored locally but the manifest
+        reopened = KnowledgeIndex(tmp_path / "index", chroma_url=f"http://127.0.0.1:{port}", library=library)
+        assert reopened.build().added == 0
+        assert reopened.search("delete a fund request", k=1)[0].section_path[-1] == "Deleting a fund request"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -13,7 +13,7 @@ from tests.mcp_checks import check_errors_are_actionable, check_read_tools
 from tests.servers import SERVE, HttpServer, create_token, server_env
 
 
-async def test_stdio_subprocess(data_dir: Path, protocol_mode: str) -> None:
+async def test_stdio_subprocess(data_dir: Path, protocol_mode: str, guidance_index: Path) -> None:
     params = StdioServerParameters(command=SERVE, args=[], env=server_env(data_dir))
     async with Client(params, mode=protocol_mode) as client:
         await check_read_tools(client)
@@ -21,7 +21,7 @@ async def test_stdio_subprocess(data_dir: Path, protocol_mode: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HttpServer, str]]:
+def http_server(tmp_path_factory: pytest.TempPathFactory, guidance_index: Path) -> Iterator[tuple[HttpServer, str]]:
     data_dir = tmp_path_factory.mktemp("http-data")
     token = create_token(data_dir, "tester")
     server = HttpServer(data_dir).start()

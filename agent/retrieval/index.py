@@ -336,9 +336,9 @@ class KnowledgeIndex:
 
     def _embedding_function(self):
         if self._embedder is None:
-            from agent.retrieval.embeddings import LocalSentenceTransformer
+            from agent.retrieval.embeddings import embedding_function
 
-            self._embedder = LocalSentenceTransformer(self.model_path)
+            self._embedder = embedding_function(self.model_path)
         return self._embedder
 
     def _embed(self, texts: list[str]) -> list:
