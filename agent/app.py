@@ -114,8 +114,26 @@ class AgentApp:
         """
         principal = self.principal()
         self.authorize(tool, actions, principal)
+        self.expire_approvals()
         session = self.sessions.open(principal, session_id)
         return ToolCall(principal=principal, session=session, backend=self.partner_central(principal))
+
+    def expire_approvals(self) -> None:
+        """Close approvals nobody decided in time: audit each as expired and drop its paused flow."""
+        from agent.trust.audit import AuditEvent, user_identity
+
+        expired = self.approvals.expire_due()
+        for approval in expired:
+            owner = self.flows.principal_of(approval.flow_id)
+            if owner is not None:
+                self.audit.record(AuditEvent(
+                    eventSource="partner-agent", eventName="ExpireApproval", awsRegion=self.settings.aws_region,
+                    userIdentity=user_identity(owner), requestParameters={"tool": approval.tool, **approval.parameters},
+                    requestID=approval.flow_id, sessionId=approval.session_id, approvalId=approval.approval_id,
+                    decision="expired", reason="Nobody approved or declined the change before it expired; nothing was written.",
+                    tool=approval.tool,
+                ))
+        self.flows.forget([approval.flow_id for approval in expired])
 
     def flow_context(self, principal: Principal):
         from agent.graphs.write import FlowContext

@@ -43,3 +43,37 @@ def test_http_refuses_foreign_host_headers(http_server: tuple[HttpServer, str]) 
     response = httpx.post(f"{server.url}/mcp", content=b"{}", headers={
         "Host": "evil.example.com", "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
     assert response.status_code == 421
+
+
+async def test_stdio_approvals_in_the_client_form_and_on_the_loopback_page(data_dir: Path, guidance_index: Path) -> None:
+    """Under stdio: a client with forms approves in the form; one without gets a 127.0.0.1 page link."""
+    import re
+
+    from mcp.types import ElicitResult
+
+    from agent.backends.local.sandbox import LocalSandbox
+
+    async def approve(context, params) -> ElicitResult:
+        return ElicitResult(action="accept", content={"approve": True})
+
+    env = {**server_env(data_dir), "PARTNER_AGENT_APPROVAL_PORT": "0"}
+    params = StdioServerParameters(command=SERVE, args=[], env=env)
+    async with Client(params, elicitation_callback=approve) as client:
+        result = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
+        assert result["status"] == "applied"
+    backend = LocalSandbox(data_dir / "sandbox.db").client("partner-altocloud0004")
+    assert backend.get_profile_visibility().Visibility == "PRIVATE"
+
+    async with Client(params, mode="legacy") as client:  # no elicitation capability: the page
+        pending = (await client.call_tool("update_profile", {"visibility": "PUBLIC"})).structured_content
+        url = pending["approval"]["approve_url"]
+        assert url.startswith("http://127.0.0.1:")
+        async with httpx.AsyncClient() as browser:
+            page = await browser.get(url)
+            token = re.search(r"name=csrf value='([^']+)'", page.text).group(1)
+            done = await browser.post(url, data={"csrf": token, "decision": "approve"})
+        assert "Applied" in done.text
+        status = await client.call_tool("get_approval", {"approval_id": pending["approval"]["approval_id"],
+                                                          "session_id": pending["session_id"]})
+        assert status.structured_content["status"] == "applied"
+    assert backend.get_profile_visibility().Visibility == "PUBLIC"

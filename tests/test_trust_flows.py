@@ -108,8 +108,11 @@ async def test_an_expired_approval_is_refused(settings: Settings) -> None:
         decided = await client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})
         assert decided.structured_content["status"] == "refused"
         assert "expired" in decided.structured_content["message"]
-        [event] = await audit_events(client)
-        assert event["decision"] == "refused" and "expired" in event["reason"]
+        expiry, refusal = await audit_events(client)
+        assert expiry["decision"] == "expired" and "nothing was written" in expiry["reason"]
+        assert refusal["decision"] == "refused" and "expired" in refusal["reason"]
+        status = await client.call_tool("get_approval", {"approval_id": approval_id, "session_id": session_id})
+        assert status.structured_content["status"] == "expired" and status.structured_content["approve_url"] is None
     assert visibility(settings) == "PUBLIC"
 
 

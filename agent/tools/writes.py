@@ -143,6 +143,10 @@ def deliver_decision(app: AgentApp, approval_id: str, approve: bool, channel: st
         problem = "This approval belongs to another principal; only the person who asked for the change can decide it."
     elif approval.session_id != session_id:
         problem = "This approval belongs to another session; decide it in the session that asked for the change."
+    elif approval.status == "expired":
+        problem = "This approval expired before it was decided; ask for the change again."
+    elif approval.status != "pending":
+        problem = f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
     done = None
     if problem is None:
         decision = Decision(

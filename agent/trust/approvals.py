@@ -121,6 +121,17 @@ class ApprovalStore:
             return Verdict(outcome="refused", reason="This approval was already used; ask for the change again.")
         return Verdict(outcome=status, reason=reason)
 
+    def expire_due(self) -> list[Approval]:
+        """Mark pending approvals whose time ran out as expired; returns them (for the audit trail)."""
+        now = utcnow().isoformat()
+        with self.db.transaction() as conn:
+            rows = conn.execute("SELECT * FROM approvals WHERE status='pending' AND expires_at <= ?", (now,)).fetchall()
+            conn.execute(
+                "UPDATE approvals SET status='expired', reason='nobody decided before it expired'"
+                " WHERE status='pending' AND expires_at <= ?", (now,),
+            )
+        return [_approval(row).model_copy(update={"status": "expired"}) for row in rows]
+
     def finish(self, approval_id: str, status: Literal["applied", "failed"], result: dict[str, Any]) -> None:
         with self.db.transaction() as conn:
             conn.execute("UPDATE approvals SET status=?, result=? WHERE id=?", (status, json.dumps(result, default=str), approval_id))

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS approvals (
     result         TEXT
 );
 CREATE INDEX IF NOT EXISTS approvals_by_session ON approvals (session_id);
+CREATE INDEX IF NOT EXISTS approvals_by_status ON approvals (status, expires_at);
 CREATE TABLE IF NOT EXISTS audit_events (
     event_id    TEXT PRIMARY KEY,
     event_time  TEXT NOT NULL,
