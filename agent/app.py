@@ -59,11 +59,17 @@ class AgentApp:
 
         return KnowledgeIndex(self.settings.knowledge_dir, self.settings.embedding_model, self.settings.chroma_url)
 
-    def warm_up_knowledge(self) -> None:
-        """Load the embedding model and the index in the background, so the first search is fast."""
+    def warm_up_knowledge(self, delay: float = 1.5) -> None:
+        """Load the embedding models and the index in the background, so the first search is fast.
+
+        It starts ``delay`` seconds after launch: the models' imports hold the interpreter for seconds, and
+        the client's handshake and tools/list should be answered first. A search before then just waits.
+        """
         import threading
 
-        threading.Thread(target=self.knowledge.warm_up, name="knowledge-warm-up", daemon=True).start()
+        timer = threading.Timer(delay, self.knowledge.warm_up)
+        timer.daemon = True
+        timer.start()
 
     # trust layer
 
@@ -77,7 +83,7 @@ class AgentApp:
     def sessions(self):
         from agent.trust.sessions import SessionStore
 
-        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), on_expire=self.flows.forget)
+        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), on_expire=self._forget_flows)
 
     @cached_property
     def approvals(self):
@@ -133,7 +139,11 @@ class AgentApp:
                     decision="expired", reason="Nobody approved or declined the change before it expired; nothing was written.",
                     tool=approval.tool,
                 ))
-        self.flows.forget([approval.flow_id for approval in expired])
+        self._forget_flows([approval.flow_id for approval in expired])
+
+    def _forget_flows(self, flow_ids: list[str]) -> None:
+        if flow_ids:  # opening the flows means loading LangGraph: not for nothing
+            self.flows.forget(flow_ids)
 
     def flow_context(self, principal: Principal):
         from agent.graphs.write import FlowContext

@@ -11,6 +11,8 @@ import pytest
 from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
 
+pytest_plugins = ("tests.browser",)  # the headless Chromium fixtures
+
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 

@@ -7,7 +7,7 @@ from mcp import Client
 from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
 from server import build_server
-from tests.browser import BROWSER, browser_page, chromium_browser  # noqa: F401
+from tests.browser import BROWSER
 from tests.conftest import PRM_READY
 
 pytestmark = BROWSER

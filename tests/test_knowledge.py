@@ -203,7 +203,7 @@ def test_bad_queries_are_clear_errors(index: KnowledgeIndex, query: str, kwargs:
 def test_another_embedding_model_means_a_rebuild(index: KnowledgeIndex, tmp_path: Path) -> None:
     index.build()
     other_model = tmp_path / "model-copy"
-    shutil.copytree(index.model_path, other_model)
+    shutil.copytree(index.spaces[0].model, other_model)
     switched = KnowledgeIndex(index.dir, str(other_model), library=index.library)
     assert switched.status()["state"] == "corrupt" and "another embedding model" in switched.status()["reason"]
     assert switched.build().rebuilt_from_scratch
@@ -261,11 +261,28 @@ def test_index_cli_add_status_build(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "unsupported file type" in refused.stderr
 
 
-def test_the_multilingual_model_finds_english_sections_for_chinese_questions(tmp_path: Path, library: Path) -> None:
-    index = KnowledgeIndex(tmp_path / "multilingual", "use-multilingual", library=library)
+@pytest.mark.parametrize("model", ["auto", "use-multilingual"])
+def test_questions_in_other_languages_find_english_sections(tmp_path: Path, library: Path, model: str) -> None:
+    index = KnowledgeIndex(tmp_path / "multilingual", model, library=library)
     index.build()
     [top] = index.search("我可以在提交资金申请后撤回吗？", k=1, method="dense")  # "Can I recall a fund request after submitting?"
     assert top.section_path[-1] in ("Recalling a fund request", "After the recall")
+    found = index.search("¿Cuándo puedo borrar una solicitud de fondos?", k=2, method="dense")  # "When can I delete...?"
+    assert "Deleting a fund request" in [p.section_path[-1] for p in found]
+
+
+@pytest.mark.parametrize(("query", "english"), [
+    ("How do I recall a fund request?", True),
+    ("MDF wallet balance", True),
+    ("如何撤回资金申请", False),
+    ("資金申請を取り消すには？", False),
+    ("¿Cómo retiro una solicitud de fondos?", False),
+    ("Wie ziehe ich einen Antrag zurück", False),
+])
+def test_queries_are_routed_by_language(query: str, english: bool) -> None:
+    from agent.retrieval.index import looks_english
+
+    assert looks_english(query) is english
 
 
 def test_a_shared_chroma_server_holds_the_vectors(tmp_path: Path, library: Path) -> None:

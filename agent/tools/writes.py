@@ -21,7 +21,7 @@ from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Decl
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp, ToolCall
-from agent.graphs.write import WriteAction, WritePlan
+from agent.graphs.plans import WriteAction, WritePlan
 from agent.trust.approvals import Approval, Decision, payload_digest
 
 class ApprovalForm(BaseModel):
