@@ -229,9 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
     index_commands.add_parser("status", help="is the index ready, stale or corrupt?",
                               description="Print the index state as JSON; exit 1 unless it is ready.")
-    add = index_commands.add_parser("add", help="add your own documents (md, txt, html, pdf) and index them",
+    add = index_commands.add_parser("add", help="add your own documents or folders (md, txt, html, pdf) and index them",
                                     description="Copy documents into the knowledge library and index them.")
-    add.add_argument("paths", nargs="+", metavar="PATH", help="files to add")
+    add.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to add")
     index.set_defaults(handler=_index)
 
     audit = commands.add_parser("audit", help="the audit trail", description="Read the audit trail.")

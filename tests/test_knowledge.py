@@ -154,10 +154,13 @@ def test_rebuilds_embed_only_what_changed(index: KnowledgeIndex, library: Path) 
     assert all(p.doc != "prm.md" for p in index.search("aws-apn-id", k=5))
 
 
-def test_a_users_document_is_searched_and_cited(index: KnowledgeIndex, tmp_path: Path) -> None:
-    playbook = tmp_path / "mdf-playbook.md"
+def test_a_users_folder_of_documents_is_searched_and_cited(index: KnowledgeIndex, tmp_path: Path) -> None:
+    folder = tmp_path / "our-docs"
+    folder.mkdir()
+    playbook = folder / "mdf-playbook.md"
     playbook.write_text("# MDF playbook\n\n## Webinar budget rule\n\nNever spend more than 4000 USD of MDF on one webinar.\n")
-    assert index.add_documents([playbook]) == ["user/mdf-playbook.md"]
+    (folder / "logo.png").write_bytes(b"\x89PNG")  # not a document: passed over
+    assert index.add_documents([folder]) == ["user/mdf-playbook.md"]
     index.build()
     [top] = index.search("How much MDF may one webinar cost us?", k=1)
     assert top.doc == "user/mdf-playbook.md" and top.source == "mdf-playbook.md"

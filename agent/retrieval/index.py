@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.retrieval.documents import Chunk, DocumentError, chunk_document, read_document
+from agent.retrieval.documents import SUPPORTED_SUFFIXES, Chunk, DocumentError, chunk_document, read_document
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -153,11 +153,18 @@ class KnowledgeIndex:
         return chunks, skipped, count
 
     def add_documents(self, paths: Iterable[Path]) -> list[str]:
-        """Copy the user's files into the library (after checking they can be read); returns their keys."""
-        added = []
+        """Copy the user's files (or a folder's supported files) into the library, after checking that each
+        can be read; returns their keys."""
+        files: list[Path] = []
         for path in paths:
-            if not path.is_file():
-                raise DocumentError(f"{path}: no such file.")
+            if path.is_dir():
+                files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+            elif path.is_file():
+                files.append(path)
+            else:
+                raise DocumentError(f"{path}: no such file or folder.")
+        added = []
+        for path in files:
             chunk_document(read_document(path, f"user/{path.name}"))  # fails early on unreadable files
             self.user_docs.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, self.user_docs / path.name)
