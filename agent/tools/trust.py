@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -57,8 +58,6 @@ def register(server: MCPServer, app: AgentApp) -> None:
             call = app.begin("get_approval", [], session_id)
             approval = app.approvals.get(approval_id)
             if approval is None or approval.principal != call.principal.key or approval.session_id != session_id:
-                from mcp.server.mcpserver.exceptions import ToolError
-
                 raise ToolError(f"No approval {approval_id} in this session. Approvals vanish when their session expires.")
         return ApprovalStatus(
             session_id=session_id, approval_id=approval.approval_id, tool=approval.tool, status=approval.status,

@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field
 
 from agent.app import AgentApp, ToolCall
 from agent.graphs.plans import WriteAction, WritePlan
-from agent.trust.approvals import Approval, Decision, payload_digest
+from agent.storage import utcnow
+from agent.trust.approvals import Approval, Decision, binding_problem, payload_digest
 
 class ApprovalForm(BaseModel):
     """The form the person sees."""
@@ -135,18 +136,9 @@ def deliver_decision(app: AgentApp, approval_id: str, approve: bool, channel: st
     """
     from agent.trust.audit import AuditEvent, user_identity
 
+    app.expire_approvals()
     approval = app.approvals.get(approval_id)
-    problem = None
-    if approval is None:
-        problem = "There is no such approval (it may have expired with its session)."
-    elif approval.principal != decider.key:
-        problem = "This approval belongs to another principal; only the person who asked for the change can decide it."
-    elif approval.session_id != session_id:
-        problem = "This approval belongs to another session; decide it in the session that asked for the change."
-    elif approval.status == "expired":
-        problem = "This approval expired before it was decided; ask for the change again."
-    elif approval.status != "pending":
-        problem = f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
+    problem = binding_problem(approval, decider.key, session_id, utcnow())
     done = None
     if problem is None:
         decision = Decision(

@@ -155,17 +155,25 @@ class ApprovalStore:
         return self._secret
 
 
-def _why_refused(row: sqlite3.Row | None, decision: Decision, payload_sha256: str, now: datetime) -> str | None:
-    if row is None:
+def binding_problem(approval: Approval | None, principal: str, session_id: str, now: datetime) -> str | None:
+    """Why ``principal`` in ``session_id`` may not decide ``approval`` now, or None if it may."""
+    if approval is None:
         return "There is no such approval (it may have expired with its session)."
-    if row["principal"] != decision.principal:
+    if approval.principal != principal:
         return "This approval belongs to another principal; only the person who asked for the change can decide it."
-    if row["session_id"] != decision.session_id:
+    if approval.session_id != session_id:
         return "This approval belongs to another session; decide it in the session that asked for the change."
-    if row["status"] != "pending":
-        return f"This approval was already used ({row['status']}); approvals are single use. Ask for the change again."
-    if row["expires_at"] <= now.isoformat():
+    if approval.status == "expired" or (approval.status == "pending" and approval.expires_at <= now):
         return "This approval expired before it was decided; ask for the change again."
+    if approval.status != "pending":
+        return f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
+    return None
+
+
+def _why_refused(row: sqlite3.Row | None, decision: Decision, payload_sha256: str, now: datetime) -> str | None:
+    problem = binding_problem(_approval(row) if row else None, decision.principal, decision.session_id, now)
+    if problem:
+        return problem
     if not hmac.compare_digest(row["payload_sha256"], payload_sha256) or not hmac.compare_digest(
         row["payload_sha256"], decision.payload_sha256
     ):
