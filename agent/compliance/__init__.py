@@ -1,0 +1,1 @@
+"""Compliance checks over the partner's account: PRM readiness."""

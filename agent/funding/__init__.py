@@ -1,0 +1,1 @@
+"""Funding: the program catalog (versioned data in knowledge/funding), recommendations and estimates."""

@@ -1,0 +1,186 @@
+"""Funding tools: the program catalog, recommendations for an opportunity, and estimates."""
+
+from typing import Annotated, Any
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from agent.app import AgentApp
+from agent.backends import errors
+from agent.backends.base import PartnerCentral
+from agent.compliance.prm import prm_readiness
+from agent.funding.catalog import Program, load_catalog
+from agent.funding.recommend import (
+    PATH_OF_SOLUTION,
+    Budget,
+    Evaluation,
+    FundingEstimate,
+    PartnerFacts,
+    evaluate,
+    expected_spend,
+    rank,
+)
+from agent.tools.errors import tool_errors
+from agent.tools.params import OpportunityIdParam, SessionIdParam
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
+RECOMMEND_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:GetPartner", "partnercentral:ListBenefitAllocations"]
+
+
+class ProgramInfo(BaseModel):
+    program: str = Field(description="Program id, for estimate_funding and draft_funding_request.")
+    name: str
+    category: str
+    description: str
+    fulfillment_types: list[str]
+    eligibility: dict[str, Any] = Field(description="The rules, as data: null means no constraint.")
+    estimate_basis: dict[str, Any]
+    sources: list[dict[str, Any]]
+
+
+class FundingPrograms(BaseModel):
+    catalog_version: str
+    disclaimer: str
+    programs: list[ProgramInfo]
+
+
+class Recommendation(BaseModel):
+    program: str
+    name: str
+    description: str
+    category: str
+    fulfillment_types: list[str]
+    reason: str = Field(description="Why it fits, in terms the partner can check against the opportunity.")
+    estimate: FundingEstimate
+    budgets: list[Budget] = Field(description="SCA or MDF allocations that can fund it: allocated and remaining.")
+
+
+class NearMiss(BaseModel):
+    program: str
+    name: str
+    met: list[str]
+    missing: list[str] = Field(description="What would make the opportunity eligible.")
+
+
+class FundingRecommendations(BaseModel):
+    session_id: str
+    opportunity_id: str
+    opportunity: dict[str, Any] = Field(description="The facts the recommendations rest on.")
+    recommendations: list[Recommendation] = Field(description="Eligible programs, largest estimate first.")
+    near_misses: list[NearMiss]
+    next_steps: list[str]
+    disclaimer: str
+
+
+class FundingEstimateResult(BaseModel):
+    session_id: str
+    opportunity_id: str
+    program: str
+    eligible: bool
+    estimate: FundingEstimate
+    gaps: list[str]
+    budgets: list[Budget]
+    sources: list[dict[str, Any]]
+    disclaimer: str
+
+
+def partner_facts(backend: PartnerCentral) -> PartnerFacts:
+    """Path, PRM readiness and budgets of the partner (PRM is unknown where seller data is unreadable)."""
+    path = PATH_OF_SOLUTION[backend.get_partner().Profile.PrimarySolutionType]
+    try:
+        setup, evidence = backend.get_seller_setup(), backend.get_prm_evidence()
+    except errors.UnsupportedOperationException:
+        return PartnerFacts(path=path, prm_ready=None, allocations=backend.list_benefit_allocations())
+    readiness = prm_readiness(setup, evidence)
+    return PartnerFacts(
+        path=path, prm_ready=readiness.ready, prm_gaps=readiness.gaps,
+        has_listing=any(account.Listings for account in setup.SellerAccounts),
+        allocations=backend.list_benefit_allocations(),
+    )
+
+
+def _recommendation(evaluation: Evaluation) -> Recommendation:
+    program = evaluation.program
+    return Recommendation(
+        program=program.id, name=program.name, description=program.description, category=program.category,
+        fulfillment_types=program.fulfillment_types, reason="; ".join(c.text for c in evaluation.checks) or "no conditions",
+        estimate=evaluation.estimate, budgets=evaluation.budgets,
+    )
+
+
+def _program_info(program: Program) -> ProgramInfo:
+    return ProgramInfo(
+        program=program.id, name=program.name, category=program.category, description=program.description,
+        fulfillment_types=program.fulfillment_types, eligibility=program.eligibility.model_dump(exclude_none=True),
+        estimate_basis=program.estimate.model_dump(exclude_none=True),
+        sources=[s.model_dump(exclude_none=True) for s in program.sources],
+    )
+
+
+def register(server: MCPServer, app: AgentApp) -> None:
+    @server.tool(title="List funding programs", annotations=READ_ONLY)
+    def list_funding_programs(session_id: SessionIdParam = None) -> FundingPrograms:
+        """The funding programs this server knows (MAP phases, MDF, POC, ISV WMP, ...): what each funds,
+        its eligibility rules as data, how amounts are estimated, and the source of every number."""
+        with tool_errors():
+            app.begin("list_funding_programs", [], session_id)
+        catalog = load_catalog()
+        return FundingPrograms(catalog_version=catalog.version, disclaimer=catalog.disclaimer,
+                               programs=[_program_info(p) for p in catalog.programs])
+
+    @server.tool(title="Recommend funding", annotations=READ_ONLY)
+    def recommend_funding(opportunity_id: OpportunityIdParam, session_id: SessionIdParam = None) -> FundingRecommendations:
+        """Recommend funding programs for one opportunity, ranked, each with a reason based on its stage,
+        expected revenue (ARR = 12 x monthly spend), use case, APN programs, your partner path and PRM
+        readiness; an estimated amount with its formula; remaining SCA or MDF budget; and near misses with
+        what is missing. Estimates are estimates: AWS decides eligibility and amounts at review."""
+        with tool_errors():
+            call = app.begin("recommend_funding", RECOMMEND_ACTIONS, session_id)
+            opportunity = call.backend.get_opportunity(opportunity_id)
+            partner = partner_facts(call.backend)
+        catalog = load_catalog()
+        eligible, near = rank(catalog, opportunity, partner)
+        monthly, _ = expected_spend(opportunity)
+        next_steps = [] if eligible else [
+            "No program fits this opportunity today." + (" Closest: " + "; ".join(
+                f"{e.program.name} needs {' and '.join(e.gaps)}" for e in near[:2]) if near else ""),
+            "Ask search_guidance about funding programs, or list_funding_programs to see every program's rules.",
+        ]
+        return FundingRecommendations(
+            session_id=call.session.session_id, opportunity_id=opportunity_id,
+            opportunity={
+                "stage": opportunity.LifeCycle.Stage if opportunity.LifeCycle else None,
+                "customer_use_case": opportunity.Project.CustomerUseCase if opportunity.Project else None,
+                "monthly_spend_usd": monthly, "expected_arr_usd": monthly * 12 if monthly is not None else None,
+                "apn_programs": opportunity.Project.ApnPrograms if opportunity.Project else [],
+                "partner_path": partner.path, "prm_ready": partner.prm_ready,
+            },
+            recommendations=[_recommendation(e) for e in eligible],
+            near_misses=[NearMiss(program=e.program.id, name=e.program.name, met=[c.text for c in e.checks if c.passed],
+                                  missing=e.gaps) for e in near],
+            next_steps=next_steps, disclaimer=catalog.disclaimer,
+        )
+
+    @server.tool(title="Estimate funding", annotations=READ_ONLY)
+    def estimate_funding(
+        opportunity_id: OpportunityIdParam,
+        program: Annotated[str, Field(description="Program id from list_funding_programs, e.g. 'map-assess'.")],
+        session_id: SessionIdParam = None,
+    ) -> FundingEstimateResult:
+        """Estimate what one program could fund for one opportunity: amount, currency, the formula and its
+        inputs, whether the opportunity is eligible (and if not, what is missing), and remaining budgets."""
+        catalog = load_catalog()
+        try:
+            chosen = catalog.get(program)
+        except KeyError:
+            raise ToolError(f"Unknown program {program!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
+        with tool_errors():
+            call = app.begin("estimate_funding", RECOMMEND_ACTIONS, session_id)
+            evaluation = evaluate(chosen, call.backend.get_opportunity(opportunity_id), partner_facts(call.backend))
+        return FundingEstimateResult(
+            session_id=call.session.session_id, opportunity_id=opportunity_id, program=chosen.id,
+            eligible=evaluation.eligible, estimate=evaluation.estimate, gaps=evaluation.gaps, budgets=evaluation.budgets,
+            sources=[s.model_dump(exclude_none=True) for s in chosen.sources], disclaimer=catalog.disclaimer,
+        )

@@ -1,0 +1,111 @@
+"""Funding eligibility as a table: stage x ARR x partner path x PRM readiness -> programs, with reasons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent.funding.catalog import Catalog, Program
+from agent.funding.recommend import PartnerFacts, estimate, evaluate, rank
+from agent.models.benefits import BenefitAllocation
+from agent.models.selling import Opportunity
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def program(pid: str, **rules) -> Program:
+    estimate_basis = rules.pop("estimate", {"kind": "percent_of_arr", "percent": 10, "cap_usd": 50000})
+    return Program.model_validate({
+        "id": pid, "name": pid.upper(), "benefit_id": rules.pop("benefit_id", None), "category": "Misc",
+        "description": f"{pid} program", "fulfillment_types": ["CASH"], "eligibility": rules,
+        "estimate": estimate_basis, "sources": [{"title": "test", "kind": "project-default"}],
+    })
+
+
+CATALOG = Catalog(version="test", disclaimer="estimates only", programs=[
+    program("migrate", min_stage="Qualified", min_arr_usd=100_000, use_cases=["Migration / Database Migration"]),
+    program("poc", min_stage="Qualified", max_stage="Business Validation", partner_paths=["Software"],
+            estimate={"kind": "fixed_cap", "cap_usd": 25000}),
+    program("isv", partner_paths=["Software"], requires_prm_ready=True, min_arr_usd=50_000),
+    program("mdf", requires_mdf_wallet=True, benefit_id="ben-mdfcampaign001", estimate={"kind": "wallet_balance"}),
+])
+
+
+def opportunity(stage: str, monthly: str | None, use_case: str | None = "Migration / Database Migration") -> Opportunity:
+    spend = [{"Amount": monthly, "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}] if monthly else []
+    return Opportunity.model_validate({
+        "Id": "O1", "Catalog": "Sandbox", "CreatedDate": NOW, "LastModifiedDate": NOW,
+        "LifeCycle": {"Stage": stage}, "Project": {"CustomerUseCase": use_case, "ExpectedCustomerSpend": spend},
+    })
+
+
+def wallet(remaining: int) -> BenefitAllocation:
+    money = {"Amount": str(remaining), "CurrencyCode": "USD"}
+    return BenefitAllocation.model_validate({
+        "Id": "benalloc-alto0mdfwallet", "Catalog": "Sandbox", "Status": "ACTIVE", "Name": "MDF wallet",
+        "ApplicableBenefitIds": ["ben-mdfcampaign001"],
+        "FulfillmentDetail": {"ConsumableDetails": {"AllocatedAmount": {"Amount": "50000", "CurrencyCode": "USD"},
+                                                    "RemainingAmount": money}},
+    })
+
+
+SOFTWARE_READY = PartnerFacts(path="Software", prm_ready=True, allocations=[wallet(35000)])
+SOFTWARE_NOT_READY = PartnerFacts(path="Software", prm_ready=False, prm_gaps=["publish a listing"])
+SERVICES = PartnerFacts(path="Services", prm_ready=False, prm_gaps=["publish a listing"], allocations=[wallet(0)])
+
+
+@pytest.mark.parametrize(("stage", "monthly", "partner", "expected"), [
+    ("Prospect", "20000", SOFTWARE_READY, ["mdf", "isv"]),                   # too early for migrate and poc
+    ("Qualified", "20000", SOFTWARE_READY, ["migrate", "mdf", "poc", "isv"]),  # ARR 240k
+    ("Qualified", "5000", SOFTWARE_READY, ["mdf", "poc", "isv"]),           # ARR 60k: below migrate's 100k
+    ("Qualified", "4000", SOFTWARE_READY, ["mdf", "poc"]),                  # ARR 48k: below isv's 50k
+    ("Committed", "20000", SOFTWARE_READY, ["migrate", "mdf", "isv"]),       # past poc's last stage
+    ("Qualified", "20000", SOFTWARE_NOT_READY, ["migrate", "poc"]),          # no PRM, no wallet
+    ("Qualified", "20000", SERVICES, ["migrate"]),                          # path and empty wallet
+    ("Closed Lost", "20000", SOFTWARE_READY, []),                           # a lost deal gets no funding
+    ("Qualified", None, SERVICES, []),                                      # no spend: nothing fits
+])
+def test_eligibility_table(stage: str, monthly: str | None, partner: PartnerFacts, expected: list[str]) -> None:
+    eligible, _ = rank(CATALOG, opportunity(stage, monthly), partner)
+    assert sorted(e.program.id for e in eligible) == sorted(expected)
+
+
+def test_reasons_can_be_checked_against_the_opportunity() -> None:
+    result = evaluate(CATALOG.get("migrate"), opportunity("Qualified", "20000"), SOFTWARE_READY)
+    assert result.eligible
+    reasons = [c.text for c in result.checks]
+    assert "stage 'Qualified' is at or after 'Qualified'" in reasons
+    assert "expected ARR $240,000 (12 x $20,000 monthly) is at least $100,000" in reasons
+    assert "use case 'Migration / Database Migration' is one the program funds" in reasons
+
+
+def test_near_misses_say_what_is_missing() -> None:
+    _, near = rank(CATALOG, opportunity("Prospect", "5000"), SOFTWARE_READY)
+    migrate = next(e for e in near if e.program.id == "migrate")
+    assert migrate.gaps == ["the opportunity must reach 'Qualified' (it is at 'Prospect')",
+                            "expected ARR $60,000 (12 x $5,000 monthly) is below the $100,000 threshold"]
+
+
+def test_estimates_show_their_formula_and_caps() -> None:
+    capped = estimate(CATALOG.get("migrate"), 720_000, 60_000, [])
+    assert (capped.amount, capped.formula) == (50000, "10% of expected ARR $720,000 = $72,000, capped at $50,000")
+    assert capped.is_estimate and capped.inputs["expected_arr_usd"] == 720_000
+    assert estimate(CATALOG.get("migrate"), None, None, []).amount is None
+    wallet_based = evaluate(CATALOG.get("mdf"), opportunity("Prospect", None), SOFTWARE_READY).estimate
+    assert wallet_based.amount == 35000 and "wallet" in wallet_based.formula
+
+
+def test_non_usd_spend_is_not_silently_converted() -> None:
+    data = opportunity("Qualified", None).model_dump()
+    data["Project"]["ExpectedCustomerSpend"] = [
+        {"Amount": "20000", "CurrencyCode": "EUR", "Frequency": "Monthly", "TargetCompany": "AWS"}]
+    opp = Opportunity.model_validate(data)
+    gaps = evaluate(CATALOG.get("migrate"), opp, SOFTWARE_READY).gaps
+    assert "no expected monthly AWS spend (ExpectedCustomerSpend) in USD" in gaps[0]
+
+
+def test_unknown_prm_state_is_a_gap_not_a_guess() -> None:
+    unknown = PartnerFacts(path="Software", prm_ready=None)
+    gaps = evaluate(CATALOG.get("isv"), opportunity("Qualified", "20000"), unknown).gaps
+    assert gaps == ["PRM readiness could not be checked on this backend; check it in Partner Central"]
