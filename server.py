@@ -9,7 +9,7 @@ from mcp.server import MCPServer
 from agent import __version__
 from agent.app import AgentApp
 from agent.config import Settings, load_settings
-from agent.tools import guidance, opportunities, profile, trust
+from agent.tools import funding, guidance, opportunities, profile, trust
 
 INSTRUCTIONS = """\
 Partner Central agent: helps an AWS partner through Partner Central onboarding, PRM compliance and funding.
@@ -55,7 +55,7 @@ def build_server(
         log_level=settings.log_level,
         **auth,
     )
-    for area in (profile, opportunities, guidance, trust):
+    for area in (profile, opportunities, funding, guidance, trust):
         area.register(server, app)
     if transport == "http":
         from agent.trust.page import approval_routes

@@ -1,6 +1,6 @@
 """Funding tools: the program catalog, recommendations for an opportunity, and estimates."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -12,6 +12,7 @@ from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.compliance.prm import prm_readiness
 from agent.funding.catalog import Program, load_catalog
+from agent.models.benefits import BenefitApplication
 from agent.funding.recommend import (
     PATH_OF_SOLUTION,
     Budget,
@@ -120,6 +121,8 @@ def _program_info(program: Program) -> ProgramInfo:
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
+    _register_requests(server, app)
+
     @server.tool(title="List funding programs", annotations=READ_ONLY)
     def list_funding_programs(session_id: SessionIdParam = None) -> FundingPrograms:
         """The funding programs this server knows (MAP phases, MDF, POC, ISV WMP, ...): what each funds,
@@ -184,3 +187,105 @@ def register(server: MCPServer, app: AgentApp) -> None:
             eligible=evaluation.eligible, estimate=evaluation.estimate, gaps=evaluation.gaps, budgets=evaluation.budgets,
             sources=[s.model_dump(exclude_none=True) for s in chosen.sources], disclaimer=catalog.disclaimer,
         )
+
+
+class FundingRequestRow(BaseModel):
+    funding_request_id: str
+    name: str | None
+    program: str | None = Field(description="Program category (MAP, MDF, POC...).")
+    benefit_id: str
+    stage: str | None
+    status: str
+    fulfillment_types: list[str]
+    opportunity_id: str | None
+    requested_amount: float | None
+    budget_year: int
+    created_at: str
+    updated_at: str
+
+
+class FundingRequests(BaseModel):
+    session_id: str
+    funding_requests: list[FundingRequestRow]
+    csv: str | None = Field(default=None, description="The same rows as CSV, when format='csv' was asked.")
+
+
+class FundingRequestDetail(BaseModel):
+    session_id: str
+    funding_request: BenefitApplication
+
+
+def _row(summary) -> FundingRequestRow:
+    details = summary.BenefitApplicationDetails or {}
+    opportunity = details.get("OpportunityId") or next(
+        (arn.rsplit("/", 1)[-1] for arn in summary.AssociatedResources if "/opportunity/" in arn), None
+    )
+    start = str(details.get("StartDate") or "")
+    amount = details.get("RequestedAmount")
+    return FundingRequestRow(
+        funding_request_id=summary.Id, name=summary.Name, program=(summary.Programs or [None])[0],
+        benefit_id=summary.BenefitId, stage=summary.Stage, status=summary.Status,
+        fulfillment_types=summary.FulfillmentTypes, opportunity_id=opportunity,
+        requested_amount=float(amount) if amount is not None else None,
+        budget_year=int(start[:4]) if start[:4].isdigit() else summary.CreatedAt.year,
+        created_at=summary.CreatedAt.isoformat(), updated_at=summary.UpdatedAt.isoformat(),
+    )
+
+
+def _csv(rows: list[FundingRequestRow]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(FundingRequestRow.model_fields))
+    writer.writeheader()
+    for row in rows:
+        record = row.model_dump()
+        record["fulfillment_types"] = ";".join(record["fulfillment_types"])
+        writer.writerow(record)
+    return buffer.getvalue()
+
+
+def _register_requests(server: MCPServer, app: AgentApp) -> None:
+    @server.tool(title="List funding requests", annotations=READ_ONLY)
+    def list_funding_requests(
+        funding_request_id: Annotated[str | None, Field(description="Only this fund request (benappl-...).")] = None,
+        stage: Annotated[str | None, Field(description="Only this stage, e.g. 'Created', 'Pre-Approved', 'Cash Claim'.")] = None,
+        status: Annotated[
+            Literal["PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED", "CANCELED"] | None,
+            Field(description="Only this status."),
+        ] = None,
+        fulfillment_type: Annotated[Literal["CASH", "CREDITS"] | None, Field(description="Cash or credits.")] = None,
+        program: Annotated[str | None, Field(description="Program category, e.g. MAP, MDF, POC.")] = None,
+        opportunity_id: Annotated[str | None, Field(description="Only requests funding this opportunity.")] = None,
+        budget_year: Annotated[int | None, Field(description="Only this budget year (the activity's start year).", ge=2000, le=2100)] = None,
+        format: Annotated[Literal["json", "csv"], Field(description="'csv' also returns the rows as CSV, like the dashboard's export.")] = "json",
+        session_id: SessionIdParam = None,
+    ) -> FundingRequests:
+        """List the partner's fund requests with the funding dashboard's filters: id, stage, status,
+        fulfillment type, program, opportunity and budget year. Optionally as CSV (the dashboard's export)."""
+        with tool_errors():
+            call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications"], session_id)
+            rows = [_row(s) for s in call.backend.list_benefit_applications()]
+        wanted = {
+            "funding_request_id": funding_request_id, "stage": stage, "status": status, "program": program,
+            "opportunity_id": opportunity_id, "budget_year": budget_year,
+        }
+        rows = [r for r in rows if all(v is None or getattr(r, k) == v for k, v in wanted.items())
+                and (fulfillment_type is None or fulfillment_type in r.fulfillment_types)]
+        rows.sort(key=lambda r: r.updated_at, reverse=True)
+        return FundingRequests(session_id=call.session.session_id, funding_requests=rows,
+                               csv=_csv(rows) if format == "csv" else None)
+
+    @server.tool(title="Get funding request", annotations=READ_ONLY)
+    def get_funding_request(
+        funding_request_id: Annotated[str, Field(description="The fund request id (benappl- and 14 characters).")],
+        session_id: SessionIdParam = None,
+    ) -> FundingRequestDetail:
+        """One fund request in full: program, stage and status (with AWS's reason), application details,
+        associated opportunity, contacts and attachments with their scan status."""
+        with tool_errors():
+            call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication"], session_id)
+            application = call.backend.get_benefit_application(funding_request_id)
+        return FundingRequestDetail(session_id=call.session.session_id, funding_request=application)
+
