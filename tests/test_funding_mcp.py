@@ -47,3 +47,65 @@ async def test_malformed_fund_request_ids_are_explained(settings: Settings, bad:
     async with Client(build_server(settings)) as client:
         result = await client.call_tool("get_funding_request", {"funding_request_id": bad})
     assert result.is_error and "benappl-" in result.content[0].text
+
+
+async def test_recommendations_explain_themselves_and_show_the_sca_budget(settings: Settings) -> None:
+    result = await call(settings, "recommend_funding", {"opportunity_id": "O4000001"})
+    assert result["opportunity"]["expected_arr_usd"] == 720000  # 12 x 60,000 monthly
+    recommendations = {r["program"]: r for r in result["recommendations"]}
+    assert {"map-assess", "map-mobilize"} <= set(recommendations)
+    mobilize = recommendations["map-mobilize"]
+    assert "stage 'Business Validation'" in mobilize["reason"]
+    assert "expected ARR $720,000 (12 x $60,000 monthly)" in mobilize["reason"]
+    assert "Migration/Database Migration" in mobilize["reason"]
+    assert mobilize["estimate"]["is_estimate"] and "% of expected ARR $720,000" in mobilize["estimate"]["formula"]
+    [sca] = mobilize["budgets"]
+    assert (sca["allocated"], sca["remaining"]) == (500000, 320000)
+    amounts = [r["estimate"]["amount"] or 0 for r in result["recommendations"]]
+    assert amounts == sorted(amounts, reverse=True)  # ranked, largest estimate first
+    assert any(n["program"] == "map-migrate-modernize" and "Committed" in n["missing"][0] for n in result["near_misses"])
+    assert "estimate" in result["disclaimer"].lower()
+
+
+@pytest.mark.parametrize(("partner", "opportunity"), [
+    ("partner-altocloud0004", "O4000003"),  # launched flat renewal, $1,500 a month
+    ("partner-altocloud0004", "O4000004"),  # prospect without expected spend
+    ("partner-stratus000002", "O2000004"),  # closed lost
+])
+async def test_no_match_is_explicit_with_next_steps(settings: Settings, partner: str, opportunity: str) -> None:
+    result = await call(settings.model_copy(update={"partner_id": partner}), "recommend_funding", {"opportunity_id": opportunity})
+    assert result["recommendations"] == []
+    assert result["next_steps"][0].startswith("No program fits this opportunity today")
+
+
+async def test_every_sandbox_opportunity_gets_an_answer(settings: Settings) -> None:
+    for partner, opportunities in {"partner-altocloud0004": ["O4000001", "O4000002", "O4000003", "O4000004"],
+                                   "partner-stratus000002": ["O2000001", "O2000002", "O2000003", "O2000004"],
+                                   "partner-cirrus0000003": ["O3000001"]}.items():
+        for opportunity in opportunities:
+            result = await call(settings.model_copy(update={"partner_id": partner}), "recommend_funding",
+                                {"opportunity_id": opportunity})
+            assert result["recommendations"] or result["next_steps"], opportunity
+            assert all(r["reason"] for r in result["recommendations"])
+
+
+async def test_estimate_funding_and_the_catalog(settings: Settings) -> None:
+    estimate = await call(settings, "estimate_funding", {"opportunity_id": "O4000001", "program": "map-assess"})
+    assert estimate["eligible"] and estimate["estimate"]["currency"] == "USD"
+    assert estimate["estimate"]["inputs"]["expected_arr_usd"] == 720000 and estimate["sources"]
+    catalog = await call(settings, "list_funding_programs", {})
+    assert len(catalog["programs"]) >= 8 and all(p["sources"] for p in catalog["programs"])
+    async with Client(build_server(settings)) as client:
+        unknown = await client.call_tool("estimate_funding", {"opportunity_id": "O4000001", "program": "free-money"})
+    assert unknown.is_error and "map-assess" in unknown.content[0].text
+
+
+def test_every_catalog_number_has_a_source() -> None:
+    from agent.funding.catalog import load_catalog
+
+    for program in load_catalog().programs:
+        numeric = {f"eligibility.{k}" for k, v in program.eligibility.model_dump().items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        numeric |= {f"estimate.{k}" for k, v in program.estimate.model_dump().items() if isinstance(v, (int, float))}
+        sourced = {n.path for n in program.numbers}
+        assert numeric <= sourced, f"{program.id}: unsourced {numeric - sourced}"
+        assert all(0 <= n.source_index < len(program.sources) for n in program.numbers)

@@ -24,7 +24,7 @@ def program(pid: str, **rules) -> Program:
 
 
 CATALOG = Catalog(version="test", disclaimer="estimates only", programs=[
-    program("migrate", min_stage="Qualified", min_arr_usd=100_000, use_cases=["Migration / Database Migration"]),
+    program("migrate", min_stage="Qualified", min_arr_usd=100_000, use_cases=["Migration/Database Migration"]),
     program("poc", min_stage="Qualified", max_stage="Business Validation", partner_paths=["Software"],
             estimate={"kind": "fixed_cap", "cap_usd": 25000}),
     program("isv", partner_paths=["Software"], requires_prm_ready=True, min_arr_usd=50_000),
@@ -32,7 +32,7 @@ CATALOG = Catalog(version="test", disclaimer="estimates only", programs=[
 ])
 
 
-def opportunity(stage: str, monthly: str | None, use_case: str | None = "Migration / Database Migration") -> Opportunity:
+def opportunity(stage: str, monthly: str | None, use_case: str | None = "Migration/Database Migration") -> Opportunity:
     spend = [{"Amount": monthly, "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}] if monthly else []
     return Opportunity.model_validate({
         "Id": "O1", "Catalog": "Sandbox", "CreatedDate": NOW, "LastModifiedDate": NOW,
@@ -56,11 +56,11 @@ SERVICES = PartnerFacts(path="Services", prm_ready=False, prm_gaps=["publish a l
 
 
 @pytest.mark.parametrize(("stage", "monthly", "partner", "expected"), [
-    ("Prospect", "20000", SOFTWARE_READY, ["mdf", "isv"]),                   # too early for migrate and poc
-    ("Qualified", "20000", SOFTWARE_READY, ["migrate", "mdf", "poc", "isv"]),  # ARR 240k
-    ("Qualified", "5000", SOFTWARE_READY, ["mdf", "poc", "isv"]),           # ARR 60k: below migrate's 100k
-    ("Qualified", "4000", SOFTWARE_READY, ["mdf", "poc"]),                  # ARR 48k: below isv's 50k
-    ("Committed", "20000", SOFTWARE_READY, ["migrate", "mdf", "isv"]),       # past poc's last stage
+    ("Prospect", "20000", SOFTWARE_READY, ["isv"]),                         # too early for migrate and poc
+    ("Qualified", "20000", SOFTWARE_READY, ["migrate", "poc", "isv"]),       # ARR 240k
+    ("Qualified", "5000", SOFTWARE_READY, ["poc", "isv"]),                  # ARR 60k: below migrate's 100k
+    ("Qualified", "4000", SOFTWARE_READY, ["poc"]),                         # ARR 48k: below isv's 50k
+    ("Committed", "20000", SOFTWARE_READY, ["migrate", "isv"]),             # past poc's last stage
     ("Qualified", "20000", SOFTWARE_NOT_READY, ["migrate", "poc"]),          # no PRM, no wallet
     ("Qualified", "20000", SERVICES, ["migrate"]),                          # path and empty wallet
     ("Closed Lost", "20000", SOFTWARE_READY, []),                           # a lost deal gets no funding
@@ -77,7 +77,7 @@ def test_reasons_can_be_checked_against_the_opportunity() -> None:
     reasons = [c.text for c in result.checks]
     assert "stage 'Qualified' is at or after 'Qualified'" in reasons
     assert "expected ARR $240,000 (12 x $20,000 monthly) is at least $100,000" in reasons
-    assert "use case 'Migration / Database Migration' is one the program funds" in reasons
+    assert "use case 'Migration/Database Migration' is one the program funds" in reasons
 
 
 def test_near_misses_say_what_is_missing() -> None:
@@ -85,6 +85,12 @@ def test_near_misses_say_what_is_missing() -> None:
     migrate = next(e for e in near if e.program.id == "migrate")
     assert migrate.gaps == ["the opportunity must reach 'Qualified' (it is at 'Prospect')",
                             "expected ARR $60,000 (12 x $5,000 monthly) is below the $100,000 threshold"]
+
+
+def test_programs_without_opportunity_rules_are_not_matched_to_a_deal() -> None:
+    eligible, near = rank(CATALOG, opportunity("Qualified", "20000"), SOFTWARE_READY)
+    assert "mdf" not in {e.program.id for e in eligible + near}  # a wallet funds campaigns, not this deal
+    assert evaluate(CATALOG.get("mdf"), opportunity("Qualified", None), SOFTWARE_READY).eligible
 
 
 def test_estimates_show_their_formula_and_caps() -> None:

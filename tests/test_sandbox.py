@@ -44,7 +44,7 @@ def test_first_use_creates_and_seeds_four_partners_in_distinct_states(sandbox: L
     stages = {o.LifeCycle.Stage for o in services.list_opportunities(OpportunityQuery()).OpportunitySummaries}
     assert {"Qualified", "Technical Validation", "Prospect"} <= stages
     use_cases = {services.get_opportunity(o).Project.CustomerUseCase for o in ("O2000001", "O2000002")}
-    assert use_cases == {"Migration / Database Migration", "Containers & Serverless"}
+    assert use_cases == {"Migration/Database Migration", "Containers & Serverless"}
 
     isv = sandbox.client(ISV)
     setup = isv.get_seller_setup()

@@ -36,6 +36,7 @@ class PartnerFacts(BaseModel):
 class Check(BaseModel):
     passed: bool
     text: str
+    about_opportunity: bool = Field(description="Whether the rule looks at the opportunity (stage, ARR, use case...).")
 
 
 class Budget(BaseModel):
@@ -68,6 +69,11 @@ class Evaluation(BaseModel):
         return all(check.passed for check in self.checks)
 
     @property
+    def about_opportunity(self) -> bool:
+        """Programs with no rule about the opportunity (MDF, PIF...) fund the partner, not this deal."""
+        return any(check.about_opportunity for check in self.checks)
+
+    @property
     def gaps(self) -> list[str]:
         return [check.text for check in self.checks if not check.passed]
 
@@ -94,14 +100,14 @@ def evaluate(program: Program, opportunity: Opportunity, partner: PartnerFacts) 
     arr = monthly * 12 if monthly is not None else None
     checks: list[Check] = []
 
-    def check(passed: bool, yes: str, no: str) -> None:
-        checks.append(Check(passed=passed, text=yes if passed else no))
+    def check(passed: bool, yes: str, no: str, about_opportunity: bool = True) -> None:
+        checks.append(Check(passed=passed, text=yes if passed else no, about_opportunity=about_opportunity))
 
     if stage == "Closed Lost":
         check(False, "", "the opportunity is Closed Lost")
     if rules.partner_paths:
         check(partner.path in rules.partner_paths, f"your partner path ({partner.path}) qualifies",
-              f"open to {' or '.join(rules.partner_paths)} partners; your path is {partner.path}")
+              f"open to {' or '.join(rules.partner_paths)} partners; your path is {partner.path}", False)
     if rules.min_stage:
         check(_stage_index(stage) >= _stage_index(rules.min_stage), f"stage '{stage}' is at or after '{rules.min_stage}'",
               f"the opportunity must reach '{rules.min_stage}' (it is at '{stage or 'no stage'}')")
@@ -132,16 +138,16 @@ def evaluate(program: Program, opportunity: Opportunity, partner: PartnerFacts) 
               f"opportunity type '{kind or 'not set'}' is not one of {', '.join(rules.opportunity_types)}")
     if rules.requires_prm_ready:
         if partner.prm_ready is None:
-            check(False, "", "PRM readiness could not be checked on this backend; check it in Partner Central")
+            check(False, "", "PRM readiness could not be checked on this backend; check it in Partner Central", False)
         else:
-            check(partner.prm_ready, "your account is PRM-ready", "become PRM-ready: " + "; ".join(partner.prm_gaps))
+            check(partner.prm_ready, "your account is PRM-ready", "become PRM-ready: " + "; ".join(partner.prm_gaps), False)
     budgets = _budgets(program, partner.allocations)
     if rules.requires_mdf_wallet:
         funded = [b for b in budgets if (b.remaining or 0) > 0]
         check(bool(funded), f"your MDF wallet has ${funded[0].remaining:,.0f} remaining" if funded else "",
-              "you have no active MDF wallet with funds left")
+              "you have no active MDF wallet with funds left", False)
     if rules.requires_marketplace_listing:
-        check(bool(partner.has_listing), "you have a Marketplace listing", "publish a Marketplace listing first")
+        check(bool(partner.has_listing), "you have a Marketplace listing", "publish a Marketplace listing first", False)
     return Evaluation(program=program, checks=checks, estimate=estimate(program, arr, monthly, budgets), budgets=budgets)
 
 
@@ -187,8 +193,12 @@ def _budgets(program: Program, allocations: list[BenefitAllocation]) -> list[Bud
 
 
 def rank(catalog: Catalog, opportunity: Opportunity, partner: PartnerFacts) -> tuple[list[Evaluation], list[Evaluation]]:
-    """(eligible programs, largest estimate first; near misses with at most two gaps, fewest first)."""
-    evaluations = [evaluate(program, opportunity, partner) for program in catalog.programs]
+    """(eligible programs, largest estimate first; near misses with at most two gaps, fewest first).
+
+    Only programs with a rule about the opportunity are matched to it; the others (MDF campaigns,
+    partner initiatives, sandbox credits) are in list_funding_programs.
+    """
+    evaluations = [e for e in (evaluate(p, opportunity, partner) for p in catalog.programs) if e.about_opportunity]
     eligible = sorted((e for e in evaluations if e.eligible), key=lambda e: -(e.estimate.amount or 0))
     near = sorted((e for e in evaluations if not e.eligible and len(e.gaps) <= 2
                    and "the opportunity is Closed Lost" not in e.gaps), key=lambda e: len(e.gaps))

@@ -148,7 +148,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         monthly, _ = expected_spend(opportunity)
         next_steps = [] if eligible else [
             "No program fits this opportunity today." + (" Closest: " + "; ".join(
-                f"{e.program.name} needs {' and '.join(e.gaps)}" for e in near[:2]) if near else ""),
+                f"{e.program.name} ({'; '.join(e.gaps)})" for e in near[:2]) if near else ""),
             "Ask search_guidance about funding programs, or list_funding_programs to see every program's rules.",
         ]
         return FundingRecommendations(

@@ -268,7 +268,7 @@ def _opportunity(
 
 
 def _opportunities(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]:
-    migration = "Migration / Database Migration"
+    migration = "Migration/Database Migration"
     return [
         (SERVICES_PARTNER, _opportunity(
             "O2000001", now, 40, title="Harbor Logistics data center exit to AWS", company="Harbor Logistics Inc.",
