@@ -101,10 +101,12 @@ class AgentApp:
 
     @cached_property
     def flows(self):
+        from agent.graphs.fund_request import FUND_REQUEST_DRAFT
         from agent.graphs.profile_update import PROFILE_UPDATE
         from agent.graphs.write import WriteFlows
 
-        return WriteFlows(self.settings.data_dir / "checkpoints.db", {PROFILE_UPDATE.tool: PROFILE_UPDATE})
+        actions = (PROFILE_UPDATE, FUND_REQUEST_DRAFT)
+        return WriteFlows(self.settings.data_dir / "checkpoints.db", {action.tool: action for action in actions})
 
     def principal(self) -> Principal:
         return current_principal(self.settings, require_token=self.require_token)

@@ -109,3 +109,76 @@ def test_every_catalog_number_has_a_source() -> None:
         sourced = {n.path for n in program.numbers}
         assert numeric <= sourced, f"{program.id}: unsourced {numeric - sourced}"
         assert all(0 <= n.source_index < len(program.sources) for n in program.numbers)
+
+
+def approving(action: str = "accept", approve: bool = True):
+    from mcp.types import ElicitResult
+
+    async def callback(context, params) -> ElicitResult:
+        callback.asked.append(params.message)
+        return ElicitResult(action=action, content={"approve": approve} if action == "accept" else None)
+
+    callback.asked = []
+    return callback
+
+
+def applications(settings: Settings) -> list:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    return LocalSandbox(settings.sandbox_db).client("partner-altocloud0004").list_benefit_applications()
+
+
+async def test_a_complete_opportunity_is_drafted_once_after_approval_and_never_submitted(settings: Settings) -> None:
+    settings = settings.model_copy(update={"approval_port": 0})
+    before = len(applications(settings))
+    approve = approving()
+    async with Client(build_server(settings), elicitation_callback=approve) as client:
+        first = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
+        again = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
+    assert first["status"] == again["status"] == "applied"
+    assert first["results"][0]["Id"] == again["results"][0]["Id"]  # one draft, not two
+    assert "DRAFT" in approve.asked[0] and "RequestedAmount: 36000.0 (proposed: check it)" in approve.asked[0]
+    drafts = applications(settings)
+    assert len(drafts) == before + 1
+    [draft] = [a for a in drafts if a.Id == first["results"][0]["Id"]]
+    assert draft.Status == "PENDING_SUBMISSION" and draft.BenefitId == "ben-mapassess00001"
+    assert any(arn.endswith("/opportunity/O4000001") for arn in draft.AssociatedResources)
+
+
+async def test_missing_answers_are_asked_then_used(settings: Settings) -> None:
+    settings = settings.model_copy(update={"approval_port": 0})
+    async with Client(build_server(settings), elicitation_callback=approving()) as client:
+        asked = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept"})).structured_content
+        assert asked["status"] == "needs_input" and [q["field"] for q in asked["questions"]] == ["SuccessCriteria"]
+        bad = await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept",
+                                                                "answers": {"StartDate": "next Tuesday", "SuccessCriteria": "x"}})
+        assert bad.is_error and "StartDate must be a date" in bad.content[0].text
+        done = (await client.call_tool("draft_funding_request", {
+            "opportunity_id": "O4000002", "program": "proof-of-concept", "session_id": asked["session_id"],
+            "answers": {"SuccessCriteria": "90% of clause questions answered with a correct citation"}})).structured_content
+    assert done["status"] == "applied"
+
+
+@pytest.mark.parametrize("callback", [None, approving("decline")], ids=["no channel answered", "declined"])
+async def test_no_draft_without_approval(settings: Settings, callback) -> None:
+    settings = settings.model_copy(update={"approval_port": 0})
+    before = len(applications(settings))
+    kwargs = {"elicitation_callback": callback} if callback else {}
+    async with Client(build_server(settings), **kwargs) as client:
+        result = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
+    assert result["status"] in ("requires_approval", "rejected")
+    assert len(applications(settings)) == before
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"opportunity_id": "O4000001", "program": "free-money"}, "Unknown program"),
+    ({"opportunity_id": "O4000001", "program": "business-value-realization"}, "no application in Partner Central"),
+    ({"opportunity_id": "O4000001", "program": "mdf", "answers": {"StartDate": "2026-12-02", "EndDate": "2027-01-10",
+      "CampaignChannels": "Email"}}, "cannot span calendar years"),
+    ({"opportunity_id": "O4000001", "program": "map-assess", "answers": {"StartDate": "2030-12-01", "EndDate": "2030-12-24"}},
+     "December 16 and January 1"),
+])
+async def test_drafts_that_cannot_be_made_are_explained(settings: Settings, arguments: dict, message: str) -> None:
+    async with Client(build_server(settings.model_copy(update={"approval_port": 0}))) as client:
+        result = await client.call_tool("draft_funding_request", arguments)
+    assert result.is_error and message in result.content[0].text

@@ -115,3 +115,37 @@ def test_unknown_prm_state_is_a_gap_not_a_guess() -> None:
     unknown = PartnerFacts(path="Software", prm_ready=None)
     gaps = evaluate(CATALOG.get("isv"), opportunity("Qualified", "20000"), unknown).gaps
     assert gaps == ["PRM readiness could not be checked on this backend; check it in Partner Central"]
+
+
+@pytest.mark.parametrize(("start", "end", "category", "problem"), [
+    ("2026-12-01", "2026-12-15", "MAP", None),
+    ("2026-12-01", "2026-12-16", "MAP", "December 16 and January 1"),
+    ("2026-12-01", "2027-01-01", "MAP", "December 16 and January 1"),
+    ("2026-12-01", "2027-01-02", "MAP", None),
+    ("2026-11-01", "2027-01-02", "MDF", "cannot span calendar years"),
+    ("2028-02-28", "2028-02-29", "MDF", None),  # leap day
+    ("2026-12-01", "2026-11-30", "POC", "before the start date"),
+])
+def test_end_date_rules(start: str, end: str, category: str, problem: str | None) -> None:
+    from datetime import date
+
+    from agent.funding.dates import end_date_problem
+
+    found = end_date_problem(date.fromisoformat(start), date.fromisoformat(end), category)
+    assert (found is None) if problem is None else (problem in found)
+
+
+@pytest.mark.parametrize(("today", "category", "start", "end"), [
+    ("2026-11-27", "MAP", "2026-12-11", "2027-02-09"),
+    ("2026-12-10", "MDF", "2027-01-02", "2027-03-03"),  # 14 days out is in the year-end blackout: January 2
+    ("2026-12-20", "POC", "2027-01-03", "2027-03-04"),
+])
+def test_proposed_dates_follow_the_rules(today: str, category: str, start: str, end: str) -> None:
+    from datetime import date
+
+    from agent.funding.dates import end_date_problem, propose_dates
+
+    proposed = propose_dates(date.fromisoformat(today), category)
+    assert [d.isoformat() for d in proposed] == [start, end]
+    if start < end:
+        assert end_date_problem(*proposed, category) is None

@@ -155,6 +155,18 @@ class AwsPartnerCentral(PartnerCentral):
             response = self.benefits.get_benefit_application(Catalog=self.catalog, Identifier=application_id)
         return BenefitApplication.model_validate(_body(response))
 
+    def create_benefit_application(
+        self, *, client_token: str, benefit_id: str, name: str, description: str, fulfillment_types: list[str],
+        details: dict, associated_resources: list[str] | None = None,
+    ) -> BenefitApplication:
+        with api_errors():
+            created = self.benefits.create_benefit_application(
+                Catalog=self.catalog, ClientToken=client_token, BenefitIdentifier=benefit_id, Name=name,
+                Description=description, FulfillmentTypes=fulfillment_types, BenefitApplicationDetails=details,
+                AssociatedResources=associated_resources or [],
+            )
+        return self.get_benefit_application(created["Id"])
+
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""
         ids = [a["Id"] for a in self._pages("list_benefit_allocations", "BenefitAllocationSummaries")]

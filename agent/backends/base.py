@@ -98,6 +98,13 @@ class PartnerCentral(ABC):
         """GetBenefitApplication."""
 
     @abstractmethod
+    def create_benefit_application(
+        self, *, client_token: str, benefit_id: str, name: str, description: str, fulfillment_types: list[str],
+        details: dict, associated_resources: list[str] | None = None,
+    ) -> BenefitApplication:
+        """CreateBenefitApplication: a fund request in PENDING_SUBMISSION; one per ClientToken."""
+
+    @abstractmethod
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """ListBenefitAllocations: budgets granted to this partner (SCA, MDF wallet)."""
 

@@ -37,6 +37,14 @@ class PlanError(Exception):
     """The requested change cannot be planned (nothing to change, a missing input...); say what to do."""
 
 
+class MissingInput(PlanError):
+    """The change needs answers only the person has: ``questions`` maps each field to what to ask."""
+
+    def __init__(self, questions: dict[str, str]) -> None:
+        super().__init__("Missing: " + ", ".join(questions))
+        self.questions = questions
+
+
 @dataclass(frozen=True)
 class WriteAction:
     """A write tool's domain logic: plan from the current state, then apply one planned call."""

@@ -122,6 +122,7 @@ def _program_info(program: Program) -> ProgramInfo:
 
 def register(server: MCPServer, app: AgentApp) -> None:
     _register_requests(server, app)
+    register_drafting(server, app)
 
     @server.tool(title="List funding programs", annotations=READ_ONLY)
     def list_funding_programs(session_id: SessionIdParam = None) -> FundingPrograms:
@@ -174,11 +175,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> FundingEstimateResult:
         """Estimate what one program could fund for one opportunity: amount, currency, the formula and its
         inputs, whether the opportunity is eligible (and if not, what is missing), and remaining budgets."""
+        _known_program(program)
         catalog = load_catalog()
-        try:
-            chosen = catalog.get(program)
-        except KeyError:
-            raise ToolError(f"Unknown program {program!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
+        chosen = catalog.get(program)
         with tool_errors():
             call = app.begin("estimate_funding", RECOMMEND_ACTIONS, session_id)
             evaluation = evaluate(chosen, call.backend.get_opportunity(opportunity_id), partner_facts(call.backend))
@@ -289,3 +288,71 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
             application = call.backend.get_benefit_application(funding_request_id)
         return FundingRequestDetail(session_id=call.session.session_id, funding_request=application)
 
+
+
+DRAFT_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:CreateBenefitApplication",
+                 "partnercentral:AssociateBenefitApplicationResource"]
+Answers = Annotated[
+    dict[str, str | float | list[str]] | None,
+    Field(description="The person's answers to needs_input questions, by field name, e.g. "
+                      "{\"SuccessCriteria\": \"...\", \"StartDate\": \"2027-01-15\"}. Also overrides proposed values."),
+]
+
+
+def _draft_parameters(opportunity_id: str, program: str, answers: dict | None) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    return {"opportunity_id": opportunity_id, "program": program, "answers": answers or {},
+            "today": datetime.now(UTC).date().isoformat()}
+
+
+def register_drafting(server: MCPServer, app: AgentApp) -> None:
+    from mcp.server.mcpserver import Context, ElicitationResult, Resolve
+
+    from agent.graphs.fund_request import FUND_REQUEST_DRAFT
+    from agent.tools import writes
+
+    def planned_draft(opportunity_id: str, program: str, answers: dict | None = None, session_id: str | None = None):
+        _known_program(program)
+        with tool_errors():
+            return writes.plan_change(app, FUND_REQUEST_DRAFT, DRAFT_ACTIONS,
+                                      _draft_parameters(opportunity_id, program, answers), session_id)
+
+    def ask_for_draft(change: Annotated[writes.PlannedChange, Resolve(planned_draft)], ctx: Context):
+        return writes.ask_person(change, ctx)
+
+    @server.tool(
+        title="Draft a fund request",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
+    )
+    def draft_funding_request(
+        change: Annotated[writes.PlannedChange, Resolve(planned_draft)],
+        answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_draft)],
+        opportunity_id: OpportunityIdParam,
+        program: Annotated[str, Field(description="Program id from recommend_funding or list_funding_programs.")],
+        answers: Answers = None,
+        session_id: SessionIdParam = None,
+    ) -> writes.WriteResult:
+        """Draft a fund request for an opportunity: fills the program's application from the opportunity,
+        proposes dates and the estimated amount, and asks for anything missing (status "needs_input": ask
+        the person, then call again with `answers`). After the person approves the exact draft it is created
+        in PENDING_SUBMISSION and linked to the opportunity. It is NEVER submitted: the person reviews and
+        submits it in Partner Central. The same draft asked twice is created once."""
+        with tool_errors():
+            call = app.begin("draft_funding_request", DRAFT_ACTIONS, session_id)
+            result = writes.run_change(app, call, FUND_REQUEST_DRAFT, _draft_parameters(opportunity_id, program, answers),
+                                       change, answer)
+        if result.status == "applied":
+            created = result.results[0]["Id"]
+            result.message = (f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
+                              "The person reviews and submits it in Partner Central (Funding benefits > Funding "
+                              "dashboard); get_funding_request shows it.")
+        return result
+
+
+def _known_program(program: str) -> None:
+    catalog = load_catalog()
+    try:
+        catalog.get(program)
+    except KeyError:
+        raise ToolError(f"Unknown program {program!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None

@@ -21,7 +21,7 @@ from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Decl
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp, ToolCall
-from agent.graphs.plans import WriteAction, WritePlan
+from agent.graphs.plans import MissingInput, WriteAction, WritePlan
 from agent.storage import utcnow
 from agent.trust.approvals import Approval, Decision, binding_problem, payload_digest
 
@@ -35,11 +35,17 @@ class NoElicitation(BaseModel):
     """What the ask resolver answers when the client cannot show forms: use another channel."""
 
 
-class PlannedChange(BaseModel):
-    """The change as planned when the person is asked, with its fingerprint."""
+class Question(BaseModel):
+    field: str
+    question: str
 
-    plan: WritePlan
-    digest: str
+
+class PlannedChange(BaseModel):
+    """The change as planned when the person is asked, with its fingerprint; or what is missing to plan it."""
+
+    plan: WritePlan | None
+    digest: str | None
+    questions: list[Question] = Field(default_factory=list)
 
 
 class ApprovalRequest(BaseModel):
@@ -54,10 +60,11 @@ class ApprovalRequest(BaseModel):
 
 
 class WriteResult(BaseModel):
-    status: Literal["requires_approval", "applied", "rejected", "refused", "failed"]
+    status: Literal["needs_input", "requires_approval", "applied", "rejected", "refused", "failed"]
     session_id: str
     message: str = Field(description="What happened and what to tell the person.")
     approval: ApprovalRequest | None = None
+    questions: list[Question] = Field(default_factory=list, description="With needs_input: what to ask the person.")
     results: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -67,20 +74,30 @@ def plan_change(app: AgentApp, action: WriteAction, actions: list[str], paramete
     app.authorize(action.tool, actions, principal)
     if session_id is not None:
         app.sessions.open(principal, session_id)
-    plan = action.plan(app.partner_central(principal), parameters)
+    try:
+        plan = action.plan(app.partner_central(principal), parameters)
+    except MissingInput as missing:
+        questions = [Question(field=field, question=text) for field, text in missing.questions.items()]
+        return PlannedChange(plan=None, digest=None, questions=questions)
     return PlannedChange(plan=plan, digest=payload_digest([c.model_dump() for c in plan.calls]))
 
 
 def ask_person(change: PlannedChange, ctx: Context) -> Elicit[ApprovalForm] | NoElicitation:
-    """Ask through the client's form when it can show one."""
+    """Ask through the client's form when it can show one (and there is a change to show)."""
     capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.elicitation is None:
+    if change.plan is None or capabilities is None or capabilities.elicitation is None:
         return NoElicitation()
     return Elicit(f"{change.plan.preview}\n\nApply exactly this change? (change {change.digest[:12]})", ApprovalForm)
 
 
 def run_change(app: AgentApp, call: ToolCall, action: WriteAction, parameters: dict[str, Any], change: PlannedChange, answer: Any) -> WriteResult:
     """Start the write flow and deliver the person's form answer, or hand out the other channels."""
+    if change.plan is None:
+        return WriteResult(
+            status="needs_input", session_id=call.session.session_id, questions=change.questions,
+            message="Nothing was created. Ask the person these questions, then call the tool again with the same "
+                    "arguments, session_id, and their answers in `answers` (field name -> answer).",
+        )
     ctx = app.flow_context(call.principal)
     flow = app.flows.start(ctx, tool=action.tool, parameters=parameters, principal=call.principal, session_id=call.session.session_id)
     approval = flow.approval

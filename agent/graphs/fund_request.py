@@ -1,0 +1,142 @@
+"""Drafting a fund request from an opportunity: map its data to the program's application fields, find
+what is missing, and create the benefit application (PENDING_SUBMISSION) once approved. Never submits.
+
+The ClientToken is derived from the partner, opportunity, program and the exact details, so the same
+draft asked for twice is created once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from agent.backends.base import PartnerCentral
+from agent.funding.catalog import Program, load_catalog
+from agent.funding.dates import end_date_problem, propose_dates
+from agent.funding.recommend import estimate, expected_spend
+from agent.graphs.plans import ApiCall, MissingInput, PlanError, WriteAction, WritePlan
+from agent.models.selling import Opportunity
+
+BENEFITS = "partnercentral-benefits"
+QUESTIONS = {
+    "ActivityName": "A short name for the funded activity.",
+    "ActivityDescription": "What will be done, for whom and why (at least 20 characters).",
+    "StartDate": "Activity start date, YYYY-MM-DD (at least 14 days from today is safest).",
+    "EndDate": "Activity end date, YYYY-MM-DD (not December 16 - January 1).",
+    "RequestedAmount": "Amount requested, in USD.",
+    "ExpectedArr": "Expected annual AWS revenue from this customer, in USD.",
+    "AwsAccountId": "The customer's 12-digit AWS account id.",
+    "MigrationWorkloads": "Which workloads move to AWS (applications, databases, servers).",
+    "SuccessCriteria": "How the customer will judge the proof of concept a success.",
+    "CampaignChannels": "Marketing channels, comma-separated (e.g. Email, Virtual Event).",
+    "CustomerName": "The customer's company name.",
+    "OpportunityId": "The opportunity this request funds.",
+    "CurrencyCode": "Currency (USD).",
+}
+NUMBERS = {"RequestedAmount", "ExpectedArr"}
+
+
+def from_opportunity(program: Program, opportunity: Opportunity, today: date) -> tuple[dict[str, Any], list[str]]:
+    """Application details the opportunity provides, and which of them are proposals to check."""
+    account = opportunity.Customer.Account if opportunity.Customer else None
+    project = opportunity.Project
+    monthly, _ = expected_spend(opportunity)
+    arr = monthly * 12 if monthly is not None else None
+    start, end = propose_dates(today, program.category)
+    details: dict[str, Any] = {
+        "OpportunityId": opportunity.Id,
+        "CustomerName": account.CompanyName if account else None,
+        "ActivityName": f"{program.name}: {project.Title}"[:255] if project and project.Title else None,
+        "ActivityDescription": project.CustomerBusinessProblem if project else None,
+        "ExpectedArr": arr,
+        "RequestedAmount": estimate(program, arr, monthly, []).amount,
+        "CurrencyCode": "USD",
+        "AwsAccountId": account.AwsAccountId if account and account.AwsAccountId and account.AwsAccountId.isdigit() else None,
+        "StartDate": start.isoformat(),
+        "EndDate": end.isoformat(),
+    }
+    proposed = ["StartDate", "EndDate"] + (["RequestedAmount"] if details["RequestedAmount"] is not None else [])
+    return {k: v for k, v in details.items() if k in program.required_fields and v is not None}, proposed
+
+
+def missing_fields(program: Program, details: dict[str, Any]) -> list[str]:
+    return [field for field in program.required_fields if details.get(field) in (None, "", [])]
+
+
+def normalize_answers(answers: dict[str, Any]) -> dict[str, Any]:
+    """The person's answers as the application expects them (numbers, lists, dates checked)."""
+    clean: dict[str, Any] = {}
+    for field, value in answers.items():
+        if field not in QUESTIONS:
+            raise PlanError(f"{field!r} is not an application field; fields are: {', '.join(sorted(QUESTIONS))}.")
+        if value in (None, ""):
+            continue
+        if field in NUMBERS:
+            try:
+                value = float(str(value).replace(",", "").replace("$", ""))
+            except ValueError:
+                raise PlanError(f"{field} must be a number in USD, not {value!r}.") from None
+        elif field == "CampaignChannels" and isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        elif field in ("StartDate", "EndDate"):
+            try:
+                value = date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise PlanError(f"{field} must be a date like 2027-01-31, not {value!r}.") from None
+        clean[field] = value
+    return clean
+
+
+def client_token(partner_id: str, benefit_id: str, details: dict[str, Any]) -> str:
+    """The same draft for the same partner gets the same token: CreateBenefitApplication replays it."""
+    canonical = json.dumps([partner_id, benefit_id, details], sort_keys=True, default=str)
+    return "draft-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+def plan_fund_request(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
+    program = load_catalog().get(parameters["program"])
+    if program.benefit_id is None:
+        raise PlanError(f"{program.name} has no application in Partner Central's benefits API; apply as the guide describes.")
+    opportunity = backend.get_opportunity(parameters["opportunity_id"])
+    details, proposed = from_opportunity(program, opportunity, date.fromisoformat(parameters["today"]))
+    details.update(normalize_answers(parameters.get("answers") or {}))
+    missing = missing_fields(program, details)
+    if missing:
+        raise MissingInput({field: QUESTIONS[field] for field in missing})
+    if "StartDate" in details and "EndDate" in details:
+        problem = end_date_problem(date.fromisoformat(details["StartDate"]), date.fromisoformat(details["EndDate"]), program.category)
+        if problem:
+            raise PlanError(f"The dates cannot be used: {problem}.")
+    request = {
+        "Catalog": backend.catalog,
+        "ClientToken": client_token(backend.partner_id, program.benefit_id, details),
+        "BenefitIdentifier": program.benefit_id,
+        "Name": details.get("ActivityName", program.name)[:255],
+        "Description": str(details.get("ActivityDescription", program.description))[:1000],
+        "FulfillmentTypes": program.fulfillment_types[:1],
+        "BenefitApplicationDetails": details,
+        "AssociatedResources": [opportunity.Arn] if opportunity.Arn else [],
+    }
+    lines = [f"Create a DRAFT fund request (not submitted) for {program.name}, opportunity {opportunity.Id}:"]
+    for field in program.required_fields:
+        if field in details:
+            note = " (proposed: check it)" if field in proposed and field not in (parameters.get("answers") or {}) else ""
+            lines.append(f"  {field}: {details[field]}{note}")
+    lines.append("  Status after creation: PENDING_SUBMISSION (you review and submit it in Partner Central).")
+    return WritePlan(calls=[ApiCall(service=BENEFITS, operation="CreateBenefitApplication", request=request)],
+                     preview="\n".join(lines))
+
+
+def apply_fund_request(backend: PartnerCentral, call: ApiCall, client_token_: str) -> dict[str, Any]:
+    request = call.request
+    application = backend.create_benefit_application(
+        client_token=request["ClientToken"], benefit_id=request["BenefitIdentifier"], name=request["Name"],
+        description=request["Description"], fulfillment_types=request["FulfillmentTypes"],
+        details=request["BenefitApplicationDetails"], associated_resources=request["AssociatedResources"],
+    )
+    return {"Id": application.Id, "Status": application.Status, "Revision": application.Revision}
+
+
+FUND_REQUEST_DRAFT = WriteAction(tool="draft_funding_request", plan=plan_fund_request, apply=apply_fund_request)
