@@ -307,7 +307,7 @@ def _draft_parameters(opportunity_id: str, program: str, answers: dict | None) -
 
 
 def register_drafting(server: MCPServer, app: AgentApp) -> None:
-    from mcp.server.mcpserver import Context, ElicitationResult, Resolve
+    from mcp.server.mcpserver import ElicitationResult, Resolve
 
     from agent.graphs.fund_request import FUND_REQUEST_DRAFT
     from agent.tools import writes
@@ -318,8 +318,7 @@ def register_drafting(server: MCPServer, app: AgentApp) -> None:
             return writes.plan_change(app, FUND_REQUEST_DRAFT, DRAFT_ACTIONS,
                                       _draft_parameters(opportunity_id, program, answers), session_id)
 
-    def ask_for_draft(change: Annotated[writes.PlannedChange, Resolve(planned_draft)], ctx: Context):
-        return writes.ask_person(change, ctx)
+    ask_for_draft = writes.asking(planned_draft)
 
     @server.tool(
         title="Draft a fund request",

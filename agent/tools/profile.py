@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context, ElicitationResult, Resolve
+from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
@@ -144,8 +144,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         with tool_errors():
             return writes.plan_change(app, PROFILE_UPDATE, _update_actions(parameters), parameters, session_id)
 
-    def ask_for_update(change: Annotated[writes.PlannedChange, Resolve(planned_update)], ctx: Context):
-        return writes.ask_person(change, ctx)
+    ask_for_update = writes.asking(planned_update)
 
     @server.tool(
         title="Update partner profile",

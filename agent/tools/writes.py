@@ -90,6 +90,19 @@ def ask_person(change: PlannedChange, ctx: Context) -> Elicit[ApprovalForm] | No
     return Elicit(f"{change.plan.preview}\n\nApply exactly this change? (change {change.digest[:12]})", ApprovalForm)
 
 
+def asking(planned: Any) -> Any:
+    """The resolver that asks the person about the change the ``planned`` resolver prepared (see ask_person)."""
+    from typing import Annotated
+
+    from mcp.server.mcpserver import Resolve
+
+    def ask(change: PlannedChange, ctx: Context) -> Elicit[ApprovalForm] | NoElicitation:
+        return ask_person(change, ctx)
+
+    ask.__annotations__ = {"change": Annotated[PlannedChange, Resolve(planned)], "ctx": Context, "return": Any}
+    return ask
+
+
 def run_change(app: AgentApp, call: ToolCall, action: WriteAction, parameters: dict[str, Any], change: PlannedChange, answer: Any) -> WriteResult:
     """Start the write flow and deliver the person's form answer, or hand out the other channels."""
     if change.plan is None:
