@@ -136,9 +136,13 @@ class ApprovalStore:
         with self.db.transaction() as conn:
             conn.execute("UPDATE approvals SET status=?, result=? WHERE id=?", (status, json.dumps(result, default=str), approval_id))
 
+    def sign(self, text: str) -> str:
+        """An HMAC of ``text`` with this server's secret (DATA_DIR/secret.key): unforgeable by anyone else."""
+        return hmac.new(self._load_secret(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
     def page_key(self, approval_id: str) -> str:
         """The secret that makes an approval page link work: only the link's holder can open the page."""
-        return hmac.new(self._load_secret(), approval_id.encode(), hashlib.sha256).hexdigest()[:32]
+        return self.sign(approval_id)
 
     def check_page_key(self, approval_id: str, key: str) -> bool:
         return hmac.compare_digest(self.page_key(approval_id), key or "")

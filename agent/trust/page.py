@@ -8,7 +8,6 @@ HTTP transport, or under stdio by `PageServer`, a listener bound to 127.0.0.1 on
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import html
 import logging
@@ -57,8 +56,7 @@ def _page(title: str, body: str, status: int = 200, cookie: str | None = None, p
 
 
 def _csrf_token(app: AgentApp, approval_id: str, nonce: str) -> str:
-    mac = hmac.new(app.approvals._load_secret(), f"csrf:{approval_id}:{nonce}".encode(), hashlib.sha256).hexdigest()
-    return f"{nonce}.{mac[:32]}"
+    return f"{nonce}.{app.approvals.sign(f'csrf:{approval_id}:{nonce}')}"
 
 
 def _valid_csrf(app: AgentApp, approval_id: str, form_token: str, cookie_token: str) -> bool:
