@@ -72,6 +72,17 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         sandbox.reset()
         print(f"Sandbox reset: {settings.sandbox_db}")
         return 0
+    if args.sandbox_command == "advance":
+        from agent.backends.errors import PartnerCentralError
+
+        try:
+            application = sandbox.advance(args.funding_request_id, args.reject)
+        except PartnerCentralError as exc:
+            print(f"partner-agent: {exc}", file=sys.stderr)
+            return 2
+        print(f"{application.Id}: stage {application.Stage}, status {application.Status}"
+              + (f" ({application.StatusReason})" if application.StatusReason else ""))
+        return 0
     if args.sandbox_command == "outbox":
         for message in sandbox.client(settings.partner_id).outbox():
             print(f"{message['Email']}: verification code {message['Code']} (expires {message['ExpiresAt']})")
@@ -197,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True, metavar="SUBCOMMAND")
     sandbox_commands.add_parser("list", help="list the seeded partner accounts and their ids",
                                 description="List the sandbox's partner accounts and their ids.")
+    advance = sandbox_commands.add_parser(
+        "advance", help="play AWS's reviewer: move a fund request to its next stage, or reject it",
+        description="Move a submitted fund request to its program's next stage (AWS Review, Technical Validation, "
+        "Business Approval, Finance Approval, Pre-Approved, Cash Claim, Completed), or reject it with a reason.")
+    advance.add_argument("funding_request_id", help="benappl-...")
+    advance.add_argument("--reject", metavar="REASON", help="reject it with this reason instead")
     sandbox_commands.add_parser("outbox", help="show the verification codes the sandbox 'emailed'",
                                 description="Show the email verification codes the sandbox sent for PARTNER_AGENT_PARTNER_ID.")
     reset = sandbox_commands.add_parser("reset", help="erase all changes and seed the sandbox again",

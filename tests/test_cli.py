@@ -20,7 +20,7 @@ def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["token"],
+    [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["sandbox", "advance"], ["token"],
      ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"], ["index"],
      ["index", "build"], ["index", "status"], ["index", "add"]],
     ids=" ".join,
@@ -114,3 +114,16 @@ def test_sandbox_outbox_shows_sent_codes(data_dir: Path) -> None:
     LocalSandbox(data_dir / "sandbox.db").client("partner-altocloud0004").send_email_verification_code("new@x.example")
     result = run("sandbox", "outbox", data_dir=data_dir)
     assert result.returncode == 0 and "new@x.example: verification code" in result.stdout
+
+
+def test_sandbox_advance_plays_the_reviewer(data_dir: Path) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    client = LocalSandbox(data_dir / "sandbox.db").client("partner-altocloud0004")
+    moved = run("sandbox", "advance", "benappl-alto0mdf000001", data_dir=data_dir)
+    assert moved.returncode == 0 and "stage Finance Approval, status IN_REVIEW" in moved.stdout
+    rejected = run("sandbox", "advance", "benappl-alto0mdf000001", "--reject", "Wallet exhausted", data_dir=data_dir)
+    assert "status REJECTED (Wallet exhausted)" in rejected.stdout
+    assert client.get_benefit_application("benappl-alto0mdf000001").Stage == "Created"
+    unknown = run("sandbox", "advance", "benappl-00000000000000", data_dir=data_dir)
+    assert unknown.returncode == 2 and "not found" in unknown.stderr

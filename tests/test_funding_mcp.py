@@ -182,3 +182,64 @@ async def test_drafts_that_cannot_be_made_are_explained(settings: Settings, argu
     async with Client(build_server(settings.model_copy(update={"approval_port": 0}))) as client:
         result = await client.call_tool("draft_funding_request", arguments)
     assert result.is_error and message in result.content[0].text
+
+
+async def manage(client: Client, **arguments) -> dict:
+    result = await client.call_tool("manage_funding_request", arguments)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+async def test_the_lifecycle_end_to_end_with_approvals(settings: Settings) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    sandbox = LocalSandbox(settings.sandbox_db)
+    approve = approving()
+    async with Client(build_server(settings), elicitation_callback=approve) as client:
+        draft = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
+        request_id = draft["results"][0]["Id"]
+        submitted = await manage(client, funding_request_id=request_id, action="submit")
+        assert submitted["results"][0]["Stage"] == "Business Approval"  # MAP skips AWS Review
+        recalled = await manage(client, funding_request_id=request_id, action="recall", reason="fix the dates")
+        assert recalled["results"][0] == {"Id": request_id, "Stage": "Created", "Status": "PENDING_SUBMISSION"}
+        await manage(client, funding_request_id=request_id, action="submit")
+        for _ in range(2):
+            sandbox.advance(request_id)  # Finance Approval, then Cash Claim (MAP has no Pre-Approved stage)
+        assert sandbox.client("partner-altocloud0004").get_benefit_application(request_id).Stage == "Cash Claim"
+        too_late = await client.call_tool("manage_funding_request", {"funding_request_id": request_id, "action": "recall"})
+        assert too_late.is_error and "before Pre-Approved" in too_late.content[0].text
+        end = sandbox.client("partner-altocloud0004").get_benefit_application(request_id).BenefitApplicationDetails["EndDate"]
+        from datetime import date, timedelta
+
+        new_end = date.fromisoformat(end) + timedelta(days=30)
+        if not ((new_end.month == 12 and new_end.day >= 16) or (new_end.month == 1 and new_end.day == 1)):
+            extended = await manage(client, funding_request_id=request_id, action="extend", new_end_date=new_end.isoformat())
+            assert extended["status"] == "applied"
+            again = await client.call_tool("manage_funding_request", {"funding_request_id": request_id, "action": "extend",
+                                                                      "new_end_date": (new_end + timedelta(days=5)).isoformat()})
+            assert again.is_error and "only once" in again.content[0].text
+        cancelled = await manage(client, funding_request_id=request_id, action="cancel", reason="customer paused")
+        assert cancelled["results"][0]["Status"] == "CANCELED" and cancelled["results"][0]["Stage"] == "Cash Claim"
+        events = (await client.call_tool("list_audit_events", {})).structured_content["events"]
+    names = [e["eventName"] for e in events if e["decision"] == "applied"]
+    assert names.count("CreateBenefitApplication") == 1 and "CancelBenefitApplication" in names
+
+
+async def test_lifecycle_actions_wait_for_approval_and_follow_the_rules(settings: Settings) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    backend = LocalSandbox(settings.sandbox_db).client("partner-altocloud0004")
+    async with Client(build_server(settings)) as client:  # no elicitation: nothing changes without the page
+        pending = await manage(client, funding_request_id="benappl-alto0mdf000001", action="cancel")
+        assert pending["status"] == "requires_approval"
+        assert backend.get_benefit_application("benappl-alto0mdf000001").Status == "IN_REVIEW"
+        delete = await client.call_tool("manage_funding_request", {"funding_request_id": "benappl-alto0mdf000001", "action": "delete"})
+        assert delete.is_error and "Created stage" in delete.content[0].text
+        claim = await client.call_tool("manage_funding_request", {"funding_request_id": "benappl-alto0poc000002",
+                                                                  "action": "claim", "claim_amount": 9000})
+        assert claim.is_error and "Cash Claim stage" in claim.content[0].text
+        extend = await client.call_tool("manage_funding_request", {"funding_request_id": "benappl-alto0poc000002",
+                                                                   "action": "extend", "new_end_date": "2099-01-01"})
+        assert extend.is_error and ("1-90 days" in extend.content[0].text or "December 16" in extend.content[0].text)

@@ -149,3 +149,50 @@ def test_proposed_dates_follow_the_rules(today: str, category: str, start: str, 
     assert [d.isoformat() for d in proposed] == [start, end]
     if start < end:
         assert end_date_problem(*proposed, category) is None
+
+
+TODAY = "2026-11-27"
+APPROVED_DETAILS = {"StartDate": "2026-10-01", "EndDate": "2026-11-20"}
+
+
+@pytest.mark.parametrize(("action", "category", "stage", "status", "details", "kwargs", "problem"), [
+    ("submit", "MAP", "Created", "PENDING_SUBMISSION", {}, {}, None),
+    ("submit", "MAP", "Created", "REJECTED", {}, {}, "resubmit"),
+    ("recall", "POC", "Technical Validation", "IN_REVIEW", {}, {}, None),
+    ("recall", "POC", "Pre-Approved", "APPROVED", {}, {}, "before Pre-Approved"),
+    ("cancel", "MDF", "Cash Claim", "APPROVED", {}, {}, None),
+    ("cancel", "MDF", "Completed", "APPROVED", {}, {}, "completed"),
+    ("cancel", "MDF", "Business Approval", "CANCELED", {}, {}, "cancelled"),
+    ("delete", "MDF", "Created", "REJECTED", {}, {}, None),
+    ("delete", "MDF", "Business Approval", "IN_REVIEW", {}, {}, "Created stage"),
+    ("resubmit", "POC", "Created", "REJECTED", {"StartDate": "2026-12-11"}, {}, None),   # exactly 14 days out
+    ("resubmit", "POC", "Created", "REJECTED", {"StartDate": "2026-12-10"}, {}, "on or after 2026-12-11"),
+    ("extend", "MAP", "Cash Claim", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2027-02-18"}, None),  # 90 days
+    ("extend", "MAP", "Cash Claim", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2027-02-19"}, "1-90 days"),
+    ("extend", "MAP", "Cash Claim", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2026-11-20"}, "1-90 days"),
+    ("extend", "MAP", "Cash Claim", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2026-12-16"}, "December 16"),
+    ("extend", "MAP", "Cash Claim", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2026-12-15"}, None),
+    ("extend", "MDF", "Pre-Approved", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2027-01-05"}, "calendar years"),
+    ("extend", "MAP", "Cash Claim", "APPROVED", APPROVED_DETAILS, {"new_end_date": "2026-12-01", "extended": True}, "only once"),
+    ("extend", "MAP", "Business Approval", "IN_REVIEW", APPROVED_DETAILS, {"new_end_date": "2026-12-01"}, "approved"),
+    ("claim", "MAP", "Cash Claim", "APPROVED", {"EndDate": "2026-11-01"}, {}, None),          # deadline Dec 1
+    ("claim", "MAP", "Cash Claim", "APPROVED", {"EndDate": "2026-10-20"}, {}, "deadline was 2026-11-19"),
+    ("claim", "MAP", "Pre-Approved", "APPROVED", {"EndDate": "2026-11-01"}, {}, "Cash Claim stage"),
+])
+def test_lifecycle_rules(action, category, stage, status, details, kwargs, problem) -> None:
+    from datetime import date
+
+    from agent.funding.lifecycle import refusal
+
+    options = {"new_end_date": date.fromisoformat(kwargs["new_end_date"]) if "new_end_date" in kwargs else None,
+               "extended": kwargs.get("extended", False)}
+    found = refusal(action, category, stage, status, details, date.fromisoformat(TODAY), **options)
+    assert (found is None) if problem is None else (problem in found), found
+
+
+def test_claims_near_year_end_are_due_by_december_15() -> None:
+    from agent.funding.lifecycle import claim_deadline
+
+    assert claim_deadline({"EndDate": "2026-12-10"}).isoformat() == "2026-12-15"
+    assert claim_deadline({"EndDate": "2028-02-29"}).isoformat() == "2028-03-30"  # leap year
+    assert claim_deadline({"EndDate": "2027-01-02"}).isoformat() == "2027-02-01"

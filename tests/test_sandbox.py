@@ -185,7 +185,7 @@ def test_stale_revision_is_refused_and_nothing_changes(sandbox: LocalSandbox) ->
 def test_invalid_transitions_are_refused(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     draft = create_mdf_request(client)
-    with pytest.raises(errors.ConflictException, match="RecallBenefitApplication is not allowed while .* PENDING_SUBMISSION"):
+    with pytest.raises(errors.ConflictException, match="RecallBenefitApplication is not allowed .* it is PENDING_SUBMISSION"):
         client.recall_benefit_application(draft.Id, reason="oops")
     assert client.submit_benefit_application(draft.Id).Status == "IN_REVIEW"
     with pytest.raises(errors.ConflictException, match="SubmitBenefitApplication"):
@@ -275,3 +275,30 @@ def test_kill_9_keeps_committed_writes_and_drops_the_uncommitted_one(sandbox: Lo
     assert "dying" in result.stdout
     names = [a.Name for a in sandbox.client(PRM_READY).list_benefit_applications()]
     assert "Committed" in names and "In flight" not in names
+
+
+def test_reviews_move_through_the_programs_stages(sandbox: LocalSandbox) -> None:
+    """MDF: Created -> Business Approval -> Finance Approval -> Pre-Approved -> Cash Claim -> Completed."""
+    client = sandbox.client(PRM_READY)
+    draft = create_mdf_request(client)
+    seen = [(client.submit_benefit_application(draft.Id).Stage)]
+    for _ in range(4):
+        advanced = sandbox.advance(draft.Id)
+        seen.append((advanced.Stage, advanced.Status))
+    assert seen == ["Business Approval", ("Finance Approval", "IN_REVIEW"), ("Pre-Approved", "APPROVED"),
+                    ("Cash Claim", "APPROVED"), ("Completed", "APPROVED")]
+    with pytest.raises(errors.ConflictException, match="completed"):
+        client.cancel_benefit_application(draft.Id)
+    with pytest.raises(errors.ConflictException):
+        sandbox.advance(draft.Id)
+
+
+def test_a_rejection_comes_back_to_created_with_its_reason(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = create_mdf_request(client)
+    client.submit_benefit_application(draft.Id)
+    rejected = sandbox.advance(draft.Id, reject_reason="Budget exceeds the wallet")
+    assert (rejected.Stage, rejected.Status, rejected.StatusReason) == ("Created", "REJECTED", "Budget exceeds the wallet")
+    client.delete_benefit_application(draft.Id)  # a rejected request can be deleted
+    with pytest.raises(errors.ResourceNotFoundException):
+        client.get_benefit_application(draft.Id)

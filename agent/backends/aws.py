@@ -47,6 +47,13 @@ def api_errors() -> Iterator[None]:
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
 
 
+def _token(*parts: str) -> str:
+    """A ClientToken derived from the request, so a retried call is the same call."""
+    import hashlib
+
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:40]
+
+
 def _body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
@@ -166,6 +173,44 @@ class AwsPartnerCentral(PartnerCentral):
                 AssociatedResources=associated_resources or [],
             )
         return self.get_benefit_application(created["Id"])
+
+    def submit_benefit_application(self, application_id: str) -> BenefitApplication:
+        with api_errors():
+            self.benefits.submit_benefit_application(Catalog=self.catalog, Identifier=application_id)
+        return self.get_benefit_application(application_id)
+
+    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+        with api_errors():
+            self.benefits.recall_benefit_application(Catalog=self.catalog, Identifier=application_id, Reason=reason)
+        return self.get_benefit_application(application_id)
+
+    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
+        request = {"Catalog": self.catalog, "Identifier": application_id, "ClientToken": _token(application_id, "cancel")}
+        if reason:
+            request["Reason"] = reason
+        with api_errors():
+            self.benefits.cancel_benefit_application(**request)
+        return self.get_benefit_application(application_id)
+
+    def amend_benefit_application(
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+    ) -> BenefitApplication:
+        with api_errors():
+            self.benefits.amend_benefit_application(
+                Catalog=self.catalog, Identifier=application_id, Revision=revision, AmendmentReason=reason,
+                Amendments=amendments, ClientToken=_token(application_id, revision, reason),
+            )
+        return self.get_benefit_application(application_id)
+
+    def delete_benefit_application(self, application_id: str) -> None:
+        raise errors.UnsupportedOperationException(
+            "Deleting a draft fund request is a console action (Funding dashboard); the API has no operation for it."
+        )
+
+    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
+        raise errors.UnsupportedOperationException(
+            "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no operation."
+        )
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""

@@ -105,6 +105,32 @@ class PartnerCentral(ABC):
         """CreateBenefitApplication: a fund request in PENDING_SUBMISSION; one per ClientToken."""
 
     @abstractmethod
+    def submit_benefit_application(self, application_id: str) -> BenefitApplication:
+        """SubmitBenefitApplication (also resubmits a rejected request)."""
+
+    @abstractmethod
+    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+        """RecallBenefitApplication: back to Created, to edit."""
+
+    @abstractmethod
+    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
+        """CancelBenefitApplication."""
+
+    @abstractmethod
+    def amend_benefit_application(
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+    ) -> BenefitApplication:
+        """AmendBenefitApplication: change fields of an approved request."""
+
+    @abstractmethod
+    def delete_benefit_application(self, application_id: str) -> None:
+        """Delete a Created-stage request (a console action; no API operation)."""
+
+    @abstractmethod
+    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
+        """Submit a cash claim's actuals (the funding portal's claim; no API operation)."""
+
+    @abstractmethod
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """ListBenefitAllocations: budgets granted to this partner (SCA, MDF wallet)."""
 

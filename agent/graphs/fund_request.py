@@ -140,3 +140,78 @@ def apply_fund_request(backend: PartnerCentral, call: ApiCall, client_token_: st
 
 
 FUND_REQUEST_DRAFT = WriteAction(tool="draft_funding_request", plan=plan_fund_request, apply=apply_fund_request)
+
+
+# Managing an existing fund request: every action checked against the guide's lifecycle rules.
+
+OPERATIONS = {
+    "submit": "SubmitBenefitApplication", "resubmit": "SubmitBenefitApplication",
+    "recall": "RecallBenefitApplication", "cancel": "CancelBenefitApplication",
+    "delete": "DeleteBenefitApplication", "extend": "AmendBenefitApplication", "claim": "SubmitCashClaim",
+}
+DESCRIPTIONS = {
+    "submit": "Submit it to AWS for review",
+    "resubmit": "Resubmit it after its rejection",
+    "recall": "Recall it from review back to Created, to edit it",
+    "cancel": "Cancel it (its status becomes CANCELED; it cannot be reopened)",
+    "delete": "Delete it (it disappears and cannot be recovered)",
+    "extend": "Extend its planned end date (allowed once)",
+    "claim": "Submit a cash claim with the actual amount",
+}
+
+
+def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
+    from agent.funding.lifecycle import claim_deadline, refusal
+
+    action = parameters["action"]
+    application = backend.get_benefit_application(parameters["funding_request_id"])
+    category = application.Programs[0] if application.Programs else "Misc"
+    details = application.BenefitApplicationDetails
+    new_end = date.fromisoformat(parameters["new_end_date"]) if parameters.get("new_end_date") else None
+    problem = refusal(action, category, application.Stage or "Created", application.Status, details,
+                      date.fromisoformat(parameters["today"]), new_end_date=new_end,
+                      extended="ExtendedFromEndDate" in details)
+    if problem:
+        raise PlanError(f"Cannot {action} {application.Id}: {problem}.")
+    identity = {"Catalog": backend.catalog, "Identifier": application.Id}
+    reason = parameters.get("reason") or DESCRIPTIONS[action]
+    request: dict[str, Any] = dict(identity)
+    extra = ""
+    if action in ("recall", "cancel"):
+        request["Reason"] = reason
+    elif action == "extend":
+        request.update(Revision=application.Revision, AmendmentReason=reason, Amendments=[
+            {"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": new_end.isoformat()},
+            {"FieldPath": "BenefitApplicationDetails.ExtendedFromEndDate", "NewValue": details["EndDate"]},
+        ])
+        extra = f"\n  End date: {details['EndDate']} -> {new_end}"
+    elif action == "claim":
+        if not parameters.get("claim_amount") or parameters["claim_amount"] <= 0:
+            raise PlanError("Give the claim's actual amount (claim_amount, in USD).")
+        request["Amount"] = parameters["claim_amount"]
+        extra = f"\n  Actual amount claimed: ${parameters['claim_amount']:,.2f} (deadline {claim_deadline(details)})"
+    preview = (f"{DESCRIPTIONS[action]}: fund request {application.Id} ({application.Name}, {category}), "
+               f"stage {application.Stage}, status {application.Status}.{extra}")
+    return WritePlan(calls=[ApiCall(service=BENEFITS, operation=OPERATIONS[action], request=request)], preview=preview)
+
+
+def apply_management(backend: PartnerCentral, call: ApiCall, client_token_: str) -> dict[str, Any]:
+    request, identifier = call.request, call.request["Identifier"]
+    if call.operation == "DeleteBenefitApplication":
+        backend.delete_benefit_application(identifier)
+        return {"Id": identifier, "Status": "DELETED"}
+    if call.operation == "SubmitBenefitApplication":
+        result = backend.submit_benefit_application(identifier)
+    elif call.operation == "RecallBenefitApplication":
+        result = backend.recall_benefit_application(identifier, request["Reason"])
+    elif call.operation == "CancelBenefitApplication":
+        result = backend.cancel_benefit_application(identifier, request["Reason"])
+    elif call.operation == "AmendBenefitApplication":
+        result = backend.amend_benefit_application(identifier, revision=request["Revision"],
+                                                   reason=request["AmendmentReason"], amendments=request["Amendments"])
+    else:
+        result = backend.submit_cash_claim(identifier, request["Amount"])
+    return {"Id": result.Id, "Stage": result.Stage, "Status": result.Status}
+
+
+FUND_REQUEST_MANAGEMENT = WriteAction(tool="manage_funding_request", plan=plan_management, apply=apply_management)

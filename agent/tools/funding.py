@@ -123,6 +123,7 @@ def _program_info(program: Program) -> ProgramInfo:
 def register(server: MCPServer, app: AgentApp) -> None:
     _register_requests(server, app)
     register_drafting(server, app)
+    register_management(server, app)
 
     @server.tool(title="List funding programs", annotations=READ_ONLY)
     def list_funding_programs(session_id: SessionIdParam = None) -> FundingPrograms:
@@ -355,3 +356,63 @@ def _known_program(program: str) -> None:
         catalog.get(program)
     except KeyError:
         raise ToolError(f"Unknown program {program!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
+
+
+MANAGE_ACTIONS = {
+    "submit": "partnercentral:SubmitBenefitApplication", "resubmit": "partnercentral:SubmitBenefitApplication",
+    "recall": "partnercentral:RecallBenefitApplication", "cancel": "partnercentral:CancelBenefitApplication",
+    "delete": "partnercentral:UpdateBenefitApplication", "extend": "partnercentral:AmendBenefitApplication",
+    "claim": "partnercentral:UpdateBenefitApplication",
+}
+ManageAction = Literal["submit", "resubmit", "recall", "cancel", "delete", "extend", "claim"]
+
+
+def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    return {"funding_request_id": funding_request_id, "action": action, "reason": reason,
+            "new_end_date": new_end_date, "claim_amount": claim_amount,
+            "today": datetime.now(UTC).date().isoformat()}
+
+
+def register_management(server: MCPServer, app: AgentApp) -> None:
+    from mcp.server.mcpserver import ElicitationResult, Resolve
+
+    from agent.graphs.fund_request import FUND_REQUEST_MANAGEMENT
+    from agent.tools import writes
+
+    def planned_management(funding_request_id: str, action: str, reason: str | None = None,
+                           new_end_date: str | None = None, claim_amount: float | None = None,
+                           session_id: str | None = None):
+        with tool_errors():
+            return writes.plan_change(
+                app, FUND_REQUEST_MANAGEMENT, ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]],
+                _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount), session_id,
+            )
+
+    @server.tool(
+        title="Manage a fund request",
+        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False),
+    )
+    def manage_funding_request(
+        change: Annotated[writes.PlannedChange, Resolve(planned_management)],
+        answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(writes.asking(planned_management))],
+        funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).")],
+        action: Annotated[ManageAction, Field(description=(
+            "submit (from Created); resubmit (after a rejection; the start date must be 14+ days out); recall (in "
+            "review, before Pre-Approved; back to Created); cancel (any time before Completed; cannot be undone); "
+            "delete (Created stage only; unrecoverable); extend (approved requests, once, 1-90 days past the original "
+            "end date, not ending Dec 16 - Jan 1, MDF within its year); claim (Cash Claim stage, within 30 days of "
+            "the end and by Dec 15)."))],
+        reason: Annotated[str | None, Field(description="Why (kept with recalls, cancellations and extensions).", max_length=1000)] = None,
+        new_end_date: Annotated[str | None, Field(description="extend: the new end date, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+        claim_amount: Annotated[float | None, Field(description="claim: the actual amount spent, in USD.", gt=0)] = None,
+        session_id: SessionIdParam = None,
+    ) -> writes.WriteResult:
+        """Submit, resubmit, recall, cancel, delete, extend or claim a fund request, under the guide's rules
+        (a refused action says which rule). Every action waits for the person's approval of the exact change."""
+        with tool_errors():
+            call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]], session_id)
+            return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT,
+                                     _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount),
+                                     change, answer)

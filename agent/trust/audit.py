@@ -66,6 +66,8 @@ def _sensitive_members(service: str, operation: str) -> frozenset[str]:
     import boto3
 
     model = boto3.session.Session(region_name="us-east-1").client(service).meta.service_model
+    if operation not in model.operation_names:  # console-only actions (delete, cash claims) carry no model
+        return frozenset()
     names: set[str] = set()
 
     def walk(shape, seen: set[str]) -> None:

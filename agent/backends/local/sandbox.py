@@ -15,6 +15,7 @@ import secrets
 import sqlite3
 import string
 from datetime import timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from agent.backends import errors
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
 from agent.backends.local.store import Store
+from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
 from agent.storage import utcnow
 from agent.models.account import (
     PARTNER_ID_PATTERN,
@@ -107,6 +109,28 @@ class LocalSandbox:
                 "SELECT body FROM resources WHERE kind=? AND catalog=? ORDER BY id", (PARTNER, self.catalog)
             ).fetchall()
         return [_parse(Partner, r["body"]) for r in rows]
+
+    def advance(self, application_id: str, reject_reason: str | None = None) -> BenefitApplication:
+        """Play AWS's reviewer: move a submitted fund request to its next stage, or reject it with a reason."""
+        with self.store.reading() as conn:
+            row = store.get_row(conn, APPLICATION, self.catalog, application_id)
+        if row is None:
+            raise errors.ResourceNotFoundException(f"Benefit application {application_id} was not found in the sandbox.")
+        client = LocalPartnerCentral(self.store, self.catalog, row["owner"])
+        if reject_reason:
+            return client._transition(
+                application_id, "RejectBenefitApplication", {"IN_REVIEW"},
+                {"Status": "REJECTED", "Stage": CREATED, "StatusReason": reject_reason},
+            )
+
+        def advanced(current: BenefitApplication) -> dict[str, Any]:
+            stage = next_stage(_category(current), current.Stage or CREATED)
+            return {"Stage": stage, "Status": STATUS_OF_STAGE[stage], "StatusReason": None}
+
+        return client._transition(
+            application_id, "AdvanceBenefitApplication", {"IN_REVIEW", "APPROVED"}, advanced,
+            guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
+        )
 
     def client(self, partner_id: str) -> LocalPartnerCentral:
         """The Partner Central client of one partner account; AccessDenied if the account does not exist."""
@@ -319,24 +343,66 @@ class LocalPartnerCentral(PartnerCentral):
         )
 
     def submit_benefit_application(self, application_id: str) -> BenefitApplication:
-        """SubmitBenefitApplication: PENDING_SUBMISSION or ACTION_REQUIRED -> IN_REVIEW."""
+        """SubmitBenefitApplication: a draft (or a rejected request, resubmitted) enters its program's first review stage."""
         return self._transition(
-            application_id, "SubmitBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED"},
-            {"Status": "IN_REVIEW", "Stage": "Submitted"},
+            application_id, "SubmitBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"},
+            lambda current: {"Status": "IN_REVIEW", "Stage": next_stage(_category(current), CREATED), "StatusReason": None},
         )
 
     def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
-        """RecallBenefitApplication: IN_REVIEW -> PENDING_SUBMISSION, to edit and submit again."""
+        """RecallBenefitApplication: IN_REVIEW (before Pre-Approved) -> PENDING_SUBMISSION in Created, to edit."""
         return self._transition(
             application_id, "RecallBenefitApplication", {"IN_REVIEW"},
-            {"Status": "PENDING_SUBMISSION", "Stage": "Created", "StatusReason": reason},
+            {"Status": "PENDING_SUBMISSION", "Stage": CREATED, "StatusReason": reason},
         )
 
     def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
-        """CancelBenefitApplication: any open request -> CANCELED (its stage is kept)."""
+        """CancelBenefitApplication: any request not yet completed -> CANCELED (its stage is kept)."""
         return self._transition(
-            application_id, "CancelBenefitApplication", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED"},
+            application_id, "CancelBenefitApplication", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
             {"Status": "CANCELED", "StatusReason": reason},
+            guard=lambda current: "a completed request cannot be cancelled" if current.Stage == COMPLETED else None,
+        )
+
+    def amend_benefit_application(
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+    ) -> BenefitApplication:
+        """AmendBenefitApplication: change fields of an approved request (``BenefitApplicationDetails.<field>``)."""
+        def amended(current: BenefitApplication) -> dict[str, Any]:
+            details = dict(current.BenefitApplicationDetails)
+            for amendment in amendments:
+                prefix, _, field = amendment["FieldPath"].partition(".")
+                if prefix != "BenefitApplicationDetails" or not field:
+                    raise errors.ValidationException(f"Cannot amend {amendment['FieldPath']}.")
+                details[field] = amendment["NewValue"]
+            return {"BenefitApplicationDetails": details, "StatusReason": reason}
+
+        return self._transition(application_id, "AmendBenefitApplication", {"APPROVED"}, amended,
+                                expected_revision=revision)
+
+    def delete_benefit_application(self, application_id: str) -> None:
+        """Delete a request in the Created stage (the console's delete; the API has no operation for it)."""
+        _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        with self.store.transaction() as conn:
+            current, _ = self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
+            if current.Stage != CREATED or current.Status not in ("PENDING_SUBMISSION", "REJECTED"):
+                raise errors.ConflictException(
+                    f"Benefit application {application_id} is in stage {current.Stage} ({current.Status}); only a request "
+                    "in the Created stage can be deleted.", reason="INVALID_STATE_TRANSITION",
+                )
+            store.delete_row(conn, APPLICATION, self.catalog, application_id)
+
+    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
+        """Record a cash claim's actuals (the funding portal's claim; not in the API)."""
+        def claimed(current: BenefitApplication) -> dict[str, Any]:
+            details = dict(current.BenefitApplicationDetails)
+            claims = list(details.get("CashClaims", []))
+            claims.append({"Amount": amount, "SubmittedAt": utcnow().isoformat(), "Status": "Pending approval"})
+            return {"BenefitApplicationDetails": {**details, "CashClaims": claims}}
+
+        return self._transition(
+            application_id, "SubmitCashClaim", {"APPROVED"}, claimed,
+            guard=lambda current: None if current.Stage == "Cash Claim" else "cash claims are submitted in the Cash Claim stage",
         )
 
     # Marketplace seller setup and PRM evidence
@@ -369,8 +435,9 @@ class LocalPartnerCentral(PartnerCentral):
         return response
 
     def _transition(
-        self, application_id: str, operation: str, allowed_from: set[str], changes: dict[str, Any],
-        expected_revision: str | None = None,
+        self, application_id: str, operation: str, allowed_from: set[str],
+        changes: dict[str, Any] | Callable[[BenefitApplication], dict[str, Any]],
+        expected_revision: str | None = None, guard: Callable[[BenefitApplication], str | None] | None = None,
     ) -> BenefitApplication:
         _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
         with self.store.transaction() as conn:
@@ -381,12 +448,15 @@ class LocalPartnerCentral(PartnerCentral):
                     "it changed since you read it. Read it again and re-apply your change.",
                     reason="REVISION_MISMATCH",
                 )
-            if current.Status not in allowed_from:
+            problem = (f"it is {current.Status}; it needs one of: {', '.join(sorted(allowed_from))}"
+                       if current.Status not in allowed_from else guard(current) if guard else None)
+            if problem:
                 raise errors.ConflictException(
-                    f"{operation} is not allowed while benefit application {application_id} is {current.Status}; "
-                    f"it needs one of: {', '.join(sorted(allowed_from))}.",
+                    f"{operation} is not allowed on benefit application {application_id}: {problem}.",
                     reason="INVALID_STATE_TRANSITION",
                 )
+            if callable(changes):
+                changes = changes(current)
             now = utcnow()
             try:
                 updated = BenefitApplication.model_validate(
@@ -396,6 +466,10 @@ class LocalPartnerCentral(PartnerCentral):
                 raise errors.ValidationException(f"{operation}: {exc.errors()[0]['msg']}") from None
             store.update_row(conn, APPLICATION, self.catalog, application_id, row_revision, updated.api_dict(), now)
         return updated
+
+
+def _category(application: BenefitApplication) -> str:
+    return application.Programs[0] if application.Programs else "Misc"
 
 
 def _matches(o: Opportunity, q: OpportunityQuery) -> bool:

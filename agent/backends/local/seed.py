@@ -344,7 +344,7 @@ def _applications(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]
 
     return [
         (PRM_READY_ISV, application(
-            "benappl-alto0mdf000001", "ben-mdfcampaign001", "Retail analytics webinar series", "IN_REVIEW", "Submitted", 10,
+            "benappl-alto0mdf000001", "ben-mdfcampaign001", "Retail analytics webinar series", "IN_REVIEW", "Business Approval", 10,
             {"ActivityName": "Retail analytics webinar series",
              "ActivityDescription": "Three webinars with AWS retail specialists on moving legacy warehouses to AWS.",
              "StartDate": (today + timedelta(days=30)).isoformat(), "EndDate": (today + timedelta(days=90)).isoformat(),
