@@ -243,3 +243,33 @@ async def test_lifecycle_actions_wait_for_approval_and_follow_the_rules(settings
         extend = await client.call_tool("manage_funding_request", {"funding_request_id": "benappl-alto0poc000002",
                                                                    "action": "extend", "new_end_date": "2099-01-01"})
         assert extend.is_error and ("1-90 days" in extend.content[0].text or "December 16" in extend.content[0].text)
+
+
+async def test_attachments_are_scanned_and_formulas_quarantined(settings: Settings, tmp_path) -> None:
+    from openpyxl import Workbook
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    with_formulas, values_only = tmp_path / "budget.xlsx", tmp_path / "budget-values.xlsx"
+    for path, third in ((with_formulas, "=SUM(A1:A2)"), (values_only, 30)):
+        book = Workbook()
+        book.active.append([10])
+        book.active.append([20])
+        book.active.append([third])
+        book.save(path)
+    (tmp_path / "notes.exe").write_bytes(b"MZ")
+    approve = approving()
+    async with Client(build_server(settings), elicitation_callback=approve) as client:
+        quarantined = await manage(client, funding_request_id="benappl-alto0mdf000001", action="attach",
+                                   file_path=str(with_formulas), reason="Campaign budget")
+        assert quarantined["results"][0]["FileStatus"] == "Quarantined"
+        assert "formulas" in quarantined["results"][0]["FileStatusReason"]
+        assert "will quarantine it" in approve.asked[-1]  # the person is warned before approving
+        clean = await manage(client, funding_request_id="benappl-alto0mdf000001", action="attach",
+                             file_path=str(values_only), reason="Campaign budget")
+        assert clean["results"][0]["FileStatus"] == "ScannedClean"
+        refused = await client.call_tool("manage_funding_request", {"funding_request_id": "benappl-alto0mdf000001",
+                                                                    "action": "attach", "file_path": str(tmp_path / "notes.exe")})
+        assert refused.is_error and "cannot be attached" in refused.content[0].text
+        detail = (await client.call_tool("get_funding_request", {"funding_request_id": "benappl-alto0mdf000001"})).structured_content
+    statuses = {f["FileName"]: f["FileStatus"] for f in detail["funding_request"]["FileDetails"]}
+    assert statuses == {"budget.xlsx": "Quarantined", "budget-values.xlsx": "ScannedClean"}

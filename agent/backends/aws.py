@@ -207,6 +207,11 @@ class AwsPartnerCentral(PartnerCentral):
             "Deleting a draft fund request is a console action (Funding dashboard); the API has no operation for it."
         )
 
+    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
+        raise errors.UnsupportedOperationException(
+            "Attachments take an S3 or HTTPS file URI that AWS can read; upload the file in the funding portal."
+        )
+
     def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
         raise errors.UnsupportedOperationException(
             "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no operation."

@@ -127,6 +127,10 @@ class PartnerCentral(ABC):
         """Delete a Created-stage request (a console action; no API operation)."""
 
     @abstractmethod
+    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
+        """Upload a local file and attach it to a fund request; AWS's scan sets its FileStatus."""
+
+    @abstractmethod
     def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
         """Submit a cash claim's actuals (the funding portal's claim; no API operation)."""
 

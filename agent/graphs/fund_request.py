@@ -148,6 +148,7 @@ OPERATIONS = {
     "submit": "SubmitBenefitApplication", "resubmit": "SubmitBenefitApplication",
     "recall": "RecallBenefitApplication", "cancel": "CancelBenefitApplication",
     "delete": "DeleteBenefitApplication", "extend": "AmendBenefitApplication", "claim": "SubmitCashClaim",
+    "attach": "UpdateBenefitApplication",
 }
 DESCRIPTIONS = {
     "submit": "Submit it to AWS for review",
@@ -157,6 +158,7 @@ DESCRIPTIONS = {
     "delete": "Delete it (it disappears and cannot be recovered)",
     "extend": "Extend its planned end date (allowed once)",
     "claim": "Submit a cash claim with the actual amount",
+    "attach": "Attach a file",
 }
 
 
@@ -168,6 +170,8 @@ def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> Writ
     category = application.Programs[0] if application.Programs else "Misc"
     details = application.BenefitApplicationDetails
     new_end = date.fromisoformat(parameters["new_end_date"]) if parameters.get("new_end_date") else None
+    if action == "attach":
+        return _plan_attachment(backend, application, parameters)
     problem = refusal(action, category, application.Stage or "Created", application.Status, details,
                       date.fromisoformat(parameters["today"]), new_end_date=new_end,
                       extended="ExtendedFromEndDate" in details)
@@ -195,8 +199,35 @@ def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> Writ
     return WritePlan(calls=[ApiCall(service=BENEFITS, operation=OPERATIONS[action], request=request)], preview=preview)
 
 
+def _plan_attachment(backend: PartnerCentral, application, parameters: dict[str, Any]) -> WritePlan:
+    from pathlib import Path
+
+    from agent.funding.attachments import AttachmentError, check_file
+
+    if application.Status == "CANCELED":
+        raise PlanError(f"Cannot attach files to {application.Id}: it was cancelled.")
+    path = Path(parameters.get("file_path") or "").expanduser()
+    try:
+        scan = check_file(path)
+    except AttachmentError as exc:
+        raise PlanError(f"Cannot attach: {exc}") from None
+    use = parameters.get("reason") or "Supporting document"
+    warning = f"\n  AWS's scan will quarantine it: {scan.reason}." if scan.status == "Quarantined" else ""
+    preview = (f"Attach {path.name} ({path.stat().st_size:,} bytes, from {path.parent}) to fund request "
+               f"{application.Id} ({application.Name}) as '{use}'.{warning}")
+    request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
+               "FileDetails": [{"FileURI": str(path.resolve()), "BusinessUseCase": use}]}
+    return WritePlan(calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)], preview=preview)
+
+
 def apply_management(backend: PartnerCentral, call: ApiCall, client_token_: str) -> dict[str, Any]:
     request, identifier = call.request, call.request["Identifier"]
+    if call.operation == "UpdateBenefitApplication":
+        [file] = request["FileDetails"]
+        result = backend.attach_file(identifier, file["FileURI"], file["BusinessUseCase"])
+        attached = next(f for f in result.FileDetails if f.FileName == file["FileURI"].rsplit("/", 1)[-1])
+        return {"Id": result.Id, "FileName": attached.FileName, "FileStatus": attached.FileStatus,
+                "FileStatusReason": attached.FileStatusReason}
     if call.operation == "DeleteBenefitApplication":
         backend.delete_benefit_application(identifier)
         return {"Id": identifier, "Status": "DELETED"}

@@ -362,16 +362,16 @@ MANAGE_ACTIONS = {
     "submit": "partnercentral:SubmitBenefitApplication", "resubmit": "partnercentral:SubmitBenefitApplication",
     "recall": "partnercentral:RecallBenefitApplication", "cancel": "partnercentral:CancelBenefitApplication",
     "delete": "partnercentral:UpdateBenefitApplication", "extend": "partnercentral:AmendBenefitApplication",
-    "claim": "partnercentral:UpdateBenefitApplication",
+    "claim": "partnercentral:UpdateBenefitApplication", "attach": "partnercentral:UpdateBenefitApplication",
 }
-ManageAction = Literal["submit", "resubmit", "recall", "cancel", "delete", "extend", "claim"]
+ManageAction = Literal["submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "attach"]
 
 
-def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount) -> dict[str, Any]:
+def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     return {"funding_request_id": funding_request_id, "action": action, "reason": reason,
-            "new_end_date": new_end_date, "claim_amount": claim_amount,
+            "new_end_date": new_end_date, "claim_amount": claim_amount, "file_path": file_path,
             "today": datetime.now(UTC).date().isoformat()}
 
 
@@ -383,11 +383,11 @@ def register_management(server: MCPServer, app: AgentApp) -> None:
 
     def planned_management(funding_request_id: str, action: str, reason: str | None = None,
                            new_end_date: str | None = None, claim_amount: float | None = None,
-                           session_id: str | None = None):
+                           file_path: str | None = None, session_id: str | None = None):
         with tool_errors():
             return writes.plan_change(
                 app, FUND_REQUEST_MANAGEMENT, ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]],
-                _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount), session_id,
+                _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path), session_id,
             )
 
     @server.tool(
@@ -403,16 +403,18 @@ def register_management(server: MCPServer, app: AgentApp) -> None:
             "review, before Pre-Approved; back to Created); cancel (any time before Completed; cannot be undone); "
             "delete (Created stage only; unrecoverable); extend (approved requests, once, 1-90 days past the original "
             "end date, not ending Dec 16 - Jan 1, MDF within its year); claim (Cash Claim stage, within 30 days of "
-            "the end and by Dec 15)."))],
+            "the end and by Dec 15); attach (a local file; spreadsheets with formulas are quarantined by AWS's scan)."))],
         reason: Annotated[str | None, Field(description="Why (kept with recalls, cancellations and extensions).", max_length=1000)] = None,
         new_end_date: Annotated[str | None, Field(description="extend: the new end date, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
         claim_amount: Annotated[float | None, Field(description="claim: the actual amount spent, in USD.", gt=0)] = None,
+        file_path: Annotated[str | None, Field(description="attach: the file's path on this machine; reason = its business use.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Submit, resubmit, recall, cancel, delete, extend or claim a fund request, under the guide's rules
+        """Submit, resubmit, recall, cancel, delete, extend, claim or attach a file to a fund request, under the guide's rules
         (a refused action says which rule). Every action waits for the person's approval of the exact change."""
         with tool_errors():
             call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]], session_id)
             return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT,
-                                     _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount),
+                                     _manage_parameters(funding_request_id, action, reason, new_end_date,
+                                                        claim_amount, file_path),
                                      change, answer)

@@ -392,6 +392,33 @@ class LocalPartnerCentral(PartnerCentral):
                 )
             store.delete_row(conn, APPLICATION, self.catalog, application_id)
 
+    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
+        """'Upload' a copy into the sandbox's bucket and scan it as AWS does (formulas -> Quarantined)."""
+        import shutil
+
+        from agent.funding.attachments import AttachmentError, check_file
+
+        try:
+            scan = check_file(Path(path))
+        except AttachmentError as exc:
+            raise errors.ValidationException(str(exc)) from None
+        bucket = self.store.path.parent / "uploads" / application_id
+        bucket.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, bucket / Path(path).name)
+
+        def attached(current: BenefitApplication) -> dict[str, Any]:
+            detail = {"FileURI": f"s3://partner-agent-sandbox/{application_id}/{Path(path).name}",
+                      "BusinessUseCase": business_use_case, "FileName": Path(path).name, "FileType": scan.file_type,
+                      "FileStatus": scan.status, "FileStatusReason": scan.reason, "CreatedBy": self.partner_id,
+                      "CreatedAt": utcnow()}
+            kept = [f for f in current.FileDetails if f.FileName != Path(path).name]  # re-attaching replaces
+            return {"FileDetails": [*(f.model_dump() for f in kept), detail]}
+
+        return self._transition(
+            application_id, "AttachFile", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
+            attached,
+        )
+
     def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
         """Record a cash claim's actuals (the funding portal's claim; not in the API)."""
         def claimed(current: BenefitApplication) -> dict[str, Any]:
