@@ -124,6 +124,9 @@ class ApprovalStore:
     def expire_due(self) -> list[Approval]:
         """Mark pending approvals whose time ran out as expired; returns them (for the audit trail)."""
         now = utcnow().isoformat()
+        with self.db.reading() as conn:  # the common case, nothing due, costs no write
+            if conn.execute("SELECT 1 FROM approvals WHERE status='pending' AND expires_at <= ? LIMIT 1", (now,)).fetchone() is None:
+                return []
         with self.db.transaction() as conn:
             rows = conn.execute("SELECT * FROM approvals WHERE status='pending' AND expires_at <= ?", (now,)).fetchall()
             conn.execute(

@@ -67,6 +67,9 @@ class SessionStore:
     def purge_expired(self, now: datetime | None = None) -> list[str]:
         """Delete expired sessions and their approvals; returns the expired session ids."""
         cutoff = (now or utcnow()).isoformat()
+        with self.db.reading() as conn:  # the common case, nothing expired, costs no write
+            if conn.execute("SELECT 1 FROM sessions WHERE expires_at <= ? LIMIT 1", (cutoff,)).fetchone() is None:
+                return []
         with self.db.transaction() as conn:
             expired = [r["id"] for r in conn.execute("SELECT id FROM sessions WHERE expires_at <= ?", (cutoff,))]
             if not expired:
