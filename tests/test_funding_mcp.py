@@ -146,8 +146,15 @@ async def test_a_complete_opportunity_is_drafted_once_after_approval_and_never_s
 
 
 async def test_missing_answers_are_asked_then_used(settings: Settings) -> None:
+    from mcp.types import ElicitResult
+
+    async def approves_but_will_not_fill_forms(context, params) -> ElicitResult:
+        if set(params.requested_schema["properties"]) == {"approve"}:
+            return ElicitResult(action="accept", content={"approve": True})
+        return ElicitResult(action="decline")
+
     settings = settings.model_copy(update={"approval_port": 0})
-    async with Client(build_server(settings), elicitation_callback=approving()) as client:
+    async with Client(build_server(settings), elicitation_callback=approves_but_will_not_fill_forms) as client:
         asked = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept"})).structured_content
         assert asked["status"] == "needs_input" and [q["field"] for q in asked["questions"]] == ["SuccessCriteria"]
         bad = await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept",
@@ -273,3 +280,36 @@ async def test_attachments_are_scanned_and_formulas_quarantined(settings: Settin
         detail = (await client.call_tool("get_funding_request", {"funding_request_id": "benappl-alto0mdf000001"})).structured_content
     statuses = {f["FileName"]: f["FileStatus"] for f in detail["funding_request"]["FileDetails"]}
     assert statuses == {"budget.xlsx": "Quarantined", "budget-values.xlsx": "ScannedClean"}
+
+
+async def test_a_client_with_forms_is_asked_for_the_missing_fields(settings: Settings, protocol_mode: str) -> None:
+    from mcp.types import ElicitResult
+
+    forms = []
+
+    async def person(context, params) -> ElicitResult:
+        fields = set(params.requested_schema["properties"])
+        forms.append(fields)
+        if fields == {"approve"}:
+            assert "SuccessCriteria: Answers 90% of clause questions" in params.message  # the draft shows the answer
+            return ElicitResult(action="accept", content={"approve": True})
+        return ElicitResult(action="accept", content={"SuccessCriteria": "Answers 90% of clause questions correctly"})
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    async with Client(build_server(settings), mode=protocol_mode, elicitation_callback=person) as client:
+        result = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept"})).structured_content
+    assert result["status"] == "applied", result
+    assert forms == [{"SuccessCriteria"}, {"approve"}]
+    [draft] = [a for a in applications(settings) if a.Id == result["results"][0]["Id"]]
+    assert draft.BenefitApplicationDetails["SuccessCriteria"] == "Answers 90% of clause questions correctly"
+
+
+async def test_declining_the_details_form_falls_back_to_questions(settings: Settings) -> None:
+    from mcp.types import ElicitResult
+
+    async def decline(context, params) -> ElicitResult:
+        return ElicitResult(action="decline")
+
+    async with Client(build_server(settings.model_copy(update={"approval_port": 0})), elicitation_callback=decline) as client:
+        result = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept"})).structured_content
+    assert result["status"] == "needs_input" and result["questions"][0]["field"] == "SuccessCriteria"

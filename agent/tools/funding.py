@@ -308,16 +308,38 @@ def _draft_parameters(opportunity_id: str, program: str, answers: dict | None) -
 
 
 def register_drafting(server: MCPServer, app: AgentApp) -> None:
-    from mcp.server.mcpserver import ElicitationResult, Resolve
+    from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
+    from pydantic import create_model
 
-    from agent.graphs.fund_request import FUND_REQUEST_DRAFT
+    from agent.graphs.fund_request import FUND_REQUEST_DRAFT, NUMBERS
     from agent.tools import writes
 
-    def planned_draft(opportunity_id: str, program: str, answers: dict | None = None, session_id: str | None = None):
+    def first_plan(opportunity_id: str, program: str, answers: dict | None = None, session_id: str | None = None):
         _known_program(program)
         with tool_errors():
             return writes.plan_change(app, FUND_REQUEST_DRAFT, DRAFT_ACTIONS,
                                       _draft_parameters(opportunity_id, program, answers), session_id)
+
+    def collect_missing(first: Annotated[writes.PlannedChange, Resolve(first_plan)], ctx: Context):
+        """When fields are missing and the client shows forms, ask the person for them in one form."""
+        capabilities = ctx.client_capabilities
+        if not first.questions or capabilities is None or capabilities.elicitation is None:
+            return writes.NoElicitation()
+        fields = {q.field: (float if q.field in NUMBERS else str, Field(title=q.field, description=q.question))
+                  for q in first.questions}
+        return Elicit("To draft this fund request, please provide:", create_model("FundRequestDetails", **fields))
+
+    def planned_draft(
+        first: Annotated[writes.PlannedChange, Resolve(first_plan)],
+        filled: Annotated[ElicitationResult[BaseModel], Resolve(collect_missing)],
+        session_id: str | None = None,
+    ):
+        if not first.questions or not isinstance(filled, AcceptedElicitation) or isinstance(filled.data, writes.NoElicitation):
+            return first
+        parameters = dict(first.parameters)
+        parameters["answers"] = {**parameters["answers"], **filled.data.model_dump()}
+        with tool_errors():
+            return writes.plan_change(app, FUND_REQUEST_DRAFT, DRAFT_ACTIONS, parameters, session_id)
 
     ask_for_draft = writes.asking(planned_draft)
 
@@ -334,14 +356,13 @@ def register_drafting(server: MCPServer, app: AgentApp) -> None:
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Draft a fund request for an opportunity: fills the program's application from the opportunity,
-        proposes dates and the estimated amount, and asks for anything missing (status "needs_input": ask
-        the person, then call again with `answers`). After the person approves the exact draft it is created
+        proposes dates and the estimated amount, and asks for anything missing (in a form when the client
+        shows one; otherwise status "needs_input": ask the person, then call again with `answers`). After the person approves the exact draft it is created
         in PENDING_SUBMISSION and linked to the opportunity. It is NEVER submitted: the person reviews and
         submits it in Partner Central. The same draft asked twice is created once."""
         with tool_errors():
             call = app.begin("draft_funding_request", DRAFT_ACTIONS, session_id)
-            result = writes.run_change(app, call, FUND_REQUEST_DRAFT, _draft_parameters(opportunity_id, program, answers),
-                                       change, answer)
+            result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
         if result.status == "applied":
             created = result.results[0]["Id"]
             result.message = (f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
@@ -414,7 +435,4 @@ def register_management(server: MCPServer, app: AgentApp) -> None:
         (a refused action says which rule). Every action waits for the person's approval of the exact change."""
         with tool_errors():
             call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]], session_id)
-            return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT,
-                                     _manage_parameters(funding_request_id, action, reason, new_end_date,
-                                                        claim_amount, file_path),
-                                     change, answer)
+            return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)

@@ -169,7 +169,6 @@ def register(server: MCPServer, app: AgentApp) -> None:
         person approves the exact change: in a form your client shows them, or on an approval page whose
         link is returned with status "requires_approval". A changed alliance lead email needs a
         verification code first (send_email_verification_code). Never approve on the person's behalf."""
-        parameters = _update_parameters(visibility, alliance_lead, email_verification_code)
         with tool_errors():
-            call = app.begin("update_profile", _update_actions(parameters), session_id)
-            return writes.run_change(app, call, PROFILE_UPDATE, parameters, change, answer)
+            call = app.begin("update_profile", _update_actions(change.parameters), session_id)
+            return writes.run_change(app, call, PROFILE_UPDATE, change, answer)

@@ -43,6 +43,7 @@ class Question(BaseModel):
 class PlannedChange(BaseModel):
     """The change as planned when the person is asked, with its fingerprint; or what is missing to plan it."""
 
+    parameters: dict[str, Any] = Field(description="What was planned from: the flow plans from exactly these.")
     plan: WritePlan | None
     digest: str | None
     questions: list[Question] = Field(default_factory=list)
@@ -78,8 +79,8 @@ def plan_change(app: AgentApp, action: WriteAction, actions: list[str], paramete
         plan = action.plan(app.partner_central(principal), parameters)
     except MissingInput as missing:
         questions = [Question(field=field, question=text) for field, text in missing.questions.items()]
-        return PlannedChange(plan=None, digest=None, questions=questions)
-    return PlannedChange(plan=plan, digest=payload_digest([c.model_dump() for c in plan.calls]))
+        return PlannedChange(parameters=parameters, plan=None, digest=None, questions=questions)
+    return PlannedChange(parameters=parameters, plan=plan, digest=payload_digest([c.model_dump() for c in plan.calls]))
 
 
 def ask_person(change: PlannedChange, ctx: Context) -> Elicit[ApprovalForm] | NoElicitation:
@@ -103,7 +104,7 @@ def asking(planned: Any) -> Any:
     return ask
 
 
-def run_change(app: AgentApp, call: ToolCall, action: WriteAction, parameters: dict[str, Any], change: PlannedChange, answer: Any) -> WriteResult:
+def run_change(app: AgentApp, call: ToolCall, action: WriteAction, change: PlannedChange, answer: Any) -> WriteResult:
     """Start the write flow and deliver the person's form answer, or hand out the other channels."""
     if change.plan is None:
         return WriteResult(
@@ -112,7 +113,8 @@ def run_change(app: AgentApp, call: ToolCall, action: WriteAction, parameters: d
                     "arguments, session_id, and their answers in `answers` (field name -> answer).",
         )
     ctx = app.flow_context(call.principal)
-    flow = app.flows.start(ctx, tool=action.tool, parameters=parameters, principal=call.principal, session_id=call.session.session_id)
+    flow = app.flows.start(ctx, tool=action.tool, parameters=change.parameters, principal=call.principal,
+                           session_id=call.session.session_id)
     approval = flow.approval
     if isinstance(answer, AcceptedElicitation) and isinstance(answer.data, NoElicitation):
         return pending(app, approval, call.session.session_id)
