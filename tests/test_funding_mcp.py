@@ -313,3 +313,34 @@ async def test_declining_the_details_form_falls_back_to_questions(settings: Sett
     async with Client(build_server(settings.model_copy(update={"approval_port": 0})), elicitation_callback=decline) as client:
         result = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept"})).structured_content
     assert result["status"] == "needs_input" and result["questions"][0]["field"] == "SuccessCriteria"
+
+
+@pytest.mark.parametrize(("action", "target", "extra"), [
+    ("submit", "draft", {}),
+    ("delete", "draft", {}),
+    ("recall", "benappl-alto0mdf000001", {}),
+    ("cancel", "benappl-alto0mdf000001", {}),
+    ("attach", "benappl-alto0mdf000001", {"file_path": "README"}),
+    ("claim", "cash-claim", {"claim_amount": 9000}),
+])
+async def test_every_fund_request_action_waits_for_approval(settings: Settings, tmp_path, action: str, target: str, extra: dict) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    sandbox = LocalSandbox(settings.sandbox_db)
+    backend = sandbox.client("partner-altocloud0004")
+    if target == "draft":
+        target = backend.create_benefit_application(
+            client_token="t", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
+            fulfillment_types=["CASH"], details={"StartDate": "2030-03-01", "EndDate": "2030-04-01"}).Id
+    elif target == "cash-claim":
+        target = "benappl-alto0poc000002"
+        sandbox.advance(target)  # Pre-Approved -> Cash Claim
+    if "file_path" in extra:
+        (tmp_path / "brief.pdf").write_bytes(b"%PDF-1.4 brief")
+        extra = {"file_path": str(tmp_path / "brief.pdf")}
+    before = backend.get_benefit_application(target)
+    async with Client(build_server(settings)) as client:  # no form: the change waits for the page
+        result = await manage(client, funding_request_id=target, action=action, **extra)
+    assert result["status"] == "requires_approval", result
+    assert backend.get_benefit_application(target) == before  # nothing changed

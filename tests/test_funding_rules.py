@@ -196,3 +196,18 @@ def test_claims_near_year_end_are_due_by_december_15() -> None:
     assert claim_deadline({"EndDate": "2026-12-10"}).isoformat() == "2026-12-15"
     assert claim_deadline({"EndDate": "2028-02-29"}).isoformat() == "2028-03-30"  # leap year
     assert claim_deadline({"EndDate": "2027-01-02"}).isoformat() == "2027-02-01"
+
+
+@pytest.mark.parametrize(("end", "expires"), [
+    ("2026-12-15", "2026-12-15"),  # ends on December 15: expires that day
+    ("2026-11-01", "2026-12-01"),
+    ("2026-11-20", "2026-12-15"),  # 30 days would pass December 15
+    ("2027-01-02", "2027-02-01"),
+    ("2028-02-10", "2028-03-11"),  # leap year
+])
+def test_expiry_and_claim_deadline(end: str, expires: str) -> None:
+    from datetime import date
+
+    from agent.funding.lifecycle import deadline_after
+
+    assert deadline_after(date.fromisoformat(end)).isoformat() == expires

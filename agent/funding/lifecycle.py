@@ -13,7 +13,8 @@ cancelled request is CANCELED and keeps its stage.
 - extend: once, 1-90 days past the original end date, never ending December 16 - January 1, MDF never
   crossing the calendar year; only approved requests;
 - cash claim: in the Cash Claim stage, within 30 days of the activity's end and by December 15 of the
-  request's year (the guide gives both limits; the earlier one is applied).
+  request's year (the guide gives both limits; the earlier one is applied). The request expires on the
+  same date, and an extension moves it.
 """
 
 from __future__ import annotations
@@ -97,9 +98,14 @@ def _extension_refusal(category: str, stage: str, status: str, details: dict, ne
     return end_date_problem(date.fromisoformat(details.get("StartDate", details["EndDate"])), new_end, category)
 
 
-def claim_deadline(details: dict) -> date:
-    end = date.fromisoformat(details["EndDate"])
+def deadline_after(end: date) -> date:
+    """Claim deadline and expiry of an activity ending on ``end``: 30 days later, but no later than
+    December 15 of that year (an activity ending on December 15 expires that day)."""
     return min(end + timedelta(days=CLAIM_WINDOW_DAYS), date(end.year, 12, 15))
+
+
+def claim_deadline(details: dict) -> date:
+    return deadline_after(date.fromisoformat(details["EndDate"]))
 
 
 def _claim_refusal(stage: str, details: dict, today: date) -> str | None:

@@ -163,7 +163,7 @@ DESCRIPTIONS = {
 
 
 def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
-    from agent.funding.lifecycle import claim_deadline, refusal
+    from agent.funding.lifecycle import claim_deadline, deadline_after, refusal
 
     action = parameters["action"]
     application = backend.get_benefit_application(parameters["funding_request_id"])
@@ -184,11 +184,13 @@ def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> Writ
     if action in ("recall", "cancel"):
         request["Reason"] = reason
     elif action == "extend":
+        expires = deadline_after(new_end)
         request.update(Revision=application.Revision, AmendmentReason=reason, Amendments=[
             {"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": new_end.isoformat()},
             {"FieldPath": "BenefitApplicationDetails.ExtendedFromEndDate", "NewValue": details["EndDate"]},
+            {"FieldPath": "BenefitApplicationDetails.ExpirationDate", "NewValue": expires.isoformat()},
         ])
-        extra = f"\n  End date: {details['EndDate']} -> {new_end}"
+        extra = f"\n  End date: {details['EndDate']} -> {new_end}; the request now expires on {expires}"
     elif action == "claim":
         if not parameters.get("claim_amount") or parameters["claim_amount"] <= 0:
             raise PlanError("Give the claim's actual amount (claim_amount, in USD).")
