@@ -1,14 +1,16 @@
-"""SQLite files the agent keeps in its data folder: short-lived connections, one transaction per write.
+"""SQLite files the agent keeps in its data folder: one transaction per write.
 
 WAL mode with ``synchronous=FULL``: a committed write survives a crash and an interrupted one leaves
-nothing behind. A connection per operation makes a database safe to use from any thread or process.
+nothing behind. Each thread keeps its own connection (SQLite connections are not shared between
+threads), so a database is safe to use from any thread or process without paying a connect per read.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,37 +27,39 @@ class Database:
     def __init__(self, path: Path, schema: str = "") -> None:
         self.path = path
         self.schema = schema
-        self._schema_ready = False
+        self._local = threading.local()
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        if self.schema and not self._schema_ready:
-            conn.executescript(self.schema)
-            self._schema_ready = True
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or not self.path.exists():  # first use in this thread, or the file was removed
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            if self.schema:
+                conn.executescript(self.schema)
+            self._local.conn = conn
         return conn
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: everything inside commits together or not at all."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A consistent read snapshot."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                conn.execute("ROLLBACK")
+        conn = self._connection()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
