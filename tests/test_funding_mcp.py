@@ -344,3 +344,38 @@ async def test_every_fund_request_action_waits_for_approval(settings: Settings, 
         result = await manage(client, funding_request_id=target, action=action, **extra)
     assert result["status"] == "requires_approval", result
     assert backend.get_benefit_application(target) == before  # nothing changed
+
+
+async def test_a_rejected_request_is_fixed_and_resubmitted(settings: Settings) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from agent.backends.local.sandbox import LocalSandbox
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    sandbox = LocalSandbox(settings.sandbox_db)
+    backend = sandbox.client("partner-altocloud0004")
+    from agent.funding.dates import in_year_end_blackout
+
+    today = datetime.now(UTC).date()
+    end = today + timedelta(days=50)
+    while in_year_end_blackout(end):  # any day of the year: never end in the year-end blackout
+        end += timedelta(days=1)
+    draft = backend.create_benefit_application(
+        client_token="r", benefit_id="ben-pocfunding0001", name="Pilot", description="A pilot for Contoso",
+        fulfillment_types=["CASH"], details={"StartDate": (today + timedelta(days=20)).isoformat(),
+                                             "EndDate": end.isoformat()})
+    backend.submit_benefit_application(draft.Id)
+    sandbox.advance(draft.Id, reject_reason="Start too early for the technical review")
+    async with Client(build_server(settings), elicitation_callback=approving()) as client:
+        # Pretend time passed: the start date is now only 3 days out.
+        backend.update_benefit_application(draft.Id, revision=backend.get_benefit_application(draft.Id).Revision,
+                                           details={"StartDate": (today + timedelta(days=3)).isoformat(),
+                                                    "EndDate": end.isoformat()})
+        early = await client.call_tool("manage_funding_request", {"funding_request_id": draft.Id, "action": "resubmit"})
+        assert early.is_error and "14 days from today" in early.content[0].text
+        new_start = (today + timedelta(days=15)).isoformat()
+        edited = await manage(client, funding_request_id=draft.Id, action="edit", answers={"StartDate": new_start})
+        assert edited["status"] == "applied"
+        resubmitted = await manage(client, funding_request_id=draft.Id, action="resubmit")
+    assert resubmitted["results"][0]["Stage"] == "AWS Review"  # POC starts in AWS Review
+    assert backend.get_benefit_application(draft.Id).BenefitApplicationDetails["StartDate"] == new_start

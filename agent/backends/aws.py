@@ -174,6 +174,19 @@ class AwsPartnerCentral(PartnerCentral):
             )
         return self.get_benefit_application(created["Id"])
 
+    def update_benefit_application(
+        self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
+        details: dict | None = None,
+    ) -> BenefitApplication:
+        request: dict[str, Any] = {"Catalog": self.catalog, "Identifier": application_id, "Revision": revision,
+                                   "ClientToken": _token(application_id, revision, str(details), str(name))}
+        for key, value in (("Name", name), ("Description", description), ("BenefitApplicationDetails", details)):
+            if value is not None:
+                request[key] = value
+        with api_errors():
+            self.benefits.update_benefit_application(**request)
+        return self.get_benefit_application(application_id)
+
     def submit_benefit_application(self, application_id: str) -> BenefitApplication:
         with api_errors():
             self.benefits.submit_benefit_application(Catalog=self.catalog, Identifier=application_id)

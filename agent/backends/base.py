@@ -105,6 +105,13 @@ class PartnerCentral(ABC):
         """CreateBenefitApplication: a fund request in PENDING_SUBMISSION; one per ClientToken."""
 
     @abstractmethod
+    def update_benefit_application(
+        self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
+        details: dict | None = None,
+    ) -> BenefitApplication:
+        """UpdateBenefitApplication: edit a request that is not in review, at the Revision last read."""
+
+    @abstractmethod
     def submit_benefit_application(self, application_id: str) -> BenefitApplication:
         """SubmitBenefitApplication (also resubmits a rejected request)."""
 

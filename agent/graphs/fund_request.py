@@ -148,7 +148,7 @@ OPERATIONS = {
     "submit": "SubmitBenefitApplication", "resubmit": "SubmitBenefitApplication",
     "recall": "RecallBenefitApplication", "cancel": "CancelBenefitApplication",
     "delete": "DeleteBenefitApplication", "extend": "AmendBenefitApplication", "claim": "SubmitCashClaim",
-    "attach": "UpdateBenefitApplication",
+    "attach": "UpdateBenefitApplication", "edit": "UpdateBenefitApplication",
 }
 DESCRIPTIONS = {
     "submit": "Submit it to AWS for review",
@@ -159,6 +159,7 @@ DESCRIPTIONS = {
     "extend": "Extend its planned end date (allowed once)",
     "claim": "Submit a cash claim with the actual amount",
     "attach": "Attach a file",
+    "edit": "Edit its details",
 }
 
 
@@ -172,6 +173,8 @@ def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> Writ
     new_end = date.fromisoformat(parameters["new_end_date"]) if parameters.get("new_end_date") else None
     if action == "attach":
         return _plan_attachment(backend, application, parameters)
+    if action == "edit":
+        return _plan_edit(backend, application, category, parameters)
     problem = refusal(action, category, application.Stage or "Created", application.Status, details,
                       date.fromisoformat(parameters["today"]), new_end_date=new_end,
                       extended="ExtendedFromEndDate" in details)
@@ -222,8 +225,32 @@ def _plan_attachment(backend: PartnerCentral, application, parameters: dict[str,
     return WritePlan(calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)], preview=preview)
 
 
+def _plan_edit(backend: PartnerCentral, application, category: str, parameters: dict[str, Any]) -> WritePlan:
+    if application.Stage not in (None, "Created") or application.Status not in ("PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"):
+        raise PlanError(f"Cannot edit {application.Id}: only a draft or a rejected request (Created stage) can be edited; "
+                        "recall it first if it is in review.")
+    changes = normalize_answers(parameters.get("answers") or {})
+    if not changes:
+        raise PlanError("Give the fields to change in `answers`, e.g. {\"StartDate\": \"2027-01-15\"}.")
+    details = {**application.BenefitApplicationDetails, **changes}
+    if "StartDate" in details and "EndDate" in details:
+        problem = end_date_problem(date.fromisoformat(details["StartDate"]), date.fromisoformat(details["EndDate"]), category)
+        if problem:
+            raise PlanError(f"The dates cannot be used: {problem}.")
+    lines = [f"Edit fund request {application.Id} ({application.Name}):"]
+    lines += [f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}" for field, value in changes.items()]
+    request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
+               "BenefitApplicationDetails": details}
+    return WritePlan(calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)],
+                     preview="\n".join(lines))
+
+
 def apply_management(backend: PartnerCentral, call: ApiCall, client_token_: str) -> dict[str, Any]:
     request, identifier = call.request, call.request["Identifier"]
+    if call.operation == "UpdateBenefitApplication" and "BenefitApplicationDetails" in request:
+        result = backend.update_benefit_application(identifier, revision=request["Revision"],
+                                                    details=request["BenefitApplicationDetails"])
+        return {"Id": result.Id, "Stage": result.Stage, "Status": result.Status, "Revision": result.Revision}
     if call.operation == "UpdateBenefitApplication":
         [file] = request["FileDetails"]
         result = backend.attach_file(identifier, file["FileURI"], file["BusinessUseCase"])

@@ -384,15 +384,16 @@ MANAGE_ACTIONS = {
     "recall": "partnercentral:RecallBenefitApplication", "cancel": "partnercentral:CancelBenefitApplication",
     "delete": "partnercentral:UpdateBenefitApplication", "extend": "partnercentral:AmendBenefitApplication",
     "claim": "partnercentral:UpdateBenefitApplication", "attach": "partnercentral:UpdateBenefitApplication",
+    "edit": "partnercentral:UpdateBenefitApplication",
 }
-ManageAction = Literal["submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "attach"]
+ManageAction = Literal["edit", "submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "attach"]
 
 
-def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path) -> dict[str, Any]:
+def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path, answers) -> dict[str, Any]:
     from datetime import UTC, datetime
 
     return {"funding_request_id": funding_request_id, "action": action, "reason": reason,
-            "new_end_date": new_end_date, "claim_amount": claim_amount, "file_path": file_path,
+            "new_end_date": new_end_date, "claim_amount": claim_amount, "file_path": file_path, "answers": answers or {},
             "today": datetime.now(UTC).date().isoformat()}
 
 
@@ -404,11 +405,12 @@ def register_management(server: MCPServer, app: AgentApp) -> None:
 
     def planned_management(funding_request_id: str, action: str, reason: str | None = None,
                            new_end_date: str | None = None, claim_amount: float | None = None,
-                           file_path: str | None = None, session_id: str | None = None):
+                           file_path: str | None = None, answers: dict | None = None, session_id: str | None = None):
         with tool_errors():
             return writes.plan_change(
                 app, FUND_REQUEST_MANAGEMENT, ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]],
-                _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path), session_id,
+                _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path, answers),
+                session_id,
             )
 
     @server.tool(
@@ -420,7 +422,7 @@ def register_management(server: MCPServer, app: AgentApp) -> None:
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(writes.asking(planned_management))],
         funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).")],
         action: Annotated[ManageAction, Field(description=(
-            "submit (from Created); resubmit (after a rejection; the start date must be 14+ days out); recall (in "
+            "edit (a draft or rejected request: change fields given in `answers`); submit (from Created); resubmit (after a rejection; the start date must be 14+ days out); recall (in "
             "review, before Pre-Approved; back to Created); cancel (any time before Completed; cannot be undone); "
             "delete (Created stage only; unrecoverable); extend (approved requests, once, 1-90 days past the original "
             "end date, not ending Dec 16 - Jan 1, MDF within its year); claim (Cash Claim stage, within 30 days of "
@@ -429,9 +431,10 @@ def register_management(server: MCPServer, app: AgentApp) -> None:
         new_end_date: Annotated[str | None, Field(description="extend: the new end date, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
         claim_amount: Annotated[float | None, Field(description="claim: the actual amount spent, in USD.", gt=0)] = None,
         file_path: Annotated[str | None, Field(description="attach: the file's path on this machine; reason = its business use.")] = None,
+        answers: Answers = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Submit, resubmit, recall, cancel, delete, extend, claim or attach a file to a fund request, under the guide's rules
+        """Edit, submit, resubmit, recall, cancel, delete, extend, claim or attach a file to a fund request, under the guide's rules
         (a refused action says which rule). Every action waits for the person's approval of the exact change."""
         with tool_errors():
             call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]], session_id)

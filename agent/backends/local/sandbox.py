@@ -335,10 +335,11 @@ class LocalPartnerCentral(PartnerCentral):
         self, application_id: str, *, revision: str, name: str | None = None,
         description: str | None = None, details: dict[str, Any] | None = None,
     ) -> BenefitApplication:
-        """UpdateBenefitApplication: only while editable, and only at the Revision the caller last read."""
+        """UpdateBenefitApplication: only while editable (a draft, or a rejected request to fix), and only at
+        the Revision the caller last read."""
         changes = {k: v for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items() if v is not None}
         return self._transition(
-            application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED"},
+            application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"},
             changes, expected_revision=revision,
         )
 
