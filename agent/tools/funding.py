@@ -122,8 +122,8 @@ def _program_info(program: Program) -> ProgramInfo:
 
 def register(server: MCPServer, app: AgentApp) -> None:
     _register_requests(server, app)
-    register_drafting(server, app)
-    register_management(server, app)
+    _register_drafting(server, app)
+    _register_management(server, app)
 
     @server.tool(title="List funding programs", annotations=READ_ONLY)
     def list_funding_programs(session_id: SessionIdParam = None) -> FundingPrograms:
@@ -307,7 +307,7 @@ def _draft_parameters(opportunity_id: str, program: str, answers: dict | None) -
             "today": datetime.now(UTC).date().isoformat()}
 
 
-def register_drafting(server: MCPServer, app: AgentApp) -> None:
+def _register_drafting(server: MCPServer, app: AgentApp) -> None:
     from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
     from pydantic import create_model
 
@@ -397,7 +397,7 @@ def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_a
             "today": datetime.now(UTC).date().isoformat()}
 
 
-def register_management(server: MCPServer, app: AgentApp) -> None:
+def _register_management(server: MCPServer, app: AgentApp) -> None:
     from mcp.server.mcpserver import ElicitationResult, Resolve
 
     from agent.graphs.fund_request import FUND_REQUEST_MANAGEMENT
