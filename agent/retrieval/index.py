@@ -129,7 +129,7 @@ class KnowledgeIndex:
         self.user_docs = index_dir / "documents"
         self._manifest_path = index_dir / "manifest.json"
         self._lock = threading.RLock()
-        self._loaded_manifest: tuple[float, dict] | None = None
+        self._loaded_manifest: tuple[int, dict] | None = None
         self._bm25 = None
         self._bm25_ids: list[str] = []
 
@@ -311,6 +311,12 @@ class KnowledgeIndex:
 
     def _manifest_for_search(self) -> dict:
         """The manifest, (re)loading the stores when a build changed it; builds a missing index first."""
+        try:
+            stamp = self._manifest_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if self._loaded_manifest is not None and self._loaded_manifest[0] == stamp:
+            return self._loaded_manifest[1]  # unchanged since the last search: no need to read it again
         manifest, problem = self._read_manifest()
         if problem and "not built" in problem:
             log.info("knowledge index not built yet: building it now")
@@ -318,17 +324,15 @@ class KnowledgeIndex:
             manifest, problem = self._read_manifest()
         if problem:
             raise IndexUnavailable(f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it.")
-        stamp = self._manifest_path.stat().st_mtime
-        if self._loaded_manifest is None or self._loaded_manifest[0] != stamp:
-            for space in self.spaces:
-                try:
-                    count = self._open(space).count()
-                except Exception as exc:  # noqa: BLE001
-                    raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
-                if count != len(manifest["chunks"]):
-                    raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
-            self._loaded_manifest, self._bm25 = (stamp, manifest), None
-        return self._loaded_manifest[1]
+        for space in self.spaces:
+            try:
+                count = self._open(space).count()
+            except Exception as exc:  # noqa: BLE001
+                raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
+            if count != len(manifest["chunks"]):
+                raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
+        self._loaded_manifest, self._bm25 = (self._manifest_path.stat().st_mtime_ns, manifest), None
+        return manifest
 
     def _empty_manifest(self) -> dict:
         return {"version": MANIFEST_VERSION, "model": self._model_identity(), "chunks": {}}
