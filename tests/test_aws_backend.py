@@ -12,6 +12,8 @@ from botocore.stub import Stubber
 from agent.backends import errors
 from agent.backends.aws import AwsPartnerCentral
 from agent.backends.base import OpportunityQuery
+from agent.models.account import HeadquartersLocation, ProfileDetails
+from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
 
 PARTNER = "partner-altocloud0004"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -27,7 +29,7 @@ def backend(monkeypatch: pytest.MonkeyPatch) -> AwsPartnerCentral:
 
 @pytest.fixture
 def stub(backend: AwsPartnerCentral) -> Iterator[dict[str, Stubber]]:
-    stubbers = {name: Stubber(getattr(backend, name)) for name in ("account", "selling", "benefits")}
+    stubbers = {name: Stubber(getattr(backend, name)) for name in ("account", "selling", "benefits", "iam")}
     for stubber in stubbers.values():
         stubber.activate()
     yield stubbers
@@ -136,3 +138,381 @@ def test_throttling_and_access_denied_map_to_their_errors(backend: AwsPartnerCen
 def test_data_outside_partner_central_says_where_to_look(backend: AwsPartnerCentral) -> None:
     with pytest.raises(errors.UnsupportedOperationException, match="Marketplace Management Portal"):
         backend.get_seller_setup()
+
+
+# partnercentral-account: verification, profile update task, training domains
+
+CATALOG = {"Catalog": "Sandbox"}
+MINE = {"Catalog": "Sandbox", "Identifier": PARTNER}
+TASK_DETAILS = {
+    "DisplayName": "AltoCloud Data", "Description": "Managed analytics and data lakes on AWS.",
+    "WebsiteUrl": "https://altocloud-data.example", "LogoUrl": "https://altocloud-data.example/logo.png",
+    "PrimarySolutionType": "MANAGED_SERVICES", "IndustrySegments": ["RETAIL", "FINANCIAL_SERVICES"],
+    "TranslationSourceLocale": "en-US", "LocalizedContents": [],
+    "Headquarters": {"CountryCode": "US", "SubdivisionCode": "WA"},
+}
+
+
+def _task(status: str, **extra: object) -> dict:
+    return {"Catalog": "Sandbox", "Arn": ARN, "Id": PARTNER, "TaskId": "pprofiletask-altocloud0042", "TaskDetails": TASK_DETAILS,
+            "StartedAt": NOW, "Status": status, **extra}
+
+
+def test_get_verification_sends_only_the_type(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response(
+        "get_verification",
+        {
+            "VerificationType": "REGISTRANT_VERIFICATION", "VerificationStatus": "PENDING_CUSTOMER_ACTION",
+            "VerificationStatusReason": "Identity document not uploaded yet",
+            "VerificationResponseDetails": {"RegistrantVerificationResponse": {
+                "CompletionUrl": "https://verify.example/session/abc", "CompletionUrlExpiresAt": NOW}},
+            "StartedAt": NOW,
+        },
+        {"VerificationType": "REGISTRANT_VERIFICATION"},
+    )
+    verification = backend.get_verification("REGISTRANT_VERIFICATION")
+    assert verification.VerificationType == "REGISTRANT_VERIFICATION"
+    assert verification.VerificationStatus == "PENDING_CUSTOMER_ACTION"
+    assert verification.VerificationStatusReason == "Identity document not uploaded yet"
+    assert verification.StartedAt == NOW and verification.CompletedAt is None
+
+
+def test_start_profile_update_task_sends_the_details(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response(
+        "start_profile_update_task", _task("IN_PROGRESS"),
+        {**MINE, "ClientToken": "profile-update-1", "TaskDetails": TASK_DETAILS},
+    )
+    details = ProfileDetails(
+        DisplayName="AltoCloud Data", Description="Managed analytics and data lakes on AWS.",
+        WebsiteUrl="https://altocloud-data.example", LogoUrl="https://altocloud-data.example/logo.png",
+        PrimarySolutionType="MANAGED_SERVICES", IndustrySegments=["RETAIL", "FINANCIAL_SERVICES"],
+        Headquarters=HeadquartersLocation(CountryCode="US", SubdivisionCode="WA"),
+    )
+    task = backend.start_profile_update_task(details, "profile-update-1")
+    assert task.TaskId == "pprofiletask-altocloud0042"
+    assert task.Status == "IN_PROGRESS"
+    assert task.TaskDetails.PrimarySolutionType == "MANAGED_SERVICES"
+    assert task.TaskDetails.Headquarters == HeadquartersLocation(CountryCode="US", SubdivisionCode="WA")
+
+
+def test_start_profile_update_task_while_one_runs_is_a_conflict(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["account"].add_client_error(
+        "start_profile_update_task", service_error_code="ConflictException", http_status_code=409,
+        service_message="A profile update task is already in progress",
+        modeled_fields={"Message": "A profile update task is already in progress",
+                        "Reason": "INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE"},
+        expected_params={**MINE, "ClientToken": "profile-update-2", "TaskDetails": TASK_DETAILS},
+    )
+    details = ProfileDetails.model_validate(TASK_DETAILS)
+    with pytest.raises(errors.ConflictException, match="already in progress") as raised:
+        backend.start_profile_update_task(details, "profile-update-2")
+    assert raised.value.reason == "INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE"
+
+
+def test_get_profile_update_task_reads_the_errors(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response(
+        "get_profile_update_task",
+        _task("FAILED", EndedAt=NOW, ErrorDetailList=[
+            {"Locale": "en-US", "Message": "The logo could not be downloaded", "Reason": "INVALID_LOGO_URL"}]),
+        MINE,
+    )
+    task = backend.get_profile_update_task()
+    assert task.Status == "FAILED"
+    assert task.EndedAt == NOW
+    assert [(e.Reason, e.Message) for e in task.ErrorDetailList] == [
+        ("INVALID_LOGO_URL", "The logo could not be downloaded")]
+
+
+def test_no_profile_update_task_is_not_found(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_client_error(
+        "get_profile_update_task", service_error_code="ResourceNotFoundException", http_status_code=404,
+        service_message="No profile update task found",
+        modeled_fields={"Message": "No profile update task found", "Reason": "PARTNER_PROFILE_TASK_NOT_FOUND"},
+        expected_params=MINE,
+    )
+    with pytest.raises(errors.ResourceNotFoundException, match="No profile update task") as raised:
+        backend.get_profile_update_task()
+    assert raised.value.reason == "PARTNER_PROFILE_TASK_NOT_FOUND"
+
+
+def test_associate_and_disassociate_training_domain(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response(
+        "associate_aws_training_certification_email_domain", {},
+        {**MINE, "ClientToken": "domain-1", "Email": "training@altocloud-data.example", "EmailVerificationCode": "482913"},
+    )
+    stub["account"].add_response(
+        "disassociate_aws_training_certification_email_domain", {},
+        {**MINE, "ClientToken": "domain-2", "DomainName": "old-altocloud.example"},
+    )
+    assert backend.associate_training_domain("training@altocloud-data.example", "482913", "domain-1") is None
+    assert backend.disassociate_training_domain("old-altocloud.example", "domain-2") is None
+
+
+def test_account_validation_error_details_become_field_errors(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    """partnercentral-account lists them as ErrorDetails unions, not selling's ErrorList."""
+    stub["account"].add_client_error(
+        "associate_aws_training_certification_email_domain", service_error_code="ValidationException",
+        http_status_code=400, service_message="Invalid request",
+        modeled_fields={
+            "Message": "Invalid request", "Reason": "REQUEST_VALIDATION_FAILED",
+            "ErrorDetails": [
+                {"FieldValidationError": {"Name": "EmailVerificationCode", "Message": "The code is invalid or expired",
+                                          "Code": "INVALID_VALUE"}},
+                {"BusinessValidationError": {"Message": "Public email domains cannot be associated",
+                                             "Code": "INCOMPATIBLE_DOMAIN"}},
+            ],
+        },
+        expected_params={**MINE, "ClientToken": "domain-3", "Email": "someone@gmail.example",
+                         "EmailVerificationCode": "000000"},
+    )
+    with pytest.raises(errors.ValidationException) as raised:
+        backend.associate_training_domain("someone@gmail.example", "000000", "domain-3")
+    assert raised.value.reason == "REQUEST_VALIDATION_FAILED"
+    assert [(e.FieldName, e.Code, e.Message) for e in raised.value.field_errors] == [
+        ("EmailVerificationCode", "INVALID_VALUE", "The code is invalid or expired"),
+        ("", "INCOMPATIBLE_DOMAIN", "Public email domains cannot be associated"),
+    ]
+
+
+# partnercentral-account: connection invitations and connections
+
+def _invitation_arn(invitation_id: str) -> str:
+    return f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/connection-invitation/{invitation_id}"
+
+
+def _connection_arn(connection_id: str) -> str:
+    return f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/connection/{connection_id}"
+
+
+def _invitation_summary(invitation_id: str, other: str, status: str = "PENDING") -> dict:
+    return {
+        "Catalog": "Sandbox", "Id": invitation_id, "Arn": _invitation_arn(invitation_id),
+        "ConnectionType": "OPPORTUNITY_COLLABORATION", "CreatedAt": NOW, "UpdatedAt": NOW, "ExpiresAt": NOW,
+        "OtherParticipantIdentifier": other, "ParticipantType": "RECEIVER", "Status": status,
+    }
+
+
+def _invitation(invitation_id: str, other: str, status: str = "PENDING", **extra: object) -> dict:
+    return {
+        **_invitation_summary(invitation_id, other, status), "InvitationMessage": f"Let's co-sell, from {other}",
+        "InviterEmail": "alliances@northwind.example", "InviterName": "Dana Reyes", **extra,
+    }
+
+
+def _connection(connection_id: str, account_id: str) -> dict:
+    return {
+        "Catalog": "Sandbox", "Id": connection_id, "Arn": _connection_arn(connection_id),
+        "OtherParticipantAccountId": account_id, "UpdatedAt": NOW,
+        "ConnectionTypes": {"OPPORTUNITY_COLLABORATION": {
+            "CreatedAt": NOW, "InviterEmail": "alliances@northwind.example", "InviterName": "Dana Reyes",
+            "Status": "ACTIVE", "OtherParticipant": {"Account": {"Name": "Northwind Grocers"}},
+        }},
+    }
+
+
+def test_list_connection_invitations_pages_filters_and_reads_each(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    account = stub["account"]
+    account.add_response(
+        "list_connection_invitations",
+        {"ConnectionInvitationSummaries": [_invitation_summary("pacinv-northwind0001", "111122223333")],
+         "NextToken": "token-2"},
+        {**CATALOG, "ParticipantType": "RECEIVER", "Status": "PENDING"},
+    )
+    account.add_response(
+        "list_connection_invitations",
+        {"ConnectionInvitationSummaries": [_invitation_summary("pacinv-contoso000002", "444455556666")]},
+        {**CATALOG, "ParticipantType": "RECEIVER", "Status": "PENDING", "NextToken": "token-2"},
+    )
+    account.add_response("get_connection_invitation", _invitation("pacinv-northwind0001", "111122223333"),
+                         {**CATALOG, "Identifier": "pacinv-northwind0001"})
+    account.add_response("get_connection_invitation", _invitation("pacinv-contoso000002", "444455556666"),
+                         {**CATALOG, "Identifier": "pacinv-contoso000002"})
+    invitations = backend.list_connection_invitations(participant_type="RECEIVER", status="PENDING")
+    assert [(i.Id, i.OtherParticipantIdentifier) for i in invitations] == [
+        ("pacinv-northwind0001", "111122223333"), ("pacinv-contoso000002", "444455556666")]
+    assert invitations[1].InvitationMessage == "Let's co-sell, from 444455556666"
+    assert invitations[0].InviterName == "Dana Reyes"
+
+
+def test_list_connection_invitations_without_filters_sends_none(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["account"].add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []}, CATALOG)
+    assert backend.list_connection_invitations() == []
+
+
+def test_list_connection_invitations_by_type(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []},
+                                 {**CATALOG, "ConnectionType": "SUBSIDIARY"})
+    assert backend.list_connection_invitations(connection_type="SUBSIDIARY") == []
+
+
+def test_create_connection_invitation(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    created = _invitation("pacinv-northwind0003", "111122223333", ParticipantType="SENDER",
+                          InviterEmail="alliances@altocloud-data.example", InviterName="Sam Okafor",
+                          InvitationMessage="Join our subsidiary connection")
+    created["ConnectionType"] = "SUBSIDIARY"
+    stub["account"].add_response(
+        "create_connection_invitation", created,
+        {**CATALOG, "ClientToken": "invite-1", "ConnectionType": "SUBSIDIARY", "ReceiverIdentifier": "111122223333",
+         "Email": "alliances@altocloud-data.example", "Name": "Sam Okafor", "Message": "Join our subsidiary connection"},
+    )
+    invitation = backend.create_connection_invitation(
+        client_token="invite-1", connection_type="SUBSIDIARY", receiver="111122223333",
+        email="alliances@altocloud-data.example", name="Sam Okafor", message="Join our subsidiary connection",
+    )
+    assert (invitation.Id, invitation.ParticipantType, invitation.Status) == ("pacinv-northwind0003", "SENDER", "PENDING")
+    assert invitation.ConnectionType == "SUBSIDIARY"
+
+
+def test_accept_connection_invitation_returns_the_connection(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["account"].add_response(
+        "accept_connection_invitation", {"Connection": _connection("pac-northwind0001", "111122223333")},
+        {**CATALOG, "Identifier": "pacinv-northwind0001", "ClientToken": "accept-1"},
+    )
+    connection = backend.accept_connection_invitation("pacinv-northwind0001", "accept-1")
+    assert connection.Id == "pac-northwind0001"
+    assert connection.OtherParticipantAccountId == "111122223333"
+    assert connection.ConnectionTypes["OPPORTUNITY_COLLABORATION"].Status == "ACTIVE"
+    assert connection.ConnectionTypes["OPPORTUNITY_COLLABORATION"].InviterEmail == "alliances@northwind.example"
+
+
+def test_reject_connection_invitation_sends_the_reason_only_when_given(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    account = stub["account"]
+    account.add_response(
+        "reject_connection_invitation", _invitation("pacinv-northwind0001", "111122223333", "REJECTED"),
+        {**CATALOG, "Identifier": "pacinv-northwind0001", "ClientToken": "reject-1", "Reason": "Not a fit right now"},
+    )
+    account.add_response(
+        "reject_connection_invitation", _invitation("pacinv-contoso000002", "444455556666", "REJECTED"),
+        {**CATALOG, "Identifier": "pacinv-contoso000002", "ClientToken": "reject-2"},
+    )
+    assert backend.reject_connection_invitation("pacinv-northwind0001", "reject-1", "Not a fit right now").Status == "REJECTED"
+    assert backend.reject_connection_invitation("pacinv-contoso000002", "reject-2").Id == "pacinv-contoso000002"
+
+
+def test_cancel_connection_invitation(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response(
+        "cancel_connection_invitation",
+        _invitation("pacinv-northwind0003", "111122223333", "CANCELED", ParticipantType="SENDER"),
+        {**CATALOG, "Identifier": "pacinv-northwind0003", "ClientToken": "cancel-1"},
+    )
+    invitation = backend.cancel_connection_invitation("pacinv-northwind0003", "cancel-1")
+    assert (invitation.Status, invitation.ParticipantType) == ("CANCELED", "SENDER")
+
+
+def test_list_connections_pages_and_reads_each(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    """The summaries lack CreatedAt and the inviter of each connection type, so each is read in full."""
+    account = stub["account"]
+
+    def summary(connection_id: str, account_id: str) -> dict:
+        full = _connection(connection_id, account_id)
+        full["ConnectionTypes"] = {"SUBSIDIARY": {"Status": "ACTIVE", "OtherParticipant": {"Account": {"Name": "Sub"}}}}
+        return full
+
+    account.add_response("list_connections", {"ConnectionSummaries": [summary("pac-northwind0001", "111122223333")],
+                                              "NextToken": "token-2"}, {**CATALOG, "ConnectionType": "SUBSIDIARY"})
+    account.add_response("list_connections", {"ConnectionSummaries": [summary("pac-contoso000002", "444455556666")]},
+                         {**CATALOG, "ConnectionType": "SUBSIDIARY", "NextToken": "token-2"})
+    account.add_response("get_connection", _connection("pac-northwind0001", "111122223333"),
+                         {**CATALOG, "Identifier": "pac-northwind0001"})
+    account.add_response("get_connection", _connection("pac-contoso000002", "444455556666"),
+                         {**CATALOG, "Identifier": "pac-contoso000002"})
+    connections = backend.list_connections("SUBSIDIARY")
+    assert [(c.Id, c.OtherParticipantAccountId) for c in connections] == [
+        ("pac-northwind0001", "111122223333"), ("pac-contoso000002", "444455556666")]
+    assert connections[0].ConnectionTypes["OPPORTUNITY_COLLABORATION"].InviterName == "Dana Reyes"
+
+
+def test_list_connections_without_filter_sends_none(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["account"].add_response("list_connections", {"ConnectionSummaries": []}, CATALOG)
+    assert backend.list_connections() == []
+
+
+# IAM: the Marketplace resale authorization service-linked role
+
+ROLE = {
+    "Path": "/aws-service-role/resale-authorization.marketplace.amazonaws.com/", "RoleName": RESALE_AUTHORIZATION_ROLE,
+    "RoleId": "AROA1234567890EXAMPLE", "CreateDate": NOW,
+    "Arn": f"arn:aws:iam::123456789012:role/aws-service-role/resale-authorization.marketplace.amazonaws.com/"
+           f"{RESALE_AUTHORIZATION_ROLE}",
+}
+
+
+def test_resale_authorization_role_exists(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["iam"].add_response("get_role", {"Role": ROLE}, {"RoleName": "AWSServiceRoleForMarketplaceResaleAuthorization"})
+    assert backend.resale_authorization_role_exists() is True
+
+
+def test_resale_authorization_role_missing(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["iam"].add_client_error(
+        "get_role", service_error_code="NoSuchEntity", http_status_code=404,
+        service_message=f"The role with name {RESALE_AUTHORIZATION_ROLE} cannot be found.",
+        expected_params={"RoleName": RESALE_AUTHORIZATION_ROLE},
+    )
+    assert backend.resale_authorization_role_exists() is False
+
+
+def test_resale_authorization_role_check_denied_names_the_permission(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["iam"].add_client_error(
+        "get_role", service_error_code="AccessDenied", http_status_code=403,
+        service_message="User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:GetRole",
+        expected_params={"RoleName": RESALE_AUTHORIZATION_ROLE},
+    )
+    with pytest.raises(errors.AccessDeniedException, match="iam:GetRole") as raised:
+        backend.resale_authorization_role_exists()
+    assert RESALE_AUTHORIZATION_ROLE in raised.value.message
+
+
+def test_create_resale_authorization_role(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["iam"].add_response("create_service_linked_role", {"Role": ROLE},
+                             {"AWSServiceName": "resale-authorization.marketplace.amazonaws.com"})
+    assert backend.create_resale_authorization_role() is None
+
+
+def test_create_resale_authorization_role_when_it_exists_is_a_no_op(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["iam"].add_client_error(
+        "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
+        service_message="Service role name AWSServiceRoleForMarketplaceResaleAuthorization has been taken in this account, "
+                        "please try a different suffix.",
+        expected_params={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE},
+    )
+    assert backend.create_resale_authorization_role() is None
+
+
+def test_create_resale_authorization_role_other_invalid_input_is_raised(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["iam"].add_client_error(
+        "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
+        service_message="Service is not supported in this partition",
+        expected_params={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE},
+    )
+    with pytest.raises(errors.PartnerCentralError, match="not supported in this partition"):
+        backend.create_resale_authorization_role()
+
+
+def test_create_resale_authorization_role_denied_names_the_permission(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["iam"].add_client_error(
+        "create_service_linked_role", service_error_code="AccessDenied", http_status_code=403,
+        service_message="not authorized to perform: iam:CreateServiceLinkedRole",
+        expected_params={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE},
+    )
+    with pytest.raises(errors.AccessDeniedException, match="iam:CreateServiceLinkedRole"):
+        backend.create_resale_authorization_role()

@@ -17,12 +17,45 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from agent.backends import errors
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
-from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, ProfileVisibilityValue
+from agent.models.account import (
+    AllianceLeadContact,
+    Connection,
+    ConnectionInvitation,
+    ConnectionTypeName,
+    InvitationStatus,
+    ParticipantRole,
+    Partner,
+    ProfileDetails,
+    ProfileUpdateTask,
+    ProfileVisibility,
+    ProfileVisibilityValue,
+    Verification,
+    VerificationTypeName,
+)
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
-from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.seller import (
+    RESALE_AUTHORIZATION_ROLE,
+    RESALE_AUTHORIZATION_SERVICE,
+    PrmEvidence,
+    SellerSetup,
+)
 from agent.models.selling import Opportunity, OpportunitySummary
 
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
+
+
+def _error_items(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The invalid fields of a ValidationException, whichever service's shape it has.
+
+    selling sends ``ErrorList`` (FieldName), benefits ``FieldList`` (Name), account ``ErrorDetails``: a list
+    of unions, each ``{"FieldValidationError": {Name, ...}}`` or ``{"BusinessValidationError": {...}}``
+    (a business rule, no field: its FieldName stays empty).
+    """
+    for item in body.get("ErrorList") or body.get("FieldList") or body.get("ErrorDetails") or []:
+        if not isinstance(item, dict):
+            continue
+        union = item.get("FieldValidationError") or item.get("BusinessValidationError")
+        yield union if isinstance(union, dict) else item
 
 
 @contextmanager
@@ -38,13 +71,32 @@ def api_errors() -> Iterator[None]:
                 FieldName=item.get("FieldName") or item.get("Name") or "", Message=item.get("Message", ""),
                 Code=item.get("Code", "INVALID_VALUE"),
             )
-            for item in (body.get("ErrorList") or body.get("FieldList") or [])
-            if isinstance(item, dict)
+            for item in _error_items(body)
         ]
         cls = errors.ERRORS_BY_CODE.get(error.get("Code", ""), errors.InternalServerException)
         raise cls(error.get("Message", str(exc)), reason=body.get("Reason"), field_errors=field_errors) from None
     except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
+
+
+def _error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+@contextmanager
+def _iam_errors(action: str) -> Iterator[None]:
+    """Like `api_errors`, for IAM calls on the resale authorization role: AccessDenied names the missing permission."""
+    with api_errors():
+        try:
+            yield
+        except ClientError as exc:
+            if _error_code(exc) in ("AccessDenied", "AccessDeniedException"):
+                message = exc.response.get("Error", {}).get("Message", "")
+                raise errors.AccessDeniedException(
+                    f"The AWS credentials in use are not allowed {action} on {RESALE_AUTHORIZATION_ROLE}; "
+                    f"grant {action} to the caller, or ask an IAM administrator to do it. ({message})"
+                ) from None
+            raise
 
 
 def _token(*parts: str) -> str:
@@ -77,6 +129,17 @@ class AwsPartnerCentral(PartnerCentral):
     @cached_property
     def benefits(self):
         return self._session.client("partnercentral-benefits", config=_RETRIES)
+
+    @cached_property
+    def iam(self):
+        """IAM is global: the session's region only picks the partition (aws, aws-cn, aws-us-gov)."""
+        return self._session.client("iam", config=_RETRIES)
+
+    def _pages(self, client: Any, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
+        """Every item under ``key`` across all pages of a paginated operation in this catalog."""
+        with api_errors():
+            for page in client.get_paginator(operation).paginate(Catalog=self.catalog, **request):
+                yield from page.get(key, [])
 
     # partnercentral-account
 
@@ -117,6 +180,104 @@ class AwsPartnerCentral(PartnerCentral):
             response = self.account.put_alliance_lead_contact(**request)
         return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
 
+    def get_verification(self, verification_type: VerificationTypeName) -> Verification:
+        with api_errors():  # the caller's own verification: no Catalog, no Identifier
+            response = self.account.get_verification(VerificationType=verification_type)
+        return Verification.model_validate(_body(response))
+
+    def start_profile_update_task(self, details: ProfileDetails, client_token: str) -> ProfileUpdateTask:
+        with api_errors():
+            response = self.account.start_profile_update_task(
+                Catalog=self.catalog, Identifier=self.partner_id, ClientToken=client_token,
+                TaskDetails=details.api_dict(),
+            )
+        return ProfileUpdateTask.model_validate(_body(response))
+
+    def get_profile_update_task(self) -> ProfileUpdateTask:
+        with api_errors():
+            response = self.account.get_profile_update_task(Catalog=self.catalog, Identifier=self.partner_id)
+        return ProfileUpdateTask.model_validate(_body(response))
+
+    def associate_training_domain(self, email: str, email_verification_code: str, client_token: str) -> None:
+        with api_errors():
+            self.account.associate_aws_training_certification_email_domain(
+                Catalog=self.catalog, Identifier=self.partner_id, ClientToken=client_token, Email=email,
+                EmailVerificationCode=email_verification_code,
+            )
+
+    def disassociate_training_domain(self, domain_name: str, client_token: str) -> None:
+        with api_errors():
+            self.account.disassociate_aws_training_certification_email_domain(
+                Catalog=self.catalog, Identifier=self.partner_id, ClientToken=client_token, DomainName=domain_name,
+            )
+
+    def list_connection_invitations(
+        self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
+        connection_type: ConnectionTypeName | None = None,
+    ) -> list[ConnectionInvitation]:
+        """Each invitation in full: the summaries omit the message and the inviter's name and email."""
+        filters = {
+            key: value
+            for key, value in (
+                ("ParticipantType", participant_type), ("Status", status), ("ConnectionType", connection_type)
+            )
+            if value is not None
+        }
+        summaries = self._pages(self.account, "list_connection_invitations", "ConnectionInvitationSummaries", **filters)
+        ids = [i["Id"] for i in summaries]
+        with api_errors():
+            return [
+                ConnectionInvitation.model_validate(
+                    _body(self.account.get_connection_invitation(Catalog=self.catalog, Identifier=i))
+                )
+                for i in ids
+            ]
+
+    def create_connection_invitation(
+        self, *, client_token: str, connection_type: ConnectionTypeName, receiver: str, email: str, name: str,
+        message: str,
+    ) -> ConnectionInvitation:
+        with api_errors():
+            response = self.account.create_connection_invitation(
+                Catalog=self.catalog, ClientToken=client_token, ConnectionType=connection_type,
+                ReceiverIdentifier=receiver, Email=email, Name=name, Message=message,
+            )
+        return ConnectionInvitation.model_validate(_body(response))
+
+    def accept_connection_invitation(self, invitation_id: str, client_token: str) -> Connection:
+        with api_errors():
+            response = self.account.accept_connection_invitation(
+                Catalog=self.catalog, Identifier=invitation_id, ClientToken=client_token
+            )
+        return Connection.model_validate(response["Connection"])
+
+    def reject_connection_invitation(
+        self, invitation_id: str, client_token: str, reason: str | None = None
+    ) -> ConnectionInvitation:
+        request: dict[str, Any] = {"Catalog": self.catalog, "Identifier": invitation_id, "ClientToken": client_token}
+        if reason:
+            request["Reason"] = reason
+        with api_errors():
+            response = self.account.reject_connection_invitation(**request)
+        return ConnectionInvitation.model_validate(_body(response))
+
+    def cancel_connection_invitation(self, invitation_id: str, client_token: str) -> ConnectionInvitation:
+        with api_errors():
+            response = self.account.cancel_connection_invitation(
+                Catalog=self.catalog, Identifier=invitation_id, ClientToken=client_token
+            )
+        return ConnectionInvitation.model_validate(_body(response))
+
+    def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
+        """Each connection in full: the summaries omit when and by whom each connection type was created."""
+        filters = {"ConnectionType": connection_type} if connection_type is not None else {}
+        ids = [c["Id"] for c in self._pages(self.account, "list_connections", "ConnectionSummaries", **filters)]
+        with api_errors():
+            return [
+                Connection.model_validate(_body(self.account.get_connection(Catalog=self.catalog, Identifier=i)))
+                for i in ids
+            ]
+
     # partnercentral-selling
 
     def list_opportunities(self, query: OpportunityQuery) -> OpportunityPage:
@@ -143,18 +304,13 @@ class AwsPartnerCentral(PartnerCentral):
 
     # partnercentral-benefits
 
-    def _pages(self, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
-        with api_errors():
-            for page in self.benefits.get_paginator(operation).paginate(Catalog=self.catalog, **request):
-                yield from page.get(key, [])
-
     def list_benefits(self) -> list[Benefit]:
-        return [Benefit.model_validate(b) for b in self._pages("list_benefits", "BenefitSummaries")]
+        return [Benefit.model_validate(b) for b in self._pages(self.benefits, "list_benefits", "BenefitSummaries")]
 
     def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
         return [
             BenefitApplicationSummary.model_validate(a)
-            for a in self._pages("list_benefit_applications", "BenefitApplicationSummaries")
+            for a in self._pages(self.benefits, "list_benefit_applications", "BenefitApplicationSummaries")
         ]
 
     def get_benefit_application(self, application_id: str) -> BenefitApplication:
@@ -232,7 +388,7 @@ class AwsPartnerCentral(PartnerCentral):
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""
-        ids = [a["Id"] for a in self._pages("list_benefit_allocations", "BenefitAllocationSummaries")]
+        ids = [a["Id"] for a in self._pages(self.benefits, "list_benefit_allocations", "BenefitAllocationSummaries")]
         with api_errors():
             return [
                 BenefitAllocation.model_validate(_body(self.benefits.get_benefit_allocation(Catalog=self.catalog, Identifier=i)))
@@ -253,3 +409,24 @@ class AwsPartnerCentral(PartnerCentral):
             "PRM attribution evidence is not readable through the Partner Central APIs this server calls yet. "
             "Check the Attributed revenue dashboard in Partner Central, or use the local sandbox."
         )
+
+    def resale_authorization_role_exists(self) -> bool:
+        with _iam_errors("iam:GetRole"):
+            try:
+                self.iam.get_role(RoleName=RESALE_AUTHORIZATION_ROLE)
+            except ClientError as exc:
+                if _error_code(exc) == "NoSuchEntity":
+                    return False
+                raise
+        return True
+
+    def create_resale_authorization_role(self) -> None:
+        with _iam_errors("iam:CreateServiceLinkedRole"):
+            try:
+                self.iam.create_service_linked_role(AWSServiceName=RESALE_AUTHORIZATION_SERVICE)
+            except ClientError as exc:
+                # IAM answers a second creation with InvalidInput "... has been taken in this account ...".
+                message = exc.response.get("Error", {}).get("Message", "")
+                if _error_code(exc) == "InvalidInput" and "has been taken" in message:
+                    return
+                raise

@@ -12,7 +12,21 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, ProfileVisibilityValue
+from agent.models.account import (
+    AllianceLeadContact,
+    Connection,
+    ConnectionInvitation,
+    ConnectionTypeName,
+    InvitationStatus,
+    ParticipantRole,
+    Partner,
+    ProfileDetails,
+    ProfileUpdateTask,
+    ProfileVisibility,
+    ProfileVisibilityValue,
+    Verification,
+    VerificationTypeName,
+)
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
 from agent.models import selling
 from agent.models.selling import Opportunity, OpportunitySummary
@@ -72,6 +86,56 @@ class PartnerCentral(ABC):
         self, contact: AllianceLeadContact, email_verification_code: str | None
     ) -> AllianceLeadContact:
         """PutAllianceLeadContact; a new email address needs the code sent to it."""
+
+    @abstractmethod
+    def get_verification(self, verification_type: VerificationTypeName) -> Verification:
+        """GetVerification: registrant (identity) or business verification; ResourceNotFound if never started."""
+
+    @abstractmethod
+    def start_profile_update_task(self, details: ProfileDetails, client_token: str) -> ProfileUpdateTask:
+        """StartProfileUpdateTask: replace the public profile asynchronously; one task at a time."""
+
+    @abstractmethod
+    def get_profile_update_task(self) -> ProfileUpdateTask:
+        """GetProfileUpdateTask: the latest profile update task; ResourceNotFound when there was none."""
+
+    @abstractmethod
+    def associate_training_domain(self, email: str, email_verification_code: str, client_token: str) -> None:
+        """AssociateAwsTrainingCertificationEmailDomain: the domain of ``email``, proven by the code sent to it."""
+
+    @abstractmethod
+    def disassociate_training_domain(self, domain_name: str, client_token: str) -> None:
+        """DisassociateAwsTrainingCertificationEmailDomain."""
+
+    @abstractmethod
+    def list_connection_invitations(
+        self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
+        connection_type: ConnectionTypeName | None = None,
+    ) -> list[ConnectionInvitation]:
+        """ListConnectionInvitations (all pages), each as GetConnectionInvitation returns it."""
+
+    @abstractmethod
+    def create_connection_invitation(
+        self, *, client_token: str, connection_type: ConnectionTypeName, receiver: str, email: str, name: str,
+        message: str,
+    ) -> ConnectionInvitation:
+        """CreateConnectionInvitation: ask another AWS account to connect (SUBSIDIARY: an account you own)."""
+
+    @abstractmethod
+    def accept_connection_invitation(self, invitation_id: str, client_token: str) -> Connection:
+        """AcceptConnectionInvitation (as the receiver): the connection it creates or extends."""
+
+    @abstractmethod
+    def reject_connection_invitation(self, invitation_id: str, client_token: str, reason: str | None = None) -> ConnectionInvitation:
+        """RejectConnectionInvitation (as the receiver)."""
+
+    @abstractmethod
+    def cancel_connection_invitation(self, invitation_id: str, client_token: str) -> ConnectionInvitation:
+        """CancelConnectionInvitation (as the sender, while it is pending)."""
+
+    @abstractmethod
+    def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
+        """ListConnections (all pages): the accounts this partner's account is connected with."""
 
     # partnercentral-selling
 
@@ -154,3 +218,11 @@ class PartnerCentral(ABC):
     @abstractmethod
     def get_prm_evidence(self) -> PrmEvidence:
         """What AWS sees of this partner's revenue attribution."""
+
+    @abstractmethod
+    def resale_authorization_role_exists(self) -> bool:
+        """Whether the AWSServiceRoleForMarketplaceResaleAuthorization role exists (IAM GetRole)."""
+
+    @abstractmethod
+    def create_resale_authorization_role(self) -> None:
+        """Create the resale authorization service-linked role (IAM CreateServiceLinkedRole); idempotent."""

@@ -81,3 +81,9 @@ ERRORS_BY_CODE: dict[str, type[PartnerCentralError]] = {
         InternalServerException,
     )
 }
+ERRORS_BY_CODE.update({  # IAM names some of the same errors differently
+    "Throttling": ThrottlingException,
+    "InvalidInput": ValidationException,
+    "LimitExceeded": ServiceQuotaExceededException,
+    "ServiceFailure": InternalServerException,
+})

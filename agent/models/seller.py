@@ -21,6 +21,8 @@ AttributionMethod = Literal["RESOURCE_TAGGING", "USER_AGENT", "MARKETPLACE_METER
 AccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
 
 RESALE_AUTHORIZATION_ROLE = "AWSServiceRoleForMarketplaceResaleAuthorization"
+RESALE_AUTHORIZATION_SERVICE = "resale-authorization.marketplace.amazonaws.com"
+"""The service principal the resale authorization role is linked to (IAM CreateServiceLinkedRole's AWSServiceName)."""
 
 
 class TaxInterviewState(ApiModel):

@@ -24,12 +24,14 @@ from pydantic import BaseModel, ValidationError
 from agent.backends import errors
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
+from agent.backends.local.account import AccountOperations, answer_invitation, invitation_view
 from agent.backends.local.store import Store
 from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
 from agent.storage import utcnow
 from agent.models.account import (
     PARTNER_ID_PATTERN,
     AllianceLeadContact,
+    ConnectionInvitation,
     Partner,
     ProfileVisibility,
     ProfileVisibilityValue,
@@ -58,7 +60,10 @@ SELLER_SETUP = "seller_setup"
 PRM_EVIDENCE = "prm_evidence"
 EMAIL_CODE = "email_verification_code"
 
-EMAIL_CODE_TTL = timedelta(minutes=30)
+EMAIL_CODE_TTL = timedelta(hours=48)
+"""The guide: a verification code can be entered for 48 hours after it was sent."""
+EMAIL_CODE_SENDS = 5
+"""The guide: a code can be requested up to 5 times (per address, while the last code is valid)."""
 _LOWER_ALNUM = string.ascii_lowercase + string.digits
 
 
@@ -132,6 +137,23 @@ class LocalSandbox:
             guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
         )
 
+    def respond(self, invitation_id: str, accept: bool) -> ConnectionInvitation:
+        """Play the receiving account of a connection invitation (e.g. a subsidiary seller account that is not a
+        partner in this sandbox): accept or reject it."""
+        from agent.backends.local.account import INVITATION
+
+        with self.store.transaction() as conn:
+            row = store.get_row(conn, INVITATION, self.catalog, invitation_id)
+            if row is None:
+                raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found in the sandbox.")
+            record = json.loads(row["body"])
+            receiver = record["ReceiverAccountId"]
+            if invitation_view(record, receiver, utcnow()).Status != "PENDING":
+                raise errors.ConflictException(f"Invitation {invitation_id} is not pending; it cannot be answered.")
+            answer_invitation(conn, self.catalog, record, accept=accept)
+            updated = json.loads(store.get_row(conn, INVITATION, self.catalog, invitation_id)["body"])
+        return invitation_view(updated, receiver, utcnow())
+
     def client(self, partner_id: str) -> LocalPartnerCentral:
         """The Partner Central client of one partner account; AccessDenied if the account does not exist."""
         _require(partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
@@ -145,7 +167,7 @@ class LocalSandbox:
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
 
-class LocalPartnerCentral(PartnerCentral):
+class LocalPartnerCentral(AccountOperations, PartnerCentral):
     """One partner account's view of the sandbox."""
 
     def __init__(self, db: Store, catalog: str, partner_id: str) -> None:
@@ -173,6 +195,7 @@ class LocalPartnerCentral(PartnerCentral):
     # partnercentral-account
 
     def get_partner(self) -> Partner:
+        self.settle_profile_task()
         return self._one(PARTNER, self.partner_id, Partner, "Partner")
 
     def get_profile_visibility(self) -> ProfileVisibility:
@@ -195,10 +218,20 @@ class LocalPartnerCentral(PartnerCentral):
         """SendEmailVerificationCode: the sandbox 'mails' a 6-digit code to its outbox."""
         code = f"{secrets.randbelow(10**6):06d}"
         now = utcnow()
-        body = {"Email": email.lower(), "Code": code, "ExpiresAt": (now + EMAIL_CODE_TTL).isoformat()}
+        key = f"{self.partner_id}:{email.lower()}"
         with self.store.transaction() as conn:
-            store.delete_row(conn, EMAIL_CODE, self.catalog, f"{self.partner_id}:{email.lower()}")
-            store.insert_row(conn, EMAIL_CODE, self.catalog, f"{self.partner_id}:{email.lower()}", self.partner_id, body, now)
+            row = store.get_row(conn, EMAIL_CODE, self.catalog, key)
+            previous = json.loads(row["body"]) if row else None
+            live = previous is not None and previous["ExpiresAt"] > now.isoformat()
+            sends = previous.get("Sends", 1) + 1 if live else 1
+            if sends > EMAIL_CODE_SENDS:
+                raise errors.ServiceQuotaExceededException(
+                    f"A verification code was already sent to {email} {EMAIL_CODE_SENDS} times. Use the latest code "
+                    "(it stays valid for 48 hours), or contact AWS Partner Central Support if it does not arrive."
+                )
+            body = {"Email": email.lower(), "Code": code, "ExpiresAt": (now + EMAIL_CODE_TTL).isoformat(), "Sends": sends}
+            store.delete_row(conn, EMAIL_CODE, self.catalog, key)
+            store.insert_row(conn, EMAIL_CODE, self.catalog, key, self.partner_id, body, now)
 
     def outbox(self) -> list[dict[str, Any]]:
         """The verification codes the sandbox has 'mailed' for this partner (sandbox only)."""

@@ -8,7 +8,7 @@ the shapes the tools rely on. Dates are relative to the moment of seeding, so th
 | partner-nimbus0000001  | Nimbus Analytics (new)       | just registered: private bare profile, nothing else yet       |
 | partner-stratus000002  | Stratus Migration Partners   | services partner mid-onboarding; migration and POC deals      |
 | partner-cirrus0000003  | Cirrus Secure Software (ISV) | Marketplace listing, no attribution evidence, subsidiary seller account not connected |
-| partner-altocloud0004  | AltoCloud Data (ISV)         | PRM-ready; SCA allocation and MDF wallet; fund requests       |
+| partner-altocloud0004  | AltoCloud Data (ISV)         | PRM-ready; SCA allocation and MDF wallet; fund requests; a pending collaboration invitation from Cirrus |
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from agent.backends.local import account as account_kinds
 from agent.backends.local import sandbox as kinds
 from agent.backends.local.store import insert_row
 from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, Verification
@@ -59,6 +60,10 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
             })
         put(kinds.SELLER_SETUP, pid, pid, SellerSetup, _SELLER_SETUPS[pid])
         put(kinds.PRM_EVIDENCE, pid, pid, PrmEvidence, _prm_evidence(pid, now))
+
+    for owner, invitation in _invitations(now):
+        account_kinds.invitation_view(invitation, invitation["SenderAccountId"], now)  # validates the record
+        insert_row(conn, account_kinds.INVITATION, CATALOG, invitation["Id"], owner, invitation, now)
 
     for owner, opportunity in _opportunities(now, today):
         put(kinds.OPPORTUNITY, opportunity["Id"], owner, Opportunity, opportunity)
@@ -183,12 +188,13 @@ _SELLER_SETUPS: dict[str, dict[str, Any]] = {
     SERVICES_PARTNER: {
         "SellerRegistration": "IN_PROGRESS", "HeadquartersCountryCode": "US",
         "TaxInterview": {"Status": "IN_PROGRESS"},
+        "Compliance": {"Kyc": "NOT_REQUIRED", "BankAccountVerification": "NOT_REQUIRED", "SecondaryUserVerification": "NOT_REQUIRED"},
     },
     ISV_NOT_ATTRIBUTED: {
         "SellerRegistration": _DONE, "HeadquartersCountryCode": "DE",
         "TaxInterview": {"Status": _DONE, "Form": "W-8BEN-E"},
         "BankAccount": {"Status": _DONE, "BankCountryCode": "DE", "CurrencyCode": "EUR", "DisbursementSchedule": "Monthly"},
-        "Compliance": {"Kyc": "VERIFIED", "BankAccountVerification": "VERIFIED", "SecondaryUserVerification": "NOT_STARTED"},
+        "Compliance": {"Kyc": "VERIFIED", "BankAccountVerification": "VERIFIED", "SecondaryUserVerification": "VERIFIED"},
         "EscCatalogRegistration": _DONE,
         "ResaleAuthorizationRoleExists": False,
         "SellerAccounts": [
@@ -230,6 +236,20 @@ def _prm_evidence(pid: str, now: datetime) -> dict[str, Any]:
             ],
         }
     return {}
+
+
+def _invitations(now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """Cirrus invited AltoCloud to collaborate on opportunities; AltoCloud has not answered yet."""
+    sent = now - timedelta(days=3)
+    invitation_id = "pacinv-cirrus2alto01"
+    return [(ISV_NOT_ATTRIBUTED, {
+        "Catalog": CATALOG, "Id": invitation_id, "Arn": f"{ARN}/connection-invitation/{invitation_id}",
+        "ConnectionType": "OPPORTUNITY_COLLABORATION", "CreatedAt": sent.isoformat(), "UpdatedAt": sent.isoformat(),
+        "ExpiresAt": (sent + account_kinds.INVITATION_TTL).isoformat(), "Status": "PENDING",
+        "InvitationMessage": "Hi Dana - we keep meeting AltoCloud in financial-services deals. Let's share opportunities.",
+        "InviterEmail": "lena.vogt@cirrus-secure.example", "InviterName": "Lena Vogt",
+        "SenderAccountId": "210987654321", "ReceiverAccountId": "123456789012",
+    })]
 
 
 def _opportunity(
