@@ -102,10 +102,12 @@ class AgentApp:
     @cached_property
     def flows(self):
         from agent.graphs.fund_request import FUND_REQUEST_DRAFT, FUND_REQUEST_MANAGEMENT
+        from agent.graphs.onboarding import CONNECTION_MANAGEMENT, RESALE_ROLE, TRAINING_DOMAINS
         from agent.graphs.profile_update import PROFILE_UPDATE
         from agent.graphs.write import WriteFlows
 
-        actions = (PROFILE_UPDATE, FUND_REQUEST_DRAFT, FUND_REQUEST_MANAGEMENT)
+        actions = (PROFILE_UPDATE, FUND_REQUEST_DRAFT, FUND_REQUEST_MANAGEMENT, CONNECTION_MANAGEMENT, TRAINING_DOMAINS,
+                   RESALE_ROLE)
         return WriteFlows(self.settings.data_dir / "checkpoints.db", {action.tool: action for action in actions})
 
     def principal(self) -> Principal:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         default=None, max_length=64, description="Name of the stdio user in audit events (default: the OS user)."
     )
     policies: Annotated[list[str], NoDecode] = Field(
-        default=["AWSPartnerCentralFullAccess"],
+        default=["AWSPartnerCentralFullAccess", "AWSMarketplaceSellerFullAccess"],
         description="Comma-separated AWS managed policies of the stdio user.",
     )
     session_ttl_hours: float = Field(default=48, gt=0, le=24 * 30, description="Sessions expire this long after creation.")
@@ -75,6 +75,11 @@ class Settings(BaseSettings):
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?/?$",
         description="A Chroma server (`chroma run`) to hold the vectors instead of the embedded store.",
     )
+    website_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated host names scan_company_website may fetch even though they resolve to private, "
+        "loopback or link-local addresses (e.g. an intranet site). Empty: only public addresses.",
+    )
     public_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?$",
         description="Base URL people reach the HTTP server at, for approval links (default: http://HOST:PORT).",
@@ -88,6 +93,13 @@ class Settings(BaseSettings):
         from agent.trust.permissions import check_policy_names
 
         return check_policy_names(value) if isinstance(value, list) else value
+
+    @field_validator("website_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [host.strip().lower().rstrip(".") for host in value.split(",") if host.strip()]
+        return value
 
     @model_validator(mode="after")
     def _local_backend_is_sandbox_only(self) -> "Settings":

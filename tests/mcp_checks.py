@@ -49,3 +49,15 @@ async def check_errors_are_actionable(client: Client) -> None:
 
     bad_token = await client.call_tool("list_opportunities", {"next_token": "forged"})
     assert bad_token.is_error and "NextToken is not valid" in bad_token.content[0].text
+
+
+def approving(action: str = "accept", approve: bool = True):
+    """An elicitation callback playing the person: answers every approval form the same way, and keeps the questions."""
+    from mcp.types import ElicitResult
+
+    async def callback(context, params) -> ElicitResult:
+        callback.asked.append(params.message)
+        return ElicitResult(action=action, content={"approve": approve} if action == "accept" else None)
+
+    callback.asked = []
+    return callback

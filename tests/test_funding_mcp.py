@@ -11,6 +11,7 @@ from mcp import Client
 from agent.config import Settings
 from server import build_server
 from tests.conftest import SERVICES
+from tests.mcp_checks import approving
 
 
 async def call(settings: Settings, tool: str, arguments: dict) -> dict:
@@ -109,17 +110,6 @@ def test_every_catalog_number_has_a_source() -> None:
         sourced = {n.path for n in program.numbers}
         assert numeric <= sourced, f"{program.id}: unsourced {numeric - sourced}"
         assert all(0 <= n.source_index < len(program.sources) for n in program.numbers)
-
-
-def approving(action: str = "accept", approve: bool = True):
-    from mcp.types import ElicitResult
-
-    async def callback(context, params) -> ElicitResult:
-        callback.asked.append(params.message)
-        return ElicitResult(action=action, content={"approve": approve} if action == "accept" else None)
-
-    callback.asked = []
-    return callback
 
 
 def applications(settings: Settings) -> list:

@@ -1,33 +1,238 @@
-"""PRM (Partner Revenue Measurement) readiness: can AWS attribute revenue to this partner's solution?
+"""PRM (Partner Revenue Measurement) compliance: can AWS attribute revenue to this partner's solutions?
 
-The requirements: a Marketplace seller account linked to the Partner Central account, a Marketplace
-listing (its product code identifies the solution), and attribution evidence, by resource tagging
-(``aws-apn-id`` = ``pc:<product code>``), the user-agent string ``APN_1.1/pc_<product code>$``, or
-Marketplace metering.
+The requirements, each checked against what the backend shows:
+
+1. a Marketplace seller account linked to the Partner Central account (the primary account);
+2. a Marketplace listing, whose product code identifies the solution;
+3. revenue attribution evidence for a product code: resources tagged ``aws-apn-id`` = ``pc:<product code>``,
+   AWS API calls whose user agent carries ``APN_1.1/pc_<product code>$``, or Marketplace metering;
+4. with several seller accounts: each one connected to the primary account as a SUBSIDIARY, so attribution
+   is consolidated across the organization.
+
+`assess_prm` is pure; `read_prm` gathers its inputs from a backend.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from collections import defaultdict
+from datetime import datetime
+from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+
+from agent.backends.base import PartnerCentral
+from agent.models.account import Connection, ConnectionInvitation
 from agent.models.seller import PrmEvidence, SellerSetup
 
+RequirementStatus = Literal["met", "in_progress", "not_met", "not_applicable"]
 
-class PrmReadiness(BaseModel):
-    ready: bool
-    gaps: list[str]
+TAG_KEY = "aws-apn-id"
+FIND_PRODUCT_CODE = (
+    "Find a product code in the AWS Marketplace Management Portal: Products > choose the product type (for "
+    "example SaaS) > select the product; the product overview shows its 'Product code'. The Marketplace "
+    "Catalog API's DescribeEntity returns it too."
+)
+METHODS = {
+    "RESOURCE_TAGGING": "tagged resources",
+    "USER_AGENT": "API calls with the APN user agent",
+    "MARKETPLACE_METERING": "Marketplace metering records",
+}
 
 
-def prm_readiness(setup: SellerSetup, evidence: PrmEvidence) -> PrmReadiness:
-    """The PRM requirements this account does not meet yet (none when it is PRM-ready)."""
-    gaps = []
-    if not evidence.LinkedPrimaryAccountId:
-        gaps.append("link your primary Marketplace seller account to Partner Central")
+def tag_value(product_code: str) -> str:
+    return f"pc:{product_code}"
+
+
+def user_agent(product_code: str) -> str:
+    return f"APN_1.1/pc_{product_code}$"
+
+
+class Requirement(BaseModel):
+    id: Literal["linked_primary_account", "marketplace_listing", "revenue_attribution", "subsidiary_connections"]
+    title: str
+    status: RequirementStatus
+    evidence: list[str] = Field(description="What the account shows, as checked now.")
+    remediation: list[str] = Field(default_factory=list, description="What to do when it is not met, in order.")
+
+
+class SellerAccountStatus(BaseModel):
+    aws_account_id: str
+    legal_name: str
+    is_primary: bool
+    product_codes: list[str]
+    connection: Literal["primary", "connected", "invitation_pending", "not_connected"] = Field(
+        description="How the account is tied to the primary account: a SUBSIDIARY connection, a pending "
+        "invitation, or nothing yet."
+    )
+    invitation_id: str | None = None
+
+
+class PlanStep(BaseModel):
+    step: int
+    action: str
+    done_by: Literal["agent", "agent_with_approval", "partner"] = Field(
+        description="agent: a read-only `tool` call; agent_with_approval: the agent makes the change through `tool` "
+        "once the person approves; partner: the person does it (the action says where)."
+    )
+    tool: str | None = None
+    arguments: dict[str, Any] | None = None
+
+
+class PrmAssessment(BaseModel):
+    prm_ready: bool
+    requirements: list[Requirement]
+    seller_accounts: list[SellerAccountStatus]
+    plan: list[PlanStep] = Field(description="Empty when PRM-ready; otherwise the steps in order.")
+
+    @property
+    def gaps(self) -> list[str]:
+        return [r.title for r in self.requirements if r.status in ("not_met", "in_progress")]
+
+
+def _linked(evidence: PrmEvidence) -> Requirement:
+    title = "Link your primary AWS Marketplace seller account to Partner Central"
+    if evidence.LinkedPrimaryAccountId:
+        return Requirement(id="linked_primary_account", title=title, status="met",
+                           evidence=[f"Partner Central is linked to AWS account {evidence.LinkedPrimaryAccountId}."])
+    return Requirement(
+        id="linked_primary_account", title=title, status="not_met",
+        evidence=["No AWS account is linked to this Partner Central account."],
+        remediation=[
+            "Register as an AWS Marketplace seller with the AWS account that will sell (your primary account).",
+            "In Partner Central choose Account linking (Settings) and link that AWS account; the person linking "
+            "needs IAM permissions to create the PartnerCentralRoleFor* roles.",
+        ],
+    )
+
+
+def _listing(setup: SellerSetup) -> Requirement:
+    title = "Publish an AWS Marketplace listing (its product code identifies your solution)"
+    listings = [(account, listing) for account in setup.SellerAccounts for listing in account.Listings]
+    if not listings:
+        return Requirement(
+            id="marketplace_listing", title=title, status="not_met",
+            evidence=["No AWS Marketplace listing was found on your seller accounts."],
+            remediation=[
+                "Create your product in the AWS Marketplace Management Portal (Partner Central's Build menu "
+                "leads there); it starts with Limited visibility, only your account sees it.",
+                "Test it, then request Public visibility so buyers can find it.",
+            ],
+        )
+    seen = [f"{listing.Title}: product code {listing.ProductCode}, {listing.Visibility} visibility, seller account "
+            f"{account.AwsAccountId}" for account, listing in listings]
+    public = any(listing.Visibility == "Public" for _, listing in listings)
+    return Requirement(
+        id="marketplace_listing", title=title, status="met", evidence=seen,
+        remediation=[] if public else ["Your listings are not public yet: request Public visibility when ready."],
+    )
+
+
+def _attribution(setup: SellerSetup, evidence: PrmEvidence, now: datetime) -> Requirement:
+    title = "Attribute revenue: tag resources or send the APN user agent with your product code"
     codes = [listing.ProductCode for account in setup.SellerAccounts for listing in account.Listings]
-    if not codes:
-        gaps.append("publish a Marketplace listing (its product code identifies your solution)")
-    if not evidence.Signals:
-        example = codes[0] if codes else "<product code>"
-        gaps.append(f"attribute revenue: tag resources with aws-apn-id = pc:{example}, or send the user agent "
-                    f"APN_1.1/pc_{example}$ from your software")
-    return PrmReadiness(ready=not gaps, gaps=gaps)
+    by_code: dict[str, list[str]] = defaultdict(list)
+    for signal in evidence.Signals:
+        hours = max(int((now - signal.LastSeenAt).total_seconds() // 3600), 0)
+        by_code[signal.ProductCode].append(
+            f"{signal.Observations} {METHODS[signal.Method]} for pc:{signal.ProductCode}, last seen {hours} h ago"
+        )
+    seen = [line for code in sorted(by_code) for line in by_code[code]]
+    unattributed = [code for code in codes if code not in by_code]
+    if seen:
+        notes = [f"Product code {code} has no attribution yet." for code in unattributed]
+        if any(s.Method == "RESOURCE_TAGGING" for s in evidence.Signals) and not evidence.CostAllocationTagActivated:
+            notes.append(f"Activate {TAG_KEY} as a cost allocation tag in the Billing console to see tagged spend "
+                         "in Cost Explorer.")
+        return Requirement(id="revenue_attribution", title=title, status="met", evidence=seen, remediation=notes)
+    targets = codes or ["<product code>"]
+    remediation = [
+        *(f"For {code}: tag the AWS resources that run it with the key {TAG_KEY} and the value {tag_value(code)}, "
+          f"or, where your software calls AWS APIs, add {user_agent(code)} to its AWS SDK user agent (for example "
+          "botocore's user_agent_extra)." for code in targets),
+        FIND_PRODUCT_CODE,
+        "Attribution shows up after AWS processes usage (typically within a day or two); check again then.",
+    ]
+    return Requirement(
+        id="revenue_attribution", title=title, status="not_met",
+        evidence=["No tagged resources, user-agent calls or metering records were seen for your product codes."],
+        remediation=remediation,
+    )
+
+
+def _accounts(setup: SellerSetup, connections: list[Connection],
+              invitations: list[ConnectionInvitation]) -> list[SellerAccountStatus]:
+    connected = {c.OtherParticipantAccountId for c in connections
+                 if "SUBSIDIARY" in c.ConnectionTypes and c.ConnectionTypes["SUBSIDIARY"].Status == "ACTIVE"}
+    pending = {i.OtherParticipantIdentifier: i.Id for i in invitations
+               if i.ConnectionType == "SUBSIDIARY" and i.Status == "PENDING" and i.ParticipantType == "SENDER"}
+    statuses = []
+    for account in setup.SellerAccounts:
+        account_id = account.AwsAccountId
+        state = ("primary" if account.IsPrimary else "connected" if account_id in connected
+                 else "invitation_pending" if account_id in pending else "not_connected")
+        statuses.append(SellerAccountStatus(
+            aws_account_id=account_id, legal_name=account.LegalName, is_primary=account.IsPrimary,
+            product_codes=[listing.ProductCode for listing in account.Listings], connection=state,
+            invitation_id=pending.get(account_id) if state == "invitation_pending" else None,
+        ))
+    return statuses
+
+
+def _subsidiaries(accounts: list[SellerAccountStatus]) -> Requirement:
+    title = "Connect every other seller account to the primary account as a subsidiary"
+    others = [a for a in accounts if not a.is_primary]
+    if not others:
+        return Requirement(id="subsidiary_connections", title=title, status="not_applicable",
+                           evidence=["You have no seller accounts besides the primary one."])
+    evidence = [f"Seller account {a.aws_account_id} ({a.legal_name}): "
+                + {"connected": "connected as a subsidiary",
+                   "invitation_pending": f"invitation {a.invitation_id} sent, waiting for that account to accept",
+                   "not_connected": "not connected"}[a.connection] for a in others]
+    if all(a.connection == "connected" for a in others):
+        return Requirement(id="subsidiary_connections", title=title, status="met", evidence=evidence)
+    remediation = []
+    if unsent := [a.aws_account_id for a in others if a.connection == "not_connected"]:
+        remediation.append(f"Send a SUBSIDIARY connection invitation from the primary account to {', '.join(unsent)} "
+                           "(the agent can send it once you approve). Only connect accounts you own.")
+    remediation.append("Sign in to Partner Central with each invited account, open Subsidiary account connections > "
+                       "Connection requests, and accept the request from your primary account.")
+    status = "not_met" if unsent else "in_progress"
+    return Requirement(id="subsidiary_connections", title=title, status=status, evidence=evidence,
+                       remediation=remediation)
+
+
+def assess_prm(setup: SellerSetup, evidence: PrmEvidence, connections: list[Connection],
+               invitations: list[ConnectionInvitation], now: datetime) -> PrmAssessment:
+    """Check every PRM requirement and, when something is missing, the numbered plan to fix it."""
+    accounts = _accounts(setup, connections, invitations)
+    requirements = [_linked(evidence), _listing(setup), _attribution(setup, evidence, now), _subsidiaries(accounts)]
+    plan: list[PlanStep] = []
+    for requirement in requirements:
+        if requirement.status not in ("not_met", "in_progress"):
+            continue
+        if requirement.id == "subsidiary_connections":
+            unsent = [a.aws_account_id for a in accounts if a.connection == "not_connected"]
+            if unsent:
+                plan.append(PlanStep(
+                    step=0, action=requirement.remediation[0], done_by="agent_with_approval",
+                    tool="manage_account_connections",
+                    arguments={"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": unsent},
+                ))
+            plan.append(PlanStep(step=0, action=requirement.remediation[-1], done_by="partner"))
+        else:
+            plan.extend(PlanStep(step=0, action=action, done_by="partner") for action in requirement.remediation)
+    if plan:
+        plan.append(PlanStep(step=0, action="Run the PRM check again to confirm every requirement is met.",
+                             done_by="agent", tool="check_prm_compliance", arguments={}))
+    for number, step in enumerate(plan, start=1):
+        step.step = number
+    prm_ready = all(r.status in ("met", "not_applicable") for r in requirements)
+    return PrmAssessment(prm_ready=prm_ready, requirements=requirements, seller_accounts=accounts, plan=plan)
+
+
+def read_prm(backend: PartnerCentral, now: datetime) -> PrmAssessment:
+    """Gather the PRM inputs from ``backend`` and assess them (UnsupportedOperation where seller data is unreadable)."""
+    setup, evidence = backend.get_seller_setup(), backend.get_prm_evidence()
+    connections = backend.list_connections("SUBSIDIARY")
+    invitations = backend.list_connection_invitations(connection_type="SUBSIDIARY")
+    return assess_prm(setup, evidence, connections, invitations, now)

@@ -26,6 +26,15 @@ class ApiCall(BaseModel):
     request: dict[str, Any]
 
 
+def call_token(client_token: str, call: ApiCall) -> str:
+    """A ClientToken for one call of an approved change: stable across retries, distinct per call."""
+    import hashlib
+    import json
+
+    payload = json.dumps([client_token, call.operation, call.request], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:40]
+
+
 class WritePlan(BaseModel):
     """What a write tool intends to do, for the person to approve."""
 

@@ -1,13 +1,20 @@
-"""Planning and applying profile changes: visibility and the alliance lead contact."""
+"""Planning and applying profile changes: public profile fields (an asynchronous profile update task that is
+followed to its end), visibility and the alliance lead contact."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.graphs.plans import ApiCall, PlanError, WriteAction, WritePlan
-from agent.models.account import AllianceLeadContact
+from agent.graphs.plans import ApiCall, PlanError, WriteAction, WritePlan, call_token
+from agent.models.account import AllianceLeadContact, PartnerProfile, ProfileDetails
+
+PROFILE_FIELDS = ("DisplayName", "Description", "WebsiteUrl", "LogoUrl", "PrimarySolutionType", "IndustrySegments",
+                  "Headquarters")
+TASK_WAIT_SECONDS = 30.0
+"""How long applying a profile change follows the update task before reporting it as still running."""
 
 ACCOUNT = "partnercentral-account"
 
@@ -18,12 +25,54 @@ def _describe(contact: AllianceLeadContact | None) -> str:
     return f"{contact.FirstName} {contact.LastName}, {contact.BusinessTitle}, {contact.Email}"
 
 
+def _shown(field: str, value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if field == "Headquarters":
+        return f"{value['CountryCode']}-{value['SubdivisionCode']}"
+    if isinstance(value, list):
+        return ", ".join(value)
+    return repr(value) if field == "Description" else str(value)
+
+
+def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, changes: dict[str, Any]) -> tuple[ApiCall, list[str]] | None:
+    """StartProfileUpdateTask with the whole profile (current values plus ``changes``), and the changed lines."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise PlanError(f"Profile fields {', '.join(sorted(unknown))} cannot be changed; use {', '.join(PROFILE_FIELDS)}.")
+    base = current.model_dump(exclude={"ProfileId", "LocalizedContents"}, exclude_none=True)
+    try:
+        details = ProfileDetails.model_validate({**base, **{k: v for k, v in changes.items() if v is not None}})
+    except ValueError as exc:
+        raise PlanError(f"The profile fields are not valid for Partner Central: {exc}") from None
+    new = details.model_dump(exclude_none=True)
+    lines = [f"  {field}: {_shown(field, base.get(field))} -> {_shown(field, new.get(field))}"
+             for field in PROFILE_FIELDS if base.get(field) != new.get(field)]
+    if not lines:
+        return None
+    try:
+        running = backend.get_profile_update_task()
+    except errors.ResourceNotFoundException:
+        running = None
+    if running is not None and running.Status == "IN_PROGRESS":
+        raise PlanError(f"Profile update task {running.TaskId} is still running; try again when it has ended.")
+    request = {"Catalog": backend.catalog, "Identifier": backend.partner_id, "TaskDetails": details.api_dict()}
+    return ApiCall(service=ACCOUNT, operation="StartProfileUpdateTask", request=request), lines
+
+
 def plan_profile_update(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
     """The API calls that bring the profile to ``parameters``, and the diff a person reads."""
     partner = backend.get_partner()
     identity = {"Catalog": backend.catalog, "Identifier": backend.partner_id}
     calls: list[ApiCall] = []
     lines: list[str] = []
+
+    if parameters.get("profile"):
+        planned = _plan_profile_fields(backend, partner.Profile, parameters["profile"])
+        if planned is not None:
+            calls.append(planned[0])
+            lines.append("  Public profile (applied by a profile update task, reviewed by AWS):")
+            lines.extend("  " + line for line in planned[1])
 
     visibility = parameters.get("visibility")
     if visibility is not None:
@@ -64,8 +113,25 @@ def plan_profile_update(backend: PartnerCentral, parameters: dict[str, Any]) -> 
     return WritePlan(calls=calls, preview="\n".join([header, *lines]))
 
 
+def _follow_task(backend: PartnerCentral, call: ApiCall, client_token: str) -> dict[str, Any]:
+    """Start the profile update task and wait for its end; a failed task raises with the API's error details."""
+    task = backend.start_profile_update_task(ProfileDetails.model_validate(call.request["TaskDetails"]),
+                                             call_token(client_token, call))
+    deadline = time.monotonic() + TASK_WAIT_SECONDS
+    while task.Status == "IN_PROGRESS" and time.monotonic() < deadline:
+        time.sleep(0.25)
+        task = backend.get_profile_update_task()
+    if task.Status in ("FAILED", "CANCELED"):
+        details = "; ".join(f"{e.Reason}: {e.Message}" for e in task.ErrorDetailList) or "no details given"
+        raise errors.ValidationException(f"Profile update task {task.TaskId} {task.Status}: {details}",
+                                         reason="PROFILE_UPDATE_TASK_" + task.Status)
+    return {"TaskId": task.TaskId, "Status": task.Status}
+
+
 def apply_profile_call(backend: PartnerCentral, call: ApiCall, client_token: str) -> dict[str, Any]:
-    """Make one planned call; both operations are idempotent puts, so a retry after a crash is safe."""
+    """Make one planned call: the profile task is started once per ClientToken, the puts are idempotent."""
+    if call.operation == "StartProfileUpdateTask":
+        return _follow_task(backend, call, client_token)
     if call.operation == "PutProfileVisibility":
         return {"Visibility": backend.put_profile_visibility(call.request["Visibility"]).Visibility}
     if call.operation == "PutAllianceLeadContact":

@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.compliance.prm import prm_readiness
+from agent.compliance.prm import read_prm
 from agent.funding.catalog import Program, load_catalog
 from agent.models.benefits import BenefitApplication
+from agent.storage import utcnow
 from agent.funding.recommend import (
     PATH_OF_SOLUTION,
     Budget,
@@ -27,7 +28,8 @@ from agent.tools.errors import tool_errors
 from agent.tools.params import OpportunityIdParam, SessionIdParam
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
-RECOMMEND_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:GetPartner", "partnercentral:ListBenefitAllocations"]
+RECOMMEND_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:GetPartner", "partnercentral:ListBenefitAllocations",
+                     "partnercentral:ListConnections", "partnercentral:ListConnectionInvitations"]
 
 
 class ProgramInfo(BaseModel):
@@ -91,12 +93,12 @@ def partner_facts(backend: PartnerCentral) -> PartnerFacts:
     """Path, PRM readiness and budgets of the partner (PRM is unknown where seller data is unreadable)."""
     path = PATH_OF_SOLUTION[backend.get_partner().Profile.PrimarySolutionType]
     try:
-        setup, evidence = backend.get_seller_setup(), backend.get_prm_evidence()
+        readiness = read_prm(backend, utcnow())
+        setup = backend.get_seller_setup()
     except errors.UnsupportedOperationException:
         return PartnerFacts(path=path, prm_ready=None, allocations=backend.list_benefit_allocations())
-    readiness = prm_readiness(setup, evidence)
     return PartnerFacts(
-        path=path, prm_ready=readiness.ready, prm_gaps=readiness.gaps,
+        path=path, prm_ready=readiness.prm_ready, prm_gaps=readiness.gaps,
         has_listing=any(account.Listings for account in setup.SellerAccounts),
         allocations=backend.list_benefit_allocations(),
     )

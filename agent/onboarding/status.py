@@ -1,0 +1,310 @@
+"""Where a partner stands in onboarding: every task of the onboarding agent's table and the registration
+steps, read from the backend, grouped like the Partner Central dashboard's "Get started" cards.
+
+`onboarding_status` is pure over an `AccountSnapshot`; `read_snapshot` gathers one from a backend. Tasks
+a backend cannot read (the Marketplace seller setup on the aws backend) are reported as ``unknown`` with
+where to check, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from agent.backends import errors
+from agent.backends.base import PartnerCentral
+from agent.compliance.prm import PrmAssessment, read_prm
+from agent.models.account import (
+    AllianceLeadContact,
+    ConnectionInvitation,
+    Partner,
+    Verification,
+)
+from agent.models.seller import RESALE_AUTHORIZATION_ROLE, SellerSetup
+
+TaskStatus = Literal["done", "in_progress", "action_required", "not_started", "not_applicable", "unknown"]
+StageId = Literal["registration", "profile", "marketplace", "revenue_measurement"]
+
+STAGES: dict[StageId, str] = {
+    "registration": "Complete registration",
+    "profile": "Complete your partner profile",
+    "marketplace": "Set up to sell in AWS Marketplace",
+    "revenue_measurement": "Get revenue attributed (PRM) and connect your accounts",
+}
+AMMP = "the AWS Marketplace Management Portal (Partner Central: Partner admin > Marketplace settings)"
+ACTIONABLE = ("action_required", "not_started", "in_progress")
+
+
+class OnboardingTask(BaseModel):
+    id: str
+    stage: StageId
+    title: str
+    status: TaskStatus
+    required: bool = Field(description="False for recommended tasks (public visibility, resale role, ...).")
+    waiting_on: Literal["you", "aws", "nobody"] = Field(description="Who has to act for the task to progress.")
+    why: str = Field(description="Why the task matters and why it has this status.")
+    evidence: str = Field(description="What the account shows now.")
+    next_step: str | None = Field(description="What to do next; None when done or not applicable.")
+    tool: str | None = Field(default=None, description="The tool that helps with the next step, if any.")
+
+
+class OnboardingStage(BaseModel):
+    id: StageId
+    title: str
+    done: int
+    total: int
+    tasks: list[OnboardingTask]
+
+
+class OnboardingStatus(BaseModel):
+    partner_id: str
+    legal_name: str
+    next_action: OnboardingTask | None = Field(description="The single most useful thing to do now.")
+    stages: list[OnboardingStage]
+    prm_ready: bool | None = Field(description="None when the backend cannot show PRM evidence.")
+    disclaimer: str = ("Onboarding guidance is informational. Tax, banking and identity details are entered only in "
+                       "the official AWS portals, never in this conversation.")
+
+
+@dataclass(frozen=True)
+class AccountSnapshot:
+    """Everything the status is computed from, read once."""
+
+    partner: Partner
+    verifications: dict[str, Verification | None]
+    visibility: str | None
+    alliance_lead: AllianceLeadContact | None
+    seller: SellerSetup | None
+    prm: PrmAssessment | None
+    invitations_to_answer: list[ConnectionInvitation]
+
+
+def read_snapshot(backend: PartnerCentral, now: datetime) -> AccountSnapshot:
+    def optional(read):
+        try:
+            return read()
+        except (errors.ResourceNotFoundException, errors.UnsupportedOperationException):
+            return None
+
+    return AccountSnapshot(
+        partner=backend.get_partner(),
+        verifications={kind: optional(lambda kind=kind: backend.get_verification(kind))
+                       for kind in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION")},
+        visibility=(v.Visibility if (v := optional(backend.get_profile_visibility)) else None),
+        alliance_lead=optional(backend.get_alliance_lead_contact),
+        seller=optional(backend.get_seller_setup),
+        prm=optional(lambda: read_prm(backend, now)),
+        invitations_to_answer=backend.list_connection_invitations(participant_type="RECEIVER", status="PENDING"),
+    )
+
+
+def _task(stage: StageId, id: str, title: str, status: TaskStatus, why: str, evidence: str, next_step: str | None = None,
+          *, required: bool = True, waiting_on: str | None = None, tool: str | None = None) -> OnboardingTask:
+    if waiting_on is None:
+        waiting_on = "you" if status in ACTIONABLE else "nobody"
+    return OnboardingTask(id=id, stage=stage, title=title, status=status, required=required, waiting_on=waiting_on,
+                          why=why, evidence=evidence, next_step=next_step if status not in ("done", "not_applicable") else None,
+                          tool=tool if status not in ("done", "not_applicable") else None)
+
+
+def _registration(snapshot: AccountSnapshot) -> list[OnboardingTask]:
+    labels = {"REGISTRANT_VERIFICATION": ("registrant_verification", "Verify your identity (registrant verification)"),
+              "BUSINESS_VERIFICATION": ("business_verification", "Verify your business")}
+    tasks = []
+    for kind, (task_id, title) in labels.items():
+        verification = snapshot.verifications.get(kind)
+        why = "AWS verifies who registers a partner account and that the business exists before it can co-sell."
+        if verification is None:
+            tasks.append(_task("registration", task_id, title, "unknown", why, "The verification state could not be read.",
+                               "Check the account summary in Partner Central settings."))
+            continue
+        state = verification.VerificationStatus
+        status, waiting, step = {
+            "SUCCEEDED": ("done", "nobody", None),
+            "IN_PROGRESS": ("in_progress", "aws", "AWS is reviewing it; nothing to do until it finishes."),
+            "PENDING_CUSTOMER_ACTION": ("action_required", "you", "Finish the verification steps Partner Central asks for."),
+            "FAILED": ("action_required", "you", "Start the verification again with corrected details, or contact Partner Central Support."),
+            "REJECTED": ("action_required", "you", "Contact AWS Partner Central Support about the rejected verification."),
+        }[state]
+        reason = f" ({verification.VerificationStatusReason})" if verification.VerificationStatusReason else ""
+        tasks.append(_task("registration", task_id, title, status, why, f"{kind}: {state}{reason}.", step, waiting_on=waiting))
+    return tasks
+
+
+def _profile(snapshot: AccountSnapshot) -> list[OnboardingTask]:
+    profile = snapshot.partner.Profile
+    gaps = []
+    if len(profile.Description) < 100 or profile.Description.strip() in (profile.DisplayName, snapshot.partner.LegalName):
+        gaps.append("a real description (what you offer, to whom)")
+    if profile.IndustrySegments == ["OTHER"]:
+        gaps.append("the industries you serve")
+    if profile.Headquarters is None:
+        gaps.append("your headquarters location")
+    profile_task = _task(
+        "profile", "profile_details", "Fill in your public profile", "action_required" if gaps else "done",
+        "AWS and customers find and match partners from the profile: description, solution type, industries, headquarters.",
+        "Missing: " + "; ".join(gaps) + "." if gaps else f"'{profile.DisplayName}': description, {len(profile.IndustrySegments)} "
+        "industry segment(s) and headquarters are filled in.",
+        f"Let the agent read {profile.WebsiteUrl} (scan_company_website), review the proposed fields, then apply "
+        "them with update_profile after you approve.", tool="scan_company_website",
+    )
+    visibility = _task(
+        "profile", "profile_visibility", "Make your profile public", "done" if snapshot.visibility == "PUBLIC"
+        else "unknown" if snapshot.visibility is None else "not_started",
+        "A public profile lets AWS customers and sellers discover you; a private one stays hidden.",
+        f"Profile visibility: {snapshot.visibility or 'unknown'}.",
+        "When the profile is complete, set visibility to PUBLIC with update_profile.", required=False, tool="update_profile",
+    )
+    lead = snapshot.alliance_lead
+    lead_task = _task(
+        "profile", "alliance_lead", "Set your alliance lead contact", "done" if lead else "not_started",
+        "All AWS Partner Network communications go only to this contact; a shared alias reaches more people.",
+        f"Alliance lead: {lead.FirstName} {lead.LastName} ({lead.Email})." if lead else "No alliance lead is set.",
+        "Give the agent the alliance lead's name, title and email; a new email is verified with a 6-digit code.",
+        tool="update_profile",
+    )
+    domains = snapshot.partner.AwsTrainingCertificationEmailDomains
+    domain_task = _task(
+        "profile", "training_domains", "Link your training and certification email domains",
+        "done" if domains else "not_started",
+        "Certifications and trainings count for your company only when earned with an email at a linked domain.",
+        f"Linked: {', '.join(d.DomainName for d in domains)}." if domains else "No email domain is linked.",
+        "Link your company's email domain: a code is sent to an address at that domain, then the agent associates it "
+        "after you approve.", tool="manage_training_domains",
+    )
+    return [profile_task, visibility, lead_task, domain_task]
+
+
+def _marketplace(snapshot: AccountSnapshot) -> list[OnboardingTask]:
+    setup = snapshot.seller
+    ids = ["seller_registration", "tax_interview", "banking", "kyc", "bank_account_verification",
+           "secondary_user_verification", "esc_catalog", "resale_role"]
+    if setup is None:
+        return [_task("marketplace", task_id, task_id.replace("_", " ").capitalize(), "unknown",
+                      "The Marketplace seller setup is not readable through the APIs this backend calls.",
+                      "Not readable on this backend.", f"Check it in {AMMP}.") for task_id in ids]
+    progress: dict[str, TaskStatus] = {"COMPLETED": "done", "IN_PROGRESS": "in_progress",
+                                       "ACTION_REQUIRED": "action_required", "NOT_STARTED": "not_started"}
+    country = setup.HeadquartersCountryCode
+    tax = setup.TaxInterview
+    form_hint = _tax_form_hint(country)
+    tasks = [
+        _task("marketplace", "seller_registration", "Register as an AWS Marketplace seller", progress[setup.SellerRegistration],
+              "Selling through AWS Marketplace, and PRM, need a registered seller account.",
+              f"Seller registration: {setup.SellerRegistration}.",
+              f"Complete the seller registration (public profile, legal business name) in {AMMP}."),
+        _task("marketplace", "tax_interview", "Complete the tax interview", progress[tax.Status],
+              "AWS Marketplace collects a US tax form before it pays you.",
+              f"Tax interview: {tax.Status}" + (f", form {tax.Form}." if tax.Form else "."),
+              f"Finish the tax interview in {AMMP} (Settings > Tax information){form_hint}. Enter tax ids only there.",
+              tool="determine_tax_form"),
+        _task("marketplace", "banking", "Set up your bank account for disbursements", progress[setup.BankAccount.Status],
+              "AWS Marketplace pays out to a bank account in a supported currency.",
+              f"Bank account: {setup.BankAccount.Status}"
+              + (f" ({setup.BankAccount.BankCountryCode}, {setup.BankAccount.CurrencyCode})." if setup.BankAccount.CurrencyCode else "."),
+              f"Add the bank account in {AMMP} (Settings > Payment information); never share account numbers here.",
+              tool="banking_guidance"),
+    ]
+    verification_status: dict[str, TaskStatus] = {"NOT_REQUIRED": "not_applicable", "NOT_STARTED": "not_started",
+                                                  "IN_PROGRESS": "in_progress", "VERIFIED": "done", "FAILED": "action_required"}
+    checks = setup.Compliance
+    for task_id, title, state in (
+        ("kyc", "Know Your Customer (KYC) verification", checks.Kyc),
+        ("bank_account_verification", "Bank account verification (BAV)", checks.BankAccountVerification),
+        ("secondary_user_verification", "Secondary user verification (SU)", checks.SecondaryUserVerification),
+    ):
+        tasks.append(_task(
+            "marketplace", task_id, title, verification_status[state],
+            "Depending on where you and your bank are, AWS Marketplace verifies the business, the bank account and "
+            "additional users before paying out.", f"{title}: {state}.",
+            f"Complete it in {AMMP}; seller_compliance_requirements explains whether and why it applies.",
+            waiting_on="aws" if state == "IN_PROGRESS" else None, tool="seller_compliance_requirements",
+        ))
+    tasks.append(_task(
+        "marketplace", "esc_catalog", "Create your seller entity and first product listing (ESC catalog registration)",
+        progress[setup.EscCatalogRegistration], "A listing is what buyers subscribe to, and its product code is what PRM attributes revenue to.",
+        f"ESC catalog registration: {setup.EscCatalogRegistration}.",
+        "Follow the listing steps (esc_catalog_steps): create the product in AMMP with limited visibility, test, then publish.",
+        tool="esc_catalog_steps",
+    ))
+    tasks.append(_task(
+        "marketplace", "resale_role", f"Create the {RESALE_AUTHORIZATION_ROLE} role", "done" if setup.ResaleAuthorizationRoleExists else "not_started",
+        "Needed only to sell through channel partners (CPPO / resale authorizations).",
+        f"The role {'exists' if setup.ResaleAuthorizationRoleExists else 'does not exist'} in your seller account.",
+        "If you will work with channel partners, the agent can create the service-linked role after you approve.",
+        required=False, tool="create_resale_authorization_role",
+    ))
+    return tasks
+
+
+def _tax_form_hint(country: str | None) -> str:
+    from agent.onboarding.seller_guidance import determine_tax_form
+
+    if not country:
+        return ""
+    try:
+        return f"; for a business in {country} it is usually {determine_tax_form(country, 'business').form}"
+    except ValueError:
+        return ""
+
+
+def _revenue_measurement(snapshot: AccountSnapshot) -> list[OnboardingTask]:
+    tasks = []
+    prm = snapshot.prm
+    why = {
+        "linked_primary_account": "PRM and partner connections need the Partner Central account linked to your primary seller account.",
+        "marketplace_listing": "PRM attributes revenue to a Marketplace product code.",
+        "revenue_attribution": "Funding now depends on PRM: AWS must see usage attributed to your product codes.",
+        "subsidiary_connections": "Attribution is consolidated across your organization only when every seller account is connected.",
+    }
+    if prm is None:
+        tasks.append(_task("revenue_measurement", "prm", "Become PRM-ready", "unknown",
+                           "Funding now depends on PRM compliance.", "PRM evidence is not readable on this backend.",
+                           "Check the Attributed revenue dashboard in Partner Central."))
+    else:
+        status_of: dict[str, TaskStatus] = {"met": "done", "not_met": "action_required", "in_progress": "in_progress",
+                                            "not_applicable": "not_applicable"}
+        for requirement in prm.requirements:
+            tool = "manage_account_connections" if requirement.id == "subsidiary_connections" else "check_prm_compliance"
+            tasks.append(_task(
+                "revenue_measurement", requirement.id, requirement.title, status_of[requirement.status], why[requirement.id],
+                " ".join(requirement.evidence), " ".join(requirement.remediation[:2]) or None, tool=tool,
+                waiting_on="aws" if requirement.status == "in_progress" else None,
+            ))
+    pending = snapshot.invitations_to_answer
+    tasks.append(_task(
+        "revenue_measurement", "connection_invitations", "Answer connection invitations sent to you",
+        "action_required" if pending else "not_applicable",
+        "Other accounts asked to connect with you (subsidiary or opportunity collaboration).",
+        "; ".join(f"{i.Id}: {i.ConnectionType} from {i.OtherParticipantIdentifier} ({i.InviterName}), expires "
+                  f"{i.ExpiresAt:%Y-%m-%d}" for i in pending) if pending else "No invitation is waiting for you.",
+        "Accept or reject each invitation with manage_account_connections (after you approve).",
+        required=False, tool="manage_account_connections",
+    ))
+    return tasks
+
+
+def _next_action(tasks: list[OnboardingTask]) -> OnboardingTask | None:
+    """The first task you can act on: required ones first, in stage order; waiting on AWS never counts."""
+    yours = [t for t in tasks if t.status in ACTIONABLE and t.waiting_on == "you"]
+    required = [t for t in yours if t.required]
+    return (required or yours or [None])[0]
+
+
+def onboarding_status(snapshot: AccountSnapshot) -> OnboardingStatus:
+    """Every onboarding task with its status, grouped by stage, and the next action."""
+    by_stage = {"registration": _registration(snapshot), "profile": _profile(snapshot),
+                "marketplace": _marketplace(snapshot), "revenue_measurement": _revenue_measurement(snapshot)}
+    stages = [
+        OnboardingStage(id=stage, title=STAGES[stage], tasks=tasks,
+                        done=sum(t.status in ("done", "not_applicable") for t in tasks), total=len(tasks))
+        for stage, tasks in by_stage.items()
+    ]
+    return OnboardingStatus(
+        partner_id=snapshot.partner.Id, legal_name=snapshot.partner.LegalName,
+        next_action=_next_action([t for stage in stages for t in stage.tasks]), stages=stages,
+        prm_ready=snapshot.prm.prm_ready if snapshot.prm else None,
+    )

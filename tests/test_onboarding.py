@@ -1,0 +1,268 @@
+"""The onboarding agent through a real MCP client on the seeded sandbox: onboarding status, PRM verdicts and
+plans, account connections, training domains and the resale role, every write behind the person's approval."""
+
+from __future__ import annotations
+
+import pytest
+from mcp import Client
+
+from agent.backends.local.sandbox import LocalSandbox
+from agent.config import Settings
+from server import build_server
+from tests.conftest import ISV, NEWCOMER, SERVICES
+from tests.mcp_checks import approving
+
+PRM_READY = "partner-altocloud0004"
+
+
+def as_partner(settings: Settings, partner_id: str, **update) -> Settings:
+    return settings.model_copy(update={"partner_id": partner_id, "approval_port": 0, **update})
+
+
+async def call(settings: Settings, tool: str, arguments: dict | None = None, callback=None) -> dict:
+    kwargs = {"elicitation_callback": callback} if callback else {}
+    async with Client(build_server(settings), **kwargs) as client:
+        result = await client.call_tool(tool, arguments or {})
+    assert not result.is_error, result.content[0].text
+    return result.structured_content
+
+
+async def tool_error(settings: Settings, tool: str, arguments: dict | None = None) -> str:
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool(tool, arguments or {})
+    assert result.is_error
+    return result.content[0].text
+
+
+def requirement(result: dict, requirement_id: str) -> dict:
+    return next(r for r in result["requirements"] if r["id"] == requirement_id)
+
+
+# PRM verdicts of the seeded partners
+
+
+async def test_the_prm_ready_isv_is_told_it_is_ready(settings: Settings) -> None:
+    result = await call(as_partner(settings, PRM_READY), "check_prm_compliance")
+    assert result["prm_ready"] is True and result["plan"] == []
+    assert {r["id"]: r["status"] for r in result["requirements"]} == {
+        "linked_primary_account": "met", "marketplace_listing": "met", "revenue_attribution": "met",
+        "subsidiary_connections": "not_applicable",
+    }
+    attribution = " ".join(requirement(result, "revenue_attribution")["evidence"])
+    assert "1843 tagged resources for pc:b2k9altocloudwarehouse7" in attribution
+    assert "52210 API calls with the APN user agent" in attribution
+
+
+async def test_the_unattributed_isv_gets_exact_tags_and_a_subsidiary_step(settings: Settings) -> None:
+    result = await call(as_partner(settings, ISV), "check_prm_compliance")
+    assert result["prm_ready"] is False
+    assert requirement(result, "linked_primary_account")["status"] == "met"
+    attribution = requirement(result, "revenue_attribution")
+    assert attribution["status"] == "not_met"
+    fix = " ".join(attribution["remediation"])
+    for code in ("4x7kq2cirrus9posture1", "8m3cirrususgov5edition"):
+        assert f"aws-apn-id and the value pc:{code}" in fix and f"APN_1.1/pc_{code}$" in fix
+    assert "Product code" in fix  # where to find it
+    accounts = {a["aws_account_id"]: a["connection"] for a in result["seller_accounts"]}
+    assert accounts == {"210987654321": "primary", "210987650000": "not_connected"}
+    agent_steps = [s for s in result["plan"] if s["done_by"] == "agent_with_approval"]
+    assert agent_steps == [{
+        "step": agent_steps[0]["step"], "action": agent_steps[0]["action"], "done_by": "agent_with_approval",
+        "tool": "manage_account_connections",
+        "arguments": {"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": ["210987650000"]},
+    }]
+    assert [s["step"] for s in result["plan"]] == list(range(1, len(result["plan"]) + 1))
+    assert "2 requirement(s) open" in result["summary"]
+
+
+@pytest.mark.parametrize("partner_id", [NEWCOMER, SERVICES])
+async def test_partners_without_a_seller_account_start_by_linking_one(settings: Settings, partner_id: str) -> None:
+    result = await call(as_partner(settings, partner_id), "check_prm_compliance")
+    assert result["prm_ready"] is False
+    assert [r["status"] for r in result["requirements"]] == ["not_met", "not_met", "not_met", "not_applicable"]
+    assert "Register as an AWS Marketplace seller" in result["plan"][0]["action"]
+    assert "pc:<product code>" in " ".join(s["action"] for s in result["plan"])
+    assert result["plan"][-1]["tool"] == "check_prm_compliance"
+
+
+# Onboarding status
+
+
+@pytest.mark.parametrize(("partner_id", "next_task", "tool"), [
+    (NEWCOMER, "profile_details", "scan_company_website"),
+    (SERVICES, "seller_registration", None),
+    (ISV, "revenue_attribution", "check_prm_compliance"),
+    (PRM_READY, "connection_invitations", "manage_account_connections"),
+])
+async def test_onboarding_status_names_the_next_step(settings: Settings, partner_id: str, next_task: str, tool) -> None:
+    status = await call(as_partner(settings, partner_id), "get_onboarding_status")
+    assert status["next_action"]["id"] == next_task
+    assert status["next_action"]["tool"] == tool
+    assert status["next_action"]["next_step"]
+    stages = [stage["id"] for stage in status["stages"]]
+    assert stages == ["registration", "profile", "marketplace", "revenue_measurement"]
+    tasks = {t["id"] for stage in status["stages"] for t in stage["tasks"]}
+    assert {"registrant_verification", "business_verification", "profile_details", "profile_visibility", "alliance_lead",
+            "training_domains", "seller_registration", "tax_interview", "banking", "kyc", "bank_account_verification",
+            "secondary_user_verification", "esc_catalog", "resale_role", "linked_primary_account",
+            "revenue_attribution", "subsidiary_connections", "connection_invitations"} <= tasks
+
+
+async def test_onboarding_status_reads_the_seller_setup(settings: Settings) -> None:
+    status = await call(as_partner(settings, SERVICES), "get_onboarding_status")
+    tasks = {t["id"]: t for stage in status["stages"] for t in stage["tasks"]}
+    assert tasks["tax_interview"]["status"] == "in_progress" and "W-9" in tasks["tax_interview"]["next_step"]
+    assert tasks["kyc"]["status"] == "not_applicable" and tasks["kyc"]["next_step"] is None
+    assert tasks["profile_visibility"]["required"] is False
+    newcomer = await call(as_partner(settings, NEWCOMER), "get_onboarding_status")
+    profile = next(t for stage in newcomer["stages"] for t in stage["tasks"] if t["id"] == "profile_details")
+    assert "description" in profile["evidence"] and "industries" in profile["evidence"]
+    assert "https://www.nimbus-analytics.example" in profile["next_step"]
+
+
+# Account connections
+
+
+async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for_prm(settings: Settings, sandbox: LocalSandbox) -> None:
+    isv = as_partner(settings, ISV)
+    send = {"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": ["210987650000"],
+            "inviter_name": "Lena Vogt", "inviter_email": "lena.vogt@cirrus-secure.example"}
+    declined = await call(isv, "manage_account_connections", send, approving("decline"))
+    assert declined["status"] == "rejected"
+    assert sandbox.client(ISV).list_connection_invitations(connection_type="SUBSIDIARY") == []
+
+    person = approving()
+    sent = await call(isv, "manage_account_connections", send, person)
+    assert sent["status"] == "applied", sent["message"]
+    assert "210987650000 (Cirrus Secure Inc. (US subsidiary))" in person.asked[0]
+    invitation_id = sent["results"][0]["InvitationId"]
+
+    waiting = await call(isv, "check_prm_compliance")
+    assert requirement(waiting, "subsidiary_connections")["status"] == "in_progress"
+    assert {a["aws_account_id"]: a["invitation_id"] for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
+    assert "already pending" in await tool_error(isv, "manage_account_connections", send)
+
+    sandbox.respond(invitation_id, accept=True)  # the subsidiary account accepts
+    connected = await call(isv, "check_prm_compliance")
+    assert requirement(connected, "subsidiary_connections")["status"] == "met"
+    assert not any(s["tool"] == "manage_account_connections" for s in connected["plan"])
+    assert connected["prm_ready"] is False  # attribution is still missing
+
+
+async def test_subsidiary_invitations_only_go_to_accounts_you_own(settings: Settings, sandbox: LocalSandbox) -> None:
+    text = await tool_error(as_partner(settings, ISV), "manage_account_connections", {
+        "receiver_account_ids": ["999999999999"], "inviter_name": "Lena Vogt", "inviter_email": "lena.vogt@cirrus-secure.example"})
+    assert "not one of your seller accounts" in text
+    assert sandbox.client(ISV).list_connection_invitations(connection_type="SUBSIDIARY") == []
+
+
+async def test_sending_asks_for_what_is_missing(settings: Settings) -> None:
+    asked = await call(as_partner(settings, ISV), "manage_account_connections", {"receiver_account_ids": ["210987650000"]})
+    assert asked["status"] == "needs_input"
+    assert {q["field"] for q in asked["questions"]} == {"inviter_name", "inviter_email"}
+
+
+async def test_accepting_the_seeded_invitation_connects_both_partners(settings: Settings, sandbox: LocalSandbox) -> None:
+    alto = as_partner(settings, PRM_READY)
+    listed = await call(alto, "list_account_connections")
+    assert [(i["Id"], i["ParticipantType"], i["Status"]) for i in listed["invitations"]] == [
+        ("pacinv-cirrus2alto01", "RECEIVER", "PENDING")]
+    cancel = await tool_error(alto, "manage_account_connections", {"action": "cancel", "invitation_id": "pacinv-cirrus2alto01"})
+    assert "Only an invitation sent by this account" in cancel
+    accepted = await call(alto, "manage_account_connections",
+                          {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"}, approving())
+    assert accepted["status"] == "applied"
+    assert accepted["results"][0]["OtherParticipantAccountId"] == "210987654321"
+    seen_by_cirrus = sandbox.client(ISV).list_connections("OPPORTUNITY_COLLABORATION")
+    assert [c.OtherParticipantAccountId for c in seen_by_cirrus] == ["123456789012"]
+    again = await tool_error(alto, "manage_account_connections", {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"})
+    assert "ACCEPTED" in again
+
+
+# Training and certification domains
+
+
+async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(settings: Settings, sandbox: LocalSandbox) -> None:
+    newcomer = as_partner(settings, NEWCOMER)
+    email = "training@nimbus-analytics.example"
+    without_code = await tool_error(newcomer, "manage_training_domains", {"email": email})
+    assert "send_email_verification_code" in without_code
+    await call(newcomer, "send_email_verification_code", {"email": email})
+    code = sandbox.client(NEWCOMER).outbox()[0]["Code"]
+    wrong = "000000" if code != "000000" else "111111"
+    failed = await call(newcomer, "manage_training_domains", {"email": email, "email_verification_code": wrong}, approving())
+    assert failed["status"] == "failed" and "missing, wrong or expired" in failed["message"]
+    linked = await call(newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving())
+    assert linked["status"] == "applied"
+    domains = [d.DomainName for d in sandbox.client(NEWCOMER).get_partner().AwsTrainingCertificationEmailDomains]
+    assert domains == ["nimbus-analytics.example"]
+    events = (await call(newcomer, "list_audit_events"))["events"]
+    assert code not in str(events)  # the code never reaches the audit log
+
+
+async def test_a_code_can_be_requested_five_times(settings: Settings) -> None:
+    newcomer = as_partner(settings, NEWCOMER)
+    for _ in range(5):
+        await call(newcomer, "send_email_verification_code", {"email": "a@nimbus-analytics.example"})
+    text = await tool_error(newcomer, "send_email_verification_code", {"email": "a@nimbus-analytics.example"})
+    assert "5 times" in text and "48 hours" in text
+
+
+# The resale authorization role
+
+
+async def test_resale_role_is_created_once_after_approval(settings: Settings) -> None:
+    isv = as_partner(settings, ISV)
+    assert (await call(isv, "check_resale_authorization_role"))["exists"] is False
+    declined = await call(isv, "create_resale_authorization_role", {}, approving(approve=False))
+    assert declined["status"] == "rejected"
+    assert (await call(isv, "check_resale_authorization_role"))["exists"] is False
+    created = await call(isv, "create_resale_authorization_role", {}, approving())
+    assert created["status"] == "applied"
+    assert (await call(isv, "check_resale_authorization_role"))["exists"] is True
+    assert "already exists" in await tool_error(isv, "create_resale_authorization_role")
+
+
+async def test_creating_the_role_needs_the_marketplace_seller_policy(settings: Settings) -> None:
+    text = await tool_error(as_partner(settings, ISV, policies=["AWSPartnerCentralFullAccess"]), "create_resale_authorization_role")
+    assert "iam:CreateServiceLinkedRole" in text and "AWSMarketplaceSellerFullAccess" in text
+
+
+# Profile fields through the profile update task
+
+
+async def test_profile_fields_are_applied_by_a_followed_task_after_approval(settings: Settings, sandbox: LocalSandbox) -> None:
+    newcomer = as_partner(settings, NEWCOMER)
+    profile = {"description": "Nimbus Analytics builds a managed analytics platform on AWS for retailers: demand "
+                              "forecasting, inventory dashboards and data pipelines run for you.",
+               "industry_segments": ["RETAIL", "SOFTWARE_INTERNET"],
+               "headquarters": {"CountryCode": "GB", "SubdivisionCode": "LND"}}
+    person = approving()
+    result = await call(newcomer, "update_profile", {"profile": profile}, person)
+    assert result["status"] == "applied", result["message"]
+    assert result["results"][0]["Status"] == "SUCCEEDED"
+    assert "IndustrySegments: OTHER -> RETAIL, SOFTWARE_INTERNET" in person.asked[0]
+    assert "Headquarters: (none) -> GB-LND" in person.asked[0]
+    shown = await call(newcomer, "get_partner_profile")
+    assert shown["profile"]["IndustrySegments"] == ["RETAIL", "SOFTWARE_INTERNET"]
+    assert shown["profile"]["DisplayName"] == "Nimbus Analytics Ltd"  # untouched fields stay
+    assert shown["latest_profile_update"]["Status"] == "SUCCEEDED"
+
+
+async def test_a_failed_profile_task_reports_the_api_reasons_and_changes_nothing(settings: Settings, sandbox: LocalSandbox) -> None:
+    alto = as_partner(settings, PRM_READY)
+    before = sandbox.client(PRM_READY).get_partner().Profile
+    result = await call(alto, "update_profile", {"profile": {"display_name": "Cirrus Secure"}, "visibility": "PRIVATE"},
+                        approving())
+    assert result["status"] == "failed"
+    assert "DUPLICATE_PROFILE" in result["message"]
+    assert sandbox.client(PRM_READY).get_partner().Profile == before
+    assert sandbox.client(PRM_READY).get_profile_visibility().Visibility == "PUBLIC"  # later calls never ran
+
+
+async def test_profile_values_outside_the_api_limits_are_refused_before_asking(settings: Settings) -> None:
+    async with Client(build_server(as_partner(settings, NEWCOMER))) as client:
+        result = await client.call_tool("update_profile", {"profile": {"industry_segments": ["RETAIL", "GAMING", "EDUCATION", "HEALTHCARE"]}})
+        assert result.is_error and "industry_segments" in result.content[0].text
+        result = await client.call_tool("update_profile", {"profile": {"logo_url": "http://nimbus.example/logo.png"}})
+        assert result.is_error and "logo_url" in result.content[0].text
