@@ -83,6 +83,17 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{application.Id}: stage {application.Stage}, status {application.Status}"
               + (f" ({application.StatusReason})" if application.StatusReason else ""))
         return 0
+    if args.sandbox_command == "respond":
+        from agent.backends.errors import PartnerCentralError
+
+        try:
+            invitation = sandbox.respond(args.invitation_id, accept=args.answer == "accept")
+        except PartnerCentralError as exc:
+            print(f"partner-agent: {exc}", file=sys.stderr)
+            return 2
+        print(f"{invitation.Id}: {invitation.ConnectionType} invitation from {invitation.OtherParticipantIdentifier} "
+              f"{invitation.Status}" + (f" (connection {invitation.ConnectionId})" if invitation.ConnectionId else ""))
+        return 0
     if args.sandbox_command == "outbox":
         for message in sandbox.client(settings.partner_id).outbox():
             print(f"{message['Email']}: verification code {message['Code']} (expires {message['ExpiresAt']})")
@@ -214,6 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Business Approval, Finance Approval, Pre-Approved, Cash Claim, Completed), or reject it with a reason.")
     advance.add_argument("funding_request_id", help="benappl-...")
     advance.add_argument("--reject", metavar="REASON", help="reject it with this reason instead")
+    respond = sandbox_commands.add_parser(
+        "respond", help="play the invited account: accept or reject a connection invitation",
+        description="Answer a connection invitation as the account that received it, e.g. a subsidiary seller "
+        "account that is not a partner in the sandbox.")
+    respond.add_argument("invitation_id", help="pacinv-...")
+    respond.add_argument("answer", choices=["accept", "reject"])
     sandbox_commands.add_parser("outbox", help="show the verification codes the sandbox 'emailed'",
                                 description="Show the email verification codes the sandbox sent for PARTNER_AGENT_PARTNER_ID.")
     reset = sandbox_commands.add_parser("reset", help="erase all changes and seed the sandbox again",

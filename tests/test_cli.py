@@ -20,7 +20,8 @@ def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["sandbox", "advance"], ["token"],
+    [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["sandbox", "advance"],
+     ["sandbox", "respond"], ["token"],
      ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"], ["index"],
      ["index", "build"], ["index", "status"], ["index", "add"]],
     ids=" ".join,
@@ -126,4 +127,14 @@ def test_sandbox_advance_plays_the_reviewer(data_dir: Path) -> None:
     assert "status REJECTED (Wallet exhausted)" in rejected.stdout
     assert client.get_benefit_application("benappl-alto0mdf000001").Stage == "Created"
     unknown = run("sandbox", "advance", "benappl-00000000000000", data_dir=data_dir)
+    assert unknown.returncode == 2 and "not found" in unknown.stderr
+
+
+def test_sandbox_respond_plays_the_invited_account(data_dir: Path) -> None:
+    accepted = run("sandbox", "respond", "pacinv-cirrus2alto01", "accept", data_dir=data_dir)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "OPPORTUNITY_COLLABORATION invitation from 210987654321 ACCEPTED (connection pac-" in accepted.stdout
+    again = run("sandbox", "respond", "pacinv-cirrus2alto01", "reject", data_dir=data_dir)
+    assert again.returncode == 2 and "not pending" in again.stderr
+    unknown = run("sandbox", "respond", "pacinv-0000000000000", "accept", data_dir=data_dir)
     assert unknown.returncode == 2 and "not found" in unknown.stderr

@@ -3,6 +3,13 @@ plans, account connections, training domains and the resale role, every write be
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
 import pytest
 from mcp import Client
 
@@ -266,3 +273,98 @@ async def test_profile_values_outside_the_api_limits_are_refused_before_asking(s
         assert result.is_error and "industry_segments" in result.content[0].text
         result = await client.call_tool("update_profile", {"profile": {"logo_url": "http://nimbus.example/logo.png"}})
         assert result.is_error and "logo_url" in result.content[0].text
+
+
+# Website to profile, end to end
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def company_site() -> Iterator[str]:
+    """The realistic partner site of tests/sites (JSON-LD, OpenGraph, hidden injected instructions) on loopback."""
+    handler = partial(QuietHandler, directory=str(Path(__file__).parent / "sites"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_a_website_scan_fills_a_proposal_applied_only_after_approval(
+    settings: Settings, sandbox: LocalSandbox, company_site: str,
+) -> None:
+    newcomer = as_partner(settings, NEWCOMER, website_allow_hosts=["127.0.0.1"])
+    before = sandbox.client(NEWCOMER)
+    profile_before, lead_before = before.get_partner().Profile, before.get_alliance_lead_contact()
+
+    scan = await call(newcomer, "scan_company_website", {"url": company_site})
+    proposed = scan["profile_update"]
+    assert proposed["display_name"] == "Larkspur Cloud Partners"
+    assert proposed["website_url"] == "https://www.larkspurcloud.example/"
+    assert proposed["logo_url"] == "https://www.larkspurcloud.example/assets/larkspur-logo.png"
+    assert proposed["headquarters"] == {"CountryCode": "US", "SubdivisionCode": "WA"}
+    assert proposed["primary_solution_type"] == "MANAGED_SERVICES"
+    assert "GAMING" not in (proposed["industry_segments"] or [])  # the hidden text's keywords never count
+    assert {p["field"] for p in scan["proposal"]} >= {"DisplayName", "Description", "Headquarters"}
+    assert all(p["source"] for p in scan["proposal"])
+    assert "attacker@evil.example" not in json.dumps(scan)
+    assert any("instruction" in note.lower() for note in scan["notes"])
+    assert before.get_partner().Profile == profile_before  # scanning changes nothing
+
+    declined = await call(newcomer, "update_profile", {"profile": proposed}, approving("decline"))
+    assert declined["status"] == "rejected"
+    assert before.get_partner().Profile == profile_before
+
+    person = approving()
+    applied = await call(newcomer, "update_profile", {"profile": proposed}, person)
+    assert applied["status"] == "applied", applied["message"]
+    assert "DisplayName: Nimbus Analytics Ltd -> Larkspur Cloud Partners" in person.asked[0]
+    after = sandbox.client(NEWCOMER)
+    assert after.get_partner().Profile.DisplayName == "Larkspur Cloud Partners"
+    assert after.get_partner().Profile.Headquarters.SubdivisionCode == "WA"
+    # what the page told "AI agents" to do never happened
+    assert after.get_profile_visibility().Visibility == "PRIVATE"
+    assert after.get_alliance_lead_contact() == lead_before
+
+
+@pytest.mark.parametrize(("url", "reason"), [
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+    ("http://localhost:9/", "loopback address"),
+    ("file:///etc/passwd", "http"),
+    ("gopher://127.0.0.1:70/", "http"),
+])
+async def test_the_scan_tool_refuses_private_and_non_web_addresses(settings: Settings, url: str, reason: str) -> None:
+    text = await tool_error(as_partner(settings, NEWCOMER), "scan_company_website", {"url": url})
+    assert "could not be scanned" in text and reason in text
+
+
+async def test_loopback_sites_need_the_allow_hosts_setting(settings: Settings, company_site: str) -> None:
+    text = await tool_error(as_partner(settings, NEWCOMER), "scan_company_website", {"url": company_site})
+    assert "loopback address" in text and "PARTNER_AGENT_WEBSITE_ALLOW_HOSTS" in text
+
+
+# Seller setup guidance through the tools
+
+
+async def test_seller_guidance_tools_answer_with_sources_and_never_collect_secrets(settings: Settings) -> None:
+    async with Client(build_server(settings)) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        for name in ("determine_tax_form", "seller_compliance_requirements", "banking_guidance", "esc_catalog_steps"):
+            schema = str(tools[name].input_schema).lower()
+            assert tools[name].annotations.read_only_hint is True
+            assert not any(word in schema for word in ("tax_id", "account_number", "iban", "password", "passport"))
+        form = await client.call_tool("determine_tax_form", {"country": "DE", "entity_type": "business"})
+        guidance = form.structured_content["guidance"]
+        assert guidance["form"] == "W-8BEN-E" and guidance["informational"] is True and guidance["sources"]
+        checks = await client.call_tool("seller_compliance_requirements", {"seller_country": "DE", "bank_country": "DE"})
+        assert checks.structured_content["guidance"]["kyc"]["applies"] == "required"
+        bank = await client.call_tool("banking_guidance", {"bank_country": "DE", "currency": "EUR"})
+        assert bank.structured_content["guidance"]["supported"] == "supported"
+        steps = await client.call_tool("esc_catalog_steps", {"product_type": "SaaS"})
+        assert [s["number"] for s in steps.structured_content["guidance"]] == list(range(1, len(steps.structured_content["guidance"]) + 1))
+        wrong = await client.call_tool("determine_tax_form", {"country": "UK", "entity_type": "business"})
+        assert wrong.is_error and "GB" in wrong.content[0].text

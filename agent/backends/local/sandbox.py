@@ -117,6 +117,7 @@ class LocalSandbox:
 
     def advance(self, application_id: str, reject_reason: str | None = None) -> BenefitApplication:
         """Play AWS's reviewer: move a submitted fund request to its next stage, or reject it with a reason."""
+        self.ensure_ready()
         with self.store.reading() as conn:
             row = store.get_row(conn, APPLICATION, self.catalog, application_id)
         if row is None:
@@ -142,6 +143,7 @@ class LocalSandbox:
         partner in this sandbox): accept or reject it."""
         from agent.backends.local.account import INVITATION
 
+        self.ensure_ready()
         with self.store.transaction() as conn:
             row = store.get_row(conn, INVITATION, self.catalog, invitation_id)
             if row is None:
