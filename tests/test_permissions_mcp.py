@@ -19,6 +19,9 @@ CALLS = {
     "send_email_verification_code": {"email": "ana@altocloud-data.example"},
     "get_session": {},
     "list_audit_events": {},
+    "get_onboarding_status": {},
+    "check_prm_compliance": {},
+    "determine_tax_form": {"country": "US", "entity_type": "business"},
 }
 FULL, SANDBOX, OPPORTUNITIES, BENEFITS, MARKETING = (
     "AWSPartnerCentralFullAccess", "AWSPartnerCentralSandboxFullAccess", "AWSPartnerCentralOpportunityManagement",
@@ -28,8 +31,8 @@ FULL, SANDBOX, OPPORTUNITIES, BENEFITS, MARKETING = (
 ALLOWED = {
     FULL: set(CALLS),
     SANDBOX: set(CALLS),
-    OPPORTUNITIES: {"list_opportunities", "get_opportunity", "get_session", "list_audit_events"},
-    BENEFITS: {"get_opportunity", "get_session", "list_audit_events"},
+    OPPORTUNITIES: {"list_opportunities", "get_opportunity", "get_session", "list_audit_events", "determine_tax_form"},
+    BENEFITS: {"get_opportunity", "get_session", "list_audit_events", "determine_tax_form"},
     MARKETING: set(),
 }
 
