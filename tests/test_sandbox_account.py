@@ -89,3 +89,20 @@ def test_status_says_unknown_rather_than_guessing_when_seller_data_is_unreadable
     assert tasks["tax_interview"].status == "unknown" and "Marketplace Management Portal" in tasks["tax_interview"].next_step
     assert tasks["prm"].status == "unknown"
     assert status.next_action is None or status.next_action.status != "unknown"
+
+
+def test_a_verification_waiting_for_the_person_comes_first_with_its_completion_link(sandbox: LocalSandbox) -> None:
+    from dataclasses import replace
+
+    from agent.models.account import Verification
+
+    snapshot = read_snapshot(sandbox.client(NEWCOMER), utcnow())
+    waiting = Verification.model_validate({
+        "VerificationType": "BUSINESS_VERIFICATION", "VerificationStatus": "PENDING_CUSTOMER_ACTION",
+        "StartedAt": utcnow(), "VerificationResponseDetails": {"BusinessVerificationResponse": {
+            "CompletionUrl": "https://verify.example/session/abc", "CompletionUrlExpiresAt": utcnow() + timedelta(days=2)}},
+    })
+    status = onboarding_status(replace(snapshot, verifications={**snapshot.verifications, "BUSINESS_VERIFICATION": waiting}))
+    assert status.next_action.id == "business_verification"
+    assert "https://verify.example/session/abc" in status.next_action.next_step
+    assert "never in this chat" in status.next_action.next_step

@@ -212,6 +212,29 @@ class Connection(ApiModel):
     ConnectionTypes: dict[ConnectionTypeName, ConnectionTypeDetail]
 
 
+class VerificationCompletion(ApiModel):
+    """Where the person finishes a verification that waits for them (the business details are not kept)."""
+
+    api_shape = (ACCOUNT, "RegistrantVerificationResponse")
+
+    CompletionUrl: str | None = None
+    CompletionUrlExpiresAt: datetime | None = None
+
+
+class BusinessVerificationCompletion(VerificationCompletion):
+    api_shape = (ACCOUNT, "BusinessVerificationResponse")
+
+
+class VerificationResponse(ApiModel):
+    api_shape = (ACCOUNT, "VerificationResponseDetails")
+
+    BusinessVerificationResponse: BusinessVerificationCompletion | None = None
+    RegistrantVerificationResponse: VerificationCompletion | None = None
+
+    def completion(self) -> VerificationCompletion | None:
+        return self.BusinessVerificationResponse or self.RegistrantVerificationResponse
+
+
 class Verification(ApiModel):
     """The state of registrant (identity) or business verification (GetVerification)."""
 
@@ -220,5 +243,6 @@ class Verification(ApiModel):
     VerificationType: VerificationTypeName
     VerificationStatus: VerificationStatusName
     VerificationStatusReason: str | None = None
+    VerificationResponseDetails: VerificationResponse | None = None
     StartedAt: datetime
     CompletedAt: datetime | None = None

@@ -129,6 +129,10 @@ def _registration(snapshot: AccountSnapshot) -> list[OnboardingTask]:
             "FAILED": ("action_required", "you", "Start the verification again with corrected details, or contact Partner Central Support."),
             "REJECTED": ("action_required", "you", "Contact AWS Partner Central Support about the rejected verification."),
         }[state]
+        completion = verification.VerificationResponseDetails.completion() if verification.VerificationResponseDetails else None
+        if status == "action_required" and completion and completion.CompletionUrl:
+            until = f" before {completion.CompletionUrlExpiresAt:%Y-%m-%d %H:%M} UTC" if completion.CompletionUrlExpiresAt else ""
+            step = f"Finish it at {completion.CompletionUrl}{until} (identity documents go there, never in this chat)."
         reason = f" ({verification.VerificationStatusReason})" if verification.VerificationStatusReason else ""
         tasks.append(_task("registration", task_id, title, status, why, f"{kind}: {state}{reason}.", step, waiting_on=waiting))
     return tasks
