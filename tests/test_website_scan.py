@@ -492,12 +492,23 @@ def test_the_https_page_address_is_the_last_resort_website_url() -> None:
     ("DE", "Berlin", {"CountryCode": "DE", "SubdivisionCode": "BE"}, "high"),
     ("Germany", "DE-BY", {"CountryCode": "DE", "SubdivisionCode": "BY"}, "high"),
     ({"@type": "Country", "name": "CA"}, "Ontario", {"CountryCode": "CA", "SubdivisionCode": "ON"}, "high"),
-    ("fr", "IDF", {"CountryCode": "FR", "SubdivisionCode": "IDF"}, "medium"),  # not in our tables: unverified
+    ({"@type": "Country", "name": "Canada"}, "Québec", {"CountryCode": "CA", "SubdivisionCode": "QC"}, "high"),
+    ("fr", "IDF", {"CountryCode": "FR", "SubdivisionCode": "IDF"}, "high"),
+    ("UK", "Scotland", {"CountryCode": "GB", "SubdivisionCode": "SCT"}, "high"),
+    ("United Kingdom of Great Britain and Northern Ireland", "GB-ENG",
+     {"CountryCode": "GB", "SubdivisionCode": "ENG"}, "high"),
+    ("IND", "Karnataka", {"CountryCode": "IN", "SubdivisionCode": "KA"}, "high"),
+    ("Japan", "Tokyo", {"CountryCode": "JP", "SubdivisionCode": "13"}, "high"),
+    ("Korea, Republic of", "Gyeonggi-do", {"CountryCode": "KR", "SubdivisionCode": "41"}, "high"),
     ("US", "Narnia", None, None),
     ("US", "ZZ", None, None),
+    ("US", "NSW", None, None),  # a code of another country's subdivision
     ("US", None, None, None),
+    ("GB", "London", None, None),  # ISO 3166-2:GB has only the City of London (LND), not London as a whole
+    ("HK", "Kowloon", None, None),  # ISO 3166-2 lists no subdivisions for Hong Kong
     ("Atlantis", "WA", None, None),
     ("XX", "WA", None, None),
+    ("", "WA", None, None),
 ])
 def test_headquarters_mapping(country, region, expected, confidence) -> None:
     address = {"@type": "PostalAddress", "addressLocality": "Somewhere", "addressCountry": country}

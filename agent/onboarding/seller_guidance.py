@@ -6,7 +6,8 @@ enters such details themselves (the AWS Marketplace Management Portal, AMMP, or 
 opens) and carries ``informational=True``, a disclaimer and the sources it relied on.
 
 The rules are data: ``knowledge/seller/rules.json`` (country sets, currencies, forms, listing steps, each
-with its sources) is loaded once and validated; the functions below are pure over it. Where the public
+with its sources) is loaded once and validated, its country and currency codes against ISO 3166-1 and
+ISO 4217 through ``agent.onboarding.countries`` (pycountry); the functions below are pure over it. Where the public
 sources disagree or are silent the rules take the conservative reading (see ``knowledge/seller/README.md``).
 
 >>> determine_tax_form("de", "business").form
@@ -17,14 +18,14 @@ sources disagree or are silent the rules take the conservative reading (see ``kn
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
+from agent.onboarding.countries import country_code, is_country, is_currency
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "seller" / "rules.json"
 AMMP_URL = "https://aws.amazon.com/marketplace/management/"
@@ -34,10 +35,7 @@ Support = Literal["supported", "not_supported", "depends"]
 EntityType = Literal["individual", "business"]
 TaxForm = Literal["W-9", "W-8BEN", "W-8BEN-E", "W-8ECI", "W-8IMY"]
 ProductType = Literal["SaaS", "AMI", "Container", "ML", "ProfessionalServices", "Data"]
-Publisher = Literal["AWS", "IRS", "IANA", "UN", "project"]
-
-_ALPHA2 = re.compile(r"^[A-Z]{2}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+Publisher = Literal["AWS", "IRS", "UN", "project"]
 
 
 # ---------------------------------------------------------------- the rule file
@@ -69,6 +67,18 @@ class CountrySet(_Rule):
     countries: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     note: str | None = None
+
+    @field_validator("countries")
+    @classmethod
+    def _iso_codes(cls, countries: list[str]) -> list[str]:
+        _check_countries(countries)
+        return countries
+
+
+def _check_countries(countries: list[str]) -> None:
+    unknown = sorted(c for c in countries if not is_country(c))
+    if unknown:
+        raise ValueError(f"not ISO 3166-1 alpha-2 codes: {unknown}")
 
 
 class Portal(_Rule):
@@ -106,12 +116,20 @@ class BankingRule(_Rule):
 
 
 class CurrencyRule(_Rule):
-    code: str = Field(pattern=r"^[A-Z]{3}$")
+    code: str
     name: str
     account_types: list[str] = Field(min_length=1)
     bank_countries: list[str] | None = Field(description="None: any eligible jurisdiction.")
     note: str | None
     sources: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _iso_codes(self) -> CurrencyRule:
+        if not is_currency(self.code):
+            raise ValueError(f"currency {self.code!r}: not an ISO 4217 currency code")
+        if self.bank_countries:
+            _check_countries(self.bank_countries)
+        return self
 
 
 class ScheduleRule(_Rule):
@@ -173,8 +191,6 @@ class SellerRules(_Rule):
     disclaimer: str
     portal: Portal
     sources: dict[str, Source]
-    code_hints: dict[str, str]
-    iso_3166_alpha2: CountrySet
     eu_member_states: CountrySet
     eligible_jurisdictions: CountrySet
     emea: CountrySet
@@ -198,16 +214,7 @@ class SellerRules(_Rule):
 
     @model_validator(mode="after")
     def _consistent(self) -> SellerRules:
-        iso = set(self.iso_3166_alpha2.countries)
-        if len(iso) != 249 or any(not _ALPHA2.match(c) for c in iso):
-            raise ValueError("iso_3166_alpha2 must hold the 249 assigned two-letter codes")
         referenced: list[str] = []
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if isinstance(value, CountrySet):
-                unknown = sorted(set(value.countries) - iso)
-                if unknown:
-                    raise ValueError(f"{name}: not ISO 3166-1 alpha-2 codes: {unknown}")
         for obj in self._rules_with_sources():
             referenced += obj.sources
         missing = sorted(set(referenced) - set(self.sources))
@@ -225,9 +232,6 @@ class SellerRules(_Rule):
             raise ValueError("resale_role.role_name disagrees with RESALE_AUTHORIZATION_ROLE")
         if self.resale_role.service_principal != RESALE_AUTHORIZATION_SERVICE:
             raise ValueError("resale_role.service_principal disagrees with RESALE_AUTHORIZATION_SERVICE")
-        for currency in self.currencies:
-            if currency.bank_countries and not set(currency.bank_countries) <= iso:
-                raise ValueError(f"currency {currency.code}: bank_countries must be ISO codes")
         return self
 
     def _rules_with_sources(self):
@@ -256,16 +260,16 @@ def load_rules(path: Path = RULES_PATH) -> SellerRules:
     return SellerRules.model_validate_json(path.read_text(encoding="utf-8"))
 
 
-def normalize_country(code: str, rules: SellerRules | None = None) -> str:
+def normalize_country(code: str) -> str:
     """``code`` as an upper-case ISO 3166-1 alpha-2 code; lower case is accepted ("de" -> "DE").
 
-    Raises ValueError, naming the expected format, for anything else ("USA", "ZZ", "", "Germany").
+    Raises ValueError, naming the expected format, for anything else ("USA", "ZZ", "", "Germany"); when
+    ``code`` is another name for a country ("UK", "USA", "Germany") the message suggests its code.
     """
-    rules = rules or load_rules()
     value = code.strip().upper() if isinstance(code, str) else ""
-    if value in set(rules.iso_3166_alpha2.countries):
+    if is_country(value):
         return value
-    hint = rules.code_hints.get(value)
+    hint = country_code(code)
     advice = f" Did you mean {hint!r}?" if hint else ""
     raise ValueError(
         f"{code!r} is not an ISO 3166-1 alpha-2 country code. Expected exactly two letters of an assigned "
@@ -398,7 +402,7 @@ def determine_tax_form(
     the interview in AMMP decides, and tax ids are entered there, never in chat.
     """
     rules = load_rules()
-    code = normalize_country(country, rules)
+    code = normalize_country(country)
     if entity_type not in ("individual", "business"):
         raise ValueError(f"entity_type must be 'individual' or 'business', got {entity_type!r}.")
     reasons: list[str] = []
@@ -497,9 +501,9 @@ def seller_compliance_requirements(
     ``has_secondary_users`` when people other than the primary contact will manage KYC or financial details.
     """
     rules = load_rules()
-    seller = normalize_country(seller_country, rules)
-    bank = normalize_country(bank_country, rules)
-    geography = sorted({normalize_country(c, rules) for c in sales_geography}) if sales_geography else None
+    seller = normalize_country(seller_country)
+    bank = normalize_country(bank_country)
+    geography = sorted({normalize_country(c) for c in sales_geography}) if sales_geography else None
     buyers = set(geography) if geography else {seller}
     assumptions: list[str] = []
     if geography is None:
@@ -651,13 +655,13 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
     in AMMP, never in chat.
     """
     rules = load_rules()
-    bank = normalize_country(bank_country, rules)
+    bank = normalize_country(bank_country)
     cur: str | None = None
     if currency is not None:
         cur = currency.strip().upper() if isinstance(currency, str) else ""
-        if not _CURRENCY.match(cur):
-            raise ValueError(f"{currency!r} is not an ISO 4217 currency code. Expected three letters such as 'USD', "
-                             "'EUR' or 'GBP' (lower case is accepted).")
+        if not is_currency(cur):
+            raise ValueError(f"{currency!r} is not an ISO 4217 currency code. Expected the three letters of an "
+                             "assigned code, such as 'USD', 'EUR' or 'GBP' (lower case is accepted).")
     eligible = bank in rules.eligible_jurisdictions.countries
     by_code = {c.code: c for c in rules.currencies}
     fitting = [c.code for c in rules.currencies if c.bank_countries is None or bank in c.bank_countries]

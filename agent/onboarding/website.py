@@ -44,6 +44,7 @@ from agent.models.account import (
     Text80,
     Text600,
 )
+from agent.onboarding.countries import country_code, subdivision_code
 
 __all__ = [
     "FetchedPage",
@@ -1045,99 +1046,6 @@ def _industry_segments(corpus: list[str], notes: list[str]) -> ProposedField | N
 
 # ----------------------------------------------------------------------------------------- headquarters
 
-_ISO_COUNTRIES = frozenset(["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW"])
-
-_COUNTRY_NAMES = {
-    "united states": "US", "united states of america": "US", "usa": "US", "u.s.": "US", "u.s.a.": "US",
-    "america": "US", "canada": "CA", "can": "CA", "united kingdom": "GB", "uk": "GB", "great britain": "GB",
-    "gbr": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "germany": "DE", "deutschland": "DE",
-    "deu": "DE", "france": "FR", "fra": "FR", "australia": "AU", "aus": "AU", "new zealand": "NZ", "nzl": "NZ",
-    "india": "IN", "ind": "IN", "japan": "JP", "jpn": "JP", "ireland": "IE", "irl": "IE", "netherlands": "NL",
-    "the netherlands": "NL", "nld": "NL", "spain": "ES", "esp": "ES", "italy": "IT", "ita": "IT",
-    "brazil": "BR", "bra": "BR", "mexico": "MX", "mex": "MX", "singapore": "SG", "sgp": "SG", "sweden": "SE",
-    "swe": "SE", "switzerland": "CH", "che": "CH", "israel": "IL", "isr": "IL", "south africa": "ZA",
-    "zaf": "ZA", "china": "CN", "chn": "CN", "south korea": "KR", "republic of korea": "KR", "kor": "KR",
-    "belgium": "BE", "bel": "BE", "austria": "AT", "aut": "AT", "denmark": "DK", "dnk": "DK", "norway": "NO",
-    "nor": "NO", "finland": "FI", "fin": "FI", "poland": "PL", "pol": "PL", "portugal": "PT", "prt": "PT",
-    "argentina": "AR", "arg": "AR", "chile": "CL", "chl": "CL", "colombia": "CO", "col": "CO",
-    "united arab emirates": "AE", "uae": "AE", "are": "AE", "saudi arabia": "SA", "sau": "SA",
-    "indonesia": "ID", "idn": "ID", "malaysia": "MY", "mys": "MY", "philippines": "PH", "phl": "PH",
-    "thailand": "TH", "tha": "TH", "vietnam": "VN", "viet nam": "VN", "vnm": "VN", "hong kong": "HK",
-    "hkg": "HK", "taiwan": "TW", "twn": "TW", "luxembourg": "LU", "lux": "LU", "czech republic": "CZ",
-    "czechia": "CZ", "cze": "CZ", "romania": "RO", "rou": "RO", "greece": "GR", "grc": "GR", "turkey": "TR",
-    "türkiye": "TR", "tur": "TR", "egypt": "EG", "egy": "EG", "nigeria": "NG", "nga": "NG", "kenya": "KE",
-    "ken": "KE", "pakistan": "PK", "pak": "PK",
-}
-
-# ISO 3166-2 subdivisions (codes without the country prefix) for the countries we can verify, by name.
-_SUBDIVISIONS: dict[str, dict[str, str]] = {
-    "US": {
-        "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA", "colorado": "CO",
-        "connecticut": "CT", "delaware": "DE", "district of columbia": "DC", "washington dc": "DC",
-        "washington, d.c.": "DC", "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID",
-        "illinois": "IL", "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
-        "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
-        "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
-        "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
-        "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
-        "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
-        "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-        "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY", "american samoa": "AS", "guam": "GU",
-        "northern mariana islands": "MP", "puerto rico": "PR", "united states virgin islands": "VI",
-        "u.s. virgin islands": "VI", "united states minor outlying islands": "UM",
-    },
-    "CA": {
-        "alberta": "AB", "british columbia": "BC", "manitoba": "MB", "new brunswick": "NB",
-        "newfoundland and labrador": "NL", "nova scotia": "NS", "northwest territories": "NT", "nunavut": "NU",
-        "ontario": "ON", "prince edward island": "PE", "quebec": "QC", "québec": "QC", "saskatchewan": "SK",
-        "yukon": "YT",
-    },
-    "AU": {
-        "australian capital territory": "ACT", "new south wales": "NSW", "northern territory": "NT",
-        "queensland": "QLD", "south australia": "SA", "tasmania": "TAS", "victoria": "VIC",
-        "western australia": "WA",
-    },
-    "DE": {
-        "baden-württemberg": "BW", "baden-wurttemberg": "BW", "bayern": "BY", "bavaria": "BY", "berlin": "BE",
-        "brandenburg": "BB", "bremen": "HB", "hamburg": "HH", "hessen": "HE", "hesse": "HE",
-        "mecklenburg-vorpommern": "MV", "mecklenburg-western pomerania": "MV", "niedersachsen": "NI",
-        "lower saxony": "NI", "nordrhein-westfalen": "NW", "north rhine-westphalia": "NW",
-        "rheinland-pfalz": "RP", "rhineland-palatinate": "RP", "saarland": "SL", "sachsen": "SN",
-        "saxony": "SN", "sachsen-anhalt": "ST", "saxony-anhalt": "ST", "schleswig-holstein": "SH",
-        "thüringen": "TH", "thuringia": "TH",
-    },
-    "GB": {"england": "ENG", "scotland": "SCT", "wales": "WLS", "northern ireland": "NIR"},
-}
-
-
-def _country_code(raw: Any) -> str | None:
-    text = _text_value(raw)
-    if not text:
-        return None
-    text = _clean_text(text)
-    if re.fullmatch(r"[A-Za-z]{2}", text) and text.upper() in _ISO_COUNTRIES:
-        return text.upper()
-    return _COUNTRY_NAMES.get(text.lower())
-
-
-def _subdivision_code(raw: Any, country: str) -> tuple[str | None, bool]:
-    """(code, verified): the ISO 3166-2 code without the country prefix, and whether a table confirmed it."""
-    text = _text_value(raw)
-    if not text:
-        return None, False
-    text = _clean_text(text)
-    table = _SUBDIVISIONS.get(country)
-    code = re.sub(rf"^{country}[-\s]", "", text, flags=re.IGNORECASE)
-    if re.fullmatch(r"[A-Za-z0-9]{1,3}", code):
-        code = code.upper()
-        if table is None:
-            return code, False
-        return (code, True) if code in table.values() else (None, False)
-    if table is not None:
-        found = table.get(text.lower())
-        return found, found is not None
-    return None, False
-
 
 def _address(node: dict) -> dict | None:
     for candidate in (node.get("address"), (node.get("location") or {}).get("address")
@@ -1155,18 +1063,17 @@ def _headquarters(page: _Page, notes: list[str]) -> ProposedField | None:
         notes.append("Headquarters: no structured address (JSON-LD Organization address) on the page; enter the "
                      "country and state or region yourself.")
         return None
-    country = _country_code(address.get("addressCountry"))
+    country = country_code(_clean_text(_text_value(address.get("addressCountry")) or ""))
     if country is None:
         notes.append("Headquarters: the JSON-LD address has no recognisable country (ISO 3166 code or name); "
                      "enter it yourself.")
         return None
-    region, verified = _subdivision_code(address.get("addressRegion"), country)
+    region = subdivision_code(country, _clean_text(_text_value(address.get("addressRegion")) or ""))
     if region is None:
         notes.append(f"Headquarters: the JSON-LD address gives the country {country} but no recognisable region "
                      "(ISO 3166-2 subdivision); enter it yourself.")
         return None
     label = _jsonld_label(page.organization, "address")
     return ProposedField(field="Headquarters", value={"CountryCode": country, "SubdivisionCode": region},
-                         source=f"{label} (addressCountry, addressRegion)",
-                         confidence="high" if verified else "medium")
+                         source=f"{label} (addressCountry, addressRegion)", confidence="high")
 
