@@ -68,8 +68,10 @@ async def test_the_unattributed_isv_gets_exact_tags_and_a_subsidiary_step(settin
     assert attribution["status"] == "not_met"
     fix = " ".join(attribution["remediation"])
     for code in ("4x7kq2cirrus9posture1", "8m3cirrususgov5edition"):
-        assert f"aws-apn-id and the value pc:{code}" in fix and f"APN_1.1/pc_{code}$" in fix
-    assert "Product code" in fix  # where to find it
+        assert f"the key aws-apn-id-210987654321 and the value pc:{code}" in fix and f"APN_1.1/pc_{code}$" in fix
+        assert f"aws-apn-id = pc:{code} still count" in fix  # the older key is still accepted
+    assert "Product summary" in fix and "prod-" in fix  # where to find it, and what it is not
+    assert "45 days" in fix
     accounts = {a["aws_account_id"]: a["connection"] for a in result["seller_accounts"]}
     assert accounts == {"210987654321": "primary", "210987650000": "not_connected"}
     agent_steps = [s for s in result["plan"] if s["done_by"] == "agent_with_approval"]

@@ -2,10 +2,12 @@
 
 The requirements, each checked against what the backend shows:
 
-1. a Marketplace seller account linked to the Partner Central account (the primary account);
+1. an AWS account linked to the Partner Central account (the primary account; with several seller accounts
+   AWS recommends a dedicated one);
 2. a Marketplace listing, whose product code identifies the solution;
-3. revenue attribution evidence for a product code: resources tagged ``aws-apn-id`` = ``pc:<product code>``,
-   AWS API calls whose user agent carries ``APN_1.1/pc_<product code>$``, or Marketplace metering;
+3. revenue attribution evidence for a product code: resources tagged ``aws-apn-id-<linked account id>`` (or
+   the older ``aws-apn-id``) = ``pc:<product code>``, AWS control-plane calls whose user agent carries
+   ``APN_1.1/pc_<product code>$``, or Marketplace metering (AMI and ML products bought through Marketplace);
 4. with several seller accounts: each one connected to the primary account as a SUBSIDIARY, so attribution
    is consolidated across the organization.
 
@@ -26,17 +28,27 @@ from agent.models.seller import PrmEvidence, SellerSetup
 
 RequirementStatus = Literal["met", "in_progress", "not_met", "not_applicable"]
 
-TAG_KEY = "aws-apn-id"
+LEGACY_TAG_KEY = "aws-apn-id"
 FIND_PRODUCT_CODE = (
-    "Find a product code in the AWS Marketplace Management Portal: Products > choose the product type (for "
-    "example SaaS) > select the product; the product overview shows its 'Product code'. The Marketplace "
-    "Catalog API's DescribeEntity returns it too."
+    "Find your product code in the AWS Marketplace Management Portal: Products > choose the product type (for "
+    "example SaaS) > select the product; its Product summary shows the 'Product code', a long alphanumeric "
+    "string. Do not use the product ID (prod-...) or the UUID-style id."
+)
+WHEN_IT_SHOWS = (
+    "Check tags at once with Tag Editor and user agents in CloudTrail's userAgent field; PRM evaluates usage per "
+    "billing month and the attributed revenue dashboard updates about 45 days after the month ends, so run this "
+    "check again then."
 )
 METHODS = {
     "RESOURCE_TAGGING": "tagged resources",
     "USER_AGENT": "API calls with the APN user agent",
     "MARKETPLACE_METERING": "Marketplace metering records",
 }
+
+
+def tag_key(linked_account_id: str | None) -> str:
+    """The tag key AWS recommends since 30 September 2026 (the older ``aws-apn-id`` still counts)."""
+    return f"{LEGACY_TAG_KEY}-{linked_account_id}" if linked_account_id else f"{LEGACY_TAG_KEY}-<linked AWS account id>"
 
 
 def tag_value(product_code: str) -> str:
@@ -141,16 +153,23 @@ def _attribution(setup: SellerSetup, evidence: PrmEvidence, now: datetime) -> Re
     if seen:
         notes = [f"Product code {code} has no attribution yet." for code in unattributed]
         if any(s.Method == "RESOURCE_TAGGING" for s in evidence.Signals) and not evidence.CostAllocationTagActivated:
-            notes.append(f"Activate {TAG_KEY} as a cost allocation tag in the Billing console to see tagged spend "
-                         "in Cost Explorer.")
+            notes.append("Optional, not a PRM requirement: to follow your own tagged spend in Cost Explorer, activate "
+                         "the tag key as a cost allocation tag in the Billing console of your management account.")
         return Requirement(id="revenue_attribution", title=title, status="met", evidence=seen, remediation=notes)
-    targets = codes or ["<product code>"]
+    key = tag_key(evidence.LinkedPrimaryAccountId)
+    metered = sorted({listing.ProductCode for account in setup.SellerAccounts for listing in account.Listings
+                      if listing.ProductType in ("AMI", "MachineLearning")})
     remediation = [
-        *(f"For {code}: tag the AWS resources that run it with the key {TAG_KEY} and the value {tag_value(code)}, "
-          f"or, where your software calls AWS APIs, add {user_agent(code)} to its AWS SDK user agent (for example "
-          "botocore's user_agent_extra)." for code in targets),
+        *(f"For {code}: tag the resources it runs on that cost money (on services PRM includes, in your account or the "
+          f"customer's) with the key {key} and the value {tag_value(code)} (resources already tagged "
+          f"{LEGACY_TAG_KEY} = {tag_value(code)} still count); or, where your software makes control-plane AWS API "
+          f"calls (at least one per resource each month), put {user_agent(code)} in the user agent of every AWS SDK "
+          "client it uses (for example botocore's Config(user_agent_extra=...)), final $ included."
+          for code in (codes or ["<product code>"])),
+        *(f"{code} is an AMI or ML product: AWS Marketplace metering attributes its usage automatically once customers "
+          "buy and run it through AWS Marketplace." for code in metered),
         FIND_PRODUCT_CODE,
-        "Attribution shows up after AWS processes usage (typically within a day or two); check again then.",
+        WHEN_IT_SHOWS,
     ]
     return Requirement(
         id="revenue_attribution", title=title, status="not_met",

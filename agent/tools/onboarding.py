@@ -101,9 +101,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="Check PRM compliance", annotations=read_only)
     def check_prm_compliance(session_id: SessionIdParam = None) -> PrmComplianceResult:
         """Check Partner Revenue Measurement (PRM) compliance, which funding now depends on: a linked primary
-        seller account, a Marketplace listing, revenue attribution (resources tagged aws-apn-id = pc:<product
-        code>, or the user agent APN_1.1/pc_<product code>$) and every other seller account connected as a
-        subsidiary. Not ready: a numbered plan; steps marked agent_with_approval can be done with the named tool
+        AWS account, a Marketplace listing, revenue attribution (resources tagged aws-apn-id-<linked account id>,
+        or the older aws-apn-id, = pc:<product code>; or the user agent APN_1.1/pc_<product code>$; or
+        Marketplace metering) and every other seller account connected as a subsidiary. Not ready: a numbered plan; steps marked agent_with_approval can be done with the named tool
         once the person approves. Read-only."""
         with tool_errors():
             call = app.begin("check_prm_compliance", ["partnercentral:GetPartner", *CONNECTION_READS], session_id)
