@@ -206,7 +206,10 @@ async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
     domains = [d.DomainName for d in sandbox.client(NEWCOMER).get_partner().AwsTrainingCertificationEmailDomains]
     assert domains == ["nimbus-analytics.example"]
     events = (await call(newcomer, "list_audit_events"))["events"]
-    assert code not in str(events)  # the code never reaches the audit log
+    associate = [e for e in events if e["eventName"] == "AssociateAwsTrainingCertificationEmailDomain"]
+    assert associate and all(e["requestParameters"]["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
+                             for e in associate)
+    assert linked["approval"] is None and failed["results"] == []
 
 
 async def test_a_code_can_be_requested_five_times(settings: Settings) -> None:
@@ -370,3 +373,58 @@ async def test_seller_guidance_tools_answer_with_sources_and_never_collect_secre
         assert [s["number"] for s in steps.structured_content["guidance"]] == list(range(1, len(steps.structured_content["guidance"]) + 1))
         wrong = await client.call_tool("determine_tax_form", {"country": "UK", "entity_type": "business"})
         assert wrong.is_error and "GB" in wrong.content[0].text
+
+
+# What an approval shows is exactly what is applied
+
+
+async def test_an_approved_profile_change_never_overwrites_a_change_made_since(settings: Settings, sandbox: LocalSandbox) -> None:
+    newcomer = as_partner(settings, NEWCOMER, tool_approvals=True)
+    async with Client(build_server(newcomer)) as client:
+        description = ("Nimbus Analytics runs managed analytics on AWS for retailers: forecasting, inventory "
+                       "dashboards and the data pipelines behind them.")
+        first = (await client.call_tool("update_profile", {"profile": {"description": description}})).structured_content
+        session = first["session_id"]
+        second = (await client.call_tool("update_profile", {"profile": {"logo_url": "https://nimbus-analytics.example/logo.png"},
+                                                            "session_id": session})).structured_content
+        assert "Description" not in second["approval"]["preview"]  # planned against the old profile
+        applied = (await client.call_tool("decide_approval", {"approval_id": first["approval"]["approval_id"],
+                                                              "approve": True, "session_id": session})).structured_content
+        assert applied["status"] == "applied"
+        stale = (await client.call_tool("decide_approval", {"approval_id": second["approval"]["approval_id"],
+                                                            "approve": True, "session_id": session})).structured_content
+    assert stale["status"] == "failed" and "profile changed since this change was approved (Description)" in stale["message"]
+    profile = sandbox.client(NEWCOMER).get_partner().Profile
+    assert profile.Description == description and profile.LogoUrl == "https://www.nimbus-analytics.example/favicon.png"
+
+
+async def test_translations_are_kept_and_said_to_be_kept(settings: Settings, sandbox: LocalSandbox) -> None:
+    import time
+
+    from agent.backends.local.account import PROFILE_TASK_SECONDS
+    from agent.models.account import ProfileDetails
+
+    alto = sandbox.client(PRM_READY)
+    japanese = {"DisplayName": "AltoCloud Data", "Description": "AWS上のマネージド分析プラットフォーム。",
+                "WebsiteUrl": "https://altocloud-data.example/ja", "LogoUrl": "https://altocloud-data.example/brand/logo.png",
+                "Locale": "ja-JP"}
+    profile = alto.get_partner().Profile.model_dump(exclude={"ProfileId"})
+    alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "LocalizedContents": [japanese]}), "seed-ja")
+    time.sleep(PROFILE_TASK_SECONDS + 0.1)
+    assert alto.get_partner().Profile.LocalizedContents[0].Locale == "ja-JP"
+    person = approving()
+    result = await call(as_partner(settings, PRM_READY), "update_profile",
+                        {"profile": {"logo_url": "https://altocloud-data.example/brand/logo-2026.png"}}, person)
+    assert result["status"] == "applied", result["message"]
+    assert "translations for ja-JP" in person.asked[0]
+    after = alto.get_partner().Profile
+    assert after.LogoUrl.endswith("logo-2026.png") and [c.Locale for c in after.LocalizedContents] == ["ja-JP"]
+
+
+async def test_a_rejection_reason_is_shown_before_it_is_sent(settings: Settings) -> None:
+    person = approving()
+    result = await call(as_partner(settings, PRM_READY), "manage_account_connections",
+                        {"action": "reject", "invitation_id": "pacinv-cirrus2alto01", "reason": "We only co-sell in retail."},
+                        person)
+    assert result["status"] == "applied" and result["results"][0]["Status"] == "REJECTED"
+    assert "Reason sent to them: 'We only co-sell in retail.'" in person.asked[0]

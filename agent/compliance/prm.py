@@ -17,7 +17,7 @@ The requirements, each checked against what the backend shows:
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -29,6 +29,8 @@ from agent.models.seller import PrmEvidence, SellerSetup
 RequirementStatus = Literal["met", "in_progress", "not_met", "not_applicable"]
 
 LEGACY_TAG_KEY = "aws-apn-id"
+SIGNAL_FRESHNESS = timedelta(days=62)
+"""Attribution evidence older than about two billing months no longer shows the solution is measured."""
 FIND_PRODUCT_CODE = (
     "Find your product code in the AWS Marketplace Management Portal: Products > choose the product type (for "
     "example SaaS) > select the product; its Product summary shows the 'Product code', a long alphanumeric "
@@ -143,15 +145,20 @@ def _attribution(setup: SellerSetup, evidence: PrmEvidence, now: datetime) -> Re
     title = "Attribute revenue: tag resources or send the APN user agent with your product code"
     codes = [listing.ProductCode for account in setup.SellerAccounts for listing in account.Listings]
     by_code: dict[str, list[str]] = defaultdict(list)
+    ignored = []
     for signal in evidence.Signals:
-        hours = max(int((now - signal.LastSeenAt).total_seconds() // 3600), 0)
-        by_code[signal.ProductCode].append(
-            f"{signal.Observations} {METHODS[signal.Method]} for pc:{signal.ProductCode}, last seen {hours} h ago"
-        )
+        age = now - signal.LastSeenAt
+        described = f"{signal.Observations} {METHODS[signal.Method]} for pc:{signal.ProductCode}"
+        if signal.ProductCode not in codes:
+            ignored.append(f"{described}: not the product code of any of your listings (check the code you tag with).")
+        elif signal.Observations == 0 or age > SIGNAL_FRESHNESS:
+            ignored.append(f"{described}, last seen {age.days} days ago: too old or empty to count now.")
+        else:
+            by_code[signal.ProductCode].append(f"{described}, last seen {max(int(age.total_seconds() // 3600), 0)} h ago")
     seen = [line for code in sorted(by_code) for line in by_code[code]]
     unattributed = [code for code in codes if code not in by_code]
     if seen:
-        notes = [f"Product code {code} has no attribution yet." for code in unattributed]
+        notes = [f"Product code {code} has no attribution yet." for code in unattributed] + ignored
         if any(s.Method == "RESOURCE_TAGGING" for s in evidence.Signals) and not evidence.CostAllocationTagActivated:
             notes.append("Optional, not a PRM requirement: to follow your own tagged spend in Cost Explorer, activate "
                          "the tag key as a cost allocation tag in the Billing console of your management account.")
@@ -173,13 +180,15 @@ def _attribution(setup: SellerSetup, evidence: PrmEvidence, now: datetime) -> Re
     ]
     return Requirement(
         id="revenue_attribution", title=title, status="not_met",
-        evidence=["No tagged resources, user-agent calls or metering records were seen for your product codes."],
+        evidence=["No recent tagged resources, user-agent calls or metering records were seen for your product codes.",
+                  *ignored],
         remediation=remediation,
     )
 
 
-def _accounts(setup: SellerSetup, connections: list[Connection],
+def _accounts(setup: SellerSetup, evidence: PrmEvidence, connections: list[Connection],
               invitations: list[ConnectionInvitation]) -> list[SellerAccountStatus]:
+    """Each seller account and its tie to the primary account (the linked one, or the one flagged primary)."""
     connected = {c.OtherParticipantAccountId for c in connections
                  if "SUBSIDIARY" in c.ConnectionTypes and c.ConnectionTypes["SUBSIDIARY"].Status == "ACTIVE"}
     pending = {i.OtherParticipantIdentifier: i.Id for i in invitations
@@ -187,10 +196,11 @@ def _accounts(setup: SellerSetup, connections: list[Connection],
     statuses = []
     for account in setup.SellerAccounts:
         account_id = account.AwsAccountId
-        state = ("primary" if account.IsPrimary else "connected" if account_id in connected
+        primary = account_id == evidence.LinkedPrimaryAccountId if evidence.LinkedPrimaryAccountId else account.IsPrimary
+        state = ("primary" if primary else "connected" if account_id in connected
                  else "invitation_pending" if account_id in pending else "not_connected")
         statuses.append(SellerAccountStatus(
-            aws_account_id=account_id, legal_name=account.LegalName, is_primary=account.IsPrimary,
+            aws_account_id=account_id, legal_name=account.LegalName, is_primary=primary,
             product_codes=[listing.ProductCode for listing in account.Listings], connection=state,
             invitation_id=pending.get(account_id) if state == "invitation_pending" else None,
         ))
@@ -223,7 +233,7 @@ def _subsidiaries(accounts: list[SellerAccountStatus]) -> Requirement:
 def assess_prm(setup: SellerSetup, evidence: PrmEvidence, connections: list[Connection],
                invitations: list[ConnectionInvitation], now: datetime) -> PrmAssessment:
     """Check every PRM requirement and, when something is missing, the numbered plan to fix it."""
-    accounts = _accounts(setup, connections, invitations)
+    accounts = _accounts(setup, evidence, connections, invitations)
     requirements = [_linked(evidence), _listing(setup), _attribution(setup, evidence, now), _subsidiaries(accounts)]
     plan: list[PlanStep] = []
     for requirement in requirements:

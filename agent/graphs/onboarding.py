@@ -50,6 +50,8 @@ def plan_connections(backend: PartnerCentral, parameters: dict[str, Any]) -> Wri
     preview = (f"{verb} the {invitation.ConnectionType} connection invitation {invitation_id} "
                f"{'to' if role == 'SENDER' else 'from'} account {invitation.OtherParticipantIdentifier} "
                f"({invitation.InviterName}, {invitation.InviterEmail}).\n  Message: {invitation.InvitationMessage!r}")
+    if action == "reject" and parameters.get("reason"):
+        preview += f"\n  Reason sent to them: {parameters['reason']!r}"
     if action == "accept":
         preview += ("\n  Accepting connects the two accounts"
                     + (": your account becomes a subsidiary of theirs." if invitation.ConnectionType == "SUBSIDIARY"
@@ -95,6 +97,8 @@ def _plan_send(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan
     names = own or {}
     lines = [f"Send a {connection_type} connection invitation from your account to:"]
     lines += [f"  {r}" + (f" ({names[r]})" if r in names else "") for r in receivers]
+    if connection_type == "SUBSIDIARY" and own is None:
+        lines.append("  Your seller accounts cannot be read on this backend: check each id is an account you own.")
     lines += [f"  From: {parameters['inviter_name']} <{parameters['inviter_email']}>", f"  Message: {message!r}",
               "  Each receiving account must sign in to Partner Central and accept."]
     return WritePlan(calls=calls, preview="\n".join(lines))

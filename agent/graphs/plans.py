@@ -19,11 +19,14 @@ def shown_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 class ApiCall(BaseModel):
-    """One Partner Central API call, exactly as it will be sent."""
+    """One Partner Central API call, exactly as it will be sent, and what must still hold when it is sent."""
 
     service: str
     operation: str
     request: dict[str, Any]
+    expects: dict[str, Any] | None = None
+    """State the person saw when approving (e.g. the profile a full replacement is based on). Applying re-reads
+    it and fails closed when it changed, so an approval never overwrites something it did not show."""
 
 
 def call_token(client_token: str, call: ApiCall) -> str:

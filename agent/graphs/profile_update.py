@@ -40,7 +40,7 @@ def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, chang
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise PlanError(f"Profile fields {', '.join(sorted(unknown))} cannot be changed; use {', '.join(PROFILE_FIELDS)}.")
-    base = current.model_dump(exclude={"ProfileId", "LocalizedContents"}, exclude_none=True)
+    base = _base(current)
     try:
         details = ProfileDetails.model_validate({**base, **{k: v for k, v in changes.items() if v is not None}})
     except ValueError as exc:
@@ -50,6 +50,9 @@ def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, chang
              for field in PROFILE_FIELDS if base.get(field) != new.get(field)]
     if not lines:
         return None
+    if details.LocalizedContents:
+        locales = ", ".join(c.Locale for c in details.LocalizedContents)
+        lines.append(f"  (kept as they are: the translations for {locales}; review them after this change)")
     try:
         running = backend.get_profile_update_task()
     except errors.ResourceNotFoundException:
@@ -57,7 +60,14 @@ def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, chang
     if running is not None and running.Status == "IN_PROGRESS":
         raise PlanError(f"Profile update task {running.TaskId} is still running; try again when it has ended.")
     request = {"Catalog": backend.catalog, "Identifier": backend.partner_id, "TaskDetails": details.api_dict()}
-    return ApiCall(service=ACCOUNT, operation="StartProfileUpdateTask", request=request), lines
+    call = ApiCall(service=ACCOUNT, operation="StartProfileUpdateTask", request=request,
+                   expects={"Profile": ProfileDetails.model_validate(base).api_dict()})
+    return call, lines
+
+
+def _base(profile: PartnerProfile) -> dict[str, Any]:
+    """The profile as StartProfileUpdateTask takes it (a full replacement: translations included)."""
+    return profile.model_dump(exclude={"ProfileId"}, exclude_none=True)
 
 
 def plan_profile_update(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
@@ -114,7 +124,18 @@ def plan_profile_update(backend: PartnerCentral, parameters: dict[str, Any]) -> 
 
 
 def _follow_task(backend: PartnerCentral, call: ApiCall, client_token: str) -> dict[str, Any]:
-    """Start the profile update task and wait for its end; a failed task raises with the API's error details."""
+    """Start the profile update task and wait for its end; a failed task raises with the API's error details.
+
+    The task replaces the whole profile, so it only starts if the profile is still the one the person saw."""
+    current = ProfileDetails.model_validate(_base(backend.get_partner().Profile)).api_dict()
+    already_applied = current == call.request["TaskDetails"]  # a retry after the task ran: the replay reports it
+    if call.expects and current != call.expects["Profile"] and not already_applied:
+        changed = sorted(k for k in set(current) | set(call.expects["Profile"])
+                         if current.get(k) != call.expects["Profile"].get(k))
+        raise errors.ConflictException(
+            f"The profile changed since this change was approved ({', '.join(changed)}); nothing was written, so "
+            "nothing else is overwritten. Ask for the change again to see it against the current profile.",
+            reason="PROFILE_CHANGED_SINCE_APPROVAL")
     task = backend.start_profile_update_task(ProfileDetails.model_validate(call.request["TaskDetails"]),
                                              call_token(client_token, call))
     deadline = time.monotonic() + TASK_WAIT_SECONDS

@@ -13,6 +13,7 @@ Flows are checkpointed in SQLite (one checkpointer per process), so a pending ap
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import uuid
@@ -29,9 +30,11 @@ from pydantic import BaseModel
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.graphs.plans import WriteAction, WritePlan, shown_parameters
-from agent.trust.approvals import Approval, ApprovalStore, Decision, payload_digest
+from agent.trust.approvals import Approval, ApprovalStore, Decision
 from agent.trust.audit import AuditEvent, AuditLog, redact, user_identity
 from agent.trust.identity import Principal
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class WriteFlows:
         ctx = runtime.context
         principal = Principal.model_validate(state["principal"])
         plan = WritePlan.model_validate(state["plan"])
-        digest = payload_digest([c.model_dump() for c in plan.calls])
+        digest = ctx.approvals.payload_digest([c.model_dump() for c in plan.calls])
         approval = ctx.approvals.open(
             flow_id=state["flow_id"], principal=principal, session_id=state["session_id"], tool=state["tool"],
             parameters=shown_parameters(state["parameters"]), preview=plan.preview, payload_sha256=digest,
@@ -111,6 +114,12 @@ class WriteFlows:
                 results.append(action.apply(runtime.context.backend, call, state["approval_id"]))
             except errors.PartnerCentralError as exc:
                 return {"results": results, "status": "failed", "error": {"code": exc.code, "message": str(exc), "operation": call.operation}}
+            except Exception as exc:  # a bug or an unexpected failure still ends (and is audited) as failed
+                logger.exception("applying %s failed unexpectedly", call.operation)
+                return {"results": results, "status": "failed", "error": {
+                    "code": "InternalError", "operation": call.operation,
+                    "message": f"{call.operation} failed unexpectedly ({type(exc).__name__}); what was applied before "
+                               "it is listed in the results. The server log has the details."}}
         return {"results": results, "status": "applied"}
 
     def _audit(self, state: WriteState, runtime: Runtime[FlowContext]) -> dict[str, Any]:

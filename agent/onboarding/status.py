@@ -75,6 +75,7 @@ class AccountSnapshot:
 
     partner: Partner
     verifications: dict[str, Verification | None]
+    """Per verification type: its state, None when it was never started; types that cannot be read are absent."""
     visibility: str | None
     alliance_lead: AllianceLeadContact | None
     seller: SellerSetup | None
@@ -89,10 +90,17 @@ def read_snapshot(backend: PartnerCentral, now: datetime) -> AccountSnapshot:
         except (errors.ResourceNotFoundException, errors.UnsupportedOperationException):
             return None
 
+    verifications: dict[str, Verification | None] = {}
+    for kind in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION"):
+        try:
+            verifications[kind] = backend.get_verification(kind)
+        except errors.ResourceNotFoundException:  # never started
+            verifications[kind] = None
+        except errors.UnsupportedOperationException:  # unreadable: left out
+            pass
     return AccountSnapshot(
         partner=backend.get_partner(),
-        verifications={kind: optional(lambda kind=kind: backend.get_verification(kind))
-                       for kind in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION")},
+        verifications=verifications,
         visibility=(v.Visibility if (v := optional(backend.get_profile_visibility)) else None),
         alliance_lead=optional(backend.get_alliance_lead_contact),
         seller=optional(backend.get_seller_setup),
@@ -115,11 +123,16 @@ def _registration(snapshot: AccountSnapshot) -> list[OnboardingTask]:
               "BUSINESS_VERIFICATION": ("business_verification", "Verify your business")}
     tasks = []
     for kind, (task_id, title) in labels.items():
-        verification = snapshot.verifications.get(kind)
         why = "AWS verifies who registers a partner account and that the business exists before it can co-sell."
-        if verification is None:
+        if kind not in snapshot.verifications:
             tasks.append(_task("registration", task_id, title, "unknown", why, "The verification state could not be read.",
                                "Check the account summary in Partner Central settings."))
+            continue
+        verification = snapshot.verifications[kind]
+        if verification is None:
+            tasks.append(_task("registration", task_id, title, "not_started", why, f"{kind}: never started.",
+                               "Start it from Partner Central's registration (identity and business verification); "
+                               "documents are uploaded there, never in this chat."))
             continue
         state = verification.VerificationStatus
         status, waiting, step = {
@@ -276,7 +289,6 @@ def _revenue_measurement(snapshot: AccountSnapshot) -> list[OnboardingTask]:
             tasks.append(_task(
                 "revenue_measurement", requirement.id, requirement.title, status_of[requirement.status], why[requirement.id],
                 " ".join(requirement.evidence), " ".join(requirement.remediation[:2]) or None, tool=tool,
-                waiting_on="aws" if requirement.status == "in_progress" else None,
             ))
     pending = snapshot.invitations_to_answer
     tasks.append(_task(
@@ -285,17 +297,21 @@ def _revenue_measurement(snapshot: AccountSnapshot) -> list[OnboardingTask]:
         "Other accounts asked to connect with you (subsidiary or opportunity collaboration).",
         "; ".join(f"{i.Id}: {i.ConnectionType} from {i.OtherParticipantIdentifier} ({i.InviterName}), expires "
                   f"{i.ExpiresAt:%Y-%m-%d}" for i in pending) if pending else "No invitation is waiting for you.",
-        "Accept or reject each invitation with manage_account_connections (after you approve).",
+        "Read who sent each invitation and why, then accept or reject it with manage_account_connections (after "
+        "you approve). Accepting a SUBSIDIARY invitation makes your account a subsidiary of the sender's: only "
+        "accept one from your own organization's primary account.",
         required=False, tool="manage_account_connections",
     ))
     return tasks
 
 
 def _next_action(tasks: list[OnboardingTask]) -> OnboardingTask | None:
-    """The first task you can act on: required ones first, in stage order; waiting on AWS never counts."""
+    """The first task you can act on: required ones first, in stage order; waiting on AWS never counts. With
+    nothing left to act on, the first required task this backend cannot read (to check by hand)."""
     yours = [t for t in tasks if t.status in ACTIONABLE and t.waiting_on == "you"]
     required = [t for t in yours if t.required]
-    return (required or yours or [None])[0]
+    unknown = [t for t in tasks if t.status == "unknown" and t.required]
+    return (required or yours or unknown or [None])[0]
 
 
 def onboarding_status(snapshot: AccountSnapshot) -> OnboardingStatus:

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp, ToolCall
 from agent.graphs.plans import MissingInput, WriteAction, WritePlan
 from agent.storage import utcnow
-from agent.trust.approvals import Approval, Decision, binding_problem, payload_digest
+from agent.trust.approvals import Approval, Decision, binding_problem
 
 class ApprovalForm(BaseModel):
     """The form the person sees."""
@@ -80,7 +80,8 @@ def plan_change(app: AgentApp, action: WriteAction, actions: list[str], paramete
     except MissingInput as missing:
         questions = [Question(field=field, question=text) for field, text in missing.questions.items()]
         return PlannedChange(parameters=parameters, plan=None, digest=None, questions=questions)
-    return PlannedChange(parameters=parameters, plan=plan, digest=payload_digest([c.model_dump() for c in plan.calls]))
+    digest = app.approvals.payload_digest([c.model_dump() for c in plan.calls])
+    return PlannedChange(parameters=parameters, plan=plan, digest=digest)
 
 
 def ask_person(change: PlannedChange, ctx: Context) -> Elicit[ApprovalForm] | NoElicitation:
@@ -151,8 +152,11 @@ def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
 def outcome(app: AgentApp, status: str, approval: Approval | None, session_id: str, reason: str | None, results: list) -> WriteResult:
     if status == "requires_approval" and approval is not None:
         return pending(app, approval, session_id)
+    still_running = any(isinstance(r, dict) and r.get("Status") == "IN_PROGRESS" for r in results)
     messages = {
-        "applied": "The change was applied.",
+        "applied": "The change was applied." if not still_running else
+                   "The change was approved and started; AWS is still processing it. get_partner_profile shows the "
+                   "profile update task's outcome (latest_profile_update) when it ends.",
         "rejected": f"The person did not approve the change ({reason}); nothing was written.",
         "refused": f"The change was refused and nothing was written: {reason}",
         "failed": f"Partner Central rejected the change: {reason}",

@@ -27,12 +27,6 @@ Status = Literal["pending", "approved", "rejected", "applied", "failed", "expire
 Channel = Literal["elicitation", "page", "tool"]
 
 
-def payload_digest(payload: Any) -> str:
-    """SHA-256 of a payload's canonical JSON: the identity of an exact change."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 class Approval(BaseModel):
     approval_id: str
     flow_id: str
@@ -142,6 +136,12 @@ class ApprovalStore:
     def sign(self, text: str) -> str:
         """An HMAC of ``text`` with this server's secret (DATA_DIR/secret.key): unforgeable by anyone else."""
         return hmac.new(self._load_secret(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def payload_digest(self, payload: Any) -> str:
+        """The identity of an exact change: an HMAC-SHA-256 of the payload's canonical JSON with this server's
+        secret, so a digest shown in a form or stored in a checkpoint reveals nothing (not even a 6-digit code)."""
+        canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+        return hmac.new(self._load_secret(), canonical.encode(), hashlib.sha256).hexdigest()
 
     def page_key(self, approval_id: str) -> str:
         """The secret that makes an approval page link work: only the link's holder can open the page."""

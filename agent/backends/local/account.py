@@ -86,9 +86,9 @@ class AccountOperations:
         request = {"TaskDetails": details.api_dict()}
         with self.store.transaction() as conn:
             replay = self._replay(conn, "StartProfileUpdateTask", client_token, request)
-            current = self._settled_task(conn)
-            if replay is not None and current is not None and current.TaskId == replay["TaskId"]:
-                return current
+            if replay is not None:
+                return self._settled(conn, store.get_row(conn, PROFILE_TASK, self.catalog, replay["TaskId"]))
+            current = self._settled(conn, self._latest_task_row(conn))
             if current is not None and current.Status == "IN_PROGRESS":
                 raise errors.ConflictException(
                     f"Profile update task {current.TaskId} is still in progress; wait for it to end, then start another.",
@@ -99,8 +99,7 @@ class AccountOperations:
                 Catalog=self.catalog, Arn=self._arn("partner", self.partner_id), Id=self.partner_id,
                 TaskId=new_id("pprofiletask-", 13), TaskDetails=details, StartedAt=now, Status="IN_PROGRESS",
             )
-            store.delete_row(conn, PROFILE_TASK, self.catalog, self.partner_id)
-            store.insert_row(conn, PROFILE_TASK, self.catalog, self.partner_id, self.partner_id, task.api_dict(), now)
+            store.insert_row(conn, PROFILE_TASK, self.catalog, task.TaskId, self.partner_id, task.api_dict(), now)
             store.record_response(conn, self.partner_id, "StartProfileUpdateTask", client_token,
                                   store.request_digest(request), {"TaskId": task.TaskId})
         return task
@@ -108,22 +107,28 @@ class AccountOperations:
     def settle_profile_task(self) -> None:
         """End a profile update task whose run time has passed (reads of the partner see its result)."""
         with self.store.reading() as conn:
-            row = store.get_row(conn, PROFILE_TASK, self.catalog, self.partner_id)
+            row = self._latest_task_row(conn)
             running = row is not None and json.loads(row["body"])["Status"] == "IN_PROGRESS"
         if running:
             with self.store.transaction() as conn:
-                self._settled_task(conn)
+                self._settled(conn, self._latest_task_row(conn))
 
     def get_profile_update_task(self) -> ProfileUpdateTask:
         with self.store.transaction() as conn:
-            task = self._settled_task(conn)
+            task = self._settled(conn, self._latest_task_row(conn))
         if task is None:
             raise errors.ResourceNotFoundException(f"Partner {self.partner_id} has no profile update task.")
         return task
 
-    def _settled_task(self, conn: sqlite3.Connection) -> ProfileUpdateTask | None:
-        """The latest task, ended (and its profile applied) once its run time has passed."""
-        row = store.get_row(conn, PROFILE_TASK, self.catalog, self.partner_id)
+    def _latest_task_row(self, conn: sqlite3.Connection) -> sqlite3.Row | None:
+        return conn.execute(
+            "SELECT * FROM resources WHERE kind=? AND catalog=? AND owner=? "
+            "ORDER BY json_extract(body, '$.StartedAt') DESC, id LIMIT 1",
+            (PROFILE_TASK, self.catalog, self.partner_id),
+        ).fetchone()
+
+    def _settled(self, conn: sqlite3.Connection, row: sqlite3.Row | None) -> ProfileUpdateTask | None:
+        """A task, ended (and its profile applied) once its run time has passed."""
         if row is None:
             return None
         task = ProfileUpdateTask.model_validate_json(row["body"])
@@ -141,7 +146,7 @@ class AccountOperations:
             profile = {**task.TaskDetails.model_dump(), "ProfileId": partner.Profile.ProfileId}
             updated = Partner.model_validate({**partner.model_dump(), "Profile": profile})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), now)
-        store.update_row(conn, PROFILE_TASK, self.catalog, self.partner_id, row["revision"], task.api_dict(), now)
+        store.update_row(conn, PROFILE_TASK, self.catalog, task.TaskId, row["revision"], task.api_dict(), now)
         return task
 
     def _profile_problems(self, conn: sqlite3.Connection, details: ProfileDetails) -> list[tuple[str, str]]:
