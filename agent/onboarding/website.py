@@ -1,11 +1,12 @@
 """Scan a company website and propose Partner Central profile fields for the person to review.
 
 Read-only and guarded. ``fetch_page`` fetches one HTML page behind an SSRF guard: http(s) only, no
-credentials in the URL, every resolved address must be public (unless the host is explicitly allowed),
-the connection is pinned to the address that was checked, redirects are followed by hand and checked
-again on every hop, and time and size are capped. ``propose_profile`` is pure parsing: it reads JSON-LD,
-OpenGraph, meta tags, the title, icons and the visible text, and proposes at most the seven profile
-fields below, every value validated against the Partner Central API's limits.
+credentials in the URL, every resolved address must be public (unless it is the host that was asked for
+and that host is explicitly allowed), the connection is pinned to the address that was checked, redirects
+are followed by hand and checked again on every hop, one deadline covers the whole exchange, and the
+size is capped. ``propose_profile`` is pure parsing: it reads JSON-LD, OpenGraph, meta tags, the title,
+icons and the visible text, and proposes at most the seven profile fields below, every value validated
+against the Partner Central API's limits.
 
 The page is data, never instructions: text that looks like instructions to an AI is never used as a
 value, and a note says it was there. Nothing here writes anything; the person approves a profile update
@@ -18,11 +19,12 @@ through the usual approval flow.
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
 import ipaddress
 import json
 import re
 import socket
+import threading
 import time
 import unicodedata
 import zlib
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Annotated, Any, Literal
 
+import httpcore
 import httpx
 from bs4 import BeautifulSoup, Comment, Tag
 from bs4.dammit import UnicodeDammit
@@ -49,6 +52,7 @@ from agent.onboarding.countries import country_code, subdivision_code
 __all__ = [
     "FetchedPage",
     "ProposedField",
+    "RefusalReason",
     "WebsiteFetchError",
     "WebsiteRefused",
     "WebsiteScan",
@@ -107,8 +111,27 @@ class WebsiteFetchError(Exception):
     """The page could not be fetched or read; the message says what went wrong and what to do."""
 
 
+RefusalReason = Literal["url", "scheme", "credentials", "address", "redirect_address", "redirects"]
+
+
 class WebsiteRefused(WebsiteFetchError):
-    """The safety guard refused the URL (scheme, credentials, non-public address, redirects)."""
+    """The safety guard refused the URL. ``reason`` says which rule, so callers need not parse the message:
+
+    - ``"url"``: not a usable URL (unparsable, longer than 2048 characters, no host name);
+    - ``"scheme"``: no scheme, or not http/https (file:, ftp:, javascript:, data:, ...);
+    - ``"credentials"``: the URL carries user:password@;
+    - ``"address"``: the host that was asked for is, or resolves to, a non-public address (loopback,
+      private, link-local, site-local, ...). Listing the host in ``allow_hosts`` would let it through;
+    - ``"redirect_address"``: a redirect leads to a non-public address. ``allow_hosts`` does not help here:
+      it covers only the host asked for, never a host reached through a redirect; give that address itself;
+    - ``"redirects"``: too many redirects, or a loop.
+
+    The url, scheme and credentials rules apply to redirect targets too, with the same reasons.
+    """
+
+    def __init__(self, message: str, *, reason: RefusalReason) -> None:
+        super().__init__(message)
+        self.reason: RefusalReason = reason
 
 
 @dataclass(frozen=True)
@@ -133,7 +156,10 @@ _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _MAX_URL_LENGTH = 2048
 _SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_DNS = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="website-scan-dns")
+# Host name lookups in flight at once, hung ones included: each runs in its own short-lived thread (see
+# ``_getaddrinfo``), and this bounds how many threads a resolver that never answers can hold.
+_DNS_SLOTS = threading.BoundedSemaphore(16)
+_DNS_SLOT_WAIT = 1.0  # seconds a lookup waits for a free slot before failing
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -169,23 +195,36 @@ def fetch_page(
 ) -> FetchedPage:
     """GET one HTML page behind the SSRF guard.
 
-    Every hop: http(s) only, no credentials, all resolved addresses public unless the host is in
-    ``allow_hosts``; the connection goes to the checked address (Host header and TLS name stay the
-    original host). ``timeout`` bounds each connect/read and the whole fetch; the body is capped at
-    ``max_bytes`` while streaming. ``transport`` replaces the network layer (tests, custom TLS trust).
+    Every hop: http(s) only, no credentials, all resolved addresses public; the connection goes to the
+    checked address (Host header and TLS name stay the original host).
+
+    ``allow_hosts`` lists hosts that may resolve to non-public addresses (an intranet site). It applies
+    only to the host of ``url`` itself, on any port (intranet sites often use 8080), and to redirects
+    that stay on that same host; a redirect to any other host must be public, even if that host is listed
+    (a public page cannot send the scan into the intranet). Entries and URL hosts are compared as IDNA
+    (punycode), lower case, without a trailing dot: ``bücher.example`` matches ``xn--bcher-kva.example``.
+
+    ``timeout`` is one deadline for the whole exchange: DNS, connect, TLS, headers, body, every redirect.
+    With the default transport it is enforced on the socket (each connect, handshake, read and write gets
+    at most the time left, however slowly the server dribbles its bytes), so the call returns within about
+    ``timeout`` and the connection is closed. The body is capped at ``max_bytes`` while streaming.
+    ``transport`` replaces the network layer (tests, custom TLS trust); it gets the time left as its
+    per-operation timeouts and the deadline is checked between steps, but it must bound its own reads.
     """
     deadline = time.monotonic() + timeout
-    allowed = {_normalise_host(host) for host in allow_hosts}
+    allowed = {_host_key(host) for host in allow_hosts}
     own_transport = transport is None
     if transport is None:
-        transport = httpx.HTTPTransport(verify=True, retries=0,
-                                        limits=httpx.Limits(max_keepalive_connections=0))
+        transport = _DeadlineTransport(deadline)
     try:
         current, previous = _checked_url(url), None
+        # allow_hosts covers the host asked for, and only while the redirects stay on that host.
+        trusted = _url_host(current) in allowed
         visited = [str(current)]
         redirects = 0
         while True:
-            addresses = _resolve(current, allowed, deadline, redirected_from=previous)
+            addresses = _resolve(current, deadline, trusted=trusted, listed=_url_host(current) in allowed,
+                                 redirected_from=previous)
             response = _send(transport, current, addresses, timeout, deadline)
             try:
                 if response.status_code in _REDIRECT_STATUSES:
@@ -195,8 +234,10 @@ def fetch_page(
                         loop = " (the redirects go round in a loop)" if str(target) in visited else ""
                         raise WebsiteRefused(
                             f"Refused {_shown(url)}: too many redirects (more than {max_redirects}){loop}. "
-                            "Give the address of the page the site finally shows, e.g. its home page.")
+                            "Give the address of the page the site finally shows, e.g. its home page.",
+                            reason="redirects")
                     visited.append(str(target))
+                    trusted = trusted and _url_host(target) == _url_host(current)
                     current, previous = target, current
                     continue
                 _check_status(response, current)
@@ -208,6 +249,131 @@ def fetch_page(
     finally:
         if own_transport:
             transport.close()
+
+
+# The default transport: httpx over httpcore's own connection pool, with a network backend that holds every
+# socket operation to the fetch's deadline. (httpx's HTTPTransport takes no network backend, so this is the
+# few lines of it that matter here, on the public APIs of both libraries.)
+
+_HTTPCORE_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ProxyError, httpx.ProxyError),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Any:
+    try:
+        yield
+    except Exception as exc:
+        for source, target in _HTTPCORE_ERRORS:
+            if isinstance(exc, source):
+                raise target(str(exc)) from exc
+        raise
+
+
+def _time_left(deadline: float, timeout: float | None, error: type[Exception]) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the time limit for the whole fetch has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
+        self._stream, self._deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _time_left(self._deadline, timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _time_left(self._deadline, timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        try:
+            left = _time_left(self._deadline, timeout, httpcore.ConnectTimeout)
+        except httpcore.ConnectTimeout:
+            self._stream.close()
+            raise
+        # The handshake as a whole is bounded by the socket timeout (CPython's do_handshake uses a deadline).
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, left), self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, deadline: float) -> None:
+        self._deadline, self._backend = deadline, httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        left = _time_left(self._deadline, timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        raise httpcore.ConnectError("the website scan does not use Unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(self, response: httpcore.Response) -> None:
+        self._response = response
+
+    def __iter__(self) -> Any:
+        with _as_httpx_errors():
+            yield from self._response.iter_stream()
+
+    def close(self) -> None:
+        with _as_httpx_errors():
+            self._response.close()
+
+
+class _DeadlineTransport(httpx.BaseTransport):
+    """No proxies from the environment, no keep-alive, no retries, certificates checked (certifi's roots,
+    as httpx does by default), and the deadline on every socket operation."""
+
+    def __init__(self, deadline: float) -> None:
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(), max_keepalive_connections=0, retries=0,
+            network_backend=_DeadlineBackend(deadline))
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
+                             target=request.url.raw_path),
+            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        with _as_httpx_errors():
+            response = self._pool.handle_request(core_request)
+        return httpx.Response(status_code=response.status, headers=response.headers, stream=_Body(response),
+                              extensions=response.extensions)
+
+    def close(self) -> None:
+        with _as_httpx_errors():
+            self._pool.close()
 
 
 def _shown(url: str | httpx.URL) -> str:
@@ -224,27 +390,52 @@ def _normalise_host(host: str) -> str:
     return host.strip().strip("[]").lower().rstrip(".")
 
 
+def _canonical_host(host: str) -> str:
+    """An ASCII host name or IP address in the one form hosts are compared in."""
+    name = _normalise_host(host)
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return name
+
+
+def _url_host(url: httpx.URL) -> str:
+    """The URL's host as compared with ``allow_hosts``: IDNA (punycode), lower case, no trailing dot."""
+    return _canonical_host(url.raw_host.decode("ascii"))
+
+
+def _host_key(entry: str) -> str:
+    """An ``allow_hosts`` entry in the form of ``_url_host``: 'Bücher.Example.' -> 'xn--bcher-kva.example'.
+    A port or path in the entry is ignored; an entry that is not a host name can match nothing real."""
+    text = entry.strip()
+    try:
+        return _url_host(httpx.URL(text if "://" in text else f"http://{text}/"))
+    except (httpx.InvalidURL, UnicodeError, ValueError, TypeError):
+        return _canonical_host(text)
+
+
 def _checked_url(raw: str | httpx.URL, redirected_from: httpx.URL | None = None) -> httpx.URL:
     """The URL parsed, or WebsiteRefused naming the rule it breaks (scheme, credentials, host)."""
     via = f" (redirected from {_shown(redirected_from)})" if redirected_from is not None else ""
     if isinstance(raw, str) and len(raw) > _MAX_URL_LENGTH:
-        raise WebsiteRefused(f"Refused: the URL is longer than {_MAX_URL_LENGTH} characters{via}.")
+        raise WebsiteRefused(f"Refused: the URL is longer than {_MAX_URL_LENGTH} characters{via}.", reason="url")
     try:
         url = raw if isinstance(raw, httpx.URL) else httpx.URL(raw.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise WebsiteRefused(f"Refused {_shown(raw)}: not a valid URL ({exc}){via}. "
-                             "Give the full address, e.g. https://www.example.com/.") from None
+                             "Give the full address, e.g. https://www.example.com/.", reason="url") from None
     if url.scheme not in ("http", "https"):
         if not url.scheme:
             raise WebsiteRefused(f"Refused {_shown(raw)}: the URL has no scheme{via}. "
-                                 "Give the full address, e.g. https://www.example.com/.")
+                                 "Give the full address, e.g. https://www.example.com/.", reason="scheme")
         raise WebsiteRefused(f"Refused {_shown(url)}: only http and https URLs are scanned, "
-                             f"not {url.scheme}:{via}. Give the company's public web address.")
+                             f"not {url.scheme}:{via}. Give the company's public web address.", reason="scheme")
     if url.userinfo:
         raise WebsiteRefused(f"Refused {_shown(url)}: URLs with credentials (user:password@) are not "
-                             f"scanned{via}. Give the public address without a user name or password.")
+                             f"scanned{via}. Give the public address without a user name or password.",
+                             reason="credentials")
     if not url.host:
-        raise WebsiteRefused(f"Refused {_shown(url)}: the URL has no host name{via}.")
+        raise WebsiteRefused(f"Refused {_shown(url)}: the URL has no host name{via}.", reason="url")
     return url.copy_with(fragment=None)
 
 
@@ -256,7 +447,7 @@ def _redirect_target(response: httpx.Response, current: httpx.URL) -> httpx.URL:
     try:
         target = current.join(location)
     except (httpx.InvalidURL, TypeError, ValueError):
-        raise WebsiteRefused(f"Refused a redirect from {_shown(current)} to an invalid URL.") from None
+        raise WebsiteRefused(f"Refused a redirect from {_shown(current)} to an invalid URL.", reason="url") from None
     return _checked_url(target, redirected_from=current)
 
 
@@ -276,6 +467,8 @@ def _address_problem(address: IPAddress) -> str | None:
         return "loopback address (this machine)"
     if address.is_link_local:
         return "link-local address (this range holds cloud metadata services such as 169.254.169.254)"
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:
+        return "site-local address (fec0::/10, a deprecated private range)"
     if address.is_multicast:
         return "multicast address"
     if isinstance(address, ipaddress.IPv4Address) and address in _SHARED_ADDRESS_SPACE:
@@ -289,18 +482,17 @@ def _address_problem(address: IPAddress) -> str | None:
     return None
 
 
-def _resolve(url: httpx.URL, allowed: set[str], deadline: float,
+def _resolve(url: httpx.URL, deadline: float, *, trusted: bool, listed: bool,
              redirected_from: httpx.URL | None = None) -> list[IPAddress]:
-    """Every address the host resolves to, in resolver order; refused if any is not public."""
+    """Every address the host resolves to, in resolver order; refused if any is not public, unless the
+    host is ``trusted`` (allowed, and the host that was asked for). ``listed``: it is in allow_hosts."""
     via = f" (redirected from {_shown(redirected_from)})" if redirected_from is not None else ""
+    reason: RefusalReason = "address" if redirected_from is None else "redirect_address"
     host = url.raw_host.decode("ascii")
     name = _normalise_host(host)
     port = url.port or (443 if url.scheme == "https" else 80)
-    future = _DNS.submit(socket.getaddrinfo, host.strip("[]"), port, type=socket.SOCK_STREAM)
     try:
-        infos = future.result(timeout=_remaining(deadline, url))
-    except concurrent.futures.TimeoutError:
-        raise WebsiteFetchError(f"Timed out looking up the host name {name!r}; try again later.") from None
+        infos = _getaddrinfo(host.strip("[]"), port, name, deadline)
     except (socket.gaierror, UnicodeError, OSError) as exc:
         raise WebsiteFetchError(f"Could not find the host {name!r} ({getattr(exc, 'strerror', None) or exc}). "
                                 "Check the spelling of the domain.") from None
@@ -309,23 +501,68 @@ def _resolve(url: httpx.URL, allowed: set[str], deadline: float,
         try:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         except ValueError:
-            raise WebsiteRefused(f"Refused {_shown(url)}: {name!r} resolved to an address that could "
-                                 "not be checked.") from None
+            raise WebsiteRefused(f"Refused {_shown(url)}{via}: {name!r} resolved to an address that could "
+                                 "not be checked.", reason=reason) from None
         if address not in addresses:
             addresses.append(address)
     if not addresses:
         raise WebsiteFetchError(f"Could not find any address for the host {name!r}.")
-    if name in allowed:
+    if trusted:
         return addresses
     for address in addresses:
         problem = _address_problem(address)
         if problem:
             what = "is" if _same_address(name, address) else f"resolves to {address}, which is"
+            if redirected_from is None:
+                advice = "Give the company's public website address."
+            elif listed:
+                advice = (f"{name!r} is an allowed host, but the allowance covers only the address asked for "
+                          "and redirects that stay on its host, never a redirect from another host. To scan "
+                          f"{name!r}, give the address of the page wanted on it.")
+            else:
+                advice = ("A redirect may only lead to a public address; give the company's public website "
+                          "address.")
             raise WebsiteRefused(
                 f"Refused {_shown(url)}{via}: the host {name!r} {what} a {problem}. Only public internet "
-                "addresses are scanned, to protect this server and its network. Give the company's "
-                "public website address.")
+                f"addresses are scanned, to protect this server and its network. {advice}", reason=reason)
     return addresses
+
+
+def _getaddrinfo(host: str, port: int, name: str, deadline: float) -> list[Any]:
+    """``socket.getaddrinfo`` in a fresh daemon thread, waited for until the deadline at most.
+
+    A lookup that hangs keeps only its own thread, which ends when the resolver gives up, and one of the
+    ``_DNS_SLOTS``; it never holds up later scans. Only if every slot is held by a hung lookup does a new
+    lookup fail, quickly, saying so.
+    """
+    slots = _DNS_SLOTS  # the one this lookup releases, even if the module's is replaced meanwhile
+    if not slots.acquire(timeout=max(0.0, min(_DNS_SLOT_WAIT, deadline - time.monotonic()))):
+        raise WebsiteFetchError(f"DNS lookup timed out for the host {name!r}: too many earlier host name "
+                                "lookups are still waiting for the name server. Try again in a minute.")
+    outcome: list[Any] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            outcome.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except Exception as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            outcome.append(exc)
+        finally:
+            slots.release()
+            done.set()
+
+    try:
+        threading.Thread(target=lookup, name="website-scan-dns", daemon=True).start()
+    except RuntimeError:  # cannot start a thread: the slot was never handed over
+        slots.release()
+        raise WebsiteFetchError(f"Could not look up the host {name!r} now; try again later.") from None
+    if not done.wait(max(0.0, deadline - time.monotonic())):
+        raise WebsiteFetchError(f"DNS lookup timed out for the host {name!r}: the name server did not answer "
+                                "within the time limit. Check the domain, or try again later.")
+    result = outcome[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def _same_address(name: str, address: IPAddress) -> bool:

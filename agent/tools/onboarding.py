@@ -135,7 +135,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
             scan = scan_website(url, allow_hosts=app.settings.website_allow_hosts)
         except WebsiteFetchError as exc:
             hint = ""
-            if isinstance(exc, WebsiteRefused) and "public internet addresses" in str(exc):
+            if isinstance(exc, WebsiteRefused) and exc.reason == "address":
                 hint = (" (An intranet site can be allowed by whoever runs this server, with the setting "
                         "PARTNER_AGENT_WEBSITE_ALLOW_HOSTS.)")
             raise ToolError(f"The website could not be scanned: {exc}{hint}") from None
