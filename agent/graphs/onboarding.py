@@ -129,8 +129,10 @@ def plan_training_domain(backend: PartnerCentral, parameters: dict[str, Any]) ->
     identity = {"Catalog": backend.catalog, "Identifier": backend.partner_id}
     if parameters["action"] == "remove":
         domain = (parameters.get("domain_name") or "").lower()
+        if not domain:
+            raise PlanError(f"Give domain_name, the linked domain to remove (linked: {', '.join(linked) or 'none'}).")
         if domain not in linked:
-            raise PlanError(f"{domain or 'That domain'} is not linked; linked domains: {', '.join(linked) or 'none'}.")
+            raise PlanError(f"{domain} is not linked; linked domains: {', '.join(linked) or 'none'}.")
         return WritePlan(
             calls=[ApiCall(service=ACCOUNT, operation="DisassociateAwsTrainingCertificationEmailDomain",
                            request={**identity, "DomainName": domain})],
