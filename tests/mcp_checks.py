@@ -17,6 +17,20 @@ async def check_read_tools(client: Client) -> None:
         assert tool.annotations.read_only_hint is True and tool.annotations.destructive_hint is False
         assert tool.description and tool.output_schema
 
+    writes = {"update_profile", "draft_funding_request", "manage_funding_request", "manage_account_connections",
+              "manage_training_domains", "create_resale_authorization_role"}
+    assert writes <= set(tools)
+    for tool in tools.values():
+        assert tool.description and tool.output_schema and tool.annotations, tool.name
+        assert tool.annotations.read_only_hint is (tool.name not in writes | {"send_email_verification_code"}), tool.name
+
+    prm = await client.call_tool("check_prm_compliance", {})
+    assert not prm.is_error and prm.structured_content["prm_ready"] is True
+    jsonschema.validate(prm.structured_content, tools["check_prm_compliance"].output_schema)
+    status = await client.call_tool("get_onboarding_status", {})
+    assert status.structured_content["next_action"]["id"] == "connection_invitations"
+    jsonschema.validate(status.structured_content, tools["get_onboarding_status"].output_schema)
+
     profile = await client.call_tool("get_partner_profile", {})
     assert not profile.is_error
     assert profile.structured_content["partner_id"] == "partner-altocloud0004"
