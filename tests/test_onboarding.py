@@ -428,3 +428,15 @@ async def test_a_rejection_reason_is_shown_before_it_is_sent(settings: Settings)
                         person)
     assert result["status"] == "applied" and result["results"][0]["Status"] == "REJECTED"
     assert "Reason sent to them: 'We only co-sell in retail.'" in person.asked[0]
+
+
+async def test_no_trace_of_a_verification_code_is_kept_once_the_change_ended(settings: Settings, sandbox: LocalSandbox) -> None:
+    newcomer = as_partner(settings, NEWCOMER)
+    email = "people@nimbus-analytics.example"
+    await call(newcomer, "send_email_verification_code", {"email": email})
+    code = sandbox.client(NEWCOMER).outbox()[0]["Code"]
+    linked = await call(newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving())
+    assert linked["status"] == "applied"
+    stored = b"".join(path.read_bytes() for path in settings.data_dir.glob("checkpoints.db*"))
+    assert stored and b"\xa6" + code.encode() not in stored  # the code as a msgpack string, in any checkpoint
+    assert code.encode() not in (settings.data_dir / "agent.db").read_bytes()

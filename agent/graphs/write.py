@@ -79,6 +79,7 @@ class WriteFlows:
         self.actions = actions
         checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(checkpoint_path, check_same_thread=False)
+        self._conn.execute("PRAGMA secure_delete=ON")  # forgotten flows (verification codes...) are overwritten
         self.checkpointer = SqliteSaver(self._conn)
         self.graph = self._build().compile(checkpointer=self.checkpointer)
         self._locks: dict[str, threading.Lock] = {}
@@ -189,7 +190,10 @@ class WriteFlows:
             if "approval" not in self.graph.get_state(self._config(flow_id)).next:
                 return None
             self.graph.invoke(Command(resume=decision.model_dump()), self._config(flow_id), context=ctx)
-        return self.result(flow_id, ctx.approvals)
+            done = self.result(flow_id, ctx.approvals)
+            if done.status != "requires_approval":  # ended and audited: its state (codes included) is not kept
+                self.forget([flow_id])
+        return done
 
     def principal_of(self, flow_id: str) -> Principal | None:
         values = self.graph.get_state(self._config(flow_id)).values
@@ -210,9 +214,11 @@ class WriteFlows:
         )
 
     def forget(self, flow_ids: list[str]) -> None:
-        """Delete the checkpoints of flows (their session expired)."""
+        """Delete the checkpoints of flows (ended, or their session expired)."""
         for flow_id in flow_ids:
             self.checkpointer.delete_thread(flow_id)
+        with self.checkpointer.cursor() as cur:  # and leave no copy behind in the write-ahead log
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _config(self, flow_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": flow_id}}

@@ -123,7 +123,7 @@ class AccountOperations:
     def _latest_task_row(self, conn: sqlite3.Connection) -> sqlite3.Row | None:
         return conn.execute(
             "SELECT * FROM resources WHERE kind=? AND catalog=? AND owner=? "
-            "ORDER BY json_extract(body, '$.StartedAt') DESC, id LIMIT 1",
+            "ORDER BY rowid DESC LIMIT 1",  # the task started last
             (PROFILE_TASK, self.catalog, self.partner_id),
         ).fetchone()
 
