@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -103,22 +102,14 @@ class WebsiteScan(BaseModel):
 # ------------------------------------------------------------------------------------------- scanning
 
 
-def scan_website(
-    url: str,
-    *,
-    allow_hosts: Collection[str] = (),
-    timeout: float = 10.0,
-    max_bytes: int = 2_000_000,
-    max_redirects: int = 5,
-    transport: httpx.BaseTransport | None = None,
-) -> WebsiteScan:
-    """Fetch ``url`` (guarded, see ``safe_fetch.fetch_page``) and propose profile fields from it.
+def scan_website(url: str, **fetch_options: Any) -> WebsiteScan:
+    """Fetch ``url`` with ``safe_fetch.fetch_page`` (``fetch_options``: allow_hosts, timeout, max_bytes,
+    max_redirects, transport) and propose profile fields from it.
 
     Raises ``WebsiteRefused`` when the guard refuses the URL and ``WebsiteFetchError`` when the page
     cannot be fetched or is not HTML.
     """
-    page = fetch_page(url, allow_hosts=allow_hosts, timeout=timeout, max_bytes=max_bytes,
-                      max_redirects=max_redirects, transport=transport)
+    page = fetch_page(url, **fetch_options)
     scan = propose_profile(page.html, page.final_url)
     return scan.model_copy(update={"requested_url": url})
 
