@@ -31,8 +31,14 @@ async def test_the_person_reviews_the_exact_change_and_approves_it(settings: Set
         assert "<b>Chief</b> Partner Officer" in preview  # shown as text, never rendered as markup
         assert await browser_page.locator("b").count() == 0
         await browser_page.screenshot(path=str(tmp_path / "approval-page.png"), full_page=True)  # for a look when debugging
+        action = await browser_page.get_attribute("form", "action")
+        csrf = await browser_page.get_attribute("input[name=csrf]", "value")
         await browser_page.click("button.approve")
         assert "The change was applied" in await browser_page.text_content("#outcome")
+        origin = url.split("/approvals/")[0]
+        resent = await browser_page.request.post(  # the same form sent again (double submit), with the tab's cookies
+            origin + action, form={"csrf": csrf, "decision": "approve"}, headers={"Origin": origin})
+        assert resent.ok and "Already decided" in await resent.text() and "applied" in await resent.text()
         await browser_page.goto(url)
         assert "Already decided" in await browser_page.content()
     finally:

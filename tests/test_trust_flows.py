@@ -143,11 +143,32 @@ async def test_a_payload_changed_after_the_request_is_refused(settings: Settings
         plan["calls"][0]["request"]["Identifier"] = SERVICES  # another partner's profile
         flows.graph.update_state(config, {"plan": plan})
 
-        decided = (await client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})).structured_content
+        decide = {"approval_id": approval_id, "approve": True, "session_id": session_id}
+        decided = (await client.call_tool("decide_approval", decide)).structured_content
         assert decided["status"] == "refused" and "differs from the one that was shown" in decided["message"]
         [event] = await audit_events(client)
         assert event["decision"] == "refused"
+        # the ended flow's approval is closed: asking again is refused cleanly, never a crash
+        again = await client.call_tool("decide_approval", decide)
+        assert not again.is_error and again.structured_content["status"] == "refused"
+        assert "already used (refused)" in again.structured_content["message"]
+        shown = (await client.call_tool("get_approval", {"approval_id": approval_id, "session_id": session_id})).structured_content
+        assert shown["status"] == "refused"
     assert visibility(settings) == "PUBLIC" and visibility(settings, SERVICES) == "PRIVATE"
+
+
+def test_two_servers_starting_together_share_one_whole_secret(tmp_path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import timedelta
+
+    from agent.trust.approvals import ApprovalStore
+    from agent.trust.db import agent_database
+
+    stores = [ApprovalStore(agent_database(tmp_path / f"db{i}"), tmp_path / "secret.key", timedelta(minutes=5)) for i in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        digests = set(pool.map(lambda store: store.payload_digest({"a": 1}), stores))
+    assert len(digests) == 1 and len((tmp_path / "secret.key").read_bytes()) == 32
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".secret-")) == []
 
 
 async def test_another_principal_cannot_decide_and_does_not_spoil_the_approval(settings: Settings) -> None:

@@ -78,6 +78,7 @@ class WriteFlows:
     def __init__(self, checkpoint_path: Path, actions: dict[str, WriteAction]) -> None:
         self.actions = actions
         checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = checkpoint_path
         self._conn = sqlite3.connect(checkpoint_path, check_same_thread=False)
         self._conn.execute("PRAGMA secure_delete=ON")  # forgotten flows (verification codes...) are overwritten
         self.checkpointer = SqliteSaver(self._conn)
@@ -130,6 +131,8 @@ class WriteFlows:
         reason = state.get("verdict", {}).get("reason")
         if status in ("applied", "failed"):
             ctx.approvals.finish(state["approval_id"], status, {"results": state.get("results", []), "error": state.get("error")})
+        elif status == "refused":  # the flow has ended: its approval must not look decidable any more
+            ctx.approvals.refuse(state["approval_id"], reason or "refused")
         error = state.get("error") or {}
         results = state.get("results", [])
         for index, call in enumerate(WritePlan.model_validate(state["plan"]).calls):
@@ -217,8 +220,20 @@ class WriteFlows:
         """Delete the checkpoints of flows (ended, or their session expired)."""
         for flow_id in flow_ids:
             self.checkpointer.delete_thread(flow_id)
-        with self.checkpointer.cursor() as cur:  # and leave no copy behind in the write-ahead log
-            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._truncate_wal()
+
+    def _truncate_wal(self) -> None:
+        """Leave no copy of forgotten flows in the write-ahead log. Best effort, never blocking: another reader of
+        the file (a second server on the same DATA_DIR) makes it wait for the next forget."""
+        conn = sqlite3.connect(self._path, timeout=0.2)
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy:
+                logger.debug("checkpoint WAL busy; truncated at a later forget")
+        except sqlite3.OperationalError as exc:
+            logger.debug("checkpoint WAL not truncated: %s", exc)
+        finally:
+            conn.close()
 
     def _config(self, flow_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": flow_id}}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -13,6 +13,7 @@ from agent.app import AgentApp
 from agent.tools import writes
 from agent.tools.errors import tool_errors
 from agent.tools.params import SessionIdParam
+from agent.trust.approvals import Status
 from agent.trust.audit import AuditEvent
 from agent.trust.sessions import Session
 
@@ -29,7 +30,7 @@ class ApprovalStatus(BaseModel):
     session_id: str
     approval_id: str
     tool: str
-    status: Literal["pending", "approved", "rejected", "applied", "failed", "expired"]
+    status: Status
     preview: str
     expires_at: str
     approve_url: str | None = Field(description="Where the person decides, while the approval is pending.")

@@ -181,7 +181,7 @@ def deliver_decision(app: AgentApp, approval_id: str, approve: bool, channel: st
             approval_id=approval_id, approve=approve, channel=channel, principal=decider.key, session_id=session_id,
             payload_sha256=approval.payload_sha256, reason=None if approve else f"declined on the {channel}",
         )
-        done = app.flows.resume(app.flow_context(app.flows.principal_of(approval.flow_id)), approval.flow_id, decision)
+        done = app.flows.resume(app.flow_context(decider), approval.flow_id, decision)  # decider is the owner, checked
         if done is None:
             problem = f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
     if problem:

@@ -14,6 +14,7 @@ import json
 import os
 import secrets
 import sqlite3
+import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -23,7 +24,7 @@ from pydantic import BaseModel
 from agent.storage import Database, utcnow
 from agent.trust.identity import Principal
 
-Status = Literal["pending", "approved", "rejected", "applied", "failed", "expired"]
+Status = Literal["pending", "approved", "rejected", "applied", "failed", "expired", "refused"]
 Channel = Literal["elicitation", "page", "tool"]
 
 
@@ -129,6 +130,12 @@ class ApprovalStore:
             )
         return [_approval(row).model_copy(update={"status": "expired"}) for row in rows]
 
+    def refuse(self, approval_id: str, reason: str) -> None:
+        """Close a still-pending approval whose flow refused the decision (it can never be decided again)."""
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE approvals SET status='refused', reason=? WHERE id=? AND status='pending'",
+                         (reason, approval_id))
+
     def finish(self, approval_id: str, status: Literal["applied", "failed"], result: dict[str, Any]) -> None:
         with self.db.transaction() as conn:
             conn.execute("UPDATE approvals SET status=?, result=? WHERE id=?", (status, json.dumps(result, default=str), approval_id))
@@ -151,14 +158,27 @@ class ApprovalStore:
         return hmac.compare_digest(self.page_key(approval_id), key or "")
 
     def _load_secret(self) -> bytes:
+        """This server's 32-byte secret, created once. It appears whole or not at all (written aside, then linked
+        into place), so a second process starting at the same moment never reads a half-written key."""
         if self._secret is None:
             path = self._secret_file
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(secrets.token_bytes(32))
-            self._secret = path.read_bytes()
+                fd, staged = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(secrets.token_bytes(32))
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    os.link(staged, path)
+                except FileExistsError:
+                    pass  # another process created it first: use theirs
+                finally:
+                    os.unlink(staged)
+            secret = path.read_bytes()
+            if len(secret) != 32:
+                raise RuntimeError(f"{path} is not a 32-byte secret; remove it and restart the server to create a new one.")
+            self._secret = secret
         return self._secret
 
 

@@ -114,6 +114,9 @@ def approval_routes(app: AgentApp) -> list[Route]:
         from agent.tools.writes import deliver_decision
 
         owner = app.flows.principal_of(approval.flow_id)
+        if owner is None:  # the flow ended (or its session expired): nothing is left to decide
+            return _page("Already decided", f"<h1>Already decided</h1><p>This change is <b>{html.escape(approval.status)}"
+                         "</b>. Approvals are single use.</p>")
         approve = form.get("decision") == "approve"
         result = await anyio.to_thread.run_sync(
             lambda: deliver_decision(app, approval_id, approve, "page", owner, approval.session_id)

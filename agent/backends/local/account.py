@@ -87,7 +87,10 @@ class AccountOperations:
         with self.store.transaction() as conn:
             replay = self._replay(conn, "StartProfileUpdateTask", client_token, request)
             if replay is not None:
-                return self._settled(conn, store.get_row(conn, PROFILE_TASK, self.catalog, replay["TaskId"]))
+                row = store.get_row(conn, PROFILE_TASK, self.catalog, replay["TaskId"])
+                if row is None:
+                    raise errors.ResourceNotFoundException(f"Profile update task {replay['TaskId']} no longer exists.")
+                return self._settled(conn, row)
             current = self._settled(conn, self._latest_task_row(conn))
             if current is not None and current.Status == "IN_PROGRESS":
                 raise errors.ConflictException(
@@ -146,7 +149,7 @@ class AccountOperations:
             profile = {**task.TaskDetails.model_dump(), "ProfileId": partner.Profile.ProfileId}
             updated = Partner.model_validate({**partner.model_dump(), "Profile": profile})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), now)
-        store.update_row(conn, PROFILE_TASK, self.catalog, task.TaskId, row["revision"], task.api_dict(), now)
+        store.update_row(conn, PROFILE_TASK, self.catalog, row["id"], row["revision"], task.api_dict(), now)
         return task
 
     def _profile_problems(self, conn: sqlite3.Connection, details: ProfileDetails) -> list[tuple[str, str]]:
