@@ -8,7 +8,8 @@ from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
 from server import build_server
 from tests.browser import BROWSER
-from tests.conftest import PRM_READY
+from tests.conftest import NEWCOMER, PRM_READY
+from tests.sites_server import site_server_fixture  # noqa: F401 - the loopback site's pytest fixture
 
 pytestmark = BROWSER
 
@@ -74,42 +75,25 @@ async def test_a_stale_form_from_another_tab_is_refused(settings: Settings, brow
     assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PUBLIC"
 
 
-async def test_a_website_scan_is_applied_from_the_approval_page(settings: Settings, browser_page) -> None:
+async def test_a_website_scan_is_applied_from_the_approval_page(settings: Settings, browser_page, site_server) -> None:
     """Scan the test site on loopback, ask for the proposal, and approve it in the browser: the person sees the
     field diff, the profile update task runs once approved, and the page's hidden instructions change nothing."""
-    import threading
-    from functools import partial
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-    from pathlib import Path
-
-    from tests.conftest import NEWCOMER
-
-    class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-    site = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(Path(__file__).parent / "sites")))
-    threading.Thread(target=site.serve_forever, daemon=True).start()
     settings = settings.model_copy(update={"approval_port": 0, "partner_id": NEWCOMER, "website_allow_hosts": ["127.0.0.1"]})
-    try:
-        async with Client(build_server(settings)) as client:
-            scan = (await client.call_tool("scan_company_website",
-                                           {"url": f"http://127.0.0.1:{site.server_address[1]}/index.html"})).structured_content
-            asked = (await client.call_tool("update_profile", {"profile": scan["profile_update"],
-                                                               "session_id": scan["session_id"]})).structured_content
-            assert asked["status"] == "requires_approval"
-            await browser_page.goto(asked["approval"]["approve_url"])
-            preview = await browser_page.text_content("#preview")
-            assert "DisplayName: Nimbus Analytics Ltd -> Larkspur Cloud Partners" in preview
-            assert "attacker@evil.example" not in preview
-            await browser_page.click("button.approve")
-            assert "The change was applied" in await browser_page.text_content("#outcome")
-            outcome = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
-                                                               "session_id": scan["session_id"]})).structured_content
-            assert outcome["status"] == "applied"
-    finally:
-        site.shutdown()
-        site.server_close()
+    async with Client(build_server(settings)) as client:
+        scan = (await client.call_tool("scan_company_website",
+                                       {"url": f"http://127.0.0.1:{site_server.port}/index.html"})).structured_content
+        asked = (await client.call_tool("update_profile", {"profile": scan["profile_update"],
+                                                           "session_id": scan["session_id"]})).structured_content
+        assert asked["status"] == "requires_approval"
+        await browser_page.goto(asked["approval"]["approve_url"])
+        preview = await browser_page.text_content("#preview")
+        assert "DisplayName: Nimbus Analytics Ltd -> Larkspur Cloud Partners" in preview
+        assert "attacker@evil.example" not in preview
+        await browser_page.click("button.approve")
+        assert "The change was applied" in await browser_page.text_content("#outcome")
+        outcome = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
+                                                           "session_id": scan["session_id"]})).structured_content
+        assert outcome["status"] == "applied"
     backend = LocalSandbox(settings.sandbox_db).client(NEWCOMER)
     assert backend.get_partner().Profile.DisplayName == "Larkspur Cloud Partners"
     assert backend.get_profile_visibility().Visibility == "PRIVATE"

@@ -4,11 +4,6 @@ plans, account connections, training domains and the resale role, every write be
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from mcp import Client
@@ -18,6 +13,7 @@ from agent.config import Settings
 from server import build_server
 from tests.conftest import ISV, NEWCOMER, SERVICES
 from tests.mcp_checks import approving
+from tests.sites_server import site_server_fixture  # noqa: F401 - the loopback site's pytest fixture
 
 PRM_READY = "partner-altocloud0004"
 
@@ -283,20 +279,10 @@ async def test_profile_values_outside_the_api_limits_are_refused_before_asking(s
 # Website to profile, end to end
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def company_site() -> Iterator[str]:
+@pytest.fixture
+def company_site(site_server) -> str:
     """The realistic partner site of tests/sites (JSON-LD, OpenGraph, hidden injected instructions) on loopback."""
-    handler = partial(QuietHandler, directory=str(Path(__file__).parent / "sites"))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
-    server.shutdown()
-    server.server_close()
+    return f"http://127.0.0.1:{site_server.port}/index.html"
 
 
 async def test_a_website_scan_fills_a_proposal_applied_only_after_approval(
@@ -440,3 +426,19 @@ async def test_no_trace_of_a_verification_code_is_kept_once_the_change_ended(set
     stored = b"".join(path.read_bytes() for path in settings.data_dir.glob("checkpoints.db*"))
     assert stored and b"\xa6" + code.encode() not in stored  # the code as a msgpack string, in any checkpoint
     assert code.encode() not in (settings.data_dir / "agent.db").read_bytes()
+
+
+async def test_a_profile_task_still_running_is_reported_as_started_not_done(
+    settings: Settings, sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agent.backends.local import account
+    from agent.graphs import profile_update
+
+    monkeypatch.setattr(account, "PROFILE_TASK_SECONDS", 60.0)  # AWS takes its time
+    monkeypatch.setattr(profile_update, "TASK_WAIT_SECONDS", 0.3)
+    result = await call(as_partner(settings, PRM_READY), "update_profile",
+                        {"profile": {"logo_url": "https://altocloud-data.example/brand/logo-new.png"}}, approving())
+    assert result["status"] == "applied" and "still processing" in result["message"]
+    [started] = result["results"]
+    assert started["Status"] == "IN_PROGRESS" and "latest_profile_update" in started["FollowUp"]
+    assert sandbox.client(PRM_READY).get_profile_update_task().TaskId == started["TaskId"]

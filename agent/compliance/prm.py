@@ -259,9 +259,12 @@ def assess_prm(setup: SellerSetup, evidence: PrmEvidence, connections: list[Conn
     return PrmAssessment(prm_ready=prm_ready, requirements=requirements, seller_accounts=accounts, plan=plan)
 
 
-def read_prm(backend: PartnerCentral, now: datetime) -> PrmAssessment:
-    """Gather the PRM inputs from ``backend`` and assess them (UnsupportedOperation where seller data is unreadable)."""
-    setup, evidence = backend.get_seller_setup(), backend.get_prm_evidence()
-    connections = backend.list_connections("SUBSIDIARY")
-    invitations = backend.list_connection_invitations(connection_type="SUBSIDIARY")
-    return assess_prm(setup, evidence, connections, invitations, now)
+def read_prm(backend: PartnerCentral, now: datetime, *, setup: SellerSetup | None = None,
+             invitations: list[ConnectionInvitation] | None = None) -> PrmAssessment:
+    """Gather the PRM inputs from ``backend`` and assess them (UnsupportedOperation where seller data is unreadable).
+    A caller that already read the seller setup or the invitations passes them instead of reading them again."""
+    setup = setup or backend.get_seller_setup()
+    if invitations is None:
+        invitations = backend.list_connection_invitations(connection_type="SUBSIDIARY")
+    subsidiary_invitations = [i for i in invitations if i.ConnectionType == "SUBSIDIARY"]
+    return assess_prm(setup, backend.get_prm_evidence(), backend.list_connections("SUBSIDIARY"), subsidiary_invitations, now)

@@ -153,6 +153,9 @@ def _follow_task(backend: PartnerCentral, call: ApiCall, client_token: str) -> d
         details = "; ".join(f"{e.Reason}: {e.Message}" for e in task.ErrorDetailList) or "no details given"
         raise errors.ValidationException(f"Profile update task {task.TaskId} {task.Status}: {details}",
                                          reason="PROFILE_UPDATE_TASK_" + task.Status)
+    if task.Status == "IN_PROGRESS":
+        return {"TaskId": task.TaskId, "Status": task.Status,
+                "FollowUp": "get_partner_profile shows how it ends (latest_profile_update)."}
     return {"TaskId": task.TaskId, "Status": task.Status}
 
 

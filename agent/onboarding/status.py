@@ -24,6 +24,7 @@ from agent.models.account import (
     Verification,
 )
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, SellerSetup
+from agent.onboarding.seller_guidance import determine_tax_form
 
 TaskStatus = Literal["done", "in_progress", "action_required", "not_started", "not_applicable", "unknown"]
 StageId = Literal["registration", "profile", "marketplace", "revenue_measurement"]
@@ -98,14 +99,16 @@ def read_snapshot(backend: PartnerCentral, now: datetime) -> AccountSnapshot:
             verifications[kind] = None
         except errors.UnsupportedOperationException:  # unreadable: left out
             pass
+    seller = optional(backend.get_seller_setup)
+    invitations = backend.list_connection_invitations()
     return AccountSnapshot(
         partner=backend.get_partner(),
         verifications=verifications,
         visibility=(v.Visibility if (v := optional(backend.get_profile_visibility)) else None),
         alliance_lead=optional(backend.get_alliance_lead_contact),
-        seller=optional(backend.get_seller_setup),
-        prm=optional(lambda: read_prm(backend, now)),
-        invitations_to_answer=backend.list_connection_invitations(participant_type="RECEIVER", status="PENDING"),
+        seller=seller,
+        prm=optional(lambda: read_prm(backend, now, setup=seller, invitations=invitations)) if seller else None,
+        invitations_to_answer=[i for i in invitations if i.ParticipantType == "RECEIVER" and i.Status == "PENDING"],
     )
 
 
@@ -258,8 +261,6 @@ def _marketplace(snapshot: AccountSnapshot) -> list[OnboardingTask]:
 
 
 def _tax_form_hint(country: str | None) -> str:
-    from agent.onboarding.seller_guidance import determine_tax_form
-
     if not country:
         return ""
     try:

@@ -93,8 +93,8 @@ def partner_facts(backend: PartnerCentral) -> PartnerFacts:
     """Path, PRM readiness and budgets of the partner (PRM is unknown where seller data is unreadable)."""
     path = PATH_OF_SOLUTION[backend.get_partner().Profile.PrimarySolutionType]
     try:
-        readiness = read_prm(backend, utcnow())
         setup = backend.get_seller_setup()
+        readiness = read_prm(backend, utcnow(), setup=setup)
     except errors.UnsupportedOperationException:
         return PartnerFacts(path=path, prm_ready=None, allocations=backend.list_benefit_allocations())
     return PartnerFacts(

@@ -103,14 +103,14 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Check Partner Revenue Measurement (PRM) compliance, which funding now depends on: a linked primary
         AWS account, a Marketplace listing, revenue attribution (resources tagged aws-apn-id-<linked account id>,
         or the older aws-apn-id, = pc:<product code>; or the user agent APN_1.1/pc_<product code>$; or
-        Marketplace metering) and every other seller account connected as a subsidiary. Not ready: a numbered plan; steps marked agent_with_approval can be done with the named tool
-        once the person approves. Read-only."""
+        Marketplace metering) and every other seller account connected as a subsidiary. Not ready: a numbered
+        plan; steps marked agent_with_approval can be done with the named tool once the person approves.
+        Read-only."""
         with tool_errors():
             call = app.begin("check_prm_compliance", ["partnercentral:GetPartner", *CONNECTION_READS], session_id)
             assessment = read_prm(call.backend, utcnow())
-        unmet = [r for r in assessment.requirements if r.status in ("not_met", "in_progress")]
         summary = ("PRM-ready: every requirement is met." if assessment.prm_ready else
-                   f"Not PRM-ready: {len(unmet)} requirement(s) open - " + "; ".join(r.title for r in unmet) + ".")
+                   f"Not PRM-ready: {len(assessment.gaps)} requirement(s) open - " + "; ".join(assessment.gaps) + ".")
         return PrmComplianceResult(session_id=call.session.session_id, summary=summary,
                                    **assessment.model_dump(include={"prm_ready", "requirements", "seller_accounts", "plan"}))
 
@@ -140,12 +140,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
                         "PARTNER_AGENT_WEBSITE_ALLOW_HOSTS.)")
             raise ToolError(f"The website could not be scanned: {exc}{hint}") from None
         values = {field.field: field.value for field in scan.proposal}
-        update = ProfileFields(
-            display_name=values.get("DisplayName"), description=values.get("Description"),
-            website_url=values.get("WebsiteUrl"), logo_url=values.get("LogoUrl"),
-            primary_solution_type=values.get("PrimarySolutionType"), industry_segments=values.get("IndustrySegments"),
-            headquarters=values.get("Headquarters"),
-        )
+        update = ProfileFields.from_api(values)
         return WebsiteScanResult(
             session_id=call.session.session_id, requested_url=scan.requested_url, final_url=scan.final_url,
             proposal=[field.model_dump() for field in scan.proposal], profile_update=update,

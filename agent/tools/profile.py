@@ -72,12 +72,19 @@ class ProfileFields(BaseModel):
     )
 
     def api_fields(self) -> dict[str, Any]:
-        return {
-            "DisplayName": self.display_name, "Description": self.description, "WebsiteUrl": self.website_url,
-            "LogoUrl": self.logo_url, "PrimarySolutionType": self.primary_solution_type,
-            "IndustrySegments": self.industry_segments,
-            "Headquarters": self.headquarters.model_dump() if self.headquarters else None,
-        }
+        """The fields under the API's names (StartProfileUpdateTask's TaskDetails)."""
+        return {API_NAMES[name]: value for name, value in self.model_dump().items()}
+
+    @classmethod
+    def from_api(cls, fields: dict[str, Any]) -> "ProfileFields":
+        return cls(**{name: fields.get(api_name) for name, api_name in API_NAMES.items()})
+
+
+API_NAMES = {
+    "display_name": "DisplayName", "description": "Description", "website_url": "WebsiteUrl", "logo_url": "LogoUrl",
+    "primary_solution_type": "PrimarySolutionType", "industry_segments": "IndustrySegments",
+    "headquarters": "Headquarters",
+}
 
 
 class AllianceLeadInput(BaseModel):

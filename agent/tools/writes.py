@@ -155,8 +155,8 @@ def outcome(app: AgentApp, status: str, approval: Approval | None, session_id: s
     still_running = any(isinstance(r, dict) and r.get("Status") == "IN_PROGRESS" for r in results)
     messages = {
         "applied": "The change was applied." if not still_running else
-                   "The change was approved and started; AWS is still processing it. get_partner_profile shows the "
-                   "profile update task's outcome (latest_profile_update) when it ends.",
+                   "The change was approved and started; AWS is still processing it (the results say where to "
+                   "follow it).",
         "rejected": f"The person did not approve the change ({reason}); nothing was written.",
         "refused": f"The change was refused and nothing was written: {reason}",
         "failed": f"Partner Central rejected the change: {reason}",
