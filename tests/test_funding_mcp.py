@@ -369,3 +369,36 @@ async def test_a_rejected_request_is_fixed_and_resubmitted(settings: Settings) -
         resubmitted = await manage(client, funding_request_id=draft.Id, action="resubmit")
     assert resubmitted["results"][0]["Stage"] == "AWS Review"  # POC starts in AWS Review
     assert backend.get_benefit_application(draft.Id).BenefitApplicationDetails["StartDate"] == new_start
+
+
+async def test_a_file_replaced_after_approval_is_not_uploaded(settings: Settings, tmp_path) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    settings = settings.model_copy(update={"approval_port": 0, "tool_approvals": True})
+    brief = tmp_path / "brief.pdf"
+    brief.write_bytes(b"%PDF-1.4 the brief the person reviewed")
+    async with Client(build_server(settings)) as client:
+        asked = (await client.call_tool("manage_funding_request", {
+            "funding_request_id": "benappl-alto0mdf000001", "action": "attach", "file_path": str(brief)})).structured_content
+        assert asked["status"] == "requires_approval"
+        brief.write_bytes(b"%PDF-1.4 something else entirely")  # swapped while the approval waits
+        decided = (await client.call_tool("decide_approval", {"approval_id": asked["approval"]["approval_id"],
+                                                              "approve": True, "session_id": asked["session_id"]})).structured_content
+    assert decided["status"] == "failed" and "changed after the person approved" in decided["message"]
+    application = LocalSandbox(settings.sandbox_db).client("partner-altocloud0004").get_benefit_application("benappl-alto0mdf000001")
+    assert [f.FileName for f in application.FileDetails if f.FileName == "brief.pdf"] == []
+
+
+async def test_actions_a_backend_cannot_do_are_refused_before_the_person_is_asked(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agent.backends.aws import CONSOLE_ONLY
+    from agent.backends.local.sandbox import LocalPartnerCentral
+
+    monkeypatch.setattr(LocalPartnerCentral, "unsupported", lambda self, operation: CONSOLE_ONLY.get(operation))  # as aws
+    approve = approving()
+    async with Client(build_server(settings.model_copy(update={"approval_port": 0})), elicitation_callback=approve) as client:
+        result = await client.call_tool("manage_funding_request", {"funding_request_id": "benappl-alto0mdf000001",
+                                                                   "action": "attach", "file_path": "README.md"})
+    assert result.is_error and "upload the file in the funding portal" in result.content[0].text
+    assert approve.asked == []

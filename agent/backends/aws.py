@@ -41,6 +41,15 @@ from agent.models.seller import (
 )
 from agent.models.selling import Opportunity, OpportunitySummary
 
+CONSOLE_ONLY = {
+    "DeleteBenefitApplication": "Deleting a draft fund request is a console action (Funding dashboard); the API has no "
+                                "operation for it.",
+    "AttachFile": "Attachments take an S3 or HTTPS file URI that AWS can read; upload the file in the funding portal.",
+    "SubmitCashClaim": "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no "
+                       "operation.",
+}
+"""What the aws backend cannot do, and where the person does it instead."""
+
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
 
 
@@ -371,20 +380,17 @@ class AwsPartnerCentral(PartnerCentral):
             )
         return self.get_benefit_application(application_id)
 
+    def unsupported(self, operation: str) -> str | None:
+        return CONSOLE_ONLY.get(operation)
+
     def delete_benefit_application(self, application_id: str) -> None:
-        raise errors.UnsupportedOperationException(
-            "Deleting a draft fund request is a console action (Funding dashboard); the API has no operation for it."
-        )
+        raise errors.UnsupportedOperationException(CONSOLE_ONLY["DeleteBenefitApplication"])
 
     def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
-        raise errors.UnsupportedOperationException(
-            "Attachments take an S3 or HTTPS file URI that AWS can read; upload the file in the funding portal."
-        )
+        raise errors.UnsupportedOperationException(CONSOLE_ONLY["AttachFile"])
 
     def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
-        raise errors.UnsupportedOperationException(
-            "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no operation."
-        )
+        raise errors.UnsupportedOperationException(CONSOLE_ONLY["SubmitCashClaim"])
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""

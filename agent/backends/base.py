@@ -59,6 +59,11 @@ class PartnerCentral(ABC):
     partner_id: str
     catalog: str
 
+    def unsupported(self, operation: str) -> str | None:
+        """Why this backend cannot do ``operation`` (an API operation, or a console action such as
+        DeleteBenefitApplication, SubmitCashClaim, AttachFile), or None when it can."""
+        return None
+
     # partnercentral-account
 
     @abstractmethod

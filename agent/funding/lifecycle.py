@@ -81,6 +81,11 @@ def refusal(action: str, category: str, stage: str, status: str, details: dict, 
         return _extension_refusal(category, stage, status, details, new_end_date, extended)
     if action == "claim":
         return _claim_refusal(stage, details, today)
+    if action == "edit":
+        return None if stage == CREATED and status in ("PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED") else (
+            "only a draft or a rejected request (Created stage) can be edited; recall it first if it is in review")
+    if action == "attach":
+        return None  # any request that is not cancelled
     raise ValueError(action)
 
 

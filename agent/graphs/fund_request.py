@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.funding.catalog import Program, load_catalog
 from agent.funding.dates import end_date_problem, propose_dates
@@ -95,6 +97,17 @@ def client_token(partner_id: str, benefit_id: str, details: dict[str, Any]) -> s
     return "draft-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
+def _check_dates(details: dict[str, Any], category: str) -> None:
+    if "StartDate" in details and "EndDate" in details:
+        problem = end_date_problem(date.fromisoformat(details["StartDate"]), date.fromisoformat(details["EndDate"]), category)
+        if problem:
+            raise PlanError(f"The dates cannot be used: {problem}.")
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def plan_fund_request(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
     program = load_catalog().get(parameters["program"])
     if program.benefit_id is None:
@@ -105,10 +118,7 @@ def plan_fund_request(backend: PartnerCentral, parameters: dict[str, Any]) -> Wr
     missing = missing_fields(program, details)
     if missing:
         raise MissingInput({field: QUESTIONS[field] for field in missing})
-    if "StartDate" in details and "EndDate" in details:
-        problem = end_date_problem(date.fromisoformat(details["StartDate"]), date.fromisoformat(details["EndDate"]), program.category)
-        if problem:
-            raise PlanError(f"The dates cannot be used: {problem}.")
+    _check_dates(details, program.category)
     request = {
         "Catalog": backend.catalog,
         "ClientToken": client_token(backend.partner_id, program.benefit_id, details),
@@ -150,6 +160,18 @@ OPERATIONS = {
     "delete": "DeleteBenefitApplication", "extend": "AmendBenefitApplication", "claim": "SubmitCashClaim",
     "attach": "UpdateBenefitApplication", "edit": "UpdateBenefitApplication",
 }
+CAPABILITIES = {"attach": "AttachFile"}
+"""What a backend must be able to do for an action, where that is not the API operation itself (see unsupported)."""
+
+
+def iam_action(action: str) -> str:
+    """The IAM action a management action needs. Deleting a draft and claiming cash are console actions with no API
+    operation; IAM knows them as updates of the request."""
+    operation = OPERATIONS[action]
+    return "partnercentral:" + ("UpdateBenefitApplication" if operation in ("DeleteBenefitApplication", "SubmitCashClaim")
+                                else operation)
+
+
 DESCRIPTIONS = {
     "submit": "Submit it to AWS for review",
     "resubmit": "Resubmit it after its rejection",
@@ -171,15 +193,18 @@ def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> Writ
     category = application.Programs[0] if application.Programs else "Misc"
     details = application.BenefitApplicationDetails
     new_end = date.fromisoformat(parameters["new_end_date"]) if parameters.get("new_end_date") else None
-    if action == "attach":
-        return _plan_attachment(backend, application, parameters)
-    if action == "edit":
-        return _plan_edit(backend, application, category, parameters)
     problem = refusal(action, category, application.Stage or "Created", application.Status, details,
                       date.fromisoformat(parameters["today"]), new_end_date=new_end,
                       extended="ExtendedFromEndDate" in details)
     if problem:
         raise PlanError(f"Cannot {action} {application.Id}: {problem}.")
+    unsupported = backend.unsupported(CAPABILITIES.get(action, OPERATIONS[action]))
+    if unsupported:  # refused before the person is asked, not after they approved
+        raise PlanError(f"Cannot {action} {application.Id} through this backend: {unsupported}")
+    if action == "attach":
+        return _plan_attachment(backend, application, parameters)
+    if action == "edit":
+        return _plan_edit(backend, application, category, parameters)
     identity = {"Catalog": backend.catalog, "Identifier": application.Id}
     reason = parameters.get("reason") or DESCRIPTIONS[action]
     request: dict[str, Any] = dict(identity)
@@ -205,12 +230,8 @@ def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> Writ
 
 
 def _plan_attachment(backend: PartnerCentral, application, parameters: dict[str, Any]) -> WritePlan:
-    from pathlib import Path
-
     from agent.funding.attachments import AttachmentError, check_file
 
-    if application.Status == "CANCELED":
-        raise PlanError(f"Cannot attach files to {application.Id}: it was cancelled.")
     path = Path(parameters.get("file_path") or "").expanduser()
     try:
         scan = check_file(path)
@@ -222,21 +243,17 @@ def _plan_attachment(backend: PartnerCentral, application, parameters: dict[str,
                f"{application.Id} ({application.Name}) as '{use}'.{warning}")
     request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
                "FileDetails": [{"FileURI": str(path.resolve()), "BusinessUseCase": use}]}
-    return WritePlan(calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)], preview=preview)
+    call = ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request,
+                   expects={"FileSha256": file_sha256(path)})  # the file approved is the file uploaded
+    return WritePlan(calls=[call], preview=preview)
 
 
 def _plan_edit(backend: PartnerCentral, application, category: str, parameters: dict[str, Any]) -> WritePlan:
-    if application.Stage not in (None, "Created") or application.Status not in ("PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"):
-        raise PlanError(f"Cannot edit {application.Id}: only a draft or a rejected request (Created stage) can be edited; "
-                        "recall it first if it is in review.")
     changes = normalize_answers(parameters.get("answers") or {})
     if not changes:
         raise PlanError("Give the fields to change in `answers`, e.g. {\"StartDate\": \"2027-01-15\"}.")
     details = {**application.BenefitApplicationDetails, **changes}
-    if "StartDate" in details and "EndDate" in details:
-        problem = end_date_problem(date.fromisoformat(details["StartDate"]), date.fromisoformat(details["EndDate"]), category)
-        if problem:
-            raise PlanError(f"The dates cannot be used: {problem}.")
+    _check_dates(details, category)
     lines = [f"Edit fund request {application.Id} ({application.Name}):"]
     lines += [f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}" for field, value in changes.items()]
     request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
@@ -253,6 +270,9 @@ def apply_management(backend: PartnerCentral, call: ApiCall, client_token_: str)
         return {"Id": result.Id, "Stage": result.Stage, "Status": result.Status, "Revision": result.Revision}
     if call.operation == "UpdateBenefitApplication":
         [file] = request["FileDetails"]
+        if call.expects and file_sha256(Path(file["FileURI"])) != call.expects["FileSha256"]:
+            raise errors.ConflictException(f"{file['FileURI']} changed after the person approved attaching it; nothing "
+                                           "was uploaded. Ask for the attachment again.", reason="FILE_CHANGED_SINCE_APPROVAL")
         result = backend.attach_file(identifier, file["FileURI"], file["BusinessUseCase"])
         attached = next(f for f in result.FileDetails if f.FileName == file["FileURI"].rsplit("/", 1)[-1])
         return {"Id": result.Id, "FileName": attached.FileName, "FileStatus": attached.FileStatus,

@@ -381,13 +381,6 @@ def _known_program(program: str) -> None:
         raise ToolError(f"Unknown program {program!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
 
 
-MANAGE_ACTIONS = {
-    "submit": "partnercentral:SubmitBenefitApplication", "resubmit": "partnercentral:SubmitBenefitApplication",
-    "recall": "partnercentral:RecallBenefitApplication", "cancel": "partnercentral:CancelBenefitApplication",
-    "delete": "partnercentral:UpdateBenefitApplication", "extend": "partnercentral:AmendBenefitApplication",
-    "claim": "partnercentral:UpdateBenefitApplication", "attach": "partnercentral:UpdateBenefitApplication",
-    "edit": "partnercentral:UpdateBenefitApplication",
-}
 ManageAction = Literal["edit", "submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "attach"]
 
 
@@ -402,7 +395,7 @@ def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_a
 def _register_management(server: MCPServer, app: AgentApp) -> None:
     from mcp.server.mcpserver import ElicitationResult, Resolve
 
-    from agent.graphs.fund_request import FUND_REQUEST_MANAGEMENT
+    from agent.graphs.fund_request import FUND_REQUEST_MANAGEMENT, iam_action
     from agent.tools import writes
 
     def planned_management(funding_request_id: str, action: str, reason: str | None = None,
@@ -410,7 +403,7 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
                            file_path: str | None = None, answers: dict | None = None, session_id: str | None = None):
         with tool_errors():
             return writes.plan_change(
-                app, FUND_REQUEST_MANAGEMENT, ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]],
+                app, FUND_REQUEST_MANAGEMENT, ["partnercentral:GetBenefitApplication", iam_action(action)],
                 _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path, answers),
                 session_id,
             )
@@ -439,5 +432,5 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
         """Edit, submit, resubmit, recall, cancel, delete, extend, claim or attach a file to a fund request, under the guide's rules
         (a refused action says which rule). Every action waits for the person's approval of the exact change."""
         with tool_errors():
-            call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", MANAGE_ACTIONS[action]], session_id)
+            call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", iam_action(action)], session_id)
             return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)
