@@ -32,6 +32,8 @@ class Database:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None or not self.path.exists():  # first use in this thread, or the file was removed
+            if conn is not None:
+                conn.close()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             conn.row_factory = sqlite3.Row

@@ -40,6 +40,9 @@ class _CachedModelEmbedding(EmbeddingFunction[Documents]):
 
     @property
     def model(self):
+        loaded = _MODELS.get(self.key)  # a loaded model never waits for another one still loading
+        if loaded is not None:
+            return loaded
         with _LOADING:
             if self.key not in _MODELS:
                 _MODELS[self.key] = self._load()

@@ -321,6 +321,7 @@ class KnowledgeIndex:
         if problem and "not built" in problem:
             log.info("knowledge index not built yet: building it now")
             self.build()
+            stamp = self._manifest_path.stat().st_mtime_ns
             manifest, problem = self._read_manifest()
         if problem:
             raise IndexUnavailable(f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it.")
@@ -331,7 +332,8 @@ class KnowledgeIndex:
                 raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
             if count != len(manifest["chunks"]):
                 raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
-        self._loaded_manifest, self._bm25 = (self._manifest_path.stat().st_mtime_ns, manifest), None
+        # cached under the stamp seen before reading: a build that lands meanwhile makes the next search reload
+        self._loaded_manifest, self._bm25 = (stamp, manifest), None
         return manifest
 
     def _empty_manifest(self) -> dict:

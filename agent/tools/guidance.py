@@ -10,6 +10,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
+from agent.retrieval.documents import read_document
 from agent.retrieval.index import BUNDLED, IndexUnavailable, QueryError
 from agent.tools.errors import tool_errors
 from agent.tools.params import SessionIdParam
@@ -101,7 +102,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     for path in sorted(BUNDLED.rglob("*.md")):
         doc = path.relative_to(BUNDLED).as_posix()
-        server.resource(resource_uri(doc), name=doc, title=_title(path), mime_type="text/markdown",
+        server.resource(resource_uri(doc), name=doc, title=read_document(path, doc).title, mime_type="text/markdown",
                         description="Partner Central guidance, in this project's words.")(_reader(path))
     user_docs = app.settings.knowledge_dir / "documents"
     if user_docs.is_dir():
@@ -111,13 +112,6 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     for name, (title, text) in GET_STARTED_CARDS.items():
         server.prompt(name=name, title=title, description=f"Get started card: {title}.")(_card(text))
-
-
-def _title(path) -> str:
-    for line in path.read_text(encoding="utf-8").splitlines()[:8]:
-        if line.startswith("title:"):
-            return line.split(":", 1)[1].strip()
-    return path.stem
 
 
 def _reader(path):
