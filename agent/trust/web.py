@@ -8,6 +8,7 @@ is refused), and ``http://localhost`` is a secure context.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import socket
 import threading
@@ -58,22 +59,51 @@ def json_response(body: dict, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=HEADERS)
 
 
-def static_route(*names: str) -> Route:
-    """Serves the named files of ``static/`` (and nothing else) at /static/<name>."""
-    allowed = {name: STATIC / name for name in names}
+def static_route(name: str, *, hosts: Iterable[str] | None = None) -> Route:
+    """Serves the file ``static/<name>`` at /static/<name>, one route per file so that several pages' routes
+    compose in one app. With ``hosts``, a foreign Host header gets `misdirected`."""
+    path = STATIC / name
+    hosts = None if hosts is None else list(hosts)
 
     async def serve(request: Request) -> Response:
-        path = allowed.get(request.path_params["name"])
-        if path is None:
-            return Response(status_code=404, headers=HEADERS)
+        if hosts is not None and not host_allowed(request, hosts):
+            return misdirected()
         return Response(path.read_bytes(), media_type="text/javascript", headers=HEADERS)
 
-    return Route("/static/{name}", serve, methods=["GET"])
+    return Route(f"/static/{name}", serve, methods=["GET"])
 
 
 def host_allowed(request: Request, hosts: Iterable[str]) -> bool:
     """Whether the request's Host header is one this server answers to (DNS-rebinding protection)."""
     return request.headers.get("host", "").lower() in {host.lower() for host in hosts}
+
+
+def same_origin(request: Request) -> str | None:
+    """The request's ``Origin`` header when it is this page's own origin (its host is the Host header), else None.
+    Browsers send ``Origin`` with every fetch POST; a cross-site request, or one without it, gets None. Either
+    scheme is accepted so a page behind a TLS-terminating proxy still matches."""
+    origin = request.headers.get("origin", "")
+    scheme, _, host = origin.partition("://")
+    if scheme in ("http", "https") and host and host.lower() == request.headers.get("host", "").lower():
+        return origin
+    return None
+
+
+async def json_body(request: Request, limit: int = 64 * 1024) -> dict | None:
+    """The request's body as a JSON object; None when it is not ``application/json``, not an object, or longer
+    than ``limit`` bytes (read no further than that)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def loopback_hosts(port: int) -> list[str]:
