@@ -1,4 +1,4 @@
-"""The agent's own database (DATA_DIR/agent.db): sessions, approvals and the audit trail."""
+"""The agent's own database (DATA_DIR/agent.db): sessions, approvals, approvers and their passkeys, and the audit trail."""
 
 from __future__ import annotations
 
@@ -44,6 +44,45 @@ CREATE TABLE IF NOT EXISTS audit_events (
     body        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_principal ON audit_events (principal, event_time);
+CREATE TABLE IF NOT EXISTS approvers (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    principal  TEXT,
+    partner_id TEXT,
+    policies   TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    CHECK ((principal IS NULL) <> (partner_id IS NULL))
+);
+CREATE INDEX IF NOT EXISTS approvers_by_principal ON approvers (principal);
+CREATE INDEX IF NOT EXISTS approvers_by_partner ON approvers (partner_id);
+CREATE TABLE IF NOT EXISTS passkeys (
+    credential_id TEXT PRIMARY KEY,
+    approver_id   TEXT NOT NULL,
+    public_key    BLOB NOT NULL,
+    sign_count    INTEGER NOT NULL,
+    transports    TEXT NOT NULL,
+    rp_id         TEXT NOT NULL,
+    created_at    TEXT NOT NULL,
+    last_used_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS passkeys_by_approver ON passkeys (approver_id);
+CREATE TABLE IF NOT EXISTS enrollments (
+    secret_sha256 TEXT PRIMARY KEY,
+    approver_id   TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    used_at       TEXT
+);
+CREATE TABLE IF NOT EXISTS webauthn_challenges (
+    id         TEXT PRIMARY KEY,
+    purpose    TEXT NOT NULL CHECK (purpose IN ('register', 'authenticate')),
+    subject    TEXT NOT NULL,
+    approvers  TEXT NOT NULL,
+    challenge  BLOB NOT NULL,
+    rp_id      TEXT NOT NULL,
+    origin     TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS challenges_by_subject ON webauthn_challenges (purpose, subject);
 """
 
 
