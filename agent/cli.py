@@ -8,8 +8,14 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    import socket
+
+    from agent.trust.passkeys import Approver, Passkeys
 
 log = logging.getLogger("partner_agent")
 
@@ -108,6 +114,15 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _known_partner(settings: Settings, partner_id: str) -> bool:
+    """Whether ``partner_id`` can be acted for: with the local backend, a partner of the sandbox (else says so)."""
+    if settings.backend == "local" and partner_id not in {p.Id for p in _local_sandbox(settings).list_partners()}:
+        print(f"partner-agent: {partner_id} is not a partner of the sandbox; see `partner-agent sandbox list`.",
+              file=sys.stderr)
+        return False
+    return True
+
+
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
@@ -118,9 +133,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         from agent.trust.permissions import check_policy_names
 
         partner_id = args.partner_id or settings.partner_id
-        if settings.backend == "local" and partner_id not in {p.Id for p in _local_sandbox(settings).list_partners()}:
-            print(f"partner-agent: {partner_id} is not a partner of the sandbox; see `partner-agent sandbox list`.",
-                  file=sys.stderr)
+        if not _known_partner(settings, partner_id):
             return 2
         try:
             policies = check_policy_names(args.policy or ["AWSPartnerCentralFullAccess"])
@@ -150,6 +163,125 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{record.id:<9} {record.name:<20} {record.partner_id:<23} {record.catalog:<8} {state:<8} {expires:<9} "
               f"{', '.join(record.policies)}")
     return 0
+
+
+def _approver(settings: Settings, args: argparse.Namespace) -> int:
+    from agent.trust.db import agent_database
+    from agent.trust.passkeys import Passkeys
+
+    passkeys = Passkeys(agent_database(settings.data_dir))
+    if args.approver_command == "enroll":
+        return _enroll(settings, passkeys, args)
+    if args.approver_command == "remove":
+        approver = passkeys.get(args.approver_id)
+        if approver is None or not passkeys.remove(approver.approver_id):
+            print(f"partner-agent: no approver with id {args.approver_id!r}; see `partner-agent approver list`.",
+                  file=sys.stderr)
+            return 2
+        print(f"Removed {approver.approver_id} ({approver.name}) and {approver.passkeys} passkey(s).")
+        return 0
+    approvers = passkeys.list()
+    if not approvers:
+        print("No approvers. Enroll one with `partner-agent approver enroll --name NAME`.")
+        return 0
+    print(f"{'ID':<20} {'NAME':<20} {'PASSKEYS':<8} {'CREATED':<16} APPROVES FOR")
+    for approver in approvers:
+        print(f"{approver.approver_id:<20} {approver.name:<20} {approver.passkeys:<8} "
+              f"{approver.created_at:%Y-%m-%d %H:%M} {approver.approves_for}")
+    return 0
+
+
+def _enroll(settings: Settings, passkeys: Passkeys, args: argparse.Namespace) -> int:
+    """Create the approver and its one-time link; without --url, serve the enrollment page and wait for it."""
+    from agent.trust import web
+    from agent.trust.passkeys import PasskeyError, relying_party
+
+    binding = _approver_binding(settings, args)
+    if binding is None:
+        return 2
+    sock = None
+    try:
+        if args.url:
+            relying_party(args.url)
+        else:
+            sock = web.bind_loopback(settings.approval_port if args.port is None else args.port, fallback=args.port is None)
+        approver, secret = passkeys.enroll(args.name, **binding)
+    except (PasskeyError, ValueError, OSError) as exc:
+        if sock is not None:
+            sock.close()
+        reason = f"cannot listen on 127.0.0.1:{args.port} ({exc.strerror})" if isinstance(exc, OSError) else exc
+        print(f"partner-agent: {reason}", file=sys.stderr)
+        return 2
+    minutes = round(passkeys.enrollment_ttl.total_seconds() / 60)
+    if args.url:
+        print(f"{args.url.rstrip('/')}/enroll#{secret}", flush=True)
+        print(f"Open this link within {minutes} minutes on the device that will hold {approver.name}'s passkey; "
+              "it works once.", file=sys.stderr)
+        return 0
+    return _wait_for_enrollment(passkeys, approver, secret, sock, minutes)
+
+
+def _approver_binding(settings: Settings, args: argparse.Namespace) -> dict | None:
+    """What the new approver approves for, as `Passkeys.enroll` keywords; None (with the reason printed) if it cannot."""
+    from agent.trust.identity import Principal, local_principal
+
+    if args.policy and not args.partner_id:
+        print("partner-agent: --policy belongs to a delegation; add --partner-id.", file=sys.stderr)
+        return None
+    if args.partner_id:
+        if not args.policy:
+            print("partner-agent: a delegation needs at least one --policy.", file=sys.stderr)
+            return None
+        return {"partner_id": args.partner_id, "policies": args.policy} if _known_partner(settings, args.partner_id) else None
+    if args.token_id is None:
+        return {"principal": local_principal(settings).key}
+    from agent.trust.tokens import TokenFileError, TokenStore
+
+    try:
+        record = next((r for r in TokenStore(settings.data_dir / "tokens.json").list() if r.id == args.token_id), None)
+    except TokenFileError as exc:
+        print(f"partner-agent: {exc}", file=sys.stderr)
+        return None
+    if record is None or not record.active():
+        print(f"partner-agent: no active token with id {args.token_id!r}; see `partner-agent token list`.", file=sys.stderr)
+        return None
+    principal = Principal(name=record.name, partner_id=record.partner_id, catalog=record.catalog,
+                          policies=tuple(record.policies), source="token", token_id=record.id)
+    return {"principal": principal.key}
+
+
+def _wait_for_enrollment(passkeys: Passkeys, approver: Approver, secret: str, sock: socket.socket, minutes: int) -> int:
+    """Serve the enrollment page on ``sock`` and print its link first on stdout; wait until the passkey is made
+    (exit 0) or the link expires (exit 1). An approver left without a passkey is removed."""
+    import time
+
+    from agent.trust import web
+    from agent.trust.enrollment import enrollment_routes
+
+    port = sock.getsockname()[1]
+    server = web.LoopbackServer(enrollment_routes(passkeys, web.loopback_hosts(port)), sock, "enrollment-page")
+    state = "pending"
+    try:
+        print(f"{server.base_url}/enroll#{secret}", flush=True)
+        print(f"Open this link in a browser on this computer within {minutes} minutes to create {approver.name}'s "
+              "passkey; it works once. Waiting...", file=sys.stderr)
+        while (state := passkeys.enrollment_state(secret)) == "pending":
+            time.sleep(0.25)
+    except KeyboardInterrupt:
+        state = passkeys.enrollment_state(secret)
+    finally:
+        server.stop()
+    if state == "enrolled":
+        print(f"Enrolled {approver.name} ({approver.approver_id}) with a passkey to approve for {approver.approves_for}.",
+              flush=True)
+        return 0
+    passkeys.remove(approver.approver_id)
+    if state == "expired":
+        print("partner-agent: the enrollment link expired before a passkey was created; nothing was enrolled. "
+              "Run the command again.", file=sys.stderr)
+        return 1
+    print("partner-agent: enrollment cancelled; nothing was enrolled.", file=sys.stderr)
+    return 130
 
 
 def _index(settings: Settings, args: argparse.Namespace) -> int:
@@ -253,6 +385,36 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token now", description="Revoke a token.")
     revoke.add_argument("token_id", help="the token id shown by `token list`")
     token.set_defaults(handler=_token)
+
+    approver = commands.add_parser(
+        "approver", help="the people whose passkey approves writes",
+        description="Manage approvers: people who decide the assistant's writes on the approval page with a passkey "
+        "(user verification required). Each is bound to one principal, or delegated for a partner account.")
+    approver_commands = approver.add_subparsers(dest="approver_command", required=True, metavar="SUBCOMMAND")
+    enroll = approver_commands.add_parser(
+        "enroll", help="create an approver and a one-time link to enroll their passkey",
+        description="Create an approver and print a one-time link, valid 10 minutes, where they create a passkey. By "
+        "default the approver decides the stdio user's writes (PARTNER_AGENT_USER, or the OS user). Without --url the "
+        "command serves the page on localhost, prints the link first on stdout, waits until the passkey is created "
+        "(exit 0) or the link expires (exit 1).")
+    enroll.add_argument("--name", required=True, help="the person's name (shown by their device and in listings)")
+    binding = enroll.add_mutually_exclusive_group()
+    binding.add_argument("--token-id", help="approve the writes of this bearer token's principal (see `token list`)")
+    binding.add_argument("--partner-id", help="delegate: approve writes in this partner account that its --policy "
+                         "set allows, whoever asks for them")
+    enroll.add_argument("--policy", action="append",
+                        help="with --partner-id: an AWS managed policy whose actions the approver may approve; repeat")
+    where = enroll.add_mutually_exclusive_group()
+    where.add_argument("--url", help="base URL of an HTTP deployment that serves /enroll (e.g. https://agent.example.com):"
+                       " print the link for it and exit")
+    where.add_argument("--port", type=int, help="loopback port for the page (default: PARTNER_AGENT_APPROVAL_PORT, "
+                       "or any free port if it is taken)")
+    approver_commands.add_parser("list", help="list approvers, whose writes they approve, and their passkey count",
+                                 description="List approvers (never their keys).")
+    remove = approver_commands.add_parser("remove", help="remove an approver and their passkeys",
+                                          description="Remove an approver; their passkeys stop working at once.")
+    remove.add_argument("approver_id", help="the approver id shown by `approver list` (apr-...)")
+    approver.set_defaults(handler=_approver)
 
     index = commands.add_parser("index", help="the knowledge index behind search_guidance",
                                 description="Build and inspect the knowledge index; add your own documents.")

@@ -23,7 +23,8 @@ def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
     [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["sandbox", "advance"],
      ["sandbox", "respond"], ["token"],
      ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"], ["index"],
-     ["index", "build"], ["index", "status"], ["index", "add"]],
+     ["index", "build"], ["index", "status"], ["index", "add"], ["approver"], ["approver", "enroll"],
+     ["approver", "list"], ["approver", "remove"]],
     ids=" ".join,
 )
 def test_every_command_has_help(command: list[str], data_dir: Path) -> None:
@@ -138,3 +139,48 @@ def test_sandbox_respond_plays_the_invited_account(data_dir: Path) -> None:
     assert again.returncode == 2 and "not pending" in again.stderr
     unknown = run("sandbox", "respond", "pacinv-0000000000000", "accept", data_dir=data_dir)
     assert unknown.returncode == 2 and "not found" in unknown.stderr
+
+
+def test_approvers_are_enrolled_for_a_deployment_listed_and_removed(data_dir: Path) -> None:
+    """With --url the command only prints the deployment's one-time link; the passkey is made there."""
+    from agent.trust.tokens import TokenStore
+
+    _, record = TokenStore(data_dir / "tokens.json").create("ci-bot", "partner-altocloud0004", "Sandbox",
+                                                            ["AWSPartnerCentralOpportunityManagement"])
+    first = run("approver", "enroll", "--name", "Dana", "--url", "https://agent.example.com/", data_dir=data_dir,
+                PARTNER_AGENT_USER="dana")
+    assert first.returncode == 0, first.stderr
+    link = first.stdout.strip()
+    assert link.startswith("https://agent.example.com/enroll#") and len(link.split("#")[1]) >= 43
+    assert "within 10 minutes" in first.stderr and link not in first.stderr
+    assert run("approver", "enroll", "--name", "CI owner", "--token-id", record.id, "--url", "https://agent.example.com",
+               data_dir=data_dir).returncode == 0
+    assert run("approver", "enroll", "--name", "Sales lead", "--partner-id", "partner-altocloud0004", "--policy",
+               "AWSPartnerCentralOpportunityManagement", "--url", "https://agent.example.com", data_dir=data_dir).returncode == 0
+    listed = run("approver", "list", data_dir=data_dir).stdout.splitlines()
+    assert listed[0].split() == ["ID", "NAME", "PASSKEYS", "CREATED", "APPROVES", "FOR"]
+    assert " Dana " in listed[1] and listed[1].endswith(" local:dana")
+    assert " CI owner " in listed[2] and listed[2].endswith(f" token:{record.id}")
+    assert " Sales lead " in listed[3] and listed[3].endswith(" partner-altocloud0004 (AWSPartnerCentralOpportunityManagement)")
+    approver_id = listed[1].split()[0]
+    removed = run("approver", "remove", approver_id, data_dir=data_dir)
+    assert removed.returncode == 0 and removed.stdout == f"Removed {approver_id} (Dana) and 0 passkey(s).\n"
+    again = run("approver", "remove", approver_id, data_dir=data_dir)
+    assert again.returncode == 2 and "no approver with id" in again.stderr
+    assert approver_id not in run("approver", "list", data_dir=data_dir).stdout
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--url", "http://127.0.0.1:8765"], "not an IP address. Open the page at http://localhost:8765 instead."),
+    (["--url", "http://agent.example.com"], "Passkeys need HTTPS"),
+    (["--token-id", "0badc0de"], "no active token with id '0badc0de'"),
+    (["--policy", "AWSPartnerCentralFullAccess"], "--policy belongs to a delegation; add --partner-id."),
+    (["--partner-id", "partner-altocloud0004"], "a delegation needs at least one --policy"),
+    (["--partner-id", "partner-doesnotexist1", "--policy", "AWSPartnerCentralFullAccess"], "not a partner of the sandbox"),
+    (["--partner-id", "partner-altocloud0004", "--policy", "AdministratorAccess"], "Unknown AWS managed policy"),
+    (["--token-id", "0badc0de", "--partner-id", "partner-altocloud0004"], "not allowed with argument"),
+])
+def test_approver_enroll_refuses_what_cannot_work(data_dir: Path, args: list[str], error: str) -> None:
+    result = run("approver", "enroll", "--name", "Dana", *args, data_dir=data_dir)
+    assert result.returncode == 2 and error in result.stderr and result.stdout == ""
+    assert "No approvers" in run("approver", "list", data_dir=data_dir).stdout
