@@ -119,3 +119,23 @@ async def browser_page(
         yield await context.new_page()
     finally:
         await context.close()
+
+
+async def add_virtual_authenticator(page: Page, *, user_verified: bool = True, has_user_verification: bool = True) -> str:
+    """Give ``page``'s browser a virtual platform authenticator (CDP ``WebAuthn``): CTAP2, internal transport,
+    resident keys, user verification, presence confirmed automatically. Returns its authenticator id.
+
+    ``user_verified=False``: it has user verification but verifying fails (a wrong PIN or finger).
+    ``has_user_verification=False``: it cannot verify the user at all (a plain security key).
+    """
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = await cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
+        "protocol": "ctap2",
+        "transport": "internal",
+        "hasResidentKey": True,
+        "hasUserVerification": has_user_verification,
+        "isUserVerified": user_verified,
+        "automaticPresenceSimulation": True,
+    }})
+    return added["authenticatorId"]
