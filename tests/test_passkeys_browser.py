@@ -254,7 +254,8 @@ async def test_a_cross_origin_post_is_refused(browser_page, site: Site) -> None:
             headers = {"Origin": origin} if origin else {}
             response = await client.post("/enroll/options", json={"secret": secret}, headers=headers)
             assert response.status_code == 403 and "did not come from the enrollment page" in response.json()["error"]
-    # A page on another origin (the same listener reached as 127.0.0.1 is another origin) posting cross-site.
+    # In a browser, a page on another origin (here the same listener reached as 127.0.0.1) can only send a
+    # "simple" cross-site POST: a JSON one needs a CORS preflight the server never grants. It changes nothing.
     await browser_page.goto(f"http://127.0.0.1:{site.port}/sign")
     status = await browser_page.evaluate("""async ([url, secret]) => {
         try {
