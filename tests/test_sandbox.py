@@ -302,3 +302,23 @@ def test_a_rejection_comes_back_to_created_with_its_reason(sandbox: LocalSandbox
     client.delete_benefit_application(draft.Id)  # a rejected request can be deleted
     with pytest.raises(errors.ResourceNotFoundException):
         client.get_benefit_application(draft.Id)
+
+
+def test_the_typed_methods_replay_a_client_token_too(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = create_mdf_request(client)
+    first = client.update_benefit_application(draft.Id, revision="1", name="Renamed", client_token="edit-1")
+    assert client.update_benefit_application(draft.Id, revision="1", name="Renamed", client_token="edit-1") == first
+    client.submit_benefit_application(draft.Id)
+    recalled = client.recall_benefit_application(draft.Id, "Fix the dates", client_token="recall-1")
+    assert client.recall_benefit_application(draft.Id, "Fix the dates", client_token="recall-1") == recalled
+    canceled = client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1")
+    assert client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1") == canceled
+    approved = client.get_benefit_application("benappl-alto0poc000002")
+    change = dict(revision=approved.Revision, reason="Two more weeks",
+                  amendments=[{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2031-03-31"}])
+    amended = client.amend_benefit_application("benappl-alto0poc000002", **change, client_token="amend-1")
+    assert client.amend_benefit_application("benappl-alto0poc000002", **change, client_token="amend-1") == amended
+    other = create_mdf_request(client, token="token-2")
+    client.delete_benefit_application(other.Id, client_token="delete-1")
+    client.delete_benefit_application(other.Id, client_token="delete-1")  # a replay, not "not found"

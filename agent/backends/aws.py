@@ -341,10 +341,10 @@ class AwsPartnerCentral(PartnerCentral):
 
     def update_benefit_application(
         self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
-        details: dict | None = None,
+        details: dict | None = None, client_token: str | None = None,
     ) -> BenefitApplication:
         request: dict[str, Any] = {"Catalog": self.catalog, "Identifier": application_id, "Revision": revision,
-                                   "ClientToken": _token(application_id, revision, str(details), str(name))}
+                                   "ClientToken": client_token or _token(application_id, revision, str(details), str(name))}
         for key, value in (("Name", name), ("Description", description), ("BenefitApplicationDetails", details)):
             if value is not None:
                 request[key] = value
@@ -357,13 +357,21 @@ class AwsPartnerCentral(PartnerCentral):
             self.benefits.submit_benefit_application(Catalog=self.catalog, Identifier=application_id)
         return self.get_benefit_application(application_id)
 
-    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+    def recall_benefit_application(
+        self, application_id: str, reason: str, client_token: str | None = None
+    ) -> BenefitApplication:
+        request = {"Catalog": self.catalog, "Identifier": application_id, "Reason": reason}
+        if client_token:
+            request["ClientToken"] = client_token
         with api_errors():
-            self.benefits.recall_benefit_application(Catalog=self.catalog, Identifier=application_id, Reason=reason)
+            self.benefits.recall_benefit_application(**request)
         return self.get_benefit_application(application_id)
 
-    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
-        request = {"Catalog": self.catalog, "Identifier": application_id, "ClientToken": _token(application_id, "cancel")}
+    def cancel_benefit_application(
+        self, application_id: str, reason: str | None = None, client_token: str | None = None
+    ) -> BenefitApplication:
+        request = {"Catalog": self.catalog, "Identifier": application_id,
+                   "ClientToken": client_token or _token(application_id, "cancel")}
         if reason:
             request["Reason"] = reason
         with api_errors():
@@ -371,25 +379,28 @@ class AwsPartnerCentral(PartnerCentral):
         return self.get_benefit_application(application_id)
 
     def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
+        client_token: str | None = None,
     ) -> BenefitApplication:
         with api_errors():
             self.benefits.amend_benefit_application(
                 Catalog=self.catalog, Identifier=application_id, Revision=revision, AmendmentReason=reason,
-                Amendments=amendments, ClientToken=_token(application_id, revision, reason),
+                Amendments=amendments, ClientToken=client_token or _token(application_id, revision, reason),
             )
         return self.get_benefit_application(application_id)
 
     def unsupported(self, operation: str) -> str | None:
         return CONSOLE_ONLY.get(operation)
 
-    def delete_benefit_application(self, application_id: str) -> None:
+    def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
         raise errors.UnsupportedOperationException(CONSOLE_ONLY["DeleteBenefitApplication"])
 
-    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
+    def attach_file(
+        self, application_id: str, path: str, business_use_case: str, client_token: str | None = None
+    ) -> BenefitApplication:
         raise errors.UnsupportedOperationException(CONSOLE_ONLY["AttachFile"])
 
-    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
+    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
         raise errors.UnsupportedOperationException(CONSOLE_ONLY["SubmitCashClaim"])
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
