@@ -6,16 +6,17 @@ becomes the matching `agent.backends.errors` exception, so tools cannot tell the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
-from agent.backends import errors
+from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.models.account import (
     AllianceLeadContact,
@@ -41,13 +42,7 @@ from agent.models.seller import (
 )
 from agent.models.selling import Opportunity, OpportunitySummary
 
-CONSOLE_ONLY = {
-    "DeleteBenefitApplication": "Deleting a draft fund request is a console action (Funding dashboard); the API has no "
-                                "operation for it.",
-    "AttachFile": "Attachments take an S3 or HTTPS file URI that AWS can read; upload the file in the funding portal.",
-    "SubmitCashClaim": "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no "
-                       "operation.",
-}
+CONSOLE_ONLY = {name: action.where for name, action in operations.CONSOLE_ACTIONS.items()}
 """What the aws backend cannot do, and where the person does it instead."""
 
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
@@ -84,6 +79,12 @@ def api_errors() -> Iterator[None]:
         ]
         cls = errors.ERRORS_BY_CODE.get(error.get("Code", ""), errors.InternalServerException)
         raise cls(error.get("Message", str(exc)), reason=body.get("Reason"), field_errors=field_errors) from None
+    except ParamValidationError as exc:  # botocore checks a request against the model before sending it
+        problems = operations.report_problems(exc.kwargs["report"])
+        raise errors.ValidationException(
+            f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix the "
+            "members named here and send it again.", reason="REQUEST_VALIDATION_FAILED", field_errors=problems,
+        ) from None
     except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
 
@@ -119,6 +120,19 @@ def _body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
+def _create_service_linked_role(call: Callable[..., dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
+    """IAM CreateServiceLinkedRole; a role that exists already counts as created (the response is then {})."""
+    with _iam_errors("iam:CreateServiceLinkedRole"):
+        try:
+            return _body(call(**request))
+        except ClientError as exc:
+            # IAM answers a second creation with InvalidInput "... has been taken in this account ...".
+            message = exc.response.get("Error", {}).get("Message", "")
+            if _error_code(exc) == "InvalidInput" and "has been taken" in message:
+                return {}
+            raise
+
+
 class AwsPartnerCentral(PartnerCentral):
     """Partner Central for the partner account behind the current AWS credentials."""
 
@@ -143,6 +157,21 @@ class AwsPartnerCentral(PartnerCentral):
     def iam(self):
         """IAM is global: the session's region only picks the partition (aws, aws-cn, aws-us-gov)."""
         return self._session.client("iam", config=_RETRIES)
+
+    def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Call the service's client with ``request`` as is (botocore checks it against the model, and fills an
+        absent idempotency token). IAM's CreateServiceLinkedRole for a role that exists already succeeds and
+        returns {}. Console actions are refused: they have no API operation."""
+        if operation in CONSOLE_ONLY:
+            raise errors.UnsupportedOperationException(CONSOLE_ONLY[operation])
+        operations.operation_model(service, operation)  # refuses anything but the writes send makes
+        operations.require_catalog(request, self.catalog)
+        client = {"partnercentral-account": self.account, "partnercentral-benefits": self.benefits, "iam": self.iam}[service]
+        call = getattr(client, xform_name(operation))
+        if service == "iam":
+            return _create_service_linked_role(call, request)
+        with api_errors():
+            return _body(call(**request))
 
     def _pages(self, client: Any, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
         """Every item under ``key`` across all pages of a paginated operation in this catalog."""
@@ -438,12 +467,4 @@ class AwsPartnerCentral(PartnerCentral):
         return True
 
     def create_resale_authorization_role(self) -> None:
-        with _iam_errors("iam:CreateServiceLinkedRole"):
-            try:
-                self.iam.create_service_linked_role(AWSServiceName=RESALE_AUTHORIZATION_SERVICE)
-            except ClientError as exc:
-                # IAM answers a second creation with InvalidInput "... has been taken in this account ...".
-                message = exc.response.get("Error", {}).get("Message", "")
-                if _error_code(exc) == "InvalidInput" and "has been taken" in message:
-                    return
-                raise
+        self.send("iam", "CreateServiceLinkedRole", {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE})

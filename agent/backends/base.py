@@ -8,7 +8,7 @@ Errors are the API's own (`agent.backends.errors`), whichever backend raises the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -68,6 +68,18 @@ class PartnerCentral(ABC):
         """Why this backend cannot do ``operation`` (an API operation, or a console action such as
         DeleteBenefitApplication, SubmitCashClaim, AttachFile), or None when it can."""
         return None
+
+    @abstractmethod
+    def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Make one write call exactly as given and return the response body in the API's output shape
+        (no ResponseMetadata).
+
+        ``request`` uses the API's member names, ``Catalog`` and ``ClientToken`` included when the operation
+        takes them. The writes are listed in `agent.backends.operations`: API operations of
+        partnercentral-account, partnercentral-benefits and IAM's CreateServiceLinkedRole, and the console
+        actions DeleteBenefitApplication, SubmitCashClaim and AttachFile (partnercentral-benefits; ours, not
+        the API's). A request for another catalog than this backend's is refused.
+        """
 
     # partnercentral-account
 

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from agent.backends import errors
+from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
 from agent.backends.local.account import AccountOperations, answer_invitation, invitation_view
@@ -33,6 +33,7 @@ from agent.models.account import (
     AllianceLeadContact,
     ConnectionInvitation,
     Partner,
+    ProfileDetails,
     ProfileVisibility,
     ProfileVisibilityValue,
 )
@@ -42,9 +43,10 @@ from agent.models.benefits import (
     BenefitAllocation,
     BenefitApplication,
     BenefitApplicationSummary,
+    FileDetail,
 )
 from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
-from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.seller import RESALE_AUTHORIZATION_SERVICE, PrmEvidence, SellerSetup
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -176,6 +178,41 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         self.store = db
         self.catalog = catalog
         self.partner_id = partner_id
+
+    # one write, exactly as given
+
+    def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Make one write as the API would (see `PartnerCentral.send`).
+
+        The request is first checked against the operation's input shape (`operations.checked_request`), then
+        made by this class's method for it with exactly the request's members. Where the API takes a ClientToken,
+        a replay returns the first call's response. Sandbox rules: the console actions take a ClientToken and
+        replay the same way; members the sandbox does not model (such as Tags) are refused, not dropped; a
+        partner ``Identifier`` must be this partner's.
+        """
+        request = operations.checked_request(service, operation, request)
+        operations.require_catalog(request, self.catalog)
+        self._require_own_partner(service, operation, request)
+        unmodelled = sorted(_UNMODELLED.get(operation, frozenset()) & request.keys())
+        if unmodelled:
+            raise errors.UnsupportedOperationException(
+                f"The sandbox does not model {', '.join(unmodelled)} of {operation}; leave them out of the request, "
+                "or use the aws backend."
+            )
+        return operations.api_response(service, operation, _as_body(_SENDS[operation](self, request)))
+
+    def _require_own_partner(self, service: str, operation: str, request: dict[str, Any]) -> None:
+        """A member naming the partner (the API's PartnerIdentifier) must name this one: other partners are not found."""
+        model = operations.operation_model(service, operation)
+        if model is None:
+            return
+        mine = (self.partner_id, self._arn("partner", self.partner_id))
+        for member, shape in model.input_shape.members.items():
+            if shape.name == "PartnerIdentifier" and request[member] not in mine:
+                raise errors.ResourceNotFoundException(
+                    f"Partner {request[member]} was not found in the {self.catalog} catalog; this client acts for "
+                    f"{self.partner_id}."
+                )
 
     # reading helpers
 
@@ -561,6 +598,107 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
             store.update_row(conn, APPLICATION, self.catalog, application_id, row_revision, updated.api_dict(), now)
             self._remember(conn, operation, client_token, request, updated.api_dict())
         return updated
+
+
+_UNMODELLED: dict[str, frozenset[str]] = {
+    "CreateBenefitApplication": frozenset({"Tags", "PartnerContacts", "FileDetails"}),
+    "UpdateBenefitApplication": frozenset({"PartnerContacts", "FileDetails"}),
+    "CreateServiceLinkedRole": frozenset({"Description", "CustomSuffix"}),
+}
+"""API members the sandbox cannot honour (a local file is attached with the AttachFile console action)."""
+
+
+def _as_body(result: BaseModel | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(result, BaseModel):
+        return result.model_dump()
+    return result or {}
+
+
+def _member(model: type[M], request: dict[str, Any], member: str) -> M:
+    """A structure member of a request as its model; a ValidationException names what is wrong in it."""
+    try:
+        return model.model_validate(request[member])
+    except ValidationError as exc:
+        problems = [errors.FieldError(FieldName=".".join(map(str, (member, *e["loc"]))), Message=e["msg"])
+                    for e in exc.errors()]
+        raise errors.ValidationException(f"{member} is not valid.", reason="REQUEST_VALIDATION_FAILED",
+                                         field_errors=problems) from None
+
+
+def _put_alliance_lead_contact(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
+    contact = pc.put_alliance_lead_contact(
+        _member(AllianceLeadContact, r, "AllianceLeadContact"), r.get("EmailVerificationCode"))
+    return {"Catalog": pc.catalog, "Arn": pc._arn("partner", pc.partner_id), "Id": pc.partner_id,
+            "AllianceLeadContact": contact.model_dump()}
+
+
+def _create_service_linked_role(pc: LocalPartnerCentral, r: dict[str, Any]) -> None:
+    if r["AWSServiceName"] != RESALE_AUTHORIZATION_SERVICE:
+        raise errors.UnsupportedOperationException(
+            f"The sandbox has one service-linked role, for {RESALE_AUTHORIZATION_SERVICE}; it cannot create one for "
+            f"{r['AWSServiceName']}."
+        )
+    pc.create_resale_authorization_role()
+
+
+def _delete(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
+    pc.delete_benefit_application(r["Identifier"], r["ClientToken"])
+    return {"Id": r["Identifier"], "Status": "DELETED"}
+
+
+def _submit_cash_claim(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
+    application = pc.submit_cash_claim(r["Identifier"], r["Amount"], r["ClientToken"])
+    return {"Id": application.Id, "Stage": application.Stage, "Status": application.Status}
+
+
+def _attach_file(pc: LocalPartnerCentral, r: dict[str, Any]) -> FileDetail:
+    [file] = r["FileDetails"]  # exactly one: the console action's input shape says so
+    application = pc.attach_file(r["Identifier"], file["FileURI"], file["BusinessUseCase"], r["ClientToken"])
+    return next(f for f in application.FileDetails if f.FileName == Path(file["FileURI"]).name)
+
+
+_SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | dict[str, Any] | None]] = {
+    # partnercentral-account
+    "PutProfileVisibility": lambda pc, r: pc.put_profile_visibility(r["Visibility"]),
+    "PutAllianceLeadContact": _put_alliance_lead_contact,
+    "StartProfileUpdateTask": lambda pc, r: pc.start_profile_update_task(
+        _member(ProfileDetails, r, "TaskDetails"), r["ClientToken"]),
+    "AssociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.associate_training_domain(
+        r["Email"], r["EmailVerificationCode"], r["ClientToken"]),
+    "DisassociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.disassociate_training_domain(
+        r["DomainName"], r["ClientToken"]),
+    "CreateConnectionInvitation": lambda pc, r: pc.create_connection_invitation(
+        client_token=r["ClientToken"], connection_type=r["ConnectionType"], receiver=r["ReceiverIdentifier"],
+        email=r["Email"], name=r["Name"], message=r["Message"]),
+    "AcceptConnectionInvitation": lambda pc, r: {
+        "Connection": pc.accept_connection_invitation(r["Identifier"], r["ClientToken"]).model_dump()},
+    "RejectConnectionInvitation": lambda pc, r: pc.reject_connection_invitation(
+        r["Identifier"], r["ClientToken"], r.get("Reason")),
+    "CancelConnectionInvitation": lambda pc, r: pc.cancel_connection_invitation(r["Identifier"], r["ClientToken"]),
+    # partnercentral-benefits
+    "CreateBenefitApplication": lambda pc, r: pc.create_benefit_application(
+        client_token=r["ClientToken"], benefit_id=r["BenefitIdentifier"], name=r.get("Name"),
+        description=r.get("Description"), fulfillment_types=r.get("FulfillmentTypes", []),
+        details=r.get("BenefitApplicationDetails", {}), associated_resources=r.get("AssociatedResources")),
+    "UpdateBenefitApplication": lambda pc, r: pc.update_benefit_application(
+        r["Identifier"], revision=r["Revision"], name=r.get("Name"), description=r.get("Description"),
+        details=r.get("BenefitApplicationDetails"), client_token=r["ClientToken"]),
+    "SubmitBenefitApplication": lambda pc, r: pc.submit_benefit_application(r["Identifier"]),
+    "RecallBenefitApplication": lambda pc, r: pc.recall_benefit_application(
+        r["Identifier"], r["Reason"], r.get("ClientToken")),
+    "CancelBenefitApplication": lambda pc, r: pc.cancel_benefit_application(
+        r["Identifier"], r.get("Reason"), r["ClientToken"]),
+    "AmendBenefitApplication": lambda pc, r: pc.amend_benefit_application(
+        r["Identifier"], revision=r["Revision"], reason=r["AmendmentReason"], amendments=r["Amendments"],
+        client_token=r["ClientToken"]),
+    # iam
+    "CreateServiceLinkedRole": _create_service_linked_role,
+    # console actions
+    "DeleteBenefitApplication": _delete,
+    "SubmitCashClaim": _submit_cash_claim,
+    "AttachFile": _attach_file,
+}
+"""How the sandbox makes each write: its method for it, called with exactly the request's members."""
 
 
 def _category(application: BenefitApplication) -> str:
