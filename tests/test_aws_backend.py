@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import boto3
 import pytest
+from botocore import xform_name
 from botocore.stub import Stubber
 
 from agent.backends import errors
-from agent.backends.aws import AwsPartnerCentral
+from agent.backends.aws import CONSOLE_ONLY, AwsPartnerCentral
 from agent.backends.base import OpportunityQuery
 from agent.models.account import HeadquartersLocation, ProfileDetails
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
@@ -516,3 +517,124 @@ def test_create_resale_authorization_role_denied_names_the_permission(
     )
     with pytest.raises(errors.AccessDeniedException, match="iam:CreateServiceLinkedRole"):
         backend.create_resale_authorization_role()
+
+
+# send: one write, exactly as given
+
+APPLICATION = "benappl-alto0mdf000001"
+APPLICATION_ARN = f"arn:aws:partnercentral:us-east-1:123456789012:catalog/Sandbox/benefit-application/{APPLICATION}"
+ON_APPLICATION = {"Catalog": "Sandbox", "Identifier": APPLICATION}
+CONTACT = {"FirstName": "Ana", "LastName": "Silva", "Email": "ana@altocloud-data.example", "BusinessTitle": "Alliances"}
+WRITES = [  # (client, operation, request, a response in the operation's output shape)
+    ("account", "PutProfileVisibility", {**MINE, "Visibility": "PRIVATE"},
+     {"Catalog": "Sandbox", "Arn": ARN, "Id": PARTNER, "Visibility": "PRIVATE", "ProfileId": "pprofile-altocloud0004"}),
+    ("account", "PutAllianceLeadContact", {**MINE, "AllianceLeadContact": CONTACT, "EmailVerificationCode": "482913"},
+     {"Catalog": "Sandbox", "Arn": ARN, "Id": PARTNER, "AllianceLeadContact": CONTACT}),
+    ("account", "StartProfileUpdateTask", {**MINE, "ClientToken": "profile-1", "TaskDetails": TASK_DETAILS},
+     _task("IN_PROGRESS")),
+    ("account", "AssociateAwsTrainingCertificationEmailDomain",
+     {**MINE, "ClientToken": "domain-1", "Email": "training@altocloud-data.example", "EmailVerificationCode": "482913"}, {}),
+    ("account", "DisassociateAwsTrainingCertificationEmailDomain",
+     {**MINE, "ClientToken": "domain-2", "DomainName": "old-altocloud.example"}, {}),
+    ("account", "CreateConnectionInvitation",
+     {**CATALOG, "ClientToken": "invite-1", "ConnectionType": "OPPORTUNITY_COLLABORATION",
+      "ReceiverIdentifier": "111122223333", "Email": "alliances@altocloud-data.example", "Name": "Sam Okafor",
+      "Message": "Let's co-sell"},
+     _invitation("pacinv-northwind0003", "111122223333", ParticipantType="SENDER")),
+    ("account", "AcceptConnectionInvitation", {**CATALOG, "Identifier": "pacinv-northwind0001", "ClientToken": "accept-1"},
+     {"Connection": _connection("pac-northwind0001", "111122223333")}),
+    ("account", "RejectConnectionInvitation",
+     {**CATALOG, "Identifier": "pacinv-northwind0001", "ClientToken": "reject-1", "Reason": "Not now"},
+     _invitation("pacinv-northwind0001", "111122223333", "REJECTED")),
+    ("account", "CancelConnectionInvitation", {**CATALOG, "Identifier": "pacinv-northwind0003", "ClientToken": "cancel-1"},
+     _invitation("pacinv-northwind0003", "111122223333", "CANCELED", ParticipantType="SENDER")),
+    ("benefits", "CreateBenefitApplication",
+     {**CATALOG, "ClientToken": "draft-1", "BenefitIdentifier": "ben-mdfcampaign001", "Name": "Spring webinar",
+      "Description": "Two webinars.", "FulfillmentTypes": ["CASH"], "BenefitApplicationDetails": {"RequestedAmount": 5000},
+      "AssociatedResources": [], "Tags": [{"Key": "team", "Value": "alliances"}]},
+     {"Id": APPLICATION, "Arn": APPLICATION_ARN, "Revision": "1"}),
+    ("benefits", "UpdateBenefitApplication",
+     {**ON_APPLICATION, "ClientToken": "edit-1", "Revision": "1", "BenefitApplicationDetails": {"RequestedAmount": 6000}},
+     {"Id": APPLICATION, "Arn": APPLICATION_ARN, "Revision": "2"}),
+    ("benefits", "SubmitBenefitApplication", ON_APPLICATION, {}),
+    ("benefits", "RecallBenefitApplication", {**ON_APPLICATION, "ClientToken": "recall-1", "Reason": "Fix the dates"}, {}),
+    ("benefits", "CancelBenefitApplication", {**ON_APPLICATION, "ClientToken": "cancel-2", "Reason": "Not needed"}, {}),
+    ("benefits", "AmendBenefitApplication",
+     {**ON_APPLICATION, "ClientToken": "amend-1", "Revision": "3", "AmendmentReason": "Two more weeks",
+      "Amendments": [{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2027-03-31"}]}, {}),
+    ("iam", "CreateServiceLinkedRole", {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE}, {"Role": ROLE}),
+]
+
+
+@pytest.mark.parametrize(("client", "operation", "request_", "response"), WRITES, ids=[w[1] for w in WRITES])
+def test_send_makes_the_call_exactly_as_given_and_returns_its_body(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber], client: str, operation: str, request_: dict, response: dict,
+) -> None:
+    stub[client].add_response(xform_name(operation), response, expected_params=request_)  # exactly these members
+    service = {"account": "partnercentral-account", "benefits": "partnercentral-benefits", "iam": "iam"}[client]
+    assert backend.send(service, operation, request_) == response  # no ResponseMetadata
+
+
+def test_send_errors_are_the_apis_own(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    request = {**ON_APPLICATION, "ClientToken": "edit-2", "Revision": "1", "Name": "Renamed"}
+    stub["benefits"].add_client_error(
+        "update_benefit_application", service_error_code="ConflictException", http_status_code=409,
+        service_message="Revision 1 is stale", expected_params=request,
+    )
+    stub["benefits"].add_client_error(
+        "create_benefit_application", service_error_code="ValidationException", http_status_code=400,
+        service_message="Invalid request",
+        modeled_fields={"Message": "Invalid request", "Reason": "fieldValidationFailed",
+                        "FieldList": [{"Name": "BenefitApplicationDetails.EndDate", "Message": "must be after StartDate",
+                                       "Code": "INVALID_VALUE"}]},
+        expected_params={**CATALOG, "ClientToken": "draft-2", "BenefitIdentifier": "ben-mdfcampaign001"},
+    )
+    with pytest.raises(errors.ConflictException, match="Revision 1 is stale"):
+        backend.send("partnercentral-benefits", "UpdateBenefitApplication", request)
+    with pytest.raises(errors.ValidationException) as invalid:
+        backend.send("partnercentral-benefits", "CreateBenefitApplication",
+                     {**CATALOG, "ClientToken": "draft-2", "BenefitIdentifier": "ben-mdfcampaign001"})
+    assert [(e.FieldName, e.Message) for e in invalid.value.field_errors] == [
+        ("BenefitApplicationDetails.EndDate", "must be after StartDate")]
+
+
+def test_send_of_a_role_that_exists_already_is_a_success(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    request = {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE}
+    stub["iam"].add_client_error(
+        "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
+        service_message=f"Service role name {RESALE_AUTHORIZATION_ROLE} has been taken in this account, please try a "
+                        "different suffix.", expected_params=request,
+    )
+    stub["iam"].add_client_error(
+        "create_service_linked_role", service_error_code="AccessDenied", http_status_code=403,
+        service_message="not authorized to perform: iam:CreateServiceLinkedRole", expected_params=request,
+    )
+    assert backend.send("iam", "CreateServiceLinkedRole", request) == {}
+    with pytest.raises(errors.AccessDeniedException, match="grant iam:CreateServiceLinkedRole"):
+        backend.send("iam", "CreateServiceLinkedRole", request)
+
+
+@pytest.mark.parametrize("operation", ["DeleteBenefitApplication", "SubmitCashClaim", "AttachFile"])
+def test_send_refuses_console_actions_and_says_where_to_do_them(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber], operation: str
+) -> None:
+    with pytest.raises(errors.UnsupportedOperationException) as raised:
+        backend.send("partnercentral-benefits", operation, {**ON_APPLICATION, "ClientToken": "console-1"})
+    assert raised.value.message == CONSOLE_ONLY[operation]
+
+
+def test_send_refuses_another_catalog_and_other_operations_before_calling(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    with pytest.raises(errors.ValidationException, match="works in the 'Sandbox' catalog"):
+        backend.send("partnercentral-benefits", "SubmitBenefitApplication", {**ON_APPLICATION, "Catalog": "AWS"})
+    with pytest.raises(errors.UnsupportedOperationException, match="does not make partnercentral-selling CreateOpportunity"):
+        backend.send("partnercentral-selling", "CreateOpportunity", {**CATALOG, "ClientToken": "o-1"})
+
+
+def test_send_of_a_request_botocore_refuses_names_each_problem(backend: AwsPartnerCentral) -> None:
+    """botocore validates before anything goes on the wire (no stub needed: nothing is sent)."""
+    with pytest.raises(errors.ValidationException, match="nothing was sent") as raised:
+        backend.send("partnercentral-account", "PutProfileVisibility", {**MINE, "Visiblity": "PRIVATE"})
+    assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
+        ("Visiblity", "INVALID_VALUE"), ("Visibility", "REQUIRED_FIELD_MISSING")}

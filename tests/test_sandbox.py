@@ -302,3 +302,241 @@ def test_a_rejection_comes_back_to_created_with_its_reason(sandbox: LocalSandbox
     client.delete_benefit_application(draft.Id)  # a rejected request can be deleted
     with pytest.raises(errors.ResourceNotFoundException):
         client.get_benefit_application(draft.Id)
+
+
+# send: one write exactly as given
+
+BENEFITS = "partnercentral-benefits"
+MDF_DRAFT = {
+    "Catalog": "Sandbox", "ClientToken": "draft-1", "BenefitIdentifier": "ben-mdfcampaign001", "Name": "Spring webinar",
+    "Description": "Two webinars on warehouse migration.", "FulfillmentTypes": ["CASH"],
+    "BenefitApplicationDetails": {"ActivityName": "Spring webinar", "RequestedAmount": 5000, "CurrencyCode": "USD"},
+}
+POC_APPROVED = "benappl-alto0poc000002"
+MDF_IN_REVIEW = "benappl-alto0mdf000001"
+
+
+def on(application_id: str, **members: object) -> dict:
+    return {"Catalog": "Sandbox", "Identifier": application_id, **members}
+
+
+def test_a_fund_request_goes_through_its_api_writes_and_each_answers_in_its_output_shape(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    created = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)
+    draft = created["Id"]
+    assert created == {"Id": draft, "Arn": client.get_benefit_application(draft).Arn, "Revision": "1"}
+    updated = client.send(BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="edit-1", Revision="1", Name="Renamed"))
+    assert updated == {"Id": draft, "Arn": created["Arn"], "Revision": "2"}
+    assert client.send(BENEFITS, "SubmitBenefitApplication", on(draft)) == {}
+    assert client.get_benefit_application(draft).Status == "IN_REVIEW"
+    assert client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Fix the dates")) == {}
+    assert client.get_benefit_application(draft).Status == "PENDING_SUBMISSION"
+    assert client.send(BENEFITS, "CancelBenefitApplication", on(draft, ClientToken="cancel-1", Reason="Not needed")) == {}
+    canceled = client.get_benefit_application(draft)
+    assert (canceled.Name, canceled.Status, canceled.StatusReason) == ("Renamed", "CANCELED", "Not needed")
+
+
+def test_an_amendment_through_send_changes_the_approved_request_once(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    amend = on(POC_APPROVED, ClientToken="extend-1", Revision="1", AmendmentReason="Customer asked for two more weeks",
+               Amendments=[{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2031-03-31"}])
+    assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}
+    assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}  # a replay, not a stale Revision
+    amended = client.get_benefit_application(POC_APPROVED)
+    assert (amended.BenefitApplicationDetails["EndDate"], amended.Revision) == ("2031-03-31", "2")
+    with pytest.raises(errors.ConflictException) as raised:
+        client.send(BENEFITS, "AmendBenefitApplication", {**amend, "AmendmentReason": "Something else"})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+
+
+def test_a_replay_returns_the_first_response_and_writes_nothing(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    first = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)
+    client.send(BENEFITS, "UpdateBenefitApplication", on(first["Id"], ClientToken="edit-1", Revision="1", Name="Renamed"))
+    count = len(client.list_benefit_applications())
+    assert client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT) == first  # Revision "1", as answered first
+    assert len(client.list_benefit_applications()) == count
+    with pytest.raises(errors.ConflictException, match="already used") as raised:
+        client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Name": "Autumn webinar"})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+    assert len(client.list_benefit_applications()) == count
+
+
+@pytest.mark.parametrize(("operation", "members", "changed"), [
+    ("UpdateBenefitApplication", {"Revision": "1", "Name": "Renamed"}, {"Name": "Renamed twice"}),
+    ("RecallBenefitApplication", {"Reason": "Fix the dates"}, {"Reason": "Another reason"}),
+    ("CancelBenefitApplication", {"Reason": "Not needed"}, {"Reason": "Another reason"}),
+])
+def test_update_recall_and_cancel_replay_their_client_token(
+    sandbox: LocalSandbox, operation: str, members: dict, changed: dict
+) -> None:
+    """Without the replay the second call would fail: a stale Revision, or a request no longer in review."""
+    client = sandbox.client(PRM_READY)
+    draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
+    if operation == "RecallBenefitApplication":
+        client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
+    request = on(draft, ClientToken="once", **members)
+    first = client.send(BENEFITS, operation, request)
+    revision = client.get_benefit_application(draft).Revision
+    assert client.send(BENEFITS, operation, request) == first
+    assert client.get_benefit_application(draft).Revision == revision
+    with pytest.raises(errors.ConflictException) as raised:
+        client.send(BENEFITS, operation, {**request, **changed})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+
+
+def test_the_typed_methods_replay_a_client_token_too(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = create_mdf_request(client)
+    first = client.update_benefit_application(draft.Id, revision="1", name="Renamed", client_token="edit-1")
+    assert client.update_benefit_application(draft.Id, revision="1", name="Renamed", client_token="edit-1") == first
+    client.submit_benefit_application(draft.Id)
+    recalled = client.recall_benefit_application(draft.Id, "Fix the dates", client_token="recall-1")
+    assert client.recall_benefit_application(draft.Id, "Fix the dates", client_token="recall-1") == recalled
+    canceled = client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1")
+    assert client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1") == canceled
+    approved = client.get_benefit_application(POC_APPROVED)
+    change = dict(revision=approved.Revision, reason="Two more weeks",
+                  amendments=[{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2031-03-31"}])
+    amended = client.amend_benefit_application(POC_APPROVED, **change, client_token="amend-1")
+    assert client.amend_benefit_application(POC_APPROVED, **change, client_token="amend-1") == amended
+    other = create_mdf_request(client, token="token-2")
+    client.delete_benefit_application(other.Id, client_token="delete-1")
+    client.delete_benefit_application(other.Id, client_token="delete-1")  # a replay, not "not found"
+
+
+def test_without_a_client_token_there_is_no_replay(sandbox: LocalSandbox) -> None:
+    """RecallBenefitApplication's ClientToken is optional: botocore sends none, so a second recall is refused."""
+    client = sandbox.client(PRM_READY)
+    draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
+    client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
+    client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Fix the dates"))
+    with pytest.raises(errors.ConflictException) as raised:
+        client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Fix the dates"))
+    assert raised.value.reason == "INVALID_STATE_TRANSITION"
+
+
+# send: console actions (ours, sandbox only)
+
+
+def test_deleting_a_draft_through_send_replays_its_client_token(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
+    request = on(draft, ClientToken="delete-1")
+    assert client.send(BENEFITS, "DeleteBenefitApplication", request) == {"Id": draft, "Status": "DELETED"}
+    with pytest.raises(errors.ResourceNotFoundException):
+        client.get_benefit_application(draft)
+    assert client.send(BENEFITS, "DeleteBenefitApplication", request) == {"Id": draft, "Status": "DELETED"}
+    other = client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "ClientToken": "draft-2"})["Id"]
+    with pytest.raises(errors.ConflictException) as raised:
+        client.send(BENEFITS, "DeleteBenefitApplication", on(other, ClientToken="delete-1"))
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+    assert client.get_benefit_application(other).Status == "PENDING_SUBMISSION"
+
+
+def test_a_cash_claim_through_send_is_recorded_once(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    sandbox.advance(POC_APPROVED)  # Pre-Approved -> Cash Claim
+    request = on(POC_APPROVED, ClientToken="claim-1", Amount=9500.0)
+    answer = client.send(BENEFITS, "SubmitCashClaim", request)
+    assert answer == {"Id": POC_APPROVED, "Stage": "Cash Claim", "Status": "APPROVED"}
+    assert client.send(BENEFITS, "SubmitCashClaim", request) == answer
+    claims = client.get_benefit_application(POC_APPROVED).BenefitApplicationDetails["CashClaims"]
+    assert [claim["Amount"] for claim in claims] == [9500.0]
+    with pytest.raises(errors.ConflictException) as raised:
+        client.send(BENEFITS, "SubmitCashClaim", {**request, "Amount": 9900.0})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+
+
+def test_attaching_a_file_through_send_answers_with_its_file_details(sandbox: LocalSandbox, tmp_path: Path) -> None:
+    client = sandbox.client(PRM_READY)
+    brief = tmp_path / "brief.pdf"
+    brief.write_bytes(b"%PDF-1.4 webinar agenda")
+    request = on(MDF_IN_REVIEW, ClientToken="attach-1",
+                 FileDetails=[{"FileURI": str(brief), "BusinessUseCase": "Agenda"}])
+    attached = client.send(BENEFITS, "AttachFile", request)
+    assert attached["FileURI"] == f"s3://partner-agent-sandbox/{MDF_IN_REVIEW}/brief.pdf"
+    assert (attached["FileName"], attached["BusinessUseCase"], attached["FileStatus"]) == ("brief.pdf", "Agenda", "ScannedClean")
+    assert client.send(BENEFITS, "AttachFile", request) == attached
+    assert [f.FileName for f in client.get_benefit_application(MDF_IN_REVIEW).FileDetails] == ["brief.pdf"]
+    with pytest.raises(errors.ConflictException) as raised:
+        client.send(BENEFITS, "AttachFile", {**request, "FileDetails": [{"FileURI": str(brief), "BusinessUseCase": "Budget"}]})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+
+
+def test_console_actions_check_their_members(sandbox: LocalSandbox, tmp_path: Path) -> None:
+    client = sandbox.client(PRM_READY)
+    file = {"FileURI": str(tmp_path / "a.pdf"), "BusinessUseCase": "Agenda"}
+    with pytest.raises(errors.ValidationException) as raised:
+        client.send(BENEFITS, "AttachFile", on(MDF_IN_REVIEW, ClientToken="t", FileDetails=[file, file], Force=True))
+    assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
+        ("Force", "INVALID_VALUE"), ("FileDetails", "TOO_MANY_VALUES")}
+    with pytest.raises(errors.ValidationException) as raised:
+        client.send(BENEFITS, "SubmitCashClaim", on(POC_APPROVED, Amount="9500"))
+    assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
+        ("ClientToken", "REQUIRED_FIELD_MISSING"), ("Amount", "INVALID_VALUE")}
+    with pytest.raises(errors.UnsupportedOperationException, match="does not make partnercentral-account DeleteBenefitApplication"):
+        client.send("partnercentral-account", "DeleteBenefitApplication", on(MDF_IN_REVIEW, ClientToken="t"))
+
+
+# send: requests checked against the input shape before anything is written
+
+
+def test_an_invalid_request_names_each_problem_and_changes_nothing(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    request = {**MDF_DRAFT, "ClientToken": "", "FulfillmentTypes": "CASH", "Name": "x" * 256, "Budget": 5000}
+    del request["BenefitIdentifier"]
+    count = len(client.list_benefit_applications())
+    with pytest.raises(errors.ValidationException) as raised:
+        client.send(BENEFITS, "CreateBenefitApplication", request)
+    problems = {e.FieldName: e for e in raised.value.field_errors}
+    assert set(problems) == {"Budget", "BenefitIdentifier", "FulfillmentTypes", "ClientToken", "Name"}
+    assert problems["BenefitIdentifier"].Code == "REQUIRED_FIELD_MISSING"
+    assert "Unknown parameter" in problems["Budget"].Message and "must be one of" in problems["Budget"].Message
+    assert "Invalid type" in problems["FulfillmentTypes"].Message
+    assert "min length: 1" in problems["ClientToken"].Message and "at most 255" in problems["Name"].Message
+    assert raised.value.reason == "REQUEST_VALIDATION_FAILED"
+    assert len(client.list_benefit_applications()) == count
+
+
+def test_an_enum_value_the_api_does_not_have_is_refused(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    with pytest.raises(errors.ValidationException) as raised:
+        client.send("partnercentral-account", "PutProfileVisibility",
+                    {"Catalog": "Sandbox", "Identifier": PRM_READY, "Visibility": "HIDDEN"})
+    [problem] = raised.value.field_errors
+    assert (problem.FieldName, problem.Code) == ("Visibility", "INVALID_ENUM_VALUE") and "PRIVATE" in problem.Message
+    assert client.get_profile_visibility().Visibility == "PUBLIC"
+
+
+def test_another_catalog_or_partner_is_refused(sandbox: LocalSandbox) -> None:
+    client, stranger = sandbox.client(PRM_READY), sandbox.client(SERVICES)
+    count, theirs = len(client.list_benefit_applications()), stranger.get_profile_visibility()
+    with pytest.raises(errors.ValidationException, match="works in the 'Sandbox' catalog"):
+        client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Catalog": "AWS"})
+    assert len(client.list_benefit_applications()) == count
+    flipped = "PUBLIC" if theirs.Visibility == "PRIVATE" else "PRIVATE"
+    with pytest.raises(errors.ResourceNotFoundException, match=SERVICES):
+        client.send("partnercentral-account", "PutProfileVisibility",
+                    {"Catalog": "Sandbox", "Identifier": SERVICES, "Visibility": flipped})
+    assert stranger.get_profile_visibility() == theirs
+    assert client.get_profile_visibility().Visibility == "PUBLIC"
+
+
+def test_members_and_operations_the_sandbox_does_not_model_are_refused_not_dropped(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    with pytest.raises(errors.UnsupportedOperationException, match="does not model Tags of CreateBenefitApplication"):
+        client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Tags": [{"Key": "team", "Value": "alliances"}]})
+    with pytest.raises(errors.UnsupportedOperationException, match="CreateBenefitApplication, "):
+        client.send(BENEFITS, "AssociateBenefitApplicationResource", on(MDF_IN_REVIEW))
+
+
+def test_the_resale_authorization_role_through_send(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(ISV)
+    request = {"AWSServiceName": "resale-authorization.marketplace.amazonaws.com"}
+    assert client.resale_authorization_role_exists() is False
+    assert client.send("iam", "CreateServiceLinkedRole", request) == {}
+    assert client.resale_authorization_role_exists() is True
+    assert client.send("iam", "CreateServiceLinkedRole", request) == {}  # it exists: still a success
+    with pytest.raises(errors.UnsupportedOperationException, match="one service-linked role"):
+        client.send("iam", "CreateServiceLinkedRole", {"AWSServiceName": "ecs.amazonaws.com"})

@@ -4,11 +4,11 @@ the onboarding status when a backend cannot show the seller setup."""
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from agent.backends import errors
+from agent.backends import errors, operations
 from agent.backends.local import account
 from agent.backends.local.sandbox import LocalSandbox
 from agent.models.account import ProfileDetails
@@ -109,7 +109,7 @@ def test_a_verification_waiting_for_the_person_comes_first_with_its_completion_l
     assert "never in this chat" in status.next_action.next_step
 
 
-def test_replaying_an_older_task_token_returns_that_task(sandbox: LocalSandbox) -> None:
+def test_replaying_an_older_task_token_returns_that_task_as_it_started(sandbox: LocalSandbox) -> None:
     alto = sandbox.client(ALTO)
     profile = alto.get_partner().Profile.model_dump(exclude={"ProfileId"})
     first = alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "Description": "First description, long enough."}), "tok-a")
@@ -117,5 +117,112 @@ def test_replaying_an_older_task_token_returns_that_task(sandbox: LocalSandbox) 
     second = alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "Description": "Second description, long enough."}), "tok-b")
     replayed = alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "Description": "First description, long enough."}), "tok-a")
     assert replayed.TaskId == first.TaskId != second.TaskId
-    assert replayed.Status == "SUCCEEDED"
+    assert replayed == first and replayed.Status == "IN_PROGRESS"  # the first call's response, not a new task
     assert alto.get_profile_update_task().TaskId == second.TaskId
+
+
+# send: the account writes exactly as given
+
+ACCOUNT = "partnercentral-account"
+MINE = {"Catalog": "Sandbox", "Identifier": ALTO}
+
+
+def output_members(operation: str) -> set[str]:
+    return set(operations.operation_model(ACCOUNT, operation).output_shape.members)
+
+
+def emailed_code(client, email: str) -> str:
+    client.send_email_verification_code(email)
+    return next(sent["Code"] for sent in client.outbox() if sent["Email"] == email)
+
+
+def test_profile_visibility_and_alliance_lead_through_send(sandbox: LocalSandbox) -> None:
+    alto = sandbox.client(ALTO)
+    visibility = alto.send(ACCOUNT, "PutProfileVisibility", {**MINE, "Visibility": "PRIVATE"})
+    assert visibility == alto.get_profile_visibility().model_dump() and visibility["Visibility"] == "PRIVATE"
+    assert set(visibility) == output_members("PutProfileVisibility")
+    contact = {"FirstName": "Ana", "LastName": "Silva", "Email": "ana@altocloud-data.example", "BusinessTitle": "Alliances"}
+    code = emailed_code(alto, contact["Email"])
+    lead = alto.send(ACCOUNT, "PutAllianceLeadContact", {**MINE, "AllianceLeadContact": contact, "EmailVerificationCode": code})
+    assert lead == {"Catalog": "Sandbox", "Arn": alto.get_partner().Arn, "Id": ALTO, "AllianceLeadContact": contact}
+    assert alto.get_alliance_lead_contact().model_dump() == contact
+
+
+def test_a_profile_update_task_through_send_replays_its_first_response(sandbox: LocalSandbox) -> None:
+    alto = sandbox.client(ALTO)
+    details = {**alto.get_partner().Profile.api_dict(), "Description": "Managed analytics and warehouses on AWS."}
+    del details["ProfileId"]
+    request = {**MINE, "ClientToken": "task-1", "TaskDetails": details}
+    started = alto.send(ACCOUNT, "StartProfileUpdateTask", request)
+    assert started["Status"] == "IN_PROGRESS" and started["TaskDetails"]["Description"] == details["Description"]
+    assert isinstance(started["StartedAt"], datetime)  # timestamps as botocore returns them
+    assert set(started) <= output_members("StartProfileUpdateTask")
+    time.sleep(account.PROFILE_TASK_SECONDS + 0.1)
+    assert alto.send(ACCOUNT, "StartProfileUpdateTask", request) == started  # though the task has ended since
+    with pytest.raises(errors.ConflictException) as raised:
+        alto.send(ACCOUNT, "StartProfileUpdateTask", {**request, "TaskDetails": {**details, "DisplayName": "Alto"}})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+    untokened = {**MINE, "TaskDetails": details}  # botocore fills a fresh ClientToken: never a replay
+    alto.send(ACCOUNT, "StartProfileUpdateTask", untokened)
+    with pytest.raises(errors.ConflictException, match="still in progress"):
+        alto.send(ACCOUNT, "StartProfileUpdateTask", untokened)
+
+
+def test_a_nested_problem_names_its_path(sandbox: LocalSandbox) -> None:
+    alto = sandbox.client(ALTO)
+    details = alto.get_partner().Profile.api_dict()
+    del details["DisplayName"]
+    with pytest.raises(errors.ValidationException) as raised:
+        alto.send(ACCOUNT, "StartProfileUpdateTask", {**MINE, "ClientToken": "task-1", "TaskDetails": details})
+    assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
+        ("TaskDetails.DisplayName", "REQUIRED_FIELD_MISSING"), ("TaskDetails.ProfileId", "INVALID_VALUE")}
+    with pytest.raises(errors.ResourceNotFoundException):
+        alto.get_profile_update_task()
+
+
+def test_training_domains_through_send(sandbox: LocalSandbox) -> None:
+    alto = sandbox.client(ALTO)
+    email = "training@alto-academy.example"
+    request = {**MINE, "ClientToken": "domain-1", "Email": email, "EmailVerificationCode": emailed_code(alto, email)}
+    assert alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", request) == {}
+    assert alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", request) == {}  # a replay, not "already associated"
+    with pytest.raises(errors.ConflictException) as raised:
+        alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", {**request, "EmailVerificationCode": "000000"})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+    assert "alto-academy.example" in {d.DomainName for d in alto.get_partner().AwsTrainingCertificationEmailDomains}
+    assert alto.send(ACCOUNT, "DisassociateAwsTrainingCertificationEmailDomain",
+                     {**MINE, "ClientToken": "domain-2", "DomainName": "alto-academy.example"}) == {}
+    assert "alto-academy.example" not in {d.DomainName for d in alto.get_partner().AwsTrainingCertificationEmailDomains}
+
+
+def test_connection_invitations_through_send(sandbox: LocalSandbox) -> None:
+    cirrus, alto = sandbox.client(ISV), sandbox.client(ALTO)
+    invite = {"Catalog": "Sandbox", "ClientToken": "invite-1", "ConnectionType": "SUBSIDIARY",
+              "ReceiverIdentifier": "123456789012", "Email": "lena.vogt@cirrus-secure.example", "Name": "Lena Vogt",
+              "Message": "Please connect"}
+    sent = cirrus.send(ACCOUNT, "CreateConnectionInvitation", invite)
+    assert (sent["ParticipantType"], sent["Status"], sent["OtherParticipantIdentifier"]) == ("SENDER", "PENDING", "123456789012")
+    assert isinstance(sent["ExpiresAt"], datetime) and set(sent) <= output_members("CreateConnectionInvitation")
+
+    reject = {"Catalog": "Sandbox", "Identifier": sent["Id"], "ClientToken": "reject-1", "Reason": "Not our subsidiary"}
+    rejected = alto.send(ACCOUNT, "RejectConnectionInvitation", reject)
+    assert (rejected["Id"], rejected["ParticipantType"], rejected["Status"]) == (sent["Id"], "RECEIVER", "REJECTED")
+    assert alto.send(ACCOUNT, "RejectConnectionInvitation", reject) == rejected
+    with pytest.raises(errors.ConflictException) as raised:
+        alto.send(ACCOUNT, "RejectConnectionInvitation", {**reject, "Reason": "Another reason"})
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+    assert cirrus.send(ACCOUNT, "CreateConnectionInvitation", invite) == sent  # as first answered: PENDING
+
+    again = cirrus.send(ACCOUNT, "CreateConnectionInvitation", {**invite, "ClientToken": "invite-2"})
+    cancel = {"Catalog": "Sandbox", "Identifier": again["Id"], "ClientToken": "cancel-1"}
+    canceled = cirrus.send(ACCOUNT, "CancelConnectionInvitation", cancel)
+    assert (canceled["Status"], canceled["ParticipantType"]) == ("CANCELED", "SENDER")
+    assert cirrus.send(ACCOUNT, "CancelConnectionInvitation", cancel) == canceled
+
+    accept = {"Catalog": "Sandbox", "Identifier": "pacinv-cirrus2alto01", "ClientToken": "accept-1"}
+    accepted = alto.send(ACCOUNT, "AcceptConnectionInvitation", accept)
+    connection = accepted["Connection"]
+    assert set(accepted) == {"Connection"} and connection["OtherParticipantAccountId"] == "210987654321"
+    assert connection["ConnectionTypes"]["OPPORTUNITY_COLLABORATION"]["Status"] == "ACTIVE"
+    assert alto.send(ACCOUNT, "AcceptConnectionInvitation", accept) == accepted
+    assert [c.Id for c in alto.list_connections()] == [connection["Id"]]

@@ -6,16 +6,17 @@ becomes the matching `agent.backends.errors` exception, so tools cannot tell the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
-from agent.backends import errors
+from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.models.account import (
     AllianceLeadContact,
@@ -41,13 +42,7 @@ from agent.models.seller import (
 )
 from agent.models.selling import Opportunity, OpportunitySummary
 
-CONSOLE_ONLY = {
-    "DeleteBenefitApplication": "Deleting a draft fund request is a console action (Funding dashboard); the API has no "
-                                "operation for it.",
-    "AttachFile": "Attachments take an S3 or HTTPS file URI that AWS can read; upload the file in the funding portal.",
-    "SubmitCashClaim": "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no "
-                       "operation.",
-}
+CONSOLE_ONLY = {name: action.where for name, action in operations.CONSOLE_ACTIONS.items()}
 """What the aws backend cannot do, and where the person does it instead."""
 
 _RETRIES = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=20)
@@ -84,6 +79,12 @@ def api_errors() -> Iterator[None]:
         ]
         cls = errors.ERRORS_BY_CODE.get(error.get("Code", ""), errors.InternalServerException)
         raise cls(error.get("Message", str(exc)), reason=body.get("Reason"), field_errors=field_errors) from None
+    except ParamValidationError as exc:  # botocore checks a request against the model before sending it
+        problems = operations.report_problems(exc.kwargs["report"])
+        raise errors.ValidationException(
+            f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix the "
+            "members named here and send it again.", reason="REQUEST_VALIDATION_FAILED", field_errors=problems,
+        ) from None
     except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
 
@@ -119,6 +120,19 @@ def _body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
+def _create_service_linked_role(call: Callable[..., dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
+    """IAM CreateServiceLinkedRole; a role that exists already counts as created (the response is then {})."""
+    with _iam_errors("iam:CreateServiceLinkedRole"):
+        try:
+            return _body(call(**request))
+        except ClientError as exc:
+            # IAM answers a second creation with InvalidInput "... has been taken in this account ...".
+            message = exc.response.get("Error", {}).get("Message", "")
+            if _error_code(exc) == "InvalidInput" and "has been taken" in message:
+                return {}
+            raise
+
+
 class AwsPartnerCentral(PartnerCentral):
     """Partner Central for the partner account behind the current AWS credentials."""
 
@@ -143,6 +157,21 @@ class AwsPartnerCentral(PartnerCentral):
     def iam(self):
         """IAM is global: the session's region only picks the partition (aws, aws-cn, aws-us-gov)."""
         return self._session.client("iam", config=_RETRIES)
+
+    def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Call the service's client with ``request`` as is (botocore checks it against the model, and fills an
+        absent idempotency token). IAM's CreateServiceLinkedRole for a role that exists already succeeds and
+        returns {}. Console actions are refused: they have no API operation."""
+        if operation in CONSOLE_ONLY:
+            raise errors.UnsupportedOperationException(CONSOLE_ONLY[operation])
+        operations.operation_model(service, operation)  # refuses anything but the writes send makes
+        operations.require_catalog(request, self.catalog)
+        client = {"partnercentral-account": self.account, "partnercentral-benefits": self.benefits, "iam": self.iam}[service]
+        call = getattr(client, xform_name(operation))
+        if service == "iam":
+            return _create_service_linked_role(call, request)
+        with api_errors():
+            return _body(call(**request))
 
     def _pages(self, client: Any, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
         """Every item under ``key`` across all pages of a paginated operation in this catalog."""
@@ -341,10 +370,10 @@ class AwsPartnerCentral(PartnerCentral):
 
     def update_benefit_application(
         self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
-        details: dict | None = None,
+        details: dict | None = None, client_token: str | None = None,
     ) -> BenefitApplication:
         request: dict[str, Any] = {"Catalog": self.catalog, "Identifier": application_id, "Revision": revision,
-                                   "ClientToken": _token(application_id, revision, str(details), str(name))}
+                                   "ClientToken": client_token or _token(application_id, revision, str(details), str(name))}
         for key, value in (("Name", name), ("Description", description), ("BenefitApplicationDetails", details)):
             if value is not None:
                 request[key] = value
@@ -357,13 +386,21 @@ class AwsPartnerCentral(PartnerCentral):
             self.benefits.submit_benefit_application(Catalog=self.catalog, Identifier=application_id)
         return self.get_benefit_application(application_id)
 
-    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+    def recall_benefit_application(
+        self, application_id: str, reason: str, client_token: str | None = None
+    ) -> BenefitApplication:
+        request = {"Catalog": self.catalog, "Identifier": application_id, "Reason": reason}
+        if client_token:
+            request["ClientToken"] = client_token
         with api_errors():
-            self.benefits.recall_benefit_application(Catalog=self.catalog, Identifier=application_id, Reason=reason)
+            self.benefits.recall_benefit_application(**request)
         return self.get_benefit_application(application_id)
 
-    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
-        request = {"Catalog": self.catalog, "Identifier": application_id, "ClientToken": _token(application_id, "cancel")}
+    def cancel_benefit_application(
+        self, application_id: str, reason: str | None = None, client_token: str | None = None
+    ) -> BenefitApplication:
+        request = {"Catalog": self.catalog, "Identifier": application_id,
+                   "ClientToken": client_token or _token(application_id, "cancel")}
         if reason:
             request["Reason"] = reason
         with api_errors():
@@ -371,25 +408,28 @@ class AwsPartnerCentral(PartnerCentral):
         return self.get_benefit_application(application_id)
 
     def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
+        client_token: str | None = None,
     ) -> BenefitApplication:
         with api_errors():
             self.benefits.amend_benefit_application(
                 Catalog=self.catalog, Identifier=application_id, Revision=revision, AmendmentReason=reason,
-                Amendments=amendments, ClientToken=_token(application_id, revision, reason),
+                Amendments=amendments, ClientToken=client_token or _token(application_id, revision, reason),
             )
         return self.get_benefit_application(application_id)
 
     def unsupported(self, operation: str) -> str | None:
         return CONSOLE_ONLY.get(operation)
 
-    def delete_benefit_application(self, application_id: str) -> None:
+    def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
         raise errors.UnsupportedOperationException(CONSOLE_ONLY["DeleteBenefitApplication"])
 
-    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
+    def attach_file(
+        self, application_id: str, path: str, business_use_case: str, client_token: str | None = None
+    ) -> BenefitApplication:
         raise errors.UnsupportedOperationException(CONSOLE_ONLY["AttachFile"])
 
-    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
+    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
         raise errors.UnsupportedOperationException(CONSOLE_ONLY["SubmitCashClaim"])
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
@@ -427,12 +467,4 @@ class AwsPartnerCentral(PartnerCentral):
         return True
 
     def create_resale_authorization_role(self) -> None:
-        with _iam_errors("iam:CreateServiceLinkedRole"):
-            try:
-                self.iam.create_service_linked_role(AWSServiceName=RESALE_AUTHORIZATION_SERVICE)
-            except ClientError as exc:
-                # IAM answers a second creation with InvalidInput "... has been taken in this account ...".
-                message = exc.response.get("Error", {}).get("Message", "")
-                if _error_code(exc) == "InvalidInput" and "has been taken" in message:
-                    return
-                raise
+        self.send("iam", "CreateServiceLinkedRole", {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE})

@@ -8,7 +8,7 @@ Errors are the API's own (`agent.backends.errors`), whichever backend raises the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -54,7 +54,12 @@ class OpportunityPage(BaseModel):
 
 
 class PartnerCentral(ABC):
-    """Partner Central, as seen by one partner account in one catalog."""
+    """Partner Central, as seen by one partner account in one catalog.
+
+    A write that takes a ``client_token`` is idempotent by it: the same call with the same token returns the
+    first call's result without writing again, a different call with that token is a ConflictException
+    (CONFLICT_CLIENT_TOKEN). Where it is optional, None means no replay.
+    """
 
     partner_id: str
     catalog: str
@@ -63,6 +68,18 @@ class PartnerCentral(ABC):
         """Why this backend cannot do ``operation`` (an API operation, or a console action such as
         DeleteBenefitApplication, SubmitCashClaim, AttachFile), or None when it can."""
         return None
+
+    @abstractmethod
+    def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Make one write call exactly as given and return the response body in the API's output shape
+        (no ResponseMetadata).
+
+        ``request`` uses the API's member names, ``Catalog`` and ``ClientToken`` included when the operation
+        takes them. The writes are listed in `agent.backends.operations`: API operations of
+        partnercentral-account, partnercentral-benefits and IAM's CreateServiceLinkedRole, and the console
+        actions DeleteBenefitApplication, SubmitCashClaim and AttachFile (partnercentral-benefits; ours, not
+        the API's). A request for another catalog than this backend's is refused.
+        """
 
     # partnercentral-account
 
@@ -176,7 +193,7 @@ class PartnerCentral(ABC):
     @abstractmethod
     def update_benefit_application(
         self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
-        details: dict | None = None,
+        details: dict | None = None, client_token: str | None = None,
     ) -> BenefitApplication:
         """UpdateBenefitApplication: edit a request that is not in review, at the Revision last read."""
 
@@ -185,29 +202,36 @@ class PartnerCentral(ABC):
         """SubmitBenefitApplication (also resubmits a rejected request)."""
 
     @abstractmethod
-    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+    def recall_benefit_application(
+        self, application_id: str, reason: str, client_token: str | None = None
+    ) -> BenefitApplication:
         """RecallBenefitApplication: back to Created, to edit."""
 
     @abstractmethod
-    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
+    def cancel_benefit_application(
+        self, application_id: str, reason: str | None = None, client_token: str | None = None
+    ) -> BenefitApplication:
         """CancelBenefitApplication."""
 
     @abstractmethod
     def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
+        client_token: str | None = None,
     ) -> BenefitApplication:
         """AmendBenefitApplication: change fields of an approved request."""
 
     @abstractmethod
-    def delete_benefit_application(self, application_id: str) -> None:
+    def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
         """Delete a Created-stage request (a console action; no API operation)."""
 
     @abstractmethod
-    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
+    def attach_file(
+        self, application_id: str, path: str, business_use_case: str, client_token: str | None = None
+    ) -> BenefitApplication:
         """Upload a local file and attach it to a fund request; AWS's scan sets its FileStatus."""
 
     @abstractmethod
-    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
+    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
         """Submit a cash claim's actuals (the funding portal's claim; no API operation)."""
 
     @abstractmethod

@@ -80,17 +80,15 @@ class AccountOperations:
     # profile update tasks
 
     def start_profile_update_task(self, details: ProfileDetails, client_token: str) -> ProfileUpdateTask:
-        """StartProfileUpdateTask: one task at a time; a replayed ClientToken returns the task it started."""
+        """StartProfileUpdateTask: one task at a time; a replayed ClientToken returns the task as it started
+        (GetProfileUpdateTask tells how it ended)."""
         from agent.backends.local.sandbox import new_id
 
         request = {"TaskDetails": details.api_dict()}
         with self.store.transaction() as conn:
             replay = self._replay(conn, "StartProfileUpdateTask", client_token, request)
             if replay is not None:
-                row = store.get_row(conn, PROFILE_TASK, self.catalog, replay["TaskId"])
-                if row is None:
-                    raise errors.ResourceNotFoundException(f"Profile update task {replay['TaskId']} no longer exists.")
-                return self._settled(conn, row)
+                return ProfileUpdateTask.model_validate(replay)
             current = self._settled(conn, self._latest_task_row(conn))
             if current is not None and current.Status == "IN_PROGRESS":
                 raise errors.ConflictException(
@@ -103,8 +101,7 @@ class AccountOperations:
                 TaskId=new_id("pprofiletask-", 13), TaskDetails=details, StartedAt=now, Status="IN_PROGRESS",
             )
             store.insert_row(conn, PROFILE_TASK, self.catalog, task.TaskId, self.partner_id, task.api_dict(), now)
-            store.record_response(conn, self.partner_id, "StartProfileUpdateTask", client_token,
-                                  store.request_digest(request), {"TaskId": task.TaskId})
+            self._remember(conn, "StartProfileUpdateTask", client_token, request, task.api_dict())
         return task
 
     def settle_profile_task(self) -> None:
@@ -169,9 +166,9 @@ class AccountOperations:
     def associate_training_domain(self, email: str, email_verification_code: str, client_token: str) -> None:
         """AssociateAwsTrainingCertificationEmailDomain: the code sent to ``email`` proves the domain is yours."""
         domain = email.rpartition("@")[2].lower()
+        request = {"Email": email.lower(), "EmailVerificationCode": email_verification_code}
         with self.store.transaction() as conn:
-            if self._replay(conn, "AssociateAwsTrainingCertificationEmailDomain", client_token,
-                            {"Email": email.lower()}) is not None:
+            if self._replay(conn, "AssociateAwsTrainingCertificationEmailDomain", client_token, request) is not None:
                 return
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             if any(d.DomainName == domain for d in partner.AwsTrainingCertificationEmailDomains):
@@ -181,14 +178,13 @@ class AccountOperations:
             domains = [*partner.AwsTrainingCertificationEmailDomains, PartnerDomain(DomainName=domain, RegisteredAt=now)]
             updated = partner.model_copy(update={"AwsTrainingCertificationEmailDomains": domains})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), now)
-            store.record_response(conn, self.partner_id, "AssociateAwsTrainingCertificationEmailDomain", client_token,
-                                  store.request_digest({"Email": email.lower()}), {})
+            self._remember(conn, "AssociateAwsTrainingCertificationEmailDomain", client_token, request, {})
 
     def disassociate_training_domain(self, domain_name: str, client_token: str) -> None:
         domain = domain_name.lower()
+        request = {"DomainName": domain}
         with self.store.transaction() as conn:
-            if self._replay(conn, "DisassociateAwsTrainingCertificationEmailDomain", client_token,
-                            {"DomainName": domain}) is not None:
+            if self._replay(conn, "DisassociateAwsTrainingCertificationEmailDomain", client_token, request) is not None:
                 return
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             kept = [d for d in partner.AwsTrainingCertificationEmailDomains if d.DomainName != domain]
@@ -196,8 +192,7 @@ class AccountOperations:
                 raise errors.ResourceNotFoundException(f"The domain {domain} is not associated with this partner account.")
             updated = partner.model_copy(update={"AwsTrainingCertificationEmailDomains": kept})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), utcnow())
-            store.record_response(conn, self.partner_id, "DisassociateAwsTrainingCertificationEmailDomain", client_token,
-                                  store.request_digest({"DomainName": domain}), {})
+            self._remember(conn, "DisassociateAwsTrainingCertificationEmailDomain", client_token, request, {})
 
     # connection invitations and connections
 
@@ -247,7 +242,7 @@ class AccountOperations:
             account = self._require_account(conn)
             replay = self._replay(conn, "CreateConnectionInvitation", client_token, request)
             if replay is not None:
-                return invitation_view(_record(conn, self.catalog, replay["Id"]), account, utcnow())
+                return ConnectionInvitation.model_validate(replay)
             if receiver == account:
                 raise errors.ValidationException("An account cannot invite itself.")
             now = utcnow()
@@ -269,43 +264,46 @@ class AccountOperations:
                 "InviterEmail": email, "InviterName": name, "SenderAccountId": account, "ReceiverAccountId": receiver,
             }
             store.insert_row(conn, INVITATION, self.catalog, invitation_id, self.partner_id, record, now)
-            store.record_response(conn, self.partner_id, "CreateConnectionInvitation", client_token,
-                                  store.request_digest(request), {"Id": invitation_id})
-        return invitation_view(record, account, now)
+            created = invitation_view(record, account, now)
+            self._remember(conn, "CreateConnectionInvitation", client_token, request, created.api_dict())
+        return created
 
     def accept_connection_invitation(self, invitation_id: str, client_token: str) -> Connection:
+        request = {"Identifier": invitation_id}
         with self.store.transaction() as conn:
             account = self._require_account(conn)
-            if (replay := self._replay(conn, "AcceptConnectionInvitation", client_token, {"Identifier": invitation_id})) is not None:
-                record = _connection_record(conn, self.catalog, replay["ConnectionId"])
-                return connection_view(record, account)
+            if (replay := self._replay(conn, "AcceptConnectionInvitation", client_token, request)) is not None:
+                return Connection.model_validate(replay)
             record = self._answerable(conn, invitation_id, account, "RECEIVER", "AcceptConnectionInvitation")
-            connection = answer_invitation(conn, self.catalog, record, accept=True)
-            store.record_response(conn, self.partner_id, "AcceptConnectionInvitation", client_token,
-                                  store.request_digest({"Identifier": invitation_id}), {"ConnectionId": connection["Id"]})
-        return connection_view(connection, account)
+            connection = connection_view(answer_invitation(conn, self.catalog, record, accept=True), account)
+            self._remember(conn, "AcceptConnectionInvitation", client_token, request, connection.api_dict())
+        return connection
 
     def reject_connection_invitation(self, invitation_id: str, client_token: str, reason: str | None = None) -> ConnectionInvitation:
         """RejectConnectionInvitation (the sandbox keeps no reason: the API returns none)."""
-        return self._close_invitation(invitation_id, client_token, "RECEIVER", "RejectConnectionInvitation")
+        return self._close_invitation(invitation_id, client_token, "RECEIVER", "RejectConnectionInvitation",
+                                      {"Identifier": invitation_id, "Reason": reason})
 
     def cancel_connection_invitation(self, invitation_id: str, client_token: str) -> ConnectionInvitation:
-        return self._close_invitation(invitation_id, client_token, "SENDER", "CancelConnectionInvitation")
+        return self._close_invitation(invitation_id, client_token, "SENDER", "CancelConnectionInvitation",
+                                      {"Identifier": invitation_id})
 
-    def _close_invitation(self, invitation_id: str, client_token: str, role: ParticipantRole, operation: str) -> ConnectionInvitation:
+    def _close_invitation(self, invitation_id: str, client_token: str, role: ParticipantRole, operation: str,
+                          request: dict[str, Any]) -> ConnectionInvitation:
         with self.store.transaction() as conn:
             account = self._require_account(conn)
-            if self._replay(conn, operation, client_token, {"Identifier": invitation_id}) is None:
-                record = self._answerable(conn, invitation_id, account, role, operation)
-                if operation == "CancelConnectionInvitation":
-                    record = {**record, "Status": "CANCELED", "UpdatedAt": utcnow().isoformat()}
-                    store.update_row(conn, INVITATION, self.catalog, invitation_id,
-                                     store.get_row(conn, INVITATION, self.catalog, invitation_id)["revision"], record, utcnow())
-                else:
-                    answer_invitation(conn, self.catalog, record, accept=False)
-                store.record_response(conn, self.partner_id, operation, client_token,
-                                      store.request_digest({"Identifier": invitation_id}), {})
-            return invitation_view(_record(conn, self.catalog, invitation_id), account, utcnow())
+            if (replay := self._replay(conn, operation, client_token, request)) is not None:
+                return ConnectionInvitation.model_validate(replay)
+            record = self._answerable(conn, invitation_id, account, role, operation)
+            if operation == "CancelConnectionInvitation":
+                record = {**record, "Status": "CANCELED", "UpdatedAt": utcnow().isoformat()}
+                store.update_row(conn, INVITATION, self.catalog, invitation_id,
+                                 store.get_row(conn, INVITATION, self.catalog, invitation_id)["revision"], record, utcnow())
+            else:
+                answer_invitation(conn, self.catalog, record, accept=False)
+            closed = invitation_view(_record(conn, self.catalog, invitation_id), account, utcnow())
+            self._remember(conn, operation, client_token, request, closed.api_dict())
+        return closed
 
     def _answerable(self, conn: sqlite3.Connection, invitation_id: str, account: str, role: ParticipantRole,
                     operation: str) -> dict[str, Any]:
@@ -348,10 +346,6 @@ class AccountOperations:
 def _record(conn: sqlite3.Connection, catalog: str, invitation_id: str) -> dict[str, Any] | None:
     row = store.get_row(conn, INVITATION, catalog, invitation_id)
     return json.loads(row["body"]) if row else None
-
-
-def _connection_record(conn: sqlite3.Connection, catalog: str, connection_id: str) -> dict[str, Any]:
-    return json.loads(store.get_row(conn, CONNECTION, catalog, connection_id)["body"])
 
 
 def invitation_records(conn: sqlite3.Connection, catalog: str, account: str) -> list[dict[str, Any]]:

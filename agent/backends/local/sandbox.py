@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from agent.backends import errors
+from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
 from agent.backends.local.account import AccountOperations, answer_invitation, invitation_view
@@ -33,6 +33,7 @@ from agent.models.account import (
     AllianceLeadContact,
     ConnectionInvitation,
     Partner,
+    ProfileDetails,
     ProfileVisibility,
     ProfileVisibilityValue,
 )
@@ -42,9 +43,10 @@ from agent.models.benefits import (
     BenefitAllocation,
     BenefitApplication,
     BenefitApplicationSummary,
+    FileDetail,
 )
 from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
-from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.seller import RESALE_AUTHORIZATION_SERVICE, PrmEvidence, SellerSetup
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -176,6 +178,41 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         self.store = db
         self.catalog = catalog
         self.partner_id = partner_id
+
+    # one write, exactly as given
+
+    def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Make one write as the API would (see `PartnerCentral.send`).
+
+        The request is first checked against the operation's input shape (`operations.checked_request`), then
+        made by this class's method for it with exactly the request's members. Where the API takes a ClientToken,
+        a replay returns the first call's response. Sandbox rules: the console actions take a ClientToken and
+        replay the same way; members the sandbox does not model (such as Tags) are refused, not dropped; a
+        partner ``Identifier`` must be this partner's.
+        """
+        request = operations.checked_request(service, operation, request)
+        operations.require_catalog(request, self.catalog)
+        self._require_own_partner(service, operation, request)
+        unmodelled = sorted(_UNMODELLED.get(operation, frozenset()) & request.keys())
+        if unmodelled:
+            raise errors.UnsupportedOperationException(
+                f"The sandbox does not model {', '.join(unmodelled)} of {operation}; leave them out of the request, "
+                "or use the aws backend."
+            )
+        return operations.api_response(service, operation, _as_body(_SENDS[operation](self, request)))
+
+    def _require_own_partner(self, service: str, operation: str, request: dict[str, Any]) -> None:
+        """A member naming the partner (the API's PartnerIdentifier) must name this one: other partners are not found."""
+        model = operations.operation_model(service, operation)
+        if model is None:
+            return
+        mine = (self.partner_id, self._arn("partner", self.partner_id))
+        for member, shape in model.input_shape.members.items():
+            if shape.name == "PartnerIdentifier" and request[member] not in mine:
+                raise errors.ResourceNotFoundException(
+                    f"Partner {request[member]} was not found in the {self.catalog} catalog; this client acts for "
+                    f"{self.partner_id}."
+                )
 
     # reading helpers
 
@@ -312,8 +349,8 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         *,
         client_token: str,
         benefit_id: str,
-        name: str,
-        description: str,
+        name: str | None,
+        description: str | None,
         fulfillment_types: list[str],
         details: dict[str, Any],
         associated_resources: list[str] | None = None,
@@ -330,7 +367,7 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         with self.store.transaction() as conn:
             replay = self._replay(conn, "CreateBenefitApplication", client_token, request)
             if replay is not None:
-                return self._get(conn, APPLICATION, replay["Id"], BenefitApplication, "Benefit application")[0]
+                return BenefitApplication.model_validate(replay)
             benefit = self._get(conn, BENEFIT, benefit_id, Benefit, "Benefit")[0]
             if benefit.Status != "ACTIVE":
                 raise errors.ConflictException(f"Benefit {benefit_id} is {benefit.Status} and takes no applications.")
@@ -360,22 +397,19 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
                 AssociatedResources=associated_resources or [],
             )
             store.insert_row(conn, APPLICATION, self.catalog, app_id, self.partner_id, application.api_dict(), now)
-            store.record_response(
-                conn, self.partner_id, "CreateBenefitApplication", client_token, store.request_digest(request),
-                {"Id": app_id, "Arn": application.Arn, "Revision": application.Revision},
-            )
+            self._remember(conn, "CreateBenefitApplication", client_token, request, application.api_dict())
         return application
 
     def update_benefit_application(
         self, application_id: str, *, revision: str, name: str | None = None,
-        description: str | None = None, details: dict[str, Any] | None = None,
+        description: str | None = None, details: dict[str, Any] | None = None, client_token: str | None = None,
     ) -> BenefitApplication:
         """UpdateBenefitApplication: only while editable (a draft, or a rejected request to fix), and only at
         the Revision the caller last read."""
         changes = {k: v for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items() if v is not None}
         return self._transition(
             application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"},
-            changes, expected_revision=revision,
+            changes, expected_revision=revision, client_token=client_token, request={"Revision": revision, **changes},
         )
 
     def submit_benefit_application(self, application_id: str) -> BenefitApplication:
@@ -385,23 +419,30 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
             lambda current: {"Status": "IN_REVIEW", "Stage": next_stage(_category(current), CREATED), "StatusReason": None},
         )
 
-    def recall_benefit_application(self, application_id: str, reason: str) -> BenefitApplication:
+    def recall_benefit_application(
+        self, application_id: str, reason: str, client_token: str | None = None
+    ) -> BenefitApplication:
         """RecallBenefitApplication: IN_REVIEW (before Pre-Approved) -> PENDING_SUBMISSION in Created, to edit."""
         return self._transition(
             application_id, "RecallBenefitApplication", {"IN_REVIEW"},
             {"Status": "PENDING_SUBMISSION", "Stage": CREATED, "StatusReason": reason},
+            client_token=client_token, request={"Reason": reason},
         )
 
-    def cancel_benefit_application(self, application_id: str, reason: str | None = None) -> BenefitApplication:
+    def cancel_benefit_application(
+        self, application_id: str, reason: str | None = None, client_token: str | None = None
+    ) -> BenefitApplication:
         """CancelBenefitApplication: any request not yet completed -> CANCELED (its stage is kept)."""
         return self._transition(
             application_id, "CancelBenefitApplication", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
             {"Status": "CANCELED", "StatusReason": reason},
             guard=lambda current: "a completed request cannot be cancelled" if current.Stage == COMPLETED else None,
+            client_token=client_token, request={"Reason": reason},
         )
 
     def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]]
+        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
+        client_token: str | None = None,
     ) -> BenefitApplication:
         """AmendBenefitApplication: change fields of an approved request (``BenefitApplicationDetails.<field>``)."""
         def amended(current: BenefitApplication) -> dict[str, Any]:
@@ -413,13 +454,19 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
                 details[field] = amendment["NewValue"]
             return {"BenefitApplicationDetails": details, "StatusReason": reason}
 
-        return self._transition(application_id, "AmendBenefitApplication", {"APPROVED"}, amended,
-                                expected_revision=revision)
+        return self._transition(
+            application_id, "AmendBenefitApplication", {"APPROVED"}, amended, expected_revision=revision,
+            client_token=client_token, request={"Revision": revision, "AmendmentReason": reason, "Amendments": amendments},
+        )
 
-    def delete_benefit_application(self, application_id: str) -> None:
-        """Delete a request in the Created stage (the console's delete; the API has no operation for it)."""
+    def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
+        """Delete a request in the Created stage (the console's delete; the API has no operation for it).
+        A ClientToken replays like the API's writes do (a sandbox rule: the console has no such token)."""
         _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        request = {"Identifier": application_id}
         with self.store.transaction() as conn:
+            if self._replay(conn, "DeleteBenefitApplication", client_token, request) is not None:
+                return
             current, _ = self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
             if current.Stage != CREATED or current.Status not in ("PENDING_SUBMISSION", "REJECTED"):
                 raise errors.ConflictException(
@@ -427,22 +474,25 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
                     "in the Created stage can be deleted.", reason="INVALID_STATE_TRANSITION",
                 )
             store.delete_row(conn, APPLICATION, self.catalog, application_id)
+            self._remember(conn, "DeleteBenefitApplication", client_token, request, {})
 
-    def attach_file(self, application_id: str, path: str, business_use_case: str) -> BenefitApplication:
-        """'Upload' a copy into the sandbox's bucket and scan it as AWS does (formulas -> Quarantined)."""
+    def attach_file(
+        self, application_id: str, path: str, business_use_case: str, client_token: str | None = None
+    ) -> BenefitApplication:
+        """'Upload' a copy into the sandbox's bucket and scan it as AWS does (formulas -> Quarantined), once the
+        request may take it. A ClientToken replays like the API's writes do (a sandbox rule)."""
         import shutil
 
         from agent.funding.attachments import AttachmentError, check_file
 
-        try:
-            scan = check_file(Path(path))
-        except AttachmentError as exc:
-            raise errors.ValidationException(str(exc)) from None
-        bucket = self.store.path.parent / "uploads" / application_id
-        bucket.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, bucket / Path(path).name)
-
         def attached(current: BenefitApplication) -> dict[str, Any]:
+            try:
+                scan = check_file(Path(path))
+            except AttachmentError as exc:
+                raise errors.ValidationException(str(exc)) from None
+            bucket = self.store.path.parent / "uploads" / application_id
+            bucket.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, bucket / Path(path).name)
             detail = {"FileURI": f"s3://partner-agent-sandbox/{application_id}/{Path(path).name}",
                       "BusinessUseCase": business_use_case, "FileName": Path(path).name, "FileType": scan.file_type,
                       "FileStatus": scan.status, "FileStatusReason": scan.reason, "CreatedBy": self.partner_id,
@@ -452,11 +502,12 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
 
         return self._transition(
             application_id, "AttachFile", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
-            attached,
+            attached, client_token=client_token, request={"FileURI": path, "BusinessUseCase": business_use_case},
         )
 
-    def submit_cash_claim(self, application_id: str, amount: float) -> BenefitApplication:
-        """Record a cash claim's actuals (the funding portal's claim; not in the API)."""
+    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
+        """Record a cash claim's actuals (the funding portal's claim; not in the API). A ClientToken replays like
+        the API's writes do (a sandbox rule)."""
         def claimed(current: BenefitApplication) -> dict[str, Any]:
             details = dict(current.BenefitApplicationDetails)
             claims = list(details.get("CashClaims", []))
@@ -466,6 +517,7 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         return self._transition(
             application_id, "SubmitCashClaim", {"APPROVED"}, claimed,
             guard=lambda current: None if current.Stage == "Cash Claim" else "cash claims are submitted in the Cash Claim stage",
+            client_token=client_token, request={"Amount": amount},
         )
 
     # Marketplace seller setup and PRM evidence
@@ -481,8 +533,10 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
     def _arn(self, resource: str, rid: str) -> str:
         return f"arn:aws:partnercentral:us-east-1:000000000000:catalog/{self.catalog}/{resource}/{rid}"
 
-    def _replay(self, conn: sqlite3.Connection, operation: str, client_token: str, request: dict) -> dict | None:
-        """The recorded response when this ClientToken was used before with the same request."""
+    def _replay(self, conn: sqlite3.Connection, operation: str, client_token: str | None, request: dict) -> dict | None:
+        """The recorded response when this ClientToken was used before with the same request (no token: None)."""
+        if client_token is None:
+            return None
         if not client_token or len(client_token) > 64:
             raise errors.ValidationException("ClientToken must be 1 to 64 characters.")
         recorded = store.recorded_response(conn, self.partner_id, operation, client_token)
@@ -497,13 +551,27 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
             )
         return response
 
+    def _remember(
+        self, conn: sqlite3.Connection, operation: str, client_token: str | None, request: dict, response: dict
+    ) -> None:
+        """Record a write's response under its ClientToken, in the write's transaction, for `_replay`."""
+        if client_token is not None:
+            store.record_response(conn, self.partner_id, operation, client_token, store.request_digest(request), response)
+
     def _transition(
         self, application_id: str, operation: str, allowed_from: set[str],
         changes: dict[str, Any] | Callable[[BenefitApplication], dict[str, Any]],
         expected_revision: str | None = None, guard: Callable[[BenefitApplication], str | None] | None = None,
+        client_token: str | None = None, request: dict[str, Any] | None = None,
     ) -> BenefitApplication:
+        """Change a fund request that is in one of ``allowed_from`` (and passes ``guard``), in one transaction.
+        With a ClientToken, ``request`` (the call's members besides the Identifier) tells a replay, which returns
+        the first call's result, from a different call."""
         _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        request = {"Identifier": application_id, **(request or {})}
         with self.store.transaction() as conn:
+            if (replay := self._replay(conn, operation, client_token, request)) is not None:
+                return BenefitApplication.model_validate(replay)
             current, row_revision = self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
             if expected_revision is not None and expected_revision != current.Revision:
                 raise errors.ConflictException(
@@ -528,7 +596,109 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
             except ValidationError as exc:
                 raise errors.ValidationException(f"{operation}: {exc.errors()[0]['msg']}") from None
             store.update_row(conn, APPLICATION, self.catalog, application_id, row_revision, updated.api_dict(), now)
+            self._remember(conn, operation, client_token, request, updated.api_dict())
         return updated
+
+
+_UNMODELLED: dict[str, frozenset[str]] = {
+    "CreateBenefitApplication": frozenset({"Tags", "PartnerContacts", "FileDetails"}),
+    "UpdateBenefitApplication": frozenset({"PartnerContacts", "FileDetails"}),
+    "CreateServiceLinkedRole": frozenset({"Description", "CustomSuffix"}),
+}
+"""API members the sandbox cannot honour (a local file is attached with the AttachFile console action)."""
+
+
+def _as_body(result: BaseModel | dict[str, Any] | None) -> dict[str, Any]:
+    if isinstance(result, BaseModel):
+        return result.model_dump()
+    return result or {}
+
+
+def _member(model: type[M], request: dict[str, Any], member: str) -> M:
+    """A structure member of a request as its model; a ValidationException names what is wrong in it."""
+    try:
+        return model.model_validate(request[member])
+    except ValidationError as exc:
+        problems = [errors.FieldError(FieldName=".".join(map(str, (member, *e["loc"]))), Message=e["msg"])
+                    for e in exc.errors()]
+        raise errors.ValidationException(f"{member} is not valid.", reason="REQUEST_VALIDATION_FAILED",
+                                         field_errors=problems) from None
+
+
+def _put_alliance_lead_contact(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
+    contact = pc.put_alliance_lead_contact(
+        _member(AllianceLeadContact, r, "AllianceLeadContact"), r.get("EmailVerificationCode"))
+    return {"Catalog": pc.catalog, "Arn": pc._arn("partner", pc.partner_id), "Id": pc.partner_id,
+            "AllianceLeadContact": contact.model_dump()}
+
+
+def _create_service_linked_role(pc: LocalPartnerCentral, r: dict[str, Any]) -> None:
+    if r["AWSServiceName"] != RESALE_AUTHORIZATION_SERVICE:
+        raise errors.UnsupportedOperationException(
+            f"The sandbox has one service-linked role, for {RESALE_AUTHORIZATION_SERVICE}; it cannot create one for "
+            f"{r['AWSServiceName']}."
+        )
+    pc.create_resale_authorization_role()
+
+
+def _delete(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
+    pc.delete_benefit_application(r["Identifier"], r["ClientToken"])
+    return {"Id": r["Identifier"], "Status": "DELETED"}
+
+
+def _submit_cash_claim(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
+    application = pc.submit_cash_claim(r["Identifier"], r["Amount"], r["ClientToken"])
+    return {"Id": application.Id, "Stage": application.Stage, "Status": application.Status}
+
+
+def _attach_file(pc: LocalPartnerCentral, r: dict[str, Any]) -> FileDetail:
+    [file] = r["FileDetails"]  # exactly one: the console action's input shape says so
+    application = pc.attach_file(r["Identifier"], file["FileURI"], file["BusinessUseCase"], r["ClientToken"])
+    return next(f for f in application.FileDetails if f.FileName == Path(file["FileURI"]).name)
+
+
+_SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | dict[str, Any] | None]] = {
+    # partnercentral-account
+    "PutProfileVisibility": lambda pc, r: pc.put_profile_visibility(r["Visibility"]),
+    "PutAllianceLeadContact": _put_alliance_lead_contact,
+    "StartProfileUpdateTask": lambda pc, r: pc.start_profile_update_task(
+        _member(ProfileDetails, r, "TaskDetails"), r["ClientToken"]),
+    "AssociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.associate_training_domain(
+        r["Email"], r["EmailVerificationCode"], r["ClientToken"]),
+    "DisassociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.disassociate_training_domain(
+        r["DomainName"], r["ClientToken"]),
+    "CreateConnectionInvitation": lambda pc, r: pc.create_connection_invitation(
+        client_token=r["ClientToken"], connection_type=r["ConnectionType"], receiver=r["ReceiverIdentifier"],
+        email=r["Email"], name=r["Name"], message=r["Message"]),
+    "AcceptConnectionInvitation": lambda pc, r: {
+        "Connection": pc.accept_connection_invitation(r["Identifier"], r["ClientToken"]).model_dump()},
+    "RejectConnectionInvitation": lambda pc, r: pc.reject_connection_invitation(
+        r["Identifier"], r["ClientToken"], r.get("Reason")),
+    "CancelConnectionInvitation": lambda pc, r: pc.cancel_connection_invitation(r["Identifier"], r["ClientToken"]),
+    # partnercentral-benefits
+    "CreateBenefitApplication": lambda pc, r: pc.create_benefit_application(
+        client_token=r["ClientToken"], benefit_id=r["BenefitIdentifier"], name=r.get("Name"),
+        description=r.get("Description"), fulfillment_types=r.get("FulfillmentTypes", []),
+        details=r.get("BenefitApplicationDetails", {}), associated_resources=r.get("AssociatedResources")),
+    "UpdateBenefitApplication": lambda pc, r: pc.update_benefit_application(
+        r["Identifier"], revision=r["Revision"], name=r.get("Name"), description=r.get("Description"),
+        details=r.get("BenefitApplicationDetails"), client_token=r["ClientToken"]),
+    "SubmitBenefitApplication": lambda pc, r: pc.submit_benefit_application(r["Identifier"]),
+    "RecallBenefitApplication": lambda pc, r: pc.recall_benefit_application(
+        r["Identifier"], r["Reason"], r.get("ClientToken")),
+    "CancelBenefitApplication": lambda pc, r: pc.cancel_benefit_application(
+        r["Identifier"], r.get("Reason"), r["ClientToken"]),
+    "AmendBenefitApplication": lambda pc, r: pc.amend_benefit_application(
+        r["Identifier"], revision=r["Revision"], reason=r["AmendmentReason"], amendments=r["Amendments"],
+        client_token=r["ClientToken"]),
+    # iam
+    "CreateServiceLinkedRole": _create_service_linked_role,
+    # console actions
+    "DeleteBenefitApplication": _delete,
+    "SubmitCashClaim": _submit_cash_claim,
+    "AttachFile": _attach_file,
+}
+"""How the sandbox makes each write: its method for it, called with exactly the request's members."""
 
 
 def _category(application: BenefitApplication) -> str:
