@@ -83,15 +83,7 @@ class AgentApp:
     def sessions(self):
         from agent.trust.sessions import SessionStore
 
-        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), on_expire=self._forget_flows)
-
-    @cached_property
-    def approvals(self):
-        from agent.trust.approvals import ApprovalStore
-
-        return ApprovalStore(
-            self.db, self.settings.data_dir / "secret.key", timedelta(minutes=self.settings.approval_ttl_minutes)
-        )
+        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours))
 
     @cached_property
     def audit(self):
@@ -100,15 +92,32 @@ class AgentApp:
         return AuditLog(self.db)
 
     @cached_property
-    def flows(self):
-        from agent.graphs.fund_request import FUND_REQUEST_DRAFT, FUND_REQUEST_MANAGEMENT
-        from agent.graphs.onboarding import CONNECTION_MANAGEMENT, RESALE_ROLE, TRAINING_DOMAINS
-        from agent.graphs.profile_update import PROFILE_UPDATE
-        from agent.graphs.write import WriteFlows
+    def approvals(self):
+        from agent.trust.approvals import ApprovalStore
 
-        actions = (PROFILE_UPDATE, FUND_REQUEST_DRAFT, FUND_REQUEST_MANAGEMENT, CONNECTION_MANAGEMENT, TRAINING_DOMAINS,
-                   RESALE_ROLE)
-        return WriteFlows(self.settings.data_dir / "checkpoints.db", {action.tool: action for action in actions})
+        return ApprovalStore(self.db, self.audit, self.settings.data_dir / "secret.key",
+                             timedelta(minutes=self.settings.approval_ttl_minutes), self.settings.aws_region)
+
+    @cached_property
+    def passkeys(self):
+        from agent.trust.passkeys import Passkeys
+
+        return Passkeys(self.db)
+
+    @cached_property
+    def gate(self):
+        from agent.graphs.actions import WRITE_ACTIONS
+        from agent.graphs.gate import WriteGate
+
+        return WriteGate(self.approvals, WRITE_ACTIONS, self.partner_central, self.settings.data_dir / "checkpoints.db",
+                         self.settings.aws_region, self.settings.max_pending_approvals)
+
+    def recover(self) -> None:
+        """Before serving: finish the writes a crash interrupted, and (under stdio) serve the approval page again
+        when approvals wait, on the port their links name."""
+        self.gate.recover()
+        if self.approval_base_url is None and self.approvals.has_pending():
+            self.page_server.ensure_started()
 
     def principal(self) -> Principal:
         return current_principal(self.settings, require_token=self.require_token)
@@ -124,46 +133,18 @@ class AgentApp:
         """
         principal = self.principal()
         self.authorize(tool, actions, principal)
-        self.expire_approvals()
+        self.gate.expire_due()
         session = self.sessions.open(principal, session_id)
         return ToolCall(principal=principal, session=session, backend=self.partner_central(principal))
-
-    def expire_approvals(self) -> None:
-        """Close approvals nobody decided in time: audit each as expired and drop its paused flow."""
-        from agent.trust.audit import AuditEvent, user_identity
-
-        expired = self.approvals.expire_due()
-        for approval in expired:
-            owner = self.flows.principal_of(approval.flow_id)
-            if owner is not None:
-                self.audit.record(AuditEvent(
-                    eventSource="partner-agent", eventName="ExpireApproval", awsRegion=self.settings.aws_region,
-                    userIdentity=user_identity(owner), requestParameters={"tool": approval.tool, **approval.parameters},
-                    requestID=approval.flow_id, sessionId=approval.session_id, approvalId=approval.approval_id,
-                    decision="expired", reason="Nobody approved or declined the change before it expired; nothing was written.",
-                    tool=approval.tool,
-                ))
-        self._forget_flows([approval.flow_id for approval in expired])
-
-    def _forget_flows(self, flow_ids: list[str]) -> None:
-        if flow_ids:  # opening the flows means loading LangGraph: not for nothing
-            self.flows.forget(flow_ids)
-
-    def flow_context(self, principal: Principal):
-        from agent.graphs.write import FlowContext
-
-        return FlowContext(
-            backend=self.partner_central(principal), approvals=self.approvals, audit=self.audit,
-            region=self.settings.aws_region,
-        )
 
     @cached_property
     def page_server(self):
         from agent.trust.page import PageServer
 
-        return PageServer(self, self.settings.approval_port)
+        return PageServer(self, self.settings.approval_port, self.settings.data_dir / "approval-page.port")
 
     def approve_url(self, approval_id: str) -> str:
-        """The approval page link of ``approval_id`` (under stdio this starts the loopback page listener)."""
+        """The approval page link of ``approval_id`` (under stdio this starts the loopback page listener). Its key is
+        in the fragment, which browsers never send, so no server or proxy log ever holds it."""
         base = self.approval_base_url or self.page_server.ensure_started()
-        return f"{base}/approvals/{approval_id}?key={self.approvals.page_key(approval_id)}"
+        return f"{base}/approvals/{approval_id}#{self.approvals.page_key(approval_id)}"

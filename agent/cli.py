@@ -24,21 +24,22 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from server import build_server
 
     if args.transport == "stdio":
-        build_server(settings, warm_up=True).run("stdio")
+        build_server(settings, start_up=True).run("stdio")
         return 0
     import uvicorn
     from mcp.server.transport_security import TransportSecuritySettings
 
     from agent.trust.tokens import TokenStore
 
-    host = f"[{args.host}]" if ":" in args.host else args.host
+    # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).
+    host = "localhost" if _is_loopback(args.host) else f"[{args.host}]" if ":" in args.host else args.host
     base_url = settings.public_url or f"http://{host}:{args.port}"
     if not any(t.active() for t in TokenStore(settings.data_dir / "tokens.json").list()):
         log.warning("no active bearer tokens: every request will be refused. Create one with `partner-agent token create`.")
     if not _is_loopback(args.host):
         log.warning("listening beyond loopback on %s: use TLS in front of it (a reverse proxy) so tokens are not sent in clear.", args.host)
-    server = build_server(settings, transport="http", base_url=base_url, warm_up=True)
     allowed = {f"{host}:*", "127.0.0.1:*", "localhost:*", "[::1]:*", base_url.split("://", 1)[1].split("/")[0]}
+    server = build_server(settings, transport="http", base_url=base_url, page_hosts=sorted(allowed), start_up=True)
     security = TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=sorted(allowed),

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     )
     session_ttl_hours: float = Field(default=48, gt=0, le=24 * 30, description="Sessions expire this long after creation.")
     approval_ttl_minutes: float = Field(default=15, gt=0, le=24 * 60, description="Pending approvals expire after this.")
+    max_pending_approvals: int = Field(
+        default=25, ge=1, le=1000, description="How many changes one principal may have waiting for a decision.",
+    )
     tool_approvals: bool = Field(
         default=False,
         description="Register the decide_approval tool. Only for hosts that ask the person before every tool call.",

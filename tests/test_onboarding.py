@@ -10,6 +10,7 @@ from mcp import Client
 
 from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
+from agent.graphs.preview import SENT_HEADING
 from server import build_server
 from tests.conftest import ISV, NEWCOMER, SERVICES
 from tests.mcp_checks import approving
@@ -190,8 +191,10 @@ async def test_accepting_the_seeded_invitation_connects_both_partners(settings: 
 async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(settings: Settings, sandbox: LocalSandbox) -> None:
     newcomer = as_partner(settings, NEWCOMER)
     email = "training@nimbus-analytics.example"
-    without_code = await tool_error(newcomer, "manage_training_domains", {"email": email})
-    assert "send_email_verification_code" in without_code
+    without_code = await call(newcomer, "manage_training_domains", {"email": email})
+    assert without_code["status"] == "needs_input" and "email_verification_code" in without_code["message"]
+    assert [q["field"] for q in without_code["questions"]] == ["email_verification_code"]
+    assert "send_email_verification_code" in without_code["questions"][0]["question"]
     await call(newcomer, "send_email_verification_code", {"email": email})
     code = sandbox.client(NEWCOMER).outbox()[0]["Code"]
     wrong = "000000" if code != "000000" else "111111"
@@ -373,7 +376,8 @@ async def test_an_approved_profile_change_never_overwrites_a_change_made_since(s
         session = first["session_id"]
         second = (await client.call_tool("update_profile", {"profile": {"logo_url": "https://nimbus-analytics.example/logo.png"},
                                                             "session_id": session})).structured_content
-        assert "Description" not in second["approval"]["preview"]  # planned against the old profile
+        summary = second["approval"]["preview"].split(SENT_HEADING)[0]
+        assert "LogoUrl:" in summary and "Description:" not in summary  # planned against the old profile
         applied = (await client.call_tool("decide_approval", {"approval_id": first["approval"]["approval_id"],
                                                               "approve": True, "session_id": session})).structured_content
         assert applied["status"] == "applied"
@@ -413,7 +417,7 @@ async def test_a_rejection_reason_is_shown_before_it_is_sent(settings: Settings)
                         {"action": "reject", "invitation_id": "pacinv-cirrus2alto01", "reason": "We only co-sell in retail."},
                         person)
     assert result["status"] == "applied" and result["results"][0]["Status"] == "REJECTED"
-    assert "Reason sent to them: 'We only co-sell in retail.'" in person.asked[0]
+    assert 'Reason: "We only co-sell in retail."' in person.asked[0]
 
 
 async def test_no_trace_of_a_verification_code_is_kept_once_the_change_ended(settings: Settings, sandbox: LocalSandbox) -> None:

@@ -36,6 +36,10 @@ async def audit_events(client: Client) -> list[dict[str, Any]]:
     return (await client.call_tool("list_audit_events", {})).structured_content["events"]
 
 
+def decisions(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(event["eventName"], event["decision"]) for event in events]
+
+
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"approval_port": 0, "tool_approvals": True})
@@ -51,8 +55,11 @@ async def test_approval_in_the_client_form_applies_exactly_that_change(settings:
         assert result["status"] == "applied"
         assert "Profile visibility: PUBLIC -> PRIVATE" in approve.asked[0]  # the person saw the exact change
         assert visibility(settings) == "PRIVATE"
-        [event] = await audit_events(client)
-    assert (event["eventName"], event["decision"], event["readOnly"]) == ("PutProfileVisibility", "applied", False)
+        decision, event = await audit_events(client)
+    assert decisions([decision, event]) == [("DecideApproval", "approved"), ("PutProfileVisibility", "applied")]
+    assert decision["decidedBy"] == {"name": event["userIdentity"]["userName"], "id": event["userIdentity"]["principalId"],
+                                     "channel": "form", "verification": "answered the MCP client's form in the session that asked"}
+    assert event["decidedBy"] == decision["decidedBy"] and event["readOnly"] is False
     assert event["requestParameters"]["Visibility"] == "PRIVATE"
     assert event["approvalId"].startswith("appr-") and event["sessionId"] == result["session_id"]
     assert event["userIdentity"]["partnerId"] == PRM_READY
@@ -66,7 +73,8 @@ async def test_without_any_channel_answered_nothing_is_written(settings: Setting
         result = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
         assert result["status"] == "requires_approval"
         approval = result["approval"]
-        assert approval["approve_url"].startswith("http://127.0.0.1:")
+        assert approval["approve_url"].startswith("http://localhost:")
+        assert "key=" not in approval["approve_url"] and "#" in approval["approve_url"]  # the key is in no request line
         assert "PUBLIC -> PRIVATE" in approval["preview"] and approval["tool"] == "update_profile"
         status = await client.call_tool("get_approval", {"approval_id": approval["approval_id"], "session_id": result["session_id"]})
         assert status.structured_content["status"] == "pending"
@@ -82,8 +90,9 @@ async def test_declined_cancelled_or_unticked_form_writes_nothing(settings: Sett
     async with Client(build_server(settings), mode=protocol_mode, elicitation_callback=answer_with(action, content)) as client:
         result = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
         assert result["status"] == "rejected" and why in result["message"]
-        [event] = await audit_events(client)
-    assert (event["decision"], event["reason"]) == ("rejected", why)
+        decision, event = await audit_events(client)
+    assert decisions([decision, event]) == [("DecideApproval", "rejected"), ("PutProfileVisibility", "rejected")]
+    assert event["reason"] == why and decision["decidedBy"]["channel"] == "form"
     assert visibility(settings) == "PUBLIC"
 
 
@@ -124,8 +133,10 @@ async def test_a_replayed_approval_is_refused_and_the_change_happens_once(settin
         LocalSandbox(settings.sandbox_db).client(PRM_READY).put_profile_visibility("PUBLIC")  # someone reverts it
         replay = (await client.call_tool("decide_approval", decide)).structured_content
         assert replay["status"] == "refused" and "already used" in replay["message"]
-        decisions = [e["decision"] for e in await audit_events(client)]
-    assert decisions == ["applied", "refused"]
+        events = await audit_events(client)
+    assert decisions(events) == [("DecideApproval", "approved"), ("PutProfileVisibility", "applied"),
+                                 ("DecideApproval", "refused")]
+    assert events[0]["decidedBy"]["channel"] == "tool"
     assert visibility(settings) == "PUBLIC"  # the replay did not write it again
 
 
@@ -136,8 +147,9 @@ async def test_a_payload_changed_after_the_request_is_refused(settings: Settings
         # Tamper with the paused flow's planned call, as a corrupted or hostile checkpoint would.
         from agent.app import AgentApp
 
-        flows = AgentApp(settings).flows
-        approval = AgentApp(settings).approvals.get(approval_id)
+        app = AgentApp(settings)
+        flows = app.gate.flows
+        approval = app.approvals.get(approval_id)
         config = {"configurable": {"thread_id": approval.flow_id}}
         plan = flows.graph.get_state(config).values["plan"]
         plan["calls"][0]["request"]["Identifier"] = SERVICES  # another partner's profile
@@ -147,7 +159,7 @@ async def test_a_payload_changed_after_the_request_is_refused(settings: Settings
         decided = (await client.call_tool("decide_approval", decide)).structured_content
         assert decided["status"] == "refused" and "differs from the one that was shown" in decided["message"]
         [event] = await audit_events(client)
-        assert event["decision"] == "refused"
+        assert decisions([event]) == [("PutProfileVisibility", "refused")]
         # the ended flow's approval is closed: asking again is refused cleanly, never a crash
         again = await client.call_tool("decide_approval", decide)
         assert not again.is_error and again.structured_content["status"] == "refused"
@@ -162,9 +174,14 @@ def test_two_servers_starting_together_share_one_whole_secret(tmp_path) -> None:
     from datetime import timedelta
 
     from agent.trust.approvals import ApprovalStore
+    from agent.trust.audit import AuditLog
     from agent.trust.db import agent_database
 
-    stores = [ApprovalStore(agent_database(tmp_path / f"db{i}"), tmp_path / "secret.key", timedelta(minutes=5)) for i in range(8)]
+    def store(i: int) -> ApprovalStore:
+        db = agent_database(tmp_path / f"db{i}")
+        return ApprovalStore(db, AuditLog(db), tmp_path / "secret.key", timedelta(minutes=5), "us-east-1")
+
+    stores = [store(i) for i in range(8)]
     with ThreadPoolExecutor(8) as pool:
         digests = set(pool.map(lambda store: store.payload_digest({"a": 1}), stores))
     assert len(digests) == 1 and len((tmp_path / "secret.key").read_bytes()) == 32
@@ -180,8 +197,9 @@ async def test_another_principal_cannot_decide_and_does_not_spoil_the_approval(s
         attempt = (await mallory_client.call_tool(
             "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": own_session})).structured_content
         assert attempt["status"] == "refused"
-        [refusal] = await audit_events(mallory_client)
+        [refusal] = await audit_events(alice_client)  # Alice's trail shows who tried to decide her change
         assert refusal["decision"] == "refused" and "another principal" in refusal["reason"]
+        assert refusal["decidedBy"]["id"] == "local:mallory"
         # Nor can Mallory borrow Alice's session, or look at her approval.
         borrowed = await mallory_client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})
         assert borrowed.is_error and "does not exist" in borrowed.content[0].text
@@ -190,7 +208,7 @@ async def test_another_principal_cannot_decide_and_does_not_spoil_the_approval(s
         assert visibility(settings) == "PUBLIC"
         # Alice's approval is still hers to decide.
         decided = await alice_client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})
-        assert decided.structured_content["status"] == "applied"
+        assert decided.structured_content["status"] == "applied", decided
     assert visibility(settings) == "PRIVATE"
 
 
@@ -201,7 +219,7 @@ async def test_a_decision_from_another_session_is_refused(settings: Settings) ->
         decided = (await client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": other_session})).structured_content
         assert decided["status"] == "refused" and "another session" in decided["message"]
         [event] = await audit_events(client)
-        assert event["decision"] == "refused"
+        assert decisions([event]) == [("DecideApproval", "refused")]
     assert visibility(settings) == "PUBLIC"
 
 
@@ -238,7 +256,7 @@ async def test_changing_the_alliance_lead_email_needs_the_emailed_code(settings:
         code = LocalSandbox(settings.sandbox_db).client(PRM_READY).outbox()[0]["Code"]
         result = (await client.call_tool("update_profile", {"alliance_lead": new_lead, "email_verification_code": code})).structured_content
         assert result["status"] == "applied", result
-        [event] = await audit_events(client)
+        _, event = await audit_events(client)
     lead = LocalSandbox(settings.sandbox_db).client(PRM_READY).get_alliance_lead_contact()
     assert (lead.FirstName, lead.Email) == ("Ana", "ana@altocloud-data.example")
     # The audit trail hides the personal values and the code.
@@ -246,7 +264,7 @@ async def test_changing_the_alliance_lead_email_needs_the_emailed_code(settings:
     assert hidden["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
     assert hidden["AllianceLeadContact"]["Email"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
     assert code not in str(event) and "ana@" not in str(event)
-    assert "***" in str(approve.asked) or code not in str(approve.asked)
+    assert code not in str(approve.asked) and f"6 digits ending in {code[-2:]}" in approve.asked[0]
 
 
 async def test_a_change_that_changes_nothing_asks_nothing(settings: Settings) -> None:

@@ -1,30 +1,92 @@
-"""Drafting a fund request from an opportunity: map its data to the program's application fields, find
-what is missing, and create the benefit application (PENDING_SUBMISSION) once approved. Never submits.
+"""Fund requests: drafting one from an opportunity, and every later action on it, under the guide's rules.
 
-The ClientToken is derived from the partner, opportunity, program and the exact details, so the same
-draft asked for twice is created once.
+A draft maps the opportunity's data to the program's application fields, asks for what is missing, and creates
+the benefit application (PENDING_SUBMISSION) once approved; submitting is a separate action. Its ClientToken is
+derived from the partner, program and the exact details, so the same draft asked for twice is created once.
+Every value is checked before the person is asked: amounts positive, finite, to the cent and within the program's
+limit; dates real and in the allowed windows; text within the API's lengths and free of control characters.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.funding.catalog import Program, load_catalog
 from agent.funding.dates import end_date_problem, propose_dates
+from agent.funding.lifecycle import claim_deadline, deadline_after, refusal
 from agent.funding.recommend import estimate, expected_spend
 from agent.graphs.plans import ApiCall, MissingInput, PlanError, WriteAction, WritePlan
-from agent.models.selling import Opportunity
+from agent.graphs.preview import money
+from agent.models.account import AwsAccountId as AccountIdText, Text80
+from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN
+from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
 
 BENEFITS = "partnercentral-benefits"
+SELLING = "partnercentral-selling"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _no_control_characters(value: Any) -> Any:
+    if isinstance(value, str) and (found := _CONTROL.search(value)):
+        raise ValueError(f"contains the control character U+{ord(found.group()):04X}; remove it")
+    return value
+
+
+def _amount(value: Any) -> Any:
+    """Amounts as people write them: 9500, "9,500.00", "$9,500"."""
+    return value.replace(",", "").replace("$", "").strip() if isinstance(value, str) else value
+
+
+def Text(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - a type factory, read like a type
+    return Annotated[str, BeforeValidator(_no_control_characters), Field(min_length=min_length, max_length=max_length)]
+
+
+Money = Annotated[Decimal, BeforeValidator(_amount),
+                  Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False,
+                        description="An amount in USD, to the cent.")]
+
+
+class FundRequestAnswers(BaseModel):
+    """Application fields the person gives or overrides (API names)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ActivityName: Text(255) | None = None
+    ActivityDescription: Text(1000, min_length=20) | None = None
+    StartDate: date | None = None
+    EndDate: date | None = None
+    RequestedAmount: Money | None = None
+    ExpectedArr: Money | None = None
+    AwsAccountId: AccountIdText | None = None
+    MigrationWorkloads: Text(1000) | None = None
+    SuccessCriteria: Text(1000) | None = None
+    CampaignChannels: Annotated[list[Annotated[Text80, BeforeValidator(_no_control_characters)]],
+                                BeforeValidator(lambda v: [p.strip() for p in v.split(",") if p.strip()] if isinstance(v, str) else v),
+                                Field(min_length=1, max_length=10)] | None = None
+    CustomerName: Text(255) | None = None
+    OpportunityId: Annotated[str, Field(pattern=OPPORTUNITY_ID_PATTERN)] | None = None
+    CurrencyCode: Literal["USD"] | None = None
+
+    def details(self) -> dict[str, Any]:
+        """The answers as application details: dates as YYYY-MM-DD, amounts as numbers."""
+        return {field: float(value) if isinstance(value, Decimal) else value.isoformat() if isinstance(value, date)
+                else value for field, value in self.model_dump(exclude_none=True).items()}
+
+
 QUESTIONS = {
     "ActivityName": "A short name for the funded activity.",
-    "ActivityDescription": "What will be done, for whom and why (at least 20 characters).",
+    "ActivityDescription": "What will be done, for whom and why (20 to 1,000 characters).",
     "StartDate": "Activity start date, YYYY-MM-DD (at least 14 days from today is safest).",
     "EndDate": "Activity end date, YYYY-MM-DD (not December 16 - January 1).",
     "RequestedAmount": "Amount requested, in USD.",
@@ -37,7 +99,18 @@ QUESTIONS = {
     "OpportunityId": "The opportunity this request funds.",
     "CurrencyCode": "Currency (USD).",
 }
-NUMBERS = {"RequestedAmount", "ExpectedArr"}
+NUMBERS = frozenset({"RequestedAmount", "ExpectedArr"})
+
+
+class FundRequestDraft(BaseModel):
+    """draft_funding_request's parameters (``today`` pins the date the plan is made on)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    opportunity_id: Annotated[str, Field(pattern=OPPORTUNITY_ID_PATTERN)]
+    program: str
+    answers: FundRequestAnswers = Field(default_factory=FundRequestAnswers)
+    today: date
 
 
 def from_opportunity(program: Program, opportunity: Opportunity, today: date) -> tuple[dict[str, Any], list[str]]:
@@ -47,11 +120,12 @@ def from_opportunity(program: Program, opportunity: Opportunity, today: date) ->
     monthly, _ = expected_spend(opportunity)
     arr = monthly * 12 if monthly is not None else None
     start, end = propose_dates(today, program.category)
+    description = project.CustomerBusinessProblem if project else None
     details: dict[str, Any] = {
         "OpportunityId": opportunity.Id,
         "CustomerName": account.CompanyName if account else None,
         "ActivityName": f"{program.name}: {project.Title}"[:255] if project and project.Title else None,
-        "ActivityDescription": project.CustomerBusinessProblem if project else None,
+        "ActivityDescription": description if description and 20 <= len(description) <= 1000 else None,
         "ExpectedArr": arr,
         "RequestedAmount": estimate(program, arr, monthly, []).amount,
         "CurrencyCode": "USD",
@@ -67,58 +141,55 @@ def missing_fields(program: Program, details: dict[str, Any]) -> list[str]:
     return [field for field in program.required_fields if details.get(field) in (None, "", [])]
 
 
-def normalize_answers(answers: dict[str, Any]) -> dict[str, Any]:
-    """The person's answers as the application expects them (numbers, lists, dates checked)."""
-    clean: dict[str, Any] = {}
-    for field, value in answers.items():
-        if field not in QUESTIONS:
-            raise PlanError(f"{field!r} is not an application field; fields are: {', '.join(sorted(QUESTIONS))}.")
-        if value in (None, ""):
-            continue
-        if field in NUMBERS:
-            try:
-                value = float(str(value).replace(",", "").replace("$", ""))
-            except ValueError:
-                raise PlanError(f"{field} must be a number in USD, not {value!r}.") from None
-        elif field == "CampaignChannels" and isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        elif field in ("StartDate", "EndDate"):
-            try:
-                value = date.fromisoformat(str(value)).isoformat()
-            except ValueError:
-                raise PlanError(f"{field} must be a date like 2027-01-31, not {value!r}.") from None
-        clean[field] = value
-    return clean
-
-
 def client_token(partner_id: str, benefit_id: str, details: dict[str, Any]) -> str:
     """The same draft for the same partner gets the same token: CreateBenefitApplication replays it."""
     canonical = json.dumps([partner_id, benefit_id, details], sort_keys=True, default=str)
     return "draft-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
-def _check_dates(details: dict[str, Any], category: str) -> None:
-    if "StartDate" in details and "EndDate" in details:
-        problem = end_date_problem(date.fromisoformat(details["StartDate"]), date.fromisoformat(details["EndDate"]), category)
-        if problem:
-            raise PlanError(f"The dates cannot be used: {problem}.")
+def _check_dates(details: dict[str, Any], category: str, today: date, *, new_start: bool) -> None:
+    """Dates a request may have: a new activity starts today or later; the end obeys the guide's rules."""
+    if "StartDate" not in details or "EndDate" not in details:
+        return
+    start, end = date.fromisoformat(str(details["StartDate"])), date.fromisoformat(str(details["EndDate"]))
+    if new_start and start < today:
+        raise PlanError(f"StartDate {start} is in the past; the activity must start today ({today}) or later "
+                        "(14 days out leaves time for AWS's review).")
+    problem = end_date_problem(start, end, category)
+    if problem:
+        raise PlanError(f"The dates cannot be used: {problem}.")
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _check_amounts(details: dict[str, Any], program: Program) -> None:
+    cap = program.estimate.cap_usd
+    requested = details.get("RequestedAmount")
+    if cap is not None and requested is not None and requested > cap:
+        raise PlanError(f"RequestedAmount {money(requested)} is above {program.name}'s limit of {money(cap)} per "
+                        "request in the program catalog; ask for at most that.")
 
 
-def plan_fund_request(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
-    program = load_catalog().get(parameters["program"])
+def draft_operations(parameters: FundRequestDraft) -> list[tuple[str, str]]:
+    return [(SELLING, "GetOpportunity"), (BENEFITS, "CreateBenefitApplication"),
+            (BENEFITS, "AssociateBenefitApplicationResource")]
+
+
+def plan_fund_request(backend: PartnerCentral, parameters: FundRequestDraft) -> WritePlan:
+    try:
+        program = load_catalog().get(parameters.program)
+    except KeyError:
+        programs = ", ".join(p.id for p in load_catalog().programs)
+        raise PlanError(f"Unknown program {parameters.program!r}; programs are: {programs}.") from None
     if program.benefit_id is None:
         raise PlanError(f"{program.name} has no application in Partner Central's benefits API; apply as the guide describes.")
-    opportunity = backend.get_opportunity(parameters["opportunity_id"])
-    details, proposed = from_opportunity(program, opportunity, date.fromisoformat(parameters["today"]))
-    details.update(normalize_answers(parameters.get("answers") or {}))
+    opportunity = backend.get_opportunity(parameters.opportunity_id)
+    details, proposed = from_opportunity(program, opportunity, parameters.today)
+    given = parameters.answers.details()
+    details.update(given)
     missing = missing_fields(program, details)
     if missing:
-        raise MissingInput({field: QUESTIONS[field] for field in missing})
-    _check_dates(details, program.category)
+        raise MissingInput({field: QUESTIONS[field] for field in missing}, parameter="answers")
+    _check_dates(details, program.category, parameters.today, new_start=True)
+    _check_amounts(details, program)
     request = {
         "Catalog": backend.catalog,
         "ClientToken": client_token(backend.partner_id, program.benefit_id, details),
@@ -129,49 +200,32 @@ def plan_fund_request(backend: PartnerCentral, parameters: dict[str, Any]) -> Wr
         "BenefitApplicationDetails": details,
         "AssociatedResources": [opportunity.Arn] if opportunity.Arn else [],
     }
-    lines = [f"Create a DRAFT fund request (not submitted) for {program.name}, opportunity {opportunity.Id}:"]
-    for field in program.required_fields:
-        if field in details:
-            note = " (proposed: check it)" if field in proposed and field not in (parameters.get("answers") or {}) else ""
-            lines.append(f"  {field}: {details[field]}{note}")
-    lines.append("  Status after creation: PENDING_SUBMISSION (you review and submit it in Partner Central).")
+    checks = [field for field in proposed if field in details and field not in given]
+    summary = [f"Create a DRAFT fund request for {program.name}, opportunity {opportunity.Id}. It is not submitted: "
+               "submitting is a separate step you approve later."]
+    if checks:
+        summary.append(f"  Proposed by the assistant, check them: {', '.join(checks)}.")
     return WritePlan(calls=[ApiCall(service=BENEFITS, operation="CreateBenefitApplication", request=request)],
-                     preview="\n".join(lines))
+                     summary=summary, notes=["Status after creation: PENDING_SUBMISSION."])
 
 
-def apply_fund_request(backend: PartnerCentral, call: ApiCall, client_token_: str) -> dict[str, Any]:
-    request = call.request
-    application = backend.create_benefit_application(
-        client_token=request["ClientToken"], benefit_id=request["BenefitIdentifier"], name=request["Name"],
-        description=request["Description"], fulfillment_types=request["FulfillmentTypes"],
-        details=request["BenefitApplicationDetails"], associated_resources=request["AssociatedResources"],
-    )
-    return {"Id": application.Id, "Status": application.Status, "Revision": application.Revision}
+def draft_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, Any]) -> dict[str, Any]:
+    return {"Id": response["Id"], "Status": "PENDING_SUBMISSION"}
 
 
-FUND_REQUEST_DRAFT = WriteAction(tool="draft_funding_request", plan=plan_fund_request, apply=apply_fund_request)
+FUND_REQUEST_DRAFT = WriteAction(tool="draft_funding_request", parameters=FundRequestDraft, operations=draft_operations,
+                                 plan=plan_fund_request, outcome=draft_outcome)
 
 
 # Managing an existing fund request: every action checked against the guide's lifecycle rules.
 
+ManageAction = Literal["edit", "submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "attach"]
 OPERATIONS = {
     "submit": "SubmitBenefitApplication", "resubmit": "SubmitBenefitApplication",
     "recall": "RecallBenefitApplication", "cancel": "CancelBenefitApplication",
     "delete": "DeleteBenefitApplication", "extend": "AmendBenefitApplication", "claim": "SubmitCashClaim",
-    "attach": "UpdateBenefitApplication", "edit": "UpdateBenefitApplication",
+    "attach": "AttachFile", "edit": "UpdateBenefitApplication",
 }
-CAPABILITIES = {"attach": "AttachFile"}
-"""What a backend must be able to do for an action, where that is not the API operation itself (see unsupported)."""
-
-
-def iam_action(action: str) -> str:
-    """The IAM action a management action needs. Deleting a draft and claiming cash are console actions with no API
-    operation; IAM knows them as updates of the request."""
-    operation = OPERATIONS[action]
-    return "partnercentral:" + ("UpdateBenefitApplication" if operation in ("DeleteBenefitApplication", "SubmitCashClaim")
-                                else operation)
-
-
 DESCRIPTIONS = {
     "submit": "Submit it to AWS for review",
     "resubmit": "Resubmit it after its rejection",
@@ -185,113 +239,136 @@ DESCRIPTIONS = {
 }
 
 
-def plan_management(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
-    from agent.funding.lifecycle import claim_deadline, deadline_after, refusal
+class FundRequestChange(BaseModel):
+    """manage_funding_request's parameters (``today`` pins the date the plan is made on)."""
 
-    action = parameters["action"]
-    application = backend.get_benefit_application(parameters["funding_request_id"])
+    model_config = ConfigDict(extra="forbid")
+
+    funding_request_id: Annotated[str, Field(pattern=BENEFIT_APPLICATION_ID_PATTERN)]
+    action: ManageAction
+    reason: Text(1000) | None = None
+    new_end_date: date | None = None
+    claim_amount: Money | None = None
+    file_path: Annotated[str, Field(max_length=4096)] | None = None
+    answers: FundRequestAnswers = Field(default_factory=FundRequestAnswers)
+    today: date
+
+
+def management_operations(parameters: FundRequestChange) -> list[tuple[str, str]]:
+    return [(BENEFITS, "GetBenefitApplication"), (BENEFITS, OPERATIONS[parameters.action])]
+
+
+def plan_management(backend: PartnerCentral, parameters: FundRequestChange) -> WritePlan:
+    action = parameters.action
+    application = backend.get_benefit_application(parameters.funding_request_id)
     category = application.Programs[0] if application.Programs else "Misc"
     details = application.BenefitApplicationDetails
-    new_end = date.fromisoformat(parameters["new_end_date"]) if parameters.get("new_end_date") else None
-    problem = refusal(action, category, application.Stage or "Created", application.Status, details,
-                      date.fromisoformat(parameters["today"]), new_end_date=new_end,
-                      extended="ExtendedFromEndDate" in details)
+    problem = refusal(action, category, application.Stage or "Created", application.Status, details, parameters.today,
+                      new_end_date=parameters.new_end_date, extended="ExtendedFromEndDate" in details)
     if problem:
         raise PlanError(f"Cannot {action} {application.Id}: {problem}.")
-    unsupported = backend.unsupported(CAPABILITIES.get(action, OPERATIONS[action]))
+    unsupported = backend.unsupported(OPERATIONS[action])
     if unsupported:  # refused before the person is asked, not after they approved
         raise PlanError(f"Cannot {action} {application.Id} through this backend: {unsupported}")
     if action == "attach":
         return _plan_attachment(backend, application, parameters)
     if action == "edit":
         return _plan_edit(backend, application, category, parameters)
-    identity = {"Catalog": backend.catalog, "Identifier": application.Id}
-    reason = parameters.get("reason") or DESCRIPTIONS[action]
-    request: dict[str, Any] = dict(identity)
-    extra = ""
+    request: dict[str, Any] = {"Catalog": backend.catalog, "Identifier": application.Id}
+    summary = [f"{DESCRIPTIONS[action]}: fund request {application.Id} ({application.Name}, {category}), "
+               f"stage {application.Stage}, status {application.Status}."]
     if action in ("recall", "cancel"):
-        request["Reason"] = reason
+        request["Reason"] = parameters.reason or DESCRIPTIONS[action]
     elif action == "extend":
+        new_end = parameters.new_end_date
         expires = deadline_after(new_end)
-        request.update(Revision=application.Revision, AmendmentReason=reason, Amendments=[
+        request.update(Revision=application.Revision, AmendmentReason=parameters.reason or DESCRIPTIONS[action], Amendments=[
             {"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": new_end.isoformat()},
             {"FieldPath": "BenefitApplicationDetails.ExtendedFromEndDate", "NewValue": details["EndDate"]},
             {"FieldPath": "BenefitApplicationDetails.ExpirationDate", "NewValue": expires.isoformat()},
         ])
-        extra = f"\n  End date: {details['EndDate']} -> {new_end}; the request now expires on {expires}"
+        summary.append(f"  End date: {details['EndDate']} -> {new_end}; the request then expires on {expires}.")
     elif action == "claim":
-        if not parameters.get("claim_amount") or parameters["claim_amount"] <= 0:
-            raise PlanError("Give the claim's actual amount (claim_amount, in USD).")
-        request["Amount"] = parameters["claim_amount"]
-        extra = f"\n  Actual amount claimed: ${parameters['claim_amount']:,.2f} (deadline {claim_deadline(details)})"
-    preview = (f"{DESCRIPTIONS[action]}: fund request {application.Id} ({application.Name}, {category}), "
-               f"stage {application.Stage}, status {application.Status}.{extra}")
-    return WritePlan(calls=[ApiCall(service=BENEFITS, operation=OPERATIONS[action], request=request)], preview=preview)
+        if parameters.claim_amount is None:
+            raise MissingInput({"claim_amount": "The actual amount spent, in USD."})
+        requested = details.get("RequestedAmount")
+        if requested is not None and parameters.claim_amount > Decimal(str(requested)):
+            raise PlanError(f"A claim of {money(parameters.claim_amount)} is more than the {money(requested)} this "
+                            "request was for; claim at most the approved amount.")
+        request["Amount"] = float(parameters.claim_amount)
+        summary.append(f"  Claim deadline: {claim_deadline(details)}.")
+    return WritePlan(calls=[ApiCall(service=BENEFITS, operation=OPERATIONS[action], request=request)], summary=summary)
 
 
-def _plan_attachment(backend: PartnerCentral, application, parameters: dict[str, Any]) -> WritePlan:
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _plan_attachment(backend: PartnerCentral, application, parameters: FundRequestChange) -> WritePlan:
     from agent.funding.attachments import AttachmentError, check_file
 
-    path = Path(parameters.get("file_path") or "").expanduser()
+    if not parameters.file_path:
+        raise MissingInput({"file_path": "The file to attach (its path on this machine)."})
+    path = Path(parameters.file_path).expanduser()
     try:
         scan = check_file(path)
     except AttachmentError as exc:
         raise PlanError(f"Cannot attach: {exc}") from None
-    use = parameters.get("reason") or "Supporting document"
-    warning = f"\n  AWS's scan will quarantine it: {scan.reason}." if scan.status == "Quarantined" else ""
-    preview = (f"Attach {path.name} ({path.stat().st_size:,} bytes, from {path.parent}) to fund request "
-               f"{application.Id} ({application.Name}) as '{use}'.{warning}")
-    request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
+    use = parameters.reason or "Supporting document"
+    summary = [f"Attach {path.name} ({path.stat().st_size:,} bytes) to fund request {application.Id} "
+               f"({application.Name}) as '{use}'."]
+    notes = [f"AWS's scan will quarantine it: {scan.reason}."] if scan.status == "Quarantined" else []
+    request = {"Catalog": backend.catalog, "Identifier": application.Id,
                "FileDetails": [{"FileURI": str(path.resolve()), "BusinessUseCase": use}]}
-    call = ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request,
+    call = ApiCall(service=BENEFITS, operation="AttachFile", request=request,
                    expects={"FileSha256": file_sha256(path)})  # the file approved is the file uploaded
-    return WritePlan(calls=[call], preview=preview)
+    return WritePlan(calls=[call], summary=summary, notes=notes)
 
 
-def _plan_edit(backend: PartnerCentral, application, category: str, parameters: dict[str, Any]) -> WritePlan:
-    changes = normalize_answers(parameters.get("answers") or {})
+def _plan_edit(backend: PartnerCentral, application, category: str, parameters: FundRequestChange) -> WritePlan:
+    changes = parameters.answers.details()
     if not changes:
-        raise PlanError("Give the fields to change in `answers`, e.g. {\"StartDate\": \"2027-01-15\"}.")
+        raise MissingInput({"StartDate": "Which fields to change, with their new values (e.g. StartDate)."},
+                           parameter="answers")
     details = {**application.BenefitApplicationDetails, **changes}
-    _check_dates(details, category)
-    lines = [f"Edit fund request {application.Id} ({application.Name}):"]
-    lines += [f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}" for field, value in changes.items()]
+    _check_dates(details, category, parameters.today, new_start="StartDate" in changes)
+    summary = [f"Edit fund request {application.Id} ({application.Name}):"]
+    summary += [f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}"
+                for field, value in changes.items()]
     request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
                "BenefitApplicationDetails": details}
     return WritePlan(calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)],
-                     preview="\n".join(lines))
+                     summary=summary)
 
 
-def apply_management(backend: PartnerCentral, call: ApiCall, client_token_: str) -> dict[str, Any]:
-    request, identifier = call.request, call.request["Identifier"]
-    if call.operation == "UpdateBenefitApplication" and "BenefitApplicationDetails" in request:
-        result = backend.update_benefit_application(identifier, revision=request["Revision"],
-                                                    details=request["BenefitApplicationDetails"])
-        return {"Id": result.Id, "Stage": result.Stage, "Status": result.Status, "Revision": result.Revision}
-    if call.operation == "UpdateBenefitApplication":
-        [file] = request["FileDetails"]
-        if call.expects and file_sha256(Path(file["FileURI"])) != call.expects["FileSha256"]:
-            raise errors.ConflictException(f"{file['FileURI']} changed after the person approved attaching it; nothing "
-                                           "was uploaded. Ask for the attachment again.", reason="FILE_CHANGED_SINCE_APPROVAL")
-        result = backend.attach_file(identifier, file["FileURI"], file["BusinessUseCase"])
-        attached = next(f for f in result.FileDetails if f.FileName == file["FileURI"].rsplit("/", 1)[-1])
-        return {"Id": result.Id, "FileName": attached.FileName, "FileStatus": attached.FileStatus,
-                "FileStatusReason": attached.FileStatusReason}
+def check_file_unchanged(backend: PartnerCentral, call: ApiCall) -> None:
+    if call.operation != "AttachFile":
+        return
+    [file] = call.request["FileDetails"]
+    if file_sha256(Path(file["FileURI"])) != call.expects["FileSha256"]:
+        raise errors.ConflictException(f"{Path(file['FileURI']).name} changed after the person approved attaching it; "
+                                       "nothing was uploaded. Ask for the attachment again.",
+                                       reason="FILE_CHANGED_SINCE_APPROVAL")
+
+
+def already_submitted(backend: PartnerCentral, call: ApiCall) -> dict[str, Any] | None:
+    """SubmitBenefitApplication has no ClientToken: after a crash, a request already in review was submitted."""
+    current = backend.get_benefit_application(call.request["Identifier"])
+    if current.Status in ("IN_REVIEW", "APPROVED"):
+        return {"Id": current.Id, "Stage": current.Stage, "Status": current.Status}
+    return None
+
+
+def management_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, Any]) -> dict[str, Any]:
+    identifier = call.request["Identifier"]
     if call.operation == "DeleteBenefitApplication":
-        backend.delete_benefit_application(identifier)
         return {"Id": identifier, "Status": "DELETED"}
-    if call.operation == "SubmitBenefitApplication":
-        result = backend.submit_benefit_application(identifier)
-    elif call.operation == "RecallBenefitApplication":
-        result = backend.recall_benefit_application(identifier, request["Reason"])
-    elif call.operation == "CancelBenefitApplication":
-        result = backend.cancel_benefit_application(identifier, request["Reason"])
-    elif call.operation == "AmendBenefitApplication":
-        result = backend.amend_benefit_application(identifier, revision=request["Revision"],
-                                                   reason=request["AmendmentReason"], amendments=request["Amendments"])
-    else:
-        result = backend.submit_cash_claim(identifier, request["Amount"])
-    return {"Id": result.Id, "Stage": result.Stage, "Status": result.Status}
+    if call.operation == "AttachFile":
+        return {"Id": identifier, **{k: response.get(k) for k in ("FileName", "FileStatus", "FileStatusReason")}}
+    current = backend.get_benefit_application(identifier)
+    return {"Id": current.Id, "Stage": current.Stage, "Status": current.Status}
 
 
-FUND_REQUEST_MANAGEMENT = WriteAction(tool="manage_funding_request", plan=plan_management, apply=apply_management)
+FUND_REQUEST_MANAGEMENT = WriteAction(
+    tool="manage_funding_request", parameters=FundRequestChange, operations=management_operations,
+    plan=plan_management, check=check_file_unchanged, settled=already_submitted, outcome=management_outcome)

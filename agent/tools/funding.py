@@ -1,5 +1,7 @@
-"""Funding tools: the program catalog, recommendations for an opportunity, and estimates."""
+"""Funding tools: the program catalog, recommendations for an opportunity, estimates, and fund requests."""
 
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
@@ -12,7 +14,17 @@ from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.compliance.prm import read_prm
 from agent.funding.catalog import Program, load_catalog
-from agent.models.benefits import BenefitApplication
+from agent.graphs.fund_request import (
+    FUND_REQUEST_DRAFT,
+    FUND_REQUEST_MANAGEMENT,
+    NUMBERS,
+    FundRequestAnswers,
+    FundRequestChange,
+    FundRequestDraft,
+    ManageAction,
+    Money,
+)
+from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication
 from agent.storage import utcnow
 from agent.funding.recommend import (
     PATH_OF_SOLUTION,
@@ -293,36 +305,25 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
 
 
 
-DRAFT_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:CreateBenefitApplication",
-                 "partnercentral:AssociateBenefitApplicationResource"]
-Answers = Annotated[
-    dict[str, str | float | list[str]] | None,
-    Field(description="The person's answers to needs_input questions, by field name, e.g. "
-                      "{\"SuccessCriteria\": \"...\", \"StartDate\": \"2027-01-15\"}. Also overrides proposed values."),
-]
-
-
-def _draft_parameters(opportunity_id: str, program: str, answers: dict | None) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    return {"opportunity_id": opportunity_id, "program": program, "answers": answers or {},
-            "today": datetime.now(UTC).date().isoformat()}
+def _today() -> date:
+    return utcnow().date()
 
 
 def _register_drafting(server: MCPServer, app: AgentApp) -> None:
     from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
-    from pydantic import create_model
+    from pydantic import ValidationError, create_model
 
-    from agent.graphs.fund_request import FUND_REQUEST_DRAFT, NUMBERS
     from agent.tools import writes
 
-    def first_plan(opportunity_id: str, program: str, answers: dict | None = None, session_id: str | None = None):
+    def first_plan(opportunity_id: str, program: str, answers: FundRequestAnswers | None = None,
+                   session_id: str | None = None) -> writes.Planned:
         _known_program(program)
+        parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program,
+                                      answers=answers or FundRequestAnswers(), today=_today())
         with tool_errors():
-            return writes.plan_change(app, FUND_REQUEST_DRAFT, DRAFT_ACTIONS,
-                                      _draft_parameters(opportunity_id, program, answers), session_id)
+            return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
-    def collect_missing(first: Annotated[writes.PlannedChange, Resolve(first_plan)], ctx: Context):
+    def collect_missing(first: Annotated[writes.Planned, Resolve(first_plan)], ctx: Context):
         """When fields are missing and the client shows forms, ask the person for them in one form."""
         capabilities = ctx.client_capabilities
         if not first.questions or capabilities is None or capabilities.elicitation is None:
@@ -332,16 +333,21 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         return Elicit("To draft this fund request, please provide:", create_model("FundRequestDetails", **fields))
 
     def planned_draft(
-        first: Annotated[writes.PlannedChange, Resolve(first_plan)],
+        first: Annotated[writes.Planned, Resolve(first_plan)],
         filled: Annotated[ElicitationResult[BaseModel], Resolve(collect_missing)],
         session_id: str | None = None,
-    ):
+    ) -> writes.Planned:
         if not first.questions or not isinstance(filled, AcceptedElicitation) or isinstance(filled.data, writes.NoElicitation):
             return first
-        parameters = dict(first.parameters)
-        parameters["answers"] = {**parameters["answers"], **filled.data.model_dump()}
+        parameters = FundRequestDraft.model_validate(first.parameters)
+        try:
+            answers = FundRequestAnswers.model_validate({**parameters.answers.model_dump(exclude_none=True),
+                                                         **filled.data.model_dump()})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ToolError(f"The answers in the form cannot be used ({problems}); nothing was created.") from None
         with tool_errors():
-            return writes.plan_change(app, FUND_REQUEST_DRAFT, DRAFT_ACTIONS, parameters, session_id)
+            return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters.model_copy(update={"answers": answers}), session_id)
 
     ask_for_draft = writes.asking(planned_draft)
 
@@ -350,26 +356,30 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
     )
     def draft_funding_request(
-        change: Annotated[writes.PlannedChange, Resolve(planned_draft)],
+        change: Annotated[writes.Planned, Resolve(planned_draft)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_draft)],
         opportunity_id: OpportunityIdParam,
-        program: Annotated[str, Field(description="Program id from recommend_funding or list_funding_programs.")],
-        answers: Answers = None,
+        program: Annotated[str, Field(description="Program id from recommend_funding or list_funding_programs.",
+                                      max_length=64)],
+        answers: Annotated[FundRequestAnswers | None, Field(
+            description="The person's answers to needs_input questions, by field name, e.g. "
+                        "{\"SuccessCriteria\": \"...\", \"StartDate\": \"2027-01-15\"}. Also overrides proposed values.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Draft a fund request for an opportunity: fills the program's application from the opportunity,
         proposes dates and the estimated amount, and asks for anything missing (in a form when the client
-        shows one; otherwise status "needs_input": ask the person, then call again with `answers`). After the person approves the exact draft it is created
-        in PENDING_SUBMISSION and linked to the opportunity. It is NEVER submitted: the person reviews and
-        submits it in Partner Central. The same draft asked twice is created once."""
+        shows one; otherwise status "needs_input": ask the person, then call again with `answers`). After the
+        person approves the exact draft it is created in PENDING_SUBMISSION and linked to the opportunity.
+        Drafting never submits: submitting is a separate step (manage_funding_request action "submit"), which
+        the person approves too. The same draft asked twice is created once."""
         with tool_errors():
-            call = app.begin("draft_funding_request", DRAFT_ACTIONS, session_id)
+            call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
         if result.status == "applied":
             created = result.results[0]["Id"]
             result.message = (f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
-                              "The person reviews and submits it in Partner Central (Funding benefits > Funding "
-                              "dashboard); get_funding_request shows it.")
+                              "To submit it, the person reviews it and approves manage_funding_request with action "
+                              "\"submit\" (or submits it in Partner Central); get_funding_request shows it.")
         return result
 
 
@@ -378,44 +388,33 @@ def _known_program(program: str) -> None:
     try:
         catalog.get(program)
     except KeyError:
-        raise ToolError(f"Unknown program {program!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
-
-
-ManageAction = Literal["edit", "submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "attach"]
-
-
-def _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path, answers) -> dict[str, Any]:
-    from datetime import UTC, datetime
-
-    return {"funding_request_id": funding_request_id, "action": action, "reason": reason,
-            "new_end_date": new_end_date, "claim_amount": claim_amount, "file_path": file_path, "answers": answers or {},
-            "today": datetime.now(UTC).date().isoformat()}
+        raise ToolError(f"Unknown program {program[:64]!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
 
 
 def _register_management(server: MCPServer, app: AgentApp) -> None:
     from mcp.server.mcpserver import ElicitationResult, Resolve
 
-    from agent.graphs.fund_request import FUND_REQUEST_MANAGEMENT, iam_action
     from agent.tools import writes
 
     def planned_management(funding_request_id: str, action: str, reason: str | None = None,
-                           new_end_date: str | None = None, claim_amount: float | None = None,
-                           file_path: str | None = None, answers: dict | None = None, session_id: str | None = None):
+                           new_end_date: date | None = None, claim_amount: Decimal | None = None,
+                           file_path: str | None = None, answers: FundRequestAnswers | None = None,
+                           session_id: str | None = None) -> writes.Planned:
+        parameters = FundRequestChange(
+            funding_request_id=funding_request_id, action=action, reason=reason, new_end_date=new_end_date,
+            claim_amount=claim_amount, file_path=file_path, answers=answers or FundRequestAnswers(), today=_today())
         with tool_errors():
-            return writes.plan_change(
-                app, FUND_REQUEST_MANAGEMENT, ["partnercentral:GetBenefitApplication", iam_action(action)],
-                _manage_parameters(funding_request_id, action, reason, new_end_date, claim_amount, file_path, answers),
-                session_id,
-            )
+            return writes.plan_change(app, FUND_REQUEST_MANAGEMENT, parameters, session_id)
 
     @server.tool(
         title="Manage a fund request",
         annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False),
     )
     def manage_funding_request(
-        change: Annotated[writes.PlannedChange, Resolve(planned_management)],
+        change: Annotated[writes.Planned, Resolve(planned_management)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(writes.asking(planned_management))],
-        funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).")],
+        funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).",
+                                                 pattern=BENEFIT_APPLICATION_ID_PATTERN)],
         action: Annotated[ManageAction, Field(description=(
             "edit (a draft or rejected request: change fields given in `answers`); submit (from Created); resubmit (after a rejection; the start date must be 14+ days out); recall (in "
             "review, before Pre-Approved; back to Created); cancel (any time before Completed; cannot be undone); "
@@ -423,14 +422,15 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
             "end date, not ending Dec 16 - Jan 1, MDF within its year); claim (Cash Claim stage, within 30 days of "
             "the end and by Dec 15); attach (a local file; spreadsheets with formulas are quarantined by AWS's scan)."))],
         reason: Annotated[str | None, Field(description="Why (kept with recalls, cancellations and extensions).", max_length=1000)] = None,
-        new_end_date: Annotated[str | None, Field(description="extend: the new end date, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-        claim_amount: Annotated[float | None, Field(description="claim: the actual amount spent, in USD.", gt=0)] = None,
-        file_path: Annotated[str | None, Field(description="attach: the file's path on this machine; reason = its business use.")] = None,
-        answers: Answers = None,
+        new_end_date: Annotated[date | None, Field(description="extend: the new end date, YYYY-MM-DD.")] = None,
+        claim_amount: Annotated[Money | None, Field(description="claim: the actual amount spent, in USD, to the cent.")] = None,
+        file_path: Annotated[str | None, Field(description="attach: the file's path on this machine; reason = its business use.",
+                                               max_length=4096)] = None,
+        answers: Annotated[FundRequestAnswers | None, Field(description="edit: the fields to change, by name.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Edit, submit, resubmit, recall, cancel, delete, extend, claim or attach a file to a fund request, under the guide's rules
         (a refused action says which rule). Every action waits for the person's approval of the exact change."""
         with tool_errors():
-            call = app.begin("manage_funding_request", ["partnercentral:GetBenefitApplication", iam_action(action)], session_id)
+            call = writes.begin(app, FUND_REQUEST_MANAGEMENT, change, session_id)
             return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)

@@ -11,7 +11,16 @@ from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
 from agent.compliance.prm import PlanStep, Requirement, SellerAccountStatus, read_prm
-from agent.graphs.onboarding import CONNECTION_MANAGEMENT, RESALE_ROLE, TRAINING_DOMAINS
+from agent.graphs.onboarding import (
+    CONNECTION_MANAGEMENT,
+    RESALE_ROLE,
+    TRAINING_DOMAINS,
+    ConnectionChange,
+    DomainName,
+    ResaleRoleCreation,
+    TrainingDomainChange,
+)
+from agent.graphs.profile_update import ProfileFields, VerificationCode
 from agent.models.account import (
     AwsAccountId,
     Connection,
@@ -26,19 +35,10 @@ from agent.storage import utcnow
 from agent.tools import writes
 from agent.tools.errors import tool_errors
 from agent.tools.params import SessionIdParam
-from agent.tools.profile import ProfileFields
 
 CONNECTION_READS = ["partnercentral:ListConnections", "partnercentral:ListConnectionInvitations"]
 STATUS_ACTIONS = ["partnercentral:GetPartner", "partnercentral:GetVerification", "partnercentral:GetProfileVisibility",
                   "partnercentral:GetAllianceLeadContact", *CONNECTION_READS]
-CONNECTION_WRITES = {
-    "send": "partnercentral:CreateConnectionInvitation", "accept": "partnercentral:AcceptConnectionInvitation",
-    "reject": "partnercentral:RejectConnectionInvitation", "cancel": "partnercentral:CancelConnectionInvitation",
-}
-DOMAIN_WRITES = {
-    "associate": "partnercentral:AssociateAwsTrainingCertificationEmailDomain",
-    "remove": "partnercentral:DisassociateAwsTrainingCertificationEmailDomain",
-}
 
 
 class OnboardingStatusResult(OnboardingStatus):
@@ -156,36 +156,31 @@ def register(server: MCPServer, app: AgentApp) -> None:
             return ConnectionsResult(session_id=call.session.session_id, connections=call.backend.list_connections(),
                                      invitations=call.backend.list_connection_invitations())
 
-    def connection_parameters(action, connection_type, receiver_account_ids, inviter_name, inviter_email, message,
-                              invitation_id, reason) -> dict:
-        return {"action": action, "connection_type": connection_type, "receiver_account_ids": receiver_account_ids,
-                "inviter_name": inviter_name, "inviter_email": inviter_email, "message": message,
-                "invitation_id": invitation_id, "reason": reason}
-
     def planned_connection(action="send", connection_type="SUBSIDIARY", receiver_account_ids=None, inviter_name=None,
                            inviter_email=None, message=None, invitation_id=None, reason=None,
-                           session_id=None) -> writes.PlannedChange:
-        parameters = connection_parameters(action, connection_type, receiver_account_ids, inviter_name, inviter_email,
-                                           message, invitation_id, reason)
+                           session_id=None) -> writes.Planned:
+        parameters = ConnectionChange(
+            action=action, connection_type=connection_type, receiver_account_ids=receiver_account_ids,
+            inviter_name=inviter_name, inviter_email=inviter_email, message=message, invitation_id=invitation_id,
+            reason=reason)
         with tool_errors():
-            return writes.plan_change(app, CONNECTION_MANAGEMENT, [*CONNECTION_READS, CONNECTION_WRITES[action]],
-                                      parameters, session_id)
+            return writes.plan_change(app, CONNECTION_MANAGEMENT, parameters, session_id)
 
     ask_about_connection = writes.asking(planned_connection)
 
     @server.tool(title="Manage account connections", annotations=write)
     def manage_account_connections(
-        change: Annotated[writes.PlannedChange, Resolve(planned_connection)],
+        change: Annotated[writes.Planned, Resolve(planned_connection)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_about_connection)],
         action: Annotated[Literal["send", "accept", "reject", "cancel"], Field(
             description="send: invite accounts; accept/reject: answer an invitation sent to you; cancel: withdraw one you sent.")] = "send",
         connection_type: Annotated[ConnectionTypeName, Field(
             description="SUBSIDIARY: your own seller accounts (PRM consolidation); OPPORTUNITY_COLLABORATION: another partner.")] = "SUBSIDIARY",
         receiver_account_ids: Annotated[list[AwsAccountId] | None, Field(
-            description="With send: the 12-digit AWS account ids to invite.", max_length=20)] = None,
+            description="With send: the 12-digit AWS account ids to invite.", min_length=1, max_length=20)] = None,
         inviter_name: Annotated[Text80 | None, Field(description="With send: the person's full name.")] = None,
         inviter_email: Annotated[EmailAddress | None, Field(description="With send: the person's email address.")] = None,
-        message: Annotated[str | None, Field(description="With send: a note to the receiver.", max_length=256)] = None,
+        message: Annotated[str | None, Field(description="With send: a note to the receiver.", min_length=1, max_length=256)] = None,
         invitation_id: Annotated[str | None, Field(description="With accept/reject/cancel: the invitation (pacinv-...).",
                                                    pattern=r"^pacinv-[A-Za-z0-9]{13}$")] = None,
         reason: Annotated[str | None, Field(description="With reject: why (optional).", max_length=256)] = None,
@@ -193,39 +188,39 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> writes.WriteResult:
         """Send, accept, reject or cancel account connection invitations. Use SUBSIDIARY to connect your other
         seller accounts to the primary account (PRM needs it; only accounts you own). Nothing happens until the
-        person approves the exact change (client form or approval page); accepting an invitation connects the
-        accounts, so read its sender and message to the person first."""
+        person approves the exact change (client form, or the approval page with their passkey); accepting an
+        invitation connects the accounts, so read its sender and message to the person first."""
         with tool_errors():
-            call = app.begin("manage_account_connections", [*CONNECTION_READS, CONNECTION_WRITES[action]], session_id)
+            call = writes.begin(app, CONNECTION_MANAGEMENT, change, session_id)
             return writes.run_change(app, call, CONNECTION_MANAGEMENT, change, answer)
 
     def planned_domain(action="associate", email=None, email_verification_code=None, domain_name=None,
-                       session_id=None) -> writes.PlannedChange:
-        parameters = {"action": action, "email": email, "email_verification_code": email_verification_code,
-                      "domain_name": domain_name}
+                       session_id=None) -> writes.Planned:
+        parameters = TrainingDomainChange(action=action, email=email, email_verification_code=email_verification_code,
+                                          domain_name=domain_name)
         with tool_errors():
-            return writes.plan_change(app, TRAINING_DOMAINS, ["partnercentral:GetPartner", DOMAIN_WRITES[action]],
-                                      parameters, session_id)
+            return writes.plan_change(app, TRAINING_DOMAINS, parameters, session_id)
 
     ask_about_domain = writes.asking(planned_domain)
 
     @server.tool(title="Manage training and certification domains", annotations=write)
     def manage_training_domains(
-        change: Annotated[writes.PlannedChange, Resolve(planned_domain)],
+        change: Annotated[writes.Planned, Resolve(planned_domain)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_about_domain)],
         action: Annotated[Literal["associate", "remove"], Field(description="associate a domain, or remove a linked one.")] = "associate",
         email: Annotated[EmailAddress | None, Field(
-            description="With associate: an address at the domain, where send_email_verification_code sent the code.")] = None,
-        email_verification_code: Annotated[str | None, Field(
-            description="With associate: the 6-digit code the person received (valid 48 hours).", pattern=r"^[0-9]{6}$")] = None,
-        domain_name: Annotated[str | None, Field(description="With remove: the linked domain to remove.", max_length=253)] = None,
+            description="With associate: an address at the company's own domain, where send_email_verification_code "
+                        "sent the code (public providers such as gmail.com are refused).")] = None,
+        email_verification_code: Annotated[VerificationCode | None, Field(
+            description="With associate: the 6-digit code the person received (valid 48 hours).")] = None,
+        domain_name: Annotated[DomainName | None, Field(description="With remove: the linked domain to remove.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Link or remove an email domain whose AWS Training and Certification results count for the company.
         To link: send_email_verification_code to an address at the domain, ask the person for the code, then
         call this with email and email_verification_code. Every change waits for the person's approval."""
         with tool_errors():
-            call = app.begin("manage_training_domains", ["partnercentral:GetPartner", DOMAIN_WRITES[action]], session_id)
+            call = writes.begin(app, TRAINING_DOMAINS, change, session_id)
             return writes.run_change(app, call, TRAINING_DOMAINS, change, answer)
 
     @server.tool(title="Check resale authorization role", annotations=read_only)
@@ -237,20 +232,20 @@ def register(server: MCPServer, app: AgentApp) -> None:
             exists = call.backend.resale_authorization_role_exists()
         return ResaleRoleResult(session_id=call.session.session_id, exists=exists, guidance=resale_role_guidance(exists))
 
-    def planned_role(session_id=None) -> writes.PlannedChange:
+    def planned_role(session_id=None) -> writes.Planned:
         with tool_errors():
-            return writes.plan_change(app, RESALE_ROLE, ["iam:GetRole", "iam:CreateServiceLinkedRole"], {}, session_id)
+            return writes.plan_change(app, RESALE_ROLE, ResaleRoleCreation(), session_id)
 
     ask_about_role = writes.asking(planned_role)
 
     @server.tool(title="Create resale authorization role", annotations=write)
     def create_resale_authorization_role(
-        change: Annotated[writes.PlannedChange, Resolve(planned_role)],
+        change: Annotated[writes.Planned, Resolve(planned_role)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_about_role)],
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Create the AWSServiceRoleForMarketplaceResaleAuthorization service-linked role (IAM
         CreateServiceLinkedRole), needed for CPPO / resale authorizations. Only after the person approves."""
         with tool_errors():
-            call = app.begin("create_resale_authorization_role", ["iam:GetRole", "iam:CreateServiceLinkedRole"], session_id)
+            call = writes.begin(app, RESALE_ROLE, change, session_id)
             return writes.run_change(app, call, RESALE_ROLE, change, answer)

@@ -7,6 +7,7 @@ personal contact details, appear as ``HIDDEN_DUE_TO_SECURITY_REASONS`` (CloudTra
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +21,7 @@ from agent.trust.identity import Principal
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 PERSONAL_FIELDS = frozenset({"Email", "Phone", "FirstName", "LastName", "BusinessTitle", "EmailVerificationCode"})
-Outcome = Literal["applied", "rejected", "refused", "expired", "failed"]
+Outcome = Literal["approved", "applied", "rejected", "refused", "expired", "failed"]
 
 
 class UserIdentity(BaseModel):
@@ -30,6 +31,15 @@ class UserIdentity(BaseModel):
     partnerId: str
     catalog: str
     policies: list[str]
+
+
+class DecidedBy(BaseModel):
+    """Who decided an approval, through which channel, and how they proved they are that person."""
+
+    name: str
+    id: str = Field(description="The deciding principal's key, or the approver id of a passkey holder.")
+    channel: Literal["form", "page", "tool"]
+    verification: str
 
 
 class AuditEvent(BaseModel):
@@ -49,6 +59,7 @@ class AuditEvent(BaseModel):
     decision: Outcome
     reason: str | None = None
     errorCode: str | None = None
+    decidedBy: DecidedBy | None = None
     tool: str
 
 
@@ -104,12 +115,17 @@ class AuditLog:
 
     def record(self, event: AuditEvent) -> None:
         with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO audit_events(event_id, event_time, principal, partner_id, session_id, approval_id, body)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (event.eventID, event.eventTime.isoformat(), event.userIdentity.principalId, event.userIdentity.partnerId,
-                 event.sessionId, event.approvalId, event.model_dump_json()),
-            )
+            self.insert(conn, event)
+
+    @staticmethod
+    def insert(conn: sqlite3.Connection, event: AuditEvent) -> None:
+        """Add ``event`` inside the caller's transaction; an event id already stored is not stored twice."""
+        conn.execute(
+            "INSERT OR IGNORE INTO audit_events(event_id, event_time, principal, partner_id, session_id, approval_id, body)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (event.eventID, event.eventTime.isoformat(), event.userIdentity.principalId, event.userIdentity.partnerId,
+             event.sessionId, event.approvalId, event.model_dump_json()),
+        )
 
     def events(self, principal_key: str | None = None, limit: int | None = None) -> Iterator[AuditEvent]:
         """Events oldest first; only ``principal_key``'s when given; the newest ``limit`` when given."""

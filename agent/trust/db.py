@@ -19,7 +19,11 @@ CREATE TABLE IF NOT EXISTS approvals (
     id             TEXT PRIMARY KEY,
     flow_id        TEXT NOT NULL UNIQUE,
     principal      TEXT NOT NULL,
+    requester      TEXT NOT NULL,
     session_id     TEXT NOT NULL,
+    partner_id     TEXT NOT NULL,
+    catalog        TEXT NOT NULL,
+    actions        TEXT NOT NULL,
     tool           TEXT NOT NULL,
     parameters     TEXT NOT NULL,
     preview        TEXT NOT NULL,
@@ -28,12 +32,15 @@ CREATE TABLE IF NOT EXISTS approvals (
     created_at     TEXT NOT NULL,
     expires_at     TEXT NOT NULL,
     decided_at     TEXT,
-    channel        TEXT,
+    decided_by     TEXT,
+    decision_id    TEXT,
     reason         TEXT,
-    result         TEXT
+    result         TEXT,
+    closed_at      TEXT
 );
 CREATE INDEX IF NOT EXISTS approvals_by_session ON approvals (session_id);
 CREATE INDEX IF NOT EXISTS approvals_by_status ON approvals (status, expires_at);
+CREATE INDEX IF NOT EXISTS approvals_by_principal ON approvals (principal, status);
 CREATE TABLE IF NOT EXISTS audit_events (
     event_id    TEXT PRIMARY KEY,
     event_time  TEXT NOT NULL,
@@ -86,5 +93,13 @@ CREATE INDEX IF NOT EXISTS challenges_by_subject ON webauthn_challenges (purpose
 """
 
 
+MIGRATIONS = (
+    # 1: approvals record who asked (for the audit of expiries), the partner account and IAM actions they need
+    # (for delegated approvers), who decided and how, and when their flow ended. Approvals live 15 minutes:
+    # those of the older layout are dropped rather than converted (a pending one is asked for again).
+    "DROP TABLE IF EXISTS approvals",
+)
+
+
 def agent_database(data_dir: Path) -> Database:
-    return Database(data_dir / "agent.db", SCHEMA)
+    return Database(data_dir / "agent.db", SCHEMA, MIGRATIONS)

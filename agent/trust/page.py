@@ -1,170 +1,176 @@
-"""The approval page: where a person reviews one exact change in a browser and approves or declines it.
+"""The approval page: where a person reviews one exact change in a browser and decides it with their passkey.
 
-The link carries a per-approval key (an HMAC only this server can compute), so only its holder can open
-the page. Deciding needs a POST with a CSRF token that must match a SameSite=Strict cookie set when the
-page was shown, and a same-origin ``Origin`` header when the browser sends one. The page is served by the
-HTTP transport, or under stdio by `PageServer`, a listener bound to 127.0.0.1 only.
+Reading the page needs its key, which travels in the link's fragment (browsers never send fragments, so no log
+holds it). Deciding needs more than the link: a WebAuthn assertion with user verification from a passkey enrolled
+for a person allowed to approve this change (`partner-agent approver enroll`), over a challenge bound to the
+approval, the decision and the payload's digest. A model that can make HTTP requests or drive a browser holds no
+such passkey, so it can read what it already knows but decide nothing. Every route refuses a foreign Host header,
+and every POST one from another origin. Served by the HTTP transport, or under stdio by `PageServer` on loopback.
 """
 
 from __future__ import annotations
 
-import hmac
-import html
 import logging
-import secrets
-import socket
 import threading
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import Response
 from starlette.routing import Route
+
+from agent.trust import web
 
 if TYPE_CHECKING:
     from agent.app import AgentApp
+    from agent.trust.approvals import Approval
 
 log = logging.getLogger(__name__)
-CSRF_COOKIE = "pa_csrf"
-HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",  # "no-referrer" would make browsers send `Origin: null` on the form POST
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-}
 
-_STYLE = """
-body{font:16px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;max-width:46rem;margin:3rem auto;padding:0 1rem;color:#16191f}
-h1{font-size:1.4rem;margin-bottom:.25rem} .meta{color:#5f6b7a;margin-top:0}
-pre{background:#f2f3f3;border:1px solid #d5dbdb;border-radius:8px;padding:1rem;white-space:pre-wrap;word-break:break-word}
-.buttons{display:flex;gap:1rem;margin-top:1.5rem} button{font-size:1rem;padding:.6rem 1.4rem;border-radius:20px;cursor:pointer}
-.approve{background:#0972d3;color:#fff;border:0} .decline{background:#fff;color:#0972d3;border:2px solid #0972d3}
-.result{border-left:6px solid #0972d3;padding:.5rem 1rem;background:#f2f8fd} .refused{border-color:#d91515;background:#fff7f7}
-"""
+_SHELL = (
+    "<h1>Approve this change?</h1><p class=meta id=meta>Loading the change...</p>"
+    "<pre id=preview></pre>"
+    "<p>Nothing is written unless you approve. Check every value above: it is exactly what will be sent. "
+    "Approving or declining asks for your passkey.</p>"
+    "<div class=buttons><button class=approve id=approve disabled>Approve</button>"
+    "<button class=decline id=decline disabled>Decline</button></div>"
+    "<p id=outcome role=status></p>"
+    "<noscript><p class='result refused'>This page needs JavaScript: passkeys are used through the browser.</p></noscript>"
+)
 
 
-def _page(title: str, body: str, status: int = 200, cookie: str | None = None, path: str = "/") -> HTMLResponse:
-    document = (
-        f"<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content='width=device-width'>"
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>{body}</body></html>"
-    )
-    response = HTMLResponse(document, status_code=status, headers=HEADERS)
-    if cookie:
-        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path=path, max_age=3600)
-    return response
+def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
+    """The page's routes; ``hosts`` are the Host headers it answers to (others get 421)."""
 
+    def message(text: str, status: int) -> Response:
+        return web.json_response({"message": text}, status)
 
-def _csrf_token(app: AgentApp, approval_id: str, nonce: str) -> str:
-    return f"{nonce}.{app.approvals.sign(f'csrf:{approval_id}:{nonce}')}"
-
-
-def _valid_csrf(app: AgentApp, approval_id: str, form_token: str, cookie_token: str) -> bool:
-    if not form_token or not hmac.compare_digest(form_token, cookie_token or ""):
-        return False
-    nonce = form_token.split(".", 1)[0]
-    return hmac.compare_digest(_csrf_token(app, approval_id, nonce), form_token)
-
-
-def _not_found() -> HTMLResponse:
-    return _page("Approval not found", "<h1>Approval not found</h1><p>This link is wrong or has expired.</p>", 404)
-
-
-def approval_routes(app: AgentApp) -> list[Route]:
-    async def show(request: Request) -> HTMLResponse:
+    async def checked(request: Request) -> tuple[Approval, dict[str, Any], str] | Response:
+        """The approval, the JSON body and the origin of a POST that may go on; otherwise the refusal."""
+        if not web.host_allowed(request, hosts):
+            return web.misdirected()
+        origin = web.same_origin(request)
+        if origin is None:
+            return message("Refused: this request did not come from the approval page.", 403)
+        body = await web.json_body(request)
         approval_id = request.path_params["approval_id"]
-        if not app.approvals.check_page_key(approval_id, request.query_params.get("key", "")):
-            return _not_found()
+        if body is None or not app.approvals.check_page_key(approval_id, body.get("key")):
+            return message("This link is wrong or has expired.", 404)
         approval = app.approvals.get(approval_id)
         if approval is None:
-            return _not_found()
-        if approval.status != "pending":
-            return _page("Already decided", f"<h1>Already decided</h1><p class=result>This change is "
-                         f"<b>{html.escape(approval.status)}</b>. Approvals are single use.</p>")
-        token = _csrf_token(app, approval_id, secrets.token_hex(16))
-        key = html.escape(request.query_params["key"])
-        body = (
-            f"<h1>Approve this change?</h1><p class=meta>Requested by the assistant with <code>{html.escape(approval.tool)}</code>"
-            f" · expires {approval.expires_at:%Y-%m-%d %H:%M} UTC</p>"
-            f"<pre id=preview>{html.escape(approval.preview)}</pre>"
-            "<p>Nothing is written unless you approve. Check every value above: it is exactly what will be sent.</p>"
-            f"<form method=post action='/approvals/{html.escape(approval_id)}?key={key}'>"
-            f"<input type=hidden name=csrf value='{token}'>"
-            "<div class=buttons><button class=approve name=decision value=approve>Approve</button>"
-            "<button class=decline name=decision value=decline>Decline</button></div></form>"
-        )
-        return _page("Approve this change?", body, cookie=token, path=f"/approvals/{approval_id}")
+            return message("This link is wrong or has expired.", 404)
+        return approval, body, origin
 
-    async def decide(request: Request) -> HTMLResponse:
+    async def show(request: Request) -> Response:
+        if not web.host_allowed(request, hosts):
+            return web.misdirected()
+        return web.page("Approve this change?", _SHELL, script="approve.js")
+
+    async def view(request: Request) -> Response:
+        found = await checked(request)
+        if isinstance(found, Response):
+            return found
+        approval, _, _ = found
+        app.gate.expire_due()
+        approval = app.approvals.get(approval.approval_id)
+        return web.json_response({
+            "status": approval.status, "tool": approval.tool, "preview": approval.preview,
+            "expires_at": approval.expires_at.isoformat(), "message": _status_message(approval),
+        })
+
+    async def challenge(request: Request) -> Response:
         import anyio
 
-        approval_id = request.path_params["approval_id"]
-        if not app.approvals.check_page_key(approval_id, request.query_params.get("key", "")):
-            return _not_found()
-        origin = request.headers.get("origin")
-        if origin and origin != f"{request.url.scheme}://{request.headers.get('host')}":
-            return _page("Refused", "<h1>Refused</h1><p>Cross-site request.</p>", 403)
-        form = await request.form()
-        if not _valid_csrf(app, approval_id, str(form.get("csrf", "")), request.cookies.get(CSRF_COOKIE, "")):
-            return _page("Refused", "<h1>Refused</h1><p>This form expired or was not sent from the approval page. "
-                         "Reload the page and decide again.</p>", 403)
-        approval = app.approvals.get(approval_id)
-        if approval is None:
-            return _not_found()
-        from agent.tools.writes import deliver_decision
+        found = await checked(request)
+        if isinstance(found, Response):
+            return found
+        approval, body, origin = found
+        if approval.status != "pending":
+            return message(_status_message(approval), 409)
+        approvers = app.passkeys.approvers_for(approval.principal, approval.partner_id, approval.catalog, approval.actions)
+        if not approvers:
+            return message(f"No passkey is enrolled for {approval.requester.name}, who asked for this change. In a "
+                           "terminal on the server, run: partner-agent approver enroll --name "
+                           f"\"{approval.requester.name}\" (once), then reload this page.", 409)
+        from agent.trust.passkeys import PasskeyError
 
-        owner = app.flows.principal_of(approval.flow_id)
-        if owner is None:  # the flow ended (or its session expired): nothing is left to decide
-            return _page("Already decided", f"<h1>Already decided</h1><p>This change is <b>{html.escape(approval.status)}"
-                         "</b>. Approvals are single use.</p>")
-        approve = form.get("decision") == "approve"
-        result = await anyio.to_thread.run_sync(
-            lambda: deliver_decision(app, approval_id, approve, "page", owner, approval.session_id)
-        )
-        css = "result" if result.status in ("applied", "rejected") else "result refused"
-        heading = {"applied": "Applied", "rejected": "Declined"}.get(result.status, "Not applied")
-        return _page(heading, f"<h1>{heading}</h1><p class='{css}' id=outcome>{html.escape(result.message)}</p>"
-                     "<p>You can close this page and return to your assistant.</p>")
+        try:
+            options = await anyio.to_thread.run_sync(
+                lambda: app.passkeys.authentication_options(_subject(approval, body.get("approve") is True), approvers, origin))
+        except PasskeyError as exc:
+            return message(str(exc), 400)
+        return web.json_response(options)
+
+    async def decide(request: Request) -> Response:
+        import anyio
+
+        from agent.trust.passkeys import PasskeyError
+
+        found = await checked(request)
+        if isinstance(found, Response):
+            return found
+        approval, body, origin = found
+        approve = body.get("approve") is True
+        try:
+            verified = await anyio.to_thread.run_sync(lambda: app.passkeys.verify_authentication(
+                str(body.get("challenge_id", "")), _subject(approval, approve), body.get("credential"), origin))
+        except PasskeyError as exc:
+            await anyio.to_thread.run_sync(lambda: app.gate.refuse(approval, approve, f"passkey check failed: {exc}"))
+            return message(f"Not decided: {exc}", 403)
+        decided_by = _decided_by(verified)
+        done = await anyio.to_thread.run_sync(lambda: app.gate.decide(
+            approval.approval_id, approve, decided_by, principal=approval.principal, session_id=None))
+        return web.json_response({"status": done.status, "message": done.message})
 
     return [
         Route("/approvals/{approval_id}", show, methods=["GET"]),
-        Route("/approvals/{approval_id}", decide, methods=["POST"]),
+        Route("/approvals/{approval_id}/view", view, methods=["POST"]),
+        Route("/approvals/{approval_id}/challenge", challenge, methods=["POST"]),
+        Route("/approvals/{approval_id}/decide", decide, methods=["POST"]),
+        web.static_route("approve.js", hosts=hosts),
     ]
 
 
-class PageServer:
-    """Serves approval pages under stdio: 127.0.0.1 only, in a background thread, started on first need."""
+def _subject(approval: Approval, approve: bool) -> str:
+    """What a passkey challenge is bound to: this approval, this decision, this exact payload."""
+    return f"{approval.approval_id}:{'approve' if approve else 'decline'}:{approval.payload_sha256}"
 
-    def __init__(self, app: AgentApp, port: int) -> None:
+
+def _decided_by(verified):
+    from agent.trust.audit import DecidedBy
+
+    return DecidedBy(name=verified.approver.name, id=verified.approver.approver_id, channel="page",
+                     verification=f"passkey with user verification (credential ...{verified.credential_id[-8:]})")
+
+
+def _status_message(approval: Approval) -> str:
+    if approval.status == "pending":
+        return f"Waiting for your decision until {approval.expires_at:%Y-%m-%d %H:%M} UTC."
+    return f"Already decided: this change is {approval.status}. Approvals are single use."
+
+
+class PageServer:
+    """Serves approval pages under stdio: loopback only, in a background thread, started when an approval waits.
+
+    It listens on the configured port, or on the one it used last (remembered in ``port_file``), so links handed
+    out before a restart keep working."""
+
+    def __init__(self, app: AgentApp, port: int, port_file: Path) -> None:
         self.app = app
         self.port = port
+        self.port_file = port_file
         self._lock = threading.Lock()
-        self._server = None
+        self._server: web.LoopbackServer | None = None
 
     def ensure_started(self) -> str:
         """The base URL of the running listener (starting it if needed)."""
-        import uvicorn
-
         with self._lock:
             if self._server is None:
-                sock = _bind_loopback(self.port)
-                config = uvicorn.Config(Starlette(routes=approval_routes(self.app)), log_level="warning", lifespan="off")
-                self._server = uvicorn.Server(config)
-                threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True,
-                                 name="approval-page").start()
-                self.base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-                log.info("approval pages at %s", self.base_url)
-            return self.base_url
-
-
-def _bind_loopback(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1: the configured port, or any free one if it is taken."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError:
-        log.warning("approval page port %d is taken; using a free port", port)
-        sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    return sock
+                remembered = int(self.port_file.read_text()) if self.port_file.exists() else 0
+                sock = web.bind_loopback(self.port or remembered)
+                port = sock.getsockname()[1]
+                self._server = web.LoopbackServer(approval_routes(self.app, web.loopback_hosts(port)), sock, "approval-page")
+                self.port_file.parent.mkdir(parents=True, exist_ok=True)
+                self.port_file.write_text(str(port))
+                log.info("approval pages at %s", self._server.base_url)
+            return self._server.base_url

@@ -1,14 +1,13 @@
 """Sessions: a conversation's scope, bound to one principal and gone 48 hours (by default) after creation.
 
-When a session expires, everything it held goes with it: its pending approvals and the checkpoints of
-its write flows (the caller deletes those through the ``on_expire`` hook, which gets the flow ids).
+When a session expires, what it held goes with it: the records of its ended approvals. An approval still open
+lives until its own ``expires_at`` (or until its write ends), and its record goes at the next purge after that.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -31,10 +30,9 @@ class SessionError(Exception):
 
 
 class SessionStore:
-    def __init__(self, db: Database, ttl: timedelta, on_expire: Callable[[list[str]], None] = lambda flows: None):
+    def __init__(self, db: Database, ttl: timedelta):
         self.db = db
         self.ttl = ttl
-        self.on_expire = on_expire
 
     def open(self, principal: Principal, session_id: str | None) -> Session:
         """The caller's session ``session_id``, or a new one when it is None."""
@@ -65,20 +63,15 @@ class SessionStore:
         return session
 
     def purge_expired(self, now: datetime | None = None) -> list[str]:
-        """Delete expired sessions and their approvals; returns the expired session ids."""
+        """Delete expired sessions and the ended approvals of sessions that are gone; returns the expired ids."""
         cutoff = (now or utcnow()).isoformat()
         with self.db.reading() as conn:  # the common case, nothing expired, costs no write
             if conn.execute("SELECT 1 FROM sessions WHERE expires_at <= ? LIMIT 1", (cutoff,)).fetchone() is None:
                 return []
         with self.db.transaction() as conn:
             expired = [r["id"] for r in conn.execute("SELECT id FROM sessions WHERE expires_at <= ?", (cutoff,))]
-            if not expired:
-                return []
-            marks = ",".join("?" * len(expired))
-            flows = [r["flow_id"] for r in conn.execute(f"SELECT flow_id FROM approvals WHERE session_id IN ({marks})", expired)]
-            conn.execute(f"DELETE FROM approvals WHERE session_id IN ({marks})", expired)
-            conn.execute(f"DELETE FROM sessions WHERE id IN ({marks})", expired)
-        self.on_expire(flows)
+            conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (cutoff,))
+            conn.execute("DELETE FROM approvals WHERE closed_at IS NOT NULL AND session_id NOT IN (SELECT id FROM sessions)")
         return expired
 
 

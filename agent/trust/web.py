@@ -74,8 +74,11 @@ def static_route(name: str, *, hosts: Iterable[str] | None = None) -> Route:
 
 
 def host_allowed(request: Request, hosts: Iterable[str]) -> bool:
-    """Whether the request's Host header is one this server answers to (DNS-rebinding protection)."""
-    return request.headers.get("host", "").lower() in {host.lower() for host in hosts}
+    """Whether the request's Host header is one this server answers to (DNS-rebinding protection). ``hosts`` are
+    ``host:port`` or ``host:*`` (any port), as the MCP transport's allowed hosts are written."""
+    host = request.headers.get("host", "").lower()
+    name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
+    return any(host == allowed.lower() or (allowed.endswith(":*") and name == allowed[:-2].lower()) for allowed in hosts)
 
 
 def same_origin(request: Request) -> str | None:

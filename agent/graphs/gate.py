@@ -1,0 +1,187 @@
+"""The write gate: plans a change, starts its flow, delivers decisions from any channel, and says how it ended.
+
+It knows nothing of MCP or HTTP. The MCP tools (the client form, ``decide_approval``) and the approval page (a
+passkey) each prove who decided in their own way and hand the decision here as a `DecidedBy`; the gate checks the
+decision is bound to the approval it is for and lets the flow apply it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from agent.backends.base import PartnerCentral
+from agent.graphs.plans import MissingInput, PlanError, WriteAction, WritePlan
+from agent.storage import utcnow
+from agent.trust.approvals import Approval, ApprovalStore, Decision, binding_problem
+from agent.trust.audit import DecidedBy
+from agent.trust.identity import Principal
+
+logger = logging.getLogger(__name__)
+
+Status = Literal["needs_input", "requires_approval", "applied", "rejected", "refused", "failed"]
+
+
+class Question(BaseModel):
+    field: str
+    question: str
+
+
+class Planned(BaseModel):
+    """A change as planned when the person is asked, with its digest; or the questions that must come first."""
+
+    parameters: dict[str, Any] = Field(description="What was planned from: the flow plans from exactly these.")
+    plan: WritePlan | None
+    digest: str | None
+    questions: list[Question] = Field(default_factory=list)
+    answers_parameter: str | None = Field(default=None, description="The tool parameter that carries the answers.")
+
+
+class WriteOutcome(BaseModel):
+    """Where a change stands, in words for the person and the model."""
+
+    status: Status
+    message: str
+    approval: Approval | None = None
+    results: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class WriteGate:
+    def __init__(self, approvals: ApprovalStore, actions: dict[str, WriteAction], backend_for: Callable[[Principal], PartnerCentral],
+                 checkpoint_path: Path, region: str, max_pending: int) -> None:
+        self.approvals = approvals
+        self.actions = actions
+        self.backend_for = backend_for
+        self.checkpoint_path = checkpoint_path
+        self.region = region
+        self.max_pending = max_pending
+
+    @cached_property
+    def flows(self):  # -> WriteFlows; LangGraph is loaded on first need, not at start-up
+        from agent.graphs.write import WriteFlows
+
+        return WriteFlows(self.checkpoint_path, self.actions)
+
+    def _context(self, principal: Principal):
+        from agent.graphs.write import FlowContext
+
+        return FlowContext(backend=self.backend_for(principal), approvals=self.approvals, region=self.region)
+
+    def plan(self, principal: Principal, action: WriteAction, parameters: BaseModel) -> Planned:
+        """The exact calls the change would make, or the questions that must be answered first. No side effects."""
+        stored = parameters.model_dump(mode="json")
+        try:
+            plan = action.plan(self.backend_for(principal), parameters)
+        except MissingInput as missing:
+            questions = [Question(field=field, question=text) for field, text in missing.questions.items()]
+            return Planned(parameters=stored, plan=None, digest=None, questions=questions,
+                           answers_parameter=missing.parameter)
+        return Planned(parameters=stored, plan=plan, digest=self.approvals.payload_digest([c.model_dump() for c in plan.calls]))
+
+    def start(self, principal: Principal, session_id: str, action: WriteAction, planned: Planned) -> Approval:
+        """Start the change's flow, paused for the person's decision. Raises PlanError when the change cannot
+        wait for one (too many already wait, or the state changed so that nothing is left to do)."""
+        if self.approvals.pending_count(principal.key) >= self.max_pending:
+            raise PlanError(f"{self.max_pending} changes already wait for the person's decision; decide those (or let "
+                            "them expire) before asking for more.")
+        flow = self.flows.start(self._context(principal), tool=action.tool, parameters=planned.parameters,
+                                principal=principal, session_id=session_id)
+        return flow.approval
+
+    def decide(self, approval_id: str, approve: bool, decided_by: DecidedBy, *, principal: str,
+               session_id: str | None, digest: str | None = None, reason: str | None = None) -> WriteOutcome:
+        """Deliver a decision to the paused flow it belongs to, and report how the change ended.
+
+        ``principal`` is whom the approval must belong to and ``session_id`` its session (None for a passkey
+        decision on the page). ``digest`` is the payload the person saw, when the channel knows it (the client
+        form); otherwise the approval's own. A decision that does not fit never reaches the flow, so it cannot
+        spoil the real person's pending approval; it is audited as refused.
+        """
+        self.expire_due()
+        approval = self.approvals.get(approval_id)
+        decision = Decision(
+            decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval_id, approve=approve, decided_by=decided_by,
+            principal=principal, session_id=session_id,
+            payload_sha256=digest or (approval.payload_sha256 if approval else ""),
+            reason=reason or (None if approve else f"declined on the {decided_by.channel}"),
+        )
+        problem = binding_problem(approval, principal, session_id, utcnow())
+        done = None
+        if problem is None:
+            done = self.flows.resume(self._context(approval.requester), approval.flow_id, decision)
+            if done is None:
+                problem = f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
+        if problem:
+            if approval is not None:
+                self.approvals.audit_refused_decision(approval, decision, problem)
+            return WriteOutcome(status="refused", message=f"Refused, nothing was written: {problem}")
+        return outcome(done.status, done.approval, done.reason, done.results)
+
+    def refuse(self, approval: Approval, approve: bool, reason: str) -> None:
+        """Audit a decision attempt that proved no one (a passkey check that failed); the approval stays pending."""
+        decided_by = DecidedBy(name="(not verified)", id="(not verified)", channel="page", verification=reason)
+        decision = Decision(decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval.approval_id, approve=approve,
+                            decided_by=decided_by, principal=approval.principal, session_id=None,
+                            payload_sha256=approval.payload_sha256)
+        self.approvals.audit_refused_decision(approval, decision, reason)
+
+    def recover(self) -> int:
+        """Before serving: carry every decided flow a crash interrupted to its end (applied once and audited, or
+        recorded as not applied), and drop checkpoints no open approval needs. Returns how many were continued.
+        Costs one query of each database when there is nothing to do (LangGraph is not loaded then)."""
+        decided = self.approvals.decided_open()
+        open_flows = self.approvals.open_flows()
+        stale = [flow for flow in checkpointed_flows(self.checkpoint_path) if flow not in open_flows]
+        for approval in decided:
+            try:
+                done = self.flows.continue_decided(self._context(approval.requester), approval, approval.recorded_decision())
+            except Exception:
+                logger.exception("continuing the flow of %s failed; it is retried at the next start", approval.approval_id)
+                continue
+            if done is None:
+                self.approvals.close(approval.approval_id, "failed", "The flow's saved state was lost, so the change "
+                                     "was not applied; ask for it again.", None, [])
+        if stale:
+            self.flows.forget(stale)
+        return len(decided)
+
+    def expire_due(self) -> None:
+        """Close approvals nobody decided in time (each audited as expired) and drop their paused flows."""
+        expired = self.approvals.expire_due()
+        if expired:
+            self.flows.forget([approval.flow_id for approval in expired])
+
+
+def checkpointed_flows(path: Path) -> list[str]:
+    """The flows with a checkpoint in ``path`` (the saver's own table, read without loading LangGraph)."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(path, timeout=5)
+    try:
+        return [row[0] for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")]
+    except sqlite3.OperationalError:  # created but never written
+        return []
+    finally:
+        conn.close()
+
+
+def outcome(status: str, approval: Approval | None, reason: str | None, results: list) -> WriteOutcome:
+    """A flow's state (`FlowResult.status`) in words for the person and the model."""
+    still_running = any(isinstance(r, dict) and r.get("Status") == "IN_PROGRESS" for r in results)
+    messages = {
+        "requires_approval": "Nothing has been written yet.",
+        "applied": "The change was applied." if not still_running else
+                   "The change was approved and started; AWS is still processing it (the results say where to "
+                   "follow it).",
+        "rejected": f"The person did not approve the change ({reason}); nothing was written.",
+        "refused": f"The change was refused and nothing was written: {reason}",
+        "failed": f"Partner Central rejected the change: {reason}",
+    }
+    return WriteOutcome(status=status, approval=approval, message=messages[status], results=results)
