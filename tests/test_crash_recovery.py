@@ -1,0 +1,122 @@
+"""kill -9 at every step between "approve" and the audit event, then a restart: each write ends applied once with
+its audit events, or not applied with a record that says so.
+
+The server is the real one over stdio (tests/crash_server.py), killing itself at a named point of the write;
+the restart is plain `partner-agent serve`, whose start-up carries interrupted writes to their end.
+benchmarks/crash.py does the same with kills at random instants.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from agent.app import AgentApp
+from agent.backends.local.sandbox import LocalSandbox
+from agent.config import Settings
+from agent.graphs.gate import checkpointed_flows
+from tests.conftest import ISV, PRM_READY, REPO
+from tests.servers import CLI, server_env
+
+CRASH_SERVER = str(REPO / "tests" / "crash_server.py")
+SUBSIDIARY = "210987650000"
+INVITATION = {"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": [SUBSIDIARY],
+              "inviter_name": "Lena Vogel", "inviter_email": "lena@cirrus-secure.example"}
+
+
+def environment(data_dir: Path, partner: str) -> dict[str, str]:
+    return {**server_env(data_dir), "PARTNER_AGENT_PARTNER_ID": partner, "PARTNER_AGENT_TOOL_APPROVALS": "true",
+            "PARTNER_AGENT_APPROVAL_PORT": "0"}
+
+
+async def crash_while_deciding(data_dir: Path, partner: str, tool: str, arguments: dict, point: str) -> dict:
+    """Ask for the change, then decide it in a server that dies at ``point``; returns the approval request."""
+    params = StdioServerParameters(command=sys.executable, args=[CRASH_SERVER], env={**environment(data_dir, partner),
+                                                                                     "CRASH_AT": point})
+    async with Client(params, mode="legacy") as client:
+        asked = (await client.call_tool(tool, arguments)).structured_content
+    assert asked["status"] == "requires_approval", asked
+    decision = {"approval_id": asked["approval"]["approval_id"], "approve": True, "session_id": asked["session_id"]}
+    with pytest.raises(BaseException):  # noqa: B017, PT011 - the server dies under the call, however the client says it
+        async with Client(params, mode="legacy") as client:
+            await client.call_tool("decide_approval", decision)
+    return asked
+
+
+async def restart(data_dir: Path, partner: str) -> Client:
+    return Client(StdioServerParameters(command=CLI, args=["serve"], env=environment(data_dir, partner)), mode="legacy")
+
+
+def trail(settings: Settings, approval_id: str) -> list[tuple[str, str]]:
+    return [(e.eventName, e.decision) for e in AgentApp(settings).audit.events() if e.approvalId == approval_id]
+
+
+def invitations(settings: Settings) -> int:
+    backend = LocalSandbox(settings.sandbox_db).client(ISV)
+    return sum(1 for i in backend.list_connection_invitations() if i.OtherParticipantIdentifier == SUBSIDIARY)
+
+
+@pytest.mark.parametrize("point", ["decided", "sent", "closed"])
+async def test_a_write_interrupted_after_the_decision_is_applied_once_at_restart(
+        point: str, settings: Settings, data_dir: Path, guidance_index: Path) -> None:
+    asked = await crash_while_deciding(data_dir, ISV, "manage_account_connections", INVITATION, point)
+    approval_id = asked["approval"]["approval_id"]
+    app = AgentApp(settings)
+    assert app.approvals.get(approval_id).status in ("approved", "applied")  # decided before the crash
+    assert invitations(settings) == (0 if point == "decided" else 1)
+    async with await restart(data_dir, ISV) as client:
+        status = (await client.call_tool("get_approval", {"approval_id": approval_id,
+                                                          "session_id": asked["session_id"]})).structured_content
+    assert status["status"] == "applied" and status["result"]["results"][0]["Receiver"] == SUBSIDIARY
+    assert invitations(settings) == 1  # once, even when the crash came after sending it
+    assert trail(settings, approval_id) == [("DecideApproval", "approved"), ("CreateConnectionInvitation", "applied")]
+    assert checkpointed_flows(data_dir / "checkpoints.db") == []  # nothing of the ended flow is kept
+
+
+async def test_a_write_interrupted_before_the_decision_was_recorded_waits_for_a_decision(
+        settings: Settings, data_dir: Path, guidance_index: Path) -> None:
+    asked = await crash_while_deciding(data_dir, ISV, "manage_account_connections", INVITATION, "before-decision")
+    approval_id = asked["approval"]["approval_id"]
+    async with await restart(data_dir, ISV) as client:
+        status = (await client.call_tool("get_approval", {"approval_id": approval_id,
+                                                          "session_id": asked["session_id"]})).structured_content
+        assert status["status"] == "pending" and invitations(settings) == 0 and trail(settings, approval_id) == []
+        assert status["approve_url"] == asked["approval"]["approve_url"]  # the page listens again, on the same port
+        decided = (await client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True,
+                                                              "session_id": asked["session_id"]})).structured_content
+    assert decided["status"] == "applied" and invitations(settings) == 1
+
+
+def draft(settings: Settings) -> str:
+    """A fund request waiting to be submitted."""
+    sandbox = LocalSandbox(settings.sandbox_db)
+    return sandbox.client(PRM_READY).create_benefit_application(
+        client_token="crash-draft", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
+        fulfillment_types=["CASH"], details={"StartDate": "2030-03-01", "EndDate": "2030-04-01"}).Id
+
+
+@pytest.mark.parametrize(("tool", "arguments"), [
+    ("update_profile", {"visibility": "PRIVATE"}),
+    ("manage_funding_request", {"action": "submit"}),
+], ids=["put without ClientToken", "transition without ClientToken"])
+async def test_a_write_without_client_token_sent_before_the_crash_is_not_sent_twice(
+        tool: str, arguments: dict, settings: Settings, data_dir: Path, guidance_index: Path) -> None:
+    partner = PRM_READY
+    if tool == "manage_funding_request":
+        arguments = {**arguments, "funding_request_id": draft(settings)}
+    asked = await crash_while_deciding(data_dir, partner, tool, arguments, "sent")
+    approval_id = asked["approval"]["approval_id"]
+    async with await restart(data_dir, partner) as client:
+        status = (await client.call_tool("get_approval", {"approval_id": approval_id,
+                                                          "session_id": asked["session_id"]})).structured_content
+    assert status["status"] == "applied", status  # its effect was found in place, not reported as a failure
+    operation = "PutProfileVisibility" if tool == "update_profile" else "SubmitBenefitApplication"
+    assert trail(settings, approval_id) == [("DecideApproval", "approved"), (operation, "applied")]
+    backend = LocalSandbox(settings.sandbox_db).client(partner)
+    if tool == "update_profile":
+        assert backend.get_profile_visibility().Visibility == "PRIVATE"
+    else:
+        assert backend.get_benefit_application(arguments["funding_request_id"]).Status == "IN_REVIEW"
