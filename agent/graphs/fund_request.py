@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
@@ -37,8 +37,8 @@ SELLING = "partnercentral-selling"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def _no_control_characters(value: Any) -> Any:
-    if isinstance(value, str) and (found := _CONTROL.search(value)):
+def _no_control_characters(value: str) -> str:
+    if found := _CONTROL.search(value):
         raise ValueError(f"contains the control character U+{ord(found.group()):04X}; remove it")
     return value
 
@@ -49,7 +49,7 @@ def _amount(value: Any) -> Any:
 
 
 def Text(max_length: int, min_length: int = 1) -> Any:  # noqa: N802 - a type factory, read like a type
-    return Annotated[str, BeforeValidator(_no_control_characters), Field(min_length=min_length, max_length=max_length)]
+    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_no_control_characters)]
 
 
 Money = Annotated[Decimal, BeforeValidator(_amount),
@@ -71,7 +71,7 @@ class FundRequestAnswers(BaseModel):
     AwsAccountId: AccountIdText | None = None
     MigrationWorkloads: Text(1000) | None = None
     SuccessCriteria: Text(1000) | None = None
-    CampaignChannels: Annotated[list[Annotated[Text80, BeforeValidator(_no_control_characters)]],
+    CampaignChannels: Annotated[list[Annotated[Text80, AfterValidator(_no_control_characters)]],
                                 BeforeValidator(lambda v: [p.strip() for p in v.split(",") if p.strip()] if isinstance(v, str) else v),
                                 Field(min_length=1, max_length=10)] | None = None
     CustomerName: Text(255) | None = None
