@@ -13,7 +13,6 @@ from botocore.stub import Stubber
 from agent.backends import errors
 from agent.backends.aws import CONSOLE_ONLY, AwsPartnerCentral
 from agent.backends.base import OpportunityQuery
-from agent.models.account import HeadquartersLocation, ProfileDetails
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
 
 PARTNER = "partner-altocloud0004"
@@ -141,7 +140,7 @@ def test_data_outside_partner_central_says_where_to_look(backend: AwsPartnerCent
         backend.get_seller_setup()
 
 
-# partnercentral-account: verification, profile update task, training domains
+# partnercentral-account: verification and profile update task
 
 CATALOG = {"Catalog": "Sandbox"}
 MINE = {"Catalog": "Sandbox", "Identifier": PARTNER}
@@ -178,40 +177,6 @@ def test_get_verification_sends_only_the_type(backend: AwsPartnerCentral, stub: 
     assert verification.StartedAt == NOW and verification.CompletedAt is None
 
 
-def test_start_profile_update_task_sends_the_details(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
-    stub["account"].add_response(
-        "start_profile_update_task", _task("IN_PROGRESS"),
-        {**MINE, "ClientToken": "profile-update-1", "TaskDetails": TASK_DETAILS},
-    )
-    details = ProfileDetails(
-        DisplayName="AltoCloud Data", Description="Managed analytics and data lakes on AWS.",
-        WebsiteUrl="https://altocloud-data.example", LogoUrl="https://altocloud-data.example/logo.png",
-        PrimarySolutionType="MANAGED_SERVICES", IndustrySegments=["RETAIL", "FINANCIAL_SERVICES"],
-        Headquarters=HeadquartersLocation(CountryCode="US", SubdivisionCode="WA"),
-    )
-    task = backend.start_profile_update_task(details, "profile-update-1")
-    assert task.TaskId == "pprofiletask-altocloud0042"
-    assert task.Status == "IN_PROGRESS"
-    assert task.TaskDetails.PrimarySolutionType == "MANAGED_SERVICES"
-    assert task.TaskDetails.Headquarters == HeadquartersLocation(CountryCode="US", SubdivisionCode="WA")
-
-
-def test_start_profile_update_task_while_one_runs_is_a_conflict(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    stub["account"].add_client_error(
-        "start_profile_update_task", service_error_code="ConflictException", http_status_code=409,
-        service_message="A profile update task is already in progress",
-        modeled_fields={"Message": "A profile update task is already in progress",
-                        "Reason": "INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE"},
-        expected_params={**MINE, "ClientToken": "profile-update-2", "TaskDetails": TASK_DETAILS},
-    )
-    details = ProfileDetails.model_validate(TASK_DETAILS)
-    with pytest.raises(errors.ConflictException, match="already in progress") as raised:
-        backend.start_profile_update_task(details, "profile-update-2")
-    assert raised.value.reason == "INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE"
-
-
 def test_get_profile_update_task_reads_the_errors(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
     stub["account"].add_response(
         "get_profile_update_task",
@@ -236,47 +201,6 @@ def test_no_profile_update_task_is_not_found(backend: AwsPartnerCentral, stub: d
     with pytest.raises(errors.ResourceNotFoundException, match="No profile update task") as raised:
         backend.get_profile_update_task()
     assert raised.value.reason == "PARTNER_PROFILE_TASK_NOT_FOUND"
-
-
-def test_associate_and_disassociate_training_domain(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
-    stub["account"].add_response(
-        "associate_aws_training_certification_email_domain", {},
-        {**MINE, "ClientToken": "domain-1", "Email": "training@altocloud-data.example", "EmailVerificationCode": "482913"},
-    )
-    stub["account"].add_response(
-        "disassociate_aws_training_certification_email_domain", {},
-        {**MINE, "ClientToken": "domain-2", "DomainName": "old-altocloud.example"},
-    )
-    assert backend.associate_training_domain("training@altocloud-data.example", "482913", "domain-1") is None
-    assert backend.disassociate_training_domain("old-altocloud.example", "domain-2") is None
-
-
-def test_account_validation_error_details_become_field_errors(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    """partnercentral-account lists them as ErrorDetails unions, not selling's ErrorList."""
-    stub["account"].add_client_error(
-        "associate_aws_training_certification_email_domain", service_error_code="ValidationException",
-        http_status_code=400, service_message="Invalid request",
-        modeled_fields={
-            "Message": "Invalid request", "Reason": "REQUEST_VALIDATION_FAILED",
-            "ErrorDetails": [
-                {"FieldValidationError": {"Name": "EmailVerificationCode", "Message": "The code is invalid or expired",
-                                          "Code": "INVALID_VALUE"}},
-                {"BusinessValidationError": {"Message": "Public email domains cannot be associated",
-                                             "Code": "INCOMPATIBLE_DOMAIN"}},
-            ],
-        },
-        expected_params={**MINE, "ClientToken": "domain-3", "Email": "someone@gmail.example",
-                         "EmailVerificationCode": "000000"},
-    )
-    with pytest.raises(errors.ValidationException) as raised:
-        backend.associate_training_domain("someone@gmail.example", "000000", "domain-3")
-    assert raised.value.reason == "REQUEST_VALIDATION_FAILED"
-    assert [(e.FieldName, e.Code, e.Message) for e in raised.value.field_errors] == [
-        ("EmailVerificationCode", "INVALID_VALUE", "The code is invalid or expired"),
-        ("", "INCOMPATIBLE_DOMAIN", "Public email domains cannot be associated"),
-    ]
 
 
 # partnercentral-account: connection invitations and connections
@@ -354,64 +278,6 @@ def test_list_connection_invitations_by_type(backend: AwsPartnerCentral, stub: d
     assert backend.list_connection_invitations(connection_type="SUBSIDIARY") == []
 
 
-def test_create_connection_invitation(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
-    created = _invitation("pacinv-northwind0003", "111122223333", ParticipantType="SENDER",
-                          InviterEmail="alliances@altocloud-data.example", InviterName="Sam Okafor",
-                          InvitationMessage="Join our subsidiary connection")
-    created["ConnectionType"] = "SUBSIDIARY"
-    stub["account"].add_response(
-        "create_connection_invitation", created,
-        {**CATALOG, "ClientToken": "invite-1", "ConnectionType": "SUBSIDIARY", "ReceiverIdentifier": "111122223333",
-         "Email": "alliances@altocloud-data.example", "Name": "Sam Okafor", "Message": "Join our subsidiary connection"},
-    )
-    invitation = backend.create_connection_invitation(
-        client_token="invite-1", connection_type="SUBSIDIARY", receiver="111122223333",
-        email="alliances@altocloud-data.example", name="Sam Okafor", message="Join our subsidiary connection",
-    )
-    assert (invitation.Id, invitation.ParticipantType, invitation.Status) == ("pacinv-northwind0003", "SENDER", "PENDING")
-    assert invitation.ConnectionType == "SUBSIDIARY"
-
-
-def test_accept_connection_invitation_returns_the_connection(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    stub["account"].add_response(
-        "accept_connection_invitation", {"Connection": _connection("pac-northwind0001", "111122223333")},
-        {**CATALOG, "Identifier": "pacinv-northwind0001", "ClientToken": "accept-1"},
-    )
-    connection = backend.accept_connection_invitation("pacinv-northwind0001", "accept-1")
-    assert connection.Id == "pac-northwind0001"
-    assert connection.OtherParticipantAccountId == "111122223333"
-    assert connection.ConnectionTypes["OPPORTUNITY_COLLABORATION"].Status == "ACTIVE"
-    assert connection.ConnectionTypes["OPPORTUNITY_COLLABORATION"].InviterEmail == "alliances@northwind.example"
-
-
-def test_reject_connection_invitation_sends_the_reason_only_when_given(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    account = stub["account"]
-    account.add_response(
-        "reject_connection_invitation", _invitation("pacinv-northwind0001", "111122223333", "REJECTED"),
-        {**CATALOG, "Identifier": "pacinv-northwind0001", "ClientToken": "reject-1", "Reason": "Not a fit right now"},
-    )
-    account.add_response(
-        "reject_connection_invitation", _invitation("pacinv-contoso000002", "444455556666", "REJECTED"),
-        {**CATALOG, "Identifier": "pacinv-contoso000002", "ClientToken": "reject-2"},
-    )
-    assert backend.reject_connection_invitation("pacinv-northwind0001", "reject-1", "Not a fit right now").Status == "REJECTED"
-    assert backend.reject_connection_invitation("pacinv-contoso000002", "reject-2").Id == "pacinv-contoso000002"
-
-
-def test_cancel_connection_invitation(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
-    stub["account"].add_response(
-        "cancel_connection_invitation",
-        _invitation("pacinv-northwind0003", "111122223333", "CANCELED", ParticipantType="SENDER"),
-        {**CATALOG, "Identifier": "pacinv-northwind0003", "ClientToken": "cancel-1"},
-    )
-    invitation = backend.cancel_connection_invitation("pacinv-northwind0003", "cancel-1")
-    assert (invitation.Status, invitation.ParticipantType) == ("CANCELED", "SENDER")
-
-
 def test_list_connections_pages_and_reads_each(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
     """The summaries lack CreatedAt and the inviter of each connection type, so each is read in full."""
     account = stub["account"]
@@ -475,48 +341,6 @@ def test_resale_authorization_role_check_denied_names_the_permission(
     with pytest.raises(errors.AccessDeniedException, match="iam:GetRole") as raised:
         backend.resale_authorization_role_exists()
     assert RESALE_AUTHORIZATION_ROLE in raised.value.message
-
-
-def test_create_resale_authorization_role(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
-    stub["iam"].add_response("create_service_linked_role", {"Role": ROLE},
-                             {"AWSServiceName": "resale-authorization.marketplace.amazonaws.com"})
-    assert backend.create_resale_authorization_role() is None
-
-
-def test_create_resale_authorization_role_when_it_exists_is_a_no_op(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    stub["iam"].add_client_error(
-        "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
-        service_message="Service role name AWSServiceRoleForMarketplaceResaleAuthorization has been taken in this account, "
-                        "please try a different suffix.",
-        expected_params={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE},
-    )
-    assert backend.create_resale_authorization_role() is None
-
-
-def test_create_resale_authorization_role_other_invalid_input_is_raised(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    stub["iam"].add_client_error(
-        "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
-        service_message="Service is not supported in this partition",
-        expected_params={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE},
-    )
-    with pytest.raises(errors.PartnerCentralError, match="not supported in this partition"):
-        backend.create_resale_authorization_role()
-
-
-def test_create_resale_authorization_role_denied_names_the_permission(
-    backend: AwsPartnerCentral, stub: dict[str, Stubber]
-) -> None:
-    stub["iam"].add_client_error(
-        "create_service_linked_role", service_error_code="AccessDenied", http_status_code=403,
-        service_message="not authorized to perform: iam:CreateServiceLinkedRole",
-        expected_params={"AWSServiceName": RESALE_AUTHORIZATION_SERVICE},
-    )
-    with pytest.raises(errors.AccessDeniedException, match="iam:CreateServiceLinkedRole"):
-        backend.create_resale_authorization_role()
 
 
 # send: one write, exactly as given
@@ -594,24 +418,86 @@ def test_send_errors_are_the_apis_own(backend: AwsPartnerCentral, stub: dict[str
     with pytest.raises(errors.ValidationException) as invalid:
         backend.send("partnercentral-benefits", "CreateBenefitApplication",
                      {**CATALOG, "ClientToken": "draft-2", "BenefitIdentifier": "ben-mdfcampaign001"})
+    assert invalid.value.reason == "fieldValidationFailed"
     assert [(e.FieldName, e.Message) for e in invalid.value.field_errors] == [
         ("BenefitApplicationDetails.EndDate", "must be after StartDate")]
 
 
+def test_send_conflict_keeps_its_reason(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    """A second profile update task while one runs."""
+    request = {**MINE, "ClientToken": "profile-update-2", "TaskDetails": TASK_DETAILS}
+    stub["account"].add_client_error(
+        "start_profile_update_task", service_error_code="ConflictException", http_status_code=409,
+        service_message="A profile update task is already in progress",
+        modeled_fields={"Message": "A profile update task is already in progress",
+                        "Reason": "INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE"},
+        expected_params=request,
+    )
+    with pytest.raises(errors.ConflictException, match="already in progress") as raised:
+        backend.send("partnercentral-account", "StartProfileUpdateTask", request)
+    assert raised.value.reason == "INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE"
+
+
+def test_send_account_validation_error_details_become_field_errors(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    """partnercentral-account lists them as ErrorDetails unions, not selling's ErrorList or benefits' FieldList."""
+    request = {**MINE, "ClientToken": "domain-3", "Email": "someone@gmail.example", "EmailVerificationCode": "000000"}
+    stub["account"].add_client_error(
+        "associate_aws_training_certification_email_domain", service_error_code="ValidationException",
+        http_status_code=400, service_message="Invalid request",
+        modeled_fields={
+            "Message": "Invalid request", "Reason": "REQUEST_VALIDATION_FAILED",
+            "ErrorDetails": [
+                {"FieldValidationError": {"Name": "EmailVerificationCode", "Message": "The code is invalid or expired",
+                                          "Code": "INVALID_VALUE"}},
+                {"BusinessValidationError": {"Message": "Public email domains cannot be associated",
+                                             "Code": "INCOMPATIBLE_DOMAIN"}},
+            ],
+        },
+        expected_params=request,
+    )
+    with pytest.raises(errors.ValidationException) as raised:
+        backend.send("partnercentral-account", "AssociateAwsTrainingCertificationEmailDomain", request)
+    assert raised.value.reason == "REQUEST_VALIDATION_FAILED"
+    assert [(e.FieldName, e.Code, e.Message) for e in raised.value.field_errors] == [
+        ("EmailVerificationCode", "INVALID_VALUE", "The code is invalid or expired"),
+        ("", "INCOMPATIBLE_DOMAIN", "Public email domains cannot be associated"),
+    ]
+
+
+ROLE_REQUEST = {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE}
+
+
 def test_send_of_a_role_that_exists_already_is_a_success(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
-    request = {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE}
     stub["iam"].add_client_error(
         "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
         service_message=f"Service role name {RESALE_AUTHORIZATION_ROLE} has been taken in this account, please try a "
-                        "different suffix.", expected_params=request,
+                        "different suffix.", expected_params=ROLE_REQUEST,
     )
+    assert backend.send("iam", "CreateServiceLinkedRole", ROLE_REQUEST) == {}
+
+
+def test_send_of_a_role_other_invalid_input_is_raised(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    """Only "has been taken" means the role exists: any other InvalidInput is an error."""
+    stub["iam"].add_client_error(
+        "create_service_linked_role", service_error_code="InvalidInput", http_status_code=400,
+        service_message="Service is not supported in this partition", expected_params=ROLE_REQUEST,
+    )
+    with pytest.raises(errors.PartnerCentralError, match="not supported in this partition"):
+        backend.send("iam", "CreateServiceLinkedRole", ROLE_REQUEST)
+
+
+def test_send_of_a_role_denied_names_the_permission_and_the_role(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
     stub["iam"].add_client_error(
         "create_service_linked_role", service_error_code="AccessDenied", http_status_code=403,
-        service_message="not authorized to perform: iam:CreateServiceLinkedRole", expected_params=request,
+        service_message="not authorized to perform: iam:CreateServiceLinkedRole", expected_params=ROLE_REQUEST,
     )
-    assert backend.send("iam", "CreateServiceLinkedRole", request) == {}
-    with pytest.raises(errors.AccessDeniedException, match="grant iam:CreateServiceLinkedRole"):
-        backend.send("iam", "CreateServiceLinkedRole", request)
+    with pytest.raises(errors.AccessDeniedException, match="grant iam:CreateServiceLinkedRole") as raised:
+        backend.send("iam", "CreateServiceLinkedRole", ROLE_REQUEST)
+    assert RESALE_AUTHORIZATION_ROLE in raised.value.message
 
 
 @pytest.mark.parametrize("operation", ["DeleteBenefitApplication", "SubmitCashClaim", "AttachFile"])

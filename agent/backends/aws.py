@@ -1,7 +1,8 @@
 """The real Partner Central APIs through boto3 (standard credential chain, Catalog ``Sandbox`` or ``AWS``).
 
-Responses are validated into the same models the local sandbox returns, and botocore's ``ClientError``
-becomes the matching `agent.backends.errors` exception, so tools cannot tell the backends apart.
+Reads are validated into the same models the local sandbox returns, writes (`AwsPartnerCentral.send`) return
+the API's response body, and botocore's ``ClientError`` becomes the matching `agent.backends.errors`
+exception, so tools cannot tell the backends apart.
 """
 
 from __future__ import annotations
@@ -26,20 +27,13 @@ from agent.models.account import (
     InvitationStatus,
     ParticipantRole,
     Partner,
-    ProfileDetails,
     ProfileUpdateTask,
     ProfileVisibility,
-    ProfileVisibilityValue,
     Verification,
     VerificationTypeName,
 )
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
-from agent.models.seller import (
-    RESALE_AUTHORIZATION_ROLE,
-    RESALE_AUTHORIZATION_SERVICE,
-    PrmEvidence,
-    SellerSetup,
-)
+from agent.models.seller import RESALE_AUTHORIZATION_ROLE, PrmEvidence, SellerSetup
 from agent.models.selling import Opportunity, OpportunitySummary
 
 CONSOLE_ONLY = {name: action.where for name, action in operations.CONSOLE_ACTIONS.items()}
@@ -109,13 +103,6 @@ def _iam_errors(action: str) -> Iterator[None]:
             raise
 
 
-def _token(*parts: str) -> str:
-    """A ClientToken derived from the request, so a retried call is the same call."""
-    import hashlib
-
-    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:40]
-
-
 def _body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
@@ -173,6 +160,9 @@ class AwsPartnerCentral(PartnerCentral):
         with api_errors():
             return _body(call(**request))
 
+    def unsupported(self, operation: str) -> str | None:
+        return CONSOLE_ONLY.get(operation)
+
     def _pages(self, client: Any, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
         """Every item under ``key`` across all pages of a paginated operation in this catalog."""
         with api_errors():
@@ -195,59 +185,19 @@ class AwsPartnerCentral(PartnerCentral):
             response = self.account.get_alliance_lead_contact(Catalog=self.catalog, Identifier=self.partner_id)
         return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
 
-    def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
-        with api_errors():
-            response = self.account.put_profile_visibility(
-                Catalog=self.catalog, Identifier=self.partner_id, Visibility=visibility
-            )
-        return ProfileVisibility.model_validate(_body(response))
-
     def send_email_verification_code(self, email: str) -> None:
         with api_errors():
             self.account.send_email_verification_code(Catalog=self.catalog, Email=email)
-
-    def put_alliance_lead_contact(
-        self, contact: AllianceLeadContact, email_verification_code: str | None
-    ) -> AllianceLeadContact:
-        request: dict[str, Any] = {
-            "Catalog": self.catalog, "Identifier": self.partner_id, "AllianceLeadContact": contact.api_dict()
-        }
-        if email_verification_code:
-            request["EmailVerificationCode"] = email_verification_code
-        with api_errors():
-            response = self.account.put_alliance_lead_contact(**request)
-        return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
 
     def get_verification(self, verification_type: VerificationTypeName) -> Verification:
         with api_errors():  # the caller's own verification: no Catalog, no Identifier
             response = self.account.get_verification(VerificationType=verification_type)
         return Verification.model_validate(_body(response))
 
-    def start_profile_update_task(self, details: ProfileDetails, client_token: str) -> ProfileUpdateTask:
-        with api_errors():
-            response = self.account.start_profile_update_task(
-                Catalog=self.catalog, Identifier=self.partner_id, ClientToken=client_token,
-                TaskDetails=details.api_dict(),
-            )
-        return ProfileUpdateTask.model_validate(_body(response))
-
     def get_profile_update_task(self) -> ProfileUpdateTask:
         with api_errors():
             response = self.account.get_profile_update_task(Catalog=self.catalog, Identifier=self.partner_id)
         return ProfileUpdateTask.model_validate(_body(response))
-
-    def associate_training_domain(self, email: str, email_verification_code: str, client_token: str) -> None:
-        with api_errors():
-            self.account.associate_aws_training_certification_email_domain(
-                Catalog=self.catalog, Identifier=self.partner_id, ClientToken=client_token, Email=email,
-                EmailVerificationCode=email_verification_code,
-            )
-
-    def disassociate_training_domain(self, domain_name: str, client_token: str) -> None:
-        with api_errors():
-            self.account.disassociate_aws_training_certification_email_domain(
-                Catalog=self.catalog, Identifier=self.partner_id, ClientToken=client_token, DomainName=domain_name,
-            )
 
     def list_connection_invitations(
         self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
@@ -270,41 +220,6 @@ class AwsPartnerCentral(PartnerCentral):
                 )
                 for i in ids
             ]
-
-    def create_connection_invitation(
-        self, *, client_token: str, connection_type: ConnectionTypeName, receiver: str, email: str, name: str,
-        message: str,
-    ) -> ConnectionInvitation:
-        with api_errors():
-            response = self.account.create_connection_invitation(
-                Catalog=self.catalog, ClientToken=client_token, ConnectionType=connection_type,
-                ReceiverIdentifier=receiver, Email=email, Name=name, Message=message,
-            )
-        return ConnectionInvitation.model_validate(_body(response))
-
-    def accept_connection_invitation(self, invitation_id: str, client_token: str) -> Connection:
-        with api_errors():
-            response = self.account.accept_connection_invitation(
-                Catalog=self.catalog, Identifier=invitation_id, ClientToken=client_token
-            )
-        return Connection.model_validate(response["Connection"])
-
-    def reject_connection_invitation(
-        self, invitation_id: str, client_token: str, reason: str | None = None
-    ) -> ConnectionInvitation:
-        request: dict[str, Any] = {"Catalog": self.catalog, "Identifier": invitation_id, "ClientToken": client_token}
-        if reason:
-            request["Reason"] = reason
-        with api_errors():
-            response = self.account.reject_connection_invitation(**request)
-        return ConnectionInvitation.model_validate(_body(response))
-
-    def cancel_connection_invitation(self, invitation_id: str, client_token: str) -> ConnectionInvitation:
-        with api_errors():
-            response = self.account.cancel_connection_invitation(
-                Catalog=self.catalog, Identifier=invitation_id, ClientToken=client_token
-            )
-        return ConnectionInvitation.model_validate(_body(response))
 
     def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
         """Each connection in full: the summaries omit when and by whom each connection type was created."""
@@ -356,82 +271,6 @@ class AwsPartnerCentral(PartnerCentral):
             response = self.benefits.get_benefit_application(Catalog=self.catalog, Identifier=application_id)
         return BenefitApplication.model_validate(_body(response))
 
-    def create_benefit_application(
-        self, *, client_token: str, benefit_id: str, name: str, description: str, fulfillment_types: list[str],
-        details: dict, associated_resources: list[str] | None = None,
-    ) -> BenefitApplication:
-        with api_errors():
-            created = self.benefits.create_benefit_application(
-                Catalog=self.catalog, ClientToken=client_token, BenefitIdentifier=benefit_id, Name=name,
-                Description=description, FulfillmentTypes=fulfillment_types, BenefitApplicationDetails=details,
-                AssociatedResources=associated_resources or [],
-            )
-        return self.get_benefit_application(created["Id"])
-
-    def update_benefit_application(
-        self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
-        details: dict | None = None, client_token: str | None = None,
-    ) -> BenefitApplication:
-        request: dict[str, Any] = {"Catalog": self.catalog, "Identifier": application_id, "Revision": revision,
-                                   "ClientToken": client_token or _token(application_id, revision, str(details), str(name))}
-        for key, value in (("Name", name), ("Description", description), ("BenefitApplicationDetails", details)):
-            if value is not None:
-                request[key] = value
-        with api_errors():
-            self.benefits.update_benefit_application(**request)
-        return self.get_benefit_application(application_id)
-
-    def submit_benefit_application(self, application_id: str) -> BenefitApplication:
-        with api_errors():
-            self.benefits.submit_benefit_application(Catalog=self.catalog, Identifier=application_id)
-        return self.get_benefit_application(application_id)
-
-    def recall_benefit_application(
-        self, application_id: str, reason: str, client_token: str | None = None
-    ) -> BenefitApplication:
-        request = {"Catalog": self.catalog, "Identifier": application_id, "Reason": reason}
-        if client_token:
-            request["ClientToken"] = client_token
-        with api_errors():
-            self.benefits.recall_benefit_application(**request)
-        return self.get_benefit_application(application_id)
-
-    def cancel_benefit_application(
-        self, application_id: str, reason: str | None = None, client_token: str | None = None
-    ) -> BenefitApplication:
-        request = {"Catalog": self.catalog, "Identifier": application_id,
-                   "ClientToken": client_token or _token(application_id, "cancel")}
-        if reason:
-            request["Reason"] = reason
-        with api_errors():
-            self.benefits.cancel_benefit_application(**request)
-        return self.get_benefit_application(application_id)
-
-    def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
-        client_token: str | None = None,
-    ) -> BenefitApplication:
-        with api_errors():
-            self.benefits.amend_benefit_application(
-                Catalog=self.catalog, Identifier=application_id, Revision=revision, AmendmentReason=reason,
-                Amendments=amendments, ClientToken=client_token or _token(application_id, revision, reason),
-            )
-        return self.get_benefit_application(application_id)
-
-    def unsupported(self, operation: str) -> str | None:
-        return CONSOLE_ONLY.get(operation)
-
-    def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
-        raise errors.UnsupportedOperationException(CONSOLE_ONLY["DeleteBenefitApplication"])
-
-    def attach_file(
-        self, application_id: str, path: str, business_use_case: str, client_token: str | None = None
-    ) -> BenefitApplication:
-        raise errors.UnsupportedOperationException(CONSOLE_ONLY["AttachFile"])
-
-    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
-        raise errors.UnsupportedOperationException(CONSOLE_ONLY["SubmitCashClaim"])
-
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""
         ids = [a["Id"] for a in self._pages(self.benefits, "list_benefit_allocations", "BenefitAllocationSummaries")]
@@ -465,6 +304,3 @@ class AwsPartnerCentral(PartnerCentral):
                     return False
                 raise
         return True
-
-    def create_resale_authorization_role(self) -> None:
-        self.send("iam", "CreateServiceLinkedRole", {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE})

@@ -20,10 +20,8 @@ from agent.models.account import (
     InvitationStatus,
     ParticipantRole,
     Partner,
-    ProfileDetails,
     ProfileUpdateTask,
     ProfileVisibility,
-    ProfileVisibilityValue,
     Verification,
     VerificationTypeName,
 )
@@ -56,9 +54,12 @@ class OpportunityPage(BaseModel):
 class PartnerCentral(ABC):
     """Partner Central, as seen by one partner account in one catalog.
 
-    A write that takes a ``client_token`` is idempotent by it: the same call with the same token returns the
-    first call's result without writing again, a different call with that token is a ConflictException
-    (CONFLICT_CLIENT_TOKEN). Where it is optional, None means no replay.
+    Every write goes through `send`, as the API's own request; the other methods read, and
+    `send_email_verification_code` mails a code.
+
+    A request with a ``ClientToken`` is idempotent by it: the same request with the same token returns the
+    first call's response without writing again, a different request with that token is a ConflictException
+    (CONFLICT_CLIENT_TOKEN). Where the token is optional and left out, there is no replay.
     """
 
     partner_id: str
@@ -96,38 +97,16 @@ class PartnerCentral(ABC):
         """GetAllianceLeadContact; ResourceNotFoundException when none is set."""
 
     @abstractmethod
-    def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
-        """PutProfileVisibility."""
-
-    @abstractmethod
     def send_email_verification_code(self, email: str) -> None:
         """SendEmailVerificationCode: AWS emails a 6-digit code to ``email``."""
-
-    @abstractmethod
-    def put_alliance_lead_contact(
-        self, contact: AllianceLeadContact, email_verification_code: str | None
-    ) -> AllianceLeadContact:
-        """PutAllianceLeadContact; a new email address needs the code sent to it."""
 
     @abstractmethod
     def get_verification(self, verification_type: VerificationTypeName) -> Verification:
         """GetVerification: registrant (identity) or business verification; ResourceNotFound if never started."""
 
     @abstractmethod
-    def start_profile_update_task(self, details: ProfileDetails, client_token: str) -> ProfileUpdateTask:
-        """StartProfileUpdateTask: replace the public profile asynchronously; one task at a time."""
-
-    @abstractmethod
     def get_profile_update_task(self) -> ProfileUpdateTask:
         """GetProfileUpdateTask: the latest profile update task; ResourceNotFound when there was none."""
-
-    @abstractmethod
-    def associate_training_domain(self, email: str, email_verification_code: str, client_token: str) -> None:
-        """AssociateAwsTrainingCertificationEmailDomain: the domain of ``email``, proven by the code sent to it."""
-
-    @abstractmethod
-    def disassociate_training_domain(self, domain_name: str, client_token: str) -> None:
-        """DisassociateAwsTrainingCertificationEmailDomain."""
 
     @abstractmethod
     def list_connection_invitations(
@@ -135,25 +114,6 @@ class PartnerCentral(ABC):
         connection_type: ConnectionTypeName | None = None,
     ) -> list[ConnectionInvitation]:
         """ListConnectionInvitations (all pages), each as GetConnectionInvitation returns it."""
-
-    @abstractmethod
-    def create_connection_invitation(
-        self, *, client_token: str, connection_type: ConnectionTypeName, receiver: str, email: str, name: str,
-        message: str,
-    ) -> ConnectionInvitation:
-        """CreateConnectionInvitation: ask another AWS account to connect (SUBSIDIARY: an account you own)."""
-
-    @abstractmethod
-    def accept_connection_invitation(self, invitation_id: str, client_token: str) -> Connection:
-        """AcceptConnectionInvitation (as the receiver): the connection it creates or extends."""
-
-    @abstractmethod
-    def reject_connection_invitation(self, invitation_id: str, client_token: str, reason: str | None = None) -> ConnectionInvitation:
-        """RejectConnectionInvitation (as the receiver)."""
-
-    @abstractmethod
-    def cancel_connection_invitation(self, invitation_id: str, client_token: str) -> ConnectionInvitation:
-        """CancelConnectionInvitation (as the sender, while it is pending)."""
 
     @abstractmethod
     def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
@@ -184,57 +144,6 @@ class PartnerCentral(ABC):
         """GetBenefitApplication."""
 
     @abstractmethod
-    def create_benefit_application(
-        self, *, client_token: str, benefit_id: str, name: str, description: str, fulfillment_types: list[str],
-        details: dict, associated_resources: list[str] | None = None,
-    ) -> BenefitApplication:
-        """CreateBenefitApplication: a fund request in PENDING_SUBMISSION; one per ClientToken."""
-
-    @abstractmethod
-    def update_benefit_application(
-        self, application_id: str, *, revision: str, name: str | None = None, description: str | None = None,
-        details: dict | None = None, client_token: str | None = None,
-    ) -> BenefitApplication:
-        """UpdateBenefitApplication: edit a request that is not in review, at the Revision last read."""
-
-    @abstractmethod
-    def submit_benefit_application(self, application_id: str) -> BenefitApplication:
-        """SubmitBenefitApplication (also resubmits a rejected request)."""
-
-    @abstractmethod
-    def recall_benefit_application(
-        self, application_id: str, reason: str, client_token: str | None = None
-    ) -> BenefitApplication:
-        """RecallBenefitApplication: back to Created, to edit."""
-
-    @abstractmethod
-    def cancel_benefit_application(
-        self, application_id: str, reason: str | None = None, client_token: str | None = None
-    ) -> BenefitApplication:
-        """CancelBenefitApplication."""
-
-    @abstractmethod
-    def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
-        client_token: str | None = None,
-    ) -> BenefitApplication:
-        """AmendBenefitApplication: change fields of an approved request."""
-
-    @abstractmethod
-    def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
-        """Delete a Created-stage request (a console action; no API operation)."""
-
-    @abstractmethod
-    def attach_file(
-        self, application_id: str, path: str, business_use_case: str, client_token: str | None = None
-    ) -> BenefitApplication:
-        """Upload a local file and attach it to a fund request; AWS's scan sets its FileStatus."""
-
-    @abstractmethod
-    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
-        """Submit a cash claim's actuals (the funding portal's claim; no API operation)."""
-
-    @abstractmethod
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """ListBenefitAllocations: budgets granted to this partner (SCA, MDF wallet)."""
 
@@ -251,7 +160,3 @@ class PartnerCentral(ABC):
     @abstractmethod
     def resale_authorization_role_exists(self) -> bool:
         """Whether the AWSServiceRoleForMarketplaceResaleAuthorization role exists (IAM GetRole)."""
-
-    @abstractmethod
-    def create_resale_authorization_role(self) -> None:
-        """Create the resale authorization service-linked role (IAM CreateServiceLinkedRole); idempotent."""
