@@ -74,9 +74,9 @@ def user_identity(principal: Principal) -> UserIdentity:
 @cache
 def _sensitive_members(service: str, operation: str) -> frozenset[str]:
     """Member names the service model marks sensitive anywhere in the operation's input."""
-    import boto3
+    import botocore.session
 
-    model = boto3.session.Session(region_name="us-east-1").client(service).meta.service_model
+    model = botocore.session.get_session().get_service_model(service)  # the model alone: no client to build
     if operation not in model.operation_names:  # console-only actions (delete, cash claims) carry no model
         return frozenset()
     names: set[str] = set()
