@@ -53,10 +53,13 @@ class HttpServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
+        self.access_log = data_dir.parent / f"http-{self.port}.out"
+        """Where the server's stdout goes: uvicorn writes its access log there."""
 
     def start(self) -> HttpServer:
-        self.process = subprocess.Popen([SERVE, "--transport", "http", "--port", str(self.port)],
-                                        env=server_env(self.data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with self.access_log.open("ab") as out:
+            self.process = subprocess.Popen([SERVE, "--transport", "http", "--port", str(self.port)],
+                                            env=server_env(self.data_dir), stdout=out, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

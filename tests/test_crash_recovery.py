@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from mcp import Client, StdioServerParameters
 
@@ -81,6 +82,8 @@ async def test_a_write_interrupted_before_the_decision_was_recorded_waits_for_a_
     asked = await crash_while_deciding(data_dir, ISV, "manage_account_connections", INVITATION, "before-decision")
     approval_id = asked["approval"]["approval_id"]
     async with await restart(data_dir, ISV) as client:
+        async with httpx.AsyncClient() as http:  # the page listens from start-up, before any tool names the link
+            assert (await http.get(asked["approval"]["approve_url"].split("#")[0])).status_code == 200
         status = (await client.call_tool("get_approval", {"approval_id": approval_id,
                                                           "session_id": asked["session_id"]})).structured_content
         assert status["status"] == "pending" and invitations(settings) == 0 and trail(settings, approval_id) == []

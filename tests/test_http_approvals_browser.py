@@ -93,6 +93,8 @@ async def test_kill_9_while_pending_then_restart_and_approve_writes_exactly_once
         assert await visibility(restarted, token) == "PRIVATE"
     finally:
         restarted.stop()
+    access_log = restarted.access_log.read_text()
+    assert "POST /approvals/" in access_log and asked["approval"]["approve_url"].split("#")[1] not in access_log
     exported = subprocess.run([CLI, "audit", "export"], env=server_env(data_dir), capture_output=True, text=True, check=True)
     events = [json.loads(line) for line in exported.stdout.splitlines()]
     applied = [e for e in events if e["decision"] == "applied" and e["eventName"] == "PutProfileVisibility"]

@@ -146,8 +146,9 @@ class WriteGate:
                 logger.exception("continuing the flow of %s failed; it is retried at the next start", approval.approval_id)
                 continue
             if done is None:
-                self.approvals.close(approval.approval_id, "failed", "The flow's saved state was lost, so the change "
-                                     "was not applied; ask for it again.", None, [])
+                self.approvals.close(approval.approval_id, "failed", "The flow's saved state was lost before it ended "
+                                     "(its checkpoint file was removed?), so this server cannot tell whether the change "
+                                     "was applied: check it in Partner Central before asking again.", None, [])
         if stale:
             self.flows.forget(stale)
         return len(decided)

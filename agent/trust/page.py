@@ -11,6 +11,7 @@ and every POST one from another origin. Served by the HTTP transport, or under s
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,8 +116,9 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
             verified = await anyio.to_thread.run_sync(lambda: app.passkeys.verify_authentication(
                 str(body.get("challenge_id", "")), _subject(approval, approve), body.get("credential"), origin))
         except PasskeyError as exc:
-            await anyio.to_thread.run_sync(lambda: app.gate.refuse(approval, approve, f"passkey check failed: {exc}"))
-            return message(f"Not decided: {exc}", 403)
+            problem = str(exc)
+            await anyio.to_thread.run_sync(lambda: app.gate.refuse(approval, approve, f"passkey check failed: {problem}"))
+            return message(f"Not decided: {problem}", 403)
         decided_by = _decided_by(verified)
         done = await anyio.to_thread.run_sync(lambda: app.gate.decide(
             approval.approval_id, approve, decided_by, principal=approval.principal, session_id=None))
@@ -163,14 +165,23 @@ class PageServer:
         self._server: web.LoopbackServer | None = None
 
     def ensure_started(self) -> str:
-        """The base URL of the running listener (starting it if needed)."""
+        """The base URL of the running listener (starting it if needed): on the configured port, else the one used
+        last, else any free one."""
         with self._lock:
             if self._server is None:
-                remembered = int(self.port_file.read_text()) if self.port_file.exists() else 0
-                sock = web.bind_loopback(self.port or remembered)
+                sock = self._bind()
                 port = sock.getsockname()[1]
                 self._server = web.LoopbackServer(approval_routes(self.app, web.loopback_hosts(port)), sock, "approval-page")
                 self.port_file.parent.mkdir(parents=True, exist_ok=True)
                 self.port_file.write_text(str(port))
                 log.info("approval pages at %s", self._server.base_url)
             return self._server.base_url
+
+    def _bind(self) -> socket.socket:
+        remembered = int(self.port_file.read_text()) if self.port_file.exists() else 0
+        for port in dict.fromkeys(p for p in (self.port, remembered) if p):
+            try:
+                return web.bind_loopback(port, fallback=False)
+            except OSError:
+                log.warning("approval page port %d is taken", port)
+        return web.bind_loopback(0)
