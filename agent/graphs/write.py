@@ -219,13 +219,21 @@ class WriteFlows:
             return self._run(ctx, flow_id, Command(resume=decision.model_dump()))
 
     def continue_decided(self, ctx: FlowContext, approval: Approval, decision: Decision) -> FlowResult | None:
-        """Carry a decided flow that was interrupted (a crash) to its end: from the decision it had recorded, or
-        from the step it stopped in. None when its checkpoint is gone (then nothing can be applied)."""
+        """Carry a decided flow that a crash interrupted to its end; None when its checkpoint is gone.
+
+        It runs again from the approval step with the decision the approval recorded, whatever step the crash
+        stopped in (a checkpoint written in the instant of a crash may not say which step is next): every step
+        from there on is safe to repeat (the decision is recorded once, calls replay by ClientToken or are found
+        in place, audit events have fixed ids)."""
+        config = self._config(approval.flow_id)
         with self._lock(approval.flow_id):
-            pending = self.graph.get_state(self._config(approval.flow_id)).next
-            if not pending:
+            snapshot = self.graph.get_state(config)
+            if not snapshot.values.get("plan"):
                 return None
-            return self._run(ctx, approval.flow_id, Command(resume=decision.model_dump()) if "approval" in pending else None)
+            if "approval" not in snapshot.next:
+                self.graph.update_state(config, None, as_node="prepare")
+                self.graph.invoke(None, config, context=ctx, durability="sync")  # up to the approval's interrupt
+            return self._run(ctx, approval.flow_id, Command(resume=decision.model_dump()))
 
     def _run(self, ctx: FlowContext, flow_id: str, command: Command | None) -> FlowResult:
         self.graph.invoke(command, self._config(flow_id), context=ctx, durability="sync")
