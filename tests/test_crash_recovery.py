@@ -123,3 +123,31 @@ async def test_a_write_without_client_token_sent_before_the_crash_is_not_sent_tw
         assert backend.get_profile_visibility().Visibility == "PRIVATE"
     else:
         assert backend.get_benefit_application(arguments["funding_request_id"]).Status == "IN_REVIEW"
+
+
+async def test_a_decided_flow_whose_checkpoint_names_no_next_step_is_still_carried_to_its_end(settings: Settings) -> None:
+    """A kill in the instant a checkpoint is written can leave one that names no next step although the write
+    has not ended (benchmarks/crash.py met it). Recovery must not trust `next`: it runs the flow again from its
+    approval step with the decision the approval recorded."""
+    import uuid
+
+    from agent.trust.approvals import Decision
+    from agent.trust.audit import DecidedBy
+    from server import build_server
+
+    settings = settings.model_copy(update={"approval_port": 0})
+    async with Client(build_server(settings)) as client:
+        asked = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
+    app = AgentApp(settings)
+    approval = app.approvals.get(asked["approval"]["approval_id"])
+    person = DecidedBy(name="dana", id=approval.principal, channel="tool", verification="test")
+    app.approvals.decide(Decision(decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval.approval_id, approve=True,
+                                  decided_by=person, principal=approval.principal, session_id=None,
+                                  payload_sha256=approval.payload_sha256), approval.payload_sha256)
+    config = {"configurable": {"thread_id": approval.flow_id}}
+    app.gate.flows.graph.update_state(config, None, as_node="audit")  # a checkpoint that names no next step
+    assert app.gate.flows.graph.get_state(config).next == ()
+    assert app.gate.recover() == 1
+    assert app.approvals.get(approval.approval_id).status == "applied"
+    assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PRIVATE"
+    assert trail(settings, approval.approval_id) == [("DecideApproval", "approved"), ("PutProfileVisibility", "applied")]
