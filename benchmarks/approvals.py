@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/approvals.py [--runs 10]
 
 - elicitation: update_profile with a client that shows the form and approves at once;
-- page: update_profile returns requires_approval, then the page is loaded and its form submitted;
+- page: update_profile returns requires_approval, then the page is opened in headless Chromium and approved with
+  a passkey (Chromium's virtual authenticator, enrolled once through the real enrollment page);
 - tool: update_profile returns requires_approval, then decide_approval (opt-in setting).
 
 The person's thinking time is not in the figures: they measure what the server and transport add.
@@ -15,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -23,11 +23,15 @@ import time
 from pathlib import Path
 
 import anyio
-import httpx
 from mcp import Client, StdioServerParameters
 from mcp.types import ElicitResult
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from agent.trust.db import agent_database  # noqa: E402
+from agent.trust.passkeys import Passkeys  # noqa: E402
+from tests.browser import decide_on_page, enroll_passkey, launch_chromium  # noqa: E402
 
 
 async def approve(context, params) -> ElicitResult:
@@ -36,7 +40,8 @@ async def approve(context, params) -> ElicitResult:
 
 async def measure(runs: int, data_dir: str) -> dict[str, float]:
     env = {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": data_dir, "PARTNER_AGENT_APPROVAL_PORT": "0",
-           "PARTNER_AGENT_TOOL_APPROVALS": "true", "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index")}
+           "PARTNER_AGENT_TOOL_APPROVALS": "true", "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"),
+           "PARTNER_AGENT_USER": "bench"}
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "partner-agent"), args=["serve"], env=env)
     figures: dict[str, list[float]] = {"elicitation": [], "page": [], "tool": []}
     visibility = iter(["PRIVATE", "PUBLIC"] * runs * 3)
@@ -47,15 +52,15 @@ async def measure(runs: int, data_dir: str) -> dict[str, float]:
             result = (await client.call_tool("update_profile", {"visibility": next(visibility)})).structured_content
             figures["elicitation"].append(time.perf_counter() - start)
             assert result["status"] == "applied", result
-    async with Client(params, mode="legacy") as client, httpx.AsyncClient() as browser:
+    async with Client(params, mode="legacy") as client, launch_chromium() as browser:
+        page = await (await browser.new_context()).new_page()
+        await enroll_passkey(page, Passkeys(agent_database(Path(data_dir))), "Bench", principal="local:bench")
         for _ in range(runs):
             start = time.perf_counter()
             pending = (await client.call_tool("update_profile", {"visibility": next(visibility)})).structured_content
-            page = await browser.get(pending["approval"]["approve_url"])
-            token = re.search(r"name=csrf value='([^']+)'", page.text).group(1)
-            done = await browser.post(pending["approval"]["approve_url"], data={"csrf": token, "decision": "approve"})
+            outcome = await decide_on_page(page, pending["approval"]["approve_url"])
             figures["page"].append(time.perf_counter() - start)
-            assert "Applied" in done.text
+            assert "The change was applied" in outcome, outcome
             start = time.perf_counter()
             pending = (await client.call_tool("update_profile", {"visibility": next(visibility)})).structured_content
             decided = await client.call_tool("decide_approval", {"approval_id": pending["approval"]["approval_id"],
