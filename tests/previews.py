@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
-from agent.graphs.preview import AMOUNT_MEMBERS, SECRET_MEMBERS, SENT_HEADING, money, visible
+from agent.graphs.preview import AMOUNT_MEMBERS, SECRET_MEMBERS, SENT_HEADING, visible
 
 CALL = re.compile(r"^(\d+)\. (\w+) \(([\w-]+)\)$")
 MEMBER = re.compile(r"^(?P<indent> +)(?P<key>[^\s:\[][^:]*):(?: (?P<value>.*))?$")
@@ -13,22 +14,19 @@ ITEM = re.compile(r"^(?P<indent> +)\[(?P<position>\d+)\](?: (?P<value>.*))?$")
 
 
 def shown_calls(preview: str) -> list[tuple[str, dict[str, str]]]:
-    """[(operation, {member path: shown text})] of the "what is sent" part of a preview. Paths look like
-    ``TaskDetails.Headquarters.CountryCode`` or ``FileDetails[1].FileURI``; a multi-line value is joined back."""
+    """[(operation, {member path: shown text})] of the "what is sent" part of a preview, which must be there
+    exactly once. Paths look like ``TaskDetails.Headquarters.CountryCode`` or ``FileDetails[1].FileURI``."""
     lines = preview.split("\n")
+    assert lines.count(SENT_HEADING) == 1, "the preview must have exactly one 'what is sent' part"
     body = lines[lines.index(SENT_HEADING) + 1:]
     calls: list[tuple[str, dict[str, str]]] = []
     stack: list[tuple[int, str]] = []  # (indent, path) of the open containers
-    last: str | None = None
     for line in body:
         if not line.strip():
             break
-        if last is not None and calls[-1][1][last].endswith("⏎"):  # continuation of a multi-line value
-            calls[-1][1][last] += "\n" + line.strip()
-            continue
         if match := CALL.match(line):
             calls.append((match.group(2), {}))
-            stack, last = [], None
+            stack = []
             continue
         match = MEMBER.match(line) or ITEM.match(line)
         assert match, f"unreadable preview line: {line!r}"
@@ -40,10 +38,8 @@ def shown_calls(preview: str) -> list[tuple[str, dict[str, str]]]:
         path = f"{parent}.{name}" if parent and not name.startswith("[") else f"{parent}{name}"
         if match.group("value") is None:
             stack.append((indent, path))
-            last = None
         else:
             calls[-1][1][path] = match.group("value")
-            last = path
     return calls
 
 
@@ -67,11 +63,11 @@ def shows(text: str, member: str, value: Any) -> bool:
     name = member.rsplit(".", 1)[-1]
     if name in SECRET_MEMBERS:
         return text.startswith("••••") and f"ending in {value[-2:]}" in text
-    if name in AMOUNT_MEMBERS:
-        return text == money(value, text.split(" ", 1)[0])
+    if name in AMOUNT_MEMBERS:  # the shown number, read back, is the sent one exactly
+        currency, _, number = text.partition(" ")
+        return len(currency) == 3 and Decimal(number.replace(",", "")) == Decimal(str(value))
     if isinstance(value, str):
-        unquoted = text.replace("⏎\n", "\n")
-        return unquoted == f'"{visible(value)}"' or (name.endswith("Date") and text.startswith(f"{value} ("))
+        return text == f'"{visible(value)}"' or (name.endswith("Date") and text.startswith(f"{value} ("))
     if isinstance(value, list):
         return text == (", ".join(f'"{visible(v)}"' if isinstance(v, str) else str(v) for v in value) or "(empty list)")
     if isinstance(value, bool):

@@ -1,9 +1,11 @@
 """What the person reads before approving: rendered from the exact API requests the write will send.
 
-Every member of every call is shown, in order, nested members indented under their parent. Characters a
-person cannot see (controls, zero-width and bidirectional formatting characters, unusual spaces) are written
-out as ``⟨U+200B ZERO WIDTH SPACE⟩``; amounts carry their currency and dates their weekday. The only member
-the person cannot read in full is an emailed verification code, shown by its length and last two digits.
+Every member of every call is shown, in order, nested members indented under their parent, each on one line.
+Characters a person cannot see (controls, format and bidirectional characters, variation selectors, fillers,
+unusual spaces: every default-ignorable code point and every separator) are written out as
+``⟨U+200B ZERO WIDTH SPACE⟩``; a line break inside a value is ``⏎``, so no value can draw lines of its own (a fake
+"what is sent" block). Amounts carry their currency and are shown exactly, dates their weekday. The only member the
+person cannot read in full is an emailed verification code, shown by its length and last two digits.
 """
 
 from __future__ import annotations
@@ -15,32 +17,41 @@ from typing import Any
 
 AMOUNT_MEMBERS = frozenset({"RequestedAmount", "ExpectedArr", "Amount"})
 SECRET_MEMBERS = frozenset({"EmailVerificationCode"})
-_VISIBLE_SPACE = {" ", "\n"}
 SENT_HEADING = "Exactly what is sent when you approve:"
+LINE_BREAK = "⏎"
+
+_IGNORABLE = (  # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), and blank-looking symbols
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
+    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    (0x2800, 0x2800),  # BRAILLE PATTERN BLANK
+)
 
 
 def visible(text: str) -> str:
-    """``text`` with every character a person could not see written out (a newline stays a newline)."""
-    return "".join(_shown_char(char) for char in text)
+    """``text`` on one line with every character a person could not see written out; a line break is ``⏎``."""
+    return "".join(_shown_char(char) for char in text.replace("\r\n", "\n"))
 
 
 def _shown_char(char: str) -> str:
-    if char in _VISIBLE_SPACE:
+    if char == "\n":
+        return LINE_BREAK
+    code = ord(char)
+    if char == " " or (unicodedata.category(char)[0] not in "CZ" and not any(a <= code <= b for a, b in _IGNORABLE)):
         return char
-    category = unicodedata.category(char)
-    if category[0] in "CZ" or char in "\u115f\u1160\u3164\uffa0":  # controls, format, separators, fillers
-        name = unicodedata.name(char, "CONTROL" if category == "Cc" else "UNASSIGNED")
-        return f"⟨U+{ord(char):04X} {name}⟩"
-    return char
+    name = unicodedata.name(char, "CONTROL" if unicodedata.category(char) == "Cc" else "UNNAMED")
+    return f"⟨U+{code:04X} {name}⟩"
 
 
 def money(value: Any, currency: str = "USD") -> str:
-    """An amount as a person reads it: ``USD 25,000.00``."""
+    """An amount as a person reads it, exactly: ``USD 25,000.00``, ``USD 1,201.1999`` (never rounded)."""
     try:
         amount = Decimal(str(value))
     except InvalidOperation:
         return visible(repr(value))
-    return f"{currency} {amount:,.2f}" if amount.is_finite() else f"{currency} {amount}"
+    if not amount.is_finite():
+        return f"{currency} {amount}"
+    return f"{currency} {amount:,.2f}" if amount == amount.quantize(Decimal("0.01")) else f"{currency} {amount:,f}"
 
 
 def _value(member: str, value: Any, siblings: dict[str, Any]) -> str:
@@ -54,7 +65,7 @@ def _value(member: str, value: Any, siblings: dict[str, Any]) -> str:
                 return f"{date.fromisoformat(value):%Y-%m-%d (%A %d %B %Y)}"
             except ValueError:
                 pass
-        return '"' + visible(value).replace("\n", "⏎\n") + '"'
+        return f'"{visible(value)}"'
     if value is None:
         return "(none)"
     if isinstance(value, bool):
@@ -81,8 +92,7 @@ def _members(request: dict[str, Any], indent: str) -> list[str]:
             shown = ", ".join(_value(member, item, request) for item in value) if value else "(empty list)"
             lines.append(f"{label} {shown}")
         else:
-            text = _value(member, value, request).replace("\n", "\n" + indent + "  ")
-            lines.append(f"{label} {text}")
+            lines.append(f"{label} {_value(member, value, request)}")
     return lines
 
 
