@@ -12,7 +12,7 @@ from functools import cached_property
 
 from agent.backends.base import PartnerCentral
 from agent.config import Settings
-from agent.trust.identity import Principal, current_principal
+from agent.trust.identity import Principal, current_principal, local_principal
 from agent.trust.permissions import authorize
 from agent.trust.sessions import Session
 
@@ -109,8 +109,27 @@ class AgentApp:
         from agent.graphs.actions import WRITE_ACTIONS
         from agent.graphs.gate import WriteGate
 
-        return WriteGate(self.approvals, WRITE_ACTIONS, self.partner_central, self.settings.data_dir / "checkpoints.db",
-                         self.settings.aws_region, self.settings.max_pending_approvals)
+        return WriteGate(self.approvals, WRITE_ACTIONS, self.partner_central, self.requester_problem,
+                         self.settings.data_dir / "checkpoints.db", self.settings.aws_region,
+                         self.settings.max_pending_approvals)
+
+    def requester_problem(self, principal: Principal, actions: list[str]) -> str | None:
+        """Why a change ``principal`` asked for may no longer be approved: its bearer token was revoked or has
+        expired, or its policies (as they are now) no longer grant ``actions``. None when it still may."""
+        from agent.trust.permissions import missing_actions
+
+        if principal.source == "token":
+            from agent.trust.tokens import TokenStore
+
+            record = TokenStore(self.settings.data_dir / "tokens.json").get(principal.token_id)
+            if record is None or not record.active():
+                return "the bearer token that asked for it was revoked or has expired"
+            policies = record.policies
+        else:
+            current = local_principal(self.settings)
+            policies = current.policies if principal.key == current.key else principal.policies
+        missing = missing_actions(policies, actions, principal.catalog)
+        return f"the requester's policies no longer grant {', '.join(missing)}" if missing else None
 
     def recover(self) -> None:
         """Before serving: finish the writes a crash interrupted, and (under stdio) serve the approval page again

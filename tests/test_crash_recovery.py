@@ -151,3 +151,82 @@ async def test_a_decided_flow_whose_checkpoint_names_no_next_step_is_still_carri
     assert app.approvals.get(approval.approval_id).status == "applied"
     assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PRIVATE"
     assert trail(settings, approval.approval_id) == [("DecideApproval", "approved"), ("PutProfileVisibility", "applied")]
+
+
+# One write, one runner: claims between processes, and what recovery will not do
+
+
+def pending_visibility_change(settings: Settings, principal=None):
+    """A change waiting for a decision, asked for by ``principal`` (default: the stdio user), straight through the gate."""
+    from agent.graphs.profile_update import PROFILE_UPDATE, ProfileUpdate
+    from agent.trust.identity import local_principal
+
+    app = AgentApp(settings)
+    principal = principal or local_principal(settings)
+    session = app.sessions.open(principal, None)
+    planned = app.gate.plan(principal, PROFILE_UPDATE, ProfileUpdate(visibility="PRIVATE"))
+    return app, principal, session.session_id, app.gate.start(principal, session.session_id, PROFILE_UPDATE, planned)
+
+
+def tool_decision(principal):
+    from agent.trust.audit import DecidedBy
+
+    return DecidedBy(name=principal.name, id=principal.key, channel="tool", verification="test")
+
+
+def test_a_write_another_live_process_runs_is_left_to_it_and_taken_over_when_it_died(settings: Settings) -> None:
+    import os
+    import socket
+    import sqlite3
+
+    app, principal, session_id, approval = pending_visibility_change(settings)
+    other = f"{socket.gethostname()}:{os.getppid()}:other"  # a live process on this host
+    with sqlite3.connect(settings.data_dir / "agent.db") as db:
+        db.execute("UPDATE approvals SET runner=?, lease_until='2999-01-01T00:00:00+00:00' WHERE id=?",
+                   (other, approval.approval_id))
+    refused = app.gate.decide(approval.approval_id, True, tool_decision(principal), principal=principal.key,
+                              session_id=session_id)
+    assert refused.status == "refused" and "Another server process" in refused.message
+    assert app.approvals.get(approval.approval_id).status == "pending"
+    dead = f"{socket.gethostname()}:{2**22 + 12345}:gone"  # no such pid: its runner died
+    with sqlite3.connect(settings.data_dir / "agent.db") as db:
+        db.execute("UPDATE approvals SET runner=? WHERE id=?", (dead, approval.approval_id))
+    applied = app.gate.decide(approval.approval_id, True, tool_decision(principal), principal=principal.key,
+                              session_id=session_id)
+    assert applied.status == "applied"
+    assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PRIVATE"
+
+
+def test_a_revoked_tokens_change_can_no_longer_be_approved(settings: Settings) -> None:
+    from agent.trust.identity import Principal
+    from agent.trust.tokens import TokenStore
+
+    store = TokenStore(settings.data_dir / "tokens.json")
+    _, record = store.create("dana", PRM_READY, "Sandbox", ["AWSPartnerCentralFullAccess"])
+    dana = Principal(name="dana", partner_id=PRM_READY, catalog="Sandbox", policies=tuple(record.policies),
+                     source="token", token_id=record.id)
+    app, principal, session_id, approval = pending_visibility_change(settings, dana)
+    store.revoke(record.id)
+    refused = app.gate.decide(approval.approval_id, True, tool_decision(dana), principal=dana.key, session_id=session_id)
+    assert refused.status == "refused" and "bearer token that asked for it was revoked" in refused.message
+    assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PUBLIC"
+    declined = app.gate.decide(approval.approval_id, False, tool_decision(dana), principal=dana.key, session_id=session_id)
+    assert declined.status == "rejected"  # declining still works: it writes nothing
+
+
+def test_a_write_interrupted_longer_than_a_day_ago_is_not_sent_late(settings: Settings) -> None:
+    import sqlite3
+    import uuid
+
+    from agent.trust.approvals import Decision
+
+    app, principal, _, approval = pending_visibility_change(settings)
+    app.approvals.decide(Decision(decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval.approval_id, approve=True,
+                                  decided_by=tool_decision(principal), principal=principal.key, session_id=None,
+                                  payload_sha256=approval.payload_sha256), approval.payload_sha256)
+    with sqlite3.connect(settings.data_dir / "agent.db") as db:
+        db.execute("UPDATE approvals SET decided_at='2026-01-01T00:00:00+00:00' WHERE id=?", (approval.approval_id,))
+    app.gate.recover()
+    closed = app.approvals.get(approval.approval_id)
+    assert closed.status == "failed" and "cannot tell whether it was applied" in closed.reason
+    assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PUBLIC"

@@ -124,14 +124,17 @@ async def test_a_complete_opportunity_is_drafted_once_after_approval_and_never_s
     approve = approving()
     async with Client(build_server(settings), elicitation_callback=approve) as client:
         first = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
-        again = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
-    assert first["status"] == again["status"] == "applied"
-    assert first["results"][0]["Id"] == again["results"][0]["Id"]  # one draft, not two
+        again = await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})
+        assert first["status"] == "applied" and len(approve.asked) == 1
+        assert again.is_error and f"already exists as {first['results'][0]['Id']}" in again.content[0].text  # not asked twice
+        await client.call_tool("manage_funding_request", {"funding_request_id": first["results"][0]["Id"], "action": "delete"})
+        recreated = (await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})).structured_content
+    assert recreated["status"] == "applied" and recreated["results"][0]["Id"] != first["results"][0]["Id"]  # a real one
     assert "DRAFT" in approve.asked[0] and "RequestedAmount: USD 36,000.00" in approve.asked[0]
     assert "Proposed by the assistant, check them: StartDate, EndDate, RequestedAmount." in approve.asked[0]
     drafts = applications(settings)
-    assert len(drafts) == before + 1
-    [draft] = [a for a in drafts if a.Id == first["results"][0]["Id"]]
+    assert len(drafts) == before + 1  # the first was deleted, the one asked for again is there
+    [draft] = [a for a in drafts if a.Id == recreated["results"][0]["Id"]]
     assert draft.Status == "PENDING_SUBMISSION" and draft.BenefitId == "ben-mapassess00001"
     assert any(arn.endswith("/opportunity/O4000001") for arn in draft.AssociatedResources)
 

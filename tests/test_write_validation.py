@@ -98,6 +98,21 @@ async def test_a_draft_that_cannot_be_submitted_is_refused_before_asking(setting
     assert len(text) < 2_000  # a megabyte of input is not echoed back
 
 
+async def test_amount_limits_hold_for_drafts_and_edits(settings: Settings) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    mdf = {"opportunity_id": "O4000001", "program": "mdf", "answers": {
+        "StartDate": "2030-03-01", "EndDate": "2030-04-01", "CampaignChannels": "Email", "RequestedAmount": 40000}}
+    assert "more than the USD 35,000.00 left in your MDF wallet" in await refused(settings, "draft_funding_request", mdf)
+    above_arr = {**POC, "answers": {**GOOD_POC, "RequestedAmount": 9000, "ExpectedArr": 5000}}
+    assert "more than the expected annual AWS revenue USD 5,000.00" in await refused(settings, "draft_funding_request", above_arr)
+    draft = LocalSandbox(settings.sandbox_db).client(PRM_READY).create_benefit_application(
+        client_token="edit-me", benefit_id="ben-pocfunding0001", name="Pilot", description="A pilot",
+        fulfillment_types=["CASH"], details={"StartDate": "2030-03-01", "EndDate": "2030-04-01", "RequestedAmount": 9000})
+    edit = {"funding_request_id": draft.Id, "action": "edit", "answers": {"RequestedAmount": 999_999_999_999.99}}
+    assert "above Proof of Concept (POC)'s limit of USD 25,000.00" in await refused(settings, "manage_funding_request", edit)
+
+
 async def test_a_valid_draft_is_asked_about(settings: Settings) -> None:
     asked = await asks(settings, "draft_funding_request", {**POC, "answers": {**GOOD_POC, "RequestedAmount": "$9,500"}})
     assert asked["status"] == "requires_approval" and "RequestedAmount: USD 9,500.00" in asked["approval"]["preview"]

@@ -80,6 +80,10 @@ class Catalog(BaseModel):
                 return program
         raise KeyError(program_id)
 
+    def of_benefit(self, benefit_id: str) -> Program | None:
+        """The program whose application is benefit ``benefit_id``, if the catalog knows it."""
+        return next((program for program in self.programs if program.benefit_id == benefit_id), None)
+
 
 @cache
 def load_catalog(path: Path = CATALOG) -> Catalog:

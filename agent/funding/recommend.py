@@ -141,7 +141,7 @@ def evaluate(program: Program, opportunity: Opportunity, partner: PartnerFacts) 
             check(False, "", "PRM readiness could not be checked on this backend; check it in Partner Central", False)
         else:
             check(partner.prm_ready, "your account is PRM-ready", "become PRM-ready: " + "; ".join(partner.prm_gaps), False)
-    budgets = _budgets(program, partner.allocations)
+    budgets = budgets_for(program, partner.allocations)
     if rules.requires_mdf_wallet:
         funded = [b for b in budgets if (b.remaining or 0) > 0]
         check(bool(funded), f"your MDF wallet has ${funded[0].remaining:,.0f} remaining" if funded else "",
@@ -174,7 +174,8 @@ def estimate(program: Program, arr: float | None, monthly: float | None, budgets
     return FundingEstimate(amount=None, formula="no public basis for an amount; AWS sets it at review", inputs=inputs)
 
 
-def _budgets(program: Program, allocations: list[BenefitAllocation]) -> list[Budget]:
+def budgets_for(program: Program, allocations: list[BenefitAllocation]) -> list[Budget]:
+    """The active allocations (SCA budget, MDF wallet) that can fund ``program``."""
     found = []
     for allocation in allocations:
         if allocation.Status != "ACTIVE" or program.benefit_id not in allocation.ApplicableBenefitIds:

@@ -1,8 +1,8 @@
 """Fund requests: drafting one from an opportunity, and every later action on it, under the guide's rules.
 
 A draft maps the opportunity's data to the program's application fields, asks for what is missing, and creates
-the benefit application (PENDING_SUBMISSION) once approved; submitting is a separate action. Its ClientToken is
-derived from the partner, program and the exact details, so the same draft asked for twice is created once.
+the benefit application (PENDING_SUBMISSION) once approved; submitting is a separate action. A draft identical to
+one the partner already has (same benefit, same details) is refused with that draft's id.
 Every value is checked before the person is asked: amounts positive, finite, to the cent and within the program's
 limit; dates real and in the allowed windows; text within the API's lengths and free of control characters.
 """
@@ -10,7 +10,6 @@ limit; dates real and in the allowed windows; text within the API's lengths and 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,7 @@ from agent.backends.base import PartnerCentral
 from agent.funding.catalog import Program, load_catalog
 from agent.funding.dates import end_date_problem, propose_dates
 from agent.funding.lifecycle import claim_deadline, deadline_after, refusal
-from agent.funding.recommend import estimate, expected_spend
+from agent.funding.recommend import budgets_for, estimate, expected_spend
 from agent.graphs.plans import ApiCall, MissingInput, PlanError, WriteAction, WritePlan
 from agent.graphs.preview import money
 from agent.models.account import AwsAccountId as AccountIdText, Text80
@@ -118,7 +117,7 @@ def from_opportunity(program: Program, opportunity: Opportunity, today: date) ->
     account = opportunity.Customer.Account if opportunity.Customer else None
     project = opportunity.Project
     monthly, _ = expected_spend(opportunity)
-    arr = monthly * 12 if monthly is not None else None
+    arr = float(Decimal(str(monthly)) * 12) if monthly is not None else None  # exactly 12 x the monthly spend
     start, end = propose_dates(today, program.category)
     description = project.CustomerBusinessProblem if project else None
     details: dict[str, Any] = {
@@ -129,7 +128,7 @@ def from_opportunity(program: Program, opportunity: Opportunity, today: date) ->
         "ExpectedArr": arr,
         "RequestedAmount": estimate(program, arr, monthly, []).amount,
         "CurrencyCode": "USD",
-        "AwsAccountId": account.AwsAccountId if account and account.AwsAccountId and account.AwsAccountId.isdigit() else None,
+        "AwsAccountId": account.AwsAccountId if account and re.fullmatch(r"[0-9]{12}", account.AwsAccountId or "") else None,
         "StartDate": start.isoformat(),
         "EndDate": end.isoformat(),
     }
@@ -139,12 +138,6 @@ def from_opportunity(program: Program, opportunity: Opportunity, today: date) ->
 
 def missing_fields(program: Program, details: dict[str, Any]) -> list[str]:
     return [field for field in program.required_fields if details.get(field) in (None, "", [])]
-
-
-def client_token(partner_id: str, benefit_id: str, details: dict[str, Any]) -> str:
-    """The same draft for the same partner gets the same token: CreateBenefitApplication replays it."""
-    canonical = json.dumps([partner_id, benefit_id, details], sort_keys=True, default=str)
-    return "draft-" + hashlib.sha256(canonical.encode()).hexdigest()[:40]
 
 
 def _check_dates(details: dict[str, Any], category: str, today: date, *, new_start: bool) -> None:
@@ -160,16 +153,32 @@ def _check_dates(details: dict[str, Any], category: str, today: date, *, new_sta
         raise PlanError(f"The dates cannot be used: {problem}.")
 
 
-def _check_amounts(details: dict[str, Any], program: Program) -> None:
-    cap = program.estimate.cap_usd
-    requested = details.get("RequestedAmount")
-    if cap is not None and requested is not None and requested > cap:
-        raise PlanError(f"RequestedAmount {money(requested)} is above {program.name}'s limit of {money(cap)} per "
-                        "request in the program catalog; ask for at most that.")
+def _check_amounts(backend: PartnerCentral, details: dict[str, Any], program: Program | None) -> None:
+    """The requested amount within what can be granted: the program's limit per request and its minimum (from the
+    catalog), an MDF wallet's remaining balance, and never more than the expected annual AWS revenue (our rule)."""
+    requested, arr = details.get("RequestedAmount"), details.get("ExpectedArr")
+    if requested is None:
+        return
+    name = program.name if program else "this program"
+    if program is not None and program.estimate.kind == "wallet_balance":
+        remaining = sum(b.remaining or 0 for b in budgets_for(program, backend.list_benefit_allocations()))
+        if requested > remaining:
+            raise PlanError(f"RequestedAmount {money(requested)} is more than the {money(remaining)} left in your MDF "
+                            "wallet; ask for at most that.")
+    cap = program.estimate.cap_usd if program else None
+    if cap is not None and requested > cap:
+        raise PlanError(f"RequestedAmount {money(requested)} is above {name}'s limit of {money(cap)} per request in the "
+                        "program catalog; ask for at most that.")
+    floor = program.estimate.min_usd if program else None
+    if floor is not None and requested < floor:
+        raise PlanError(f"RequestedAmount {money(requested)} is below {name}'s minimum request of {money(floor)}.")
+    if arr is not None and requested > arr:
+        raise PlanError(f"RequestedAmount {money(requested)} is more than the expected annual AWS revenue "
+                        f"{money(arr)}: funding never exceeds what the customer will spend. Check both amounts.")
 
 
 def draft_operations(parameters: FundRequestDraft) -> list[tuple[str, str]]:
-    return [(SELLING, "GetOpportunity"), (BENEFITS, "CreateBenefitApplication"),
+    return [(SELLING, "GetOpportunity"), (BENEFITS, "ListBenefitApplications"), (BENEFITS, "CreateBenefitApplication"),
             (BENEFITS, "AssociateBenefitApplicationResource")]
 
 
@@ -189,10 +198,14 @@ def plan_fund_request(backend: PartnerCentral, parameters: FundRequestDraft) -> 
     if missing:
         raise MissingInput({field: QUESTIONS[field] for field in missing}, parameter="answers")
     _check_dates(details, program.category, parameters.today, new_start=True)
-    _check_amounts(details, program)
+    _check_amounts(backend, details, program)
+    same = next((a for a in backend.list_benefit_applications() if a.BenefitId == program.benefit_id
+                 and a.Status != "CANCELED" and a.BenefitApplicationDetails == details), None)
+    if same is not None:
+        raise PlanError(f"This draft already exists as {same.Id} ({same.Status}); get_funding_request shows it, and "
+                        "manage_funding_request edits or submits it.")
     request = {
         "Catalog": backend.catalog,
-        "ClientToken": client_token(backend.partner_id, program.benefit_id, details),
         "BenefitIdentifier": program.benefit_id,
         "Name": details.get("ActivityName", program.name)[:255],
         "Description": str(details.get("ActivityDescription", program.description))[:1000],
@@ -332,6 +345,8 @@ def _plan_edit(backend: PartnerCentral, application, category: str, parameters: 
                            parameter="answers")
     details = {**application.BenefitApplicationDetails, **changes}
     _check_dates(details, category, parameters.today, new_start="StartDate" in changes)
+    if changes.keys() & {"RequestedAmount", "ExpectedArr"}:
+        _check_amounts(backend, details, load_catalog().of_benefit(application.BenefitId))
     summary = [f"Edit fund request {application.Id} ({application.Name}):"]
     summary += [f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}"
                 for field, value in changes.items()]

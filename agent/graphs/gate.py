@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -55,10 +56,13 @@ class WriteOutcome(BaseModel):
 
 class WriteGate:
     def __init__(self, approvals: ApprovalStore, actions: dict[str, WriteAction], backend_for: Callable[[Principal], PartnerCentral],
-                 checkpoint_path: Path, region: str, max_pending: int) -> None:
+                 requester_problem: Callable[[Principal, list[str]], str | None], checkpoint_path: Path, region: str,
+                 max_pending: int) -> None:
         self.approvals = approvals
         self.actions = actions
         self.backend_for = backend_for
+        self.requester_problem = requester_problem
+        """Why a change its requester asked for may no longer be approved (a revoked token...), or None."""
         self.checkpoint_path = checkpoint_path
         self.region = region
         self.max_pending = max_pending
@@ -113,9 +117,17 @@ class WriteGate:
             reason=reason or (None if approve else f"declined on the {decided_by.channel}"),
         )
         problem = binding_problem(approval, principal, session_id, utcnow())
+        if problem is None and approve:
+            requester = self.requester_problem(approval.requester, approval.actions)
+            problem = f"It can no longer be approved: {requester}." if requester else None
+        if problem is None and not self.approvals.claim(approval_id):
+            problem = "Another server process is deciding or applying this change right now; get_approval shows how it ends."
         done = None
         if problem is None:
-            done = self.flows.resume(self._context(approval.requester), approval.flow_id, decision)
+            try:
+                done = self.flows.resume(self._context(approval.requester), approval.flow_id, decision)
+            finally:
+                self.approvals.release(approval_id)
             if done is None:
                 problem = f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
         if problem:
@@ -134,30 +146,50 @@ class WriteGate:
 
     def recover(self) -> int:
         """Before serving: carry every decided flow a crash interrupted to its end (applied once and audited, or
-        recorded as not applied), and drop checkpoints no open approval needs. Returns how many were continued.
-        Costs one query of each database when there is nothing to do (LangGraph is not loaded then)."""
+        recorded as not applied), unless another live process runs it; drop checkpoints no open approval needs.
+        Returns how many were continued. Costs one query of each database when there is nothing to do (LangGraph
+        is not loaded then)."""
         decided = self.approvals.decided_open()
         open_flows = self.approvals.open_flows()
         stale = [flow for flow in checkpointed_flows(self.checkpoint_path) if flow not in open_flows]
+        continued = 0
         for approval in decided:
+            if not self.approvals.claim(approval.approval_id):
+                continue
             try:
-                done = self.flows.continue_decided(self._context(approval.requester), approval, approval.recorded_decision())
+                self._continue(approval)
+                continued += 1
             except Exception:
                 logger.exception("continuing the flow of %s failed; it is retried at the next start", approval.approval_id)
-                continue
-            if done is None:
-                self.approvals.close(approval.approval_id, "failed", "The flow's saved state was lost before it ended "
-                                     "(its checkpoint file was removed?), so this server cannot tell whether the change "
-                                     "was applied: check it in Partner Central before asking again.", None, [])
+            finally:
+                self.approvals.release(approval.approval_id)
         if stale:
             self.flows.forget(stale)
-        return len(decided)
+        return continued
+
+    def _continue(self, approval: Approval) -> None:
+        if utcnow() - approval.decided_at > RECOVERY_WINDOW:
+            self.approvals.close(approval.approval_id, "failed", unknown_outcome(
+                f"the server stopped before finishing it and did not run again within {RECOVERY_WINDOW.days * 24} "
+                "hours of the decision"), None, [])
+        elif self.flows.continue_decided(self._context(approval.requester), approval, approval.recorded_decision()) is None:
+            self.approvals.close(approval.approval_id, "failed", unknown_outcome(
+                "the flow's saved state was lost before it ended (its checkpoint file was removed?)"), None, [])
 
     def expire_due(self) -> None:
         """Close approvals nobody decided in time (each audited as expired) and drop their paused flows."""
         expired = self.approvals.expire_due()
         if expired:
             self.flows.forget([approval.flow_id for approval in expired])
+
+
+RECOVERY_WINDOW = timedelta(hours=24)
+"""How long after its decision an interrupted write is still carried to its end at start-up."""
+
+
+def unknown_outcome(why: str) -> str:
+    return (f"This change was approved, but {why}, so this server cannot tell whether it was applied: check it in "
+            "Partner Central before asking for it again.")
 
 
 def checkpointed_flows(path: Path) -> list[str]:

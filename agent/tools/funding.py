@@ -371,7 +371,7 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         shows one; otherwise status "needs_input": ask the person, then call again with `answers`). After the
         person approves the exact draft it is created in PENDING_SUBMISSION and linked to the opportunity.
         Drafting never submits: submitting is a separate step (manage_funding_request action "submit"), which
-        the person approves too. The same draft asked twice is created once."""
+        the person approves too. A draft identical to one that exists is refused with its id."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)

@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import secrets
+import socket
 import sqlite3
 import tempfile
 from collections.abc import Sequence
@@ -190,6 +191,26 @@ class ApprovalStore:
             for event in events:
                 self.audit.insert(conn, event)
 
+    def claim(self, approval_id: str) -> bool:
+        """Make this process the one that runs the approval's flow, unless another live process already does:
+        two processes on one data folder never run the same write at once. Claims lapse with their runner (or
+        after `LEASE` when it cannot be seen), and are given back with `release`."""
+        now = utcnow()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT runner, lease_until, closed_at FROM approvals WHERE id=?", (approval_id,)).fetchone()
+            if row is None or row["closed_at"] is not None:
+                return False
+            held = row["runner"] not in (None, RUNNER) and row["lease_until"] > now.isoformat()
+            if held and runner_alive(row["runner"]):
+                return False
+            conn.execute("UPDATE approvals SET runner=?, lease_until=? WHERE id=?",
+                         (RUNNER, (now + LEASE).isoformat(), approval_id))
+        return True
+
+    def release(self, approval_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE approvals SET runner=NULL, lease_until=NULL WHERE id=? AND runner=?", (approval_id, RUNNER))
+
     def decided_open(self) -> list[Approval]:
         """Approvals decided but whose flow has not ended (it was interrupted): resumed at start-up."""
         with self.db.reading() as conn:
@@ -272,6 +293,26 @@ class ApprovalStore:
 
 
 EXPIRED_REASON = "Nobody approved or declined the change before it expired; nothing was written."
+RUNNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+"""This process, as the runner of the flows it claims."""
+LEASE = timedelta(minutes=10)
+"""How long a claim holds against other processes when its runner cannot be seen to have died."""
+
+
+def runner_alive(runner: str) -> bool:
+    """Whether the process named by ``runner`` may still be running: on this host, whether its pid exists;
+    elsewhere there is no way to tell, so yes (its lease decides)."""
+    host, _, rest = runner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def event_id(approval_id: str, what: str) -> str:

@@ -36,7 +36,9 @@ CREATE TABLE IF NOT EXISTS approvals (
     decision_id    TEXT,
     reason         TEXT,
     result         TEXT,
-    closed_at      TEXT
+    closed_at      TEXT,
+    runner         TEXT,
+    lease_until    TEXT
 );
 CREATE INDEX IF NOT EXISTS approvals_by_session ON approvals (session_id);
 CREATE INDEX IF NOT EXISTS approvals_by_status ON approvals (status, expires_at);

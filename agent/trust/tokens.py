@@ -164,6 +164,10 @@ class TokenStore:
                 self._write(records.values())
         return record
 
+    def get(self, token_id: str) -> TokenRecord | None:
+        """The record of token ``token_id`` (revoked and expired ones too), or None."""
+        return self._records().get(token_id)
+
     def verify(self, token: str) -> TokenRecord | None:
         """The record of an active token; None if the token is malformed, unknown, revoked or expired."""
         match = _TOKEN_PATTERN.fullmatch(token) if isinstance(token, str) else None
