@@ -4,10 +4,11 @@
 
 Each trial starts the stdio server on a fresh sandbox (tests/crash_server.py: the real server, with ``--slow-ms`` of
 sleep at each step of a write so the window is wide enough to hit anywhere), asks for a change (cycling through a
-connection invitation: a create with a ClientToken; a visibility change: a put without one; a fund request
-submission: a transition without one), decides it with decide_approval, and sends SIGKILL at a uniformly random
-instant of the decision's round trip (measured first, without kills). Then it reads the databases as the crash left
-them (where the kill landed), restarts the plain server (its start-up finishes interrupted writes), and classifies:
+connection invitation and a fund request draft: creates with a ClientToken; a visibility change: a put without one;
+a fund request submission: a transition without one), decides it with decide_approval, and sends SIGKILL at a
+uniformly random instant between sending the decision and a little after the approval is closed with its audit
+events (that span is measured first, without kills). Then it reads the databases as the crash left them (where the
+kill landed), restarts the plain server (its start-up finishes interrupted writes), and classifies:
 
 - applied once: written exactly once, one audit event for it, the approval says applied;
 - not applied, recorded: nothing written and the approval says so (pending, to decide again, or ended);
@@ -53,6 +54,9 @@ KINDS = {
         "inviter_name": "Lena Vogel", "inviter_email": "lena@cirrus-secure.example"}),
     "visibility": (PRM_READY, "update_profile", {"visibility": "PRIVATE"}),
     "submit": (PRM_READY, "manage_funding_request", {"action": "submit"}),
+    "draft": (PRM_READY, "draft_funding_request", {
+        "opportunity_id": "O4000002", "program": "proof-of-concept",
+        "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly"}}),
 }
 
 
@@ -77,6 +81,9 @@ def written(kind: str, data_dir: Path, target: str | None) -> int:
         return sum(1 for i in backend.list_connection_invitations() if i.OtherParticipantIdentifier == SUBSIDIARY)
     if kind == "visibility":
         return int(backend.get_profile_visibility().Visibility == "PRIVATE")
+    if kind == "draft":
+        return sum(1 for a in backend.list_benefit_applications()
+                   if a.BenefitId == "ben-pocfunding0001" and a.Status == "PENDING_SUBMISSION")
     return int(backend.get_benefit_application(target).Status == "IN_REVIEW")
 
 

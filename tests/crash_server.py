@@ -8,6 +8,8 @@
   with its audit events, the flow's checkpoint not yet forgotten).
 - ``SLOW_MS=<n>``: sleep n ms at each of those points instead (the write takes longer, nothing else changes), so
   a kill from outside at a random time lands anywhere in the approve-to-audit window.
+- ``SEND_LOG=<file>``: append the operation of every call the sandbox applies to that file (to count them across
+  a crash and a restart).
 
 Only the timing of the real code is touched: each point wraps the real function and calls it unchanged.
 """
@@ -29,6 +31,7 @@ from agent.trust.approvals import ApprovalStore  # noqa: E402
 
 CRASH_AT = os.environ.get("CRASH_AT", "")
 SLOW = float(os.environ.get("SLOW_MS", "0")) / 1000
+SEND_LOG = os.environ.get("SEND_LOG")
 
 
 def point(name: str) -> None:
@@ -53,6 +56,16 @@ def around(cls: type, method: str, before: str | None, after: str | None) -> Non
     setattr(cls, method, wrapped)
 
 
+def logged_send(self, service: str, operation: str, request: dict):
+    response = sent(self, service, operation, request)
+    if SEND_LOG:
+        with open(SEND_LOG, "a") as log:
+            log.write(operation + "\n")
+    return response
+
+
+sent = LocalPartnerCentral.send
+LocalPartnerCentral.send = logged_send
 around(ApprovalStore, "decide", "before-decision", "decided")
 around(LocalPartnerCentral, "send", None, "sent")
 around(ApprovalStore, "close", None, "closed")

@@ -246,3 +246,35 @@ async def test_a_person_enrolls_with_the_cli_and_approves_a_stdio_servers_change
         asked = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
         assert "The change was applied" in await decide_on_page(browser_page, asked["approval"]["approve_url"])
     assert LocalSandbox(data_dir / "sandbox.db").client(PRM_READY).get_profile_visibility().Visibility == "PRIVATE"
+
+
+async def test_nobody_can_try_forever_or_fill_the_audit_trail(settings: Settings, browser_page) -> None:
+    """A script holding the link asks for challenges and posts forged answers: challenges are capped, and after
+    five failed checks the approval is closed (refused), with five audit events, not thousands."""
+    app = AgentApp(settings)
+    await enroll_passkey(browser_page, app.passkeys, "Dana", principal="local:dana")
+    async with Client(build_server(settings)) as client:
+        asked = await ask(client, {"visibility": "PRIVATE"})
+        url = asked["approval"]["approve_url"]
+        origin, key = url.split("/approvals/")[0], url.split("#")[1]
+        base, headers = url.split("#")[0], {"Origin": origin}
+        forged = {"id": "x", "rawId": "x", "type": "public-key",
+                  "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}
+        async with httpx.AsyncClient() as http:
+            challenges = [await http.post(f"{base}/challenge", json={"key": key, "approve": True}, headers=headers)
+                          for _ in range(6)]
+            assert [r.status_code for r in challenges] == [200] * 5 + [400]
+            assert "Too many passkey requests" in challenges[-1].json()["message"]
+            answers = [await http.post(f"{base}/decide", headers=headers, json={
+                "key": key, "approve": True, "challenge_id": c.json()["challenge_id"], "credential": forged})
+                for c in challenges[:5]]
+            assert [r.status_code for r in answers] == [403] * 5
+            after = await http.post(f"{base}/decide", headers=headers, json={
+                "key": key, "approve": True, "challenge_id": "chl-x", "credential": forged})
+            assert after.status_code == 409 and "Already decided" in after.json()["message"]
+        status = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
+                                                          "session_id": asked["session_id"]})).structured_content
+        events = (await client.call_tool("list_audit_events", {})).structured_content["events"]
+    assert status["status"] == "refused" and "5 failed passkey checks" in status["reason"]
+    assert [e["decision"] for e in events if e["eventName"] == "DecideApproval"] == ["refused"] * 5
+    assert visibility(settings) == "PUBLIC"

@@ -98,12 +98,14 @@ def test_audit_export_prints_json_lines(data_dir: Path) -> None:
     from agent.config import Settings
     from agent.trust.audit import AuditEvent, UserIdentity
 
-    AgentApp(Settings(data_dir=data_dir)).audit.record(AuditEvent(
-        eventSource="account.partnercentral.amazonaws.com", eventName="PutProfileVisibility", awsRegion="us-east-1",
-        userIdentity=UserIdentity(type="PartnerAgentUser", principalId="local:dana", userName="dana",
-                                  partnerId="partner-altocloud0004", catalog="Sandbox", policies=[]),
-        requestParameters={"Visibility": "PRIVATE"}, requestID="flow-1", decision="applied", tool="update_profile",
-    ))
+    app = AgentApp(Settings(data_dir=data_dir))
+    with app.db.transaction() as conn:
+        app.audit.insert(conn, AuditEvent(
+            eventSource="account.partnercentral.amazonaws.com", eventName="PutProfileVisibility", awsRegion="us-east-1",
+            userIdentity=UserIdentity(type="PartnerAgentUser", principalId="local:dana", userName="dana",
+                                      partnerId="partner-altocloud0004", catalog="Sandbox", policies=[]),
+            requestParameters={"Visibility": "PRIVATE"}, requestID="flow-1", decision="applied", tool="update_profile",
+        ))
     result = run("audit", "export", data_dir=data_dir)
     [event] = [json.loads(line) for line in result.stdout.splitlines()]
     assert {"eventTime", "eventSource", "eventName", "userIdentity", "requestParameters", "responseElements",

@@ -20,7 +20,7 @@ from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
 from agent.graphs.gate import checkpointed_flows
 from tests.conftest import ISV, PRM_READY, REPO
-from tests.servers import CLI, server_env
+from tests.servers import server_env
 
 CRASH_SERVER = str(REPO / "tests" / "crash_server.py")
 SUBSIDIARY = "210987650000"
@@ -34,9 +34,10 @@ def environment(data_dir: Path, partner: str) -> dict[str, str]:
 
 
 async def crash_while_deciding(data_dir: Path, partner: str, tool: str, arguments: dict, point: str) -> dict:
-    """Ask for the change, then decide it in a server that dies at ``point``; returns the approval request."""
-    params = StdioServerParameters(command=sys.executable, args=[CRASH_SERVER], env={**environment(data_dir, partner),
-                                                                                     "CRASH_AT": point})
+    """Ask for the change, then decide it in a server that dies at ``point``; returns the approval request. Every
+    call the sandbox applies is logged to ``data_dir/../sends.log``."""
+    params = StdioServerParameters(command=sys.executable, args=[CRASH_SERVER], env={
+        **environment(data_dir, partner), "CRASH_AT": point, "SEND_LOG": str(data_dir.parent / "sends.log")})
     async with Client(params, mode="legacy") as client:
         asked = (await client.call_tool(tool, arguments)).structured_content
     assert asked["status"] == "requires_approval", asked
@@ -48,7 +49,14 @@ async def crash_while_deciding(data_dir: Path, partner: str, tool: str, argument
 
 
 async def restart(data_dir: Path, partner: str) -> Client:
-    return Client(StdioServerParameters(command=CLI, args=["serve"], env=environment(data_dir, partner)), mode="legacy")
+    """The server started again (the crash server without a crash point, so its sends are logged too)."""
+    return Client(StdioServerParameters(command=sys.executable, args=[CRASH_SERVER], env={
+        **environment(data_dir, partner), "SEND_LOG": str(data_dir.parent / "sends.log")}), mode="legacy")
+
+
+def sends(data_dir: Path) -> list[str]:
+    log = data_dir.parent / "sends.log"
+    return log.read_text().split() if log.exists() else []
 
 
 def trail(settings: Settings, approval_id: str) -> list[tuple[str, str]]:
@@ -73,6 +81,8 @@ async def test_a_write_interrupted_after_the_decision_is_applied_once_at_restart
                                                           "session_id": asked["session_id"]})).structured_content
     assert status["status"] == "applied" and status["result"]["results"][0]["Receiver"] == SUBSIDIARY
     assert invitations(settings) == 1  # once, even when the crash came after sending it
+    # sent once, and a second time only as a ClientToken replay when the crash came between sending and closing
+    assert sends(data_dir) == ["CreateConnectionInvitation"] * {"decided": 1, "sent": 2, "closed": 1}[point]
     assert trail(settings, approval_id) == [("DecideApproval", "approved"), ("CreateConnectionInvitation", "applied")]
     assert checkpointed_flows(data_dir / "checkpoints.db") == []  # nothing of the ended flow is kept
 
@@ -118,6 +128,7 @@ async def test_a_write_without_client_token_sent_before_the_crash_is_not_sent_tw
     assert status["status"] == "applied", status  # its effect was found in place, not reported as a failure
     operation = "PutProfileVisibility" if tool == "update_profile" else "SubmitBenefitApplication"
     assert trail(settings, approval_id) == [("DecideApproval", "approved"), (operation, "applied")]
+    assert sends(data_dir) == [operation]  # sent once: after the restart its effect was found in place
     backend = LocalSandbox(settings.sandbox_db).client(partner)
     if tool == "update_profile":
         assert backend.get_profile_visibility().Visibility == "PRIVATE"

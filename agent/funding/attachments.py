@@ -39,7 +39,7 @@ class ScanResult(BaseModel):
 def check_file(path: Path) -> ScanResult:
     """The scan verdict for ``path``; raises AttachmentError for files that cannot be attached."""
     if not path.is_file():
-        raise AttachmentError(f"{path} is not a file.")
+        raise AttachmentError(f"{path.name[:80]!r} is not a file this server can read; give the full path of the file.")
     file_type = FILE_TYPES.get(path.suffix.lower())
     if file_type is None:
         raise AttachmentError(f"{path.name}: {path.suffix or 'no extension'} files cannot be attached; "

@@ -137,12 +137,14 @@ class WriteGate:
         return outcome(done.status, done.approval, done.reason, done.results)
 
     def refuse(self, approval: Approval, approve: bool, reason: str) -> None:
-        """Audit a decision attempt that proved no one (a passkey check that failed); the approval stays pending."""
+        """Audit a decision attempt that proved no one (a passkey check that failed). The approval stays pending,
+        until too many such attempts close it (its paused flow then goes)."""
         decided_by = DecidedBy(name="(not verified)", id="(not verified)", channel="page", verification=reason)
         decision = Decision(decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval.approval_id, approve=approve,
                             decided_by=decided_by, principal=approval.principal, session_id=None,
                             payload_sha256=approval.payload_sha256)
-        self.approvals.audit_refused_decision(approval, decision, reason)
+        if self.approvals.failed_check(approval, decision, reason):
+            self.flows.forget([approval.flow_id])
 
     def recover(self) -> int:
         """Before serving: carry every decided flow a crash interrupted to its end (applied once and audited, or

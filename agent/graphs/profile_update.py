@@ -241,8 +241,12 @@ def check_profile_unchanged(backend: PartnerCentral, call: ApiCall) -> None:
             reason="PROFILE_CHANGED_SINCE_APPROVAL")
 
 
-def lead_already_set(backend: PartnerCentral, call: ApiCall) -> dict[str, Any] | None:
-    """PutAllianceLeadContact has no ClientToken: after a crash, a contact already as requested was applied."""
+def already_in_place(backend: PartnerCentral, call: ApiCall) -> dict[str, Any] | None:
+    """PutProfileVisibility and PutAllianceLeadContact take no ClientToken: sent again after a crash (or after a
+    console edit), a value that is already as requested is not put again."""
+    if call.operation == "PutProfileVisibility":
+        visibility = backend.get_profile_visibility().Visibility
+        return {"Visibility": visibility} if visibility == call.request["Visibility"] else None
     if call.operation != "PutAllianceLeadContact":
         return None
     try:
@@ -276,5 +280,5 @@ def profile_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, 
 
 PROFILE_UPDATE = WriteAction(
     tool="update_profile", parameters=ProfileUpdate, operations=operations, plan=plan_profile_update,
-    check=check_profile_unchanged, settled=lead_already_set, outcome=profile_outcome,
+    check=check_profile_unchanged, settled=already_in_place, outcome=profile_outcome,
 )

@@ -165,6 +165,24 @@ class ApprovalStore:
         with self.db.transaction() as conn:
             self.audit.insert(conn, self._decision_event(approval, decision, "refused", reason, utcnow(), unique=False))
 
+    def failed_check(self, approval: Approval, decision: Decision, reason: str) -> bool:
+        """Record an attempt to decide that proved no one (a passkey check that failed), with its audit event.
+        After `MAX_FAILED_CHECKS` of them the approval is closed as refused, so nobody can try forever (or fill
+        the audit trail); returns whether it was closed. An approval no longer pending records nothing."""
+        now = utcnow()
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT * FROM approvals WHERE id=?", (approval.approval_id,)).fetchone()
+            if row is None or row["status"] != "pending":
+                return False
+            failed = row["failed_checks"] + 1
+            conn.execute("UPDATE approvals SET failed_checks=? WHERE id=?", (failed, approval.approval_id))
+            self.audit.insert(conn, self._decision_event(approval, decision, "refused", reason, now, unique=False))
+            if failed < MAX_FAILED_CHECKS:
+                return False
+            conn.execute("UPDATE approvals SET status='refused', reason=?, closed_at=? WHERE id=?",
+                         (TOO_MANY_FAILED_CHECKS, now.isoformat(), approval.approval_id))
+        return True
+
     def expire_due(self) -> list[Approval]:
         """Close pending approvals whose time ran out, each with its audit event; returns them."""
         now = utcnow()
@@ -229,7 +247,7 @@ class ApprovalStore:
         self.audit.insert(conn, AuditEvent(
             eventID=event_id(approval.approval_id, "expire"), eventTime=now, eventSource="partner-agent",
             eventName="ExpireApproval", awsRegion=self.region, userIdentity=user_identity(approval.requester),
-            requestParameters={"tool": approval.tool, **approval.parameters}, requestID=approval.flow_id,
+            requestParameters={"tool": approval.tool}, requestID=approval.flow_id,
             sessionId=approval.session_id, approvalId=approval.approval_id, decision="expired",
             reason=reason, tool=approval.tool,
         ))
@@ -260,8 +278,9 @@ class ApprovalStore:
         return hmac.new(self._load_secret(), canonical.encode(), hashlib.sha256).hexdigest()
 
     def page_key(self, approval_id: str) -> str:
-        """The secret that lets a browser read an approval's page. It travels in the link's fragment, which
-        browsers never send to servers, so it is in no log; deciding needs the person's passkey besides."""
+        """The key that lets a browser read an approval's page. It travels in the link's fragment, which browsers
+        never send to servers, so no server or proxy log holds it (the assistant has it: it is not a credential,
+        deciding needs the person's passkey)."""
         return self.sign(f"page:{approval_id}")
 
     def check_page_key(self, approval_id: str, key: str) -> bool:
@@ -293,6 +312,9 @@ class ApprovalStore:
 
 
 EXPIRED_REASON = "Nobody approved or declined the change before it expired; nothing was written."
+MAX_FAILED_CHECKS = 5
+TOO_MANY_FAILED_CHECKS = (f"Closed after {MAX_FAILED_CHECKS} failed passkey checks: someone without a passkey allowed to "
+                          "decide this change kept trying. Nothing was written; ask for the change again.")
 RUNNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 """This process, as the runner of the flows it claims."""
 LEASE = timedelta(minutes=10)

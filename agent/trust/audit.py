@@ -113,10 +113,6 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def record(self, event: AuditEvent) -> None:
-        with self.db.transaction() as conn:
-            self.insert(conn, event)
-
     @staticmethod
     def insert(conn: sqlite3.Connection, event: AuditEvent) -> None:
         """Add ``event`` inside the caller's transaction; an event id already stored is not stored twice."""

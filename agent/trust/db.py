@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS approvals (
     result         TEXT,
     closed_at      TEXT,
     runner         TEXT,
-    lease_until    TEXT
+    lease_until    TEXT,
+    failed_checks  INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS approvals_by_session ON approvals (session_id);
 CREATE INDEX IF NOT EXISTS approvals_by_status ON approvals (status, expires_at);

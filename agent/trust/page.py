@@ -11,6 +11,7 @@ and every POST one from another origin. Served by the HTTP transport, or under s
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 from pathlib import Path
@@ -111,6 +112,8 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
         if isinstance(found, Response):
             return found
         approval, body, origin = found
+        if approval.status != "pending":
+            return message(_status_message(approval), 409)
         approve = body.get("approve") is True
         try:
             verified = await anyio.to_thread.run_sync(lambda: app.passkeys.verify_authentication(
@@ -172,16 +175,29 @@ class PageServer:
                 sock = self._bind()
                 port = sock.getsockname()[1]
                 self._server = web.LoopbackServer(approval_routes(self.app, web.loopback_hosts(port)), sock, "approval-page")
-                self.port_file.parent.mkdir(parents=True, exist_ok=True)
-                self.port_file.write_text(str(port))
+                self._remember(port)
                 log.info("approval pages at %s", self._server.base_url)
             return self._server.base_url
 
     def _bind(self) -> socket.socket:
-        remembered = int(self.port_file.read_text()) if self.port_file.exists() else 0
-        for port in dict.fromkeys(p for p in (self.port, remembered) if p):
+        for port in dict.fromkeys(p for p in (self.port, self._remembered()) if p):
             try:
                 return web.bind_loopback(port, fallback=False)
             except OSError:
                 log.warning("approval page port %d is taken", port)
         return web.bind_loopback(0)
+
+    def _remembered(self) -> int:
+        """The port used last, or 0 when there is none (or the file is unreadable: it is only a hint)."""
+        try:
+            text = self.port_file.read_text()
+        except OSError:
+            return 0
+        return int(text) if text.isdigit() and 0 < int(text) < 65536 else 0
+
+    def _remember(self, port: int) -> None:
+        """Write the port aside, then move it into place: a crash never leaves a torn file."""
+        self.port_file.parent.mkdir(parents=True, exist_ok=True)
+        staged = self.port_file.with_name(f".{self.port_file.name}.{os.getpid()}")
+        staged.write_text(str(port))
+        os.replace(staged, self.port_file)

@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 RP_NAME = "Partner Central agent"
 ENROLLMENT_TTL = timedelta(minutes=10)
 CHALLENGE_TTL = timedelta(minutes=2)
+MAX_LIVE_CHALLENGES = 5
+"""Unanswered challenges one subject may have at once: enough for a person's retries, bounded for a script."""
 
 _NOT_ENROLLABLE = "This enrollment link is wrong, already used or expired. Run `partner-agent approver enroll` for a new one."
 _NOT_ORIGIN = "This page's address is not a web origin (scheme://host[:port])."
@@ -259,10 +261,14 @@ class Passkeys:
             if not allowed:
                 raise PasskeyError(f"Nobody who may decide this has a passkey for {rp_id}. "
                                    "Enroll one with `partner-agent approver enroll`.")
+            conn.execute("DELETE FROM webauthn_challenges WHERE expires_at <= ?", (now.isoformat(),))
+            live = conn.execute("SELECT COUNT(*) FROM webauthn_challenges WHERE purpose='authenticate' AND subject=?",
+                                (subject,)).fetchone()[0]
+            if live >= MAX_LIVE_CHALLENGES:
+                raise PasskeyError("Too many passkey requests for this at once. Wait two minutes, then try again.")
             options = generate_authentication_options(
                 rp_id=rp_id, timeout=int(self.challenge_ttl.total_seconds() * 1000), allow_credentials=allowed,
                 user_verification=UserVerificationRequirement.REQUIRED)
-            conn.execute("DELETE FROM webauthn_challenges WHERE expires_at <= ?", (now.isoformat(),))
             challenge_id = self._store_challenge(conn, "authenticate", subject, ids, options.challenge, rp_id, origin, now)
         return {"challenge_id": challenge_id, "options": options_to_json_dict(options)}
 
