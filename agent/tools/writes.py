@@ -12,13 +12,13 @@ The person is asked in the first channel that works:
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import AcceptedElicitation, CancelledElicitation, Context, DeclinedElicitation, Elicit, Resolve
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp, ToolCall
-from agent.graphs.gate import Planned, Question, WriteOutcome
+from agent.graphs.gate import Planned, Question, Status, WriteOutcome
 from agent.graphs.plans import WriteAction
 from agent.trust.approvals import Approval
 from agent.trust.audit import DecidedBy
@@ -46,7 +46,7 @@ class ApprovalRequest(BaseModel):
 
 
 class WriteResult(BaseModel):
-    status: Literal["needs_input", "requires_approval", "applied", "rejected", "refused", "failed"]
+    status: Status
     session_id: str
     message: str = Field(description="What happened and what to tell the person.")
     approval: ApprovalRequest | None = None
