@@ -42,6 +42,7 @@ async def test_the_person_reviews_the_exact_change_and_approves_it_with_their_pa
     await enroll_passkey(browser_page, app.passkeys, "Dana", principal="local:dana")
     async with Client(build_server(settings)) as client:
         asked = await ask(client, {"visibility": "PRIVATE", "alliance_lead": {"title": "<b>Chief</b> Partner\u202eOfficer"}})
+        assert "approver enroll" not in asked["message"]  # Dana has a passkey: no enrollment hint
         url = asked["approval"]["approve_url"]
         await browser_page.goto(url)
         await browser_page.wait_for_selector("#approve:not([disabled])")

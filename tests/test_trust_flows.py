@@ -75,6 +75,7 @@ async def test_without_any_channel_answered_nothing_is_written(settings: Setting
         approval = result["approval"]
         assert approval["approve_url"].startswith("http://localhost:")
         assert "key=" not in approval["approve_url"] and "#" in approval["approve_url"]  # the key is in no request line
+        assert "partner-agent approver enroll" in result["message"]  # nobody has a passkey yet: how to get one
         assert "PUBLIC -> PRIVATE" in approval["preview"] and approval["tool"] == "update_profile"
         status = await client.call_tool("get_approval", {"approval_id": approval["approval_id"], "session_id": result["session_id"]})
         assert status.structured_content["status"] == "pending"

@@ -123,6 +123,11 @@ def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
         f"and approve or decline it with their passkey before {approval.expires_at:%H:%M} UTC. Then call get_approval "
         f"with approval_id {approval.approval_id} to see the outcome. You cannot decide for them."
     )
+    approvers = app.passkeys.approvers_for(approval.principal, approval.partner_id, approval.catalog, approval.actions)
+    if not any(approver.passkeys for approver in approvers):
+        message += (" No passkey is enrolled yet for anyone who may approve this: the person runs "
+                    f"`partner-agent approver enroll --name \"{approval.requester.name}\"` once in a terminal on the "
+                    "server's machine and opens the link it prints.")
     if app.settings.tool_approvals:
         message += " If your host asks the person to confirm each tool call, decide_approval records their answer."
     return WriteResult(
