@@ -117,6 +117,8 @@ def needs_input(tool: str, change: Planned, session_id: str) -> WriteResult:
 
 
 def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
+    from agent.trust.passkeys import enroll_hint  # WebAuthn is loaded when a change first waits, not at start-up
+
     url = app.approve_url(approval.approval_id)
     message = (
         f"Nothing has been written yet. Show the person the preview and the link {url}: they review the change there "
@@ -125,9 +127,7 @@ def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
     )
     approvers = app.passkeys.approvers_for(approval.principal, approval.partner_id, approval.catalog, approval.actions)
     if not any(approver.passkeys for approver in approvers):
-        message += (" No passkey is enrolled yet for anyone who may approve this: the person runs "
-                    f"`partner-agent approver enroll --name \"{approval.requester.name}\"` once in a terminal on the "
-                    "server's machine and opens the link it prints.")
+        message += " " + enroll_hint(approval.requester.name)
     if app.settings.tool_approvals:
         message += " If your host asks the person to confirm each tool call, decide_approval records their answer."
     return WriteResult(

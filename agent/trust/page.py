@@ -17,11 +17,14 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from agent.trust import web
+from agent.trust.audit import DecidedBy
+from agent.trust.passkeys import PasskeyError, VerifiedApprover, enroll_hint
 
 if TYPE_CHECKING:
     from agent.app import AgentApp
@@ -47,8 +50,9 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
     def message(text: str, status: int) -> Response:
         return web.json_response({"message": text}, status)
 
-    async def checked(request: Request) -> tuple[Approval, dict[str, Any], str] | Response:
-        """The approval, the JSON body and the origin of a POST that may go on; otherwise the refusal."""
+    async def checked(request: Request, *, pending: bool = False) -> tuple[Approval, dict[str, Any], str] | Response:
+        """The approval, the JSON body and the origin of a POST that may go on (with ``pending``: only while the
+        approval waits for a decision); otherwise the refusal."""
         if not web.host_allowed(request, hosts):
             return web.misdirected()
         origin = web.same_origin(request)
@@ -61,6 +65,8 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
         approval = app.approvals.get(approval_id)
         if approval is None:
             return message("This link is wrong or has expired.", 404)
+        if pending and approval.status != "pending":
+            return message(_status_message(approval), 409)
         return approval, body, origin
 
     async def show(request: Request) -> Response:
@@ -81,21 +87,13 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
         })
 
     async def challenge(request: Request) -> Response:
-        import anyio
-
-        found = await checked(request)
+        found = await checked(request, pending=True)
         if isinstance(found, Response):
             return found
         approval, body, origin = found
-        if approval.status != "pending":
-            return message(_status_message(approval), 409)
         approvers = app.passkeys.approvers_for(approval.principal, approval.partner_id, approval.catalog, approval.actions)
         if not approvers:
-            return message(f"No passkey is enrolled for {approval.requester.name}, who asked for this change. In a "
-                           "terminal on the server, run: partner-agent approver enroll --name "
-                           f"\"{approval.requester.name}\" (once), then reload this page.", 409)
-        from agent.trust.passkeys import PasskeyError
-
+            return message(f"{enroll_hint(approval.requester.name)} Then reload this page.", 409)
         try:
             options = await anyio.to_thread.run_sync(
                 lambda: app.passkeys.authentication_options(_subject(approval, body.get("approve") is True), approvers, origin))
@@ -104,16 +102,10 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
         return web.json_response(options)
 
     async def decide(request: Request) -> Response:
-        import anyio
-
-        from agent.trust.passkeys import PasskeyError
-
-        found = await checked(request)
+        found = await checked(request, pending=True)
         if isinstance(found, Response):
             return found
         approval, body, origin = found
-        if approval.status != "pending":
-            return message(_status_message(approval), 409)
         approve = body.get("approve") is True
         try:
             verified = await anyio.to_thread.run_sync(lambda: app.passkeys.verify_authentication(
@@ -141,9 +133,7 @@ def _subject(approval: Approval, approve: bool) -> str:
     return f"{approval.approval_id}:{'approve' if approve else 'decline'}:{approval.payload_sha256}"
 
 
-def _decided_by(verified):
-    from agent.trust.audit import DecidedBy
-
+def _decided_by(verified: VerifiedApprover) -> DecidedBy:
     return DecidedBy(name=verified.approver.name, id=verified.approver.approver_id, channel="page",
                      verification=f"passkey with user verification (credential ...{verified.credential_id[-8:]})")
 

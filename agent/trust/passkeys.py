@@ -66,6 +66,13 @@ _NOT_VERIFIED = ("Your authenticator did not verify you (PIN, fingerprint or fac
                  "user verification is required.")
 
 
+def enroll_hint(name: str) -> str:
+    """What to tell a person nobody may approve for yet: how to enroll a passkey."""
+    return (f"No passkey is enrolled yet for anyone who may approve this change: {name} runs "
+            f"`partner-agent approver enroll --name \"{name}\"` once in a terminal on the server's machine and opens "
+            "the link it prints.")
+
+
 class PasskeyError(Exception):
     """A passkey step was refused; the message is short and safe to show the person."""
 
