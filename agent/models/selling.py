@@ -192,11 +192,11 @@ class RelatedEntities(ApiModel):
 
 
 class OpportunitySummary(ApiModel):
-    """One row of ListOpportunities."""
+    """One row of ListOpportunities: only ``Catalog`` is certain to be there."""
 
     api_shape = (SELLING, "OpportunitySummary")
 
-    Id: OpportunityId
+    Id: OpportunityId | None = None
     Arn: str | None = None
     Catalog: str
     PartnerOpportunityIdentifier: str | None = None
@@ -204,8 +204,8 @@ class OpportunitySummary(ApiModel):
     LifeCycle: OpportunityLifeCycleSummary | None = None
     Customer: OpportunityCustomerSummary | None = None
     Project: OpportunityProjectSummary | None = None
-    CreatedDate: datetime
-    LastModifiedDate: datetime
+    CreatedDate: datetime | None = None
+    LastModifiedDate: datetime | None = None
 
 
 class Opportunity(OpportunitySummary):
@@ -213,6 +213,9 @@ class Opportunity(OpportunitySummary):
 
     api_shape = (SELLING, "GetOpportunityResponse")
 
+    Id: OpportunityId
+    CreatedDate: datetime
+    LastModifiedDate: datetime
     NationalSecurity: Literal["Yes", "No"] | None = None
     PrimaryNeedsFromAws: list[PrimaryNeedFromAws] = Field(default_factory=list)
     Customer: OpportunityCustomer | None = None
