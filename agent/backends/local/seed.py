@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from agent.backends.local import account as account_kinds
+from agent.backends.local import details
 from agent.backends.local import sandbox as kinds
 from agent.backends.local.store import insert_row
 from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, Verification
@@ -42,8 +43,10 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
     def put(kind: str, rid: str, owner: str | None, model: type[ApiModel], body: dict[str, Any]) -> None:
         insert_row(conn, kind, CATALOG, rid, owner, model.model_validate(body).api_dict(), now)
 
+    schemas = {}
     for benefit in _benefits():
         put(kinds.BENEFIT, benefit["Id"], None, Benefit, benefit)
+        schemas[benefit["Id"]] = benefit["BenefitRequestSchema"]
 
     for partner in _partners(now):
         pid = partner["Id"]
@@ -68,59 +71,130 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
     for owner, opportunity in _opportunities(now, today):
         put(kinds.OPPORTUNITY, opportunity["Id"], owner, Opportunity, opportunity)
     for owner, application in _applications(now, today):
+        if problems := details.problems(schemas[application["BenefitId"]], application["BenefitApplicationDetails"]):
+            raise ValueError(f"Seeded {application['Id']} breaks its benefit's request schema at "
+                             f"{details.json_path(problems[0])}: {problems[0].message}")
         put(kinds.APPLICATION, application["Id"], owner, BenefitApplication, application)
     for owner, allocation in _allocations(now, today):
         put(kinds.ALLOCATION, allocation["Id"], owner, BenefitAllocation, allocation)
 
 
-def _application_schema(*extra_required: str) -> dict[str, Any]:
-    """JSON Schema of BenefitApplicationDetails: the fields every fund request carries, plus a program's own."""
-    properties = {
-        "OpportunityId": {"type": "string", "pattern": "^O[0-9]{1,19}$", "description": "The co-sell opportunity funded."},
-        "CustomerName": {"type": "string", "maxLength": 120},
-        "ActivityName": {"type": "string", "maxLength": 255},
-        "ActivityDescription": {"type": "string", "minLength": 20, "maxLength": 2000},
-        "StartDate": {"type": "string", "format": "date"},
-        "EndDate": {"type": "string", "format": "date"},
-        "RequestedAmount": {"type": "number", "exclusiveMinimum": 0},
-        "CurrencyCode": {"type": "string", "enum": ["USD"]},
-        "ExpectedArr": {"type": "number", "minimum": 0, "description": "Expected annual recurring revenue on AWS."},
-        "AwsAccountId": {"type": "string", "pattern": "^[0-9]{12}$"},
-        "MigrationWorkloads": {"type": "string", "maxLength": 1000},
-        "SuccessCriteria": {"type": "string", "maxLength": 1000},
-        "CampaignChannels": {"type": "array", "items": {"type": "string"}},
-    }
-    required = ["ActivityName", "ActivityDescription", "StartDate", "EndDate", "RequestedAmount", "CurrencyCode", *extra_required]
-    return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
+def _property(title: str, description: str, **schema: Any) -> dict[str, Any]:
+    """One member of a request schema: a title and a description a person understands, and its JSON Schema."""
+    return {"title": title, "description": description, **schema}
+
+
+def _text(title: str, description: str, max_length: int, min_length: int = 1) -> dict[str, Any]:
+    return _property(title, description, type="string", minLength=min_length, maxLength=max_length)
+
+
+def _date(title: str, description: str) -> dict[str, Any]:
+    return _property(title, description, type="string", format="date")
+
+
+_CURRENCY = {"type": "string", "enum": ["USD"]}
+_PROPERTIES: dict[str, dict[str, Any]] = {
+    "OpportunityId": _property("Opportunity", "The Partner Central opportunity this activity supports, such as O1234567.",
+                               type="string", pattern="^O[0-9]{1,19}$"),
+    "CustomerName": _text("Customer name", "The end customer's company name, as on the opportunity.", 120),
+    "ActivityName": _text("Activity name", "A short name for the funded activity.", 255),
+    "ActivityDescription": _text("Activity description", "What will be done, for whom and why.", 2000, min_length=20),
+    "StartDate": _date("Start date", "The day the activity starts."),
+    "EndDate": _date("End date", "The day the activity ends; cash claims are due after it."),
+    "RequestedAmount": _property("Requested amount", "The funding requested, in the currency below.",
+                                 type="number", exclusiveMinimum=0),
+    "CurrencyCode": _property("Currency", "The currency of the requested amount.", **_CURRENCY),
+    "ExpectedArr": _property("Expected annual recurring revenue", "The customer's expected yearly AWS spend once the "
+                             "workload runs on AWS.", type="number", minimum=0),
+    "AwsAccountId": _property("Customer AWS account", "The 12-digit AWS account that receives the credits.",
+                              type="string", pattern="^[0-9]{12}$"),
+    "MigrationWorkloads": _text("Workloads to migrate", "The applications, databases and servers that move to AWS.", 1000),
+    "SuccessCriteria": _text("Success criteria", "How the customer will judge the proof of concept a success.", 1000),
+}
+"""Request schema members, under the names most benefits use for them."""
+
+_MDF_PROPERTIES: dict[str, dict[str, Any]] = {
+    "CampaignName": _text("Campaign name", "A short name for the marketing campaign.", 255),
+    "CampaignDescription": _text("Campaign description", "The campaign's audience, message and expected outcome.",
+                                 2000, min_length=20),
+    "CampaignStartDate": _date("Campaign start date", "The day the campaign starts."),
+    "CampaignEndDate": _date("Campaign end date", "The day the campaign ends, in the same calendar year as it starts."),
+    "FundingAmount": _property("MDF amount", "The Marketing Development Funds requested from the MDF wallet.",
+                               type="number", exclusiveMinimum=0),
+    "FundingCurrency": _property("Funding currency", "The currency of the MDF amount.", **_CURRENCY),
+    "CampaignChannels": _property("Channels", "The channels the campaign runs on.", type="array", minItems=1, maxItems=10,
+                                  uniqueItems=True, items={"type": "string", "enum": [
+                                      "Email", "Virtual Event", "In-Person Event", "Paid Search", "Paid Social",
+                                      "Content Syndication", "Webinar"]}),
+    "Audience": _property("Target audience", "Who the campaign reaches.", type="object", additionalProperties=False,
+                          properties={
+                              "Industries": _property("Industries", "The industries targeted.", type="array",
+                                                      items={"type": "string", "minLength": 1}),
+                              "Region": _property("Region", "Where the audience is.", type="string",
+                                                  enum=["North America", "LATAM", "EMEA", "APJ", "Global"]),
+                          }),
+}
+"""The MDF benefit's members: the same roles as other benefits' (name, dates, amount...) under other names."""
+
+MDF_BENEFIT = "ben-mdfcampaign001"
+AMOUNT_MEMBERS = {MDF_BENEFIT: "FundingAmount"}
+"""Which member of a benefit's details holds the amount requested, where it is not ``RequestedAmount``: what AWS
+knows of its own benefits (the schema does not say), used by the sandbox to check cash claims."""
+
+
+def _schema(title: str, properties: dict[str, dict[str, Any]], required: list[str]) -> dict[str, Any]:
+    return {"$schema": DRAFT_2020_12, "title": title, "type": "object", "properties": properties,
+            "required": required, "additionalProperties": False}
+
+
+_ACTIVITY = ("ActivityName", "ActivityDescription", "StartDate", "EndDate", "RequestedAmount", "CurrencyCode")
+_CUSTOMER = ("OpportunityId", "CustomerName", "ExpectedArr")
+
+
+def _request_schema(name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A benefit's request schema from the common members: ``required`` (after the activity's own) and ``optional``."""
+    members = [*_ACTIVITY, *required]
+    return _schema(f"{name} request", {m: _PROPERTIES[m] for m in [*members, *optional]}, members)
 
 
 def _benefits() -> list[dict[str, Any]]:
-    def benefit(bid: str, name: str, description: str, programs: list[str], fulfillment: list[str], *required: str) -> dict:
+    def benefit(bid: str, name: str, description: str, programs: list[str], fulfillment: list[str],
+                schema: dict[str, Any]) -> dict:
         return {
             "Id": bid, "Catalog": CATALOG, "Arn": f"{ARN}/benefit/{bid}", "Name": name, "Description": description,
-            "Programs": programs, "FulfillmentTypes": fulfillment, "Status": "ACTIVE",
-            "BenefitRequestSchema": _application_schema(*required),
+            "Programs": programs, "FulfillmentTypes": fulfillment, "Status": "ACTIVE", "BenefitRequestSchema": schema,
         }
 
-    opportunity_fields = ("OpportunityId", "CustomerName", "ExpectedArr")
+    mdf_required = ["CampaignName", "CampaignDescription", "CampaignStartDate", "CampaignEndDate", "FundingAmount",
+                    "FundingCurrency", "CampaignChannels"]
     return [
         benefit("ben-mapassess00001", "MAP Assess", "Migration Acceleration Program, Assess phase: a migration readiness "
-                "assessment and business case for a customer's move to AWS.", ["MAP"], ["CASH", "CREDITS"], *opportunity_fields),
+                "assessment and business case for a customer's move to AWS.", ["MAP"], ["CASH", "CREDITS"],
+                _request_schema("MAP Assess", _CUSTOMER, ("AwsAccountId", "MigrationWorkloads"))),
         benefit("ben-mapmobilize001", "MAP Mobilize", "Migration Acceleration Program, Mobilize phase: landing zone, "
-                "migration plan and pilot migrations.", ["MAP"], ["CASH", "CREDITS"], *opportunity_fields, "MigrationWorkloads"),
+                "migration plan and pilot migrations.", ["MAP"], ["CASH", "CREDITS"],
+                _request_schema("MAP Mobilize", (*_CUSTOMER, "MigrationWorkloads"), ("AwsAccountId",))),
         benefit("ben-mapmigrate0001", "MAP Migrate and Modernize", "Migration Acceleration Program, Migrate and "
                 "Modernize phase: credits that offset migration cost as workloads move.", ["MAP"], ["CREDITS"],
-                *opportunity_fields, "MigrationWorkloads", "AwsAccountId"),
+                _request_schema("MAP Migrate and Modernize", (*_CUSTOMER, "MigrationWorkloads", "AwsAccountId"))),
         benefit("ben-pocfunding0001", "Proof of Concept (POC)", "Funding for a proof of concept that shows a customer "
-                "the technical feasibility of a workload on AWS.", ["POC"], ["CASH", "CREDITS"], *opportunity_fields, "SuccessCriteria"),
-        benefit("ben-mdfcampaign001", "Marketing Development Funds (MDF)", "Co-marketing funds drawn from the "
-                "partner's MDF wallet for demand generation campaigns.", ["MDF"], ["CASH"], "CampaignChannels"),
+                "the technical feasibility of a workload on AWS.", ["POC"], ["CASH", "CREDITS"],
+                _request_schema("Proof of Concept", (*_CUSTOMER, "SuccessCriteria"), ("AwsAccountId",))),
+        benefit(MDF_BENEFIT, "Marketing Development Funds (MDF)", "Co-marketing funds drawn from the partner's MDF "
+                "wallet for demand generation campaigns.", ["MDF"], ["CASH"],
+                _schema("Marketing Development Funds request", _MDF_PROPERTIES, mdf_required)),
         benefit("ben-isvwmp00000001", "ISV Workload Migration Program", "Funding for ISVs moving a customer's "
-                "workload onto their AWS-hosted software.", ["ISV WMP"], ["CASH", "CREDITS"], *opportunity_fields, "MigrationWorkloads"),
+                "workload onto their AWS-hosted software.", ["ISV WMP"], ["CASH", "CREDITS"],
+                _request_schema("ISV Workload Migration Program", (*_CUSTOMER, "MigrationWorkloads"), ("AwsAccountId",))),
         benefit("ben-pifinitiative1", "Partner Initiative Funding (PIF)", "Funding for partner initiatives agreed "
-                "with AWS, such as enablement or solution development.", ["PIF"], ["CASH"]),
+                "with AWS, such as enablement or solution development.", ["PIF"], ["CASH"],
+                _request_schema("Partner Initiative Funding", (), ("OpportunityId", "CustomerName"))),
         benefit("ben-sandboxcred001", "Innovation Sandbox Credits", "AWS credits for building and testing a new "
-                "solution in a non-production sandbox account.", ["Sandbox"], ["CREDITS"], "AwsAccountId"),
+                "solution in a non-production sandbox account.", ["Sandbox"], ["CREDITS"],
+                _request_schema("Innovation Sandbox Credits", ("AwsAccountId",))),
     ]
 
 
@@ -364,12 +438,14 @@ def _applications(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]
 
     return [
         (PRM_READY_ISV, application(
-            "benappl-alto0mdf000001", "ben-mdfcampaign001", "Retail analytics webinar series", "IN_REVIEW", "Business Approval", 10,
-            {"ActivityName": "Retail analytics webinar series",
-             "ActivityDescription": "Three webinars with AWS retail specialists on moving legacy warehouses to AWS.",
-             "StartDate": (today + timedelta(days=30)).isoformat(), "EndDate": (today + timedelta(days=90)).isoformat(),
-             "RequestedAmount": 15000, "CurrencyCode": "USD", "CampaignChannels": ["Virtual Event", "Email"]},
-            programs=["MDF"])),
+            "benappl-alto0mdf000001", MDF_BENEFIT, "Retail analytics webinar series", "IN_REVIEW", "Business Approval", 10,
+            {"CampaignName": "Retail analytics webinar series",
+             "CampaignDescription": "Three webinars with AWS retail specialists on moving legacy warehouses to AWS.",
+             "CampaignStartDate": (today + timedelta(days=30)).isoformat(),
+             "CampaignEndDate": (today + timedelta(days=90)).isoformat(),
+             "FundingAmount": 15000, "FundingCurrency": "USD", "CampaignChannels": ["Virtual Event", "Email"],
+             "Audience": {"Industries": ["Retail"], "Region": "North America"}},
+            programs=["MDF"], Description="Three webinars with AWS retail specialists on moving legacy warehouses to AWS.")),
         (PRM_READY_ISV, application(
             "benappl-alto0poc000002", "ben-pocfunding0001", "Contract search pilot for Contoso Pharma", "APPROVED", "Pre-Approved", 12,
             {"OpportunityId": "O4000002", "CustomerName": "Contoso Pharma Ltd", "ActivityName": "Contract search pilot",
@@ -400,7 +476,7 @@ def _allocations(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]
         (PRM_READY_ISV, {
             "Id": "benalloc-alto0mdfwallet", "Catalog": CATALOG, "Arn": f"{ARN}/benefit-allocation/benalloc-alto0mdfwallet",
             "Name": "MDF wallet", "Description": "Marketing Development Funds wallet for the calendar year.",
-            "Status": "ACTIVE", "FulfillmentType": "CASH", "ApplicableBenefitIds": ["ben-mdfcampaign001"],
+            "Status": "ACTIVE", "FulfillmentType": "CASH", "ApplicableBenefitIds": [MDF_BENEFIT],
             "FulfillmentDetail": {"ConsumableDetails": {"AllocatedAmount": money(50000), "UtilizedAmount": money(15000),
                                                         "RemainingAmount": money(35000)}},
             "CreatedAt": now - timedelta(days=200), "ExpiresAt": year_end,
