@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import boto3
 import pytest
@@ -385,7 +386,7 @@ WRITES = [  # (client, operation, request, a response in the operation's output 
     ("benefits", "CancelBenefitApplication", {**ON_APPLICATION, "ClientToken": "cancel-2", "Reason": "Not needed"}, {}),
     ("benefits", "AmendBenefitApplication",
      {**ON_APPLICATION, "ClientToken": "amend-1", "Revision": "3", "AmendmentReason": "Two more weeks",
-      "Amendments": [{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2027-03-31"}]}, {}),
+      "Amendments": [{"FieldPath": "$.EndDate", "NewValue": "2027-03-31"}]}, {}),
     ("iam", "CreateServiceLinkedRole", {"AWSServiceName": RESALE_AUTHORIZATION_SERVICE}, {"Role": ROLE}),
 ]
 
@@ -500,7 +501,7 @@ def test_send_of_a_role_denied_names_the_permission_and_the_role(
     assert RESALE_AUTHORIZATION_ROLE in raised.value.message
 
 
-@pytest.mark.parametrize("operation", ["DeleteBenefitApplication", "SubmitCashClaim", "AttachFile"])
+@pytest.mark.parametrize("operation", ["DeleteBenefitApplication", "SubmitCashClaim", "UpdateCashClaim", "AttachFile"])
 def test_send_refuses_console_actions_and_says_where_to_do_them(
     backend: AwsPartnerCentral, stub: dict[str, Stubber], operation: str
 ) -> None:
@@ -524,3 +525,145 @@ def test_send_of_a_request_botocore_refuses_names_each_problem(backend: AwsPartn
         backend.send("partnercentral-account", "PutProfileVisibility", {**MINE, "Visiblity": "PRIVATE"})
     assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
         ("Visiblity", "INVALID_VALUE"), ("Visibility", "REQUIRED_FIELD_MISSING")}
+
+
+# partnercentral-benefits reads: full and sparse responses
+
+BENEFIT_ARN = "arn:aws:partnercentral:us-east-1:123456789012:catalog/Sandbox/benefit/ben-pocfunding0001"
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "POC request", "type": "object",
+    "properties": {"EndDate": {"title": "End date", "description": "The last day.", "type": "string", "format": "date"},
+                   "Budget": {"title": "Budget", "description": "Amount.", "type": "number", "exclusiveMinimum": 0,
+                              "x-unit": None}},
+    "required": ["EndDate", "Budget"], "additionalProperties": False,
+}
+
+
+def test_list_benefits_sends_its_filters_and_reads_every_page(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    filters = {**CATALOG, "Programs": ["POC"], "FulfillmentTypes": ["CASH", "CREDITS"]}
+    stub["benefits"].add_response("list_benefits", {"BenefitSummaries": [{
+        "Id": "ben-pocfunding0001", "Catalog": "Sandbox", "Arn": BENEFIT_ARN, "Name": "Proof of Concept",
+        "Description": "POC funding", "Programs": ["POC"], "FulfillmentTypes": ["CASH", "CREDITS"], "Status": "ACTIVE",
+    }], "NextToken": "page-2"}, filters)
+    stub["benefits"].add_response("list_benefits", {"BenefitSummaries": [{}]}, {**filters, "NextToken": "page-2"})
+    full, sparse = backend.list_benefits(program="POC", fulfillment_types=["CASH", "CREDITS"])
+    assert (full.Id, full.Name, full.FulfillmentTypes, full.Status) == (
+        "ben-pocfunding0001", "Proof of Concept", ["CASH", "CREDITS"], "ACTIVE")
+    assert (sparse.Id, sparse.Name, sparse.Programs) == (None, None, [])
+
+
+def test_list_benefits_without_filters_sends_none(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["benefits"].add_response("list_benefits", {"BenefitSummaries": []}, CATALOG)
+    assert backend.list_benefits() == []
+
+
+def test_get_benefit_by_arn_returns_its_request_schema_as_sent(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["benefits"].add_response("get_benefit", {
+        "Id": "ben-pocfunding0001", "Catalog": "Sandbox", "Arn": BENEFIT_ARN, "Name": "Proof of Concept",
+        "Programs": ["POC"], "FulfillmentTypes": ["CASH"], "BenefitRequestSchema": SCHEMA, "Status": "ACTIVE",
+    }, {**CATALOG, "Identifier": BENEFIT_ARN})
+    stub["benefits"].add_response("get_benefit", {}, {**CATALOG, "Identifier": "ben-pocfunding0001"})
+    assert backend.get_benefit(BENEFIT_ARN).BenefitRequestSchema == SCHEMA
+    sparse = backend.get_benefit("ben-pocfunding0001")
+    assert (sparse.Id, sparse.BenefitRequestSchema, sparse.FulfillmentTypes) == (None, None, [])
+
+
+APPLICATION_FULL = {
+    "Id": APPLICATION, "Arn": APPLICATION_ARN, "Catalog": "Sandbox", "BenefitId": BENEFIT_ARN, "Name": "Pilot",
+    "Description": "A pilot.", "FulfillmentTypes": ["CASH"], "Programs": ["POC"], "Status": "APPROVED",
+    "Stage": "Pre-Approved", "StatusReason": "", "StatusReasonCode": "OK", "StatusReasonCodes": ["OK"],
+    "CreatedAt": NOW, "UpdatedAt": NOW, "Revision": "4", "AssociatedResources": [APPLICATION_ARN],
+    "BenefitApplicationDetails": {"EndDate": "2027-01-31", "Budget": 10000},
+    "PartnerContacts": [{"Email": "ana@altocloud-data.example"}],
+    "FileDetails": [{"FileURI": "s3://bucket/plan.pdf", "FileStatus": "ScannedClean"}],
+}
+
+
+def test_get_benefit_application_reads_full_and_sparse_responses(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["benefits"].add_response("get_benefit_application", APPLICATION_FULL, ON_APPLICATION)
+    stub["benefits"].add_response("get_benefit_application", {}, {**CATALOG, "Identifier": APPLICATION_ARN})
+    full = backend.get_benefit_application(APPLICATION)
+    assert (full.BenefitId, full.Stage, full.Revision, full.BenefitApplicationDetails["Budget"]) == (
+        BENEFIT_ARN, "Pre-Approved", "4", 10000)
+    assert full.FileDetails[0].FileStatus == "ScannedClean"
+    sparse = backend.get_benefit_application(APPLICATION_ARN)
+    assert (sparse.Id, sparse.Status, sparse.Revision, sparse.BenefitApplicationDetails) == (None, None, None, {})
+
+
+def test_list_benefit_applications_reads_full_and_sparse_rows(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    row = {k: v for k, v in APPLICATION_FULL.items() if k in (
+        "Id", "Arn", "Catalog", "BenefitId", "Name", "Programs", "FulfillmentTypes", "Status", "Stage", "CreatedAt",
+        "UpdatedAt", "AssociatedResources")}
+    stub["benefits"].add_response("list_benefit_applications", {
+        "BenefitApplicationSummaries": [{**row, "BenefitApplicationDetails": {"EndDate": "2027-01-31"}}, {}]}, CATALOG)
+    full, sparse = backend.list_benefit_applications()
+    assert (full.Id, full.BenefitId, full.BenefitApplicationDetails) == (APPLICATION, BENEFIT_ARN, {"EndDate": "2027-01-31"})
+    assert (sparse.Id, sparse.Status, sparse.CreatedAt) == (None, None, None)
+
+
+def _money(amount: str) -> dict:
+    return {"Amount": amount, "CurrencyCode": "USD"}
+
+
+ALLOCATIONS = {  # id -> GetBenefitAllocation's FulfillmentDetail, one branch each
+    "benalloc-disbursement01": {"DisbursementDetails": {"DisbursedAmount": _money("9500.25"), "IssuanceDetails": {
+        "IssuanceId": "iss-1", "IssuanceAmount": _money("9500.25"), "IssuedAt": NOW}}},
+    "benalloc-consumable0001": {"ConsumableDetails": {"AllocatedAmount": _money("500000"),
+                                                      "RemainingAmount": _money("320000.005"),
+                                                      "UtilizedAmount": _money("n/a")}},
+    "benalloc-credits0000001": {"CreditDetails": {"AllocatedAmount": _money("25000"), "IssuedAmount": _money("5000"),
+                                                  "Codes": [{"AwsAccountId": "123456789012", "Value": _money("5000"),
+                                                             "AwsCreditCode": "PC-ABC", "Status": "ACTIVE",
+                                                             "IssuedAt": NOW, "ExpiresAt": NOW}]}},
+    "benalloc-access00000001": {"AccessDetails": {"Description": "Preview access to a new service"}},
+}
+
+
+def test_allocations_read_every_fulfillment_branch_and_tolerate_odd_amounts(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["benefits"].add_response("list_benefit_allocations", {"BenefitAllocationSummaries": [
+        *({"Id": i, "BenefitId": BENEFIT_ARN} for i in ALLOCATIONS), {"Name": "Listed without an id", "Status": "ACTIVE"},
+    ]}, CATALOG)
+    for allocation_id, detail in ALLOCATIONS.items():
+        stub["benefits"].add_response("get_benefit_allocation", {
+            "Id": allocation_id, "BenefitId": BENEFIT_ARN, "ApplicableBenefitIds": [BENEFIT_ARN], "FulfillmentDetail": detail,
+        }, {**CATALOG, "Identifier": allocation_id})
+    disbursed, consumable, credits, access, unlisted = backend.list_benefit_allocations()
+    assert disbursed.FulfillmentDetail.DisbursementDetails.IssuanceDetails.IssuanceAmount.value == Decimal("9500.25")
+    budget = consumable.FulfillmentDetail.ConsumableDetails
+    assert (budget.RemainingAmount.value, budget.UtilizedAmount.value) == (Decimal("320000.005"), None)
+    assert credits.FulfillmentDetail.CreditDetails.Codes[0].AwsCreditCode == "PC-ABC"
+    assert access.FulfillmentDetail.AccessDetails.Description == "Preview access to a new service"
+    assert (unlisted.Id, unlisted.Name, unlisted.FulfillmentDetail) == (None, "Listed without an id", None)
+    assert consumable.BenefitId == BENEFIT_ARN == consumable.ApplicableBenefitIds[0]
+
+
+def test_a_sparse_allocation_reads(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["benefits"].add_response("list_benefit_allocations", {"BenefitAllocationSummaries": [{"Id": "benalloc-empty000000001"}]},
+                                  CATALOG)
+    stub["benefits"].add_response("get_benefit_allocation", {}, {**CATALOG, "Identifier": "benalloc-empty000000001"})
+    [allocation] = backend.list_benefit_allocations()
+    assert (allocation.Id, allocation.Status, allocation.FulfillmentDetail) == (None, None, None)
+
+
+def test_list_opportunities_reads_rows_with_only_a_catalog(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
+    stub["selling"].add_response(
+        "list_opportunities", {"OpportunitySummaries": [{"Catalog": "Sandbox"}]},
+        {"Catalog": "Sandbox", "MaxResults": 20, "Sort": {"SortBy": "LastModifiedDate", "SortOrder": "DESCENDING"}})
+    [row] = backend.list_opportunities(OpportunityQuery()).OpportunitySummaries
+    assert (row.Catalog, row.Id, row.LastModifiedDate, row.LifeCycle) == ("Sandbox", None, None, None)
+
+
+def test_a_response_the_models_cannot_read_is_one_error_naming_operation_and_field(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    stub["benefits"].add_response("get_benefit_application", {"Id": APPLICATION, "Status": "ON_HOLD"}, ON_APPLICATION)
+    with pytest.raises(errors.InternalServerException, match="GetBenefitApplication .* the first in Status") as raised:
+        backend.get_benefit_application(APPLICATION)
+    assert "ON_HOLD" not in raised.value.message  # the value is not echoed
+
+
+def test_cash_claims_are_not_in_the_api(backend: AwsPartnerCentral) -> None:
+    with pytest.raises(errors.UnsupportedOperationException, match="funding portal"):
+        backend.list_cash_claims(APPLICATION)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -339,7 +340,7 @@ def test_a_fund_request_goes_through_its_api_writes_and_each_answers_in_its_outp
 def test_an_amendment_through_send_changes_the_approved_request_once(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     amend = on(POC_APPROVED, ClientToken="extend-1", Revision="1", AmendmentReason="Customer asked for two more weeks",
-               Amendments=[{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2031-03-31"}])
+               Amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}])
     assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}
     assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}  # a replay, not a stale Revision
     amended = client.get_benefit_application(POC_APPROVED)
@@ -397,7 +398,7 @@ def test_the_typed_methods_replay_a_client_token_too(sandbox: LocalSandbox) -> N
     assert client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1") == canceled
     approved = client.get_benefit_application(POC_APPROVED)
     change = dict(revision=approved.Revision, reason="Two more weeks",
-                  amendments=[{"FieldPath": "BenefitApplicationDetails.EndDate", "NewValue": "2031-03-31"}])
+                  amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}])
     amended = client.amend_benefit_application(POC_APPROVED, **change, client_token="amend-1")
     assert client.amend_benefit_application(POC_APPROVED, **change, client_token="amend-1") == amended
     other = create_mdf_request(client, token="token-2")
@@ -432,20 +433,6 @@ def test_deleting_a_draft_through_send_replays_its_client_token(sandbox: LocalSa
         client.send(BENEFITS, "DeleteBenefitApplication", on(other, ClientToken="delete-1"))
     assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
     assert client.get_benefit_application(other).Status == "PENDING_SUBMISSION"
-
-
-def test_a_cash_claim_through_send_is_recorded_once(sandbox: LocalSandbox) -> None:
-    client = sandbox.client(PRM_READY)
-    sandbox.advance(POC_APPROVED)  # Pre-Approved -> Cash Claim
-    request = on(POC_APPROVED, ClientToken="claim-1", Amount=9500.0)
-    answer = client.send(BENEFITS, "SubmitCashClaim", request)
-    assert answer == {"Id": POC_APPROVED, "Stage": "Cash Claim", "Status": "APPROVED"}
-    assert client.send(BENEFITS, "SubmitCashClaim", request) == answer
-    claims = client.get_benefit_application(POC_APPROVED).BenefitApplicationDetails["CashClaims"]
-    assert [claim["Amount"] for claim in claims] == [9500.0]
-    with pytest.raises(errors.ConflictException) as raised:
-        client.send(BENEFITS, "SubmitCashClaim", {**request, "Amount": 9900.0})
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
 
 
 def test_attaching_a_file_through_send_answers_with_its_file_details(sandbox: LocalSandbox, tmp_path: Path) -> None:
@@ -540,3 +527,286 @@ def test_the_resale_authorization_role_through_send(sandbox: LocalSandbox) -> No
     assert client.send("iam", "CreateServiceLinkedRole", request) == {}  # it exists: still a success
     with pytest.raises(errors.UnsupportedOperationException, match="one service-linked role"):
         client.send("iam", "CreateServiceLinkedRole", {"AWSServiceName": "ecs.amazonaws.com"})
+
+
+# Benefits: ListBenefits and GetBenefit, request schemas
+
+
+def test_list_benefits_filters_by_program_and_fulfillment_type(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(SERVICES)
+    every = client.list_benefits()
+    assert len(every) == 8 and all(b.Id and b.Name for b in every)
+    assert [b.Name for b in client.list_benefits(program="MDF")] == ["Marketing Development Funds (MDF)"]
+    assert {b.Id for b in client.list_benefits(program="MAP")} == {
+        "ben-mapassess00001", "ben-mapmobilize001", "ben-mapmigrate0001"}
+    assert [b.Id for b in client.list_benefits(program="MAP", fulfillment_types=["CASH"])] == [
+        "ben-mapassess00001", "ben-mapmobilize001"]  # Migrate and Modernize offers credits only
+    credits = client.list_benefits(fulfillment_types=["CREDITS", "ACCESS"])
+    assert "ben-sandboxcred001" in {b.Id for b in credits} and "ben-mdfcampaign001" not in {b.Id for b in credits}
+    assert client.list_benefits(program="No such program") == []
+    with pytest.raises(errors.ValidationException) as raised:
+        client.list_benefits(fulfillment_types=["CASH", "CREDITS", "ACCESS"])
+    assert [(e.FieldName, e.Code) for e in raised.value.field_errors] == [("FulfillmentTypes", "TOO_MANY_VALUES")]
+
+
+def test_get_benefit_by_id_or_arn_returns_its_request_schema(sandbox: LocalSandbox) -> None:
+    from jsonschema import Draft202012Validator
+
+    client = sandbox.client(PRM_READY)
+    poc = client.get_benefit("ben-pocfunding0001")
+    assert client.get_benefit(poc.Arn) == poc
+    schema = poc.BenefitRequestSchema
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert (schema["type"], schema["additionalProperties"]) == ("object", False)
+    assert {"StartDate", "EndDate", "RequestedAmount", "SuccessCriteria"} <= set(schema["required"])
+    assert all(p["title"] and p["description"] for p in schema["properties"].values())
+    assert schema["properties"]["EndDate"]["format"] == "date"
+    assert schema["properties"]["RequestedAmount"] == {**schema["properties"]["RequestedAmount"], "type": "number",
+                                                       "exclusiveMinimum": 0}
+    with pytest.raises(errors.ResourceNotFoundException):
+        client.get_benefit(poc.Arn.replace("000000000000", "111111111111"))
+    with pytest.raises(errors.ValidationException):
+        client.get_benefit("mdf")
+
+
+def test_the_mdf_benefit_names_the_same_roles_differently(sandbox: LocalSandbox) -> None:
+    """Code that hard-codes StartDate or RequestedAmount breaks on this benefit, as it would on AWS."""
+    schema = sandbox.client(PRM_READY).get_benefit("ben-mdfcampaign001").BenefitRequestSchema
+    names = set(schema["properties"])
+    assert {"CampaignName", "CampaignStartDate", "CampaignEndDate", "FundingAmount", "FundingCurrency"} <= names
+    assert not names & {"ActivityName", "StartDate", "EndDate", "RequestedAmount", "CurrencyCode"}
+    assert schema["properties"]["CampaignEndDate"]["title"] == "Campaign end date"
+
+
+def test_every_seeded_request_satisfies_its_benefits_schema(sandbox: LocalSandbox) -> None:
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    client = sandbox.client(PRM_READY)
+    applications = [client.get_benefit_application(a.Id) for a in client.list_benefit_applications()]
+    assert len(applications) == 2
+    for application in applications:
+        schema = client.get_benefit(application.BenefitId).BenefitRequestSchema
+        Draft202012Validator(schema, format_checker=FormatChecker()).validate(application.BenefitApplicationDetails)
+
+
+def test_seeding_refuses_a_request_its_schema_does_not_allow(sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.backends.local import seed
+
+    seeded = seed._applications
+
+    def with_a_bad_date(now, today):
+        applications = seeded(now, today)
+        applications[1][1]["BenefitApplicationDetails"]["EndDate"] = "2026-02-30"
+        return applications
+
+    monkeypatch.setattr(seed, "_applications", with_a_bad_date)
+    with pytest.raises(ValueError, match=r"benappl-alto0poc000002 .* at \$\.EndDate: '2026-02-30' is not a 'date'"):
+        sandbox.reset()
+    monkeypatch.undo()
+    assert sandbox.client(PRM_READY).get_benefit_application(POC_APPROVED).Status == "APPROVED"  # the reset rolled back
+
+
+# Transitions as the API documentation states them
+
+
+def test_update_is_refused_outside_pending_submission_and_says_what_to_do(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    for application_id, hint in ((MDF_IN_REVIEW, "recall it first"), (POC_APPROVED, "amend it instead")):
+        before = client.get_benefit_application(application_id)
+        with pytest.raises(errors.ConflictException, match="UpdateBenefitApplication is not allowed") as raised:
+            client.send(BENEFITS, "UpdateBenefitApplication",
+                        on(application_id, ClientToken="edit-1", Revision=before.Revision, Name="Renamed"))
+        assert raised.value.reason == "INVALID_STATE_TRANSITION" and hint in raised.value.message
+        assert client.get_benefit_application(application_id) == before
+
+
+def test_a_rejected_request_is_recalled_updated_and_submitted_again(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
+    client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
+    sandbox.advance(draft, reject_reason="Start too soon")
+    for operation, members in (("UpdateBenefitApplication", {"ClientToken": "e-1", "Revision": "3", "Name": "Fixed"}),
+                               ("SubmitBenefitApplication", {})):
+        with pytest.raises(errors.ConflictException, match="it is REJECTED; .* recall it first"):
+            client.send(BENEFITS, operation, on(draft, **members))
+    client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Move the start date"))
+    recalled = client.get_benefit_application(draft)
+    assert (recalled.Status, recalled.Stage) == ("PENDING_SUBMISSION", "Created")
+    client.send(BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="e-2", Revision=recalled.Revision, Name="Fixed"))
+    client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
+    resubmitted = client.get_benefit_application(draft)
+    assert (resubmitted.Name, resubmitted.Status, resubmitted.Stage) == ("Fixed", "IN_REVIEW", "Business Approval")
+
+
+def amend(client, application_id: str, token: str, *changes: tuple[str, str]) -> dict:
+    revision = client.get_benefit_application(application_id).Revision
+    return client.send(BENEFITS, "AmendBenefitApplication", on(
+        application_id, ClientToken=token, Revision=revision, AmendmentReason="Correction asked by the reviewer",
+        Amendments=[{"FieldPath": path, "NewValue": value} for path, value in changes]))
+
+
+def test_amendments_during_review_take_jsonpath_field_paths_and_the_members_types(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    before = client.get_benefit_application(MDF_IN_REVIEW)
+    assert amend(client, MDF_IN_REVIEW, "amend-1", ("$.CampaignEndDate", "2031-03-31"), ("$.Audience.Region", "EMEA"),
+                 ("$.FundingAmount", "12000.50"), ("$.CampaignChannels", '["Email"]')) == {}
+    after = client.get_benefit_application(MDF_IN_REVIEW)
+    details = after.BenefitApplicationDetails
+    assert (details["CampaignEndDate"], details["Audience"], details["FundingAmount"], details["CampaignChannels"]) == (
+        "2031-03-31", {"Industries": ["Retail"], "Region": "EMEA"}, 12000.5, ["Email"])
+    assert (after.Status, after.Stage, int(after.Revision)) == ("IN_REVIEW", before.Stage, int(before.Revision) + 1)
+
+
+@pytest.mark.parametrize(("path", "value", "field", "message"), [
+    ("$.EndDate", "2031-03-31", "Amendments[0].FieldPath", "names no member"),  # the MDF schema says CampaignEndDate
+    ("BenefitApplicationDetails.CampaignEndDate", "2031-03-31", "Amendments[0].FieldPath", "names no member"),
+    ("$.Audience.Country", "DE", "Amendments[0].FieldPath", "names no member"),
+    ("$.CampaignName.First", "x", "Amendments[0].FieldPath", "names no member"),
+    ("$.CampaignEndDate", "2031-02-30", "Amendments[0].NewValue", "$.CampaignEndDate: '2031-02-30' is not a 'date'"),
+    ("$.Audience.Region", "Mars", "Amendments[0].NewValue", "$.Audience.Region: 'Mars' is not one of"),
+    ("$.FundingAmount", "lots", "Amendments[0].NewValue", "$.FundingAmount: 'lots' is not of type 'number'"),
+    ("$.FundingAmount", "0", "Amendments[0].NewValue", "less than or equal to the minimum of 0"),
+])
+def test_an_amendment_the_schema_does_not_allow_is_refused_and_changes_nothing(
+    sandbox: LocalSandbox, path: str, value: str, field: str, message: str
+) -> None:
+    client = sandbox.client(PRM_READY)
+    before = client.get_benefit_application(MDF_IN_REVIEW)
+    with pytest.raises(errors.ValidationException) as raised:
+        amend(client, MDF_IN_REVIEW, "amend-1", ("$.CampaignName", "Retail webinars"), (path, value))
+    [problem] = raised.value.field_errors
+    assert problem.FieldName == field.replace("[0]", "[1]") and message in problem.Message
+    assert client.get_benefit_application(MDF_IN_REVIEW) == before
+
+
+def test_amendments_are_refused_before_review_and_after_completion(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
+    with pytest.raises(errors.ConflictException, match="it is PENDING_SUBMISSION; it needs one of: APPROVED, IN_REVIEW"):
+        amend(client, draft, "amend-1", ("$.CampaignName", "Renamed"))
+    assert amend(client, POC_APPROVED, "amend-2", ("$.EndDate", "2031-03-31")) == {}  # approved: allowed
+    sandbox.advance(POC_APPROVED)  # Cash Claim
+    sandbox.advance(POC_APPROVED)  # Completed
+    with pytest.raises(errors.ConflictException, match="it is completed"):
+        amend(client, POC_APPROVED, "amend-3", ("$.EndDate", "2031-04-30"))
+
+
+def test_identifiers_may_be_the_sandboxs_arns(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    arn = client.get_benefit_application(MDF_IN_REVIEW).Arn
+    assert client.get_benefit_application(arn).Id == MDF_IN_REVIEW
+    client.send(BENEFITS, "RecallBenefitApplication", on(arn, Reason="Fix the audience"))
+    assert client.get_benefit_application(MDF_IN_REVIEW).Status == "PENDING_SUBMISSION"
+    created = client.send(BENEFITS, "CreateBenefitApplication", {
+        **MDF_DRAFT, "BenefitIdentifier": client.get_benefit("ben-mdfcampaign001").Arn})
+    assert client.get_benefit_application(created["Id"]).BenefitId == "ben-mdfcampaign001"
+    with pytest.raises(errors.ResourceNotFoundException):
+        sandbox.client(SERVICES).get_benefit_application(arn)  # another partner's
+
+
+# Cash claims (console actions, sandbox only)
+
+
+def claim(client, application_id: str, token: str, amount: float, claim_id: str | None = None) -> dict:
+    if claim_id:
+        return client.send(BENEFITS, "UpdateCashClaim", on(application_id, ClaimId=claim_id, ClientToken=token, Amount=amount))
+    return client.send(BENEFITS, "SubmitCashClaim", on(application_id, ClientToken=token, Amount=amount))
+
+
+def test_a_claim_is_made_in_the_cash_claim_stage_and_reviewed_one_at_a_time(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    with pytest.raises(errors.ConflictException, match="in stage Pre-Approved .* Cash Claim stage"):
+        claim(client, POC_APPROVED, "claim-1", 9500.0)
+    sandbox.advance(POC_APPROVED)  # Pre-Approved -> Cash Claim
+    first = claim(client, POC_APPROVED, "claim-1", 9500.25)
+    assert re.fullmatch(r"claim-[0-9a-z]{13}", first["Id"])
+    assert (first["BenefitApplicationId"], first["Amount"], first["Status"]) == (POC_APPROVED, "9500.25", "IN_REVIEW")
+    with pytest.raises(errors.ConflictException, match=f"{first['Id']} .* is still in review"):
+        claim(client, POC_APPROVED, "claim-2", 100.0)
+    assert [(c.Id, c.Status) for c in client.list_cash_claims(POC_APPROVED)] == [(first["Id"], "IN_REVIEW")]
+    assert client.get_benefit_application(POC_APPROVED).BenefitApplicationDetails.get("CashClaims") is None
+
+
+def test_claims_never_total_more_than_the_approved_amount(sandbox: LocalSandbox) -> None:
+    """The seeded POC was approved for 10,000: 9,500 approved leaves 500, and a rejected claim does not count."""
+    client = sandbox.client(PRM_READY)
+    sandbox.advance(POC_APPROVED)
+    for amount in (10_000.01, 1e300):
+        with pytest.raises(errors.ValidationException, match="at most 10,000.00 can still be claimed") as raised:
+            claim(client, POC_APPROVED, f"too-much-{amount}", amount)
+        assert [(e.FieldName, e.Code) for e in raised.value.field_errors] == [("Amount", "VALUE_OUT_OF_RANGE")]
+    first = claim(client, POC_APPROVED, "claim-1", 9500.0)
+    approved = sandbox.advance(POC_APPROVED)
+    assert approved.Stage == "Cash Claim"  # 9,500 of 10,000 approved: the request stays open for the rest
+    with pytest.raises(errors.ValidationException, match="9,500.00 is claimed already, so at most 500.00"):
+        claim(client, POC_APPROVED, "claim-2", 9500.0)
+    second = claim(client, POC_APPROVED, "claim-2", 500.0)
+    assert [(c.Id, c.Status) for c in client.list_cash_claims(POC_APPROVED)] == [
+        (first["Id"], "APPROVED"), (second["Id"], "IN_REVIEW")]
+
+
+def test_a_rejected_claim_is_edited_resubmitted_and_approved_to_completion(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    sandbox.advance(POC_APPROVED)
+    submitted = claim(client, POC_APPROVED, "claim-1", 10_000.0)
+    with pytest.raises(errors.ConflictException, match="is IN_REVIEW; only a rejected claim"):
+        claim(client, POC_APPROVED, "edit-0", 9000.0, claim_id=submitted["Id"])
+    rejected = sandbox.review_claim(POC_APPROVED, reject_reason="Invoices do not match the amount")
+    assert (rejected.Id, rejected.Status, rejected.StatusReason) == (
+        submitted["Id"], "REJECTED", "Invoices do not match the amount")
+    with pytest.raises(errors.ValidationException, match="at most 10,000.00"):
+        claim(client, POC_APPROVED, "edit-1", 10_000_000.0, claim_id=submitted["Id"])
+    with pytest.raises(errors.ResourceNotFoundException):
+        claim(client, POC_APPROVED, "edit-1", 9800.0, claim_id="claim-0000000000000")
+    edited = claim(client, POC_APPROVED, "edit-2", 9800.0, claim_id=submitted["Id"])
+    assert (edited["Id"], edited["Amount"], edited["Status"]) == (submitted["Id"], "9800.0", "IN_REVIEW")
+    assert "StatusReason" not in edited
+    assert sandbox.advance(POC_APPROVED).Stage == "Cash Claim"  # 9,800 approved, 200 left
+    claim(client, POC_APPROVED, "claim-2", 200.0)
+    completed = sandbox.advance(POC_APPROVED)
+    assert (completed.Stage, completed.Status) == ("Completed", "APPROVED")
+    assert [c.Status for c in client.list_cash_claims(POC_APPROVED)] == ["APPROVED", "APPROVED"]
+    with pytest.raises(errors.ConflictException, match="in stage Completed"):
+        claim(client, POC_APPROVED, "claim-3", 1.0)
+
+
+def test_rejecting_a_claim_needs_one_in_review(sandbox: LocalSandbox) -> None:
+    sandbox.advance(POC_APPROVED)
+    with pytest.raises(errors.ConflictException, match="No cash claim .* is in review"):
+        sandbox.review_claim(POC_APPROVED, reject_reason="Missing receipts")
+
+
+def test_an_mdf_claim_is_checked_against_the_mdf_amount_member(sandbox: LocalSandbox) -> None:
+    """The MDF schema calls the requested amount FundingAmount; the seeded request asks for 15,000."""
+    client = sandbox.client(PRM_READY)
+    for _ in range(3):  # Business Approval -> Finance Approval -> Pre-Approved -> Cash Claim
+        sandbox.advance(MDF_IN_REVIEW)
+    with pytest.raises(errors.ValidationException, match="at most its approved 15,000.00"):
+        claim(client, MDF_IN_REVIEW, "claim-1", 15_000.01)
+    claim(client, MDF_IN_REVIEW, "claim-2", 15_000.0)
+    assert sandbox.advance(MDF_IN_REVIEW).Stage == "Completed"
+
+
+def test_claim_writes_replay_their_client_token(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    sandbox.advance(POC_APPROVED)
+    first = claim(client, POC_APPROVED, "claim-1", 9500.0)
+    assert claim(client, POC_APPROVED, "claim-1", 9500.0) == first  # not "still in review"
+    with pytest.raises(errors.ConflictException) as raised:
+        claim(client, POC_APPROVED, "claim-1", 9900.0)
+    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
+    sandbox.review_claim(POC_APPROVED, reject_reason="Wrong amount")
+    edited = claim(client, POC_APPROVED, "edit-1", 9000.0, claim_id=first["Id"])
+    assert claim(client, POC_APPROVED, "edit-1", 9000.0, claim_id=first["Id"]) == edited
+    assert len(client.list_cash_claims(POC_APPROVED)) == 1
+
+
+def test_claims_are_the_owners_only(sandbox: LocalSandbox) -> None:
+    sandbox.advance(POC_APPROVED)
+    stranger = sandbox.client(SERVICES)
+    with pytest.raises(errors.ResourceNotFoundException):
+        stranger.list_cash_claims(POC_APPROVED)
+    with pytest.raises(errors.ResourceNotFoundException):
+        claim(stranger, POC_APPROVED, "claim-1", 100.0)
+    assert sandbox.client(PRM_READY).list_cash_claims(POC_APPROVED) == []

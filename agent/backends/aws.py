@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+from pydantic import BaseModel, ValidationError
 
 from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
@@ -32,9 +33,19 @@ from agent.models.account import (
     Verification,
     VerificationTypeName,
 )
-from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
+from agent.models.benefits import (
+    Benefit,
+    BenefitAllocation,
+    BenefitApplication,
+    BenefitApplicationSummary,
+    BenefitSummary,
+    CashClaim,
+    FulfillmentTypeName,
+)
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, PrmEvidence, SellerSetup
-from agent.models.selling import Opportunity, OpportunitySummary
+from agent.models.selling import Opportunity
+
+M = TypeVar("M", bound=BaseModel)
 
 CONSOLE_ONLY = {name: action.where for name, action in operations.CONSOLE_ACTIONS.items()}
 """What the aws backend cannot do, and where the person does it instead."""
@@ -105,6 +116,19 @@ def _iam_errors(action: str) -> Iterator[None]:
 
 def _body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
+
+
+def _read(model: type[M], body: dict[str, Any], operation: str) -> M:
+    """A response as its model. One the model cannot read is one error naming the operation and the field."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(map(str, first["loc"])) or "the response"
+        raise errors.InternalServerException(
+            f"{operation} answered with a response this server cannot read ({exc.error_count()} problem(s), the "
+            f"first in {field}: {first['msg']}). Report it with the operation's name; nothing was changed."
+        ) from None
 
 
 def _create_service_linked_role(call: Callable[..., dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
@@ -246,39 +270,60 @@ class AwsPartnerCentral(PartnerCentral):
             request["NextToken"] = query.NextToken
         with api_errors():
             response = self.selling.list_opportunities(**request)
-        return OpportunityPage(
-            OpportunitySummaries=[OpportunitySummary.model_validate(o) for o in response["OpportunitySummaries"]],
-            NextToken=response.get("NextToken"),
-        )
+        return _read(OpportunityPage, response, "ListOpportunities")
 
     def get_opportunity(self, opportunity_id: str) -> Opportunity:
         with api_errors():
-            return Opportunity.model_validate(_body(self.selling.get_opportunity(Catalog=self.catalog, Identifier=opportunity_id)))
+            response = self.selling.get_opportunity(Catalog=self.catalog, Identifier=opportunity_id)
+        return _read(Opportunity, _body(response), "GetOpportunity")
 
     # partnercentral-benefits
 
-    def list_benefits(self) -> list[Benefit]:
-        return [Benefit.model_validate(b) for b in self._pages(self.benefits, "list_benefits", "BenefitSummaries")]
+    def list_benefits(
+        self, *, program: str | None = None, fulfillment_types: list[FulfillmentTypeName] | None = None
+    ) -> list[BenefitSummary]:
+        filters: dict[str, Any] = {}
+        if program is not None:
+            filters["Programs"] = [program]
+        if fulfillment_types:
+            filters["FulfillmentTypes"] = list(fulfillment_types)
+        return [_read(BenefitSummary, b, "ListBenefits")
+                for b in self._pages(self.benefits, "list_benefits", "BenefitSummaries", **filters)]
+
+    def get_benefit(self, benefit_id: str) -> Benefit:
+        with api_errors():
+            response = self.benefits.get_benefit(Catalog=self.catalog, Identifier=benefit_id)
+        return _read(Benefit, _body(response), "GetBenefit")
 
     def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
         return [
-            BenefitApplicationSummary.model_validate(a)
+            _read(BenefitApplicationSummary, a, "ListBenefitApplications")
             for a in self._pages(self.benefits, "list_benefit_applications", "BenefitApplicationSummaries")
         ]
 
     def get_benefit_application(self, application_id: str) -> BenefitApplication:
         with api_errors():
             response = self.benefits.get_benefit_application(Catalog=self.catalog, Identifier=application_id)
-        return BenefitApplication.model_validate(_body(response))
+        return _read(BenefitApplication, _body(response), "GetBenefitApplication")
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
-        """Each allocation in full: the list omits the amounts (allocated, used, remaining)."""
-        ids = [a["Id"] for a in self._pages(self.benefits, "list_benefit_allocations", "BenefitAllocationSummaries")]
+        """Each allocation in full: the list omits the amounts (allocated, used, remaining). One listed without an
+        Id cannot be read in full, and is kept as listed."""
+        summaries = list(self._pages(self.benefits, "list_benefit_allocations", "BenefitAllocationSummaries"))
         with api_errors():
-            return [
-                BenefitAllocation.model_validate(_body(self.benefits.get_benefit_allocation(Catalog=self.catalog, Identifier=i)))
-                for i in ids
-            ]
+            return [self._allocation(summary) for summary in summaries]
+
+    def _allocation(self, summary: dict[str, Any]) -> BenefitAllocation:
+        if "Id" not in summary:
+            return _read(BenefitAllocation, summary, "ListBenefitAllocations")
+        response = self.benefits.get_benefit_allocation(Catalog=self.catalog, Identifier=summary["Id"])
+        return _read(BenefitAllocation, _body(response), "GetBenefitAllocation")
+
+    def list_cash_claims(self, application_id: str) -> list[CashClaim]:
+        raise errors.UnsupportedOperationException(
+            "Cash claims are not readable through the Partner Central APIs: see the Cash claim schedule of the fund "
+            "request in the AWS Partner funding portal."
+        )
 
     # Outside the Partner Central APIs
 

@@ -25,7 +25,15 @@ from agent.models.account import (
     Verification,
     VerificationTypeName,
 )
-from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication, BenefitApplicationSummary
+from agent.models.benefits import (
+    Benefit,
+    BenefitAllocation,
+    BenefitApplication,
+    BenefitApplicationSummary,
+    BenefitSummary,
+    CashClaim,
+    FulfillmentTypeName,
+)
 from agent.models import selling
 from agent.models.selling import Opportunity, OpportunitySummary
 from agent.models.seller import PrmEvidence, SellerSetup
@@ -67,7 +75,7 @@ class PartnerCentral(ABC):
 
     def unsupported(self, operation: str) -> str | None:
         """Why this backend cannot do ``operation`` (an API operation, or a console action such as
-        DeleteBenefitApplication, SubmitCashClaim, AttachFile), or None when it can."""
+        DeleteBenefitApplication, SubmitCashClaim, UpdateCashClaim, AttachFile), or None when it can."""
         return None
 
     @abstractmethod
@@ -78,8 +86,8 @@ class PartnerCentral(ABC):
         ``request`` uses the API's member names, ``Catalog`` and ``ClientToken`` included when the operation
         takes them. The writes are listed in `agent.backends.operations`: API operations of
         partnercentral-account, partnercentral-benefits and IAM's CreateServiceLinkedRole, and the console
-        actions DeleteBenefitApplication, SubmitCashClaim and AttachFile (partnercentral-benefits; ours, not
-        the API's). A request for another catalog than this backend's is refused.
+        actions DeleteBenefitApplication, SubmitCashClaim, UpdateCashClaim and AttachFile
+        (partnercentral-benefits; ours, not the API's). A request for another catalog than this backend's is refused.
         """
 
     # partnercentral-account
@@ -132,8 +140,15 @@ class PartnerCentral(ABC):
     # partnercentral-benefits
 
     @abstractmethod
-    def list_benefits(self) -> list[Benefit]:
-        """ListBenefits: the funding programs available in this catalog."""
+    def list_benefits(
+        self, *, program: str | None = None, fulfillment_types: list[FulfillmentTypeName] | None = None
+    ) -> list[BenefitSummary]:
+        """ListBenefits (all pages): the funding programs of this catalog, those of ``program`` (the API filters on
+        one program) offering any of ``fulfillment_types`` (at most 2) when given."""
+
+    @abstractmethod
+    def get_benefit(self, benefit_id: str) -> Benefit:
+        """GetBenefit, by id or ARN: the benefit with its ``BenefitRequestSchema``."""
 
     @abstractmethod
     def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
@@ -141,11 +156,16 @@ class PartnerCentral(ABC):
 
     @abstractmethod
     def get_benefit_application(self, application_id: str) -> BenefitApplication:
-        """GetBenefitApplication."""
+        """GetBenefitApplication, by id or ARN."""
 
     @abstractmethod
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """ListBenefitAllocations: budgets granted to this partner (SCA, MDF wallet)."""
+
+    @abstractmethod
+    def list_cash_claims(self, application_id: str) -> list[CashClaim]:
+        """The cash claims of a fund request, in the order they were last submitted (the funding portal's; the API
+        has none)."""
 
     # Marketplace seller setup and PRM evidence (outside the Partner Central APIs)
 

@@ -1,8 +1,8 @@
 """The writes `PartnerCentral.send` makes, and how a request for one is checked.
 
 API operations are defined by botocore's service models. Console actions are ours: things a person does in the
-Partner Central console that no API operation does (delete a draft fund request, submit a cash claim, attach a
-local file). They are named like operations, take requests in the API's style (``Catalog``, ``Identifier``,
+Partner Central console that no API operation does (delete a draft fund request, submit or resubmit a cash claim,
+attach a local file). They are named like operations, take requests in the API's style (``Catalog``, ``Identifier``,
 ``ClientToken``) under the service ``partnercentral-benefits``, and only the local sandbox performs them.
 """
 
@@ -57,6 +57,11 @@ CONSOLE_ACTIONS: dict[str, ConsoleAction] = {
         "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no "
         "operation.",
     ),
+    "UpdateCashClaim": ConsoleAction(
+        ("Catalog", "Identifier", "ClaimId", "ClientToken", "Amount"),
+        "A rejected cash claim is edited and resubmitted in the AWS Partner funding portal (Edit cash claim); the "
+        "API has no operation.",
+    ),
     "AttachFile": ConsoleAction(
         ("Catalog", "Identifier", "ClientToken", "FileDetails"),
         "Attachments take an S3 or HTTPS file URI that AWS can read; upload the file in the funding portal.",
@@ -68,6 +73,7 @@ _CONSOLE_SHAPES: dict[str, dict[str, Any]] = {  # botocore shape definitions; a 
     "Catalog": {"type": "string", "min": 1},
     "Identifier": {"type": "string", "min": 1},
     "ClientToken": {"type": "string", "min": 1, "max": 64},
+    "ClaimId": {"type": "string", "min": 1},
     "Amount": {"type": "double", "min": 0.01},
     "FileDetails": {"type": "list", "member": {"shape": "FileDetail"}, "min": 1, "max": 1},
     "FileDetail": {"type": "structure", "required": ["FileURI", "BusinessUseCase"],
@@ -123,16 +129,25 @@ def checked_request(service: str, operation: str, request: dict[str, Any]) -> di
     filled = dict(request)
     if model is not None:
         generate_idempotent_uuid(filled, model)
-    shape = model.input_shape if model else _console_input(operation)
-    problems = report_problems(ParamValidator().validate(filled, shape).generate_report())
-    problems += _service_side_problems(filled, shape, "")
+    _check(operation, filled, model.input_shape if model else _console_input(operation), "nothing was changed")
+    return filled
+
+
+def check_read(service: str, operation: str, request: dict[str, Any]) -> None:
+    """Check a read's request against its operation's input shape as `checked_request` checks a write's (the
+    sandbox answers reads with the errors the service would give)."""
+    _check(operation, request, _service_model(service).operation_model(operation).input_shape, "nothing was read")
+
+
+def _check(operation: str, request: dict[str, Any], shape: StructureShape, outcome: str) -> None:
+    problems = report_problems(ParamValidator().validate(request, shape).generate_report())
+    problems += _service_side_problems(request, shape, "")
     if problems:
         raise errors.ValidationException(
-            f"The {operation} request does not match its input shape ({len(problems)} problem(s)); nothing was "
-            "changed. Fix the members named here and send it again.",
+            f"The {operation} request does not match its input shape ({len(problems)} problem(s)); {outcome}. "
+            "Fix the members named here and send it again.",
             reason="REQUEST_VALIDATION_FAILED", field_errors=problems,
         )
-    return filled
 
 
 _PROBLEM = re.compile(r'in (?P<parent>\S+): "(?P<member>[^"]+)"|parameter (?P<param>\S+?),')

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ValidationError
 from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
+from agent.backends.local import details as request_details
 from agent.backends.local.account import AccountOperations, answer_invitation, invitation_view
+from agent.backends.local.claims import CashClaimOperations, in_review_of
 from agent.backends.local.store import Store
 from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
 from agent.storage import utcnow
@@ -39,11 +41,16 @@ from agent.models.account import (
 )
 from agent.models.benefits import (
     BENEFIT_APPLICATION_ID_PATTERN,
+    BENEFIT_ID_PATTERN,
+    BENEFITS,
     Benefit,
     BenefitAllocation,
     BenefitApplication,
     BenefitApplicationSummary,
+    BenefitSummary,
+    CashClaim,
     FileDetail,
+    FulfillmentTypeName,
 )
 from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
 from agent.models.seller import RESALE_AUTHORIZATION_SERVICE, PrmEvidence, SellerSetup
@@ -118,13 +125,12 @@ class LocalSandbox:
         return [_parse(Partner, r["body"]) for r in rows]
 
     def advance(self, application_id: str, reject_reason: str | None = None) -> BenefitApplication:
-        """Play AWS's reviewer: move a submitted fund request to its next stage, or reject it with a reason."""
-        self.ensure_ready()
-        with self.store.reading() as conn:
-            row = store.get_row(conn, APPLICATION, self.catalog, application_id)
-        if row is None:
-            raise errors.ResourceNotFoundException(f"Benefit application {application_id} was not found in the sandbox.")
-        client = LocalPartnerCentral(self.store, self.catalog, row["owner"])
+        """Play AWS's reviewer: approve the request's cash claim in review if it has one, else move the request to
+        its next stage; or reject the request with a reason (REJECTED, back in the Created stage)."""
+        client = self._owner_client(application_id)
+        if not reject_reason and in_review_of(client.list_cash_claims(application_id)):
+            client._decide_claim(application_id, None)
+            return client.get_benefit_application(application_id)
         if reject_reason:
             return client._transition(
                 application_id, "RejectBenefitApplication", {"IN_REVIEW"},
@@ -139,6 +145,27 @@ class LocalSandbox:
             application_id, "AdvanceBenefitApplication", {"IN_REVIEW", "APPROVED"}, advanced,
             guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
         )
+
+    def review_claim(self, application_id: str, reject_reason: str | None = None) -> CashClaim:
+        """Play AWS's claim reviewer: approve the request's cash claim in review, or reject it with a reason."""
+        return self._owner_client(application_id)._decide_claim(application_id, reject_reason)
+
+    def application(self, application_id: str) -> BenefitApplication:
+        """A fund request, whoever owns it."""
+        return self._owner_client(application_id).get_benefit_application(application_id)
+
+    def cash_claims(self, application_id: str) -> list[CashClaim]:
+        """A fund request's cash claims, whoever owns it."""
+        return self._owner_client(application_id).list_cash_claims(application_id)
+
+    def _owner_client(self, application_id: str) -> LocalPartnerCentral:
+        """The client of the partner that owns a fund request."""
+        self.ensure_ready()
+        with self.store.reading() as conn:
+            row = store.get_row(conn, APPLICATION, self.catalog, application_id)
+        if row is None:
+            raise errors.ResourceNotFoundException(f"Benefit application {application_id} was not found in the sandbox.")
+        return LocalPartnerCentral(self.store, self.catalog, row["owner"])
 
     def respond(self, invitation_id: str, accept: bool) -> ConnectionInvitation:
         """Play the receiving account of a connection invitation (e.g. a subsidiary seller account that is not a
@@ -171,8 +198,28 @@ class LocalSandbox:
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
 
-class LocalPartnerCentral(AccountOperations, PartnerCentral):
-    """One partner account's view of the sandbox."""
+class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral):
+    """One partner account's view of the sandbox.
+
+    Fund requests follow the API documentation: UpdateBenefitApplication and SubmitBenefitApplication only in
+    PENDING_SUBMISSION, RecallBenefitApplication from review back to PENDING_SUBMISSION, AmendBenefitApplication
+    while IN_REVIEW or APPROVED with JSONPath field paths (``$.EndDate``). The sandbox's own rules, where the
+    documentation is silent:
+
+    - a REJECTED request stays in the Created stage; to resubmit it, the partner recalls it (RecallBenefitApplication
+      takes a REJECTED request back to PENDING_SUBMISSION, like the console's "reopen"), updates it and submits it;
+    - an amendment's ``FieldPath`` must name a member of the benefit's ``BenefitRequestSchema`` (nested members
+      as ``$.a.b``), its ``NewValue`` is read as that member's JSON type, and the amended details must satisfy the
+      schema there; a Completed request is not amended;
+    - Create and Update check the request's shape only; the details are not validated against the schema;
+    - cash claims (console actions SubmitCashClaim, UpdateCashClaim; `list_cash_claims`) are made in the Cash
+      Claim stage of an APPROVED request, one in review at a time, never totalling more than the amount the
+      request was approved for (claims not rejected count); a rejected claim is edited and resubmitted; the request
+      is Completed once its approved claims reach that amount;
+    - `LocalSandbox.advance` plays AWS: it approves the claim in review, or moves a request to its next stage, or
+      rejects it; `LocalSandbox.review_claim` approves or rejects the claim in review;
+    - identifiers may be ids or the sandbox's own ARNs; another ARN is not found.
+    """
 
     def __init__(self, db: Store, catalog: str, partner_id: str) -> None:
         self.store = db
@@ -329,17 +376,44 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
 
     # partnercentral-benefits
 
-    def list_benefits(self) -> list[Benefit]:
+    def list_benefits(
+        self, *, program: str | None = None, fulfillment_types: list[FulfillmentTypeName] | None = None
+    ) -> list[BenefitSummary]:
+        request: dict[str, Any] = {"Catalog": self.catalog}
+        if program is not None:
+            request["Programs"] = [program]
+        if fulfillment_types:
+            request["FulfillmentTypes"] = list(fulfillment_types)
+        operations.check_read(BENEFITS, "ListBenefits", request)
         with self.store.reading() as conn:
             rows = store.list_rows(conn, BENEFIT, self.catalog, None)
-        return sorted((_parse(Benefit, r["body"]) for r in rows), key=lambda b: b.Name)
+        benefits = sorted((_parse(Benefit, r["body"]) for r in rows), key=lambda b: b.Name or "")
+        return [b.summary() for b in benefits
+                if (program is None or program in b.Programs)
+                and (not fulfillment_types or set(fulfillment_types) & set(b.FulfillmentTypes))]
+
+    def get_benefit(self, benefit_id: str) -> Benefit:
+        benefit_id = self._resolve(benefit_id, "benefit", BENEFIT_ID_PATTERN, "ben-0123456789abcd")
+        return self._one(BENEFIT, benefit_id, Benefit, "Benefit")
 
     def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
         return [application.summary() for application in self._owned(APPLICATION, BenefitApplication)]
 
     def get_benefit_application(self, application_id: str) -> BenefitApplication:
-        _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
-        return self._one(APPLICATION, application_id, BenefitApplication, "Benefit application")
+        return self._one(APPLICATION, self._application_id(application_id), BenefitApplication, "Benefit application")
+
+    def _application_id(self, identifier: str) -> str:
+        return self._resolve(identifier, "benefit-application", BENEFIT_APPLICATION_ID_PATTERN, "benappl-0123456789abcd")
+
+    def _resolve(self, identifier: str, resource: str, pattern: str, example: str) -> str:
+        """The id an ``Identifier`` names: an id, or the sandbox's ARN of one (any other ARN is not found)."""
+        if identifier.startswith("arn:"):
+            rid = identifier.rsplit("/", 1)[-1]
+            if identifier != self._arn(resource, rid):
+                raise errors.ResourceNotFoundException(f"{identifier[:200]} was not found in the {self.catalog} catalog.")
+            identifier = rid
+        _require(identifier, pattern, "Identifier", example)
+        return identifier
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         return self._owned(ALLOCATION, BenefitAllocation)
@@ -368,6 +442,7 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
             replay = self._replay(conn, "CreateBenefitApplication", client_token, request)
             if replay is not None:
                 return BenefitApplication.model_validate(replay)
+            benefit_id = self._resolve(benefit_id, "benefit", BENEFIT_ID_PATTERN, "ben-0123456789abcd")
             benefit = self._get(conn, BENEFIT, benefit_id, Benefit, "Benefit")[0]
             if benefit.Status != "ACTIVE":
                 raise errors.ConflictException(f"Benefit {benefit_id} is {benefit.Status} and takes no applications.")
@@ -404,27 +479,28 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         self, application_id: str, *, revision: str, name: str | None = None,
         description: str | None = None, details: dict[str, Any] | None = None, client_token: str | None = None,
     ) -> BenefitApplication:
-        """UpdateBenefitApplication: only while editable (a draft, or a rejected request to fix), and only at
-        the Revision the caller last read."""
+        """UpdateBenefitApplication: only in PENDING_SUBMISSION, and only at the Revision the caller last read."""
         changes = {k: v for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items() if v is not None}
         return self._transition(
-            application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"},
-            changes, expected_revision=revision, client_token=client_token, request={"Revision": revision, **changes},
+            application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION"}, changes, expected_revision=revision,
+            client_token=client_token, request={"Revision": revision, **changes}, hint=_EDIT,
         )
 
     def submit_benefit_application(self, application_id: str) -> BenefitApplication:
-        """SubmitBenefitApplication: a draft (or a rejected request, resubmitted) enters its program's first review stage."""
+        """SubmitBenefitApplication: a request in PENDING_SUBMISSION enters its program's first review stage."""
         return self._transition(
-            application_id, "SubmitBenefitApplication", {"PENDING_SUBMISSION", "ACTION_REQUIRED", "REJECTED"},
+            application_id, "SubmitBenefitApplication", {"PENDING_SUBMISSION"},
             lambda current: {"Status": "IN_REVIEW", "Stage": next_stage(_category(current), CREATED), "StatusReason": None},
+            hint=_RESUBMIT,
         )
 
     def recall_benefit_application(
         self, application_id: str, reason: str, client_token: str | None = None
     ) -> BenefitApplication:
-        """RecallBenefitApplication: IN_REVIEW (before Pre-Approved) -> PENDING_SUBMISSION in Created, to edit."""
+        """RecallBenefitApplication: IN_REVIEW (before Pre-Approved) or REJECTED -> PENDING_SUBMISSION in Created,
+        to edit and submit again."""
         return self._transition(
-            application_id, "RecallBenefitApplication", {"IN_REVIEW"},
+            application_id, "RecallBenefitApplication", {"IN_REVIEW", "REJECTED"},
             {"Status": "PENDING_SUBMISSION", "Stage": CREATED, "StatusReason": reason},
             client_token=client_token, request={"Reason": reason},
         )
@@ -444,25 +520,26 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
         client_token: str | None = None,
     ) -> BenefitApplication:
-        """AmendBenefitApplication: change fields of an approved request (``BenefitApplicationDetails.<field>``)."""
+        """AmendBenefitApplication: corrections while IN_REVIEW, changes once APPROVED (not once Completed). Each
+        ``FieldPath`` is a JSONPath (``$.EndDate``, ``$.Audience.Region``) to a member of the benefit's request
+        schema; the amended details must satisfy the schema there."""
+        application_id = self._application_id(application_id)
+        schema = self.get_benefit(self.get_benefit_application(application_id).BenefitId).BenefitRequestSchema or {}
+
         def amended(current: BenefitApplication) -> dict[str, Any]:
-            details = dict(current.BenefitApplicationDetails)
-            for amendment in amendments:
-                prefix, _, field = amendment["FieldPath"].partition(".")
-                if prefix != "BenefitApplicationDetails" or not field:
-                    raise errors.ValidationException(f"Cannot amend {amendment['FieldPath']}.")
-                details[field] = amendment["NewValue"]
-            return {"BenefitApplicationDetails": details, "StatusReason": reason}
+            return {"BenefitApplicationDetails": _amended_details(schema, current.BenefitApplicationDetails, amendments),
+                    "StatusReason": reason}
 
         return self._transition(
-            application_id, "AmendBenefitApplication", {"APPROVED"}, amended, expected_revision=revision,
+            application_id, "AmendBenefitApplication", {"IN_REVIEW", "APPROVED"}, amended, expected_revision=revision,
+            guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
             client_token=client_token, request={"Revision": revision, "AmendmentReason": reason, "Amendments": amendments},
         )
 
     def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
         """Delete a request in the Created stage (the console's delete; the API has no operation for it).
         A ClientToken replays like the API's writes do (a sandbox rule: the console has no such token)."""
-        _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        application_id = self._application_id(application_id)
         request = {"Identifier": application_id}
         with self.store.transaction() as conn:
             if self._replay(conn, "DeleteBenefitApplication", client_token, request) is not None:
@@ -503,21 +580,6 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         return self._transition(
             application_id, "AttachFile", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
             attached, client_token=client_token, request={"FileURI": path, "BusinessUseCase": business_use_case},
-        )
-
-    def submit_cash_claim(self, application_id: str, amount: float, client_token: str | None = None) -> BenefitApplication:
-        """Record a cash claim's actuals (the funding portal's claim; not in the API). A ClientToken replays like
-        the API's writes do (a sandbox rule)."""
-        def claimed(current: BenefitApplication) -> dict[str, Any]:
-            details = dict(current.BenefitApplicationDetails)
-            claims = list(details.get("CashClaims", []))
-            claims.append({"Amount": amount, "SubmittedAt": utcnow().isoformat(), "Status": "Pending approval"})
-            return {"BenefitApplicationDetails": {**details, "CashClaims": claims}}
-
-        return self._transition(
-            application_id, "SubmitCashClaim", {"APPROVED"}, claimed,
-            guard=lambda current: None if current.Stage == "Cash Claim" else "cash claims are submitted in the Cash Claim stage",
-            client_token=client_token, request={"Amount": amount},
         )
 
     # Marketplace seller setup and PRM evidence
@@ -562,42 +624,94 @@ class LocalPartnerCentral(AccountOperations, PartnerCentral):
         self, application_id: str, operation: str, allowed_from: set[str],
         changes: dict[str, Any] | Callable[[BenefitApplication], dict[str, Any]],
         expected_revision: str | None = None, guard: Callable[[BenefitApplication], str | None] | None = None,
-        client_token: str | None = None, request: dict[str, Any] | None = None,
+        client_token: str | None = None, request: dict[str, Any] | None = None, hint: dict[str, str] | None = None,
     ) -> BenefitApplication:
         """Change a fund request that is in one of ``allowed_from`` (and passes ``guard``), in one transaction.
         With a ClientToken, ``request`` (the call's members besides the Identifier) tells a replay, which returns
-        the first call's result, from a different call."""
-        _require(application_id, BENEFIT_APPLICATION_ID_PATTERN, "Identifier", "benappl-0123456789abcd")
+        the first call's result, from a different call. ``hint`` says what to do instead, by the refused status."""
+        application_id = self._application_id(application_id)
         request = {"Identifier": application_id, **(request or {})}
         with self.store.transaction() as conn:
             if (replay := self._replay(conn, operation, client_token, request)) is not None:
                 return BenefitApplication.model_validate(replay)
-            current, row_revision = self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
+            current, row_revision = self._application_row(conn, application_id)
             if expected_revision is not None and expected_revision != current.Revision:
                 raise errors.ConflictException(
                     f"Benefit application {application_id} is at revision {current.Revision}, not {expected_revision}: "
                     "it changed since you read it. Read it again and re-apply your change.",
                     reason="REVISION_MISMATCH",
                 )
-            problem = (f"it is {current.Status}; it needs one of: {', '.join(sorted(allowed_from))}"
-                       if current.Status not in allowed_from else guard(current) if guard else None)
+            if current.Status not in allowed_from:
+                instead = (hint or {}).get(current.Status)
+                problem = (f"it is {current.Status}; it needs one of: {', '.join(sorted(allowed_from))}"
+                           + (f"; {instead}" if instead else ""))
+            else:
+                problem = guard(current) if guard else None
             if problem:
                 raise errors.ConflictException(
                     f"{operation} is not allowed on benefit application {application_id}: {problem}.",
                     reason="INVALID_STATE_TRANSITION",
                 )
-            if callable(changes):
-                changes = changes(current)
-            now = utcnow()
-            try:
-                updated = BenefitApplication.model_validate(
-                    {**current.model_dump(), **changes, "UpdatedAt": now, "Revision": str(int(current.Revision) + 1)}
-                )
-            except ValidationError as exc:
-                raise errors.ValidationException(f"{operation}: {exc.errors()[0]['msg']}") from None
-            store.update_row(conn, APPLICATION, self.catalog, application_id, row_revision, updated.api_dict(), now)
+            updated = self._save_application(
+                conn, current, row_revision, changes(current) if callable(changes) else changes, operation)
             self._remember(conn, operation, client_token, request, updated.api_dict())
         return updated
+
+    def _application_row(self, conn: sqlite3.Connection, application_id: str) -> tuple[BenefitApplication, int]:
+        return self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
+
+    def _save_application(self, conn: sqlite3.Connection, current: BenefitApplication, row_revision: int,
+                          changes: dict[str, Any], operation: str) -> BenefitApplication:
+        """Write ``changes`` to a fund request read in this transaction, at its next Revision."""
+        now = utcnow()
+        try:
+            updated = BenefitApplication.model_validate(
+                {**current.model_dump(), **changes, "UpdatedAt": now, "Revision": str(int(current.Revision) + 1)}
+            )
+        except ValidationError as exc:
+            raise errors.ValidationException(f"{operation}: {exc.errors()[0]['msg']}") from None
+        store.update_row(conn, APPLICATION, self.catalog, current.Id, row_revision, updated.api_dict(), now)
+        return updated
+
+
+_RESUBMIT = {
+    "REJECTED": "recall it first (RecallBenefitApplication) to return it to PENDING_SUBMISSION, then update and submit it",
+}
+"""What to do instead of submitting a request, by its status."""
+_EDIT = {
+    **_RESUBMIT,
+    "IN_REVIEW": "recall it first (RecallBenefitApplication) to edit it, or amend it (AmendBenefitApplication)",
+    "APPROVED": "amend it instead (AmendBenefitApplication)",
+}
+"""What to do instead of updating a request, by its status."""
+
+
+def _amended_details(schema: dict[str, Any], current: dict[str, Any], amendments: list[dict[str, str]]) -> dict[str, Any]:
+    """``current`` with each amendment applied; a ValidationException names every amendment that cannot be."""
+    result, applied, problems = current, [], []
+    for index, amendment in enumerate(amendments):
+        names = request_details.field_path(amendment["FieldPath"])
+        member = request_details.member(schema, names) if names else None
+        if member is None:
+            example = next(iter(schema.get("properties", {})), "Member")
+            problems.append(errors.FieldError(
+                FieldName=f"Amendments[{index}].FieldPath", Code="INVALID_VALUE",
+                Message=f"{amendment['FieldPath'][:80]!r} names no member of the benefit's request schema; give a "
+                        f"JSONPath to one, such as $.{example}"))
+            continue
+        result = request_details.amended(result, names, request_details.typed(amendment["NewValue"], member))
+        applied.append((index, amendment["FieldPath"]))
+    for error in request_details.problems(schema, result):
+        where = request_details.json_path(error)
+        index = next((i for i, path in applied if where == path or where.startswith((path + ".", path + "["))), None)
+        if index is not None:  # what the amendments did not touch is not theirs to report
+            problems.append(errors.FieldError(FieldName=f"Amendments[{index}].NewValue", Code="INVALID_VALUE",
+                                              Message=f"{where}: {error.message[:200]}"))
+    if problems:
+        raise errors.ValidationException(
+            f"The amendments cannot be applied ({len(problems)} problem(s)); nothing was changed.",
+            reason="fieldValidationFailed", field_errors=problems)
+    return result
 
 
 _UNMODELLED: dict[str, frozenset[str]] = {
@@ -646,11 +760,6 @@ def _delete(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
     return {"Id": r["Identifier"], "Status": "DELETED"}
 
 
-def _submit_cash_claim(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
-    application = pc.submit_cash_claim(r["Identifier"], r["Amount"], r["ClientToken"])
-    return {"Id": application.Id, "Stage": application.Stage, "Status": application.Status}
-
-
 def _attach_file(pc: LocalPartnerCentral, r: dict[str, Any]) -> FileDetail:
     [file] = r["FileDetails"]  # exactly one: the console action's input shape says so
     application = pc.attach_file(r["Identifier"], file["FileURI"], file["BusinessUseCase"], r["ClientToken"])
@@ -695,7 +804,9 @@ _SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | di
     "CreateServiceLinkedRole": _create_service_linked_role,
     # console actions
     "DeleteBenefitApplication": _delete,
-    "SubmitCashClaim": _submit_cash_claim,
+    "SubmitCashClaim": lambda pc, r: pc.submit_cash_claim(r["Identifier"], r["Amount"], r["ClientToken"]).api_dict(),
+    "UpdateCashClaim": lambda pc, r: pc.update_cash_claim(
+        r["Identifier"], r["ClaimId"], r["Amount"], r["ClientToken"]).api_dict(),
     "AttachFile": _attach_file,
 }
 """How the sandbox makes each write: its method for it, called with exactly the request's members."""
