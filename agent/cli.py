@@ -83,12 +83,19 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         from agent.backends.errors import PartnerCentralError
 
         try:
-            application = sandbox.advance(args.funding_request_id, args.reject)
+            if args.reject_claim:
+                sandbox.review_claim(args.funding_request_id, args.reject_claim)
+            application = (sandbox.application(args.funding_request_id) if args.reject_claim
+                           else sandbox.advance(args.funding_request_id, args.reject))
+            claims = sandbox.cash_claims(args.funding_request_id)
         except PartnerCentralError as exc:
             print(f"partner-agent: {exc}", file=sys.stderr)
             return 2
         print(f"{application.Id}: stage {application.Stage}, status {application.Status}"
               + (f" ({application.StatusReason})" if application.StatusReason else ""))
+        for claim in claims:
+            print(f"  cash claim {claim.Id}: {claim.Amount:,.2f}, {claim.Status}"
+                  + (f" ({claim.StatusReason})" if claim.StatusReason else ""))
         return 0
     if args.sandbox_command == "respond":
         from agent.backends.errors import PartnerCentralError
@@ -353,11 +360,14 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands.add_parser("list", help="list the seeded partner accounts and their ids",
                                 description="List the sandbox's partner accounts and their ids.")
     advance = sandbox_commands.add_parser(
-        "advance", help="play AWS's reviewer: move a fund request to its next stage, or reject it",
-        description="Move a submitted fund request to its program's next stage (AWS Review, Technical Validation, "
-        "Business Approval, Finance Approval, Pre-Approved, Cash Claim, Completed), or reject it with a reason.")
+        "advance", help="play AWS's reviewer: move a fund request on, approve its cash claim, or reject either",
+        description="Approve the fund request's cash claim in review if it has one; otherwise move the request to its "
+        "program's next stage (AWS Review, Technical Validation, Business Approval, Finance Approval, Pre-Approved, "
+        "Cash Claim, Completed). Or reject the request, or its cash claim in review, with a reason.")
     advance.add_argument("funding_request_id", help="benappl-...")
-    advance.add_argument("--reject", metavar="REASON", help="reject it with this reason instead")
+    rejection = advance.add_mutually_exclusive_group()
+    rejection.add_argument("--reject", metavar="REASON", help="reject the request with this reason instead")
+    rejection.add_argument("--reject-claim", metavar="REASON", help="reject its cash claim in review with this reason")
     respond = sandbox_commands.add_parser(
         "respond", help="play the invited account: accept or reject a connection invitation",
         description="Answer a connection invitation as the account that received it, e.g. a subsidiary seller "

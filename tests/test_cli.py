@@ -133,6 +133,29 @@ def test_sandbox_advance_plays_the_reviewer(data_dir: Path) -> None:
     assert unknown.returncode == 2 and "not found" in unknown.stderr
 
 
+def test_sandbox_advance_reviews_cash_claims(data_dir: Path) -> None:
+    from agent.backends.local.sandbox import LocalSandbox
+
+    poc = "benappl-alto0poc000002"
+    sandbox = LocalSandbox(data_dir / "sandbox.db")
+    sandbox.advance(poc)  # Pre-Approved -> Cash Claim
+    client = sandbox.client("partner-altocloud0004")
+    request = {"Catalog": "Sandbox", "Identifier": poc, "ClientToken": "claim-1", "Amount": 4000.0}
+    first = client.send("partnercentral-benefits", "SubmitCashClaim", request)["Id"]
+    rejected = run("sandbox", "advance", poc, "--reject-claim", "Receipts missing", data_dir=data_dir)
+    assert rejected.returncode == 0, rejected.stderr
+    assert f"cash claim {first}: 4,000.00, REJECTED (Receipts missing)" in rejected.stdout
+    client.send("partnercentral-benefits", "UpdateCashClaim", {**request, "ClaimId": first, "ClientToken": "edit-1"})
+    approved = run("sandbox", "advance", poc, data_dir=data_dir)
+    assert "stage Cash Claim, status APPROVED" in approved.stdout  # 4,000 of 10,000: still open
+    assert f"cash claim {first}: 4,000.00, APPROVED" in approved.stdout
+    client.send("partnercentral-benefits", "SubmitCashClaim", {**request, "ClientToken": "claim-2", "Amount": 6000.0})
+    completed = run("sandbox", "advance", poc, data_dir=data_dir)
+    assert "stage Completed, status APPROVED" in completed.stdout and completed.stdout.count("APPROVED") == 3
+    nothing = run("sandbox", "advance", poc, "--reject-claim", "Late", data_dir=data_dir)
+    assert nothing.returncode == 2 and "in stage Completed" in nothing.stderr
+
+
 def test_sandbox_respond_plays_the_invited_account(data_dir: Path) -> None:
     accepted = run("sandbox", "respond", "pacinv-cirrus2alto01", "accept", data_dir=data_dir)
     assert accepted.returncode == 0, accepted.stderr
