@@ -667,3 +667,13 @@ def test_a_response_the_models_cannot_read_is_one_error_naming_operation_and_fie
 def test_cash_claims_are_not_in_the_api(backend: AwsPartnerCentral) -> None:
     with pytest.raises(errors.UnsupportedOperationException, match="funding portal"):
         backend.list_cash_claims(APPLICATION)
+
+
+@pytest.mark.parametrize(("operation", "request_"), [(w[1], w[2]) for w in WRITES if w[1] in (
+    "CreateBenefitApplication", "UpdateBenefitApplication")], ids=["CreateBenefitApplication", "UpdateBenefitApplication"])
+def test_send_returns_a_sparse_benefits_answer_as_is(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber], operation: str, request_: dict
+) -> None:
+    """Their output members (Id, Arn, Revision) are all optional: an answer without them is not an error."""
+    stub["benefits"].add_response(xform_name(operation), {}, expected_params=request_)
+    assert backend.send("partnercentral-benefits", operation, request_) == {}
