@@ -87,8 +87,6 @@ def test_every_seeded_id_format_is_the_apis() -> None:
     assert benefits_model.shape_for("BenefitAllocationId").metadata["pattern"] == benefits.BENEFIT_ALLOCATION_ID_PATTERN.strip("^$")
     assert benefits_model.shape_for("BenefitSummaryIdString").metadata["pattern"] == benefits.BENEFIT_ID_PATTERN.strip("^$")
     assert benefits_model.shape_for("BenefitId").metadata["pattern"] == benefits.BENEFIT_REFERENCE_PATTERN.strip("^$")
-    assert (benefits_model.shape_for("BenefitApplicationIdentifier").metadata["pattern"]
-            == benefits.BENEFIT_APPLICATION_REFERENCE_PATTERN.strip("^$"))
 
 
 def test_absent_optional_fields_are_left_out_not_null() -> None:

@@ -667,6 +667,7 @@ def test_amendments_during_review_take_jsonpath_field_paths_and_the_members_type
     ("$.Audience.Region", "Mars", "Amendments[0].NewValue", "$.Audience.Region: 'Mars' is not one of"),
     ("$.FundingAmount", "lots", "Amendments[0].NewValue", "$.FundingAmount: 'lots' is not of type 'number'"),
     ("$.FundingAmount", "0", "Amendments[0].NewValue", "less than or equal to the minimum of 0"),
+    ("$.FundingAmount", "NaN", "Amendments[0].NewValue", "$.FundingAmount: 'NaN' is not of type 'number'"),
 ])
 def test_an_amendment_the_schema_does_not_allow_is_refused_and_changes_nothing(
     sandbox: LocalSandbox, path: str, value: str, field: str, message: str

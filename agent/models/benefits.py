@@ -18,7 +18,6 @@ BENEFITS = "partnercentral-benefits"
 BENEFIT_ID_PATTERN = r"^ben-[0-9a-z]{14}$"
 BENEFIT_REFERENCE_PATTERN = r"^(arn:.+|ben-[0-9a-z]{14})$"
 BENEFIT_APPLICATION_ID_PATTERN = r"^benappl-[0-9a-z]{14}$"
-BENEFIT_APPLICATION_REFERENCE_PATTERN = r"^(arn:.+|benappl-[0-9a-z]{14})$"
 BENEFIT_ALLOCATION_ID_PATTERN = r"^benalloc-[0-9a-z]{14}$"
 CASH_CLAIM_ID_PATTERN = r"^claim-[0-9a-z]{13}$"
 BenefitIdentifier = Annotated[str, Field(pattern=BENEFIT_ID_PATTERN)]

@@ -39,15 +39,19 @@ def member(schema: dict[str, Any], names: Sequence[str]) -> dict[str, Any] | Non
 
 def typed(value: str, schema: dict[str, Any]) -> Any:
     """An amendment's ``NewValue`` (always a string in the API) as the member's JSON type: kept as text for a
-    string member, read as JSON for a number, boolean, array or object (left as text when it is not JSON, for
-    validation to report)."""
+    string member, read as JSON for a number, boolean, array or object (left as text when it is not JSON, or is
+    NaN or Infinity, for validation to report)."""
     types = schema.get("type", [])
     if "string" in (types if isinstance(types, list) else [types]):
         return value
     try:
-        return json.loads(value)
+        return json.loads(value, parse_constant=_not_json)
     except ValueError:
         return value
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 def amended(details: dict[str, Any], names: Sequence[str], value: Any) -> dict[str, Any]:
