@@ -6,11 +6,13 @@ from typing import Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from agent import __version__
 from agent.app import AgentApp
 from agent.config import Settings, load_settings
 from agent.tools import funding, guidance, onboarding, opportunities, profile, seller, trust
+from agent.tools.errors import validation_problems
 
 INSTRUCTIONS = """\
 Partner Central agent: helps an AWS partner through Partner Central onboarding, PRM compliance and funding.
@@ -28,8 +30,9 @@ account numbers, passwords or identity documents; point them to the official AWS
 
 
 class PartnerAgentServer(MCPServer):
-    """The MCP server, refusing arguments a tool does not have: silently dropping them would let a model believe
-    it passed something (answers, a confirmation...) that the tool never saw."""
+    """The MCP server, refusing arguments a tool does not have (silently dropping them would let a model believe
+    it passed something, answers or a confirmation, that the tool never saw), and naming invalid ones without
+    echoing them back."""
 
     _parameters: dict[str, set[str]] | None = None
 
@@ -41,7 +44,13 @@ class PartnerAgentServer(MCPServer):
         if unknown:
             shown = ", ".join(repr(argument[:40]) for argument in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
             raise ToolError(f"{name} has no parameter {shown}; its parameters are: {', '.join(sorted(known)) or 'none'}.")
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if not isinstance(exc.__cause__, ValidationError):
+                raise
+            raise ToolError(f"Invalid arguments for {name}: {validation_problems(exc.__cause__)}. Correct them and "
+                            "call the tool again.") from None
 
 
 def build_server(

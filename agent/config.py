@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         description="Comma-separated host names scan_company_website may fetch even though they resolve to private, "
         "loopback or link-local addresses (e.g. an intranet site). Empty: only public addresses.",
     )
+    attachments_dir: Path | None = Field(
+        default=None, description="A folder whose files people may attach to fund requests by path (stdio users); "
+        "without it, files come only from the client.",
+    )
     public_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?$",
         description="Base URL people reach the HTTP server at, for approval links (default: http://HOST:PORT).",

@@ -42,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from agent.backends.local.sandbox import LocalSandbox  # noqa: E402
+from agent.backends.local.seed import example_details  # noqa: E402
 
 CRASH_SERVER = str(REPO / "tests" / "crash_server.py")
 CLI = str(Path(sys.executable).parent / "partner-agent")
@@ -55,7 +56,7 @@ KINDS = {
     "visibility": (PRM_READY, "update_profile", {"visibility": "PRIVATE"}),
     "submit": (PRM_READY, "manage_funding_request", {"action": "submit"}),
     "draft": (PRM_READY, "draft_funding_request", {
-        "opportunity_id": "O4000002", "program": "proof-of-concept",
+        "opportunity_id": "O4000001", "program": "proof-of-concept",
         "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly"}}),
 }
 
@@ -71,7 +72,7 @@ def draft_id(data_dir: Path) -> str:
     backend = LocalSandbox(data_dir / "sandbox.db").client(PRM_READY)
     return backend.create_benefit_application(
         client_token="crash-draft", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
-        fulfillment_types=["CASH"], details={"StartDate": "2030-03-01", "EndDate": "2030-04-01"}).Id
+        fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001")).Id
 
 
 def written(kind: str, data_dir: Path, target: str | None) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from agent.backends.local.sandbox import LocalSandbox
+from agent.backends.local.seed import example_details
 from agent.config import Settings
 
 pytest_plugins = ("tests.browser",)  # the headless Chromium fixtures
@@ -20,6 +22,22 @@ PRM_READY = "partner-altocloud0004"
 ISV = "partner-cirrus0000003"
 SERVICES = "partner-stratus000002"
 NEWCOMER = "partner-nimbus0000001"
+
+
+def poc_request(box: LocalSandbox, *, start: date, end: date, amount: int = 10000, stage: str = "Created") -> str:
+    """A POC request of the PRM-ready partner for ``start``-``end``, moved by AWS's reviewer (the sandbox) to
+    ``stage``."""
+    backend = box.client(PRM_READY)
+    created = backend.create_benefit_application(
+        client_token=f"poc-{start}-{end}-{amount}-{stage}", benefit_id="ben-pocfunding0001", name="Pilot",
+        description="A pilot", fulfillment_types=["CASH"], associated_resources=[],
+        details=example_details("ben-pocfunding0001", StartDate=start.isoformat(), EndDate=end.isoformat(),
+                                RequestedAmount=amount))
+    if stage != "Created":
+        backend.submit_benefit_application(created.Id)
+        while box.application(created.Id).Stage != stage:
+            box.advance(created.Id)
+    return created.Id
 
 
 @pytest.hookimpl(hookwrapper=True)

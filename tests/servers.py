@@ -48,8 +48,10 @@ def create_token(data_dir: Path, name: str, *extra: str) -> str:
 class HttpServer:
     """`scripts/serve --transport http` in a subprocess, on a free loopback port."""
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, settings: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
+        self.settings = settings or {}
+        """More PARTNER_AGENT_* settings for the server."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -59,7 +61,8 @@ class HttpServer:
     def start(self) -> HttpServer:
         with self.access_log.open("ab") as out:
             self.process = subprocess.Popen([SERVE, "--transport", "http", "--port", str(self.port)],
-                                            env=server_env(self.data_dir), stdout=out, stderr=subprocess.PIPE)
+                                            env={**server_env(self.data_dir), **self.settings}, stdout=out,
+                                            stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

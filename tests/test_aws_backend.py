@@ -9,7 +9,7 @@ from decimal import Decimal
 import boto3
 import pytest
 from botocore import xform_name
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 
 from agent.backends import errors
 from agent.backends.aws import CONSOLE_ONLY, AwsPartnerCentral
@@ -677,3 +677,80 @@ def test_send_returns_a_sparse_benefits_answer_as_is(
     """Their output members (Id, Arn, Revision) are all optional: an answer without them is not an error."""
     stub["benefits"].add_response(xform_name(operation), {}, expected_params=request_)
     assert backend.send("partnercentral-benefits", operation, request_) == {}
+
+
+# A draft on the aws backend: the benefit and its schema come from the API, and only schema fields are sent
+
+POC_SCHEMA = {  # a schema naming its fields unlike the sandbox's, with a field the opportunity cannot answer
+    "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "additionalProperties": False,
+    "properties": {
+        "OpportunityIdentifier": {"title": "Opportunity", "type": "string"},
+        "PocTitle": {"title": "Project name", "type": "string", "maxLength": 80},
+        "KickoffDate": {"title": "Start date", "type": "string", "format": "date"},
+        "WrapUpDate": {"title": "End date", "type": "string", "format": "date"},
+        "FundingAmount": {"title": "Requested amount (USD)", "type": "number", "exclusiveMinimum": 0, "maximum": 25000},
+        "SuccessCriteria": {"title": "Success criteria", "description": "How the customer judges the POC.", "type": "string"},
+    },
+    "required": ["OpportunityIdentifier", "KickoffDate", "WrapUpDate", "FundingAmount", "SuccessCriteria"],
+}
+OPPORTUNITY = "O1234567"
+OPPORTUNITY_ARN = f"arn:aws:partnercentral:us-east-1:123456789012:catalog/Sandbox/opportunity/{OPPORTUNITY}"
+
+
+def _stub_draft_reads(stub: dict[str, Stubber], applications: list[dict]) -> None:
+    """ListBenefits (a sparse row first, the POC benefit by ARN), GetBenefit, GetOpportunity, ListBenefitApplications."""
+    stub["benefits"].add_response("list_benefits", {"BenefitSummaries": [
+        {"Name": "Proof of Concept", "Status": "ACTIVE"},  # no id: skipped
+        {"Id": "ben-pocfunding0001", "Arn": BENEFIT_ARN, "Name": "Proof of Concept", "Programs": ["POC"],
+         "FulfillmentTypes": ["CASH"], "Status": "ACTIVE"},
+    ]}, {**CATALOG, "Programs": ["POC"]})
+    stub["benefits"].add_response("get_benefit", {"Name": "Proof of Concept", "BenefitRequestSchema": POC_SCHEMA},
+                                  {**CATALOG, "Identifier": "ben-pocfunding0001"})
+    stub["selling"].add_response("get_opportunity", {
+        "Id": OPPORTUNITY, "Arn": OPPORTUNITY_ARN, "Catalog": "Sandbox", "CreatedDate": NOW, "LastModifiedDate": NOW,
+        "RelatedEntityIdentifiers": {}, "LifeCycle": {"Stage": "Qualified"},
+        "Project": {"Title": "Contract search", "ExpectedCustomerSpend": [
+            {"Amount": "20000", "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}]},
+    }, {**CATALOG, "Identifier": OPPORTUNITY})
+    stub["benefits"].add_response("list_benefit_applications", {"BenefitApplicationSummaries": applications}, CATALOG)
+
+
+def test_a_draft_reads_the_benefit_and_its_schema_first_and_sends_only_schema_fields(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    from agent.funding import benefits
+    from agent.graphs.fund_request import FUND_REQUEST_DRAFT, FundRequestDraft, plan_fund_request
+    from agent.graphs.plans import apply_call
+
+    benefits._cache.clear()
+    _stub_draft_reads(stub, [{"Id": APPLICATION, "BenefitId": "ben-pocfunding0001", "Status": "APPROVED",
+                              "AssociatedResources": ["arn:aws:partnercentral:us-east-1:123456789012:catalog/Sandbox/opportunity/O7654321"]}])
+    plan = plan_fund_request(backend, FundRequestDraft(opportunity_id=OPPORTUNITY, program="proof-of-concept",
+                                                       answers={"SuccessCriteria": "90% of questions answered"},
+                                                       today=datetime(2027, 3, 1).date()))
+    [call] = plan.calls
+    request = call.request
+    assert request["BenefitIdentifier"] == "ben-pocfunding0001" and request["AssociatedResources"] == [OPPORTUNITY_ARN]
+    assert request["BenefitApplicationDetails"] == {
+        "OpportunityIdentifier": OPPORTUNITY, "PocTitle": "Proof of Concept (POC): Contract search",
+        "KickoffDate": "2027-03-15", "WrapUpDate": "2027-05-14", "FundingAmount": 25000,
+        "SuccessCriteria": "90% of questions answered"}
+    sent = {**request, "ClientToken": ANY}
+    stub["benefits"].add_response("create_benefit_application", {"Id": "benappl-new00000000001"}, sent)
+    assert apply_call(FUND_REQUEST_DRAFT, backend, call, "approval-1") == {"Id": "benappl-new00000000001",
+                                                                           "Status": "PENDING_SUBMISSION"}
+
+
+def test_a_draft_on_aws_refuses_a_program_the_opportunity_already_has(
+    backend: AwsPartnerCentral, stub: dict[str, Stubber]
+) -> None:
+    from agent.funding import benefits
+    from agent.graphs.fund_request import FundRequestDraft, plan_fund_request
+    from agent.graphs.plans import PlanError
+
+    benefits._cache.clear()
+    _stub_draft_reads(stub, [{"Id": APPLICATION, "BenefitId": BENEFIT_ARN, "Status": "IN_REVIEW",
+                              "AssociatedResources": [OPPORTUNITY_ARN]}])
+    with pytest.raises(PlanError, match=f"already requested for {OPPORTUNITY}: {APPLICATION} \\(IN_REVIEW\\)"):
+        plan_fund_request(backend, FundRequestDraft(opportunity_id=OPPORTUNITY, program="proof-of-concept",
+                                                    today=datetime(2027, 3, 1).date()))

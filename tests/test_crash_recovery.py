@@ -17,6 +17,7 @@ from mcp import Client, StdioServerParameters
 
 from agent.app import AgentApp
 from agent.backends.local.sandbox import LocalSandbox
+from agent.backends.local.seed import example_details
 from agent.config import Settings
 from agent.graphs.gate import checkpointed_flows
 from tests.conftest import ISV, PRM_READY, REPO
@@ -108,7 +109,7 @@ def draft(settings: Settings) -> str:
     sandbox = LocalSandbox(settings.sandbox_db)
     return sandbox.client(PRM_READY).create_benefit_application(
         client_token="crash-draft", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
-        fulfillment_types=["CASH"], details={"StartDate": "2030-03-01", "EndDate": "2030-04-01"}).Id
+        fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001")).Id
 
 
 @pytest.mark.parametrize(("tool", "arguments"), [

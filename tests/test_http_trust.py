@@ -55,3 +55,27 @@ async def test_a_narrow_token_is_denied_with_the_missing_actions(http: HttpServe
         assert not (await mcp.call_tool("list_opportunities", {})).is_error
         denied = await mcp.call_tool("update_profile", {"visibility": "PRIVATE"})
     assert denied.is_error and "partnercentral:PutProfileVisibility" in denied.content[0].text
+
+
+async def test_over_http_files_come_only_from_the_client_never_from_the_servers_folder(
+        data_dir: Path, guidance_index: Path, tmp_path: Path) -> None:
+    """The operator's attachments folder is for stdio users: over HTTP it is the server's disk, not the person's."""
+    import base64
+
+    folder = tmp_path / "attachments"
+    folder.mkdir()
+    (folder / "plan.pdf").write_bytes(b"%PDF-1.4 someone's plan")
+    server = HttpServer(data_dir, settings={"PARTNER_AGENT_ATTACHMENTS_DIR": str(folder)}).start()
+    try:
+        client, mcp = server.client(create_token(data_dir, "dana", "--partner-id", PRM_READY))
+        async with client, mcp:
+            by_path = await mcp.call_tool("manage_funding_request", {
+                "funding_request_id": "benappl-alto0mdf000001", "action": "attach",
+                "files": [{"name": "plan.pdf", "path": "plan.pdf"}]})
+            sent = await mcp.call_tool("manage_funding_request", {
+                "funding_request_id": "benappl-alto0mdf000001", "action": "attach",
+                "files": [{"name": "plan.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 my plan").decode()}]})
+    finally:
+        server.stop()
+    assert by_path.is_error and "none is open to this connection" in by_path.content[0].text
+    assert sent.structured_content["status"] == "requires_approval"

@@ -15,6 +15,7 @@ from agent.backends import errors
 from agent.backends.base import OpportunityQuery
 from agent.backends.local import store
 from agent.backends.local.sandbox import LocalSandbox
+from agent.backends.local.seed import example_details
 from tests.conftest import ISV, NEWCOMER, PRM_READY, SERVICES
 
 
@@ -25,7 +26,7 @@ def create_mdf_request(client, token: str = "token-1", name: str = "Spring webin
         name=name,
         description="Two webinars on warehouse migration.",
         fulfillment_types=["CASH"],
-        details={"ActivityName": name, "RequestedAmount": 5000, "CurrencyCode": "USD"},
+        details=example_details("ben-mdfcampaign001", CampaignName=name),
     )
 
 
@@ -210,6 +211,23 @@ def test_unknown_benefit_and_unsupported_fulfillment_are_refused(sandbox: LocalS
                                           description="d", fulfillment_types=["CREDITS"], details={})
 
 
+def test_details_must_satisfy_the_benefits_request_schema_on_create_and_update(sandbox: LocalSandbox) -> None:
+    client = sandbox.client(PRM_READY)
+    before = len(client.list_benefit_applications())
+    wrong = example_details("ben-mdfcampaign001", FundingAmount="lots", StartDate="2030-03-01")
+    with pytest.raises(errors.ValidationException) as refused:
+        client.create_benefit_application(client_token="c", benefit_id="ben-mdfcampaign001", name="n",
+                                          description="d", fulfillment_types=["CASH"], details=wrong)
+    assert {f.FieldName for f in refused.value.field_errors} == {"BenefitApplicationDetails.FundingAmount",
+                                                                 "BenefitApplicationDetails"}  # and StartDate: unknown
+    assert len(client.list_benefit_applications()) == before
+    draft = create_mdf_request(client)
+    with pytest.raises(errors.ValidationException, match="request schema"):
+        client.update_benefit_application(draft.Id, revision=draft.Revision,
+                                          details={**draft.BenefitApplicationDetails, "CampaignChannels": []})
+    assert client.get_benefit_application(draft.Id).Revision == draft.Revision
+
+
 def test_alliance_lead_change_needs_the_emailed_code_once(sandbox: LocalSandbox) -> None:
     from agent.models.account import AllianceLeadContact
 
@@ -259,15 +277,16 @@ def test_kill_9_keeps_committed_writes_and_drops_the_uncommitted_one(sandbox: Lo
         import os, signal, sys
         from agent.backends.local.sandbox import LocalSandbox
         from agent.backends.local import store
+        from agent.backends.local.seed import example_details
         client = LocalSandbox(__import__("pathlib").Path({str(settings.sandbox_db)!r})).client({PRM_READY!r})
         client.create_benefit_application(client_token="committed", benefit_id="ben-mdfcampaign001",
-            name="Committed", description="d", fulfillment_types=["CASH"], details={{}})
+            name="Committed", description="d", fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001"))
         def die(*a, **k):
             print("dying", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
         store.record_response = die
         client.create_benefit_application(client_token="in-flight", benefit_id="ben-mdfcampaign001",
-            name="In flight", description="d", fulfillment_types=["CASH"], details={{}})
+            name="In flight", description="d", fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001"))
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
@@ -311,7 +330,7 @@ BENEFITS = "partnercentral-benefits"
 MDF_DRAFT = {
     "Catalog": "Sandbox", "ClientToken": "draft-1", "BenefitIdentifier": "ben-mdfcampaign001", "Name": "Spring webinar",
     "Description": "Two webinars on warehouse migration.", "FulfillmentTypes": ["CASH"],
-    "BenefitApplicationDetails": {"ActivityName": "Spring webinar", "RequestedAmount": 5000, "CurrencyCode": "USD"},
+    "BenefitApplicationDetails": example_details("ben-mdfcampaign001", CampaignName="Spring webinar"),
 }
 POC_APPROVED = "benappl-alto0poc000002"
 MDF_IN_REVIEW = "benappl-alto0mdf000001"

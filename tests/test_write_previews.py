@@ -7,8 +7,9 @@ value, and show nothing as sent that was not.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +17,22 @@ import pytest
 from mcp import Client
 
 from agent.backends.local.sandbox import LocalPartnerCentral, LocalSandbox
+from agent.backends.local.seed import example_details
 from agent.config import Settings
 from agent.funding.dates import in_year_end_blackout
 from server import build_server
-from tests.conftest import ISV, NEWCOMER, PRM_READY
+from tests.conftest import ISV, NEWCOMER, PRM_READY, poc_request
 from tests.mcp_checks import approving
 from tests.previews import assert_preview_is_what_was_sent
 
+TODAY = datetime.now(UTC).date()
 Setup = Callable[[LocalSandbox, Path], dict[str, Any]]
 
 
 def draft(sandbox: LocalSandbox) -> str:
     return sandbox.client(PRM_READY).create_benefit_application(
         client_token="preview-draft", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
-        fulfillment_types=["CASH"], details={"StartDate": "2030-03-01", "EndDate": "2030-04-01",
-                                             "ActivityName": "Webinar", "RequestedAmount": 5000}).Id
+        fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001")).Id
 
 
 def code_for(sandbox: LocalSandbox, partner: str, email: str) -> str:
@@ -42,11 +44,6 @@ def extension(sandbox: LocalSandbox) -> str:
     end = date.fromisoformat(sandbox.client(PRM_READY).get_benefit_application("benappl-alto0poc000002")
                              .BenefitApplicationDetails["EndDate"])
     return next(day for day in (end + timedelta(days=n) for n in range(10, 60)) if not in_year_end_blackout(day)).isoformat()
-
-
-def attachment(tmp_path: Path) -> str:
-    (tmp_path / "brief.pdf").write_bytes(b"%PDF-1.4 the activity's brief")
-    return str(tmp_path / "brief.pdf")
 
 
 CASES: dict[str, tuple[str, str, Setup]] = {
@@ -68,11 +65,11 @@ CASES: dict[str, tuple[str, str, Setup]] = {
         "action": "accept", "invitation_id": "pacinv-cirrus2alto01"}),
     "resale role": (ISV, "create_resale_authorization_role", lambda sandbox, tmp: {}),
     "draft": (PRM_READY, "draft_funding_request", lambda sandbox, tmp: {
-        "opportunity_id": "O4000002", "program": "proof-of-concept",
+        "opportunity_id": "O4000001", "program": "proof-of-concept",
         "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly", "RequestedAmount": "9,500.50"}}),
     "submit": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "submit"}),
     "edit": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": draft(sandbox), "action": "edit", "answers": {"EndDate": "2030-04-15"}}),
+        "funding_request_id": draft(sandbox), "action": "edit", "answers": {"CampaignEndDate": "2030-04-15"}}),
     "delete": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "delete"}),
     "recall": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
         "funding_request_id": "benappl-alto0mdf000001", "action": "recall", "reason": "Fix the dates"}),
@@ -80,12 +77,13 @@ CASES: dict[str, tuple[str, str, Setup]] = {
         "funding_request_id": "benappl-alto0mdf000001", "action": "cancel"}),
     "extend": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
         "funding_request_id": "benappl-alto0poc000002", "action": "extend", "new_end_date": extension(sandbox)}),
-    "claim": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: (
-        sandbox.advance("benappl-alto0poc000002"), {"funding_request_id": "benappl-alto0poc000002", "action": "claim",
-                                                    "claim_amount": 9500.25})[1]),
+    "claim": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
+        "funding_request_id": poc_request(sandbox, start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=5),
+                                          stage="Cash Claim"), "action": "claim", "claim_amount": 9500.25}),
     "attach": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": "benappl-alto0mdf000001", "action": "attach", "file_path": attachment(tmp),
-        "reason": "Activity brief"}),
+        "funding_request_id": "benappl-alto0mdf000001", "action": "attach", "files": [
+            {"name": "brief.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 the brief").decode(),
+             "business_use": "Activity brief"}]}),
 }
 
 

@@ -73,6 +73,10 @@ class PartnerCentral(ABC):
     partner_id: str
     catalog: str
 
+    def cache_scope(self) -> tuple[str, ...]:
+        """What a cache of this backend's answers is keyed by: the same data behind the same key."""
+        return (type(self).__name__, self.catalog, self.partner_id)
+
     def unsupported(self, operation: str) -> str | None:
         """Why this backend cannot do ``operation`` (an API operation, or a console action such as
         DeleteBenefitApplication, SubmitCashClaim, UpdateCashClaim, AttachFile), or None when it can."""

@@ -55,16 +55,26 @@ class SourcedNumber(BaseModel):
     confidence: Literal["high", "medium", "low"]
 
 
+class BenefitLookup(BaseModel):
+    """How to find the program's benefit at run time (ListBenefits): its program, and a word of its name when the
+    program has several benefits (MAP's phases). No benefit id is kept: ids differ between catalogs."""
+
+    program: str
+    name_contains: str | None = None
+
+
 class Program(BaseModel):
     id: str
     name: str
-    benefit_id: str | None = None
+    benefit: BenefitLookup | None = Field(default=None, description="None: no application through the benefits API.")
     category: str
     description: str
     fulfillment_types: list[Literal["CASH", "CREDITS", "ACCESS"]]
     eligibility: Eligibility
     estimate: Estimate
-    required_fields: list[str] = Field(default_factory=list)
+    repeatable: bool = Field(default=False, description="Whether one opportunity may have several requests of it.")
+    required_attachments: list[str] = Field(
+        default_factory=list, description="Business uses of the files a request must carry before it is submitted.")
     sources: list[Source]
     numbers: list[SourcedNumber] = Field(default_factory=list)
 
@@ -80,9 +90,10 @@ class Catalog(BaseModel):
                 return program
         raise KeyError(program_id)
 
-    def of_benefit(self, benefit_id: str) -> Program | None:
-        """The program whose application is benefit ``benefit_id``, if the catalog knows it."""
-        return next((program for program in self.programs if program.benefit_id == benefit_id), None)
+    def of_benefit(self, programs: list[str], name: str | None) -> Program | None:
+        """The catalog's program for a benefit with these ``Programs`` and ``name``, if it knows one."""
+        return next((p for p in self.programs if p.benefit and p.benefit.program in programs
+                     and (p.benefit.name_contains is None or p.benefit.name_contains.lower() in (name or "").lower())), None)
 
 
 @cache

@@ -3,12 +3,21 @@ against the opportunity, every near miss with what is missing, every amount with
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from collections.abc import Callable
+from decimal import Decimal
 
+from typing import Annotated
+
+from pydantic import BaseModel, Field, PlainSerializer
+
+from agent.funding.application import ApplicationForm
 from agent.funding.catalog import Catalog, PartnerPath, Program
 from agent.models.account import SolutionType
-from agent.models.benefits import BenefitAllocation
+from agent.models.benefits import BenefitAllocation, BenefitApplicationSummary
 from agent.models.selling import STAGE_ORDER, Opportunity
+
+Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+"""An amount computed exactly, shown as a JSON number."""
 
 PATH_OF_SOLUTION: dict[SolutionType, PartnerPath] = {
     "SOFTWARE_PRODUCTS": "Software",
@@ -23,31 +32,43 @@ PATH_OF_SOLUTION: dict[SolutionType, PartnerPath] = {
 """The partner path a primary solution type implies (the APIs do not return the path itself)."""
 
 
+class Budget(BaseModel):
+    """An allocation (SCA budget, MDF wallet) that can fund the program: what it grants, what the partner's requests
+    in review or approved already take from it, and what is left to request."""
+
+    allocation_id: str
+    name: str | None
+    allocated: Amount | None = Field(description="None when the allocation's amount is unknown or unreadable.")
+    committed: Amount = Field(description="Requested by the partner's requests in review or approved.")
+    remaining: Amount | None = Field(description="allocated - committed (the API's own figure when not allocated).")
+    currency: str
+    expires_at: str | None
+
+
+class ExistingRequest(BaseModel):
+    """A fund request the partner already has for a program."""
+
+    funding_request_id: str
+    status: str
+    opportunity_id: str | None
+
+
 class PartnerFacts(BaseModel):
-    """What eligibility depends on besides the opportunity."""
+    """What eligibility depends on besides the opportunity: the partner's path and PRM readiness, and per program
+    (by catalog id) the budgets that fund it and the requests already made for it."""
 
     path: PartnerPath
     prm_ready: bool | None = Field(description="None when it cannot be checked on this backend.")
     prm_gaps: list[str] = Field(default_factory=list)
     has_listing: bool | None = None
-    allocations: list[BenefitAllocation] = Field(default_factory=list)
+    budgets: dict[str, list[Budget]] = Field(default_factory=dict)
+    requests: dict[str, list[ExistingRequest]] = Field(default_factory=dict)
 
 
 class Check(BaseModel):
     passed: bool
     text: str
     about_opportunity: bool = Field(description="Whether the rule looks at the opportunity (stage, ARR, use case...).")
-
-
-class Budget(BaseModel):
-    """An allocation (SCA budget, MDF wallet) that can fund the program."""
-
-    allocation_id: str
-    name: str | None
-    allocated: float | None
-    remaining: float | None
-    currency: str
-    expires_at: str | None
 
 
 class FundingEstimate(BaseModel):
@@ -63,6 +84,7 @@ class Evaluation(BaseModel):
     checks: list[Check]
     estimate: FundingEstimate
     budgets: list[Budget]
+    existing: ExistingRequest | None = Field(default=None, description="A request already made for this opportunity.")
 
     @property
     def eligible(self) -> bool:
@@ -141,17 +163,20 @@ def evaluate(program: Program, opportunity: Opportunity, partner: PartnerFacts) 
             check(False, "", "PRM readiness could not be checked on this backend; check it in Partner Central", False)
         else:
             check(partner.prm_ready, "your account is PRM-ready", "become PRM-ready: " + "; ".join(partner.prm_gaps), False)
-    budgets = budgets_for(program, partner.allocations)
+    budgets = partner.budgets.get(program.id, [])
+    left = sum((b.remaining for b in budgets if b.remaining is not None), Decimal(0)) if budgets else None
     if rules.requires_mdf_wallet:
         funded = [b for b in budgets if (b.remaining or 0) > 0]
-        check(bool(funded), f"your MDF wallet has ${funded[0].remaining:,.0f} remaining" if funded else "",
+        check(bool(funded), f"your MDF wallet has ${funded[0].remaining:,.0f} left to request" if funded else "",
               "you have no active MDF wallet with funds left", False)
     if rules.requires_marketplace_listing:
         check(bool(partner.has_listing), "you have a Marketplace listing", "publish a Marketplace listing first", False)
-    return Evaluation(program=program, checks=checks, estimate=estimate(program, arr, monthly, budgets), budgets=budgets)
+    existing = next((r for r in partner.requests.get(program.id, []) if r.opportunity_id == opportunity.Id), None)
+    return Evaluation(program=program, checks=checks, estimate=estimate(program, arr, monthly, left), budgets=budgets,
+                      existing=None if program.repeatable else existing)
 
 
-def estimate(program: Program, arr: float | None, monthly: float | None, budgets: list[Budget]) -> FundingEstimate:
+def estimate(program: Program, arr: float | None, monthly: float | None, budget_left: Decimal | None) -> FundingEstimate:
     basis = program.estimate
     inputs = {"monthly_spend_usd": monthly, "expected_arr_usd": arr, "percent": basis.percent,
               "min_usd": basis.min_usd, "cap_usd": basis.cap_usd}
@@ -166,41 +191,52 @@ def estimate(program: Program, arr: float | None, monthly: float | None, budgets
             formula += f" (below the ${basis.min_usd:,.0f} minimum request)"
         return FundingEstimate(amount=round(amount, 2), formula=formula, inputs=inputs)
     if basis.kind == "wallet_balance":
-        remaining = sum(b.remaining or 0 for b in budgets)
-        return FundingEstimate(amount=remaining, formula=f"up to your MDF wallet's remaining ${remaining:,.0f}",
+        remaining = float(budget_left or 0)
+        return FundingEstimate(amount=remaining, formula=f"up to what your MDF wallet has left, ${remaining:,.0f}",
                                inputs={**inputs, "wallet_remaining_usd": remaining})
     if basis.kind == "fixed_cap":
         return FundingEstimate(amount=basis.cap_usd, formula=f"up to ${basis.cap_usd:,.0f} per request", inputs=inputs)
     return FundingEstimate(amount=None, formula="no public basis for an amount; AWS sets it at review", inputs=inputs)
 
 
-def budgets_for(program: Program, allocations: list[BenefitAllocation]) -> list[Budget]:
-    """The active allocations (SCA budget, MDF wallet) that can fund ``program``."""
+COMMITTING = ("IN_REVIEW", "ACTION_REQUIRED", "APPROVED")
+"""Statuses of a request that takes from a budget: asked for and in review, or approved."""
+
+
+def budgets_for(benefit_id: str, allocations: list[BenefitAllocation], applications: list[BenefitApplicationSummary],
+                form_of: Callable[[str], ApplicationForm]) -> list[Budget]:
+    """The active allocations that can fund ``benefit_id``, each with what the partner's requests already take from
+    it (their requested amounts, read through each benefit's schema; an unreadable amount counts as nothing)."""
+    from agent.funding.benefits import benefit_key
+
     found = []
     for allocation in allocations:
-        if allocation.Status != "ACTIVE" or program.benefit_id not in allocation.ApplicableBenefitIds:
+        funds = {benefit_key(ref) for ref in allocation.ApplicableBenefitIds}
+        if allocation.Status != "ACTIVE" or benefit_key(benefit_id) not in funds:
             continue
-        detail = allocation.FulfillmentDetail.ConsumableDetails if allocation.FulfillmentDetail else None
-        allocated = detail.AllocatedAmount if detail else None
-        remaining = detail.RemainingAmount if detail else None
+        allocated, api_remaining, currency = allocation.amounts()
+        committed = sum((form_of(a.BenefitId).amount(a.BenefitApplicationDetails, "requested_amount") or Decimal(0)
+                         for a in applications
+                         if benefit_key(a.BenefitId) in funds and a.Status in COMMITTING), Decimal(0))
         found.append(Budget(
-            allocation_id=allocation.Id, name=allocation.Name,
-            allocated=float(allocated.Amount) if allocated else None,
-            remaining=float(remaining.Amount) if remaining else None,
-            currency=(remaining or allocated).CurrencyCode if (remaining or allocated) else "USD",
+            allocation_id=allocation.Id or "(no id)", name=allocation.Name, allocated=allocated, committed=committed,
+            remaining=allocated - committed if allocated is not None else api_remaining, currency=currency,
             expires_at=allocation.ExpiresAt.date().isoformat() if allocation.ExpiresAt else None,
         ))
     return found
 
 
-def rank(catalog: Catalog, opportunity: Opportunity, partner: PartnerFacts) -> tuple[list[Evaluation], list[Evaluation]]:
-    """(eligible programs, largest estimate first; near misses with at most two gaps, fewest first).
+def rank(catalog: Catalog, opportunity: Opportunity,
+         partner: PartnerFacts) -> tuple[list[Evaluation], list[Evaluation], list[Evaluation]]:
+    """(eligible programs, largest estimate first; near misses with at most two gaps, fewest first; programs already
+    requested for this opportunity, with that request).
 
     Only programs with a rule about the opportunity are matched to it; the others (MDF campaigns,
     partner initiatives, sandbox credits) are in list_funding_programs.
     """
     evaluations = [e for e in (evaluate(p, opportunity, partner) for p in catalog.programs) if e.about_opportunity]
-    eligible = sorted((e for e in evaluations if e.eligible), key=lambda e: -(e.estimate.amount or 0))
-    near = sorted((e for e in evaluations if not e.eligible and len(e.gaps) <= 2
+    fresh = [e for e in evaluations if e.existing is None]
+    eligible = sorted((e for e in fresh if e.eligible), key=lambda e: -(e.estimate.amount or 0))
+    near = sorted((e for e in fresh if not e.eligible and len(e.gaps) <= 2
                    and "the opportunity is Closed Lost" not in e.gaps), key=lambda e: len(e.gaps))
-    return eligible, near
+    return eligible, near, [e for e in evaluations if e.existing is not None]

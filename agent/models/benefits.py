@@ -258,6 +258,27 @@ class BenefitAllocation(ApiModel):
     StartsAt: datetime | None = None
     ExpiresAt: datetime | None = None
 
+    def amounts(self) -> tuple[Decimal | None, Decimal | None, str]:
+        """(allocated, remaining as the API says, currency) from whichever fulfillment branch the allocation has:
+        a budget's allocated and remaining amounts, credits allocated less issued, cash disbursed. None where the
+        allocation does not say, or says something that is not a number."""
+        detail = self.FulfillmentDetail or FulfillmentDetails()
+        if detail.ConsumableDetails:
+            budget = detail.ConsumableDetails
+            allocated, remaining = budget.AllocatedAmount, budget.RemainingAmount
+            money = allocated or remaining
+            return (allocated.value if allocated else None, remaining.value if remaining else None,
+                    money.CurrencyCode if money else "USD")
+        if detail.CreditDetails:
+            credits = detail.CreditDetails
+            allocated, issued = credits.AllocatedAmount.value, credits.IssuedAmount.value
+            left = allocated - issued if allocated is not None and issued is not None else None
+            return allocated, left, credits.AllocatedAmount.CurrencyCode
+        if detail.DisbursementDetails and detail.DisbursementDetails.DisbursedAmount:
+            paid = detail.DisbursementDetails.DisbursedAmount
+            return paid.value, Decimal(0) if paid.value is not None else None, paid.CurrencyCode
+        return None, None, "USD"
+
 
 class CashClaim(ApiModel):
     """A cash claim on an approved fund request: the actual amount spent, reviewed by AWS. Claims live in the

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import ValidationError
 
 from agent.backends import errors
+from agent.funding.attachments import AttachmentError
 from agent.graphs.plans import PlanError
 from agent.trust.identity import NotAuthenticated
 from agent.trust.permissions import PermissionDenied
@@ -32,7 +34,13 @@ def tool_errors() -> Iterator[None]:
         yield
     except errors.PartnerCentralError as exc:
         raise ToolError(f"{exc} {_NEXT_STEP.get(type(exc), '')}".strip()) from None
-    except (PermissionDenied, SessionError, PlanError) as exc:
+    except (PermissionDenied, SessionError, PlanError, AttachmentError) as exc:
         raise ToolError(str(exc)) from None
     except NotAuthenticated:
         raise ToolError("Not authenticated: connect with a bearer token (partner-agent token create).") from None
+
+
+def validation_problems(error: ValidationError) -> str:
+    """``error`` in one line, field by field, without echoing the input (it may be large or secret)."""
+    return "; ".join(f"{'.'.join(map(str, problem['loc'])) or 'value'}: {problem['msg']}"
+                     for problem in error.errors(include_input=False, include_url=False))

@@ -14,15 +14,19 @@ from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.compliance.prm import read_prm
 from agent.funding.catalog import Program, load_catalog
+from agent.funding.application import ApplicationForm
+from agent.funding.attachments import MAX_FILES, AttachmentInput, stage
+from agent.funding.benefits import application_form
+from agent.funding.lifecycle import RequestFacts
 from agent.graphs.fund_request import (
     FUND_REQUEST_DRAFT,
     FUND_REQUEST_MANAGEMENT,
-    NUMBERS,
-    FundRequestAnswers,
+    Answers,
     FundRequestChange,
     FundRequestDraft,
     ManageAction,
     Money,
+    request_facts,
 )
 from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication
 from agent.storage import utcnow
@@ -30,13 +34,15 @@ from agent.funding.recommend import (
     PATH_OF_SOLUTION,
     Budget,
     Evaluation,
+    ExistingRequest,
     FundingEstimate,
     PartnerFacts,
+    budgets_for,
     evaluate,
     expected_spend,
     rank,
 )
-from agent.tools.errors import tool_errors
+from agent.tools.errors import tool_errors, validation_problems
 from agent.tools.params import OpportunityIdParam, SessionIdParam
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
@@ -79,12 +85,21 @@ class NearMiss(BaseModel):
     missing: list[str] = Field(description="What would make the opportunity eligible.")
 
 
+class AlreadyRequested(BaseModel):
+    program: str
+    name: str
+    funding_request_id: str
+    status: str
+
+
 class FundingRecommendations(BaseModel):
     session_id: str
     opportunity_id: str
     opportunity: dict[str, Any] = Field(description="The facts the recommendations rest on.")
     recommendations: list[Recommendation] = Field(description="Eligible programs, largest estimate first.")
     near_misses: list[NearMiss]
+    already_requested: list[AlreadyRequested] = Field(
+        description="Programs this opportunity already has a request for (not recommended again).")
     next_steps: list[str]
     disclaimer: str
 
@@ -102,18 +117,38 @@ class FundingEstimateResult(BaseModel):
 
 
 def partner_facts(backend: PartnerCentral) -> PartnerFacts:
-    """Path, PRM readiness and budgets of the partner (PRM is unknown where seller data is unreadable)."""
+    """Path, PRM readiness (unknown where seller data is unreadable), and per program the budgets that fund it and
+    the requests already made for it (programs whose benefit this catalog does not offer have neither)."""
+    from agent.funding.benefits import application_form, benefit_of
+
     path = PATH_OF_SOLUTION[backend.get_partner().Profile.PrimarySolutionType]
+    allocations, applications = backend.list_benefit_allocations(), backend.list_benefit_applications()
+    budgets: dict[str, list[Budget]] = {}
+    requests: dict[str, list[ExistingRequest]] = {}
+    for program in load_catalog().programs:
+        benefit = benefit_of(backend, program)
+        if benefit is None:
+            continue
+        form = application_form(backend, benefit.Id)
+        budgets[program.id] = budgets_for(benefit.Id, allocations, applications, lambda b: application_form(backend, b))
+        requests[program.id] = [
+            ExistingRequest(funding_request_id=a.Id, status=a.Status,
+                            opportunity_id=opportunity_of(a, form.value(a.BenefitApplicationDetails, "opportunity_id")))
+            for a in applications if a.BenefitId == benefit.Id and a.Status not in ("CANCELED", "REJECTED")]
+    facts = {"path": path, "budgets": budgets, "requests": requests}
     try:
         setup = backend.get_seller_setup()
         readiness = read_prm(backend, utcnow(), setup=setup)
     except errors.UnsupportedOperationException:
-        return PartnerFacts(path=path, prm_ready=None, allocations=backend.list_benefit_allocations())
-    return PartnerFacts(
-        path=path, prm_ready=readiness.prm_ready, prm_gaps=readiness.gaps,
-        has_listing=any(account.Listings for account in setup.SellerAccounts),
-        allocations=backend.list_benefit_allocations(),
-    )
+        return PartnerFacts(**facts, prm_ready=None)
+    return PartnerFacts(**facts, prm_ready=readiness.prm_ready, prm_gaps=readiness.gaps,
+                        has_listing=any(account.Listings for account in setup.SellerAccounts))
+
+
+def opportunity_of(application, detail: object = None) -> str | None:
+    """The opportunity a fund request funds: the opportunity among its associated resources, else its details'."""
+    linked = next((arn.rsplit("/", 1)[-1] for arn in application.AssociatedResources if "/opportunity/" in arn), None)
+    return linked or (str(detail) if detail else None)
 
 
 def _recommendation(evaluation: Evaluation) -> Recommendation:
@@ -160,7 +195,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
             opportunity = call.backend.get_opportunity(opportunity_id)
             partner = partner_facts(call.backend)
         catalog = load_catalog()
-        eligible, near = rank(catalog, opportunity, partner)
+        eligible, near, requested = rank(catalog, opportunity, partner)
         monthly, _ = expected_spend(opportunity)
         next_steps = [] if eligible else [
             "No program fits this opportunity today." + (" Closest: " + "; ".join(
@@ -179,6 +214,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
             recommendations=[_recommendation(e) for e in eligible],
             near_misses=[NearMiss(program=e.program.id, name=e.program.name, met=[c.text for c in e.checks if c.passed],
                                   missing=e.gaps) for e in near],
+            already_requested=[AlreadyRequested(program=e.program.id, name=e.program.name,
+                                                funding_request_id=e.existing.funding_request_id, status=e.existing.status)
+                               for e in requested],
             next_steps=next_steps, disclaimer=catalog.disclaimer,
         )
 
@@ -207,15 +245,16 @@ class FundingRequestRow(BaseModel):
     funding_request_id: str
     name: str | None
     program: str | None = Field(description="Program category (MAP, MDF, POC...).")
-    benefit_id: str
+    benefit_id: str | None
     stage: str | None
-    status: str
+    status: str = Field(description="The API's status, or EXPIRED (30 days after the end date; no action possible).")
     fulfillment_types: list[str]
     opportunity_id: str | None
     requested_amount: float | None
-    budget_year: int
-    created_at: str
-    updated_at: str
+    expires_on: str | None = Field(description="When it expires (also the claim deadline); None if its end date is unknown.")
+    budget_year: int | None
+    created_at: str | None
+    updated_at: str | None
 
 
 class FundingRequests(BaseModel):
@@ -227,22 +266,29 @@ class FundingRequests(BaseModel):
 class FundingRequestDetail(BaseModel):
     session_id: str
     funding_request: BenefitApplication
+    shown_status: str = Field(description="The status as the console shows it: the API's, or EXPIRED.")
+    expires_on: str | None = Field(description="Expiry and claim deadline; None when its end date is unknown.")
+    cash_claims: list[dict[str, Any]] = Field(description="Claims with their status (sandbox; the portal on AWS).")
+    console: str = Field(description="Where the person reviews, submits and manages it in the console.")
 
 
-def _row(summary) -> FundingRequestRow:
+def _row(summary, form: ApplicationForm, today: date) -> FundingRequestRow:
+    """One dashboard row; dates and amounts read through the benefit's schema (None where it names none)."""
     details = summary.BenefitApplicationDetails or {}
-    opportunity = details.get("OpportunityId") or next(
-        (arn.rsplit("/", 1)[-1] for arn in summary.AssociatedResources if "/opportunity/" in arn), None
-    )
-    start = str(details.get("StartDate") or "")
-    amount = details.get("RequestedAmount")
+    start = form.date(details, "start_date")
+    amount = form.amount(details, "requested_amount")
+    facts = RequestFacts(category=(summary.Programs or ["Misc"])[0], stage=summary.Stage or "Created",
+                         status=summary.Status or "UNKNOWN", end=form.date(details, "end_date"))
     return FundingRequestRow(
-        funding_request_id=summary.Id, name=summary.Name, program=(summary.Programs or [None])[0],
-        benefit_id=summary.BenefitId, stage=summary.Stage, status=summary.Status,
-        fulfillment_types=summary.FulfillmentTypes, opportunity_id=opportunity,
+        funding_request_id=summary.Id or "(no id)", name=summary.Name, program=(summary.Programs or [None])[0],
+        benefit_id=summary.BenefitId, stage=summary.Stage, status=facts.shown_status(today),
+        fulfillment_types=summary.FulfillmentTypes,
+        opportunity_id=opportunity_of(summary, form.value(details, "opportunity_id")),
         requested_amount=float(amount) if amount is not None else None,
-        budget_year=int(start[:4]) if start[:4].isdigit() else summary.CreatedAt.year,
-        created_at=summary.CreatedAt.isoformat(), updated_at=summary.UpdatedAt.isoformat(),
+        expires_on=facts.expires_on.isoformat() if facts.expires_on else None,
+        budget_year=start.year if start else summary.CreatedAt.year if summary.CreatedAt else None,
+        created_at=summary.CreatedAt.isoformat() if summary.CreatedAt else None,
+        updated_at=summary.UpdatedAt.isoformat() if summary.UpdatedAt else None,
     )
 
 
@@ -279,15 +325,18 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         """List the partner's fund requests with the funding dashboard's filters: id, stage, status,
         fulfillment type, program, opportunity and budget year. Optionally as CSV (the dashboard's export)."""
         with tool_errors():
-            call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications"], session_id)
-            rows = [_row(s) for s in call.backend.list_benefit_applications()]
+            call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
+                                                       "partnercentral:GetBenefit"], session_id)
+            today = utcnow().date()
+            rows = [_row(s, application_form(call.backend, s.BenefitId), today)
+                    for s in call.backend.list_benefit_applications()]
         wanted = {
             "funding_request_id": funding_request_id, "stage": stage, "status": status, "program": program,
             "opportunity_id": opportunity_id, "budget_year": budget_year,
         }
         rows = [r for r in rows if all(v is None or getattr(r, k) == v for k, v in wanted.items())
                 and (fulfillment_type is None or fulfillment_type in r.fulfillment_types)]
-        rows.sort(key=lambda r: r.updated_at, reverse=True)
+        rows.sort(key=lambda r: r.updated_at or "", reverse=True)
         return FundingRequests(session_id=call.session.session_id, funding_requests=rows,
                                csv=_csv(rows) if format == "csv" else None)
 
@@ -296,17 +345,35 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         funding_request_id: Annotated[str, Field(description="The fund request id (benappl- and 14 characters).")],
         session_id: SessionIdParam = None,
     ) -> FundingRequestDetail:
-        """One fund request in full: program, stage and status (with AWS's reason), application details,
-        associated opportunity, contacts and attachments with their scan status."""
+        """One fund request in full: program, stage and status (with AWS's reason; EXPIRED once past its expiry),
+        application details, associated opportunity, contacts, attachments with their scan status, cash claims."""
         with tool_errors():
-            call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication"], session_id)
+            call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"],
+                             session_id)
             application = call.backend.get_benefit_application(funding_request_id)
-        return FundingRequestDetail(session_id=call.session.session_id, funding_request=application)
+            facts = request_facts(call.backend, application, application_form(call.backend, application.BenefitId))
+        today = utcnow().date()
+        return FundingRequestDetail(
+            session_id=call.session.session_id, funding_request=application, shown_status=facts.shown_status(today),
+            expires_on=facts.expires_on.isoformat() if facts.expires_on else None,
+            cash_claims=[{"claim_id": c.claim_id, "amount": float(c.amount) if c.amount is not None else None,
+                          "status": c.status} for c in facts.claims or []],
+            console=console_link(call.backend.catalog, application.Id))
 
 
 
 def _today() -> date:
     return utcnow().date()
+
+
+CONSOLE = "https://us-east-1.console.aws.amazon.com/partnercentral/home?region=us-east-1"
+
+
+def console_link(catalog: str, funding_request_id: str) -> str:
+    """Where a person finds a fund request in AWS Partner Central in the console (the deep link to one request is
+    not documented: the address opens Partner Central, the words say where to go)."""
+    where = "Funding > Funding dashboard" + (" (Sandbox catalog)" if catalog == "Sandbox" else "")
+    return f"{CONSOLE} ({where}, {funding_request_id})"
 
 
 def _register_drafting(server: MCPServer, app: AgentApp) -> None:
@@ -315,11 +382,11 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
 
     from agent.tools import writes
 
-    def first_plan(opportunity_id: str, program: str, answers: FundRequestAnswers | None = None,
+    def first_plan(opportunity_id: str, program: str, answers: dict | None = None,
                    session_id: str | None = None) -> writes.Planned:
         _known_program(program)
-        parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program,
-                                      answers=answers or FundRequestAnswers(), today=_today())
+        parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program, answers=answers or {},
+                                      today=_today())
         with tool_errors():
             return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
@@ -328,8 +395,7 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         capabilities = ctx.client_capabilities
         if not first.questions or capabilities is None or capabilities.elicitation is None:
             return writes.NoElicitation()
-        fields = {q.field: (float if q.field in NUMBERS else str, Field(title=q.field, description=q.question))
-                  for q in first.questions}
+        fields = {q.field: (str, Field(title=q.field, description=q.question)) for q in first.questions}
         return Elicit("To draft this fund request, please provide:", create_model("FundRequestDetails", **fields))
 
     def planned_draft(
@@ -339,15 +405,14 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
     ) -> writes.Planned:
         if not first.questions or not isinstance(filled, AcceptedElicitation) or isinstance(filled.data, writes.NoElicitation):
             return first
-        parameters = FundRequestDraft.model_validate(first.parameters)
         try:
-            answers = FundRequestAnswers.model_validate({**parameters.answers.model_dump(exclude_none=True),
-                                                         **filled.data.model_dump()})
+            parameters = FundRequestDraft.model_validate(
+                {**first.parameters, "answers": {**first.parameters["answers"], **filled.data.model_dump()}})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise ToolError(f"The answers in the form cannot be used ({problems}); nothing was created.") from None
+            raise ToolError(f"The answers in the form cannot be used ({validation_problems(exc)}); nothing was "
+                            "created.") from None
         with tool_errors():
-            return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters.model_copy(update={"answers": answers}), session_id)
+            return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
     ask_for_draft = writes.asking(planned_draft)
 
@@ -361,25 +426,28 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         opportunity_id: OpportunityIdParam,
         program: Annotated[str, Field(description="Program id from recommend_funding or list_funding_programs.",
                                       max_length=64)],
-        answers: Annotated[FundRequestAnswers | None, Field(
-            description="The person's answers to needs_input questions, by field name, e.g. "
-                        "{\"SuccessCriteria\": \"...\", \"StartDate\": \"2027-01-15\"}. Also overrides proposed values.")] = None,
+        answers: Annotated[Answers | None, Field(
+            description="The person's answers to needs_input questions, by the application's field names (each "
+                        "question names one), e.g. {\"SuccessCriteria\": \"...\", \"StartDate\": \"2027-01-15\"}. Also "
+                        "overrides proposed values.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Draft a fund request for an opportunity: fills the program's application from the opportunity,
-        proposes dates and the estimated amount, and asks for anything missing (in a form when the client
-        shows one; otherwise status "needs_input": ask the person, then call again with `answers`). After the
-        person approves the exact draft it is created in PENDING_SUBMISSION and linked to the opportunity.
-        Drafting never submits: submitting is a separate step (manage_funding_request action "submit"), which
-        the person approves too. A draft identical to one that exists is refused with its id."""
+        """Draft a fund request for an opportunity: finds the program's benefit and fills the application its
+        schema asks for from the opportunity, proposes dates and the estimated amount, and asks for anything
+        missing (in a form when the client shows one; otherwise status "needs_input": ask the person, then call
+        again with `answers`). After the person approves the exact draft it is created in PENDING_SUBMISSION and
+        linked to the opportunity. Drafting never submits: submitting is a separate step (manage_funding_request
+        action "submit"), which the person approves too. A program already requested for the opportunity is
+        refused with that request's id."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
         if result.status == "applied":
             created = result.results[0]["Id"]
             result.message = (f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
-                              "To submit it, the person reviews it and approves manage_funding_request with action "
-                              "\"submit\" (or submits it in Partner Central); get_funding_request shows it.")
+                              "The person reviews and submits it in the console: "
+                              f"{console_link(call.backend.catalog, created)} (or approves manage_funding_request "
+                              "with action \"submit\"); get_funding_request shows it.")
         return result
 
 
@@ -398,11 +466,17 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
 
     def planned_management(funding_request_id: str, action: str, reason: str | None = None,
                            new_end_date: date | None = None, claim_amount: Decimal | None = None,
-                           file_path: str | None = None, answers: FundRequestAnswers | None = None,
-                           session_id: str | None = None) -> writes.Planned:
+                           claim_id: str | None = None, files: list[AttachmentInput] | None = None,
+                           answers: dict | None = None, session_id: str | None = None) -> writes.Planned:
+        folder = None if app.require_token else app.settings.attachments_dir  # the operator's folder: stdio only
+        with tool_errors():
+            staged = [stage(app.settings.data_dir / "attachments", app.principal().partner_id, item, folder)
+                      for item in files or []]
         parameters = FundRequestChange(
             funding_request_id=funding_request_id, action=action, reason=reason, new_end_date=new_end_date,
-            claim_amount=claim_amount, file_path=file_path, answers=answers or FundRequestAnswers(), today=_today())
+            claim_amount=claim_amount, claim_id=claim_id, attachments=staged, answers=answers or {}, today=_today(),
+            extended_before=action == "extend" and app.audit.applied("AmendBenefitApplication", funding_request_id),
+            submitted_before=action == "submit" and app.audit.applied("SubmitBenefitApplication", funding_request_id))
         with tool_errors():
             return writes.plan_change(app, FUND_REQUEST_MANAGEMENT, parameters, session_id)
 
@@ -416,21 +490,29 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
         funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).",
                                                  pattern=BENEFIT_APPLICATION_ID_PATTERN)],
         action: Annotated[ManageAction, Field(description=(
-            "edit (a draft or rejected request: change fields given in `answers`); submit (from Created); resubmit (after a rejection; the start date must be 14+ days out); recall (in "
-            "review, before Pre-Approved; back to Created); cancel (any time before Completed; cannot be undone); "
-            "delete (Created stage only; unrecoverable); extend (approved requests, once, 1-90 days past the original "
-            "end date, not ending Dec 16 - Jan 1, MDF within its year); claim (Cash Claim stage, within 30 days of "
-            "the end and by Dec 15); attach (a local file; spreadsheets with formulas are quarantined by AWS's scan)."))],
+            "edit (a draft: change fields given in `answers`); submit (from Created); resubmit (after a rejection; "
+            "the start date must be 14+ days out); recall (in review, before Pre-Approved; back to Created); cancel "
+            "(any time before Completed; cannot be undone); delete (Created stage only; unrecoverable); extend "
+            "(approved requests, once, 1-90 days past the original end date, not ending Dec 16 - Jan 1, MDF within "
+            "its year, before expiry); claim (Cash Claim stage, once the activity ended, by the expiry date, one "
+            "claim in review at a time, claims totalling at most the approved amount); edit_claim (resubmit a "
+            "rejected claim: claim_id and claim_amount); attach (files from the person; spreadsheets with formulas "
+            "are quarantined by AWS's scan). Nothing is possible once a request has expired."))],
         reason: Annotated[str | None, Field(description="Why (kept with recalls, cancellations and extensions).", max_length=1000)] = None,
         new_end_date: Annotated[date | None, Field(description="extend: the new end date, YYYY-MM-DD.")] = None,
-        claim_amount: Annotated[Money | None, Field(description="claim: the actual amount spent, in USD, to the cent.")] = None,
-        file_path: Annotated[str | None, Field(description="attach: the file's path on this machine; reason = its business use.",
-                                               max_length=4096)] = None,
-        answers: Annotated[FundRequestAnswers | None, Field(description="edit: the fields to change, by name.")] = None,
+        claim_amount: Annotated[Money | None, Field(description="claim, edit_claim: the actual amount spent, in USD, to the cent.")] = None,
+        claim_id: Annotated[str | None, Field(description="edit_claim: the rejected claim (claim-...; get_funding_request lists them).",
+                                              pattern=r"^claim-[0-9a-z]{13}$")] = None,
+        files: Annotated[list[AttachmentInput] | None, Field(
+            description="attach: up to 3 files (4.5 MB each; doc, docx, pdf, png, jpeg, xlsx, csv, txt), each as "
+                        "content_base64 from the client or a path inside the operator's attachments folder.",
+            max_length=MAX_FILES)] = None,
+        answers: Annotated[Answers | None, Field(description="edit: the fields to change, by the application's field names.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Edit, submit, resubmit, recall, cancel, delete, extend, claim or attach a file to a fund request, under the guide's rules
-        (a refused action says which rule). Every action waits for the person's approval of the exact change."""
+        """Edit, submit, resubmit, recall, cancel, delete, extend, claim (or resubmit a rejected claim) or attach a
+        file to a fund request, under the guide's rules (a refused action says which rule). Every action waits for
+        the person's approval of the exact change."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_MANAGEMENT, change, session_id)
             return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)

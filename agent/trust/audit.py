@@ -123,6 +123,15 @@ class AuditLog:
              event.sessionId, event.approvalId, event.model_dump_json()),
         )
 
+    def applied(self, operation: str, identifier: str) -> bool:
+        """Whether this server applied ``operation`` to the resource ``identifier`` (its own record: the APIs keep no
+        history of, say, a fund request's extensions)."""
+        with self.db.reading() as conn:
+            return conn.execute(
+                "SELECT 1 FROM audit_events WHERE json_extract(body, '$.eventName')=? AND json_extract(body, '$.decision')="
+                "'applied' AND json_extract(body, '$.requestParameters.Identifier')=? LIMIT 1",
+                (operation, identifier)).fetchone() is not None
+
     def events(self, principal_key: str | None = None, limit: int | None = None) -> Iterator[AuditEvent]:
         """Events oldest first; only ``principal_key``'s when given; the newest ``limit`` when given."""
         query = "SELECT body FROM audit_events"

@@ -211,7 +211,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
     - an amendment's ``FieldPath`` must name a member of the benefit's ``BenefitRequestSchema`` (nested members
       as ``$.a.b``), its ``NewValue`` is read as that member's JSON type, and the amended details must satisfy the
       schema there; a Completed request is not amended;
-    - Create and Update check the request's shape only; the details are not validated against the schema;
+    - Create and Update validate ``BenefitApplicationDetails`` against the benefit's request schema (every
+      problem named as a field error, as an amendment's are);
     - cash claims (console actions SubmitCashClaim, UpdateCashClaim; `list_cash_claims`) are made in the Cash
       Claim stage of an APPROVED request, one in review at a time, never totalling more than the amount the
       request was approved for (claims not rejected count); a rejected claim is edited and resubmitted; the request
@@ -225,6 +226,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         self.store = db
         self.catalog = catalog
         self.partner_id = partner_id
+
+    def cache_scope(self) -> tuple[str, ...]:
+        return (*super().cache_scope(), str(self.store.path))
 
     # one write, exactly as given
 
@@ -452,6 +456,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
                     f"Benefit {benefit.Name} offers {', '.join(benefit.FulfillmentTypes)}, not {', '.join(sorted(unsupported))}.",
                     field_errors=[errors.FieldError(FieldName="FulfillmentTypes", Message="not offered by this benefit")],
                 )
+            _check_details(benefit.BenefitRequestSchema or {}, details)
             now = utcnow()
             app_id = new_id("benappl-", 14)
             application = BenefitApplication(
@@ -479,7 +484,10 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         self, application_id: str, *, revision: str, name: str | None = None,
         description: str | None = None, details: dict[str, Any] | None = None, client_token: str | None = None,
     ) -> BenefitApplication:
-        """UpdateBenefitApplication: only in PENDING_SUBMISSION, and only at the Revision the caller last read."""
+        """UpdateBenefitApplication: only in PENDING_SUBMISSION, and only at the Revision the caller last read; new
+        details must satisfy the benefit's request schema."""
+        if details is not None:
+            _check_details(self._request_schema(application_id), details)
         changes = {k: v for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items() if v is not None}
         return self._transition(
             application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION"}, changes, expected_revision=revision,
@@ -524,7 +532,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         ``FieldPath`` is a JSONPath (``$.EndDate``, ``$.Audience.Region``) to a member of the benefit's request
         schema; the amended details must satisfy the schema there."""
         application_id = self._application_id(application_id)
-        schema = self.get_benefit(self.get_benefit_application(application_id).BenefitId).BenefitRequestSchema or {}
+        schema = self._request_schema(application_id)
 
         def amended(current: BenefitApplication) -> dict[str, Any]:
             return {"BenefitApplicationDetails": _amended_details(schema, current.BenefitApplicationDetails, amendments),
@@ -657,6 +665,10 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             self._remember(conn, operation, client_token, request, updated.api_dict())
         return updated
 
+    def _request_schema(self, application_id: str) -> dict[str, Any]:
+        """The BenefitRequestSchema of the benefit the fund request applies for."""
+        return self.get_benefit(self.get_benefit_application(application_id).BenefitId).BenefitRequestSchema or {}
+
     def _application_row(self, conn: sqlite3.Connection, application_id: str) -> tuple[BenefitApplication, int]:
         return self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
 
@@ -684,6 +696,17 @@ _EDIT = {
     "APPROVED": "amend it instead (AmendBenefitApplication)",
 }
 """What to do instead of updating a request, by its status."""
+
+
+def _check_details(schema: dict[str, Any], details: dict[str, Any]) -> None:
+    """A ValidationException naming each place where ``details`` break the benefit's request schema."""
+    found = request_details.problems(schema, details)
+    if found:
+        raise errors.ValidationException(
+            f"BenefitApplicationDetails do not satisfy the benefit's request schema ({len(found)} problem(s)); "
+            "nothing was changed.", reason="fieldValidationFailed",
+            field_errors=[errors.FieldError(FieldName="BenefitApplicationDetails" + request_details.json_path(e)[1:],
+                                            Code="INVALID_VALUE", Message=e.message[:200]) for e in found[:10]])
 
 
 def _amended_details(schema: dict[str, Any], current: dict[str, Any], amendments: list[dict[str, str]]) -> dict[str, Any]:

@@ -160,6 +160,24 @@ def _request_schema(name: str, required: tuple[str, ...], optional: tuple[str, .
     return _schema(f"{name} request", {m: _PROPERTIES[m] for m in [*members, *optional]}, members)
 
 
+_EXAMPLE_VALUES: dict[str, Any] = {
+    "OpportunityId": "O4000003", "CustomerName": "Contoso", "ActivityName": "Pilot",
+    "ActivityDescription": "A six-week pilot of the contract search service.", "StartDate": "2030-03-01",
+    "EndDate": "2030-04-01", "RequestedAmount": 9000, "CurrencyCode": "USD", "ExpectedArr": 96000,
+    "AwsAccountId": "123456789012", "MigrationWorkloads": "Two PostgreSQL databases and their reporting jobs.",
+    "SuccessCriteria": "90% of questions answered with a correct citation.", "CampaignName": "Webinar",
+    "CampaignDescription": "Three webinars with AWS retail specialists.", "CampaignStartDate": "2030-03-01",
+    "CampaignEndDate": "2030-04-01", "FundingAmount": 5000, "FundingCurrency": "USD", "CampaignChannels": ["Webinar"],
+}
+
+
+def example_details(benefit_id: str, **changes: Any) -> dict[str, Any]:
+    """Details that satisfy a seeded benefit's request schema (its required members), with ``changes``: for tests,
+    benchmarks and trying the sandbox out."""
+    schema = next(b["BenefitRequestSchema"] for b in _benefits() if b["Id"] == benefit_id)
+    return {**{name: _EXAMPLE_VALUES[name] for name in schema["required"]}, **changes}
+
+
 def _benefits() -> list[dict[str, Any]]:
     def benefit(bid: str, name: str, description: str, programs: list[str], fulfillment: list[str],
                 schema: dict[str, Any]) -> dict:
