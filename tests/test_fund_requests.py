@@ -149,6 +149,53 @@ async def test_cash_claims_follow_the_guide(settings: Settings) -> None:
     assert [(c["amount"], c["status"]) for c in detail["cash_claims"]] == [(5500, "APPROVED"), (4500, "APPROVED")]
 
 
+def approved_mdf_request(settings: Settings, *, start: date, end: date) -> str:
+    box = sandbox(settings)
+    backend = box.client(PRM_READY)
+    created = backend.create_benefit_application(
+        client_token=f"mdf-{end}", benefit_id="ben-mdfcampaign001", name="Webinar", description="d",
+        fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001", CampaignStartDate=start.isoformat(),
+                                                            CampaignEndDate=end.isoformat()))
+    backend.submit_benefit_application(created.Id)
+    while box.application(created.Id).Stage != "Pre-Approved":
+        box.advance(created.Id)
+    return created.Id
+
+
+async def test_an_extension_amends_the_end_date_the_schema_names(settings: Settings) -> None:
+    year = TODAY.year + 1
+    request = approved_mdf_request(settings, start=date(year, 3, 1), end=date(year, 4, 1))
+    new_end = date(year, 4, 20)
+    person = approving()
+    async with Client(build_server(settings), elicitation_callback=person) as client:
+        extended = await manage(client, funding_request_id=request, action="extend", new_end_date=new_end.isoformat())
+    assert extended["status"] == "applied"
+    assert 'FieldPath: "$.CampaignEndDate"' in person.asked[0]
+    assert sandbox(settings).application(request).BenefitApplicationDetails["CampaignEndDate"] == new_end.isoformat()
+
+
+async def test_a_benefit_whose_schema_names_no_end_date_gets_unknown_not_a_crash(settings: Settings) -> None:
+    import json
+    import sqlite3
+
+    request = poc_request(settings, start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=5), stage="Cash Claim")
+    with sqlite3.connect(settings.sandbox_db) as db:  # the POC benefit's schema, as a benefit naming no end date
+        [body] = db.execute("SELECT body FROM resources WHERE kind = 'benefit' AND id = 'ben-pocfunding0001'").fetchone()
+        benefit = json.loads(body)
+        schema = benefit["BenefitRequestSchema"]
+        schema["properties"]["Wrap"] = schema["properties"].pop("EndDate") | {"title": "Wrap", "description": ""}
+        schema["required"] = ["Wrap" if name == "EndDate" else name for name in schema["required"]]
+        db.execute("UPDATE resources SET body = ? WHERE kind = 'benefit' AND id = 'ben-pocfunding0001'",
+                   (json.dumps(benefit),))
+    async with Client(build_server(settings)) as client:
+        claim = await refused(client, funding_request_id=request, action="claim", claim_amount=100)
+        extend = await refused(client, funding_request_id=request, action="extend",
+                               new_end_date=(TODAY + timedelta(days=20)).isoformat())
+        shown = (await client.call_tool("get_funding_request", {"funding_request_id": request})).structured_content
+    assert "end date is unknown" in claim and "end date is unknown" in extend
+    assert shown["expires_on"] is None and shown["shown_status"] == "APPROVED"
+
+
 async def test_a_rejected_request_is_reopened_fixed_and_resubmitted_14_days_out(settings: Settings) -> None:
     box = sandbox(settings)
     end = TODAY + timedelta(days=60)
@@ -193,6 +240,24 @@ async def test_submission_rechecks_the_rules_a_request_made_elsewhere_breaks(set
     assert box.application(drafted.Id).Status == "PENDING_SUBMISSION" and box.application(rejected.Id).Status == "REJECTED"
 
 
+async def test_a_program_that_requires_attachments_is_submitted_only_with_them(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.funding.catalog import load_catalog
+
+    monkeypatch.setattr(load_catalog().get("mdf"), "required_attachments", ["Campaign plan"])
+    backend = sandbox(settings).client(PRM_READY)
+    draft = backend.create_benefit_application(client_token="needs-plan", benefit_id="ben-mdfcampaign001", name="Webinar",
+                                               description="d", fulfillment_types=["CASH"],
+                                               details=example_details("ben-mdfcampaign001")).Id
+    async with Client(build_server(settings), elicitation_callback=approving()) as client:
+        assert "needs these attachments first: Campaign plan" in await refused(client, funding_request_id=draft,
+                                                                               action="submit")
+        await manage(client, funding_request_id=draft, action="attach",
+                     files=[{"name": "plan.pdf", "content_base64": PDF, "business_use": "Campaign plan"}])
+        submitted = await manage(client, funding_request_id=draft, action="submit")
+    assert submitted["status"] == "applied" and backend.get_benefit_application(draft).Status == "IN_REVIEW"
+
+
 # Recommendations that know the partner's history
 
 
@@ -216,6 +281,24 @@ async def test_budgets_left_move_with_requests(settings: Settings) -> None:
     [sca_before], [sca_drafted], [sca_submitted] = before["budgets"], drafted["budgets"], submitted["budgets"]
     assert sca_before["remaining"] == sca_drafted["remaining"] == 490000  # a draft is not a request yet
     assert sca_submitted["remaining"] == 454000 and sca_submitted["committed"] == 46000  # 36,000 MAP Assess in review
+
+
+async def test_an_unreadable_allocation_amount_is_unknown_not_a_failure(settings: Settings) -> None:
+    import json
+    import sqlite3
+
+    sandbox(settings)
+    with sqlite3.connect(settings.sandbox_db) as db:
+        [body] = db.execute("SELECT body FROM resources WHERE id = 'benalloc-alto0sca000001'").fetchone()
+        allocation = json.loads(body)
+        amounts = allocation["FulfillmentDetail"]["ConsumableDetails"]
+        amounts["AllocatedAmount"]["Amount"], amounts["RemainingAmount"]["Amount"] = "n/a", "320000.005"
+        db.execute("UPDATE resources SET body = ? WHERE id = 'benalloc-alto0sca000001'", (json.dumps(allocation),))
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("estimate_funding", {"opportunity_id": "O4000001", "program": "map-mobilize"})
+    assert not result.is_error, result.content[0].text
+    [budget] = result.structured_content["budgets"]
+    assert budget["allocated"] is None and budget["remaining"] == 320000.005  # the API's own figure, read exactly
 
 
 # Attachments from the person
