@@ -43,6 +43,9 @@ async def measure(calls: int, data_dir: str) -> dict[str, list[float]]:
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "partner-agent"), args=["serve"], env=env)
     timings: dict[str, list[float]] = {"recommend_funding": [], "draft_funding_request": []}
     async with Client(params, mode="legacy") as client:
+        # the server loads (here: builds) the knowledge index in the background at start: wait for it, so the
+        # figures are not the index build's
+        await client.call_tool("search_guidance", {"query": "fund request"})
         session = (await client.call_tool("recommend_funding", {"opportunity_id": "O4000001"})).structured_content["session_id"]
         for call, expected in ((recommend, None), (draft, "requires_approval")):
             await client.call_tool(*call(calls))  # warm: the benefit and its schema are cached from here on
