@@ -198,21 +198,23 @@ def _profile(snapshot: AccountSnapshot) -> list[OnboardingTask]:
     return [profile_task, visibility, lead_task, domain_task]
 
 
-MARKETPLACE_TASKS = {  # id: title, why it matters, the SellerSetup member it reads
+MARKETPLACE_TASKS = {  # id: title, why it matters, the SellerSetup member it reads, the tool that helps
     "seller_registration": ("Register as an AWS Marketplace seller",
-                            "Selling through AWS Marketplace, and PRM, need a registered seller account.", "SellerRegistration"),
-    "tax_interview": ("Complete the tax interview", "AWS Marketplace collects a US tax form before it pays you.", "TaxInterview"),
+                            "Selling through AWS Marketplace, and PRM, need a registered seller account.",
+                            "SellerRegistration", None),
+    "tax_interview": ("Complete the tax interview", "AWS Marketplace collects a US tax form before it pays you.",
+                      "TaxInterview", "determine_tax_form"),
     "banking": ("Set up your bank account for disbursements",
-                "AWS Marketplace pays out to a bank account in a supported currency.", "BankAccount"),
+                "AWS Marketplace pays out to a bank account in a supported currency.", "BankAccount", "banking_guidance"),
     "compliance": ("Complete the compliance checks: KYC, bank account (BAV) and secondary user (SU) verification",
                    "Depending on where you and your bank are, AWS Marketplace verifies the business, the bank account "
-                   "and additional users before paying out.", "Compliance"),
+                   "and additional users before paying out.", "Compliance", "seller_compliance_requirements"),
     "esc_catalog": ("Create your seller entity and first product listing (ESC catalog registration)",
                     "A listing is what buyers subscribe to, and its product code is what PRM attributes revenue to.",
-                    "EscCatalogRegistration"),
+                    "EscCatalogRegistration", "esc_catalog_steps"),
     "resale_role": (f"Create the {RESALE_AUTHORIZATION_ROLE} role",
                     "Needed only to sell through channel partners (CPPO / resale authorizations).",
-                    "ResaleAuthorizationRoleExists"),
+                    "ResaleAuthorizationRoleExists", "create_resale_authorization_role"),
 }
 SELLER_SETUP_UNREADABLE = UnknownEvidence(Reason="The Marketplace seller setup is not readable on this backend.", Where=AMMP)
 PROGRESS: dict[str, TaskStatus] = {"COMPLETED": "done", "IN_PROGRESS": "in_progress", "ACTION_REQUIRED": "action_required",
@@ -224,34 +226,36 @@ VERIFICATION: dict[str, TaskStatus] = {"NOT_REQUIRED": "not_applicable", "NOT_ST
 def _marketplace(snapshot: AccountSnapshot) -> list[OnboardingTask]:
     setup = snapshot.seller
     tasks = []
-    for task_id, (title, why, member) in MARKETPLACE_TASKS.items():
+    for task_id, (title, why, member, tool) in MARKETPLACE_TASKS.items():
         required = task_id != "resale_role"
         unknown = SELLER_SETUP_UNREADABLE if setup is None else setup.Unknown.get(member)
         if unknown:
             tasks.append(_task("marketplace", task_id, title, "unknown", why, unknown.Reason,
-                               f"Check it in {unknown.Where}.", required=required))
+                               f"Check it in {unknown.Where}.", required=required, tool=tool))
             continue
-        status, evidence, next_step, extra = _seller_task(task_id, setup)
-        tasks.append(_task("marketplace", task_id, title, status, why, evidence, next_step, required=required, **extra))
+        status, evidence, next_step, waiting_on = _seller_task(task_id, setup)
+        tasks.append(_task("marketplace", task_id, title, status, why, evidence, next_step, required=required, tool=tool,
+                           waiting_on=waiting_on))
     return tasks
 
 
-def _seller_task(task_id: str, setup: SellerSetup) -> tuple[TaskStatus, str, str, dict]:
-    """Status, evidence, next step and extras (tool, who it waits on) of a seller-setup task the backend could read."""
+def _seller_task(task_id: str, setup: SellerSetup) -> tuple[TaskStatus, str, str, str | None]:
+    """Status, evidence, next step and (when not the default) who it waits on, of a seller-setup task the backend
+    could read."""
     if task_id == "seller_registration":
         return (PROGRESS[setup.SellerRegistration], f"Seller registration: {setup.SellerRegistration}.",
-                f"Complete the seller registration (public profile, legal business name) in {AMMP}.", {})
+                f"Complete the seller registration (public profile, legal business name) in {AMMP}.", None)
     if task_id == "tax_interview":
         tax = setup.TaxInterview
         return (PROGRESS[tax.Status], f"Tax interview: {tax.Status}" + (f", form {tax.Form}." if tax.Form else "."),
                 f"Finish the tax interview in {AMMP} (Settings > Tax information)"
-                f"{_tax_form_hint(setup.HeadquartersCountryCode)}. Enter tax ids only there.", {"tool": "determine_tax_form"})
+                f"{_tax_form_hint(setup.HeadquartersCountryCode)}. Enter tax ids only there.", None)
     if task_id == "banking":
         bank = setup.BankAccount
         return (PROGRESS[bank.Status], f"Bank account: {bank.Status}"
                 + (f" ({bank.BankCountryCode}, {bank.CurrencyCode})." if bank.CurrencyCode else "."),
                 f"Add the bank account in {AMMP} (Settings > Payment information); never share account numbers here.",
-                {"tool": "banking_guidance"})
+                None)
     if task_id == "compliance":
         checks = setup.Compliance
         states = {"KYC": checks.Kyc, "BAV": checks.BankAccountVerification, "SU": checks.SecondaryUserVerification}
@@ -259,17 +263,16 @@ def _seller_task(task_id: str, setup: SellerSetup) -> tuple[TaskStatus, str, str
         status = next(s for s in ("action_required", "not_started", "in_progress", "done", "not_applicable") if s in found)
         return (status, "; ".join(f"{name}: {state}" for name, state in states.items()) + ".",
                 f"Complete the checks that apply in {AMMP}; seller_compliance_requirements explains whether and why "
-                "each applies.",
-                {"tool": "seller_compliance_requirements", "waiting_on": "aws" if status == "in_progress" else None})
+                "each applies.", "aws" if status == "in_progress" else None)
     if task_id == "esc_catalog":
         return (PROGRESS[setup.EscCatalogRegistration], f"ESC catalog registration: {setup.EscCatalogRegistration}.",
                 "Follow the listing steps (esc_catalog_steps): create the product in AMMP with limited visibility, test, "
-                "then publish.", {"tool": "esc_catalog_steps"})
+                "then publish.", None)
     exists = setup.ResaleAuthorizationRoleExists
     return ("done" if exists else "not_started",
             f"The role {'exists' if exists else 'does not exist'} in your seller account.",
             "If you will work with channel partners, the agent can create the service-linked role after you approve.",
-            {"tool": "create_resale_authorization_role"})
+            None)
 
 
 def _tax_form_hint(country: str | None) -> str:

@@ -109,8 +109,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         AWS account, a Marketplace listing, revenue attribution (resources tagged aws-apn-id-<linked account id>,
         or the older aws-apn-id, = pc:<product code>; or the user agent APN_1.1/pc_<product code>$; or
         Marketplace metering) and every other seller account connected as a subsidiary. Not ready: a numbered
-        plan; steps marked agent_with_approval can be done with the named tool once the person approves.
-        Read-only."""
+        plan; steps marked agent_with_approval can be done with the named tool once the person approves. A
+        requirement whose evidence cannot be read is `unknown`, with where the person checks it. Read-only."""
         with tool_errors():
             call = app.begin("check_prm_compliance", PRM_ACTIONS, session_id)
             assessment = read_prm(call.backend, utcnow())
