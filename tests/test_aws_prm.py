@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from botocore import xform_name
 from botocore.stub import Stubber
 from mcp import Client
 
@@ -19,7 +18,12 @@ from agent.backends.aws import PRODUCT_TYPES, AwsPartnerCentral
 from agent.compliance.prm import PRM_EVIDENCE_ACTIONS, assess_prm
 from agent.config import Settings
 from agent.graphs.onboarding import ConnectionChange, plan_connections
-from agent.models.seller import RESALE_AUTHORIZATION_ROLE, CostAllocationTag, RevenueAttribution
+from agent.models.seller import (
+    RESALE_AUTHORIZATION_ROLE,
+    CostAllocationTag,
+    MarketplaceProductSummary,
+    RevenueAttribution,
+)
 from agent.onboarding.status import onboarding_status, read_snapshot
 from agent.tools.onboarding import EVIDENCE_ACTIONS, PRM_ACTIONS, STATUS_ACTIONS
 from agent.trust.permissions import known_actions, missing_actions
@@ -440,12 +444,12 @@ async def call_on_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch, backe
     return results
 
 
-def stub_prm_check(stubs: dict[str, Stubber], **evidence) -> None:
+def stub_prm_check(stubs: dict[str, Stubber]) -> None:
     """What check_prm_compliance reads, in order."""
     stub_seller_setup(stubs)
     stubs["account"].add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []},
                                   {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
-    stub_prm_evidence(stubs, **evidence)
+    stub_prm_evidence(stubs)
     stubs["account"].add_response("list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
 
 
@@ -480,10 +484,9 @@ async def test_denied_evidence_is_an_unknown_verdict_naming_the_action_not_a_fai
 
 
 def test_the_aws_shapes_mirrored_match_botocore() -> None:
-    for model in (CostAllocationTag, RevenueAttribution):
+    for model in (CostAllocationTag, RevenueAttribution, MarketplaceProductSummary):
         service, shape_name = model.api_shape
         shape = boto3.session.Session(region_name="us-east-1").client(service).meta.service_model.shape_for(shape_name)
         assert set(model.model_fields) <= set(shape.members), model.__name__
         required = {name for name, field in model.model_fields.items() if field.is_required()}
         assert required <= set(shape.required_members), model.__name__
-    assert xform_name("ListCostAllocationTags") == "list_cost_allocation_tags"
