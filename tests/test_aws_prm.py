@@ -338,7 +338,8 @@ def test_no_recent_tag_key_leaves_attribution_unknown_never_not_met(backend, stu
     result = assessment(backend)
     attribution_ = next(r for r in result.requirements if r.id == "revenue_attribution")
     assert attribution_.status == "unknown" and any(said in line for line in attribution_.evidence)
-    assert attribution_.remediation[0].startswith("Check it in Partner Central's Attributed revenue dashboard")
+    assert attribution_.remediation[0] == ("Check whether AWS measures your product codes in Partner Central's "
+                                           "Attributed revenue dashboard (Onboarding status table).")
     assert any(f"APN_1.1/pc_{SAAS_CODE}$" in step for step in attribution_.remediation)
     assert result.prm_ready is None and result.gaps == []
 

@@ -110,10 +110,11 @@ class PrmAssessment(BaseModel):
         return [r.title for r in self.requirements if r.status == "unknown"]
 
 
-def _unknown(requirement_id: str, title: str, unknown: UnknownEvidence, *, evidence: tuple[str, ...] = (),
+def _unknown(requirement_id: str, title: str, unknown: UnknownEvidence, check: str, *, evidence: tuple[str, ...] = (),
              remediation: tuple[str, ...] = ()) -> Requirement:
+    """A requirement whose evidence could not be read: why, then where the person checks ``check``."""
     return Requirement(id=requirement_id, title=title, status="unknown", evidence=[unknown.Reason, *evidence],
-                       remediation=[f"Check it in {unknown.Where}.", *remediation])
+                       remediation=[f"Check {check} in {unknown.Where}.", *remediation])
 
 
 def _linked(evidence: PrmEvidence) -> Requirement:
@@ -122,7 +123,7 @@ def _linked(evidence: PrmEvidence) -> Requirement:
         return Requirement(id="linked_primary_account", title=title, status="met",
                            evidence=[f"Partner Central is linked to AWS account {evidence.LinkedPrimaryAccountId}."])
     if unknown := evidence.Unknown.get("LinkedPrimaryAccountId"):
-        return _unknown("linked_primary_account", title, unknown)
+        return _unknown("linked_primary_account", title, unknown, "which AWS account is linked")
     return Requirement(
         id="linked_primary_account", title=title, status="not_met",
         evidence=["No AWS account is linked to this Partner Central account."],
@@ -150,7 +151,7 @@ def _listing(setup: SellerSetup, codes: dict[str, str]) -> Requirement:
                   "leads there); it starts with Limited visibility, only your account sees it.",
                   "Test it, then request Public visibility so buyers can find it.")
         if unknown := setup.Unknown.get("Listings"):
-            return _unknown("marketplace_listing", title, unknown, remediation=create)
+            return _unknown("marketplace_listing", title, unknown, "your product listings", remediation=create)
         return Requirement(id="marketplace_listing", title=title, status="not_met",
                            evidence=["No AWS Marketplace listing was found on your seller accounts."], remediation=list(create))
     seen = [f"{listing.Title}: " + (f"product code {codes[listing.ProductId]}" if listing.ProductId in codes
@@ -260,7 +261,8 @@ def _attribution_from_tag_keys(setup: SellerSetup, evidence: PrmEvidence, codes:
     else:
         seen = (f"Cost Explorer lists no PRM tag key ({LEGACY_TAG_KEY} or {tag_key(evidence.LinkedPrimaryAccountId)}) "
                 "on resources billed to this account.")
-    return _unknown("revenue_attribution", ATTRIBUTION_TITLE, measured, evidence=(seen, *_attribution_ids(evidence)),
+    return _unknown("revenue_attribution", ATTRIBUTION_TITLE, measured, "whether AWS measures your product codes",
+                    evidence=(seen, *_attribution_ids(evidence)),
                     remediation=tuple(_how_to_attribute(setup, evidence, codes)))
 
 
