@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from agent.backends import errors
@@ -46,6 +46,11 @@ VERIFICATION = "verification"
 PROFILE_TASK_SECONDS = 0.5
 INVITATION_TTL = timedelta(days=15)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+def connection_arn(catalog: str, resource: Literal["connection", "connection-invitation"], rid: str) -> str:
+    """The API's ARN of a connection or a connection invitation: unlike a partner's, it names no AWS account."""
+    return f"arn:aws:partnercentral:us-east-1::catalog/{catalog}/{resource}/{rid}"
 
 
 def invitation_view(record: dict[str, Any], my_account: str, now: datetime) -> ConnectionInvitation:
@@ -258,7 +263,7 @@ class AccountOperations:
                 raise errors.ConflictException(f"This account already has an active {connection_type} connection with {receiver}.")
             invitation_id = new_id("pacinv-", 13)
             record = {
-                "Catalog": self.catalog, "Id": invitation_id, "Arn": self._arn("connection-invitation", invitation_id),
+                "Catalog": self.catalog, "Id": invitation_id, "Arn": connection_arn(self.catalog, "connection-invitation", invitation_id),
                 "ConnectionType": connection_type, "CreatedAt": now.isoformat(), "UpdatedAt": now.isoformat(),
                 "ExpiresAt": (now + INVITATION_TTL).isoformat(), "Status": "PENDING", "InvitationMessage": message,
                 "InviterEmail": email, "InviterName": name, "SenderAccountId": account, "ReceiverAccountId": receiver,
@@ -380,7 +385,7 @@ def answer_invitation(conn: sqlite3.Connection, catalog: str, record: dict[str, 
         if existing is None:
             connection_id = new_id("pac-", 13)
             connection = {"Catalog": catalog, "Id": connection_id,
-                          "Arn": f"arn:aws:partnercentral:us-east-1:000000000000:catalog/{catalog}/connection/{connection_id}",
+                          "Arn": connection_arn(catalog, "connection", connection_id),
                           "Accounts": sorted(pair), "UpdatedAt": now.isoformat(),
                           "ConnectionTypes": {record["ConnectionType"]: detail}}
             store.insert_row(conn, CONNECTION, catalog, connection_id, None, connection, now)
