@@ -4,8 +4,9 @@ Every error path of the sandbox is driven here, through `send` or the typed meth
 against botocore's model of the operation: the class is one the operation lists in its errors (for a console action
 or the sandbox playing AWS, one its service has), and the error as the service sends it has the exception shape's
 required members, enum values from the model and no member the shape lacks. A test fails when a raise site of the
-sandbox is not driven. Then the ClientToken: passed for every operation that takes one, replayed as the API does,
-and checked against the model's pattern and length.
+sandbox is not driven. The aws backend reads each of these errors, as botocore hands it over, back into the same
+error. Then the ClientToken: passed for every operation that takes one, replayed as the API does, and checked
+against the model's pattern and length.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from agent.backends import errors, operations
+from agent.backends.aws import api_errors
 from agent.backends.base import OpportunityQuery
 from agent.backends.errors import ACCOUNT, BENEFITS, IAM, SELLING
 from agent.backends.local import sandbox as sandbox_module
@@ -408,6 +411,32 @@ def test_each_service_gets_its_own_reasons_and_field_list(tmp_path: Path) -> Non
     assert (not_offered.reason, bad_opportunity.reason) == ("BUSINESS_VALIDATION_FAILED", "REQUEST_VALIDATION_FAILED")
     assert [e["FieldName"] for e in bad_opportunity.api_body()["ErrorList"]] == ["Identifier"]
     assert set(no_role.api_body()) == {"message"} and "AWSServiceName" in no_role.message
+
+
+API_ERROR_PATHS = [p for p in ERROR_PATHS if p.service in (ACCOUNT, BENEFITS, SELLING) and p.operation]
+
+
+@pytest.mark.parametrize("path", API_ERROR_PATHS, ids=[f"{p.service}: {p.name}" for p in API_ERROR_PATHS])
+def test_the_aws_backend_reads_each_error_as_the_sandbox_raises_it(
+    path: ErrorPath, sandbox: LocalSandbox, tmp_path: Path
+) -> None:
+    """The error as botocore hands it over (the shape's members beside ``Error``) becomes the same error."""
+    error = fail(path, sandbox, tmp_path)
+    response = {"Error": {"Code": error.code, "Message": error.message}, "ResponseMetadata": {}, **error.api_body()}
+    with pytest.raises(type(error)) as raised, api_errors():
+        raise ClientError(response, path.operation)
+    read = raised.value
+    assert (read.service, read.message, read.reason, read.field_errors, read.members) == (
+        error.service, error.message, error.reason, error.field_errors, error.members)
+
+
+def test_the_aws_backend_keeps_the_members_a_quota_error_has() -> None:
+    body = {"Message": "Too many applications", "ResourceId": "benappl-00000000000000",
+            "ResourceType": "BenefitApplication", "QuotaCode": "L-1234"}
+    with pytest.raises(errors.ServiceQuotaExceededException) as raised, api_errors():
+        raise ClientError({"Error": {"Code": "ServiceQuotaExceededException", "Message": body["Message"]},
+                           "ResponseMetadata": {}, **body}, "CreateBenefitApplication")
+    assert raised.value.api_body() == body and raised.value.service == BENEFITS
 
 
 # ClientToken
