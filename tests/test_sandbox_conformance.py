@@ -5,8 +5,8 @@ against botocore's model of the operation: the class is one the operation lists 
 or the sandbox playing AWS, one its service has), and the error as the service sends it has the exception shape's
 required members, enum values from the model and no member the shape lacks. A test fails when a raise site of the
 sandbox is not driven. The aws backend reads each of these errors, as botocore hands it over, back into the same
-error. Then the ClientToken: passed for every operation that takes one, replayed as the API does, and checked
-against the model's pattern and length.
+error. Then the ClientToken: passed for every operation that takes one, replayed as the API does, checked
+against the model's pattern and length, and derived by the write flows so that no two calls share one.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from agent.backends.local import sandbox as sandbox_module
 from agent.backends.local import store
 from agent.backends.local.sandbox import LocalPartnerCentral, LocalSandbox
 from agent.backends.local.seed import example_details
+from agent.graphs.plans import ApiCall, sent_request
 from agent.storage import utcnow
 from tests.conftest import ISV, NEWCOMER, PRM_READY
 
@@ -528,3 +529,22 @@ def test_a_client_token_is_checked_as_the_operations_model_says(operation: str, 
     with pytest.raises(errors.ValidationException) as raised:
         client.send(operations.service_of(operation), operation, request)
     assert [e.FieldName for e in raised.value.field_errors] == ["ClientToken"]
+
+
+def test_two_calls_of_one_approval_never_share_a_derived_client_token() -> None:
+    cancel = ApiCall(service=BENEFITS, operation="CancelBenefitApplication", request=on(MDF_IN_REVIEW, Reason="No"))
+    recall = ApiCall(service=BENEFITS, operation="RecallBenefitApplication", request=on(MDF_IN_REVIEW, Reason="No"))
+    tokens = [sent_request(call, approval, index)["ClientToken"]
+              for call, approval, index in [(cancel, "approval-1", 0), (cancel, "approval-1", 1),
+                                            (recall, "approval-1", 0), (cancel, "approval-2", 0)]]
+    assert len(set(tokens)) == len(tokens)
+    assert sent_request(cancel, "approval-1", 1)["ClientToken"] == tokens[1]  # a retry sends the same one
+
+
+@pytest.mark.parametrize("operation", sorted(TOKEN_CALLS))
+def test_a_derived_client_token_fits_the_operations_model(operation: str) -> None:
+    service = operations.service_of(operation)
+    token = sent_request(ApiCall(service=service, operation=operation, request={}), "approval-1", 0)["ClientToken"]
+    shape = token_shape(operation)
+    assert len(token) <= shape.metadata.get("max", len(token))
+    assert re.fullmatch(shape.metadata.get("pattern", ".*"), token)
