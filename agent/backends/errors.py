@@ -25,7 +25,7 @@ BENEFITS = "partnercentral-benefits"
 SELLING = "partnercentral-selling"
 IAM = "iam"
 SERVICES = (ACCOUNT, BENEFITS, SELLING, IAM)
-"""The services the backends call."""
+"""The services whose exception shapes errors take here."""
 
 
 class FieldError(BaseModel):

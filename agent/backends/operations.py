@@ -132,7 +132,8 @@ def checked_request(service: str, operation: str, request: dict[str, Any]) -> di
     filled = dict(request)
     if model is not None:
         generate_idempotent_uuid(filled, model)
-    _check(service, operation, filled, model.input_shape if model else _console_input(operation), "nothing was changed")
+    _check(service, operation, filled, model.input_shape if model else _console_input(operation),
+           "nothing was changed")
     return filled
 
 
@@ -204,25 +205,29 @@ def _service_side_problems(value: Any, shape: Shape, name: str, patterns: bool) 
                                     Code="INVALID_ENUM_VALUE")
         elif maximum is not None and len(value) > maximum:
             yield errors.FieldError(FieldName=name, Message=f"at most {maximum} characters, not {len(value)}")
-        elif patterns and len(value) >= shape.metadata.get("min", 0) and not _matches(shape.metadata.get("pattern"), value):
+        elif patterns and not _matches(shape, value):
             pattern = shape.metadata["pattern"]
             shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"
-            yield errors.FieldError(FieldName=name, Message=f"must match the pattern {shown}", Code="INVALID_STRING_FORMAT")
+            yield errors.FieldError(FieldName=name, Message=f"must match the pattern {shown}",
+                                    Code="INVALID_STRING_FORMAT")
+
+
+def _matches(shape: StringShape, value: str) -> bool:
+    """Whether ``value`` matches its shape's pattern; one too short for the shape is botocore's to report."""
+    pattern = _pattern(shape.metadata.get("pattern"))
+    return pattern is None or len(value) < shape.metadata.get("min", 0) or pattern.fullmatch(value) is not None
 
 
 @cache
-def _pattern(pattern: str) -> re.Pattern[str] | None:
-    """A model's pattern as a Python regular expression; None for one Python cannot read (Unicode classes such as
-    ``\\p{L}``), which is left unchecked."""
+def _pattern(pattern: str | None) -> re.Pattern[str] | None:
+    """A model's pattern as a Python regular expression; None when there is none, or for one Python cannot read
+    (Unicode classes such as ``\\p{L}``), which is left unchecked."""
+    if pattern is None:
+        return None
     try:
         return re.compile(pattern)
     except re.error:
         return None
-
-
-def _matches(pattern: str | None, value: str) -> bool:
-    compiled = _pattern(pattern) if pattern else None
-    return compiled is None or compiled.fullmatch(value) is not None
 
 
 def api_response(service: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:

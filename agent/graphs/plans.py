@@ -67,7 +67,8 @@ def sent_request(call: ApiCall, approval_id: str, index: int) -> dict[str, Any]:
     operation's token pattern."""
     if not call.token_added:
         return call.request
-    canonical = json.dumps([approval_id, index, call.service, call.operation, call.request], sort_keys=True, default=str)
+    canonical = json.dumps([approval_id, index, call.service, call.operation, call.request],
+                           sort_keys=True, default=str)
     return {**call.request, "ClientToken": hashlib.sha256(canonical.encode()).hexdigest()[:40]}
 
 

@@ -202,8 +202,9 @@ class AccountOperations:
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             kept = [d for d in partner.AwsTrainingCertificationEmailDomains if d.DomainName != domain]
             if len(kept) == len(partner.AwsTrainingCertificationEmailDomains):
-                raise errors.ResourceNotFoundException(f"The domain {domain} is not associated with this partner account.",
-                                                       service=ACCOUNT, reason="PARTNER_DOMAIN_NOT_FOUND")
+                raise errors.ResourceNotFoundException(
+                    f"The domain {domain} is not associated with this partner account.", service=ACCOUNT,
+                    reason="PARTNER_DOMAIN_NOT_FOUND")
             updated = partner.model_copy(update={"AwsTrainingCertificationEmailDomains": kept})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), utcnow())
             self._remember(conn, "DisassociateAwsTrainingCertificationEmailDomain", client_token, request, {})
@@ -279,7 +280,8 @@ class AccountOperations:
                     service=ACCOUNT, reason="DUPLICATE_CONNECTION")
             invitation_id = new_id("pacinv-", 13)
             record = {
-                "Catalog": self.catalog, "Id": invitation_id, "Arn": connection_arn(self.catalog, "connection-invitation", invitation_id),
+                "Catalog": self.catalog, "Id": invitation_id,
+                "Arn": connection_arn(self.catalog, "connection-invitation", invitation_id),
                 "ConnectionType": connection_type, "CreatedAt": now.isoformat(), "UpdatedAt": now.isoformat(),
                 "ExpiresAt": (now + INVITATION_TTL).isoformat(), "Status": "PENDING", "InvitationMessage": message,
                 "InviterEmail": email, "InviterName": name, "SenderAccountId": account, "ReceiverAccountId": receiver,

@@ -179,8 +179,8 @@ class LocalSandbox:
         with self.store.reading() as conn:
             row = store.get_row(conn, APPLICATION, self.catalog, application_id)
         if row is None:
-            raise errors.ResourceNotFoundException(f"Benefit application {application_id} was not found in the sandbox.",
-                                                   service=BENEFITS)
+            raise errors.ResourceNotFoundException(
+                f"Benefit application {application_id} was not found in the sandbox.", service=BENEFITS)
         return LocalPartnerCentral(self.store, self.catalog, row["owner"])
 
     def respond(self, invitation_id: str, accept: bool) -> ConnectionInvitation:
@@ -212,7 +212,8 @@ class LocalSandbox:
             if store.get_row(conn, PARTNER, self.catalog, partner_id) is None:
                 raise errors.AccessDeniedException(
                     f"Partner account {partner_id} does not exist in the {self.catalog} catalog of this sandbox. "
-                    "Run `partner-agent sandbox list` to see the seeded partners.", service=ACCOUNT, reason="ACCESS_DENIED",
+                    "Run `partner-agent sandbox list` to see the seeded partners.",
+                    service=ACCOUNT, reason="ACCESS_DENIED",
                 )
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
@@ -321,7 +322,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         """PutProfileVisibility."""
         if visibility not in ("PUBLIC", "PRIVATE"):
             raise errors.invalid_request(ACCOUNT, f"Visibility '{visibility[:80]}' is not one of PUBLIC, PRIVATE.", [
-                errors.FieldError(FieldName="Visibility", Message="must be PUBLIC or PRIVATE", Code="INVALID_ENUM_VALUE")])
+                errors.FieldError(FieldName="Visibility", Message="must be PUBLIC or PRIVATE",
+                                  Code="INVALID_ENUM_VALUE")])
         with self.store.transaction() as conn:
             current, revision = self._get(conn, VISIBILITY, self.partner_id, ProfileVisibility, "Profile visibility of")
             updated = current.model_copy(update={"Visibility": visibility})
@@ -439,8 +441,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         if identifier.startswith("arn:"):
             rid = identifier.rsplit("/", 1)[-1]
             if identifier != self._arn(resource, rid):
-                raise errors.ResourceNotFoundException(f"{identifier[:200]} was not found in the {self.catalog} catalog.",
-                                                       service=BENEFITS)
+                raise errors.ResourceNotFoundException(
+                    f"{identifier[:200]} was not found in the {self.catalog} catalog.", service=BENEFITS)
             identifier = rid
         _require(BENEFITS, identifier, pattern, "Identifier", example)
         return identifier
