@@ -86,7 +86,9 @@ def _error_items(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @contextmanager
 def api_errors() -> Iterator[None]:
-    """Translate botocore errors into the API's own exceptions."""
+    """Translate botocore errors into the API's own exceptions, in the shape of the service that answered (told by
+    the operation's name): botocore has read only the members of that service's exception shape into the response,
+    so its Reason, field list and other members (such as a quota's ``QuotaCode``) are the ones that service sends."""
     try:
         yield
     except ClientError as exc:
@@ -100,12 +102,16 @@ def api_errors() -> Iterator[None]:
             for item in _error_items(body)
         ]
         cls = errors.ERRORS_BY_CODE.get(error.get("Code", ""), errors.InternalServerException)
-        raise cls(error.get("Message", str(exc)), reason=body.get("Reason"), field_errors=field_errors) from None
+        service = operations.service_of(exc.operation_name)
+        shape = errors.exception_shape(service, cls.code) if service else None
+        members = {name: body[name] for name in (shape.others if shape else ()) if name in body}
+        raise cls(error.get("Message", str(exc)), service=service, reason=body.get("Reason"),
+                  field_errors=field_errors, members=members) from None
     except ParamValidationError as exc:  # botocore checks a request against the model before sending it
         problems = operations.report_problems(exc.kwargs["report"])
-        raise errors.ValidationException(
-            f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix the "
-            "members named here and send it again.", reason="REQUEST_VALIDATION_FAILED", field_errors=problems,
+        raise errors.invalid_request(
+            None, f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix "
+            "the members named here and send it again.", problems,
         ) from None
     except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None

@@ -336,7 +336,8 @@ def _invitations(now: datetime) -> list[tuple[str, dict[str, Any]]]:
     sent = now - timedelta(days=3)
     invitation_id = "pacinv-cirrus2alto01"
     return [(ISV_NOT_ATTRIBUTED, {
-        "Catalog": CATALOG, "Id": invitation_id, "Arn": f"{ARN}/connection-invitation/{invitation_id}",
+        "Catalog": CATALOG, "Id": invitation_id,
+        "Arn": account_kinds.connection_arn(CATALOG, "connection-invitation", invitation_id),
         "ConnectionType": "OPPORTUNITY_COLLABORATION", "CreatedAt": sent.isoformat(), "UpdatedAt": sent.isoformat(),
         "ExpiresAt": (sent + account_kinds.INVITATION_TTL).isoformat(), "Status": "PENDING",
         "InvitationMessage": "Hi Dana - we keep meeting AltoCloud in financial-services deals. Let's share opportunities.",
