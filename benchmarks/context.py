@@ -3,9 +3,9 @@
     .venv/bin/python benchmarks/context.py
 
 Starts `partner-agent serve` (stdio, a fresh data folder) as an MCP client does, lists the tools, and calls every
-read tool with its default arguments for each sandbox partner. Sizes are characters of the JSON a client receives:
-a tool's definition as in `tools/list`, a result's text content (what a host gives the model). Prints a table and
-saves benchmarks/results/context.json.
+read tool with its default arguments for each sandbox partner. Sizes are characters of the JSON a client receives,
+as the SDK sends it (no whitespace between tokens): a tool's definition as in `tools/list`, a result's text content
+(what a host gives the model). Prints a table and saves benchmarks/results/context.json.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ REPO = Path(__file__).resolve().parent.parent
 PARTNERS = ["partner-nimbus0000001", "partner-stratus000002", "partner-cirrus0000003", "partner-altocloud0004"]
 SKIPPED = {"scan_company_website": "fetches a public website (no network here)",
            "get_approval": "needs an approval"}
+
+
+def wire_size(value: object) -> int:
+    """Characters of ``value`` as JSON on the wire."""
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
 
 
 def default_arguments(tool: str, opportunity: str | None, fund_request: str | None) -> dict | None:
@@ -53,9 +58,9 @@ async def measure(data_dir: str) -> dict:
                 for tool in tools:
                     definition = tool.model_dump(mode="json", by_alias=True, exclude_none=True)
                     figures["tools"][tool.name] = {
-                        "definition": len(json.dumps(definition)),
-                        "input_schema": len(json.dumps(definition.get("inputSchema", {}))),
-                        "output_schema": len(json.dumps(definition.get("outputSchema", {}))),
+                        "definition": wire_size(definition),
+                        "input_schema": wire_size(definition.get("inputSchema", {})),
+                        "output_schema": wire_size(definition["outputSchema"]) if "outputSchema" in definition else 0,
                     }
             listed = await client.call_tool("list_opportunities", {})
             opportunity = next(iter(listed.structured_content.get("opportunities", [])), {}).get("Id")
@@ -78,7 +83,9 @@ def main() -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         figures = anyio.run(measure, data_dir)
-    print(f"tools/list: {figures['tools_list_chars']:,} characters for {len(figures['tools'])} tools")
+    largest_tool = max(figures["tools"].items(), key=lambda item: item[1]["definition"])
+    print(f"tools/list: {figures['tools_list_chars']:,} characters for {len(figures['tools'])} tools; largest "
+          f"{largest_tool[0]} {largest_tool[1]['definition']:,}")
     print(f"{'tool':34} {'definition':>10} {'input':>7} {'output':>7}   default result per partner (chars)")
     for name, sizes in sorted(figures["tools"].items(), key=lambda item: -item[1]["definition"]):
         results = figures["results"].get(name, {})

@@ -103,7 +103,7 @@ async def test_partners_without_a_seller_account_start_by_linking_one(settings: 
 async def test_onboarding_status_names_the_next_step(settings: Settings, partner_id: str, next_task: str, tool) -> None:
     status = await call(as_partner(settings, partner_id), "get_onboarding_status")
     assert status["next_action"]["id"] == next_task
-    assert status["next_action"]["tool"] == tool
+    assert status["next_action"].get("tool") == tool
     assert status["next_action"]["next_step"]
     stages = [stage["id"] for stage in status["stages"]]
     assert stages == ["registration", "profile", "marketplace", "revenue_measurement"]
@@ -118,7 +118,7 @@ async def test_onboarding_status_reads_the_seller_setup(settings: Settings) -> N
     status = await call(as_partner(settings, SERVICES), "get_onboarding_status")
     tasks = {t["id"]: t for stage in status["stages"] for t in stage["tasks"]}
     assert tasks["tax_interview"]["status"] == "in_progress" and "W-9" in tasks["tax_interview"]["next_step"]
-    assert tasks["compliance"]["status"] == "not_applicable" and tasks["compliance"]["next_step"] is None
+    assert tasks["compliance"]["status"] == "not_applicable" and "next_step" not in tasks["compliance"]
     assert tasks["profile_visibility"]["required"] is False
     newcomer = await call(as_partner(settings, NEWCOMER), "get_onboarding_status")
     profile = next(t for stage in newcomer["stages"] for t in stage["tasks"] if t["id"] == "profile_details")
@@ -171,7 +171,7 @@ async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for
 
     waiting = await call(isv, "check_prm_compliance")
     assert requirement(waiting, "subsidiary_connections")["status"] == "in_progress"
-    assert {a["aws_account_id"]: a["invitation_id"] for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
+    assert {a["aws_account_id"]: a.get("invitation_id") for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
     assert "already pending" in await tool_error(isv, "manage_account_connections", send)
 
     sandbox.respond(invitation_id, accept=True)  # the subsidiary account accepts
@@ -234,7 +234,7 @@ async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
     associate = [e for e in events if e["eventName"] == "AssociateAwsTrainingCertificationEmailDomain"]
     assert associate and all(e["requestParameters"]["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
                              for e in associate)
-    assert linked["approval"] is None and failed["results"] == []
+    assert "approval" not in linked and failed["results"] == []
 
 
 async def test_a_code_can_be_requested_five_times(settings: Settings) -> None:

@@ -74,7 +74,7 @@ class Requirement(BaseModel):
 
 class SellerAccountStatus(BaseModel):
     aws_account_id: str
-    legal_name: str | None = Field(description="None for an account seen only in a connection or invitation.")
+    legal_name: str | None = Field(description="Absent for an account seen only in a connection or invitation.")
     is_primary: bool
     product_codes: list[str]
     connection: Literal["primary", "connected", "invitation_pending", "not_connected"] = Field(
@@ -96,7 +96,7 @@ class PlanStep(BaseModel):
 
 
 class PrmAssessment(BaseModel):
-    prm_ready: bool | None = Field(description="None when no requirement is open but one could not be checked.")
+    prm_ready: bool | None = Field(description="Absent when no requirement is open but one could not be checked.")
     requirements: list[Requirement]
     seller_accounts: list[SellerAccountStatus]
     plan: list[PlanStep] = Field(description="Empty when PRM-ready; otherwise the steps in order.")

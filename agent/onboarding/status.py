@@ -48,7 +48,7 @@ class OnboardingTask(BaseModel):
     waiting_on: Literal["you", "aws", "nobody"] = Field(description="Who has to act for the task to progress.")
     why: str = Field(description="Why the task matters and why it has this status.")
     evidence: str = Field(description="What the account shows now.")
-    next_step: str | None = Field(description="What to do next; None when done or not applicable.")
+    next_step: str | None = Field(description="What to do next; absent when done or not applicable.")
     tool: str | None = Field(default=None, description="The tool that helps with the next step, if any.")
 
 
@@ -65,7 +65,7 @@ class OnboardingStatus(BaseModel):
     legal_name: str
     next_action: OnboardingTask | None = Field(description="The single most useful thing to do now.")
     stages: list[OnboardingStage]
-    prm_ready: bool | None = Field(description="None when nothing is open but some PRM evidence could not be read.")
+    prm_ready: bool | None = Field(description="Absent when nothing is open but some PRM evidence could not be read.")
     disclaimer: str = ("Onboarding guidance is informational. Tax, banking and identity details are entered only in "
                        "the official AWS portals, never in this conversation.")
 
