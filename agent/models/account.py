@@ -11,6 +11,7 @@ from agent.models.base import ApiModel
 ACCOUNT = "partnercentral-account"
 
 PARTNER_ID_PATTERN = r"^partner-[A-Za-z0-9]{13}$"
+INVITATION_ID_PATTERN = r"^pacinv-[A-Za-z0-9]{13}$"
 PartnerId = Annotated[str, Field(pattern=PARTNER_ID_PATTERN, examples=["partner-altocloud0004"])]
 _TEXT = r"^[\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD]+$"
 Text80 = Annotated[str, Field(min_length=1, max_length=80, pattern=_TEXT)]
@@ -173,7 +174,7 @@ class ConnectionInvitation(ApiModel):
     api_shape = (ACCOUNT, "GetConnectionInvitationResponse")
 
     Catalog: str
-    Id: Annotated[str, Field(pattern=r"^pacinv-[A-Za-z0-9]{13}$")]
+    Id: Annotated[str, Field(pattern=INVITATION_ID_PATTERN)]
     Arn: str
     ConnectionId: Annotated[str, Field(pattern=r"^pac-[A-Za-z0-9]{13}$")] | None = None
     ConnectionType: ConnectionTypeName

@@ -22,6 +22,7 @@ from agent.graphs.onboarding import (
 )
 from agent.graphs.profile_update import ProfileFields, VerificationCode
 from agent.models.account import (
+    INVITATION_ID_PATTERN,
     AwsAccountId,
     Connection,
     ConnectionInvitation,
@@ -191,7 +192,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         inviter_email: Annotated[EmailAddress | None, Field(description="With send: the person's email address.")] = None,
         message: Annotated[str | None, Field(description="With send: a note to the receiver.", min_length=1, max_length=256)] = None,
         invitation_id: Annotated[str | None, Field(description="With accept/reject/cancel: the invitation (pacinv-...).",
-                                                   pattern=r"^pacinv-[A-Za-z0-9]{13}$")] = None,
+                                                   pattern=INVITATION_ID_PATTERN)] = None,
         reason: Annotated[str | None, Field(description="With reject: why (optional).", max_length=256)] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
