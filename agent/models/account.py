@@ -90,6 +90,12 @@ class ProfileDetails(ApiModel):
     Headquarters: HeadquartersLocation | None = None
 
 
+EDITABLE_PROFILE_FIELDS = (
+    "DisplayName", "Description", "WebsiteUrl", "LogoUrl", "PrimarySolutionType", "IndustrySegments", "Headquarters",
+)
+"""The profile fields a partner edits: `ProfileDetails` less the translation members."""
+
+
 class PartnerProfile(ProfileDetails):
     """The partner's public profile, as GetPartner returns it."""
 
