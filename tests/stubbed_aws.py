@@ -79,11 +79,23 @@ def _example_text(pattern: str, length: int = 1) -> str | None:
     return found if re.fullmatch(pattern, found) else None
 
 
+def _is_timestamp(pattern: str) -> bool:
+    """Whether ``pattern`` reads as a date-time: it takes the moment's ISO text and not as many letters."""
+    moment = MOMENT.isoformat()
+    try:
+        return bool(re.fullmatch(pattern, moment)) and not re.fullmatch(pattern, "a" * len(moment))
+    except re.error:  # a pattern Python's re cannot read (IAM's \p{L})
+        return False
+
+
 def _example_string(shape, *, full: bool) -> str:
     if shape.enum:
         return shape.enum[-1 if full else 0]
     shortest = max(shape.metadata.get("min", 1), 1)
-    if "pattern" in shape.metadata:
+    pattern = shape.metadata.get("pattern")
+    if pattern and _is_timestamp(pattern):
+        return MOMENT.isoformat()  # a timestamp as text (Cost Explorer's ZonedDateTime): the moment, not year 0000
+    if pattern:
         for length in (1, shortest):
             found = _example_text(shape.metadata["pattern"], length)
             if found is not None and len(found) >= shortest:
