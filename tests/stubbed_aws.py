@@ -149,12 +149,17 @@ def generated(*, full: bool) -> Answer:
     return answer
 
 
+def _too_short(value: Any, shape) -> bool:
+    return shape.type_name == "list" and isinstance(value, list) and len(value) < shape.metadata.get("min", 0)
+
+
 def conform(value: Any, shape) -> Any:
-    """``value`` as a member of ``shape``: members the shape lacks dropped, required members it lacks generated."""
+    """``value`` as a member of ``shape``: members the shape lacks dropped, and those our models hold as None or as an
+    empty list the shape does not allow (the API leaves them out), then required members it lacks generated."""
     kind = shape.type_name
     if kind == "structure" and not shape.metadata.get("document") and isinstance(value, dict):
         kept = {name: conform(item, shape.members[name]) for name, item in value.items()
-                if name in shape.members and item is not None}
+                if name in shape.members and item is not None and not _too_short(item, shape.members[name])}
         missing = [] if shape.metadata.get("union") else [n for n in shape.required_members if n not in kept]
         return {**kept, **{name: example(shape.members[name], full=False) for name in missing}}
     if kind == "list" and isinstance(value, list):

@@ -50,8 +50,13 @@ log = logging.getLogger(__name__)
 UNKNOWN_STATUS = "UNKNOWN"
 """The status of a fund request the API listed without one."""
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
-RECOMMEND_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:GetPartner", "partnercentral:ListBenefitAllocations",
-                     "partnercentral:ListConnections", "partnercentral:ListConnectionInvitations"]
+RECOMMEND_ACTIONS = [f"partnercentral:{operation}" for operation in (
+    "GetOpportunity", "GetPartner", "ListBenefits", "GetBenefit", "ListBenefitAllocations", "GetBenefitAllocation",
+    "ListBenefitApplications", "ListConnections", "GetConnection", "ListConnectionInvitations", "GetConnectionInvitation",
+)]
+"""The reads of a recommendation: the opportunity, the partner's path, each program's benefit and schema, budgets and
+requests, and the connections of PRM readiness (the aws backend reads a listed item in full). Its seller setup and PRM
+evidence reads are declared, not required, in `agent.compliance.prm.EVIDENCE_ACTIONS`."""
 
 
 class ProgramInfo(BaseModel):
