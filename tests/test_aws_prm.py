@@ -15,7 +15,7 @@ from mcp import Client
 
 from agent.app import AgentApp
 from agent.backends.aws import PRODUCT_TYPES, AwsPartnerCentral
-from agent.compliance.prm import PRM_EVIDENCE_ACTIONS, assess_prm
+from agent.compliance.prm import EVIDENCE_ACTIONS, PRM_EVIDENCE_ACTIONS, assess_prm
 from agent.config import Settings
 from agent.graphs.onboarding import ConnectionChange, plan_connections
 from agent.models.seller import (
@@ -25,7 +25,7 @@ from agent.models.seller import (
     RevenueAttribution,
 )
 from agent.onboarding.status import onboarding_status, read_snapshot
-from agent.tools.onboarding import EVIDENCE_ACTIONS, PRM_ACTIONS, STATUS_ACTIONS
+from agent.tools.onboarding import PRM_ACTIONS, STATUS_ACTIONS
 from agent.trust.permissions import known_actions, missing_actions
 from server import build_server
 

@@ -41,7 +41,8 @@ class ConnectionChange(BaseModel):
 
 
 def connection_operations(parameters: ConnectionChange) -> list[tuple[str, str]]:
-    reads = [(ACCOUNT, "ListConnectionInvitations"), (ACCOUNT, "GetConnectionInvitation"), (ACCOUNT, "ListConnections")]
+    reads = [(ACCOUNT, "ListConnectionInvitations"), (ACCOUNT, "GetConnectionInvitation"), (ACCOUNT, "ListConnections"),
+             (ACCOUNT, "GetConnection")]
     return [*reads, (ACCOUNT, CONNECTION_OPERATIONS[parameters.action])]
 
 
