@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+import boto3
 from botocore import xform_name
 from botocore.client import BaseClient
 from botocore.stub import Stubber
@@ -219,3 +220,22 @@ class StubbedAws:
         finally:
             for stubber in self.stubbers:
                 stubber.deactivate()
+
+
+def offline_backend(monkeypatch, partner_id: str) -> AwsPartnerCentral:
+    """The aws backend for ``partner_id`` in the Sandbox catalog, with dummy credentials: only Stubber answers it."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    return AwsPartnerCentral(partner_id, "Sandbox", "us-east-1", session=boto3.session.Session(region_name="us-east-1"))
+
+
+@contextmanager
+def stubbers(backend: AwsPartnerCentral, *clients: str) -> Iterator[dict[str, Stubber]]:
+    """A Stubber on each named client of ``backend``; on leaving, every queued answer must have been asked for."""
+    stubs = {name: Stubber(getattr(backend, name)) for name in clients}
+    for stub in stubs.values():
+        stub.activate()
+    yield stubs
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+        stub.deactivate()

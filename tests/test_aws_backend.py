@@ -19,7 +19,7 @@ from agent.backends.aws import CONSOLE_ONLY, AwsPartnerCentral, UnreadableRespon
 from agent.backends.base import OpportunityQuery, PartnerCentral
 from agent.models.base import ApiModel
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
-from tests.stubbed_aws import StubbedAws, generated
+from tests.stubbed_aws import StubbedAws, generated, offline_backend, stubbers
 
 PARTNER = "partner-altocloud0004"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -28,20 +28,13 @@ ARN = f"arn:aws:partnercentral:us-east-1:123456789012:catalog/Sandbox/partner/{P
 
 @pytest.fixture
 def backend(monkeypatch: pytest.MonkeyPatch) -> AwsPartnerCentral:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return AwsPartnerCentral(PARTNER, "Sandbox", "us-east-1", session=boto3.session.Session(region_name="us-east-1"))
+    return offline_backend(monkeypatch, PARTNER)
 
 
 @pytest.fixture
 def stub(backend: AwsPartnerCentral) -> Iterator[dict[str, Stubber]]:
-    stubbers = {name: Stubber(getattr(backend, name)) for name in ("account", "selling", "benefits", "iam")}
-    for stubber in stubbers.values():
-        stubber.activate()
-    yield stubbers
-    for stubber in stubbers.values():
-        stubber.assert_no_pending_responses()
-        stubber.deactivate()
+    with stubbers(backend, "account", "selling", "benefits", "iam") as stubs:
+        yield stubs
 
 
 def test_get_partner(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:

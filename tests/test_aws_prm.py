@@ -28,6 +28,7 @@ from agent.onboarding.status import onboarding_status, read_snapshot
 from agent.tools.onboarding import PRM_ACTIONS, STATUS_ACTIONS
 from agent.trust.permissions import known_actions, missing_actions
 from server import build_server
+from tests.stubbed_aws import offline_backend, stubbers
 
 PARTNER = "partner-altocloud0004"
 LINKED, SUBSIDIARY = "123456789012", "222233334444"
@@ -48,20 +49,13 @@ def iso(moment: datetime) -> str:
 
 @pytest.fixture
 def backend(monkeypatch: pytest.MonkeyPatch) -> AwsPartnerCentral:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return AwsPartnerCentral(PARTNER, "Sandbox", "us-east-1", session=boto3.session.Session(region_name="us-east-1"))
+    return offline_backend(monkeypatch, PARTNER)
 
 
 @pytest.fixture
 def stubs(backend: AwsPartnerCentral) -> Iterator[dict[str, Stubber]]:
-    stubbers = {name: Stubber(getattr(backend, name)) for name in ("account", "iam", "catalog_api", "ce", "revenue")}
-    for stubber in stubbers.values():
-        stubber.activate()
-    yield stubbers
-    for stubber in stubbers.values():
-        stubber.assert_no_pending_responses()
-        stubber.deactivate()
+    with stubbers(backend, "account", "iam", "catalog_api", "ce", "revenue") as answers:
+        yield answers
 
 
 # AWS answers, full unless said otherwise
