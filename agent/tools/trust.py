@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from mcp.server import MCPServer
@@ -40,7 +41,7 @@ class ApprovalStatus(BaseModel):
 
 
 class AuditLine(BaseModel):
-    eventTime: str
+    eventTime: datetime
     eventName: str
     decision: str
     tool: str
@@ -58,7 +59,7 @@ class AuditEvents(BaseModel):
 
 
 def audit_line(event: AuditEvent) -> AuditLine:
-    return AuditLine(eventTime=event.eventTime.isoformat(), eventName=event.eventName, decision=event.decision,
+    return AuditLine(eventTime=event.eventTime, eventName=event.eventName, decision=event.decision,
                      tool=event.tool, reason=event.reason, errorCode=event.errorCode, approvalId=event.approvalId,
                      decidedBy=event.decidedBy)
 
