@@ -55,7 +55,8 @@ make leaves that evidence unknown, naming the action), so they are not checked b
 
 class OnboardingStatusResult(BaseModel):
     next_action: OnboardingTask | None = Field(description="The single most useful thing to do now.")
-    open_tasks: list[str] = Field(description="Every task not done, one line each: [status] title (id): next step.")
+    open_tasks: list[str] = Field(description="Every task not done, one line each: [status] title (id), the tool that "
+                                  "helps; its next step with detail='full'.")
     progress: dict[str, str] = Field(description="Tasks done per stage.")
     prm_ready: bool | None = Field(description="None when nothing is open but some PRM evidence could not be read.")
     partner_id: str
@@ -69,13 +70,11 @@ OPEN = ("action_required", "not_started", "in_progress", "unknown")
 
 
 def task_line(task: OnboardingTask) -> str:
-    """One open task in a line: status, title, id, the start of its next step and the tool that helps."""
+    """One open task in a line: status, title, id and the tool that helps."""
     line = f"[{task.status}] {task.title} ({task.id})"
     if task.waiting_on == "aws":
         line += ", waiting on AWS"
-    if task.next_step:
-        line += ": " + shorten(task.next_step, 160)
-    return line + (f" Tool: {task.tool}." if task.tool else "")
+    return line + (f" -> {task.tool}" if task.tool else "")
 
 
 def status_result(status: OnboardingStatus, detail: Detail, session_id: str) -> OnboardingStatusResult:
