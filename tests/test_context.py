@@ -48,9 +48,11 @@ async def first_call_arguments(client: Client) -> dict[str, dict | None]:
 
 
 @pytest.mark.parametrize("partner_id", PARTNERS)
-async def test_every_read_tool_answers_within_the_budget_by_default(guidance_settings: Settings, partner_id: str) -> None:
+async def test_every_read_tool_answers_within_the_budget_by_default(guidance_settings: Settings,
+                                                                   partner_id: str) -> None:
     async with Client(build_server(as_partner(guidance_settings, partner_id))) as client:
-        tools = [t for t in (await client.list_tools()).tools if t.annotations.read_only_hint and t.name not in NOT_CALLED]
+        tools = [t for t in (await client.list_tools()).tools
+                 if t.annotations.read_only_hint and t.name not in NOT_CALLED]
         arguments = await first_call_arguments(client)
         sizes = {}
         for tool in tools:
@@ -76,7 +78,8 @@ async def test_results_lead_with_the_verdict_the_next_step_or_the_amount(setting
             "eligible", "estimate"]
         assert await first_members("recommend_funding", {"opportunity_id": "O3000001"}) == ["opportunity_id",
                                                                                             "recommendations"]
-        tax = json.loads(text_of(await client.call_tool("determine_tax_form", {"country": "DE", "entity_type": "business"})))
+        tax = json.loads(text_of(await client.call_tool("determine_tax_form",
+                                                        {"country": "DE", "entity_type": "business"})))
         assert list(tax["guidance"])[:2] == ["form", "form_title"] and tax["guidance"]["form"] == "W-8BEN-E"
         prm = (await client.call_tool("check_prm_compliance", {})).structured_content
     # failing requirements first, each with its first remediation step
@@ -93,7 +96,8 @@ async def test_onboarding_status_in_short_and_in_full(settings: Settings) -> Non
     assert short["progress"]["registration"] == "2 of 2 done"
     open_ids = [t["id"] for stage in full["stages"] for t in stage["tasks"]
                 if t["status"] in ("action_required", "not_started", "in_progress", "unknown")]
-    assert len(short["open_tasks"]) == len(open_ids) and all(f"({i})" in line for i, line in zip(open_ids, short["open_tasks"]))
+    assert len(short["open_tasks"]) == len(open_ids)
+    assert all(f"({task})" in line for task, line in zip(open_ids, short["open_tasks"]))
     assert not any("(registrant_verification)" in line for line in short["open_tasks"])  # done tasks are left out
     assert sum(len(stage["tasks"]) for stage in full["stages"]) == 17 and full["stages"][0]["tasks"][0]["evidence"]
 
@@ -118,7 +122,8 @@ async def test_the_program_catalog_is_one_line_each_paged_with_full_detail_on_re
     assert unknown.is_error and "free-money" in unknown.content[0].text and "map-assess" in unknown.content[0].text
 
 
-async def test_a_long_description_is_shortened_and_says_how_to_get_it_whole(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_a_long_description_is_shortened_and_says_how_to_get_it_whole(settings: Settings,
+                                                                            sandbox: LocalSandbox) -> None:
     created = sandbox.client(PRM_READY).create_benefit_application(
         client_token="long", benefit_id="ben-pocfunding0001", name="Pilot", description="word " * 20000,
         fulfillment_types=["CASH"], associated_resources=[], details=example_details("ben-pocfunding0001"))
@@ -135,8 +140,8 @@ async def test_seller_guidance_in_short_keeps_the_answer_and_cites_urls(settings
     async with Client(build_server(settings)) as client:
         short = (await client.call_tool("seller_compliance_requirements",
                                         {"seller_country": "DE", "bank_country": "DE"})).structured_content["guidance"]
-        full = (await client.call_tool("seller_compliance_requirements",
-                                       {"seller_country": "DE", "bank_country": "DE", "detail": "full"})).structured_content["guidance"]
+        full = (await client.call_tool("seller_compliance_requirements", {
+            "seller_country": "DE", "bank_country": "DE", "detail": "full"})).structured_content["guidance"]
         steps = (await client.call_tool("esc_catalog_steps", {"step": 5})).structured_content["guidance"]
         beyond = await client.call_tool("esc_catalog_steps", {"step": 99})
     assert short["kyc"]["applies"] == full["kyc"]["applies"] == "required" and short["kyc"]["next_steps"]
@@ -173,11 +178,13 @@ async def test_only_partner_guidance_is_indexed_and_searchable(guidance_settings
         })).structured_content["passages"]
         resources = {str(r.uri) for r in (await client.list_resources()).resources}
     assert found and not any("README" in p["resource_uri"] for p in found)
-    assert not any("README" in uri for uri in resources) and "guidance://seller/marketplace-seller-guide.md" in resources
+    assert not any("README" in uri for uri in resources)
+    assert "guidance://seller/marketplace-seller-guide.md" in resources
 
 
 async def test_audit_events_page_one_line_each(settings: Settings) -> None:
-    async with Client(build_server(as_partner(settings, NEWCOMER)), elicitation_callback=approving(approve=False)) as client:
+    person = approving(approve=False)
+    async with Client(build_server(as_partner(settings, NEWCOMER)), elicitation_callback=person) as client:
         for n in range(3):  # three changes the person declines: each is an audit event
             declined = await client.call_tool("update_profile", {"profile": {"display_name": f"Nimbus {n}"}})
             assert not declined.is_error and declined.structured_content["status"] == "rejected", text_of(declined)

@@ -384,7 +384,8 @@ async def test_seller_guidance_tools_answer_with_sources_and_never_collect_secre
         assert checks.structured_content["guidance"]["kyc"]["applies"] == "required"
         bank = await client.call_tool("banking_guidance", {"bank_country": "DE", "currency": "EUR"})
         assert bank.structured_content["guidance"]["supported"] == "supported"
-        steps = (await client.call_tool("esc_catalog_steps", {"product_type": "SaaS", "detail": "full"})).structured_content
+        steps = (await client.call_tool("esc_catalog_steps",
+                                        {"product_type": "SaaS", "detail": "full"})).structured_content
         numbers = [s["number"] for s in steps["guidance"]["all_steps"]]
         assert numbers == list(range(1, len(numbers) + 1)) and len(steps["guidance"]["steps"]) == len(numbers)
         wrong = await client.call_tool("determine_tax_form", {"country": "UK", "entity_type": "business"})

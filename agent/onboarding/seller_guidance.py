@@ -8,7 +8,8 @@ opens) and carries ``informational=True``, a disclaimer and the sources it relie
 The rules are data: ``knowledge/seller/rules.json`` (country sets, currencies, forms, listing steps, each
 with its sources) is loaded once and validated, its country and currency codes against ISO 3166-1 and
 ISO 4217 through ``agent.onboarding.countries`` (pycountry); the functions below are pure over it. Where the public
-sources disagree or are silent the rules take the conservative reading (see ``knowledge/seller/marketplace-seller-guide.md``).
+sources disagree or are silent the rules take the conservative reading (see
+``knowledge/seller/marketplace-seller-guide.md``).
 
 >>> determine_tax_form("de", "business").form
 'W-8BEN-E'

@@ -43,7 +43,15 @@ from agent.funding.recommend import (
     rank,
 )
 from agent.tools.errors import tool_errors, validation_problems
-from agent.tools.params import Detail, DetailParam, OffsetParam, OpportunityIdParam, SessionIdParam, first_sentence, shorten_all
+from agent.tools.params import (
+    Detail,
+    DetailParam,
+    OffsetParam,
+    OpportunityIdParam,
+    SessionIdParam,
+    first_sentence,
+    shorten_all,
+)
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
 RECOMMEND_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:GetPartner", "partnercentral:ListBenefitAllocations",

@@ -150,7 +150,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
     write = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world)
 
     @server.tool(title="Get onboarding status", annotations=read_only)
-    def get_onboarding_status(detail: DetailParam = "summary", session_id: SessionIdParam = None) -> OnboardingStatusResult:
+    def get_onboarding_status(detail: DetailParam = "summary",
+                              session_id: SessionIdParam = None) -> OnboardingStatusResult:
         """Where this partner stands in onboarding, like the dashboard's "Get started" cards: registration,
         profile, AWS Marketplace seller setup (tax, banking, KYC/BAV/SU, listing, resale role) and PRM/account
         connections. `next_action` is the single most useful thing to do now; open tasks come one line each.

@@ -79,8 +79,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> GuidanceResult[rules.TaxFormGuidance]:
         """Which US tax form AWS Marketplace's tax interview will ask for (W-9, W-8BEN, W-8BEN-E, W-8ECI,
         W-8IMY), with the reasons, what to have ready and where to complete it (detail='full' names each source).
-        Informational, not tax advice:
-        never ask for the tax id itself; it is entered only in the AWS Marketplace Management Portal."""
+        Informational, not tax advice: never ask for the tax id itself; it is entered only in the AWS Marketplace
+        Management Portal."""
         sid = session("determine_tax_form", session_id)
         return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.determine_tax_form(
             country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
@@ -115,11 +115,11 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> GuidanceResult[rules.BankingGuidance]:
         """How AWS Marketplace pays out for a bank in this country and currency: whether it is supported,
         account type (ACH, SWIFT...), disbursement schedules, verification, and what to do otherwise (detail='full'
-        names each source).
-        Informational; bank account numbers are entered only in the AWS Marketplace Management Portal."""
+        names each source). Informational; bank account numbers are entered only in the AWS Marketplace Management
+        Portal."""
         sid = session("banking_guidance", session_id)
-        return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.banking_guidance(bank_country, currency)),
-                                                               detail))
+        guidance = _guide(lambda: rules.banking_guidance(bank_country, currency))
+        return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="ESC catalog registration steps", annotations=GUIDANCE)
     def esc_catalog_steps(
