@@ -427,13 +427,14 @@ def test_onboarding_status_on_aws_leaves_only_the_four_tasks_without_an_api_unkn
 
 async def call_on_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch, backend: AwsPartnerCentral,
                      *tools: str) -> list[dict]:
-    """Each tool's structured result through a real MCP client, the server acting on the stubbed aws backend."""
+    """Each tool's structured result in full through a real MCP client, the server acting on the stubbed aws
+    backend."""
     monkeypatch.setattr(AgentApp, "partner_central", lambda self, principal: backend)
     server = build_server(settings.model_copy(update={"backend": "aws", "approval_port": 0, "partner_id": PARTNER}))
     results = []
     async with Client(server) as client:
         for tool in tools:
-            result = await client.call_tool(tool, {})
+            result = await client.call_tool(tool, {"detail": "full"})
             assert not result.is_error, result.content[0].text
             results.append(result.structured_content)
     return results

@@ -92,11 +92,12 @@ async def test_every_sandbox_opportunity_gets_an_answer(settings: Settings) -> N
 
 
 async def test_estimate_funding_and_the_catalog(settings: Settings) -> None:
-    estimate = await call(settings, "estimate_funding", {"opportunity_id": "O4000001", "program": "map-assess"})
+    estimate = await call(settings, "estimate_funding", {"opportunity_id": "O4000001", "program": "map-assess",
+                                                         "detail": "full"})
     assert estimate["eligible"] and estimate["estimate"]["currency"] == "USD"
     assert estimate["estimate"]["inputs"]["expected_arr_usd"] == 720000 and estimate["sources"]
-    catalog = await call(settings, "list_funding_programs", {})
-    assert len(catalog["programs"]) >= 8 and all(p["sources"] for p in catalog["programs"])
+    catalog = await call(settings, "list_funding_programs", {"detail": "full"})
+    assert len(catalog["programs"]) >= 8 and all(p["details"]["sources"] for p in catalog["programs"])
     async with Client(build_server(settings)) as client:
         unknown = await client.call_tool("estimate_funding", {"opportunity_id": "O4000001", "program": "free-money"})
     assert unknown.is_error and "map-assess" in unknown.content[0].text

@@ -46,7 +46,7 @@ def requirement(result: dict, requirement_id: str) -> dict:
 
 
 async def test_the_prm_ready_isv_is_told_it_is_ready(settings: Settings) -> None:
-    result = await call(as_partner(settings, PRM_READY), "check_prm_compliance")
+    result = await call(as_partner(settings, PRM_READY), "check_prm_compliance", {"detail": "full"})
     assert result["prm_ready"] is True and result["plan"] == []
     assert {r["id"]: r["status"] for r in result["requirements"]} == {
         "linked_primary_account": "met", "marketplace_listing": "met", "revenue_attribution": "met",
@@ -58,7 +58,7 @@ async def test_the_prm_ready_isv_is_told_it_is_ready(settings: Settings) -> None
 
 
 async def test_the_unattributed_isv_gets_exact_tags_and_a_subsidiary_step(settings: Settings) -> None:
-    result = await call(as_partner(settings, ISV), "check_prm_compliance")
+    result = await call(as_partner(settings, ISV), "check_prm_compliance", {"detail": "full"})
     assert result["prm_ready"] is False
     assert requirement(result, "linked_primary_account")["status"] == "met"
     attribution = requirement(result, "revenue_attribution")
@@ -101,7 +101,7 @@ async def test_partners_without_a_seller_account_start_by_linking_one(settings: 
     (PRM_READY, "connection_invitations", "manage_account_connections"),
 ])
 async def test_onboarding_status_names_the_next_step(settings: Settings, partner_id: str, next_task: str, tool) -> None:
-    status = await call(as_partner(settings, partner_id), "get_onboarding_status")
+    status = await call(as_partner(settings, partner_id), "get_onboarding_status", {"detail": "full"})
     assert status["next_action"]["id"] == next_task
     assert status["next_action"].get("tool") == tool
     assert status["next_action"]["next_step"]
@@ -115,12 +115,12 @@ async def test_onboarding_status_names_the_next_step(settings: Settings, partner
 
 
 async def test_onboarding_status_reads_the_seller_setup(settings: Settings) -> None:
-    status = await call(as_partner(settings, SERVICES), "get_onboarding_status")
+    status = await call(as_partner(settings, SERVICES), "get_onboarding_status", {"detail": "full"})
     tasks = {t["id"]: t for stage in status["stages"] for t in stage["tasks"]}
     assert tasks["tax_interview"]["status"] == "in_progress" and "W-9" in tasks["tax_interview"]["next_step"]
     assert tasks["compliance"]["status"] == "not_applicable" and "next_step" not in tasks["compliance"]
     assert tasks["profile_visibility"]["required"] is False
-    newcomer = await call(as_partner(settings, NEWCOMER), "get_onboarding_status")
+    newcomer = await call(as_partner(settings, NEWCOMER), "get_onboarding_status", {"detail": "full"})
     profile = next(t for stage in newcomer["stages"] for t in stage["tasks"] if t["id"] == "profile_details")
     assert "description" in profile["evidence"] and "industries" in profile["evidence"]
     assert "https://www.nimbus-analytics.example" in profile["next_step"]
@@ -169,7 +169,7 @@ async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for
     assert "210987650000 (Cirrus Secure Inc. (US subsidiary))" in person.asked[0]
     invitation_id = sent["results"][0]["InvitationId"]
 
-    waiting = await call(isv, "check_prm_compliance")
+    waiting = await call(isv, "check_prm_compliance", {"detail": "full"})
     assert requirement(waiting, "subsidiary_connections")["status"] == "in_progress"
     assert {a["aws_account_id"]: a.get("invitation_id") for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
     assert "already pending" in await tool_error(isv, "manage_account_connections", send)
@@ -230,7 +230,7 @@ async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
     assert linked["status"] == "applied"
     domains = [d.DomainName for d in sandbox.client(NEWCOMER).get_partner().AwsTrainingCertificationEmailDomains]
     assert domains == ["nimbus-analytics.example"]
-    events = (await call(newcomer, "list_audit_events"))["events"]
+    events = (await call(newcomer, "list_audit_events", {"detail": "full"}))["events"]
     associate = [e for e in events if e["eventName"] == "AssociateAwsTrainingCertificationEmailDomain"]
     assert associate and all(e["requestParameters"]["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
                              for e in associate)
@@ -384,8 +384,10 @@ async def test_seller_guidance_tools_answer_with_sources_and_never_collect_secre
         assert checks.structured_content["guidance"]["kyc"]["applies"] == "required"
         bank = await client.call_tool("banking_guidance", {"bank_country": "DE", "currency": "EUR"})
         assert bank.structured_content["guidance"]["supported"] == "supported"
-        steps = await client.call_tool("esc_catalog_steps", {"product_type": "SaaS"})
-        assert [s["number"] for s in steps.structured_content["guidance"]] == list(range(1, len(steps.structured_content["guidance"]) + 1))
+        steps = (await client.call_tool("esc_catalog_steps",
+                                        {"product_type": "SaaS", "detail": "full"})).structured_content
+        numbers = [s["number"] for s in steps["guidance"]["all_steps"]]
+        assert numbers == list(range(1, len(numbers) + 1)) and len(steps["guidance"]["steps"]) == len(numbers)
         wrong = await client.call_tool("determine_tax_form", {"country": "UK", "entity_type": "business"})
         assert wrong.is_error and "GB" in wrong.content[0].text
 

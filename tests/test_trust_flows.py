@@ -33,7 +33,7 @@ def visibility(settings: Settings, partner: str = PRM_READY) -> str:
 
 
 async def audit_events(client: Client) -> list[dict[str, Any]]:
-    return (await client.call_tool("list_audit_events", {})).structured_content["events"]
+    return (await client.call_tool("list_audit_events", {"detail": "full"})).structured_content["events"]
 
 
 def decisions(events: list[dict[str, Any]]) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ opens) and carries ``informational=True``, a disclaimer and the sources it relie
 The rules are data: ``knowledge/seller/rules.json`` (country sets, currencies, forms, listing steps, each
 with its sources) is loaded once and validated, its country and currency codes against ISO 3166-1 and
 ISO 4217 through ``agent.onboarding.countries`` (pycountry); the functions below are pure over it. Where the public
-sources disagree or are silent the rules take the conservative reading (see ``knowledge/seller/README.md``).
+sources disagree or are silent the rules take the conservative reading (see
+``knowledge/seller/marketplace-seller-guide.md``).
 
 >>> determine_tax_form("de", "business").form
 'W-8BEN-E'
@@ -281,28 +282,31 @@ def normalize_country(code: str) -> str:
 
 
 class Guidance(BaseModel):
-    """Shared by every answer: it is informational, carries a disclaimer and its sources."""
+    """Shared by every answer: it is informational, carries a disclaimer and its sources. Listed first among an
+    answer's bases (``class Answer(Guidance, _AnswerFacts)``) so that its members come after the answer's own."""
 
     informational: Literal[True] = True
     disclaimer: str
-    sources: list[Source] = Field(min_length=1)
+    sources: list[Source | str] = Field(min_length=1, description="The pages it relies on (in short: their URLs).")
     portal: str = Field(default=AMMP_URL, description="Where the person does it themselves: AMMP.")
 
 
-class TaxFormGuidance(Guidance):
-    """Which IRS form AMMP's tax interview will most likely produce, and what to have ready for it."""
-
-    country: str
-    entity_type: EntityType
+class _TaxForm(BaseModel):
     form: TaxForm
     form_title: str
-    who_it_is_for: str
     reasons: list[str] = Field(description="The inputs that decided the form, in plain words.")
     have_ready: list[str] = Field(description="What to have at hand for the interview; entered in AMMP only.")
-    treaty_note: str | None = Field(description="Treaty benefits (W-8 forms); absent for W-9.")
-    vat_registration_required: bool
-    notes: list[str]
     where: str
+    vat_registration_required: bool
+    treaty_note: str | None = Field(description="Treaty benefits (W-8 forms); absent for W-9.")
+    notes: list[str]
+    who_it_is_for: str
+    country: str
+    entity_type: EntityType
+
+
+class TaxFormGuidance(Guidance, _TaxForm):
+    """Which IRS form AMMP's tax interview will most likely produce, and what to have ready for it."""
 
 
 class Requirement(BaseModel):
@@ -312,25 +316,27 @@ class Requirement(BaseModel):
     name: str
     applies: Applies
     reasons: list[str]
-    what_it_is: str
-    have_ready: list[str]
     next_steps: list[str]
     where: str
+    what_it_is: str | None = None
+    have_ready: list[str] | None = None
     timing: str | None = None
-    sources: list[Source] = Field(min_length=1)
+    sources: list[Source] | None = None
 
 
-class ComplianceRequirements(Guidance):
-    """Which of KYC, bank account verification and secondary user verification apply, and why."""
-
-    seller_country: str
-    bank_country: str
-    sales_geography: list[str] | None = Field(description="Buyer countries as given (normalized); absent if not given.")
-    assumptions: list[str]
+class _Compliance(BaseModel):
     kyc: Requirement
     bav: Requirement
     secondary_user: Requirement
     other_requirements: list[Requirement]
+    assumptions: list[str]
+    seller_country: str
+    bank_country: str
+    sales_geography: list[str] | None = Field(description="Buyer countries as given (normalized); absent if not given.")
+
+
+class ComplianceRequirements(Guidance, _Compliance):
+    """Which of KYC, bank account verification and secondary user verification apply, and why."""
 
 
 class Schedule(BaseModel):
@@ -338,49 +344,55 @@ class Schedule(BaseModel):
     description: str
 
 
-class BankingGuidance(Guidance):
-    """Whether a bank country (and currency) can receive AWS Marketplace disbursements, and how."""
-
-    bank_country: str
-    currency: str | None
+class _Banking(BaseModel):
     supported: Support
     reasons: list[str]
-    supported_currencies: list[str] = Field(description="Disbursement currencies AWS lists that fit this bank country.")
     account_type: str | None = Field(description="ACH, SWIFT or IFSC, for the requested currency.")
-    schedules: list[Schedule]
-    notes: list[str]
-    verification: str
+    supported_currencies: list[str] = Field(description="Disbursement currencies AWS lists that fit this bank country.")
     if_unsupported: list[str]
     where: str
+    verification: str
+    schedules: list[Schedule]
+    notes: list[str]
+    bank_country: str
+    currency: str | None
 
 
-class Step(Guidance):
-    """One step towards the seller entity and the first product listing, in order."""
+class BankingGuidance(Guidance, _Banking):
+    """Whether a bank country (and currency) can receive AWS Marketplace disbursements, and how."""
 
+
+class _Step(BaseModel):
     number: int
     id: str
     title: str
-    detail: str
     where: str
+    detail: str
 
 
-class RoleGuidance(Guidance):
-    """The resale authorization service-linked role: what it is for and what to do about it."""
+class Step(Guidance, _Step):
+    """One step towards the seller entity and the first product listing, in order."""
 
-    role_name: str
-    service_principal: str
-    role_exists: bool
+
+class _Role(BaseModel):
     status: Literal["present", "missing"]
-    purpose: str
-    who_needs_it: str
-    permissions_needed: list[str]
-    managed_policy_note: str
+    role_exists: bool
+    requires_approval: bool
+    next_steps: list[str]
     create_request: dict[str, str] | None = Field(
         description="The IAM CreateServiceLinkedRole parameters, when the role is missing; a write that needs "
         "the person's approval."
     )
-    requires_approval: bool
-    next_steps: list[str]
+    role_name: str
+    service_principal: str
+    purpose: str
+    who_needs_it: str
+    permissions_needed: list[str]
+    managed_policy_note: str
+
+
+class RoleGuidance(Guidance, _Role):
+    """The resale authorization service-linked role: what it is for and what to do about it."""
 
 
 # ---------------------------------------------------------------- 1. tax form

@@ -19,6 +19,16 @@ MAX_CHUNK_CHARS = 1500
 """About the model's 256-token window: a longer section is split so that all of it is embedded."""
 
 
+DEVELOPER_NOTES = ("readme.md",)
+"""File names of developer notes in the bundled library (how a folder's data was compiled, with repository paths):
+never indexed, searched or offered as guidance."""
+
+
+def guidance_files(library: Path) -> list[Path]:
+    """The bundled library's partner guidance: its markdown files, developer notes left out."""
+    return sorted(p for p in library.rglob("*.md") if p.name.lower() not in DEVELOPER_NOTES)
+
+
 class DocumentError(ValueError):
     """A file that cannot be read as guidance: unsupported type, unreadable, or empty."""
 

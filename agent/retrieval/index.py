@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from agent.retrieval.documents import SUPPORTED_SUFFIXES, Chunk, DocumentError, chunk_document, read_document
+from agent.retrieval.documents import (
+    SUPPORTED_SUFFIXES,
+    Chunk,
+    DocumentError,
+    chunk_document,
+    guidance_files,
+    read_document,
+)
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -140,7 +147,7 @@ class KnowledgeIndex:
         chunks: list[Chunk] = []
         skipped: list[str] = []
         count = 0
-        for path in sorted(self.library.rglob("*.md")):
+        for path in guidance_files(self.library):
             chunks += chunk_document(read_document(path, path.relative_to(self.library).as_posix(), "guide"))
             count += 1
         if self.user_docs.is_dir():

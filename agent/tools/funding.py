@@ -44,7 +44,15 @@ from agent.funding.recommend import (
     rank,
 )
 from agent.tools.errors import tool_errors, validation_problems
-from agent.tools.params import OpportunityIdParam, SessionIdParam
+from agent.tools.params import (
+    Detail,
+    DetailParam,
+    OffsetParam,
+    OpportunityIdParam,
+    SessionIdParam,
+    first_sentence,
+    shorten_all,
+)
 
 log = logging.getLogger(__name__)
 UNKNOWN_STATUS = "UNKNOWN"
@@ -59,9 +67,7 @@ requests, and the connections of PRM readiness (the aws backend reads a listed i
 evidence reads are declared, not required, in `agent.compliance.prm.EVIDENCE_ACTIONS`."""
 
 
-class ProgramInfo(BaseModel):
-    program: str = Field(description="Program id, for estimate_funding and draft_funding_request.")
-    name: str
+class ProgramDetails(BaseModel):
     category: str
     description: str
     fulfillment_types: list[str]
@@ -70,28 +76,38 @@ class ProgramInfo(BaseModel):
     sources: list[dict[str, Any]]
 
 
+class ProgramInfo(BaseModel):
+    program: str = Field(description="Program id, for estimate_funding and draft_funding_request.")
+    name: str
+    max_amount: str = Field(description="What it can fund, as this catalog estimates it.")
+    purpose: str = Field(description="What it funds, in one sentence.")
+    details: ProgramDetails | None = Field(default=None, description="With detail='full' or `program`.")
+
+
 class FundingPrograms(BaseModel):
-    catalog_version: str
-    disclaimer: str
     programs: list[ProgramInfo]
+    next_offset: int | None = Field(default=None, description="Pass as offset for the next page; null on the last.")
+    total: int
+    disclaimer: str
+    catalog_version: str
 
 
 class Recommendation(BaseModel):
     program: str
     name: str
-    description: str
-    category: str
-    fulfillment_types: list[str]
-    reason: str = Field(description="Why it fits, in terms the partner can check against the opportunity.")
     estimate: FundingEstimate
+    reason: str = Field(description="Why it fits, in terms the partner can check against the opportunity.")
     budgets: list[Budget] = Field(description="SCA or MDF allocations that can fund it: allocated and remaining.")
+    description: str | None = None
+    category: str | None = None
+    fulfillment_types: list[str] | None = None
 
 
 class NearMiss(BaseModel):
     program: str
     name: str
-    met: list[str]
     missing: list[str] = Field(description="What would make the opportunity eligible.")
+    met: list[str] | None = None
 
 
 class AlreadyRequested(BaseModel):
@@ -102,27 +118,27 @@ class AlreadyRequested(BaseModel):
 
 
 class FundingRecommendations(BaseModel):
-    session_id: str
     opportunity_id: str
-    opportunity: dict[str, Any] = Field(description="The facts the recommendations rest on.")
     recommendations: list[Recommendation] = Field(description="Eligible programs, largest estimate first.")
+    next_steps: list[str]
     near_misses: list[NearMiss]
     already_requested: list[AlreadyRequested] = Field(
         description="Programs this opportunity already has a request for (not recommended again).")
-    next_steps: list[str]
+    opportunity: dict[str, Any] = Field(description="The facts the recommendations rest on.")
     disclaimer: str
+    session_id: str
 
 
 class FundingEstimateResult(BaseModel):
-    session_id: str
-    opportunity_id: str
-    program: str
     eligible: bool
     estimate: FundingEstimate
     gaps: list[str]
+    program: str
+    opportunity_id: str
     budgets: list[Budget]
-    sources: list[dict[str, Any]]
+    sources: list[dict[str, Any]] | None = Field(default=None, description="With detail='full'.")
     disclaimer: str
+    session_id: str
 
 
 def partner_facts(backend: PartnerCentral) -> PartnerFacts:
@@ -169,22 +185,40 @@ def opportunity_of(application, detail: object = None) -> str | None:
     return linked or (str(detail) if detail else None)
 
 
-def _recommendation(evaluation: Evaluation) -> Recommendation:
+def _recommendation(evaluation: Evaluation, detail: Detail) -> Recommendation:
     program = evaluation.program
+    full = detail == "full"
     return Recommendation(
-        program=program.id, name=program.name, description=program.description, category=program.category,
-        fulfillment_types=program.fulfillment_types, reason="; ".join(c.text for c in evaluation.checks) or "no conditions",
-        estimate=evaluation.estimate, budgets=evaluation.budgets,
+        program=program.id, name=program.name, estimate=evaluation.estimate,
+        reason="; ".join(c.text for c in evaluation.checks) or "no conditions", budgets=evaluation.budgets,
+        description=program.description if full else None, category=program.category if full else None,
+        fulfillment_types=program.fulfillment_types if full else None,
     )
 
 
-def _program_info(program: Program) -> ProgramInfo:
-    return ProgramInfo(
-        program=program.id, name=program.name, category=program.category, description=program.description,
-        fulfillment_types=program.fulfillment_types, eligibility=program.eligibility.model_dump(exclude_none=True),
+def max_amount(program: Program) -> str:
+    """The program's amount rule in a few words."""
+    basis = program.estimate
+    if basis.kind == "percent_of_arr":
+        return f"{basis.percent:g}% of expected ARR" + (f", up to ${basis.cap_usd:,.0f}" if basis.cap_usd else "")
+    if basis.kind == "fixed_cap":
+        return f"up to ${basis.cap_usd:,.0f} per request"
+    if basis.kind == "wallet_balance":
+        return "up to what your MDF wallet has left"
+    return "no public figure; AWS sets it at review"
+
+
+def _program_info(program: Program, detail: Detail) -> ProgramInfo:
+    line = ProgramInfo(program=program.id, name=program.name, max_amount=max_amount(program),
+                       purpose=first_sentence(program.description))
+    if detail == "summary":
+        return line
+    return line.model_copy(update={"details": ProgramDetails(
+        category=program.category, description=program.description, fulfillment_types=program.fulfillment_types,
+        eligibility=program.eligibility.model_dump(exclude_none=True),
         estimate_basis=program.estimate.model_dump(exclude_none=True),
         sources=[s.model_dump(exclude_none=True) for s in program.sources],
-    )
+    )})
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
@@ -193,21 +227,38 @@ def register(server: MCPServer, app: AgentApp) -> None:
     _register_management(server, app)
 
     @server.tool(title="List funding programs", annotations=READ_ONLY)
-    def list_funding_programs(session_id: SessionIdParam = None) -> FundingPrograms:
-        """The funding programs this server knows (MAP phases, MDF, POC, ISV WMP, ...): what each funds,
-        its eligibility rules as data, how amounts are estimated, and the source of every number."""
+    def list_funding_programs(
+        program: Annotated[str | None, Field(description="Only this program id, in full.", max_length=64)] = None,
+        detail: DetailParam = "summary",
+        offset: OffsetParam = 0,
+        limit: Annotated[int, Field(description="Page size, 1-50.", ge=1, le=50)] = 20,
+        session_id: SessionIdParam = None,
+    ) -> FundingPrograms:
+        """The funding programs this server knows (MAP phases, MDF, POC, ISV WMP, ...): one line each (id, name,
+        maximum amount, purpose). `program` or detail='full' adds eligibility rules as data, how amounts are
+        estimated, and the source of every number."""
         with tool_errors():
             app.begin("list_funding_programs", [], session_id)
         catalog = load_catalog()
-        return FundingPrograms(catalog_version=catalog.version, disclaimer=catalog.disclaimer,
-                               programs=[_program_info(p) for p in catalog.programs])
+        if program is not None:
+            _known_program(program)
+            chosen, detail, offset = [catalog.get(program)], "full", 0
+        else:
+            chosen = catalog.programs
+        page = chosen[offset:offset + limit]
+        return FundingPrograms(
+            programs=[_program_info(p, detail) for p in page], total=len(chosen),
+            next_offset=offset + limit if offset + limit < len(chosen) else None,
+            disclaimer=catalog.disclaimer, catalog_version=catalog.version)
 
     @server.tool(title="Recommend funding", annotations=READ_ONLY)
-    def recommend_funding(opportunity_id: OpportunityIdParam, session_id: SessionIdParam = None) -> FundingRecommendations:
+    def recommend_funding(opportunity_id: OpportunityIdParam, detail: DetailParam = "summary",
+                          session_id: SessionIdParam = None) -> FundingRecommendations:
         """Recommend funding programs for one opportunity, ranked, each with a reason based on its stage,
         expected revenue (ARR = 12 x monthly spend), use case, APN programs, your partner path and PRM
         readiness; an estimated amount with its formula; remaining SCA or MDF budget; and near misses with
-        what is missing. Estimates are estimates: AWS decides eligibility and amounts at review."""
+        what is missing (detail='full' adds what each near miss meets and each program's description). Estimates
+        are estimates: AWS decides eligibility and amounts at review."""
         with tool_errors():
             call = app.begin("recommend_funding", RECOMMEND_ACTIONS, session_id)
             opportunity = call.backend.get_opportunity(opportunity_id)
@@ -229,9 +280,10 @@ def register(server: MCPServer, app: AgentApp) -> None:
                 "apn_programs": opportunity.Project.ApnPrograms if opportunity.Project else [],
                 "partner_path": partner.path, "prm_ready": partner.prm_ready,
             },
-            recommendations=[_recommendation(e) for e in eligible],
-            near_misses=[NearMiss(program=e.program.id, name=e.program.name, met=[c.text for c in e.checks if c.passed],
-                                  missing=e.gaps) for e in near],
+            recommendations=[_recommendation(e, detail) for e in eligible],
+            near_misses=[NearMiss(program=e.program.id, name=e.program.name, missing=e.gaps,
+                                  met=[c.text for c in e.checks if c.passed] if detail == "full" else None)
+                         for e in near],
             already_requested=[AlreadyRequested(program=e.program.id, name=e.program.name,
                                                 funding_request_id=e.existing.funding_request_id, status=e.existing.status)
                                for e in requested],
@@ -242,10 +294,12 @@ def register(server: MCPServer, app: AgentApp) -> None:
     def estimate_funding(
         opportunity_id: OpportunityIdParam,
         program: Annotated[str, Field(description="Program id from list_funding_programs, e.g. 'map-assess'.")],
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> FundingEstimateResult:
         """Estimate what one program could fund for one opportunity: amount, currency, the formula and its
-        inputs, whether the opportunity is eligible (and if not, what is missing), and remaining budgets."""
+        inputs, whether the opportunity is eligible (and if not, what is missing), and remaining budgets;
+        detail='full' adds the sources of the numbers."""
         _known_program(program)
         catalog = load_catalog()
         chosen = catalog.get(program)
@@ -255,7 +309,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         return FundingEstimateResult(
             session_id=call.session.session_id, opportunity_id=opportunity_id, program=chosen.id,
             eligible=evaluation.eligible, estimate=evaluation.estimate, gaps=evaluation.gaps, budgets=evaluation.budgets,
-            sources=[s.model_dump(exclude_none=True) for s in chosen.sources], disclaimer=catalog.disclaimer,
+            sources=[s.model_dump(exclude_none=True) for s in chosen.sources] if detail == "full" else None,
+            disclaimer=catalog.disclaimer,
         )
 
 
@@ -277,18 +332,20 @@ class FundingRequestRow(BaseModel):
 
 
 class FundingRequests(BaseModel):
-    session_id: str
-    funding_requests: list[FundingRequestRow]
+    funding_requests: list[FundingRequestRow] = Field(description="Most recently updated first.")
+    total: int = Field(description="How many requests match the filters.")
+    next_offset: int | None = Field(default=None, description="Pass as offset for the next page; null on the last.")
     csv: str | None = Field(default=None, description="The same rows as CSV, when format='csv' was asked.")
+    session_id: str
 
 
 class FundingRequestDetail(BaseModel):
-    session_id: str
-    funding_request: BenefitApplication
     shown_status: str = Field(description="The status as the console shows it: the API's, or EXPIRED.")
     expires_on: str | None = Field(description="Expiry and claim deadline; absent when its end date is unknown.")
+    funding_request: BenefitApplication = Field(description="Long texts are shortened unless detail='full'.")
     cash_claims: list[dict[str, Any]] = Field(description="Claims with their status (sandbox; the portal on AWS).")
     console: str = Field(description="Where the person reviews, submits and manages it in the console.")
+    session_id: str
 
 
 def _row(summary, form: ApplicationForm, today: date) -> FundingRequestRow:
@@ -339,10 +396,13 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         opportunity_id: Annotated[str | None, Field(description="Only requests funding this opportunity.")] = None,
         budget_year: Annotated[int | None, Field(description="Only this budget year (the activity's start year).", ge=2000, le=2100)] = None,
         format: Annotated[Literal["json", "csv"], Field(description="'csv' also returns the rows as CSV, like the dashboard's export.")] = "json",
+        offset: OffsetParam = 0,
+        limit: Annotated[int, Field(description="Page size, 1-100.", ge=1, le=100)] = 10,
         session_id: SessionIdParam = None,
     ) -> FundingRequests:
         """List the partner's fund requests with the funding dashboard's filters: id, stage, status,
-        fulfillment type, program, opportunity and budget year. Optionally as CSV (the dashboard's export)."""
+        fulfillment type, program, opportunity and budget year, a page at a time. Optionally as CSV (the dashboard's
+        export)."""
         with tool_errors():
             call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
                                                        "partnercentral:GetBenefit"], session_id)
@@ -356,16 +416,20 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         rows = [r for r in rows if all(v is None or getattr(r, k) == v for k, v in wanted.items())
                 and (fulfillment_type is None or fulfillment_type in r.fulfillment_types)]
         rows.sort(key=lambda r: r.updated_at or "", reverse=True)
-        return FundingRequests(session_id=call.session.session_id, funding_requests=rows,
-                               csv=_csv(rows) if format == "csv" else None)
+        page = rows[offset:offset + limit]
+        return FundingRequests(session_id=call.session.session_id, funding_requests=page, total=len(rows),
+                               next_offset=offset + limit if offset + limit < len(rows) else None,
+                               csv=_csv(page) if format == "csv" else None)
 
     @server.tool(title="Get funding request", annotations=READ_ONLY)
     def get_funding_request(
         funding_request_id: Annotated[str, Field(description="The fund request id (benappl- and 14 characters).")],
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> FundingRequestDetail:
-        """One fund request in full: program, stage and status (with AWS's reason; EXPIRED once past its expiry),
-        application details, associated opportunity, contacts, attachments with their scan status, cash claims."""
+        """One fund request: program, stage and status (with AWS's reason; EXPIRED once past its expiry),
+        application details, associated opportunity, contacts, attachments with their scan status, cash claims.
+        Long texts are shortened; detail='full' gives them whole."""
         with tool_errors():
             call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"],
                              session_id)
@@ -373,7 +437,8 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
             facts = request_facts(call.backend, application, application_form(call.backend, application.BenefitId))
         today = utcnow().date()
         return FundingRequestDetail(
-            session_id=call.session.session_id, funding_request=application, shown_status=facts.shown_status(today),
+            session_id=call.session.session_id, shown_status=facts.shown_status(today),
+            funding_request=application if detail == "full" else shorten_all(application),
             expires_on=facts.expires_on.isoformat() if facts.expires_on else None,
             cash_claims=[{"claim_id": c.claim_id, "amount": float(c.amount) if c.amount is not None else None,
                           "status": c.status} for c in facts.claims or []],

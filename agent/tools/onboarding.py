@@ -10,7 +10,14 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
-from agent.compliance.prm import PlanStep, Requirement, SellerAccountStatus, read_prm
+from agent.compliance.prm import (
+    PRM_EVIDENCE_ACTIONS,
+    PlanStep,
+    Requirement,
+    RequirementStatus,
+    SellerAccountStatus,
+    read_prm,
+)
 from agent.graphs.onboarding import (
     CONNECTION_MANAGEMENT,
     RESALE_ROLE,
@@ -31,11 +38,12 @@ from agent.models.account import (
     Text80,
 )
 from agent.onboarding.seller_guidance import RoleGuidance, resale_role_guidance
-from agent.onboarding.status import OnboardingStatus, onboarding_status, read_snapshot
+from agent.onboarding.status import OnboardingStage, OnboardingStatus, OnboardingTask, onboarding_status, read_snapshot
 from agent.storage import utcnow
 from agent.tools import writes
+from agent.tools.seller import compact
 from agent.tools.errors import tool_errors
-from agent.tools.params import SessionIdParam
+from agent.tools.params import Detail, DetailParam, SessionIdParam, shorten
 
 CONNECTION_READS = ["partnercentral:ListConnections", "partnercentral:GetConnection",
                     "partnercentral:ListConnectionInvitations", "partnercentral:GetConnectionInvitation"]
@@ -45,20 +53,69 @@ STATUS_ACTIONS = ["partnercentral:GetPartner", "partnercentral:GetVerification",
 PRM_ACTIONS = ["partnercentral:GetPartner", *CONNECTION_READS]
 
 
-class OnboardingStatusResult(OnboardingStatus):
+class OnboardingStatusResult(BaseModel):
+    next_action: OnboardingTask | None = Field(description="The single most useful thing to do now.")
+    open_tasks: list[str] = Field(description="Every task not done, one line each: [status] title (id), the tool that "
+                                  "helps; its next step with detail='full'.")
+    progress: dict[str, str] = Field(description="Tasks done per stage.")
+    prm_ready: bool | None = Field(description="None when nothing is open but some PRM evidence could not be read.")
+    partner_id: str
+    legal_name: str
+    stages: list[OnboardingStage] | None = Field(default=None, description="Every task in full (detail='full').")
+    disclaimer: str
     session_id: str
+
+
+OPEN = ("action_required", "not_started", "in_progress", "unknown")
+
+
+def task_line(task: OnboardingTask) -> str:
+    """One open task in a line: status, title, id and the tool that helps."""
+    line = f"[{task.status}] {task.title} ({task.id})"
+    if task.waiting_on == "aws":
+        line += ", waiting on AWS"
+    return line + (f" -> {task.tool}" if task.tool else "")
+
+
+def status_result(status: OnboardingStatus, detail: Detail, session_id: str) -> OnboardingStatusResult:
+    return OnboardingStatusResult(
+        next_action=status.next_action,
+        open_tasks=[task_line(t) for stage in status.stages for t in stage.tasks if t.status in OPEN],
+        progress={stage.id: f"{stage.done} of {stage.total} done" for stage in status.stages},
+        prm_ready=status.prm_ready, partner_id=status.partner_id, legal_name=status.legal_name,
+        stages=status.stages if detail == "full" else None, disclaimer=status.disclaimer, session_id=session_id)
+
+
+class PrmRequirement(BaseModel):
+    id: str
+    status: RequirementStatus
+    title: str
+    first_step: str | None = Field(default=None, description="The first remediation step, when not met.")
+    evidence: list[str] | None = Field(default=None, description="What the account shows (detail='full').")
+    remediation: list[str] | None = Field(default=None, description="Every step, in order (detail='full').")
 
 
 class PrmComplianceResult(BaseModel):
-    session_id: str
     prm_ready: bool | None = Field(description="True when every PRM requirement is met; absent when none is open but "
                                    "some could not be checked (status unknown: check where it says).")
     summary: str
-    requirements: list[Requirement]
-    seller_accounts: list[SellerAccountStatus] = Field(
-        description="Each seller account and whether it is connected to the primary account as a subsidiary."
+    requirements: list[PrmRequirement] = Field(description="Open requirements first.")
+    plan: list[PlanStep] = Field(description="Numbered remediation steps; empty when PRM-ready. Long steps are "
+                                 "shortened unless detail='full'.")
+    seller_accounts: list[SellerAccountStatus] | None = Field(
+        default=None, description="Each seller account and whether it is connected to the primary account as a "
+        "subsidiary (detail='full')."
     )
-    plan: list[PlanStep] = Field(description="Numbered remediation steps; empty when PRM-ready.")
+    session_id: str
+
+
+def prm_requirement(requirement: Requirement, detail: Detail) -> PrmRequirement:
+    open_ = requirement.status not in ("met", "not_applicable")
+    full = detail == "full"
+    return PrmRequirement(
+        id=requirement.id, status=requirement.status, title=requirement.title,
+        first_step=requirement.remediation[0] if open_ and requirement.remediation else None,
+        evidence=requirement.evidence if full else None, remediation=requirement.remediation if full else None)
 
 
 class WebsiteScanResult(BaseModel):
@@ -82,9 +139,9 @@ class ConnectionsResult(BaseModel):
 
 
 class ResaleRoleResult(BaseModel):
-    session_id: str
     exists: bool
     guidance: RoleGuidance = Field(description="What the role is for and what to do next.")
+    session_id: str
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
@@ -93,23 +150,25 @@ def register(server: MCPServer, app: AgentApp) -> None:
     write = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world)
 
     @server.tool(title="Get onboarding status", annotations=read_only)
-    def get_onboarding_status(session_id: SessionIdParam = None) -> OnboardingStatusResult:
+    def get_onboarding_status(detail: DetailParam = "summary",
+                              session_id: SessionIdParam = None) -> OnboardingStatusResult:
         """Where this partner stands in onboarding, like the dashboard's "Get started" cards: registration,
         profile, AWS Marketplace seller setup (tax, banking, KYC/BAV/SU, listing, resale role) and PRM/account
-        connections. Each task has its status, why it matters, the evidence and the next step (with the tool
-        that helps); `next_action` is the single most useful thing to do now. Read-only."""
+        connections. `next_action` is the single most useful thing to do now; open tasks come one line each.
+        detail='full' gives every task with its status, why it matters, the evidence and the next step (with the
+        tool that helps). Read-only."""
         with tool_errors():
             call = app.begin("get_onboarding_status", STATUS_ACTIONS, session_id)
             status = onboarding_status(read_snapshot(call.backend, utcnow()))
-        return OnboardingStatusResult(session_id=call.session.session_id, **status.model_dump())
+        return status_result(status, detail, call.session.session_id)
 
     @server.tool(title="Check PRM compliance", annotations=read_only)
-    def check_prm_compliance(session_id: SessionIdParam = None) -> PrmComplianceResult:
+    def check_prm_compliance(detail: DetailParam = "summary", session_id: SessionIdParam = None) -> PrmComplianceResult:
         """Check Partner Revenue Measurement (PRM) compliance, which funding depends on: a linked primary AWS
         account, a Marketplace listing, revenue attribution (tags, user agent or metering) and every other seller
         account connected as a subsidiary. Not ready: a numbered plan; steps marked agent_with_approval can be
         done with the named tool once the person approves. Evidence that cannot be read is `unknown`, with where
-        the person checks it."""
+        the person checks it. detail='full' adds the evidence and the seller accounts."""
         with tool_errors():
             call = app.begin("check_prm_compliance", PRM_ACTIONS, session_id)
             assessment = read_prm(call.backend, utcnow())
@@ -121,8 +180,14 @@ def register(server: MCPServer, app: AgentApp) -> None:
             summary = f"Not PRM-ready: {len(assessment.gaps)} requirement(s) open - " + "; ".join(assessment.gaps) + "."
             if assessment.unchecked:
                 summary += " Could not check: " + "; ".join(assessment.unchecked) + "."
-        return PrmComplianceResult(session_id=call.session.session_id, summary=summary,
-                                   **assessment.model_dump(include={"prm_ready", "requirements", "seller_accounts", "plan"}))
+        open_first = sorted(assessment.requirements, key=lambda r: r.status in ("met", "not_applicable"))
+        return PrmComplianceResult(
+            prm_ready=assessment.prm_ready, summary=summary,
+            requirements=[prm_requirement(r, detail) for r in open_first],
+            plan=assessment.plan if detail == "full" else [
+                step.model_copy(update={"action": shorten(step.action)}) for step in assessment.plan],
+            seller_accounts=assessment.seller_accounts if detail == "full" else None,
+            session_id=call.session.session_id)
 
     @server.tool(title="Scan company website", annotations=ToolAnnotations(
         read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=True))
@@ -233,13 +298,16 @@ def register(server: MCPServer, app: AgentApp) -> None:
             return writes.run_change(app, call, TRAINING_DOMAINS, change, answer)
 
     @server.tool(title="Check resale authorization role", annotations=read_only)
-    def check_resale_authorization_role(session_id: SessionIdParam = None) -> ResaleRoleResult:
+    def check_resale_authorization_role(detail: DetailParam = "summary",
+                                        session_id: SessionIdParam = None) -> ResaleRoleResult:
         """Check whether the AWSServiceRoleForMarketplaceResaleAuthorization service-linked role exists in the seller account; AWS
-        Marketplace needs it for resale authorizations (CPPO, selling through channel partners). Read-only."""
+        Marketplace needs it for resale authorizations (CPPO, selling through channel partners); detail='full' names
+        each source. Read-only."""
         with tool_errors():
             call = app.begin("check_resale_authorization_role", ["iam:GetRole"], session_id)
             exists = call.backend.resale_authorization_role_exists()
-        return ResaleRoleResult(session_id=call.session.session_id, exists=exists, guidance=resale_role_guidance(exists))
+        return ResaleRoleResult(session_id=call.session.session_id, exists=exists,
+                                guidance=compact(resale_role_guidance(exists), detail))
 
     def planned_role(session_id=None) -> writes.Planned:
         with tool_errors():

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp
 from agent.onboarding import seller_guidance as rules
 from agent.tools.errors import tool_errors
-from agent.tools.params import SessionIdParam
+from agent.tools.guidance import resource_uri
+from agent.tools.params import Detail, DetailParam, SessionIdParam
 
 G = TypeVar("G")
 CountryParam = Annotated[str, Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE, GB, JP.",
@@ -23,8 +24,14 @@ GUIDANCE = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructiv
 
 
 class GuidanceResult(BaseModel, Generic[G]):
-    session_id: str
     guidance: G
+    session_id: str
+
+
+class CatalogSteps(BaseModel):
+    step: rules.Step = Field(description="The step asked for (default: the first), in full.")
+    steps: list[str] = Field(description="Every step in order: 'number. title (id)'.")
+    all_steps: list[rules.Step] | None = Field(default=None, description="Every step in full (detail='full').")
 
 
 def _guide(compute):
@@ -33,6 +40,25 @@ def _guide(compute):
         return compute()
     except ValueError as exc:
         raise ToolError(str(exc)) from None
+
+
+def cited(sources: list) -> list[str]:
+    """Sources in short: their URLs; this project's own guides as their guidance:// resource."""
+    return [s if isinstance(s, str) else s.url if s.url.startswith("https://")
+            else resource_uri(s.url.removeprefix("knowledge/")) for s in sources]
+
+
+def compact(guidance: G, detail: Detail) -> G:
+    """The summary of a guidance answer: sources as URLs; a verification's background, documents to have ready,
+    timing and sources only in full."""
+    if detail == "full":
+        return guidance
+    update: dict = {"sources": cited(guidance.sources)}
+    if isinstance(guidance, rules.ComplianceRequirements):
+        brief = dict(what_it_is=None, have_ready=None, timing=None, sources=None)
+        update |= {name: getattr(guidance, name).model_copy(update=brief) for name in ("kyc", "bav", "secondary_user")}
+        update["other_requirements"] = [r.model_copy(update=brief) for r in guidance.other_requirements]
+    return guidance.model_copy(update=update)
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
@@ -48,15 +74,17 @@ def register(server: MCPServer, app: AgentApp) -> None:
             description="The income is effectively connected with a US trade or business.")] = False,
         intermediary: Annotated[bool, Field(
             description="The entity receives payments for others (intermediary or flow-through entity).")] = False,
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.TaxFormGuidance]:
         """Which US tax form AWS Marketplace's tax interview will ask for (W-9, W-8BEN, W-8BEN-E, W-8ECI,
-        W-8IMY), with the reasons, what to have ready and where to complete it. Informational, not tax advice:
-        never ask for the tax id itself; it is entered only in the AWS Marketplace Management Portal."""
+        W-8IMY), with the reasons, what to have ready and where to complete it (detail='full' names each source).
+        Informational, not tax advice: never ask for the tax id itself; it is entered only in the AWS Marketplace
+        Management Portal."""
         sid = session("determine_tax_form", session_id)
-        return GuidanceResult(session_id=sid, guidance=_guide(lambda: rules.determine_tax_form(
+        return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.determine_tax_form(
             country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
-            intermediary=intermediary)))
+            intermediary=intermediary)), detail))
 
     @server.tool(title="Seller compliance requirements", annotations=GUIDANCE)
     def seller_compliance_requirements(
@@ -66,35 +94,48 @@ def register(server: MCPServer, app: AgentApp) -> None:
             description="Country codes of the buyers you sell to (EMEA buyers trigger KYC); omitted: your home market.",
             max_length=60)] = None,
         has_secondary_users: Annotated[bool, Field(description="Other people will manage the seller account.")] = False,
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.ComplianceRequirements]:
         """Whether Know Your Customer (KYC), bank account verification (BAV) and secondary user verification
-        (SU) apply to this seller, with reasons and next steps. Informational; identity documents and bank
-        statements are uploaded only in the AWS portals, never shared here."""
+        (SU) apply to this seller, with reasons and next steps (detail='full': what each is, what to have ready,
+        timing, sources). Informational; identity documents and bank statements are uploaded only in the AWS
+        portals, never shared here."""
         sid = session("seller_compliance_requirements", session_id)
-        return GuidanceResult(session_id=sid, guidance=_guide(lambda: rules.seller_compliance_requirements(
-            seller_country, bank_country, sales_geography, has_secondary_users=has_secondary_users)))
+        return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.seller_compliance_requirements(
+            seller_country, bank_country, sales_geography, has_secondary_users=has_secondary_users)), detail))
 
     @server.tool(title="Banking and disbursement guidance", annotations=GUIDANCE)
     def banking_guidance(
         bank_country: CountryParam,
         currency: Annotated[str | None, Field(description="ISO 4217 currency of the account, e.g. USD, EUR.",
                                               min_length=3, max_length=3)] = None,
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.BankingGuidance]:
         """How AWS Marketplace pays out for a bank in this country and currency: whether it is supported,
-        account type (ACH, SWIFT...), disbursement schedules, verification, and what to do otherwise.
-        Informational; bank account numbers are entered only in the AWS Marketplace Management Portal."""
+        account type (ACH, SWIFT...), disbursement schedules, verification, and what to do otherwise (detail='full'
+        names each source). Informational; bank account numbers are entered only in the AWS Marketplace Management
+        Portal."""
         sid = session("banking_guidance", session_id)
-        return GuidanceResult(session_id=sid, guidance=_guide(lambda: rules.banking_guidance(bank_country, currency)))
+        guidance = _guide(lambda: rules.banking_guidance(bank_country, currency))
+        return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="ESC catalog registration steps", annotations=GUIDANCE)
     def esc_catalog_steps(
         product_type: Annotated[str | None, Field(
             description="SaaS, AMI, Container, ML, ProfessionalServices or Data; omitted: the common steps.")] = None,
+        step: Annotated[int | None, Field(description="The step you are at, shown in full; default 1.", ge=1)] = None,
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
-    ) -> GuidanceResult[list[rules.Step]]:
+    ) -> GuidanceResult[CatalogSteps]:
         """The ordered steps to create the seller entity and the first product listing (limited visibility first,
-        then public), with where each happens. Informational."""
+        then public): every step's title, and the step you are at in full with where it happens (detail='full':
+        every step in full). Informational."""
         sid = session("esc_catalog_steps", session_id)
-        return GuidanceResult(session_id=sid, guidance=_guide(lambda: rules.esc_catalog_steps(product_type)))
+        steps = _guide(lambda: rules.esc_catalog_steps(product_type))
+        if step is not None and step > len(steps):
+            raise ToolError(f"There are {len(steps)} steps; ask for a step from 1 to {len(steps)}.")
+        return GuidanceResult(session_id=sid, guidance=CatalogSteps(
+            step=compact(steps[(step or 1) - 1], detail), steps=[f"{s.number}. {s.title} ({s.id})" for s in steps],
+            all_steps=steps if detail == "full" else None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from mcp.server import MCPServer
@@ -12,7 +13,7 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp
 from agent.tools import writes
 from agent.tools.errors import tool_errors
-from agent.tools.params import SessionIdParam
+from agent.tools.params import DetailParam, OffsetParam, SessionIdParam
 from agent.trust.approvals import Status
 from agent.trust.audit import AuditEvent, DecidedBy
 from agent.trust.sessions import Session
@@ -39,9 +40,28 @@ class ApprovalStatus(BaseModel):
     result: dict | None = None
 
 
+class AuditLine(BaseModel):
+    eventTime: datetime
+    eventName: str
+    decision: str
+    tool: str
+    reason: str | None = None
+    errorCode: str | None = None
+    approvalId: str | None = None
+    decidedBy: DecidedBy | None = None
+
+
 class AuditEvents(BaseModel):
+    events: list[AuditEvent | AuditLine] = Field(
+        description="Oldest first; in full (request parameters, identity...) with detail='full'.")
+    next_offset: int | None = Field(default=None, description="Pass as offset for older events; null at the oldest.")
     session_id: str
-    events: list[AuditEvent]
+
+
+def audit_line(event: AuditEvent) -> AuditLine:
+    return AuditLine(eventTime=event.eventTime, eventName=event.eventName, decision=event.decision,
+                     tool=event.tool, reason=event.reason, errorCode=event.errorCode, approvalId=event.approvalId,
+                     decidedBy=event.decidedBy)
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
@@ -70,14 +90,20 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(title="List my audit events", annotations=READ_ONLY)
     def list_audit_events(
-        limit: Annotated[int, Field(description="How many of the newest events, 1-200.", ge=1, le=200)] = 50,
+        limit: Annotated[int, Field(description="How many of the newest events, 1-200.", ge=1, le=200)] = 20,
+        offset: OffsetParam = 0,
+        detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> AuditEvents:
-        """Your own audit trail: every change you applied, and every one declined or refused, with why.
-        Sensitive values are hidden."""
+        """Your own audit trail: every change you applied, and every one declined or refused, with why, one line
+        each (detail='full': every field). Sensitive values are hidden."""
         with tool_errors():
             call = app.begin("list_audit_events", [], session_id)
-        return AuditEvents(session_id=call.session.session_id, events=list(app.audit.events(call.principal.key, limit)))
+        newest_first = list(app.audit.events(call.principal.key, offset + limit + 1))[::-1]
+        page = newest_first[offset:offset + limit][::-1]
+        return AuditEvents(session_id=call.session.session_id,
+                           events=page if detail == "full" else [audit_line(e) for e in page],
+                           next_offset=offset + limit if len(newest_first) > offset + limit else None)
 
     if not app.settings.tool_approvals:
         return
