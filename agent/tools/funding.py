@@ -86,7 +86,7 @@ class ProgramInfo(BaseModel):
 
 class FundingPrograms(BaseModel):
     programs: list[ProgramInfo]
-    next_offset: int | None = Field(default=None, description="Pass as offset for the next page; null on the last.")
+    next_offset: int | None = Field(default=None, description="Pass as offset for the next page; absent on the last.")
     total: int
     disclaimer: str
     catalog_version: str
@@ -334,7 +334,7 @@ class FundingRequestRow(BaseModel):
 class FundingRequests(BaseModel):
     funding_requests: list[FundingRequestRow] = Field(description="Most recently updated first.")
     total: int = Field(description="How many requests match the filters.")
-    next_offset: int | None = Field(default=None, description="Pass as offset for the next page; null on the last.")
+    next_offset: int | None = Field(default=None, description="Pass as offset for the next page; absent on the last.")
     csv: str | None = Field(default=None, description="The same rows as CSV, when format='csv' was asked.")
     session_id: str
 

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
 from agent.compliance.prm import (
-    PRM_EVIDENCE_ACTIONS,
     PlanStep,
     Requirement,
     RequirementStatus,
@@ -58,7 +57,7 @@ class OnboardingStatusResult(BaseModel):
     open_tasks: list[str] = Field(description="Every task not done, one line each: [status] title (id), the tool that "
                                   "helps; its next step with detail='full'.")
     progress: dict[str, str] = Field(description="Tasks done per stage.")
-    prm_ready: bool | None = Field(description="None when nothing is open but some PRM evidence could not be read.")
+    prm_ready: bool | None = Field(description="Absent when nothing is open but some PRM evidence could not be read.")
     partner_id: str
     legal_name: str
     stages: list[OnboardingStage] | None = Field(default=None, description="Every task in full (detail='full').")
@@ -156,7 +155,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         profile, AWS Marketplace seller setup (tax, banking, KYC/BAV/SU, listing, resale role) and PRM/account
         connections. `next_action` is the single most useful thing to do now; open tasks come one line each.
         detail='full' gives every task with its status, why it matters, the evidence and the next step (with the
-        tool that helps). Read-only."""
+        tool that helps)."""
         with tool_errors():
             call = app.begin("get_onboarding_status", STATUS_ACTIONS, session_id)
             status = onboarding_status(read_snapshot(call.backend, utcnow()))
@@ -224,7 +223,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="List account connections", annotations=read_only)
     def list_account_connections(session_id: SessionIdParam = None) -> ConnectionsResult:
         """The AWS accounts this partner's account is connected with (SUBSIDIARY, OPPORTUNITY_COLLABORATION) and
-        the connection invitations it sent or received, with their status. Read-only."""
+        the connection invitations it sent or received, with their status."""
         with tool_errors():
             call = app.begin("list_account_connections", CONNECTION_READS, session_id)
             return ConnectionsResult(session_id=call.session.session_id, connections=call.backend.list_connections(),
@@ -302,7 +301,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
                                         session_id: SessionIdParam = None) -> ResaleRoleResult:
         """Check whether the AWSServiceRoleForMarketplaceResaleAuthorization service-linked role exists in the seller account; AWS
         Marketplace needs it for resale authorizations (CPPO, selling through channel partners); detail='full' names
-        each source. Read-only."""
+        each source."""
         with tool_errors():
             call = app.begin("check_resale_authorization_role", ["iam:GetRole"], session_id)
             exists = call.backend.resale_authorization_role_exists()

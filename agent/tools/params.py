@@ -42,8 +42,9 @@ SessionIdParam = Annotated[
 ]
 
 Detail = Literal["summary", "full"]
-DetailParam = Annotated[Detail, Field(description="summary (default): what matters; full: every field.")]
-OffsetParam = Annotated[int, Field(description="Skip this many (next_offset of the previous page).", ge=0)]
+DetailParam = Annotated[Detail, Field()]
+"""Undescribed: each tool's description says what its full form adds, and the enum says the rest."""
+OffsetParam = Annotated[int, Field(description="next_offset of the previous page.", ge=0)]
 
 SUMMARY_TEXT_CHARS = 300
 """How much of a long free text (a description, a business problem...) a summary shows."""

@@ -95,7 +95,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
     def get_partner_profile(session_id: SessionIdParam = None) -> PartnerProfileResult:
         """Show the partner account this session acts for: legal name, public profile (display name,
         description, website, logo, solution type, industry segments, headquarters), profile visibility,
-        alliance lead contact and training/certification email domains. Read-only."""
+        alliance lead contact and training/certification email domains."""
         with tool_errors():
             call = app.begin("get_partner_profile", READ_PROFILE, session_id)
             return partner_profile(call.backend, call.session.session_id)

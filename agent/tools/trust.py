@@ -54,7 +54,7 @@ class AuditLine(BaseModel):
 class AuditEvents(BaseModel):
     events: list[AuditEvent | AuditLine] = Field(
         description="Oldest first; in full (request parameters, identity...) with detail='full'.")
-    next_offset: int | None = Field(default=None, description="Pass as offset for older events; null at the oldest.")
+    next_offset: int | None = Field(default=None, description="Pass as offset for older events; absent at the oldest.")
     session_id: str
 
 

@@ -126,14 +126,15 @@ def input_schema(schema: dict) -> dict:
 
 
 def shallow_schema(schema: dict) -> dict:
-    """The top level of an object ``schema``: each member's type and description, nested objects left open.
+    """The top level of an object ``schema``: each member's type (and enum), nested objects left open.
 
-    For results whose full schema would cost the model more than the result itself; a client can still validate
-    the members it reads first, and the result's text carries the rest.
+    An output schema is for a client to validate what it reads first; hosts do not show it to the model (their
+    tool formats have no place for it), so it carries types, not prose: what a result means is said by the tool's
+    description and the result itself.
     """
 
     def outline(member: dict) -> dict:
-        kept = {key: member[key] for key in ("description", "enum", "format") if key in member}
+        kept = {key: member[key] for key in ("enum", "format") if key in member}
         if "$ref" in member or member.get("type") == "object" or "anyOf" in member or "allOf" in member:
             return {**kept, "type": "object"} if "$ref" in member or member.get("type") == "object" else kept
         if member.get("type") == "array":
@@ -141,7 +142,7 @@ def shallow_schema(schema: dict) -> dict:
             return {**kept, "type": "array", **({"items": outline(items)} if items else {})}
         return {**kept, **({"type": member["type"]} if "type" in member else {})}
 
-    shallow = {key: schema[key] for key in ("type", "description", "required") if key in schema}
+    shallow = {key: schema[key] for key in ("type", "required") if key in schema}
     shallow["properties"] = {name: outline(member) for name, member in schema.get("properties", {}).items()}
     return shallow
 
