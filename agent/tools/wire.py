@@ -88,14 +88,16 @@ def compact_schema(schema: Any) -> Any:
 
 
 LARGE_ENUM = 12
-"""An enum with more values than this is published as its first few: an invalid value is answered with them all."""
+LARGE_ENUM_CHARS = 200
+"""An enum with more values than LARGE_ENUM, or whose values are longer than LARGE_ENUM_CHARS together, is published as
+its first few: an invalid value is answered with them all."""
 
 
 def _published_enum(schema: dict) -> dict:
     values = schema.get("enum")
-    if not values or len(values) <= LARGE_ENUM:
+    if not values or (len(values) <= LARGE_ENUM and len(", ".join(map(str, values))) <= LARGE_ENUM_CHARS):
         return schema
-    listed = ", ".join(map(str, values[:4]))
+    listed = ", ".join(map(str, values[:3]))
     note = f"One of {len(values)} codes, e.g. {listed}; a wrong one is answered with all of them."
     described = f"{schema['description']} {note}" if "description" in schema else note
     return {**{key: value for key, value in schema.items() if key != "enum"}, "description": described}
