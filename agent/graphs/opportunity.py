@@ -290,7 +290,7 @@ def opportunity_settled(backend: PartnerCentral, call: ApiCall) -> dict[str, Any
         current = backend.get_opportunity(request["Identifier"])
         wanted = {k: v for k, v in request.items() if k in UPDATABLE}
         if sendable(current) == sendable(Opportunity.model_validate(
-                {**current.model_dump(), **{k: None for k in UPDATABLE}, **wanted})):
+                {**{k: v for k, v in current.model_dump().items() if k not in UPDATABLE}, **wanted})):
             return {"OpportunityId": current.Id, "LastModifiedDate": current.LastModifiedDate.isoformat()}
         return None
     if call.operation in ("AssociateOpportunity", "DisassociateOpportunity"):
