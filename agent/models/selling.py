@@ -330,6 +330,7 @@ class InvitationPayload(ApiModel):
     """A union in the API: only the opportunity branch is read (leads and account planning are not referrals)."""
 
     api_shape = (SELLING, "Payload")
+    api_omitted = frozenset({'LeadInvitation', 'AccountPlanningInvitation'})
 
     OpportunityInvitation: OpportunityInvitationPayload | None = None
 
@@ -339,6 +340,7 @@ class EngagementInvitation(ApiModel):
     payload): from AWS, an AWS referral."""
 
     api_shape = (SELLING, "GetEngagementInvitationResponse")
+    api_omitted = frozenset({'ExistingMembers', 'EnrichmentContext', 'Receiver'})
 
     Id: str
     Catalog: str
@@ -359,6 +361,7 @@ class EngagementInvitation(ApiModel):
 
 class Solution(ApiModel):
     api_shape = (SELLING, "SolutionBase")
+    api_omitted = frozenset({'AwsMarketplaceSolutionArn'})
 
     Catalog: str
     Id: str
@@ -378,6 +381,13 @@ class AwsTeamMember(ApiModel):
     BusinessTitle: str | None = None
 
 
+class AwsNextStepsEntry(ApiModel):
+    api_shape = (SELLING, "ProfileNextStepsHistory")
+
+    Value: str
+    Time: datetime
+
+
 class AwsLifeCycle(ApiModel):
     api_shape = (SELLING, "AwsOpportunityLifeCycle")
 
@@ -385,11 +395,12 @@ class AwsLifeCycle(ApiModel):
     ClosedLostReason: str | None = None
     Stage: str | None = None
     NextSteps: str | None = None
-    NextStepsHistory: list[NextStepsEntry] = Field(default_factory=list)
+    NextStepsHistory: list[AwsNextStepsEntry] = Field(default_factory=list)
 
 
 class AwsInsights(ApiModel):
     api_shape = (SELLING, "AwsOpportunityInsights")
+    api_omitted = frozenset({'Recommendations', 'OpportunityQuality', 'AwsProductsSpendInsightsBySource'})
 
     NextBestActions: str | None = None
     EngagementScore: Literal["High", "Medium", "Low"] | None = None
@@ -399,6 +410,7 @@ class AwsOpportunitySummary(ApiModel):
     """AWS's side of a shared opportunity (GetAwsOpportunitySummary)."""
 
     api_shape = (SELLING, "GetAwsOpportunitySummaryResponse")
+    api_omitted = frozenset({'Customer', 'RelatedEntityIds', 'CosellMotionReason', 'Project', 'CosellMotion', 'SoftwareRevenue'})
 
     Catalog: str
     RelatedOpportunityId: str | None = None
@@ -416,6 +428,7 @@ class EngagementTask(ApiModel):
     rows of their List...Tasks)."""
 
     api_shape = (SELLING, "StartEngagementFromOpportunityTaskResponse")
+    api_omitted = frozenset({'ResourceSnapshotJobId'})
 
     TaskId: str | None = None
     TaskArn: str | None = None
