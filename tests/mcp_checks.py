@@ -18,7 +18,8 @@ async def check_read_tools(client: Client) -> None:
         assert tool.description and tool.output_schema
 
     writes = {"update_profile", "draft_funding_request", "manage_funding_request", "manage_account_connections",
-              "manage_training_domains", "create_resale_authorization_role"}
+              "manage_training_domains", "create_resale_authorization_role", "manage_opportunity",
+              "respond_to_referral"}
     assert writes <= set(tools)
     for tool in tools.values():
         assert tool.description and tool.annotations, tool.name

@@ -450,9 +450,9 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
                         "overrides proposed values.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Draft a fund request for an opportunity from the program's benefit schema, filled from the opportunity,
-        asking for what is missing (needs_input: call again with `answers`). Created in
-        PENDING_SUBMISSION once the person approves; never submitted."""
+        """Draft a fund request from the program's benefit schema, filled from the opportunity, asking for what is
+        missing (needs_input: call again with `answers`). Created in PENDING_SUBMISSION once the person
+        approves; it never submits (manage_funding_request does)."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
