@@ -82,6 +82,16 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
     if args.sandbox_command == "advance":
         from agent.backends.errors import PartnerCentralError
 
+        if args.funding_request_id.startswith("O"):  # an opportunity: AWS's review of a submission
+            try:
+                opportunity = sandbox.advance_opportunity(args.funding_request_id, args.reject)
+            except PartnerCentralError as exc:
+                print(f"partner-agent: {exc}", file=sys.stderr)
+                return 2
+            life = opportunity.LifeCycle
+            print(f"{opportunity.Id}: review status {life.ReviewStatus}"
+                  + (f" ({life.ReviewStatusReason})" if life.ReviewStatusReason else ""))
+            return 0
         try:
             if args.reject_claim:
                 sandbox.review_claim(args.funding_request_id, args.reject_claim)
@@ -364,7 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Approve the fund request's cash claim in review if it has one; otherwise move the request to its "
         "program's next stage (AWS Review, Technical Validation, Business Approval, Finance Approval, Pre-Approved, "
         "Cash Claim, Completed). Or reject the request, or its cash claim in review, with a reason.")
-    advance.add_argument("funding_request_id", help="benappl-...")
+    advance.add_argument("funding_request_id", help="benappl-..., or an opportunity O... submitted to AWS (Submitted -> "
+                         "In review -> Approved; --reject REASON rejects it)")
     rejection = advance.add_mutually_exclusive_group()
     rejection.add_argument("--reject", metavar="REASON", help="reject the request with this reason instead")
     rejection.add_argument("--reject-claim", metavar="REASON", help="reject its cash claim in review with this reason")

@@ -76,6 +76,16 @@ def sandbox_answers(local: PartnerCentral) -> Answer:
         "GetBenefitAllocation": lambda r: _by_id(local.list_benefit_allocations(), r["Identifier"]),
         "GetRole": lambda r: _role(local),
         "SendEmailVerificationCode": lambda r: local.send_email_verification_code(r["Email"]) or {},
+        "GetAwsOpportunitySummary": lambda r: local.get_aws_opportunity_summary(r["RelatedOpportunityIdentifier"]),
+        "ListEngagementInvitations": lambda r: {"EngagementInvitationSummaries": [
+            {k: v for k, v in i.model_dump().items() if k in ("Id", "Catalog", "Status", "PayloadType")}
+            for i in local.list_engagement_invitations()]},
+        "GetEngagementInvitation": lambda r: local.get_engagement_invitation(r["Identifier"]),
+        "ListSolutions": lambda r: {"SolutionSummaries": local.list_solutions()},
+        "ListEngagementFromOpportunityTasks": lambda r: {"TaskSummaries": [
+            local.get_engagement_task("StartEngagementFromOpportunityTask", r["TaskIdentifier"][0])]},
+        "ListEngagementByAcceptingInvitationTasks": lambda r: {"TaskSummaries": [
+            local.get_engagement_task("StartEngagementByAcceptingInvitationTask", r["TaskIdentifier"][0])]},
     }
     shaped = generated(full=True)
 

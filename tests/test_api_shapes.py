@@ -150,6 +150,7 @@ def test_every_modelled_union_has_every_branch() -> None:
         "Participant": {"PartnerProfile", "SellerProfile", "Account"},
         "FulfillmentDetails": {"DisbursementDetails", "ConsumableDetails", "CreditDetails", "AccessDetails"},
         "VerificationResponseDetails": {"BusinessVerificationResponse", "RegistrantVerificationResponse"},
+        "Payload": {"OpportunityInvitation"},  # an engagement invitation's: leads and account plans are not referrals
     }
 
 

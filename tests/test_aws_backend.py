@@ -508,8 +508,8 @@ def test_send_refuses_another_catalog_and_other_operations_before_calling(
 ) -> None:
     with pytest.raises(errors.ValidationException, match="works in the 'Sandbox' catalog"):
         backend.send("partnercentral-benefits", "SubmitBenefitApplication", {**ON_APPLICATION, "Catalog": "AWS"})
-    with pytest.raises(errors.UnsupportedOperationException, match="does not make partnercentral-selling CreateOpportunity"):
-        backend.send("partnercentral-selling", "CreateOpportunity", {**CATALOG, "ClientToken": "o-1"})
+    with pytest.raises(errors.UnsupportedOperationException, match="does not make partnercentral-selling CreateEngagement"):
+        backend.send("partnercentral-selling", "CreateEngagement", {**CATALOG, "ClientToken": "o-1"})
 
 
 def test_send_of_a_request_botocore_refuses_names_each_problem(backend: AwsPartnerCentral) -> None:
@@ -754,6 +754,8 @@ def test_a_draft_on_aws_refuses_a_program_the_opportunity_already_has(
 READ_ARGUMENTS = {  # a value for each parameter a read method requires
     "opportunity_id": OPPORTUNITY, "benefit_id": BENEFIT_ARN, "application_id": APPLICATION,
     "verification_type": "BUSINESS_VERIFICATION", "query": OpportunityQuery(), "email": "ana@altocloud-data.example",
+    "invitation_id": "engi-alto000000001", "operation": "StartEngagementFromOpportunityTask",
+    "task_id": "task-0000000000001",
 }
 
 

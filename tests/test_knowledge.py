@@ -244,7 +244,8 @@ async def test_documents_are_resources_and_get_started_cards_are_prompts(setting
         resources = {str(r.uri) for r in (await client.list_resources()).resources}
         assert "guidance://guide/fund-request-changes.md" in resources and len(resources) >= 30
         prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-        assert {"complete_partner_profile", "set_up_marketplace_seller", "become_prm_ready", "fund_an_opportunity"} <= set(prompts)
+        assert {"complete_partner_profile", "set_up_marketplace_seller", "become_prm_ready", "fund_an_opportunity",
+                "notes_to_funded_opportunity"} <= set(prompts)
         card = await client.get_prompt("become_prm_ready")
         assert "PRM" in card.messages[0].content.text
 

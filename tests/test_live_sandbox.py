@@ -95,6 +95,17 @@ def _first_id(items: list[Any], what: str) -> str:
     return items[0].Id
 
 
+def _aws_summary(backend: PartnerCentral) -> Any:
+    """AWS's side of the first opportunity, or its ResourceNotFoundException when AWS has none (never shared)."""
+    from agent.backends import errors
+
+    try:
+        return backend.get_aws_opportunity_summary(
+            _first_id(backend.list_opportunities(OpportunityQuery(MaxResults=1)).OpportunitySummaries, "opportunity"))
+    except errors.ResourceNotFoundException:
+        return None
+
+
 LIVE_READS: dict[str, Callable[[PartnerCentral], Any]] = {
     "get_partner": lambda b: b.get_partner(),
     "get_profile_visibility": lambda b: _absent_or(b.get_profile_visibility),
@@ -105,6 +116,11 @@ LIVE_READS: dict[str, Callable[[PartnerCentral], Any]] = {
     "list_connection_invitations": lambda b: b.list_connection_invitations(),
     "list_connections": lambda b: b.list_connections(),
     "list_opportunities": lambda b: b.list_opportunities(OpportunityQuery(MaxResults=5)),
+    "list_solutions": lambda b: b.list_solutions(),
+    "list_engagement_invitations": lambda b: b.list_engagement_invitations(),
+    "get_engagement_invitation": lambda b: [b.get_engagement_invitation(i.Id) for i in b.list_engagement_invitations()[:1]],
+    "get_aws_opportunity_summary": lambda b: _aws_summary(b),
+    "get_engagement_task": lambda b: None,  # needs a task this partner started: a write, which live tests do not make
     "get_opportunity": lambda b: b.get_opportunity(
         _first_id(b.list_opportunities(OpportunityQuery(MaxResults=1)).OpportunitySummaries, "opportunity")),
     "list_benefits": lambda b: b.list_benefits(),

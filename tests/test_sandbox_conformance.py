@@ -193,6 +193,18 @@ def _stale_revision(box: LocalSandbox, _: Path) -> object:
     return client.send(BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="edit-1", Revision="7", Name="New"))
 
 
+OPP = {"Catalog": "Sandbox", "OpportunityIdentifier": "O4000004"}
+REFERRAL = {"Catalog": "Sandbox", "Identifier": "engi-alto000000002"}
+
+
+def _update_in_review(box: LocalSandbox, _: Path) -> object:
+    edit_stored(box, sandbox_module.OPPORTUNITY, "O4000004",
+                lambda body: body["LifeCycle"].update(ReviewStatus="Submitted"))
+    current = alto(box).get_opportunity("O4000004")
+    return alto(box).send(SELLING, "UpdateOpportunity", {"Catalog": "Sandbox", "Identifier": "O4000004",
+                                                         "LastModifiedDate": current.LastModifiedDate.isoformat()})
+
+
 def send(partner: str, service: str, operation: str, request: dict[str, Any]) -> Callable[[LocalSandbox, Path], object]:
     return lambda box, _: box.client(partner).send(service, operation, request)
 
@@ -250,6 +262,28 @@ ERROR_PATHS = [
     ErrorPath("next token malformed", SELLING, "ListOpportunities", typed(
         ALTO, lambda client: client.list_opportunities(OpportunityQuery(NextToken="garbage")))),
     ErrorPath("next token of another query", SELLING, "ListOpportunities", _next_token_of_other_query),
+    ErrorPath("no AWS summary before submission", SELLING, "GetAwsOpportunitySummary", typed(
+        ALTO, lambda c: c.get_aws_opportunity_summary("O4000004"))),
+    ErrorPath("task unknown", SELLING, "ListEngagementFromOpportunityTasks", typed(
+        ALTO, lambda c: c.get_engagement_task("StartEngagementFromOpportunityTask", "task-0000000000000"))),
+    ErrorPath("stale LastModifiedDate", SELLING, "UpdateOpportunity", send(
+        ALTO, SELLING, "UpdateOpportunity", {"Catalog": "Sandbox", "Identifier": "O4000004",
+                                             "LastModifiedDate": "2020-01-01T00:00:00+00:00"})),
+    ErrorPath("update while AWS reviews it", SELLING, "UpdateOpportunity", _update_in_review),
+    ErrorPath("close date in the past", SELLING, "CreateOpportunity", send(ALTO, SELLING, "CreateOpportunity", {
+        "Catalog": "Sandbox", "ClientToken": "c-1", "LifeCycle": {"TargetCloseDate": "2001-01-01"}})),
+    ErrorPath("inactive solution", SELLING, "AssociateOpportunity", send(ALTO, SELLING, "AssociateOpportunity", {
+        **OPP, "RelatedEntityType": "Solutions", "RelatedEntityIdentifier": "S-0000000402"})),
+    ErrorPath("rejection reason not listed", SELLING, "RejectEngagementInvitation", send(
+        ALTO, SELLING, "RejectEngagementInvitation", {**REFERRAL, "RejectionReason": "Too busy"})),
+    ErrorPath("referral unknown", SELLING, "GetEngagementInvitation", typed(
+        ALTO, lambda c: c.get_engagement_invitation("engi-0000000000000"))),
+    ErrorPath("referral expired", SELLING, "StartEngagementByAcceptingInvitationTask", send(
+        ALTO, SELLING, "StartEngagementByAcceptingInvitationTask",
+        {"Catalog": "Sandbox", "ClientToken": "a-1", "Identifier": "engi-alto000000003"})),
+    ErrorPath("AWS's reviewer: opportunity unknown", SELLING, None, lambda box, _: box.advance_opportunity("O999")),
+    ErrorPath("AWS's reviewer: opportunity not submitted", SELLING, None,
+              lambda box, _: box.advance_opportunity("O4000004")),
     # partnercentral-benefits
     ErrorPath("too many fulfillment types", BENEFITS, "ListBenefits", typed(
         ALTO, lambda client: client.list_benefits(fulfillment_types=["CASH", "CREDITS", "ACCESS"]))),
@@ -309,7 +343,10 @@ ERROR_PATHS = [
     # the sandbox's own
     ErrorPath("another catalog", None, None, send(ALTO, ACCOUNT, "PutProfileVisibility",
                                                   {**MINE, "Catalog": "AWS", "Visibility": "PUBLIC"})),
-    ErrorPath("a service send does not write", None, None, send(ALTO, SELLING, "CreateOpportunity", {})),
+    ErrorPath("a service send does not write", None, None, send(ALTO, "partnercentral-channel", "CreateRelationship", {})),
+    ErrorPath("a related entity type the sandbox does not model", None, None, send(
+        ALTO, SELLING, "AssociateOpportunity", {**OPP, "RelatedEntityType": "AwsMarketplaceOfferSets",
+                                                "RelatedEntityIdentifier": "x"})),
     ErrorPath("a write send does not make", None, None, send(ALTO, BENEFITS, "DeleteBenefit", {})),
     ErrorPath("a member the sandbox does not model", None, None, send(
         ALTO, BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Tags": [{"Key": "team", "Value": "data"}]})),
@@ -479,11 +516,21 @@ TOKEN_CALLS: dict[str, Callable[[LocalSandbox], tuple[LocalPartnerCentral, dict[
     "UpdateBenefitApplication": _updated_draft,
     "RecallBenefitApplication": lambda box: (alto(box), on(MDF_IN_REVIEW, Reason="Fix the dates"), {"Reason": "Other"}),
     "CancelBenefitApplication": lambda box: (alto(box), on(MDF_IN_REVIEW, Reason="Not needed"), {"Reason": "Other"}),
+    "CreateOpportunity": lambda box: (alto(box), {"Catalog": "Sandbox", "Project": {"Title": "Pilot"}},
+                                      {"Project": {"Title": "Another pilot"}}),
+    "StartEngagementFromOpportunityTask": lambda box: (alto(box), {"Catalog": "Sandbox", "Identifier": "O4000004",
+                                                                   "AwsSubmission": {"InvolvementType": "Co-Sell"}},
+                                                       {"AwsSubmission": {"InvolvementType": "For Visibility Only"}}),
+    "StartEngagementByAcceptingInvitationTask": lambda box: (alto(box), REFERRAL, {"Identifier": "engi-alto000000001"}),
     "AmendBenefitApplication": lambda box: (alto(box), on(
         POC_APPROVED, Revision="1", AmendmentReason="Two more weeks",
         Amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}]), {"AmendmentReason": "Three more weeks"}),
 }
 """Each write that takes a ClientToken: the client and request to make it with, and a change that makes it another."""
+
+
+PERMISSIVE_TOKENS = ("RecallBenefitApplication", "CreateOpportunity", "StartEngagementFromOpportunityTask",
+                     "StartEngagementByAcceptingInvitationTask")
 
 
 def token_shape(operation: str) -> Any:
@@ -516,14 +563,14 @@ def test_a_client_token_replays_the_first_response_and_refuses_another_request(
 @pytest.mark.parametrize("operation", sorted(TOKEN_CALLS))
 def test_a_client_token_is_checked_as_the_operations_model_says(operation: str, token: str, sandbox: LocalSandbox) -> None:
     """Account tokens are ``[A-Za-z0-9-_]+``, benefits' ``[!-~]{1,64}`` or ``[a-zA-Z0-9-]{1,64}``, all at most 64
-    characters; RecallBenefitApplication's token has no constraint at all."""
+    characters; RecallBenefitApplication's token has no constraint at all, selling's are ``.{1,255}``."""
     shape = token_shape(operation)
     pattern, maximum = shape.metadata.get("pattern"), shape.metadata.get("max")
     refused = (maximum is not None and len(token) > maximum) or (pattern is not None and not re.fullmatch(pattern, token))
     client, request, _ = TOKEN_CALLS[operation](sandbox)
     request = {**request, "ClientToken": token}
     if not refused:
-        assert operation == "RecallBenefitApplication"
+        assert operation in PERMISSIVE_TOKENS
         client.send(operations.service_of(operation), operation, request)
         return
     with pytest.raises(errors.ValidationException) as raised:

@@ -61,7 +61,7 @@ from agent.models.seller import (
     UnknownEvidence,
     tag_key,
 )
-from agent.models.selling import Opportunity
+from agent.models.selling import AwsOpportunitySummary, EngagementInvitation, EngagementTask, Opportunity, Solution
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -330,7 +330,8 @@ class AwsPartnerCentral(PartnerCentral):
             raise errors.UnsupportedOperationException(CONSOLE_ONLY[operation])
         operations.operation_model(service, operation)  # refuses anything but the writes send makes
         operations.require_catalog(request, self.catalog)
-        client = {"partnercentral-account": self.account, "partnercentral-benefits": self.benefits, "iam": self.iam}[service]
+        client = {"partnercentral-account": self.account, "partnercentral-benefits": self.benefits,
+                  "partnercentral-selling": self.selling, "iam": self.iam}[service]
         call = getattr(client, xform_name(operation))
         if service == "iam":
             return _create_service_linked_role(call, request)
@@ -420,6 +421,46 @@ class AwsPartnerCentral(PartnerCentral):
 
     def get_opportunity(self, opportunity_id: str) -> Opportunity:
         return _read(Opportunity, self._get(self.selling.get_opportunity, opportunity_id), "GetOpportunity")
+
+    def get_aws_opportunity_summary(self, opportunity_id: str) -> AwsOpportunitySummary:
+        with api_errors():
+            response = self.selling.get_aws_opportunity_summary(
+                Catalog=self.catalog, RelatedOpportunityIdentifier=opportunity_id)
+        return _read(AwsOpportunitySummary, _body(response), "GetAwsOpportunitySummary")
+
+    def _token_pages(self, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
+        """Every item under ``key`` of an operation paged by NextToken (botocore has no paginator for it)."""
+        call = getattr(self.selling, xform_name(operation))
+        token = None
+        while True:
+            with api_errors():
+                page = call(Catalog=self.catalog, **request, **({"NextToken": token} if token else {}))
+            yield from page.get(key, [])
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    def list_engagement_invitations(self) -> list[EngagementInvitation]:
+        rows = self._token_pages("ListEngagementInvitations", "EngagementInvitationSummaries", ParticipantType="RECEIVER",
+                                 PayloadType=["OpportunityInvitation"],
+                                 Sort={"SortBy": "InvitationDate", "SortOrder": "DESCENDING"})
+        return [self.get_engagement_invitation(row["Id"]) for row in list(rows)]
+
+    def get_engagement_invitation(self, invitation_id: str) -> EngagementInvitation:
+        with api_errors():
+            response = self.selling.get_engagement_invitation(Catalog=self.catalog, Identifier=invitation_id)
+        return _read(EngagementInvitation, _body(response), "GetEngagementInvitation")
+
+    def list_solutions(self) -> list[Solution]:
+        return [_read(Solution, row, "ListSolutions") for row in self._token_pages("ListSolutions", "SolutionSummaries")]
+
+    def get_engagement_task(self, operation: str, task_id: str) -> EngagementTask:
+        lister = {"StartEngagementFromOpportunityTask": "ListEngagementFromOpportunityTasks",
+                  "StartEngagementByAcceptingInvitationTask": "ListEngagementByAcceptingInvitationTasks"}[operation]
+        rows = list(self._token_pages(lister, "TaskSummaries", TaskIdentifier=[task_id]))
+        if not rows:
+            raise errors.ResourceNotFoundException(f"{lister} has no task {task_id}.", service=errors.SELLING)
+        return _read(EngagementTask, rows[0], lister)
 
     # partnercentral-benefits
 

@@ -89,7 +89,7 @@ class PartnerCentral(ABC):
 
         ``request`` uses the API's member names, ``Catalog`` and ``ClientToken`` included when the operation
         takes them. The writes are listed in `agent.backends.operations`: API operations of
-        partnercentral-account, partnercentral-benefits and IAM's CreateServiceLinkedRole, and the console
+        partnercentral-account, partnercentral-benefits, partnercentral-selling and IAM's CreateServiceLinkedRole, and the console
         actions DeleteBenefitApplication, SubmitCashClaim, UpdateCashClaim and AttachFile
         (partnercentral-benefits; ours, not the API's). A request for another catalog than this backend's is refused.
         """
@@ -140,6 +140,29 @@ class PartnerCentral(ABC):
     @abstractmethod
     def get_opportunity(self, opportunity_id: str) -> Opportunity:
         """GetOpportunity; ResourceNotFoundException for ids this partner cannot see."""
+
+    @abstractmethod
+    def get_aws_opportunity_summary(self, opportunity_id: str) -> selling.AwsOpportunitySummary:
+        """GetAwsOpportunitySummary: AWS's side of a shared opportunity; ResourceNotFoundException before AWS has
+        one (an opportunity never submitted)."""
+
+    @abstractmethod
+    def list_engagement_invitations(self) -> list[selling.EngagementInvitation]:
+        """ListEngagementInvitations (all pages) of opportunity invitations this partner received, newest first,
+        each as GetEngagementInvitation returns it."""
+
+    @abstractmethod
+    def get_engagement_invitation(self, invitation_id: str) -> selling.EngagementInvitation:
+        """GetEngagementInvitation."""
+
+    @abstractmethod
+    def list_solutions(self) -> list[selling.Solution]:
+        """ListSolutions (all pages): the partner's solutions, to associate with opportunities."""
+
+    @abstractmethod
+    def get_engagement_task(self, operation: str, task_id: str) -> selling.EngagementTask:
+        """An engagement task by id: ``operation`` is the one that started it (StartEngagementFromOpportunityTask
+        or StartEngagementByAcceptingInvitationTask), read through its List...Tasks operation."""
 
     # partnercentral-benefits
 

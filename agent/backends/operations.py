@@ -31,6 +31,10 @@ API_WRITES: dict[str, frozenset[str]] = {
         "CreateBenefitApplication", "UpdateBenefitApplication", "SubmitBenefitApplication",
         "RecallBenefitApplication", "CancelBenefitApplication", "AmendBenefitApplication",
     }),
+    "partnercentral-selling": frozenset({
+        "CreateOpportunity", "UpdateOpportunity", "AssociateOpportunity", "DisassociateOpportunity",
+        "StartEngagementFromOpportunityTask", "StartEngagementByAcceptingInvitationTask", "RejectEngagementInvitation",
+    }),
     "iam": frozenset({"CreateServiceLinkedRole"}),
 }
 """The API operations `send` makes, by botocore service name."""

@@ -42,14 +42,14 @@ FILE_TYPES = {
 
 
 class AttachmentInput(BaseModel):
-    """One file to attach: its content from the client, or a path inside the operator's attachments folder."""
+    """A file: content_base64 from the client, or a path in the operator's attachments folder."""
 
     name: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$",
                                description="The file's name, with its extension (brief.pdf).")]
-    content_base64: Annotated[str, Field(max_length=2 * _MAX_BASE64, description="The file's bytes, base64 (an "
-                                         "embedded resource's blob); at most 4.5 MB once decoded.")] | None = None
-    path: Annotated[str, Field(max_length=1024, description="Or: its path inside the attachments folder the "
-                                                            "operator set (PARTNER_AGENT_ATTACHMENTS_DIR).")] | None = None
+    content_base64: Annotated[str, Field(max_length=2 * _MAX_BASE64, description="The bytes, base64; "
+                                         "4.5 MB at most once decoded.")] | None = None
+    path: Annotated[str, Field(max_length=1024, description="Or its path in the "
+                                                            "attachments folder.")] | None = None
     business_use: Annotated[str, Field(min_length=1, max_length=255)] = "Supporting document"
 
     @model_validator(mode="after")

@@ -268,3 +268,174 @@ class Opportunity(OpportunitySummary):
     def summary(self) -> OpportunitySummary:
         """The ListOpportunities row for this opportunity."""
         return OpportunitySummary.model_validate(self.model_dump())
+
+
+# Engagement invitations (AWS referrals), solutions, AWS's side of an opportunity, engagement tasks
+
+ENGAGEMENT_INVITATION_ID_PATTERN = r"^engi-[0-9a-z]{13}$"
+SOLUTION_ID_PATTERN = r"^S-[0-9]{1,19}$"
+InvitationStatus = Literal["ACCEPTED", "PENDING", "REJECTED", "EXPIRED"]
+InvolvementTypeName = Literal["For Visibility Only", "Co-Sell"]
+SubmissionVisibility = Literal["Full", "Limited"]
+RelatedEntityType = Literal[
+    "Solutions", "AwsProducts", "AwsMarketplaceOffers", "AwsMarketplaceOfferSets", "AwsMarketplaceSolutions",
+    "AwsMarketplaceProducts",
+]
+RejectionReason = Literal[
+    "Customer problem unclear", "Next steps unclear", "Unable to support", "Duplicate of partner referral", "Other"
+]
+"""The acceptable values RejectEngagementInvitation's documentation lists (the model types it as a string)."""
+TaskStatusName = Literal["IN_PROGRESS", "COMPLETE", "FAILED"]
+
+
+class EngagementCustomer(ApiModel):
+    api_shape = (SELLING, "EngagementCustomer")
+
+    Industry: IndustryName | None = None
+    CompanyName: str | None = None
+    WebsiteUrl: str | None = None
+    CountryCode: str | None = None
+
+
+class InvitationProject(ApiModel):
+    api_shape = (SELLING, "ProjectDetails")
+
+    BusinessProblem: str | None = None
+    Title: str | None = None
+    TargetCompletionDate: str | None = None
+    ExpectedCustomerSpend: list[CustomerSpend] = Field(default_factory=list)
+
+
+class SenderContact(ApiModel):
+    api_shape = (SELLING, "SenderContact")
+
+    Email: str
+    FirstName: str | None = None
+    LastName: str | None = None
+    BusinessTitle: str | None = None
+    Phone: str | None = None
+
+
+class OpportunityInvitationPayload(ApiModel):
+    api_shape = (SELLING, "OpportunityInvitationPayload")
+
+    SenderContacts: list[SenderContact] = Field(default_factory=list)
+    ReceiverResponsibilities: list[str] = Field(default_factory=list)
+    Customer: EngagementCustomer | None = None
+    Project: InvitationProject | None = None
+    OpportunityType: OpportunityTypeName | None = None
+
+
+class InvitationPayload(ApiModel):
+    """A union in the API: only the opportunity branch is read (leads and account planning are not referrals)."""
+
+    api_shape = (SELLING, "Payload")
+    api_omitted = frozenset({'LeadInvitation', 'AccountPlanningInvitation'})
+
+    OpportunityInvitation: OpportunityInvitationPayload | None = None
+
+
+class EngagementInvitation(ApiModel):
+    """An engagement invitation as GetEngagementInvitation returns it (ListEngagementInvitations' rows lack the
+    payload): from AWS, an AWS referral."""
+
+    api_shape = (SELLING, "GetEngagementInvitationResponse")
+    api_omitted = frozenset({'ExistingMembers', 'EnrichmentContext', 'Receiver'})
+
+    Id: str
+    Catalog: str
+    Arn: str | None = None
+    PayloadType: Literal["OpportunityInvitation", "LeadInvitation", "AccountPlanningInvitation"] | None = None
+    EngagementId: str | None = None
+    EngagementTitle: str | None = None
+    Status: InvitationStatus | None = None
+    InvitationDate: datetime | None = None
+    ExpirationDate: datetime | None = None
+    SenderAwsAccountId: str | None = None
+    SenderCompanyName: str | None = None
+    RejectionReason: str | None = None
+    InvitationMessage: str | None = None
+    EngagementDescription: str | None = None
+    Payload: InvitationPayload | None = None
+
+
+class Solution(ApiModel):
+    api_shape = (SELLING, "SolutionBase")
+    api_omitted = frozenset({'AwsMarketplaceSolutionArn'})
+
+    Catalog: str
+    Id: str
+    Arn: str | None = None
+    Name: str
+    Status: Literal["Active", "Inactive", "Draft"]
+    Category: str
+    CreatedDate: datetime
+
+
+class AwsTeamMember(ApiModel):
+    api_shape = (SELLING, "AwsTeamMember")
+
+    Email: str | None = None
+    FirstName: str | None = None
+    LastName: str | None = None
+    BusinessTitle: str | None = None
+
+
+class AwsNextStepsEntry(ApiModel):
+    api_shape = (SELLING, "ProfileNextStepsHistory")
+
+    Value: str
+    Time: datetime
+
+
+class AwsLifeCycle(ApiModel):
+    api_shape = (SELLING, "AwsOpportunityLifeCycle")
+
+    TargetCloseDate: str | None = None
+    ClosedLostReason: str | None = None
+    Stage: str | None = None
+    NextSteps: str | None = None
+    NextStepsHistory: list[AwsNextStepsEntry] = Field(default_factory=list)
+
+
+class AwsInsights(ApiModel):
+    api_shape = (SELLING, "AwsOpportunityInsights")
+    api_omitted = frozenset({'Recommendations', 'OpportunityQuality', 'AwsProductsSpendInsightsBySource'})
+
+    NextBestActions: str | None = None
+    EngagementScore: Literal["High", "Medium", "Low"] | None = None
+
+
+class AwsOpportunitySummary(ApiModel):
+    """AWS's side of a shared opportunity (GetAwsOpportunitySummary)."""
+
+    api_shape = (SELLING, "GetAwsOpportunitySummaryResponse")
+    api_omitted = frozenset({'Customer', 'RelatedEntityIds', 'CosellMotionReason', 'Project', 'CosellMotion', 'SoftwareRevenue'})
+
+    Catalog: str
+    RelatedOpportunityId: str | None = None
+    Origin: Literal["AWS Referral", "Partner Referral"] | None = None
+    InvolvementType: InvolvementTypeName | None = None
+    Visibility: SubmissionVisibility | None = None
+    LifeCycle: AwsLifeCycle | None = None
+    OpportunityTeam: list[AwsTeamMember] = Field(default_factory=list)
+    Insights: AwsInsights | None = None
+    InvolvementTypeChangeReason: str | None = None
+
+
+class EngagementTask(ApiModel):
+    """An engagement task (StartEngagementFromOpportunityTask / StartEngagementByAcceptingInvitationTask, and the
+    rows of their List...Tasks)."""
+
+    api_shape = (SELLING, "StartEngagementFromOpportunityTaskResponse")
+    api_omitted = frozenset({'ResourceSnapshotJobId'})
+
+    TaskId: str | None = None
+    TaskArn: str | None = None
+    StartTime: datetime | None = None
+    TaskStatus: TaskStatusName | None = None
+    Message: str | None = None
+    ReasonCode: str | None = None
+    OpportunityId: str | None = None
+    EngagementId: str | None = None
+    EngagementInvitationId: str | None = None

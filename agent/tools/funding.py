@@ -234,9 +234,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         limit: Annotated[int, Field(description="Page size, 1-50.", ge=1, le=50)] = 20,
         session_id: SessionIdParam = None,
     ) -> FundingPrograms:
-        """The funding programs this server knows (MAP phases, MDF, POC, ISV WMP, ...): one line each (id, name,
-        maximum amount, purpose). `program` or detail='full' adds eligibility rules as data, how amounts are
-        estimated, and the source of every number."""
+        """The funding programs this server knows (MAP, MDF, POC, ISV WMP...), one line each; `program` or
+        detail='full' adds eligibility rules, how amounts are estimated, sources."""
         with tool_errors():
             app.begin("list_funding_programs", [], session_id)
         catalog = load_catalog()
@@ -254,11 +253,10 @@ def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="Recommend funding", annotations=READ_ONLY)
     def recommend_funding(opportunity_id: OpportunityIdParam, detail: DetailParam = "summary",
                           session_id: SessionIdParam = None) -> FundingRecommendations:
-        """Recommend funding programs for one opportunity, ranked, each with a reason based on its stage,
-        expected revenue (ARR = 12 x monthly spend), use case, APN programs, your partner path and PRM
-        readiness; an estimated amount with its formula; remaining SCA or MDF budget; and near misses with
-        what is missing (detail='full' adds what each near miss meets and each program's description). Estimates
-        are estimates: AWS decides eligibility and amounts at review."""
+        """Recommend funding programs for one opportunity, ranked, each with its reason (stage, ARR = 12 x monthly
+        spend, use case, APN programs, path, PRM readiness), an estimate with its formula, remaining
+        SCA/MDF budget, and near misses with what is missing (detail='full': what each meets, descriptions). AWS
+        decides at review."""
         with tool_errors():
             call = app.begin("recommend_funding", RECOMMEND_ACTIONS, session_id)
             opportunity = call.backend.get_opportunity(opportunity_id)
@@ -297,9 +295,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> FundingEstimateResult:
-        """Estimate what one program could fund for one opportunity: amount, currency, the formula and its
-        inputs, whether the opportunity is eligible (and if not, what is missing), and remaining budgets;
-        detail='full' adds the sources of the numbers."""
+        """Estimate what one program could fund for one opportunity: amount, formula and inputs, eligibility (or
+        what is missing), remaining budgets; detail='full' adds sources."""
         _known_program(program)
         catalog = load_catalog()
         chosen = catalog.get(program)
@@ -400,9 +397,8 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         limit: Annotated[int, Field(description="Page size, 1-100.", ge=1, le=100)] = 10,
         session_id: SessionIdParam = None,
     ) -> FundingRequests:
-        """List the partner's fund requests with the funding dashboard's filters: id, stage, status,
-        fulfillment type, program, opportunity and budget year, a page at a time. Optionally as CSV (the dashboard's
-        export)."""
+        """List the partner's fund requests, filtered like the funding dashboard (id, stage, status, fulfillment
+        type, program, opportunity, budget year), a page at a time; optionally as CSV."""
         with tool_errors():
             call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
                                                        "partnercentral:GetBenefit"], session_id)
@@ -427,9 +423,8 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> FundingRequestDetail:
-        """One fund request: program, stage and status (with AWS's reason; EXPIRED once past its expiry),
-        application details, associated opportunity, contacts, attachments with their scan status, cash claims.
-        Long texts are shortened; detail='full' gives them whole."""
+        """One fund request: program, stage, status (with AWS's reason; EXPIRED past expiry), details,
+        opportunity, contacts, attachments with scan status, cash claims; long texts whole with detail='full'."""
         with tool_errors():
             call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"],
                              session_id)
@@ -511,16 +506,13 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         program: Annotated[str, Field(description="Program id from recommend_funding or list_funding_programs.",
                                       max_length=64)],
         answers: Annotated[Answers | None, Field(
-            description="The person's answers to needs_input questions, by the application's field names (each "
-                        "question names one), e.g. {\"SuccessCriteria\": \"...\", \"StartDate\": \"2027-01-15\"}. Also "
-                        "overrides proposed values.")] = None,
+            description="Answers to needs_input questions by field name, e.g. {\"StartDate\": \"2027-01-15\"}; "
+                        "they also override proposed values.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Draft a fund request for an opportunity: fills the application the program's benefit schema asks for
-        from the opportunity, proposes dates and the estimated amount, and asks for anything missing (status
-        "needs_input": ask the person, then call again with `answers`). Once the person approves the exact draft
-        it is created in PENDING_SUBMISSION, linked to the opportunity. It never submits: that is
-        manage_funding_request's "submit", approved separately."""
+        """Draft a fund request from the program's benefit schema, filled from the opportunity, asking for what is
+        missing (needs_input: call again with `answers`). Created in PENDING_SUBMISSION once the person
+        approves; it never submits (manage_funding_request does)."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
@@ -572,19 +564,18 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
         funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).",
                                                  pattern=BENEFIT_APPLICATION_ID_PATTERN)],
         action: Annotated[ManageAction, Field(description=(
-            "edit: a draft's fields in `answers`; submit; resubmit after a rejection; recall: back to Created "
-            "before Pre-Approved; cancel: final; delete: a Created draft, final; extend: approved, once, "
-            "new_end_date; claim: Cash Claim stage, claim_amount; edit_claim: a rejected claim's claim_id and "
-            "claim_amount; attach: files. A refused action names the rule."))],
-        reason: Annotated[str | None, Field(description="Why (kept with recalls, cancellations and extensions).", max_length=1000)] = None,
-        new_end_date: Annotated[date | None, Field(description="extend: the new end date, YYYY-MM-DD.")] = None,
-        claim_amount: Annotated[Money | None, Field(description="claim, edit_claim: the actual amount spent, in USD, to the cent.")] = None,
-        claim_id: Annotated[str | None, Field(description="edit_claim: the rejected claim (claim-...; get_funding_request lists them).",
+            "edit: a draft's `answers`; recall: back to Created; cancel, delete (a draft): final; extend: "
+            "new_end_date; claim: claim_amount; edit_claim: claim_id, claim_amount; attach: files. A refused "
+            "action names the rule."))],
+        reason: Annotated[str | None, Field(description="Why.", max_length=1000)] = None,
+        new_end_date: Annotated[date | None, Field(description="extend")] = None,
+        claim_amount: Annotated[Money | None, Field(description="claim, edit_claim: USD spent")] = None,
+        claim_id: Annotated[str | None, Field(description="edit_claim: the rejected claim",
                                               pattern=r"^claim-[0-9a-z]{13}$")] = None,
         files: Annotated[list[AttachmentInput] | None, Field(
-            description="attach: up to 3 files of 4.5 MB (doc, docx, pdf, png, jpeg, xlsx, csv, txt).",
+            description="attach: up to 3 files of 4.5 MB",
             max_length=MAX_FILES)] = None,
-        answers: Annotated[Answers | None, Field(description="edit: the fields to change, by the application's field names.")] = None,
+        answers: Annotated[Answers | None, Field(description="edit: fields to change")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Edit, submit, resubmit, recall, cancel, delete, extend, claim (or resubmit a rejected claim) or attach a

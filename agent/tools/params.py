@@ -30,13 +30,13 @@ def identifier(pattern: str, example: str, what: str, description: str):
 
 OpportunityIdParam = identifier(
     OPPORTUNITY_ID_PATTERN, "O4000001", "opportunity id",
-    "Opportunity id: the letter O followed by digits, as returned by list_opportunities.",
+    "Opportunity id (list_opportunities).",
 )
 
 SessionIdParam = Annotated[
     str | None,
     Field(
-        description="Continue a session: the session_id of an earlier result.",
+        description="From an earlier result.",
         max_length=64,
     ),
 ]

@@ -33,23 +33,15 @@ class PartnerProfileResult(BaseModel):
     """The partner account as the console's profile page shows it."""
 
     session_id: str
-    partner_id: str = Field(description="Partner account id (partner-...).")
-    catalog: str = Field(description="`Sandbox` or `AWS` (production).")
+    partner_id: str
+    catalog: str
     legal_name: str
     created_at: datetime
-    profile: PartnerProfile = Field(description="Public profile fields, with the API's names and enums.")
-    visibility: ProfileVisibilityValue | None = Field(
-        description="PUBLIC: AWS customers can find the profile. PRIVATE: hidden. Absent if not readable."
-    )
-    alliance_lead_contact: AllianceLeadContact | None = Field(
-        description="Main contact for AWS Partner Network communications; absent when not set."
-    )
-    training_certification_domains: list[PartnerDomain] = Field(
-        description="Email domains whose AWS Training and Certification results count for this partner."
-    )
-    latest_profile_update: ProfileUpdateTask | None = Field(
-        default=None, description="The latest profile update task (Status, ErrorDetailList), if there was one."
-    )
+    profile: PartnerProfile
+    visibility: ProfileVisibilityValue | None = Field(description="Absent if not readable.")
+    alliance_lead_contact: AllianceLeadContact | None
+    training_certification_domains: list[PartnerDomain]
+    latest_profile_update: ProfileUpdateTask | None = None
 
 
 class CodeSent(BaseModel):
@@ -93,9 +85,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(title="Get partner profile", annotations=read_only)
     def get_partner_profile(session_id: SessionIdParam = None) -> PartnerProfileResult:
-        """Show the partner account this session acts for: legal name, public profile (display name,
-        description, website, logo, solution type, industry segments, headquarters), profile visibility,
-        alliance lead contact and training/certification email domains."""
+        """The partner account this session acts for: legal name, public profile, visibility, alliance lead contact
+        and training/certification email domains."""
         with tool_errors():
             call = app.begin("get_partner_profile", READ_PROFILE, session_id)
             return partner_profile(call.backend, call.session.session_id)
@@ -110,10 +101,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         )],
         session_id: SessionIdParam = None,
     ) -> CodeSent:
-        """Email a 6-digit verification code to an address. Changes no data. Use it for a new alliance lead
-        email (then update_profile with email_verification_code) or to prove a training and certification domain
-        (then manage_training_domains). The code arrives within about 5 minutes and stays valid for 48 hours; it
-        can be requested up to 5 times. Ask the person for the code they receive."""
+        """Email a 6-digit verification code (changes no data): for a new alliance lead email (then update_profile)
+        or a training and certification domain (then manage_training_domains). Arrives within ~5
+        minutes, valid 48 hours, up to 5 sends. Ask the person for it."""
         with tool_errors():
             call = app.begin("send_email_verification_code", ["partnercentral:SendEmailVerificationCode"], session_id)
             call.backend.send_email_verification_code(email)
@@ -139,23 +129,23 @@ def register(server: MCPServer, app: AgentApp) -> None:
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_update)],
         profile: Annotated[
             ProfileFields | None,
-            Field(description="Fields to change, e.g. scan_company_website's `profile_update` as the person accepted it."),
+            Field(description="e.g. scan_company_website's `profile_update` as accepted"),
         ] = None,
         visibility: Annotated[
             ProfileVisibilityValue | None,
-            Field(description="PUBLIC: AWS customers can discover the profile; PRIVATE: hidden."),
+            Field(),
         ] = None,
         alliance_lead: Annotated[
-            AllianceLeadInput | None, Field(description="New alliance lead contact; omitted fields stay as they are.")
+            AllianceLeadInput | None, Field(description="Omitted fields stay.")
         ] = None,
         email_verification_code: Annotated[
             VerificationCode | None, Field(description="The 6-digit code sent to a new alliance lead email.")
         ] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Change the public profile, its visibility and/or the alliance lead contact, once the person approves
-        the exact change. Profile fields are applied by a profile update task, followed to SUCCEEDED or FAILED
-        with AWS's reasons. A new alliance lead email needs send_email_verification_code first."""
+        """Change the public profile, its visibility and/or the alliance lead contact once the person approves the
+        exact change. Profile fields go through a profile update task, followed to its end. A new
+        alliance lead email needs send_email_verification_code first."""
         with tool_errors():
             call = writes.begin(app, PROFILE_UPDATE, change, session_id)
             return writes.run_change(app, call, PROFILE_UPDATE, change, answer)

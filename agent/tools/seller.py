@@ -77,10 +77,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.TaxFormGuidance]:
-        """Which US tax form AWS Marketplace's tax interview will ask for (W-9, W-8BEN, W-8BEN-E, W-8ECI,
-        W-8IMY), with the reasons, what to have ready and where to complete it (detail='full' names each source).
-        Informational, not tax advice: never ask for the tax id itself; it is entered only in the AWS Marketplace
-        Management Portal."""
+        """Which US tax form AWS Marketplace's tax interview will ask for (W-9, W-8BEN, W-8BEN-E, W-8ECI, W-8IMY),
+        why, what to have ready and where (detail='full': sources). Informational, not tax advice; never ask for the
+        tax id."""
         sid = session("determine_tax_form", session_id)
         return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.determine_tax_form(
             country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
@@ -97,10 +96,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.ComplianceRequirements]:
-        """Whether Know Your Customer (KYC), bank account verification (BAV) and secondary user verification
-        (SU) apply to this seller, with reasons and next steps (detail='full': what each is, what to have ready,
-        timing, sources). Informational; identity documents and bank statements are uploaded only in the AWS
-        portals, never shared here."""
+        """Whether KYC, bank account verification (BAV) and secondary user verification (SU) apply to this seller,
+        with reasons and next steps (detail='full': what each is, what to have ready, timing, sources).
+        Informational; documents are uploaded only in the AWS portals."""
         sid = session("seller_compliance_requirements", session_id)
         return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.seller_compliance_requirements(
             seller_country, bank_country, sales_geography, has_secondary_users=has_secondary_users)), detail))
@@ -113,10 +111,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.BankingGuidance]:
-        """How AWS Marketplace pays out for a bank in this country and currency: whether it is supported,
-        account type (ACH, SWIFT...), disbursement schedules, verification, and what to do otherwise (detail='full'
-        names each source). Informational; bank account numbers are entered only in the AWS Marketplace Management
-        Portal."""
+        """How AWS Marketplace pays out for a bank in this country and currency: supported or not, account type,
+        disbursement schedule, verification, alternatives (detail='full': sources). Informational; bank numbers go
+        only into the AWS Marketplace Management Portal."""
         sid = session("banking_guidance", session_id)
         guidance = _guide(lambda: rules.banking_guidance(bank_country, currency))
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))

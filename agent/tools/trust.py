@@ -67,8 +67,8 @@ def audit_line(event: AuditEvent) -> AuditLine:
 def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="Get session", annotations=READ_ONLY)
     def get_session(session_id: SessionIdParam = None) -> SessionInfo:
-        """Show the current session: who it belongs to, which partner account, when it expires. Without
-        session_id a new session starts; pass its id to later tools to keep one conversation together."""
+        """The current session: whose, which partner account, when it expires. Without session_id a new one starts;
+        pass its id to later tools."""
         with tool_errors():
             call = app.begin("get_session", [], session_id)
         return SessionInfo(**call.session.model_dump(), principal=call.principal.name, policies=list(call.principal.policies))

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from mcp.types import Tool
+from mcp.types import Tool, ToolAnnotations
 
 _NULL = {"type": "null"}
 _NAME_MAPS = {"properties", "$defs", "patternProperties"}
@@ -88,15 +88,17 @@ def compact_schema(schema: Any) -> Any:
 
 
 LARGE_ENUM = 12
-"""An enum with more values than this is published as its first few: an invalid value is answered with them all."""
+LARGE_ENUM_CHARS = 200
+"""An enum with more values than LARGE_ENUM, or whose values are longer than LARGE_ENUM_CHARS together, is published as
+its first few: an invalid value is answered with them all."""
 
 
 def _published_enum(schema: dict) -> dict:
     values = schema.get("enum")
-    if not values or len(values) <= LARGE_ENUM:
+    if not values or (len(values) <= LARGE_ENUM and len(", ".join(map(str, values))) <= LARGE_ENUM_CHARS):
         return schema
-    listed = ", ".join(map(str, values[:4]))
-    note = f"One of {len(values)} codes, e.g. {listed}; a wrong one is answered with all of them."
+    listed = ", ".join(map(str, values[:2]))
+    note = f"One of {len(values)} codes, e.g. {listed}; a wrong one is answered with all."
     described = f"{schema['description']} {note}" if "description" in schema else note
     return {**{key: value for key, value in schema.items() if key != "enum"}, "description": described}
 
@@ -153,16 +155,26 @@ def describe(docstring: str) -> str:
     return "\n\n".join(" ".join(line.strip() for line in paragraph.splitlines()) for paragraph in paragraphs)
 
 
+_HINT_DEFAULTS = {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False, "open_world_hint": True}
+"""What MCP says a client assumes of a hint the server leaves out."""
+
+
+def published_annotations(annotations: ToolAnnotations) -> ToolAnnotations:
+    """``annotations`` without the hints a client assumes anyway: those equal to MCP's defaults, and the destructive
+    and idempotent hints of a read-only tool, which mean something only for a tool that writes."""
+    unsaid = {hint for hint, default in _HINT_DEFAULTS.items() if getattr(annotations, hint) == default}
+    if annotations.read_only_hint:
+        unsaid |= {"destructive_hint", "idempotent_hint"}
+    return annotations.model_copy(update=dict.fromkeys(unsaid))
+
+
 def published(tool: Tool) -> Tool:
     """``tool`` as `tools/list` publishes it: description dedented, input schema compact, output schema shallow.
 
     A full output schema (get_opportunity's was 10,800 characters, mostly enums) costs the model more than the
     results it describes; the shallow form still lets a client check each member it reads first."""
-    annotations = tool.annotations
-    read_only = annotations is not None and annotations.read_only_hint
-    if read_only:
-        # The destructive and idempotent hints mean something only for a tool that writes.
-        annotations = annotations.model_copy(update={"destructive_hint": None, "idempotent_hint": None})
+    annotations = tool.annotations and published_annotations(tool.annotations)
+    read_only = tool.annotations is not None and tool.annotations.read_only_hint
     # A write's result is a status and a message to relay, the same shape for every write tool: its schema would
     # cost 500 characters six times over and tell a model nothing its text does not.
     output = read_only and tool.output_schema and shallow_schema(compact_schema(tool.output_schema))

@@ -29,6 +29,7 @@ from agent.backends.local import store
 from agent.backends.local import details as request_details
 from agent.backends.local.account import VERIFICATION, AccountOperations, answer_invitation, invitation_view
 from agent.backends.local.claims import CashClaimOperations, in_review_of
+from agent.backends.local.selling import AWS_SUMMARY, SellingOperations
 from agent.backends.local.store import Store
 from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
 from agent.storage import utcnow
@@ -161,6 +162,41 @@ class LocalSandbox:
             guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
         )
 
+    def advance_opportunity(self, opportunity_id: str, reject_reason: str | None = None) -> Opportunity:
+        """Play AWS's reviewer of a submitted opportunity: Submitted -> In review -> Approved (AWS's side then has a
+        team, an engagement score and next steps), or Rejected with ``reject_reason``."""
+        _require(SELLING, opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
+        self.ensure_ready()
+        with self.store.transaction() as conn:
+            row = store.get_row(conn, OPPORTUNITY, self.catalog, opportunity_id)
+            if row is None:
+                raise errors.ResourceNotFoundException(
+                    f"Opportunity {opportunity_id} was not found in the sandbox.", service=SELLING)
+            current = _parse(Opportunity, row["body"])
+            review = current.LifeCycle.ReviewStatus if current.LifeCycle else None
+            if review not in ("Submitted", "In review"):
+                raise errors.ConflictException(
+                    f"Opportunity {opportunity_id} is {review}: AWS reviews only a Submitted or In review one.",
+                    service=SELLING)
+            if reject_reason:
+                changes = {"ReviewStatus": "Rejected", "ReviewStatusReason": reject_reason[:255]}
+            else:
+                changes = {"ReviewStatus": "In review" if review == "Submitted" else "Approved"}
+            now = utcnow()
+            updated = current.model_copy(update={"LifeCycle": current.LifeCycle.model_copy(update=changes),
+                                                 "LastModifiedDate": now})
+            store.update_row(conn, OPPORTUNITY, self.catalog, opportunity_id, row["revision"], updated.api_dict(), now)
+            summary_row = store.get_row(conn, AWS_SUMMARY, self.catalog, opportunity_id)
+            if changes["ReviewStatus"] == "Approved" and summary_row is not None:
+                summary = json.loads(summary_row["body"])
+                summary["OpportunityTeam"] = [{"FirstName": "Sam", "LastName": "Rivera", "Email": "samriv@amazon.example",
+                                               "BusinessTitle": "PDM"}]
+                summary["Insights"] = {"EngagementScore": "Medium"}
+                summary["LifeCycle"] = {**summary.get("LifeCycle", {}), "Stage": "Qualify",
+                                        "NextSteps": "AWS account manager to join the next customer call."}
+                store.update_row(conn, AWS_SUMMARY, self.catalog, opportunity_id, summary_row["revision"], summary, now)
+        return updated
+
     def review_claim(self, application_id: str, reject_reason: str | None = None) -> CashClaim:
         """Play AWS's claim reviewer: approve the request's cash claim in review, or reject it with a reason."""
         return self._owner_client(application_id)._decide_claim(application_id, reject_reason)
@@ -218,7 +254,7 @@ class LocalSandbox:
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
 
-class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral):
+class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperations, PartnerCentral):
     """One partner account's view of the sandbox.
 
     Fund requests follow the API documentation: UpdateBenefitApplication and SubmitBenefitApplication only in
@@ -767,6 +803,10 @@ _UNMODELLED: dict[str, frozenset[str]] = {
     "CreateBenefitApplication": frozenset({"Tags", "PartnerContacts", "FileDetails"}),
     "UpdateBenefitApplication": frozenset({"PartnerContacts", "FileDetails"}),
     "CreateServiceLinkedRole": frozenset({"Description", "CustomSuffix"}),
+    "CreateOpportunity": frozenset({"Tags", "Marketing", "SoftwareRevenue", "Origin"}),
+    "UpdateOpportunity": frozenset({"Marketing", "SoftwareRevenue"}),
+    "StartEngagementFromOpportunityTask": frozenset({"Tags"}),
+    "StartEngagementByAcceptingInvitationTask": frozenset({"Tags"}),
 }
 """API members the sandbox cannot honour (a local file is attached with the AttachFile console action)."""
 
@@ -838,6 +878,14 @@ _SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | di
     "AmendBenefitApplication": lambda pc, r: pc.amend_benefit_application(
         r["Identifier"], revision=r["Revision"], reason=r["AmendmentReason"], amendments=r["Amendments"],
         client_token=r["ClientToken"]),
+    # partnercentral-selling
+    "CreateOpportunity": lambda pc, r: pc.create_opportunity(r),
+    "UpdateOpportunity": lambda pc, r: pc.update_opportunity(r),
+    "AssociateOpportunity": lambda pc, r: pc.associate_opportunity(r),
+    "DisassociateOpportunity": lambda pc, r: pc.associate_opportunity(r, associate=False),
+    "StartEngagementFromOpportunityTask": lambda pc, r: pc.start_engagement_from_opportunity(r),
+    "StartEngagementByAcceptingInvitationTask": lambda pc, r: pc.accept_engagement_invitation(r),
+    "RejectEngagementInvitation": lambda pc, r: pc.reject_engagement_invitation(r),
     # iam
     "CreateServiceLinkedRole": _create_service_linked_role,
     # console actions

@@ -25,7 +25,8 @@ from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility
 from agent.models.base import ApiModel
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication
 from agent.models.seller import PrmEvidence, SellerSetup
-from agent.models.selling import Opportunity
+from agent.backends.local import selling as selling_kinds
+from agent.models.selling import AwsOpportunitySummary, EngagementInvitation, Opportunity, Solution
 
 CATALOG = "Sandbox"
 NEW_REGISTRANT = "partner-nimbus0000001"
@@ -70,6 +71,12 @@ def seed(conn: sqlite3.Connection, now: datetime) -> None:
 
     for owner, opportunity in _opportunities(now, today):
         put(kinds.OPPORTUNITY, opportunity["Id"], owner, Opportunity, opportunity)
+    for owner, solution in _solutions(now):
+        put(selling_kinds.SOLUTION, solution["Id"], owner, Solution, solution)
+    for owner, invitation in _referrals(now, today):
+        put(selling_kinds.ENGAGEMENT_INVITATION, invitation["Id"], owner, EngagementInvitation, invitation)
+    for owner, summary in _aws_summaries():
+        put(selling_kinds.AWS_SUMMARY, summary["RelatedOpportunityId"], owner, AwsOpportunitySummary, summary)
     for owner, application in _applications(now, today):
         if problems := details.problems(schemas[application["BenefitId"]], application["BenefitApplicationDetails"]):
             raise ValueError(f"Seeded {application['Id']} breaks its benefit's request schema at "
@@ -445,6 +452,79 @@ def _opportunities(now: datetime, today: date) -> list[tuple[str, dict[str, Any]
             industry="Consumer Goods", country="US", stage="Prospect", review="Pending Submission",
             monthly_spend=None, use_case=None, close=today + timedelta(days=240))),
     ]
+
+
+def _solutions(now: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """Each partner's solutions in Partner Central, to associate with opportunities (one of AltoCloud's inactive)."""
+    def solution(sid: str, name: str, category: str, status: str = "Active") -> dict[str, Any]:
+        return {"Catalog": CATALOG, "Id": sid, "Arn": sid, "Name": name, "Status": status, "Category": category,
+                "CreatedDate": now - timedelta(days=200)}
+
+    return [
+        (SERVICES_PARTNER, solution("S-0000000201", "Stratus Migration Factory", "Consulting Offer")),
+        (ISV_NOT_ATTRIBUTED, solution("S-0000000301", "Cirrus Posture Manager", "Software Product")),
+        (PRM_READY_ISV, solution("S-0000000401", "AltoCloud Data Platform", "Software Product")),
+        (PRM_READY_ISV, solution("S-0000000402", "AltoCloud Legacy Connector", "Software Product", "Inactive")),
+    ]
+
+
+def _referrals(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]:
+    """AWS referrals (engagement invitations from AWS) waiting for the partners: pending ones with days left to
+    answer, and one AltoCloud let expire."""
+    def referral(iid: str, age: int, days_left: int, *, title: str, company: str, industry: str, country: str,
+                 website: str, problem: str, spend: str, close_in: int, contact: tuple[str, str, str]) -> dict[str, Any]:
+        first, last, email = contact
+        return {
+            "Catalog": CATALOG, "Id": iid, "Arn": f"{ARN}/engagement-invitation/{iid}", "PayloadType": "OpportunityInvitation",
+            "EngagementId": "eng-" + iid[5:] + "x", "EngagementTitle": title[:40], "Status": "PENDING",
+            "InvitationDate": now - timedelta(days=age), "ExpirationDate": now + timedelta(days=days_left),
+            "SenderAwsAccountId": "aws", "SenderCompanyName": "Amazon Web Services",
+            "InvitationMessage": f"AWS would like you to work with {company} on this opportunity.",
+            "Payload": {"OpportunityInvitation": {
+                "SenderContacts": [{"Email": email, "FirstName": first, "LastName": last, "BusinessTitle": "AWS Account Manager"}],
+                "ReceiverResponsibilities": ["Co-Sell Facilitator"],
+                "Customer": {"Industry": industry, "CompanyName": company, "WebsiteUrl": website, "CountryCode": country},
+                "Project": {"BusinessProblem": problem, "Title": title,
+                            "TargetCompletionDate": (today + timedelta(days=close_in)).isoformat(),
+                            "ExpectedCustomerSpend": [{"Amount": spend, "CurrencyCode": "USD", "Frequency": "Monthly",
+                                                       "TargetCompany": "AWS"}]},
+                "OpportunityType": "Net New Business"}},
+        }
+
+    return [
+        (PRM_READY_ISV, referral(
+            "engi-alto000000001", 2, 12, title="Adatum Bank lakehouse modernisation", company="Adatum Bank",
+            industry="Financial Services", country="US", website="https://adatum-bank.example",
+            problem="Adatum runs nightly risk reports on an ageing Hadoop cluster and needs them on AWS before "
+                    "its data center lease ends.", spend="38000", close_in=150,
+            contact=("Priya", "Shah", "priyash@amazon.example"))),
+        (PRM_READY_ISV, referral(
+            "engi-alto000000002", 6, 3, title="Litware clinical data search", company="Litware Health",
+            industry="Healthcare", country="GB", website="https://litware-health.example",
+            problem="Clinicians cannot search 12 years of trial documents; Litware wants a governed search service.",
+            spend="7000", close_in=90, contact=("Owen", "Hughes", "owenhu@amazon.example"))),
+        (PRM_READY_ISV, {**referral(
+            "engi-alto000000003", 40, -10, title="Wide World Importers BI refresh", company="Wide World Importers",
+            industry="Wholesale and Distribution", country="US", website="https://wideworldimporters.example",
+            problem="Quarterly BI dashboards take two days to refresh from on-premises SQL Server.", spend="4000",
+            close_in=60, contact=("Priya", "Shah", "priyash@amazon.example"))}),
+        (SERVICES_PARTNER, referral(
+            "engi-stratus000001", 1, 14, title="Trey Research VMware exit", company="Trey Research",
+            industry="Professional Services", country="US", website="https://treyresearch.example",
+            problem="Trey's VMware licences renew in six months; 140 VMs must move to AWS before then.", spend="22000",
+            close_in=180, contact=("Maya", "Lopez", "mayalo@amazon.example"))),
+    ]
+
+
+def _aws_summaries() -> list[tuple[str, dict[str, Any]]]:
+    """AWS's side of the seeded opportunities AWS approved."""
+    return [(PRM_READY_ISV, {
+        "Catalog": CATALOG, "RelatedOpportunityId": "O4000001", "Origin": "Partner Referral", "InvolvementType": "Co-Sell",
+        "Visibility": "Full", "OpportunityTeam": [{"FirstName": "Priya", "LastName": "Shah", "Email": "priyash@amazon.example",
+                                                   "BusinessTitle": "AWSAccountOwner"}],
+        "LifeCycle": {"Stage": "Technical Validation", "NextSteps": "Joint architecture review with the AWS SA."},
+        "Insights": {"EngagementScore": "High", "NextBestActions": "Apply for MAP funding for the migration."},
+    })]
 
 
 def _applications(now: datetime, today: date) -> list[tuple[str, dict[str, Any]]]:
