@@ -29,12 +29,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from agent.trust.tokens import TokenStore
+    from agent.trust.tokens import token_store
 
     # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).
     host = "localhost" if _is_loopback(args.host) else f"[{args.host}]" if ":" in args.host else args.host
     base_url = settings.public_url or f"http://{host}:{args.port}"
-    if not any(t.active() for t in TokenStore(settings.data_dir / "tokens.json").list()):
+    if not any(t.active() for t in token_store(settings).list()):
         log.warning("no active bearer tokens: every request will be refused. Create one with `partner-agent token create`.")
     if not _is_loopback(args.host):
         log.warning("listening beyond loopback on %s: use TLS in front of it (a reverse proxy) so tokens are not sent in clear.", args.host)
@@ -134,9 +134,9 @@ def _known_partner(settings: Settings, partner_id: str) -> bool:
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from agent.trust.tokens import TokenStore, UnknownToken
+    from agent.trust.tokens import UnknownToken, token_store
 
-    store = TokenStore(settings.data_dir / "tokens.json")
+    store = token_store(settings)
     if args.token_command == "create":
         from agent.trust.permissions import check_policy_names
 
@@ -174,10 +174,10 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _approver(settings: Settings, args: argparse.Namespace) -> int:
-    from agent.trust.db import agent_database
+    from agent.trust.db import open_database
     from agent.trust.passkeys import Passkeys
 
-    passkeys = Passkeys(agent_database(settings.data_dir))
+    passkeys = Passkeys(open_database(settings))
     if args.approver_command == "enroll":
         return _enroll(settings, passkeys, args)
     if args.approver_command == "remove":
@@ -243,10 +243,10 @@ def _approver_binding(settings: Settings, args: argparse.Namespace) -> dict | No
         return {"partner_id": args.partner_id, "policies": args.policy} if _known_partner(settings, args.partner_id) else None
     if args.token_id is None:
         return {"principal": local_principal(settings).key}
-    from agent.trust.tokens import TokenFileError, TokenStore
+    from agent.trust.tokens import TokenFileError, token_store
 
     try:
-        record = next((r for r in TokenStore(settings.data_dir / "tokens.json").list() if r.id == args.token_id), None)
+        record = next((r for r in token_store(settings).list() if r.id == args.token_id), None)
     except TokenFileError as exc:
         print(f"partner-agent: {exc}", file=sys.stderr)
         return None
@@ -331,9 +331,9 @@ def _index(settings: Settings, args: argparse.Namespace) -> int:
 
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from agent.trust.audit import AuditLog
-    from agent.trust.db import agent_database
+    from agent.trust.db import open_database
 
-    for event in AuditLog(agent_database(settings.data_dir)).events():
+    for event in AuditLog(open_database(settings)).events():
         sys.stdout.write(event.model_dump_json() + "\n")
     return 0
 
@@ -458,7 +458,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(stream=sys.stderr, level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return args.handler(settings, args)
+    from agent.storage import DatabaseUnavailable
+
+    try:
+        return args.handler(settings, args)
+    except DatabaseUnavailable as exc:
+        print(f"partner-agent: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

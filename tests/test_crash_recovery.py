@@ -19,7 +19,6 @@ from agent.app import AgentApp
 from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
-from agent.graphs.gate import checkpointed_flows
 from tests.conftest import ISV, PRM_READY, REPO
 from tests.servers import server_env
 
@@ -85,7 +84,7 @@ async def test_a_write_interrupted_after_the_decision_is_applied_once_at_restart
     # sent once, and a second time only as a ClientToken replay when the crash came between sending and closing
     assert sends(data_dir) == ["CreateConnectionInvitation"] * {"decided": 1, "sent": 2, "closed": 1}[point]
     assert trail(settings, approval_id) == [("DecideApproval", "approved"), ("CreateConnectionInvitation", "applied")]
-    assert checkpointed_flows(data_dir / "checkpoints.db") == []  # nothing of the ended flow is kept
+    assert AgentApp(settings).gate.checkpoints.flows() == []  # nothing of the ended flow is kept
 
 
 async def test_a_write_interrupted_before_the_decision_was_recorded_waits_for_a_decision(
