@@ -384,6 +384,8 @@ def _grants(policies: Sequence[str], actions: Sequence[str], catalog: str) -> bo
 
 def _descriptors(conn: Connection, approver_ids: Sequence[str], rp_id: str) -> list[PublicKeyCredentialDescriptor]:
     """The passkeys of ``approver_ids`` made for ``rp_id``, as credential descriptors."""
+    if not approver_ids:
+        return []
     marks = ",".join("?" * len(approver_ids))
     rows = conn.execute(f"SELECT credential_id, transports FROM passkeys WHERE rp_id=? AND approver_id IN ({marks})"
                         " ORDER BY created_at", (rp_id, *approver_ids)).fetchall()
