@@ -96,4 +96,6 @@ def build_server(
     if start_up:
         app.recover()
         app.warm_up_knowledge()
+        if transport == "http":  # workers share the database: each finishes what one that died left
+            app.sweep_recoveries(settings.recovery_interval_seconds)
     return server

@@ -148,6 +148,22 @@ class AgentApp:
         if self.approval_base_url is None and self.approvals.has_pending():
             self.page_server.ensure_started()
 
+    def sweep_recoveries(self, interval: float) -> None:
+        """Every ``interval`` seconds, in the background, finish the writes of workers that died (`WriteGate.recover`)."""
+        import logging
+        import threading
+        import time
+
+        def sweep() -> None:
+            while True:
+                time.sleep(interval)
+                try:
+                    self.gate.recover()
+                except Exception:  # noqa: BLE001 - a failed sweep (database down...) is retried at the next
+                    logging.getLogger(__name__).exception("recovery sweep failed; retried in %.0f s", interval)
+
+        threading.Thread(target=sweep, daemon=True, name="recovery-sweep").start()
+
     def principal(self) -> Principal:
         return current_principal(self.settings, require_token=self.require_token)
 

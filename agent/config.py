@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     mcp_max_sessions: int = Field(
         default=2000, ge=1, le=100000, description="Open MCP sessions per worker, all tokens together.",
     )
+    recovery_interval_seconds: float = Field(
+        default=30, ge=1, le=3600,
+        description="How often each HTTP worker finishes writes that a worker which died (kill -9, a lost machine) "
+        "left between the person's decision and its audit event.",
+    )
     stateless_http: bool = Field(
         default=False,
         description="Serve 2025-11-25 clients without MCP sessions, so any worker can answer any request behind a "

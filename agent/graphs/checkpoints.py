@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +32,19 @@ class SqliteCheckpoints:
         return SqliteSaver(conn)
 
     def flows(self) -> list[str]:
-        """The flows with a checkpoint (the saver's own table, read without loading LangGraph)."""
+        """The flows with a checkpoint."""
+        return list(self.flows_with_times())
+
+    def flows_with_times(self) -> dict[str, datetime]:
+        """The flows with a checkpoint, and when each wrote its newest (the saver's own table, read without
+        loading LangGraph)."""
         if not self.path.exists():
-            return []
+            return {}
         conn = sqlite3.connect(self.path, timeout=5)
         try:
-            return [row[0] for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")]
+            return {flow: written_at(newest) for flow, newest in conn.execute(NEWEST)}
         except sqlite3.OperationalError:  # created but never written
-            return []
+            return {}
         finally:
             conn.close()
 
@@ -70,10 +77,25 @@ class PostgresCheckpoints:
         return saver
 
     def flows(self) -> list[str]:
+        """The flows with a checkpoint."""
+        return list(self.flows_with_times())
+
+    def flows_with_times(self) -> dict[str, datetime]:
+        """The flows with a checkpoint, and when each wrote its newest."""
         with self.db.pool.connection() as conn:
             if conn.execute("SELECT to_regclass('checkpoints') AS t").fetchone()["t"] is None:
-                return []
-            return [row["thread_id"] for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")]
+                return {}
+            return {row["thread_id"]: written_at(row["newest"]) for row in conn.execute(NEWEST)}
 
     def after_forget(self) -> None:
         """Nothing to do: deleted rows are PostgreSQL's to vacuum (encrypt the database's storage at rest)."""
+
+
+NEWEST = "SELECT thread_id, MAX(checkpoint_id) AS newest FROM checkpoints GROUP BY thread_id"
+
+
+def written_at(checkpoint_id: str) -> datetime:
+    """When a checkpoint was written: LangGraph's checkpoint ids are version-6 UUIDs, which carry their time."""
+    digits = uuid.UUID(checkpoint_id).hex
+    ticks = int(digits[:12] + digits[13:16], 16)  # 100 ns since the Gregorian calendar began
+    return datetime.fromtimestamp(ticks / 10_000_000 - 12_219_292_800, UTC)

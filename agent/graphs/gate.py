@@ -150,13 +150,16 @@ class WriteGate:
             self.flows.forget([approval.flow_id])
 
     def recover(self) -> int:
-        """Before serving: carry every decided flow a crash interrupted to its end (applied once and audited, or
-        recorded as not applied), unless another live process runs it; drop checkpoints no open approval needs.
-        Returns how many were continued. Costs one query of each database when there is nothing to do (LangGraph
-        is not loaded then)."""
+        """At start-up and then periodically: carry every decided flow a crash interrupted to its end (applied once
+        and audited, or recorded as not applied), unless another live process runs it; drop the checkpoints of
+        ended flows, and of flows that never opened an approval (interrupted while planning) once they are
+        `ABANDONED_AFTER` old, since another worker may be starting one right now. Returns how many were continued.
+        Costs one query of each database when there is nothing to do (LangGraph is not loaded then)."""
         decided = self.approvals.decided_open()
-        open_flows = self.approvals.open_flows()
-        stale = [flow for flow in self.checkpoints.flows() if flow not in open_flows]
+        open_flows, closed_flows = self.approvals.flows()
+        abandoned = utcnow() - ABANDONED_AFTER
+        stale = [flow for flow, newest in self.checkpoints.flows_with_times().items()
+                 if flow in closed_flows or (flow not in open_flows and newest < abandoned)]
         continued = 0
         for approval in decided:
             if not self.approvals.claim(approval.approval_id):
@@ -188,6 +191,8 @@ class WriteGate:
             self.flows.forget([approval.flow_id for approval in expired])
 
 
+ABANDONED_AFTER = timedelta(minutes=10)
+"""A flow with a checkpoint and no approval this old was interrupted before asking: nothing will continue it."""
 RECOVERY_WINDOW = timedelta(hours=24)
 """How long after its decision an interrupted write is still carried to its end at start-up."""
 

@@ -243,10 +243,12 @@ class ApprovalStore:
                                 " ORDER BY decided_at").fetchall()
         return [_approval(row) for row in rows]
 
-    def open_flows(self) -> set[str]:
-        """Flows whose approval is still open (pending, or decided and not ended): their checkpoints are needed."""
+    def flows(self) -> tuple[set[str], set[str]]:
+        """The flows whose approval is still open (pending, or decided and not ended: their checkpoints are needed),
+        and those whose approval is closed (theirs are not)."""
         with self.db.reading() as conn:
-            return {row["flow_id"] for row in conn.execute("SELECT flow_id FROM approvals WHERE closed_at IS NULL")}
+            rows = conn.execute("SELECT flow_id, closed_at FROM approvals").fetchall()
+        return {r["flow_id"] for r in rows if r["closed_at"] is None}, {r["flow_id"] for r in rows if r["closed_at"]}
 
     def _close(self, conn: Connection, approval: Approval, status: Status, reason: str, now: datetime) -> Approval:
         conn.execute("UPDATE approvals SET status=?, reason=?, closed_at=? WHERE id=?",
