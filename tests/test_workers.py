@@ -100,6 +100,34 @@ async def test_asked_on_one_worker_approved_on_another_killed_mid_apply_applied_
     assert app.gate.checkpoints.flows() == []
 
 
+async def test_one_approval_sent_to_two_workers_at_once_is_applied_by_one(settings: Settings, guidance_index: Path) -> None:
+    sends = settings.data_dir.parent / "sends.log"
+    common = {"PARTNER_AGENT_TOOL_APPROVALS": "true", "SEND_LOG": str(sends), "SLOW_MS": "500"}
+    token = create_token(settings.data_dir, "dana", "--partner-id", PRM_READY, settings=settings)
+    workers = [Worker(settings, common).start(), Worker(settings, common).start()]
+    try:
+        http, mcp = workers[0].client(token)
+        async with http, mcp:
+            asked = (await mcp.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
+        decision = {"approval_id": asked["approval"]["approval_id"], "approve": True, "session_id": asked["session_id"]}
+
+        async def decide_on(worker: Worker) -> dict:
+            http, mcp = worker.client(token)
+            async with http, mcp:
+                return (await mcp.call_tool("decide_approval", decision)).structured_content
+
+        outcomes = sorted(await asyncio.gather(*(decide_on(worker) for worker in workers)), key=lambda o: o["status"])
+    finally:
+        for worker in workers:
+            worker.stop()
+    assert [o["status"] for o in outcomes] == ["applied", "refused"], outcomes
+    assert "nothing was written" in outcomes[1]["message"]
+    assert sends.read_text().split() == ["PutProfileVisibility"]
+    trail = [(e.eventName, e.decision) for e in AgentApp(settings).audit.events()
+             if e.approvalId == decision["approval_id"]]
+    assert ("PutProfileVisibility", "applied") in trail and trail.count(("DecideApproval", "approved")) == 1
+
+
 def test_one_serve_runs_several_workers_and_replaces_one_that_dies(settings: Settings, guidance_index: Path) -> None:
     token = create_token(settings.data_dir, "dana", "--partner-id", PRM_READY, settings=settings)
     server = HttpServer(settings.data_dir, agent_settings=settings, arguments=("--workers", "2")).start()
