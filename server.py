@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.types import CallToolResult, TextContent, Tool
 from pydantic import ValidationError
 
 from agent import __version__
 from agent.app import AgentApp
 from agent.config import Settings, load_settings
-from agent.tools import funding, guidance, onboarding, opportunities, profile, seller, trust
-from agent.tools.errors import validation_problems
+from agent.tools import funding, guidance, hidden_tools, onboarding, opportunities, profile, seller, trust
+from agent.tools.errors import bounded, validation_problems
+from agent.tools.wire import published, result_text, without_nulls
 
 INSTRUCTIONS = """\
 Partner Central agent: helps an AWS partner through Partner Central onboarding, PRM compliance and funding.
@@ -28,13 +31,21 @@ Guidance on tax, banking and compliance is informational: never ask the person f
 account numbers, passwords or identity documents; point them to the official AWS portal instead.
 """
 
+logger = logging.getLogger(__name__)
+
 
 class PartnerAgentServer(MCPServer):
     """The MCP server, refusing arguments a tool does not have (silently dropping them would let a model believe
-    it passed something, answers or a confirmation, that the tool never saw), and naming invalid ones without
-    echoing them back."""
+    it passed something, answers or a confirmation, that the tool never saw), naming invalid ones without
+    echoing them back, and publishing tools and results in the compact forms of `agent.tools.wire`."""
 
     _parameters: dict[str, set[str]] | None = None
+    _published: list[Tool] | None = None
+
+    async def list_tools(self) -> list[Tool]:
+        if self._published is None:
+            self._published = [published(tool) for tool in await super().list_tools()]
+        return self._published
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         if self._parameters is None:
@@ -45,12 +56,21 @@ class PartnerAgentServer(MCPServer):
             shown = ", ".join(repr(argument[:40]) for argument in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
             raise ToolError(f"{name} has no parameter {shown}; its parameters are: {', '.join(sorted(known)) or 'none'}.")
         try:
-            return await super().call_tool(name, arguments, context)
+            result = await super().call_tool(name, arguments, context)
+        except UnexpectedToolError:
+            logger.exception("Tool %r failed unexpectedly", name)
+            raise ToolError(f"{name} failed on our side, not because of its arguments; the server log has the "
+                            "details. Try once more; if it fails again, tell the person.") from None
         except ToolError as exc:
             if not isinstance(exc.__cause__, ValidationError):
-                raise
-            raise ToolError(f"Invalid arguments for {name}: {validation_problems(exc.__cause__)}. Correct them and "
-                            "call the tool again.") from None
+                raise ToolError(bounded(str(exc))) from None
+            raise ToolError(bounded(f"Invalid arguments for {name}: {validation_problems(exc.__cause__)}. Correct them "
+                                    "and call the tool again.")) from None
+        if isinstance(result, CallToolResult) and result.structured_content is not None:
+            structured = without_nulls(result.structured_content)
+            return CallToolResult(content=[TextContent(type="text", text=result_text(structured))],
+                                  structured_content=structured, is_error=result.is_error)
+        return result
 
 
 def build_server(
@@ -87,6 +107,8 @@ def build_server(
     )
     for area in (profile, onboarding, seller, opportunities, funding, guidance, trust):
         area.register(server, app)
+    for tool in hidden_tools(settings.toolsets):
+        server.remove_tool(tool)
     if transport == "http":
         from agent.trust.enrollment import enrollment_routes
         from agent.trust.page import approval_routes

@@ -15,6 +15,9 @@ PARTNER_ID_PATTERN = r"^partner-[A-Za-z0-9]{13}$"
 DEFAULT_PARTNER_ID = "partner-altocloud0004"
 """The seeded PRM-ready ISV: the sandbox partner with the most to explore."""
 
+Toolset = Literal["account", "onboarding", "prm", "seller", "opportunities", "funding", "guidance"]
+"""Groups of tools an operator can expose (`agent.tools.TOOLSETS` lists each one's tools)."""
+
 
 class Settings(BaseSettings):
     """Every setting of the server. Each field is ``PARTNER_AGENT_<NAME>`` in the environment."""
@@ -61,6 +64,11 @@ class Settings(BaseSettings):
     tool_approvals: bool = Field(
         default=False,
         description="Register the decide_approval tool. Only for hosts that ask the person before every tool call.",
+    )
+    toolsets: Annotated[list[Toolset], NoDecode] = Field(
+        default=list(Toolset.__args__),
+        description="Comma-separated groups of tools to expose (default: all): account, onboarding, prm, seller, "
+        "opportunities, funding, guidance. The session and approval tools are always there.",
     )
     approval_port: int = Field(
         default=8766, ge=0, le=65535,
@@ -139,6 +147,13 @@ class Settings(BaseSettings):
 
         return check_policy_names(value) if isinstance(value, list) else value
 
+    @field_validator("toolsets", mode="before")
+    @classmethod
+    def _split_toolsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [name.strip().lower() for name in value.split(",") if name.strip()]
+        return value
+
     @field_validator("website_allow_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
@@ -186,7 +201,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = [
-            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
+            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc'] if isinstance(p, str)).upper()}: {err['msg']}"
             + ("" if err["loc"][0] in SECRET_SETTINGS else f" (got {err['input']!r})")
             if err["loc"]
             else err["msg"].removeprefix("Value error, ")

@@ -136,11 +136,6 @@ def test_throttling_and_access_denied_map_to_their_errors(backend: AwsPartnerCen
         backend.get_profile_visibility()
 
 
-def test_data_outside_partner_central_says_where_to_look(backend: AwsPartnerCentral) -> None:
-    with pytest.raises(errors.UnsupportedOperationException, match="Marketplace Management Portal"):
-        backend.get_seller_setup()
-
-
 # partnercentral-account: verification and profile update task
 
 CATALOG = {"Catalog": "Sandbox"}

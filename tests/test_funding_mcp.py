@@ -63,7 +63,7 @@ async def test_recommendations_explain_themselves_and_show_the_sca_budget(settin
     [sca] = mobilize["budgets"]
     # the approved $10,000 POC request (an SCA benefit) is taken from the $500,000 allocation
     assert (sca["allocated"], sca["committed"], sca["remaining"]) == (500000, 10000, 490000)
-    amounts = [r["estimate"]["amount"] or 0 for r in result["recommendations"]]
+    amounts = [r["estimate"].get("amount", 0) for r in result["recommendations"]]
     assert amounts == sorted(amounts, reverse=True)  # ranked, largest estimate first
     assert any(n["program"] == "map-migrate-modernize" and "Committed" in n["missing"][0] for n in result["near_misses"])
     assert "estimate" in result["disclaimer"].lower()

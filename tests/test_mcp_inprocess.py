@@ -38,7 +38,7 @@ async def test_paging_through_mcp_returns_each_opportunity_once(settings: Settin
                 args["next_token"] = token
             page = (await client.call_tool("list_opportunities", args)).structured_content
             ids += [o["Id"] for o in page["opportunities"]]
-            token = page["next_token"]
+            token = page.get("next_token")
             if not token:
                 break
         assert ids == ["O4000001", "O4000002", "O4000003", "O4000004"]

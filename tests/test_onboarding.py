@@ -103,27 +103,53 @@ async def test_partners_without_a_seller_account_start_by_linking_one(settings: 
 async def test_onboarding_status_names_the_next_step(settings: Settings, partner_id: str, next_task: str, tool) -> None:
     status = await call(as_partner(settings, partner_id), "get_onboarding_status")
     assert status["next_action"]["id"] == next_task
-    assert status["next_action"]["tool"] == tool
+    assert status["next_action"].get("tool") == tool
     assert status["next_action"]["next_step"]
     stages = [stage["id"] for stage in status["stages"]]
     assert stages == ["registration", "profile", "marketplace", "revenue_measurement"]
     tasks = {t["id"] for stage in status["stages"] for t in stage["tasks"]}
     assert {"registrant_verification", "business_verification", "profile_details", "profile_visibility", "alliance_lead",
-            "training_domains", "seller_registration", "tax_interview", "banking", "kyc", "bank_account_verification",
-            "secondary_user_verification", "esc_catalog", "resale_role", "linked_primary_account",
-            "revenue_attribution", "subsidiary_connections", "connection_invitations"} <= tasks
+            "training_domains", "seller_registration", "tax_interview", "banking", "compliance", "esc_catalog",
+            "resale_role", "linked_primary_account", "revenue_attribution", "subsidiary_connections",
+            "connection_invitations"} <= tasks
 
 
 async def test_onboarding_status_reads_the_seller_setup(settings: Settings) -> None:
     status = await call(as_partner(settings, SERVICES), "get_onboarding_status")
     tasks = {t["id"]: t for stage in status["stages"] for t in stage["tasks"]}
     assert tasks["tax_interview"]["status"] == "in_progress" and "W-9" in tasks["tax_interview"]["next_step"]
-    assert tasks["kyc"]["status"] == "not_applicable" and tasks["kyc"]["next_step"] is None
+    assert tasks["compliance"]["status"] == "not_applicable" and "next_step" not in tasks["compliance"]
     assert tasks["profile_visibility"]["required"] is False
     newcomer = await call(as_partner(settings, NEWCOMER), "get_onboarding_status")
     profile = next(t for stage in newcomer["stages"] for t in stage["tasks"] if t["id"] == "profile_details")
     assert "description" in profile["evidence"] and "industries" in profile["evidence"]
     assert "https://www.nimbus-analytics.example" in profile["next_step"]
+
+
+@pytest.mark.parametrize(("checks", "status", "waiting_on"), [
+    ({"Kyc": "VERIFIED", "BankAccountVerification": "FAILED", "SecondaryUserVerification": "IN_PROGRESS"},
+     "action_required", "you"),
+    ({"Kyc": "VERIFIED", "BankAccountVerification": "IN_PROGRESS", "SecondaryUserVerification": "NOT_REQUIRED"},
+     "in_progress", "aws"),
+    ({"Kyc": "VERIFIED", "BankAccountVerification": "VERIFIED", "SecondaryUserVerification": "NOT_REQUIRED"},
+     "done", "nobody"),
+])
+def test_kyc_bav_and_su_are_one_task_showing_the_check_that_needs_attention(
+    sandbox: LocalSandbox, checks: dict, status: str, waiting_on: str
+) -> None:
+    """The onboarding agent's table has one compliance task; its status is the most urgent of the three checks."""
+    from dataclasses import replace
+
+    from agent.models.seller import ComplianceChecks
+    from agent.onboarding.status import onboarding_status, read_snapshot
+    from agent.storage import utcnow
+
+    snapshot = read_snapshot(sandbox.client(ISV), utcnow())
+    seller = snapshot.seller.model_copy(update={"Compliance": ComplianceChecks(**checks)})
+    tasks = {t.id: t for stage in onboarding_status(replace(snapshot, seller=seller)).stages for t in stage.tasks}
+    task = tasks["compliance"]
+    assert (task.status, task.waiting_on) == (status, waiting_on)
+    assert task.evidence.startswith(f"KYC: {checks['Kyc']}; BAV: {checks['BankAccountVerification']}")
 
 
 # Account connections
@@ -145,7 +171,7 @@ async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for
 
     waiting = await call(isv, "check_prm_compliance")
     assert requirement(waiting, "subsidiary_connections")["status"] == "in_progress"
-    assert {a["aws_account_id"]: a["invitation_id"] for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
+    assert {a["aws_account_id"]: a.get("invitation_id") for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
     assert "already pending" in await tool_error(isv, "manage_account_connections", send)
 
     sandbox.respond(invitation_id, accept=True)  # the subsidiary account accepts
@@ -208,7 +234,7 @@ async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
     associate = [e for e in events if e["eventName"] == "AssociateAwsTrainingCertificationEmailDomain"]
     assert associate and all(e["requestParameters"]["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
                              for e in associate)
-    assert linked["approval"] is None and failed["results"] == []
+    assert "approval" not in linked and failed["results"] == []
 
 
 async def test_a_code_can_be_requested_five_times(settings: Settings) -> None:

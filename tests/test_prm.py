@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agent.compliance.prm import assess_prm
-from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.seller import PrmEvidence, SellerSetup, UnknownEvidence
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 PRIMARY, SUBSIDIARY = "111111111111", "222222222222"
@@ -62,3 +62,15 @@ def test_ami_products_are_told_metering_is_automatic() -> None:
     assert any("AWS Marketplace metering attributes its usage automatically" in line
                for line in attribution(result)["remediation"])
     assert any("aws-apn-id-111111111111" in line for line in attribution(result)["remediation"])
+
+
+def test_an_unreadable_linked_account_makes_the_verdict_unknown_not_false() -> None:
+    only_primary = SellerSetup.model_validate({"SellerAccounts": [setup().SellerAccounts[0].model_dump()]})
+    unreadable = UnknownEvidence(Reason="These AWS credentials are not allowed partnercentral:GetPartner.",
+                                 Where="Partner Central (Account linking)")
+    signals = evidence().model_copy(update={"LinkedPrimaryAccountId": None, "Unknown": {"LinkedPrimaryAccountId": unreadable}})
+    result = assess_prm(only_primary, signals, [], [], NOW)
+    linked = next(r for r in result.requirements if r.id == "linked_primary_account")
+    assert (linked.status, linked.evidence) == ("unknown", [unreadable.Reason])
+    assert result.prm_ready is None and result.gaps == []
+    assert result.plan[0].action == "Check which AWS account is linked in Partner Central (Account linking)."

@@ -364,9 +364,8 @@ def test_an_amendment_through_send_changes_the_approved_request_once(sandbox: Lo
     assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}  # a replay, not a stale Revision
     amended = client.get_benefit_application(POC_APPROVED)
     assert (amended.BenefitApplicationDetails["EndDate"], amended.Revision) == ("2031-03-31", "2")
-    with pytest.raises(errors.ConflictException) as raised:
+    with pytest.raises(errors.ConflictException, match="already used for a different"):
         client.send(BENEFITS, "AmendBenefitApplication", {**amend, "AmendmentReason": "Something else"})
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
 
 
 def test_a_replay_returns_the_first_response_and_writes_nothing(sandbox: LocalSandbox) -> None:
@@ -376,9 +375,8 @@ def test_a_replay_returns_the_first_response_and_writes_nothing(sandbox: LocalSa
     count = len(client.list_benefit_applications())
     assert client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT) == first  # Revision "1", as answered first
     assert len(client.list_benefit_applications()) == count
-    with pytest.raises(errors.ConflictException, match="already used") as raised:
+    with pytest.raises(errors.ConflictException, match="already used for a different"):
         client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Name": "Autumn webinar"})
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
     assert len(client.list_benefit_applications()) == count
 
 
@@ -400,9 +398,8 @@ def test_update_recall_and_cancel_replay_their_client_token(
     revision = client.get_benefit_application(draft).Revision
     assert client.send(BENEFITS, operation, request) == first
     assert client.get_benefit_application(draft).Revision == revision
-    with pytest.raises(errors.ConflictException) as raised:
+    with pytest.raises(errors.ConflictException, match="already used for a different"):
         client.send(BENEFITS, operation, {**request, **changed})
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
 
 
 def test_the_typed_methods_replay_a_client_token_too(sandbox: LocalSandbox) -> None:
@@ -431,9 +428,8 @@ def test_without_a_client_token_there_is_no_replay(sandbox: LocalSandbox) -> Non
     draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
     client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
     client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Fix the dates"))
-    with pytest.raises(errors.ConflictException) as raised:
+    with pytest.raises(errors.ConflictException, match="it is PENDING_SUBMISSION"):
         client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Fix the dates"))
-    assert raised.value.reason == "INVALID_STATE_TRANSITION"
 
 
 # send: console actions (ours, sandbox only)
@@ -448,9 +444,8 @@ def test_deleting_a_draft_through_send_replays_its_client_token(sandbox: LocalSa
         client.get_benefit_application(draft)
     assert client.send(BENEFITS, "DeleteBenefitApplication", request) == {"Id": draft, "Status": "DELETED"}
     other = client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "ClientToken": "draft-2"})["Id"]
-    with pytest.raises(errors.ConflictException) as raised:
+    with pytest.raises(errors.ConflictException, match="already used for a different"):
         client.send(BENEFITS, "DeleteBenefitApplication", on(other, ClientToken="delete-1"))
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
     assert client.get_benefit_application(other).Status == "PENDING_SUBMISSION"
 
 
@@ -465,9 +460,8 @@ def test_attaching_a_file_through_send_answers_with_its_file_details(sandbox: Lo
     assert (attached["FileName"], attached["BusinessUseCase"], attached["FileStatus"]) == ("brief.pdf", "Agenda", "ScannedClean")
     assert client.send(BENEFITS, "AttachFile", request) == attached
     assert [f.FileName for f in client.get_benefit_application(MDF_IN_REVIEW).FileDetails] == ["brief.pdf"]
-    with pytest.raises(errors.ConflictException) as raised:
+    with pytest.raises(errors.ConflictException, match="already used for a different"):
         client.send(BENEFITS, "AttachFile", {**request, "FileDetails": [{"FileURI": str(brief), "BusinessUseCase": "Budget"}]})
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
 
 
 def test_console_actions_check_their_members(sandbox: LocalSandbox, tmp_path: Path) -> None:
@@ -501,7 +495,7 @@ def test_an_invalid_request_names_each_problem_and_changes_nothing(sandbox: Loca
     assert "Unknown parameter" in problems["Budget"].Message and "must be one of" in problems["Budget"].Message
     assert "Invalid type" in problems["FulfillmentTypes"].Message
     assert "min length: 1" in problems["ClientToken"].Message and "at most 255" in problems["Name"].Message
-    assert raised.value.reason == "REQUEST_VALIDATION_FAILED"
+    assert raised.value.reason == "fieldValidationFailed"  # benefits' Reason for it
     assert len(client.list_benefit_applications()) == count
 
 
@@ -636,7 +630,7 @@ def test_update_is_refused_outside_pending_submission_and_says_what_to_do(sandbo
         with pytest.raises(errors.ConflictException, match="UpdateBenefitApplication is not allowed") as raised:
             client.send(BENEFITS, "UpdateBenefitApplication",
                         on(application_id, ClientToken="edit-1", Revision=before.Revision, Name="Renamed"))
-        assert raised.value.reason == "INVALID_STATE_TRANSITION" and hint in raised.value.message
+        assert hint in raised.value.message
         assert client.get_benefit_application(application_id) == before
 
 
@@ -813,9 +807,8 @@ def test_claim_writes_replay_their_client_token(sandbox: LocalSandbox) -> None:
     sandbox.advance(POC_APPROVED)
     first = claim(client, POC_APPROVED, "claim-1", 9500.0)
     assert claim(client, POC_APPROVED, "claim-1", 9500.0) == first  # not "still in review"
-    with pytest.raises(errors.ConflictException) as raised:
+    with pytest.raises(errors.ConflictException, match="already used for a different"):
         claim(client, POC_APPROVED, "claim-1", 9900.0)
-    assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
     sandbox.review_claim(POC_APPROVED, reject_reason="Wrong amount")
     edited = claim(client, POC_APPROVED, "edit-1", 9000.0, claim_id=first["Id"])
     assert claim(client, POC_APPROVED, "edit-1", 9000.0, claim_id=first["Id"]) == edited

@@ -3,6 +3,7 @@ the onboarding status when a backend cannot show the seller setup."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -226,3 +227,24 @@ def test_connection_invitations_through_send(sandbox: LocalSandbox) -> None:
     assert connection["ConnectionTypes"]["OPPORTUNITY_COLLABORATION"]["Status"] == "ACTIVE"
     assert alto.send(ACCOUNT, "AcceptConnectionInvitation", accept) == accepted
     assert [c.Id for c in alto.list_connections()] == [connection["Id"]]
+
+
+def test_connection_and_invitation_arns_have_the_apis_format(sandbox: LocalSandbox) -> None:
+    """Unlike a partner's ARN, a connection's and an invitation's name no AWS account (botocore's patterns say)."""
+    def pattern(operation: str, *members: str) -> str:
+        shape = operations.operation_model(ACCOUNT, operation).output_shape
+        for member in members:
+            shape = shape.members[member]
+        return shape.metadata["pattern"]
+
+    cirrus, alto = sandbox.client(ISV), sandbox.client(ALTO)
+    invite = {"Catalog": "Sandbox", "ClientToken": "invite-1", "ConnectionType": "SUBSIDIARY",
+              "ReceiverIdentifier": "210987650000", "Email": "lena.vogt@cirrus-secure.example", "Name": "Lena Vogt",
+              "Message": "Please connect"}
+    sent = cirrus.send(ACCOUNT, "CreateConnectionInvitation", invite)
+    [seeded] = alto.list_connection_invitations(participant_type="RECEIVER")
+    connection = alto.send(ACCOUNT, "AcceptConnectionInvitation", {"Catalog": "Sandbox", "Identifier": seeded.Id})["Connection"]
+    assert re.fullmatch(pattern("CreateConnectionInvitation", "Arn"), sent["Arn"])
+    assert re.fullmatch(pattern("CreateConnectionInvitation", "Arn"), seeded.Arn)
+    assert re.fullmatch(pattern("AcceptConnectionInvitation", "Connection", "Arn"), connection["Arn"])
+    assert connection["Arn"] == f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/connection/{connection['Id']}"

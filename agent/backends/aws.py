@@ -7,10 +7,12 @@ exception, so tools cannot tell the backends apart.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 import boto3
 from botocore import xform_name
@@ -42,10 +44,25 @@ from agent.models.benefits import (
     CashClaim,
     FulfillmentTypeName,
 )
-from agent.models.seller import RESALE_AUTHORIZATION_ROLE, PrmEvidence, SellerSetup
+from agent.models.seller import (
+    LEGACY_TAG_KEY,
+    RESALE_AUTHORIZATION_ROLE,
+    CostAllocationTag,
+    Listing,
+    ListingType,
+    ListingVisibility,
+    PrmEvidence,
+    RevenueAttribution,
+    SellerAccount,
+    SellerSetup,
+    SetupStatus,
+    UnknownEvidence,
+    tag_key,
+)
 from agent.models.selling import Opportunity
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 
 CONSOLE_ONLY = {name: action.where for name, action in operations.CONSOLE_ACTIONS.items()}
 """What the aws backend cannot do, and where the person does it instead."""
@@ -69,7 +86,9 @@ def _error_items(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 @contextmanager
 def api_errors() -> Iterator[None]:
-    """Translate botocore errors into the API's own exceptions."""
+    """Translate botocore errors into the API's own exceptions, in the shape of the service that answered (told by
+    the operation's name): botocore has read only the members of that service's exception shape into the response,
+    so its Reason, field list and other members (such as a quota's ``QuotaCode``) are the ones that service sends."""
     try:
         yield
     except ClientError as exc:
@@ -83,12 +102,16 @@ def api_errors() -> Iterator[None]:
             for item in _error_items(body)
         ]
         cls = errors.ERRORS_BY_CODE.get(error.get("Code", ""), errors.InternalServerException)
-        raise cls(error.get("Message", str(exc)), reason=body.get("Reason"), field_errors=field_errors) from None
+        service = operations.service_of(exc.operation_name)
+        shape = errors.exception_shape(service, cls.code) if service else None
+        members = {name: body[name] for name in (shape.others if shape else ()) if name in body}
+        raise cls(error.get("Message", str(exc)), service=service, reason=body.get("Reason"),
+                  field_errors=field_errors, members=members) from None
     except ParamValidationError as exc:  # botocore checks a request against the model before sending it
         problems = operations.report_problems(exc.kwargs["report"])
-        raise errors.ValidationException(
-            f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix the "
-            "members named here and send it again.", reason="REQUEST_VALIDATION_FAILED", field_errors=problems,
+        raise errors.invalid_request(
+            None, f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix "
+            "the members named here and send it again.", problems,
         ) from None
     except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
@@ -144,6 +167,104 @@ def _create_service_linked_role(call: Callable[..., dict[str, Any]], request: di
             raise
 
 
+MARKETPLACE_CATALOG = "AWSMarketplace"
+PRODUCT_TYPES: dict[str, ListingType] = {
+    "SaaSProduct": "SaaS", "AmiProduct": "AMI", "ContainerProduct": "Container",
+    "MachineLearningProduct": "MachineLearning", "ProfessionalServicesProduct": "ProfessionalServices",
+    "DataProduct": "DataProduct",
+}
+"""The Marketplace Catalog entity types of product listings, and the listing type of each."""
+_PRODUCT_CODE = re.compile(r"[A-Za-z0-9]{1,64}")
+
+AMMP = "the AWS Marketplace Management Portal"
+AMMP_PRODUCTS = f"{AMMP} (Products)"
+IAM_ROLES = "the IAM console of the linked seller account (Roles)"
+BILLING_TAGS = "the Billing and Cost Management console of your management account (Cost allocation tags)"
+REVENUE_ATTRIBUTION_IDS = "Partner Central (Revenue Attribution IDs)"
+PARTNER_ACCOUNT = "Partner Central (Account linking)"
+NO_API = "No AWS API exposes it."
+NO_API_SETUP = {
+    "SellerRegistration": UnknownEvidence(Reason=NO_API, Where=AMMP),
+    "TaxInterview": UnknownEvidence(Reason=NO_API, Where=f"{AMMP} (Settings > Tax information)"),
+    "BankAccount": UnknownEvidence(Reason=NO_API, Where=f"{AMMP} (Settings > Payment information)"),
+    "Compliance": UnknownEvidence(Reason=NO_API, Where=AMMP),
+}
+"""The seller setup no AWS API returns."""
+OTHER_SELLER_ACCOUNTS = UnknownEvidence(
+    Reason="Only the linked account is readable with these credentials; other seller accounts you own are not.",
+    Where=f"{AMMP} of each seller account",
+)
+MEASURED_ATTRIBUTION = UnknownEvidence(
+    Reason="No AWS API returns measured attribution (tagged resources, user-agent calls, metering records).",
+    Where="Partner Central's Attributed revenue dashboard (Onboarding status table)",
+)
+
+
+def _clip(text: object, limit: int = 200) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _attempt(read: Callable[[], T], action: str, where: str) -> T | UnknownEvidence:
+    """``read()``, or why it failed as unknown evidence: one source failing never fails the whole assessment."""
+    try:
+        with api_errors():
+            try:
+                return read()
+            except BotoCoreError as exc:  # no credentials, endpoint unreachable, a botocore without the service
+                return UnknownEvidence(Reason=f"{action} could not be called: {_clip(exc)}", Where=where)
+    except errors.AccessDeniedException:
+        return UnknownEvidence(Reason=f"These AWS credentials are not allowed {action}.", Where=where)
+    except errors.PartnerCentralError as exc:
+        return UnknownEvidence(Reason=f"{action} failed: {_clip(exc)}", Where=where)
+    except ValidationError as exc:
+        return UnknownEvidence(
+            Reason=f"{action} answered in a shape this server cannot read ({exc.error_count()} problem(s)).", Where=where)
+
+
+def _linked_account(partner: Partner | UnknownEvidence) -> str | UnknownEvidence:
+    """The AWS account linked to Partner Central: the account in GetPartner's ARN (the API answers only there)."""
+    if isinstance(partner, UnknownEvidence):
+        return partner
+    fields = partner.Arn.split(":")
+    if len(fields) > 4 and re.fullmatch(r"[0-9]{12}", fields[4]):
+        return fields[4]
+    return UnknownEvidence(Reason="GetPartner's Arn names no AWS account.", Where=PARTNER_ACCOUNT)
+
+
+def _listing(row: dict[str, Any], product_type: ListingType) -> Listing | None:
+    """A listing from a ListEntities row (None for a row without an EntityId, which cannot be one)."""
+    entity_id = row.get("EntityId")
+    if not entity_id:
+        return None
+    summary = next((value for key, value in row.items() if key.endswith("ProductSummary") and isinstance(value, dict)), {})
+    visibility = summary.get("Visibility") or row.get("Visibility")
+    return Listing(ProductId=entity_id, Title=summary.get("ProductTitle") or row.get("Name") or entity_id,
+                   ProductType=product_type, Visibility=visibility if visibility in get_args(ListingVisibility) else None)
+
+
+def _product_code(described: dict[str, Any]) -> str | None:
+    """The product code in DescribeEntity's details (``Description.ProductCode``); None when absent or malformed."""
+    details = described.get("DetailsDocument")
+    if details is None and described.get("Details"):
+        try:
+            details = json.loads(described["Details"])
+        except ValueError:
+            return None
+    description = details.get("Description") if isinstance(details, dict) else None
+    code = description.get("ProductCode") if isinstance(description, dict) else None
+    return code if isinstance(code, str) and _PRODUCT_CODE.fullmatch(code) else None
+
+
+def _catalog_registration(listings: list[Listing], *, complete: bool) -> SetupStatus | None:
+    """ESC catalog registration as the listings show it: a product past Draft completes it; None when unknown."""
+    if any(listing.Visibility != "Draft" for listing in listings):
+        return "COMPLETED"
+    if not complete:
+        return None
+    return "IN_PROGRESS" if listings else "NOT_STARTED"
+
+
 class AwsPartnerCentral(PartnerCentral):
     """Partner Central for the partner account behind the current AWS credentials."""
 
@@ -168,6 +289,20 @@ class AwsPartnerCentral(PartnerCentral):
     def iam(self):
         """IAM is global: the session's region only picks the partition (aws, aws-cn, aws-us-gov)."""
         return self._session.client("iam", config=_RETRIES)
+
+    @cached_property
+    def catalog_api(self):
+        """The AWS Marketplace Catalog API, served only from us-east-1 whatever the session's region."""
+        return self._session.client("marketplace-catalog", region_name="us-east-1", config=_RETRIES)
+
+    @cached_property
+    def revenue(self):
+        return self._session.client("partnercentral-revenue-measurement", config=_RETRIES)
+
+    @cached_property
+    def ce(self):
+        """Cost Explorer: botocore resolves its one endpoint whatever the session's region."""
+        return self._session.client("ce", config=_RETRIES)
 
     def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """Call the service's client with ``request`` as is (botocore checks it against the model, and fills an
@@ -325,20 +460,95 @@ class AwsPartnerCentral(PartnerCentral):
             "request in the AWS Partner funding portal."
         )
 
-    # Outside the Partner Central APIs
+    # Outside the Partner Central APIs: what AWS exposes of the seller setup and the PRM evidence
 
     def get_seller_setup(self) -> SellerSetup:
-        raise errors.UnsupportedOperationException(
-            "Marketplace seller setup (tax interview, banking, KYC, listings) is not readable through the Partner "
-            "Central APIs, and this server does not call the Marketplace APIs yet. Check it in the AWS Marketplace "
-            "Management Portal, or use the local sandbox to explore the guidance."
+        """The headquarters and the linked account (GetPartner), that account's listings and product codes
+        (Marketplace Catalog) and the resale role (IAM). Registration, tax, banking and KYC/BAV/SU have no API: they
+        are named in Unknown, as is every read that fails."""
+        unknown = {**NO_API_SETUP, "SellerAccounts": OTHER_SELLER_ACCOUNTS}
+        role = _attempt(self.resale_authorization_role_exists, "iam:GetRole", IAM_ROLES)
+        if isinstance(role, UnknownEvidence):
+            unknown["ResaleAuthorizationRoleExists"], role = role, None
+        partner = self._partner()
+        account = _linked_account(partner)
+        if isinstance(partner, UnknownEvidence):
+            unknown["HeadquartersCountryCode"] = partner
+        headquarters = partner.Profile.Headquarters if isinstance(partner, Partner) else None
+        if isinstance(account, UnknownEvidence):
+            unknown["Listings"] = unknown["EscCatalogRegistration"] = account
+            accounts, registration = [], None
+        else:
+            listings, problems = self._listings()
+            unknown |= problems
+            registration = _catalog_registration(listings, complete="Listings" not in problems)
+            if registration is None:
+                unknown["EscCatalogRegistration"] = problems["Listings"]
+            accounts = [SellerAccount(AwsAccountId=account, LegalName=partner.LegalName, IsPrimary=True, Listings=listings)]
+        return SellerSetup(
+            **dict.fromkeys(NO_API_SETUP), HeadquartersCountryCode=headquarters.CountryCode if headquarters else None,
+            EscCatalogRegistration=registration, ResaleAuthorizationRoleExists=role, SellerAccounts=accounts,
+            Unknown=unknown,
         )
 
     def get_prm_evidence(self) -> PrmEvidence:
-        raise errors.UnsupportedOperationException(
-            "PRM attribution evidence is not readable through the Partner Central APIs this server calls yet. "
-            "Check the Attributed revenue dashboard in Partner Central, or use the local sandbox."
+        """The linked account (the account of GetPartner's ARN: the API answers only in the account linked to Partner
+        Central), the PRM tag keys Cost Explorer lists and the Revenue Attribution IDs. Measured attribution (tagged
+        resources, user-agent calls, metering) has no API: it is named in Unknown, as is every read that fails."""
+        unknown = {"Signals": MEASURED_ATTRIBUTION}
+        linked = _linked_account(self._partner())
+        if isinstance(linked, UnknownEvidence):
+            unknown["LinkedPrimaryAccountId"], linked = linked, None
+        keys = [LEGACY_TAG_KEY, *([tag_key(linked)] if linked else [])]
+        tags = _attempt(lambda: [CostAllocationTag.model_validate(tag) for tag in self._cost_allocation_tags(keys)],
+                        "ce:ListCostAllocationTags", BILLING_TAGS)
+        attributions = _attempt(
+            lambda: [RevenueAttribution.model_validate(summary) for summary in
+                     self._pages(self.revenue, "list_revenue_attributions", "RevenueAttributionSummaries")],
+            "partnercentral:ListRevenueAttributions", REVENUE_ATTRIBUTION_IDS)
+        for name, read in (("CostAllocationTags", tags), ("RevenueAttributions", attributions)):
+            if isinstance(read, UnknownEvidence):
+                unknown[name] = read
+        return PrmEvidence(
+            LinkedPrimaryAccountId=linked, Signals=None, Unknown=unknown,
+            CostAllocationTags=None if "CostAllocationTags" in unknown else tags,
+            RevenueAttributions=None if "RevenueAttributions" in unknown else attributions,
         )
+
+    def _partner(self) -> Partner | UnknownEvidence:
+        return _attempt(self.get_partner, "partnercentral:GetPartner", "Partner Central (your partner account)")
+
+    def _listings(self) -> tuple[list[Listing], dict[str, UnknownEvidence]]:
+        """The linked account's own product listings (ListEntities per product type) with their product codes
+        (DescribeEntity), and what could not be read: 'Listings' (a product type) or 'ProductCodes' (a listing)."""
+        listings: list[Listing] = []
+        problems: dict[str, UnknownEvidence] = {}
+        for entity_type, product_type in PRODUCT_TYPES.items():
+            rows = _attempt(lambda: list(self._entities(entity_type)), "aws-marketplace:ListEntities", AMMP_PRODUCTS)
+            if isinstance(rows, UnknownEvidence):
+                problems.setdefault("Listings", rows)
+                continue
+            listings += [listing for row in rows if (listing := _listing(row, product_type))]
+        for index, listing in enumerate(listings):
+            if listing.ProductType == "DataProduct":  # data products carry no product code
+                continue
+            code = _attempt(lambda: _product_code(self.catalog_api.describe_entity(
+                Catalog=MARKETPLACE_CATALOG, EntityId=listing.ProductId)), "aws-marketplace:DescribeEntity", AMMP_PRODUCTS)
+            if isinstance(code, UnknownEvidence):
+                problems.setdefault("ProductCodes", code)
+                continue
+            listings[index] = listing.model_copy(update={"ProductCode": code})
+        return listings, problems
+
+    def _entities(self, entity_type: str) -> Iterator[dict[str, Any]]:
+        pages = self.catalog_api.get_paginator("list_entities").paginate(
+            Catalog=MARKETPLACE_CATALOG, EntityType=entity_type, OwnershipType="SELF")
+        for page in pages:
+            yield from page.get("EntitySummaryList", [])
+
+    def _cost_allocation_tags(self, keys: list[str]) -> Iterator[dict[str, Any]]:
+        for page in self.ce.get_paginator("list_cost_allocation_tags").paginate(TagKeys=keys, Type="UserDefined"):
+            yield from page.get("CostAllocationTags", [])
 
     def resale_authorization_role_exists(self) -> bool:
         with _iam_errors("iam:GetRole"):

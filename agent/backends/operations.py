@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import botocore.session
 from botocore.handlers import generate_idempotent_uuid
 from botocore.model import ListShape, OperationModel, Shape, ShapeResolver, StringShape, StructureShape
 from botocore.validate import ParamValidator
@@ -82,11 +81,6 @@ _CONSOLE_SHAPES: dict[str, dict[str, Any]] = {  # botocore shape definitions; a 
 }
 
 
-@cache
-def _service_model(service: str) -> Any:
-    return botocore.session.get_session().get_service_model(service)
-
-
 def operation_model(service: str, operation: str) -> OperationModel | None:
     """botocore's model of an API write `send` makes, None for a console action; anything else is refused."""
     if service == CONSOLE_SERVICE and operation in CONSOLE_ACTIONS:
@@ -99,7 +93,17 @@ def operation_model(service: str, operation: str) -> OperationModel | None:
         known = sorted(writes) + (list(CONSOLE_ACTIONS) if service == CONSOLE_SERVICE else [])
         raise errors.UnsupportedOperationException(
             f"send does not make {service} {operation}; for {service} it makes {', '.join(known)}.")
-    return _service_model(service).operation_model(operation)
+    return errors.service_model(service).operation_model(operation)
+
+
+@cache
+def service_of(operation: str) -> str | None:
+    """The service of an operation the backends call (a console action's is ``partnercentral-benefits``); None
+    when no service, or more than one, has an operation of that name."""
+    if operation in CONSOLE_ACTIONS:
+        return CONSOLE_SERVICE
+    services = [s for s in errors.SERVICES if operation in errors.service_model(s).operation_names]
+    return services[0] if len(services) == 1 else None
 
 
 @cache
@@ -112,11 +116,10 @@ def _console_input(operation: str) -> StructureShape:
 def require_catalog(request: dict[str, Any], catalog: str) -> None:
     """A backend writes in the one catalog it was configured for; a request for another is refused."""
     if "Catalog" in request and request["Catalog"] != catalog:
-        raise errors.ValidationException(
-            f"The request is for the {request['Catalog']!r} catalog, but this backend works in the {catalog!r} catalog. "
-            f"Send Catalog {catalog!r}, or configure the backend for the other catalog.",
-            reason="REQUEST_VALIDATION_FAILED",
-            field_errors=[errors.FieldError(FieldName="Catalog", Message=f"must be {catalog!r}")],
+        raise errors.invalid_request(
+            None, f"The request is for the {request['Catalog']!r} catalog, but this backend works in the {catalog!r} "
+            f"catalog. Send Catalog {catalog!r}, or configure the backend for the other catalog.",
+            [errors.FieldError(FieldName="Catalog", Message=f"must be {catalog!r}")],
         )
 
 
@@ -129,24 +132,26 @@ def checked_request(service: str, operation: str, request: dict[str, Any]) -> di
     filled = dict(request)
     if model is not None:
         generate_idempotent_uuid(filled, model)
-    _check(operation, filled, model.input_shape if model else _console_input(operation), "nothing was changed")
+    _check(service, operation, filled, model.input_shape if model else _console_input(operation),
+           "nothing was changed")
     return filled
 
 
 def check_read(service: str, operation: str, request: dict[str, Any]) -> None:
     """Check a read's request against its operation's input shape as `checked_request` checks a write's (the
-    sandbox answers reads with the errors the service would give)."""
-    _check(operation, request, _service_model(service).operation_model(operation).input_shape, "nothing was read")
+    sandbox answers reads with the errors the service would give), patterns excepted: the seeded benefit program
+    ``ISV WMP`` breaks the API's Programs pattern, and the funding tools filter by it."""
+    _check(service, operation, request, errors.service_model(service).operation_model(operation).input_shape,
+           "nothing was read", patterns=False)
 
 
-def _check(operation: str, request: dict[str, Any], shape: StructureShape, outcome: str) -> None:
-    problems = report_problems(ParamValidator().validate(request, shape).generate_report())
-    problems += _service_side_problems(request, shape, "")
+def _check(service: str, operation: str, request: dict[str, Any], shape: StructureShape, outcome: str, *,
+           patterns: bool = True) -> None:
+    problems = shape_problems(request, shape, patterns=patterns)
     if problems:
-        raise errors.ValidationException(
-            f"The {operation} request does not match its input shape ({len(problems)} problem(s)); {outcome}. "
-            "Fix the members named here and send it again.",
-            reason="REQUEST_VALIDATION_FAILED", field_errors=problems,
+        raise errors.invalid_request(
+            service, f"The {operation} request does not match its input shape ({len(problems)} problem(s)); "
+            f"{outcome}. Fix the members named here and send it again.", problems,
         )
 
 
@@ -172,25 +177,57 @@ def _field_error(line: str) -> errors.FieldError:
     return errors.FieldError(FieldName=name, Message=message, Code=code)
 
 
-def _service_side_problems(value: Any, shape: Shape, name: str) -> Iterator[errors.FieldError]:
-    """What the service checks and botocore's validator leaves to it: enum values and maximum lengths."""
+def shape_problems(value: dict[str, Any], shape: StructureShape, *, patterns: bool = True) -> list[errors.FieldError]:
+    """What is wrong with ``value`` as ``shape`` has it: botocore's validator (required and unknown members, types,
+    minimums), then what it leaves to the service (enum values, maximum lengths and, with ``patterns``, patterns)."""
+    problems = report_problems(ParamValidator().validate(value, shape).generate_report())
+    return problems + list(_service_side_problems(value, shape, "", patterns))
+
+
+def _service_side_problems(value: Any, shape: Shape, name: str, patterns: bool) -> Iterator[errors.FieldError]:
+    """What the service checks and botocore's validator leaves to it: enum values, maximum lengths and patterns
+    (which, as AWS services apply them, must match the whole value; a value too short is botocore's to report)."""
     maximum = shape.metadata.get("max")
     if isinstance(shape, StructureShape) and not shape.is_document_type and isinstance(value, dict):
         for member, item in value.items():
             if member in shape.members:
-                yield from _service_side_problems(item, shape.members[member], f"{name}.{member}" if name else member)
+                yield from _service_side_problems(
+                    item, shape.members[member], f"{name}.{member}" if name else member, patterns)
     elif isinstance(shape, ListShape) and isinstance(value, list | tuple):
         if maximum is not None and len(value) > maximum:
             yield errors.FieldError(FieldName=name, Message=f"at most {maximum} item(s), not {len(value)}",
                                     Code="TOO_MANY_VALUES")
         for index, item in enumerate(value):
-            yield from _service_side_problems(item, shape.member, f"{name}[{index}]")
+            yield from _service_side_problems(item, shape.member, f"{name}[{index}]", patterns)
     elif isinstance(shape, StringShape) and isinstance(value, str):
         if shape.enum and value not in shape.enum:
             yield errors.FieldError(FieldName=name, Message=f"{value[:80]!r} is not one of: {', '.join(shape.enum)}",
                                     Code="INVALID_ENUM_VALUE")
         elif maximum is not None and len(value) > maximum:
             yield errors.FieldError(FieldName=name, Message=f"at most {maximum} characters, not {len(value)}")
+        elif patterns and not _matches(shape, value):
+            pattern = shape.metadata["pattern"]
+            shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"
+            yield errors.FieldError(FieldName=name, Message=f"must match the pattern {shown}",
+                                    Code="INVALID_STRING_FORMAT")
+
+
+def _matches(shape: StringShape, value: str) -> bool:
+    """Whether ``value`` matches its shape's pattern; one too short for the shape is botocore's to report."""
+    pattern = _pattern(shape.metadata.get("pattern"))
+    return pattern is None or len(value) < shape.metadata.get("min", 0) or pattern.fullmatch(value) is not None
+
+
+@cache
+def _pattern(pattern: str | None) -> re.Pattern[str] | None:
+    """A model's pattern as a Python regular expression; None when there is none, or for one Python cannot read
+    (Unicode classes such as ``\\p{L}``), which is left unchecked."""
+    if pattern is None:
+        return None
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
 
 
 def api_response(service: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:

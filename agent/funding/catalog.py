@@ -66,7 +66,7 @@ class BenefitLookup(BaseModel):
 class Program(BaseModel):
     id: str
     name: str
-    benefit: BenefitLookup | None = Field(default=None, description="None: no application through the benefits API.")
+    benefit: BenefitLookup | None = Field(default=None, description="Absent: no application through the benefits API.")
     category: str
     description: str
     fulfillment_types: list[Literal["CASH", "CREDITS", "ACCESS"]]

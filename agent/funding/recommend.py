@@ -38,7 +38,7 @@ class Budget(BaseModel):
 
     allocation_id: str
     name: str | None
-    allocated: Amount | None = Field(description="None when the allocation's amount is unknown or unreadable.")
+    allocated: Amount | None = Field(description="Absent when the allocation's amount is unknown or unreadable.")
     committed: Amount = Field(description="Requested by the partner's requests in review or approved.")
     remaining: Amount | None = Field(description="allocated - committed (the API's own figure when not allocated).")
     currency: str
@@ -58,7 +58,7 @@ class PartnerFacts(BaseModel):
     (by catalog id) the budgets that fund it and the requests already made for it."""
 
     path: PartnerPath
-    prm_ready: bool | None = Field(description="None when it cannot be checked on this backend.")
+    prm_ready: bool | None = Field(description="Absent when it cannot be checked on this backend.")
     prm_gaps: list[str] = Field(default_factory=list)
     has_listing: bool | None = None
     budgets: dict[str, list[Budget]] = Field(default_factory=dict)
@@ -72,7 +72,7 @@ class Check(BaseModel):
 
 
 class FundingEstimate(BaseModel):
-    amount: float | None = Field(description="Estimated amount; None when there is no basis for a number.")
+    amount: float | None = Field(description="Estimated amount; absent when there is no basis for a number.")
     currency: str = "USD"
     formula: str = Field(description="How the amount was computed, with its inputs.")
     inputs: dict[str, float | None]

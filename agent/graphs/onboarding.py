@@ -46,11 +46,14 @@ def connection_operations(parameters: ConnectionChange) -> list[tuple[str, str]]
 
 
 def _seller_accounts(backend: PartnerCentral) -> list[SellerAccount] | None:
-    """The partner's seller accounts (the linked primary one first), or None where the backend cannot show them."""
+    """The partner's seller accounts (the linked primary one first), or None where the backend cannot show them all."""
     try:
-        return sorted(backend.get_seller_setup().SellerAccounts, key=lambda account: not account.IsPrimary)
+        setup = backend.get_seller_setup()
     except errors.UnsupportedOperationException:
         return None
+    if "SellerAccounts" in setup.Unknown:
+        return None
+    return sorted(setup.SellerAccounts, key=lambda account: not account.IsPrimary)
 
 
 def plan_connections(backend: PartnerCentral, parameters: ConnectionChange) -> WritePlan:

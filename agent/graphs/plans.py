@@ -60,11 +60,15 @@ class ApiCall(BaseModel):
         return takes_client_token(self.service, self.operation) and "ClientToken" not in self.request
 
 
-def sent_request(call: ApiCall, approval_id: str) -> dict[str, Any]:
-    """The request as sent: the planned one, plus a ClientToken stable across retries of this approval."""
+def sent_request(call: ApiCall, approval_id: str, index: int) -> dict[str, Any]:
+    """The request as sent: the planned one, plus a ClientToken that is the same on every retry of this call and
+    differs from every other call's: a hash of the approval id, the call's position in its plan (``index``) and the
+    whole call, so two calls of one approval never share a token, even identical ones. Its 40 hex digits fit every
+    operation's token pattern."""
     if not call.token_added:
         return call.request
-    canonical = json.dumps([approval_id, call.operation, call.request], sort_keys=True, default=str)
+    canonical = json.dumps([approval_id, index, call.service, call.operation, call.request],
+                           sort_keys=True, default=str)
     return {**call.request, "ClientToken": hashlib.sha256(canonical.encode()).hexdigest()[:40]}
 
 
@@ -131,13 +135,15 @@ class WriteAction:
         return sorted({iam_action(service, operation) for service, operation in self.operations(parameters)})
 
 
-def apply_call(action: WriteAction, backend: PartnerCentral, call: ApiCall, approval_id: str) -> dict[str, Any]:
-    """Send one planned call exactly as planned; safe to repeat after a crash (ClientToken, or ``settled``)."""
+def apply_call(action: WriteAction, backend: PartnerCentral, call: ApiCall, approval_id: str,
+               index: int = 0) -> dict[str, Any]:
+    """Send one planned call exactly as planned; safe to repeat after a crash (ClientToken, or ``settled``). ``index``
+    is the call's position in its plan (a plan of one call needs none)."""
     if action.check is not None:
         action.check(backend, call)
     if not takes_client_token(call.service, call.operation) and action.settled is not None:
         done = action.settled(backend, call)
         if done is not None:
             return done
-    response = backend.send(call.service, call.operation, sent_request(call, approval_id))
+    response = backend.send(call.service, call.operation, sent_request(call, approval_id, index))
     return action.outcome(backend, call, response)

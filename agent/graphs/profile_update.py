@@ -83,10 +83,8 @@ class AllianceLeadInput(BaseModel):
 
     first_name: Text80 | None = None
     last_name: Text80 | None = None
-    title: Text80 | None = Field(default=None, description="Business title, e.g. 'Head of Alliances'.")
-    email: EmailAddress | None = Field(
-        default=None, description="A new address must be verified: see send_email_verification_code."
-    )
+    title: Text80 | None = Field(default=None, description="Business title.")
+    email: EmailAddress | None = Field(default=None, description="A new one needs email_verification_code.")
 
     def api_fields(self) -> dict[str, Any]:
         fields = {"FirstName": self.first_name, "LastName": self.last_name, "BusinessTitle": self.title, "Email": self.email}

@@ -128,9 +128,9 @@ class WriteFlows:
     def _apply(self, state: WriteState, runtime: Runtime[FlowContext]) -> dict[str, Any]:
         action, _ = self._action(state)
         results = []
-        for call in WritePlan.model_validate(state["plan"]).calls:
+        for index, call in enumerate(WritePlan.model_validate(state["plan"]).calls):
             try:
-                results.append(apply_call(action, runtime.context.backend, call, state["approval_id"]))
+                results.append(apply_call(action, runtime.context.backend, call, state["approval_id"], index))
             except errors.PartnerCentralError as exc:
                 return {"results": results, "status": "failed", "error": {"code": exc.code, "message": str(exc), "operation": call.operation}}
             except Exception as exc:  # a bug or an unexpected failure still ends (and is audited) as failed
@@ -165,7 +165,7 @@ class WriteFlows:
                 eventName=call.operation,
                 awsRegion=ctx.region,
                 userIdentity=user_identity(principal),
-                requestParameters=redact(call.service, call.operation, sent_request(call, state["approval_id"])),
+                requestParameters=redact(call.service, call.operation, sent_request(call, state["approval_id"], index)),
                 responseElements=results[index] if index < len(results) else None,
                 requestID=state["flow_id"],
                 sessionId=state["session_id"],

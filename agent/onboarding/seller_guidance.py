@@ -119,7 +119,7 @@ class CurrencyRule(_Rule):
     code: str
     name: str
     account_types: list[str] = Field(min_length=1)
-    bank_countries: list[str] | None = Field(description="None: any eligible jurisdiction.")
+    bank_countries: list[str] | None = Field(description="Absent: any eligible jurisdiction.")
     note: str | None
     sources: list[str] = Field(min_length=1)
 
@@ -299,7 +299,7 @@ class TaxFormGuidance(Guidance):
     who_it_is_for: str
     reasons: list[str] = Field(description="The inputs that decided the form, in plain words.")
     have_ready: list[str] = Field(description="What to have at hand for the interview; entered in AMMP only.")
-    treaty_note: str | None = Field(description="Treaty benefits (W-8 forms); None for W-9.")
+    treaty_note: str | None = Field(description="Treaty benefits (W-8 forms); absent for W-9.")
     vat_registration_required: bool
     notes: list[str]
     where: str
@@ -325,7 +325,7 @@ class ComplianceRequirements(Guidance):
 
     seller_country: str
     bank_country: str
-    sales_geography: list[str] | None = Field(description="Buyer countries as given (normalized); None if not given.")
+    sales_geography: list[str] | None = Field(description="Buyer countries as given (normalized); absent if not given.")
     assumptions: list[str]
     kyc: Requirement
     bav: Requirement

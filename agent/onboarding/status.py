@@ -2,8 +2,8 @@
 steps, read from the backend, grouped like the Partner Central dashboard's "Get started" cards.
 
 `onboarding_status` is pure over an `AccountSnapshot`; `read_snapshot` gathers one from a backend. Tasks
-a backend cannot read (the Marketplace seller setup on the aws backend) are reported as ``unknown`` with
-where to check, never guessed.
+a backend cannot read (the seller registration, tax, banking and KYC/BAV/SU on the aws backend) are reported as
+``unknown`` with why and where to check, never guessed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from agent.models.account import (
     Partner,
     Verification,
 )
-from agent.models.seller import RESALE_AUTHORIZATION_ROLE, SellerSetup
+from agent.models.seller import RESALE_AUTHORIZATION_ROLE, SellerSetup, UnknownEvidence
 from agent.onboarding.seller_guidance import determine_tax_form
 
 TaskStatus = Literal["done", "in_progress", "action_required", "not_started", "not_applicable", "unknown"]
@@ -48,7 +48,7 @@ class OnboardingTask(BaseModel):
     waiting_on: Literal["you", "aws", "nobody"] = Field(description="Who has to act for the task to progress.")
     why: str = Field(description="Why the task matters and why it has this status.")
     evidence: str = Field(description="What the account shows now.")
-    next_step: str | None = Field(description="What to do next; None when done or not applicable.")
+    next_step: str | None = Field(description="What to do next; absent when done or not applicable.")
     tool: str | None = Field(default=None, description="The tool that helps with the next step, if any.")
 
 
@@ -65,7 +65,7 @@ class OnboardingStatus(BaseModel):
     legal_name: str
     next_action: OnboardingTask | None = Field(description="The single most useful thing to do now.")
     stages: list[OnboardingStage]
-    prm_ready: bool | None = Field(description="None when the backend cannot show PRM evidence.")
+    prm_ready: bool | None = Field(description="Absent when nothing is open but some PRM evidence could not be read.")
     disclaimer: str = ("Onboarding guidance is informational. Tax, banking and identity details are entered only in "
                        "the official AWS portals, never in this conversation.")
 
@@ -198,66 +198,81 @@ def _profile(snapshot: AccountSnapshot) -> list[OnboardingTask]:
     return [profile_task, visibility, lead_task, domain_task]
 
 
+MARKETPLACE_TASKS = {  # id: title, why it matters, the SellerSetup member it reads, the tool that helps
+    "seller_registration": ("Register as an AWS Marketplace seller",
+                            "Selling through AWS Marketplace, and PRM, need a registered seller account.",
+                            "SellerRegistration", None),
+    "tax_interview": ("Complete the tax interview", "AWS Marketplace collects a US tax form before it pays you.",
+                      "TaxInterview", "determine_tax_form"),
+    "banking": ("Set up your bank account for disbursements",
+                "AWS Marketplace pays out to a bank account in a supported currency.", "BankAccount", "banking_guidance"),
+    "compliance": ("Complete the compliance checks: KYC, bank account (BAV) and secondary user (SU) verification",
+                   "Depending on where you and your bank are, AWS Marketplace verifies the business, the bank account "
+                   "and additional users before paying out.", "Compliance", "seller_compliance_requirements"),
+    "esc_catalog": ("Create your seller entity and first product listing (ESC catalog registration)",
+                    "A listing is what buyers subscribe to, and its product code is what PRM attributes revenue to.",
+                    "EscCatalogRegistration", "esc_catalog_steps"),
+    "resale_role": (f"Create the {RESALE_AUTHORIZATION_ROLE} role",
+                    "Needed only to sell through channel partners (CPPO / resale authorizations).",
+                    "ResaleAuthorizationRoleExists", "create_resale_authorization_role"),
+}
+SELLER_SETUP_UNREADABLE = UnknownEvidence(Reason="The Marketplace seller setup is not readable on this backend.", Where=AMMP)
+PROGRESS: dict[str, TaskStatus] = {"COMPLETED": "done", "IN_PROGRESS": "in_progress", "ACTION_REQUIRED": "action_required",
+                                   "NOT_STARTED": "not_started"}
+VERIFICATION: dict[str, TaskStatus] = {"NOT_REQUIRED": "not_applicable", "NOT_STARTED": "not_started",
+                                       "IN_PROGRESS": "in_progress", "VERIFIED": "done", "FAILED": "action_required"}
+
+
 def _marketplace(snapshot: AccountSnapshot) -> list[OnboardingTask]:
     setup = snapshot.seller
-    ids = ["seller_registration", "tax_interview", "banking", "kyc", "bank_account_verification",
-           "secondary_user_verification", "esc_catalog", "resale_role"]
-    if setup is None:
-        return [_task("marketplace", task_id, task_id.replace("_", " ").capitalize(), "unknown",
-                      "The Marketplace seller setup is not readable through the APIs this backend calls.",
-                      "Not readable on this backend.", f"Check it in {AMMP}.") for task_id in ids]
-    progress: dict[str, TaskStatus] = {"COMPLETED": "done", "IN_PROGRESS": "in_progress",
-                                       "ACTION_REQUIRED": "action_required", "NOT_STARTED": "not_started"}
-    country = setup.HeadquartersCountryCode
-    tax = setup.TaxInterview
-    form_hint = _tax_form_hint(country)
-    tasks = [
-        _task("marketplace", "seller_registration", "Register as an AWS Marketplace seller", progress[setup.SellerRegistration],
-              "Selling through AWS Marketplace, and PRM, need a registered seller account.",
-              f"Seller registration: {setup.SellerRegistration}.",
-              f"Complete the seller registration (public profile, legal business name) in {AMMP}."),
-        _task("marketplace", "tax_interview", "Complete the tax interview", progress[tax.Status],
-              "AWS Marketplace collects a US tax form before it pays you.",
-              f"Tax interview: {tax.Status}" + (f", form {tax.Form}." if tax.Form else "."),
-              f"Finish the tax interview in {AMMP} (Settings > Tax information){form_hint}. Enter tax ids only there.",
-              tool="determine_tax_form"),
-        _task("marketplace", "banking", "Set up your bank account for disbursements", progress[setup.BankAccount.Status],
-              "AWS Marketplace pays out to a bank account in a supported currency.",
-              f"Bank account: {setup.BankAccount.Status}"
-              + (f" ({setup.BankAccount.BankCountryCode}, {setup.BankAccount.CurrencyCode})." if setup.BankAccount.CurrencyCode else "."),
-              f"Add the bank account in {AMMP} (Settings > Payment information); never share account numbers here.",
-              tool="banking_guidance"),
-    ]
-    verification_status: dict[str, TaskStatus] = {"NOT_REQUIRED": "not_applicable", "NOT_STARTED": "not_started",
-                                                  "IN_PROGRESS": "in_progress", "VERIFIED": "done", "FAILED": "action_required"}
-    checks = setup.Compliance
-    for task_id, title, state in (
-        ("kyc", "Know Your Customer (KYC) verification", checks.Kyc),
-        ("bank_account_verification", "Bank account verification (BAV)", checks.BankAccountVerification),
-        ("secondary_user_verification", "Secondary user verification (SU)", checks.SecondaryUserVerification),
-    ):
-        tasks.append(_task(
-            "marketplace", task_id, title, verification_status[state],
-            "Depending on where you and your bank are, AWS Marketplace verifies the business, the bank account and "
-            "additional users before paying out.", f"{title}: {state}.",
-            f"Complete it in {AMMP}; seller_compliance_requirements explains whether and why it applies.",
-            waiting_on="aws" if state == "IN_PROGRESS" else None, tool="seller_compliance_requirements",
-        ))
-    tasks.append(_task(
-        "marketplace", "esc_catalog", "Create your seller entity and first product listing (ESC catalog registration)",
-        progress[setup.EscCatalogRegistration], "A listing is what buyers subscribe to, and its product code is what PRM attributes revenue to.",
-        f"ESC catalog registration: {setup.EscCatalogRegistration}.",
-        "Follow the listing steps (esc_catalog_steps): create the product in AMMP with limited visibility, test, then publish.",
-        tool="esc_catalog_steps",
-    ))
-    tasks.append(_task(
-        "marketplace", "resale_role", f"Create the {RESALE_AUTHORIZATION_ROLE} role", "done" if setup.ResaleAuthorizationRoleExists else "not_started",
-        "Needed only to sell through channel partners (CPPO / resale authorizations).",
-        f"The role {'exists' if setup.ResaleAuthorizationRoleExists else 'does not exist'} in your seller account.",
-        "If you will work with channel partners, the agent can create the service-linked role after you approve.",
-        required=False, tool="create_resale_authorization_role",
-    ))
+    tasks = []
+    for task_id, (title, why, member, tool) in MARKETPLACE_TASKS.items():
+        required = task_id != "resale_role"
+        unknown = SELLER_SETUP_UNREADABLE if setup is None else setup.Unknown.get(member)
+        if unknown:
+            tasks.append(_task("marketplace", task_id, title, "unknown", why, unknown.Reason,
+                               f"Check it in {unknown.Where}.", required=required, tool=tool))
+            continue
+        status, evidence, next_step, waiting_on = _seller_task(task_id, setup)
+        tasks.append(_task("marketplace", task_id, title, status, why, evidence, next_step, required=required, tool=tool,
+                           waiting_on=waiting_on))
     return tasks
+
+
+def _seller_task(task_id: str, setup: SellerSetup) -> tuple[TaskStatus, str, str, str | None]:
+    """Status, evidence, next step and (when not the default) who it waits on, of a seller-setup task the backend
+    could read."""
+    if task_id == "seller_registration":
+        return (PROGRESS[setup.SellerRegistration], f"Seller registration: {setup.SellerRegistration}.",
+                f"Complete the seller registration (public profile, legal business name) in {AMMP}.", None)
+    if task_id == "tax_interview":
+        tax = setup.TaxInterview
+        return (PROGRESS[tax.Status], f"Tax interview: {tax.Status}" + (f", form {tax.Form}." if tax.Form else "."),
+                f"Finish the tax interview in {AMMP} (Settings > Tax information)"
+                f"{_tax_form_hint(setup.HeadquartersCountryCode)}. Enter tax ids only there.", None)
+    if task_id == "banking":
+        bank = setup.BankAccount
+        return (PROGRESS[bank.Status], f"Bank account: {bank.Status}"
+                + (f" ({bank.BankCountryCode}, {bank.CurrencyCode})." if bank.CurrencyCode else "."),
+                f"Add the bank account in {AMMP} (Settings > Payment information); never share account numbers here.",
+                None)
+    if task_id == "compliance":
+        checks = setup.Compliance
+        states = {"KYC": checks.Kyc, "BAV": checks.BankAccountVerification, "SU": checks.SecondaryUserVerification}
+        found = {VERIFICATION[state] for state in states.values()}
+        status = next(s for s in ("action_required", "not_started", "in_progress", "done", "not_applicable") if s in found)
+        return (status, "; ".join(f"{name}: {state}" for name, state in states.items()) + ".",
+                f"Complete the checks that apply in {AMMP}; seller_compliance_requirements explains whether and why "
+                "each applies.", "aws" if status == "in_progress" else None)
+    if task_id == "esc_catalog":
+        return (PROGRESS[setup.EscCatalogRegistration], f"ESC catalog registration: {setup.EscCatalogRegistration}.",
+                "Follow the listing steps (esc_catalog_steps): create the product in AMMP with limited visibility, test, "
+                "then publish.", None)
+    exists = setup.ResaleAuthorizationRoleExists
+    return ("done" if exists else "not_started",
+            f"The role {'exists' if exists else 'does not exist'} in your seller account.",
+            "If you will work with channel partners, the agent can create the service-linked role after you approve.",
+            None)
 
 
 def _tax_form_hint(country: str | None) -> str:
@@ -284,7 +299,7 @@ def _revenue_measurement(snapshot: AccountSnapshot) -> list[OnboardingTask]:
                            "Check the Attributed revenue dashboard in Partner Central."))
     else:
         status_of: dict[str, TaskStatus] = {"met": "done", "not_met": "action_required", "in_progress": "in_progress",
-                                            "not_applicable": "not_applicable"}
+                                            "not_applicable": "not_applicable", "unknown": "unknown"}
         for requirement in prm.requirements:
             tool = "manage_account_connections" if requirement.id == "subsidiary_connections" else "check_prm_compliance"
             tasks.append(_task(

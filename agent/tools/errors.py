@@ -40,6 +40,21 @@ def tool_errors() -> Iterator[None]:
         raise ToolError("Not authenticated: connect with a bearer token (partner-agent token create).") from None
 
 
+ERROR_LIMIT = 1000
+"""The most characters an error gives the model: enough to say what is wrong and what to send instead."""
+
+
+def excerpt(value: object, limit: int = 40) -> str:
+    """``value`` quoted for an error, cut to its first ``limit`` characters (what was sent may be large or secret)."""
+    text = value if isinstance(value, str) else repr(value)
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def bounded(message: str) -> str:
+    """``message`` within `ERROR_LIMIT` characters."""
+    return message if len(message) <= ERROR_LIMIT else message[: ERROR_LIMIT - 1] + "…"
+
+
 def validation_problems(error: ValidationError) -> str:
     """``error`` in one line, field by field, without echoing the input (it may be large or secret)."""
     return "; ".join(f"{'.'.join(map(str, problem['loc'])) or 'value'}: {problem['msg']}"

@@ -56,7 +56,7 @@ class ProgramInfo(BaseModel):
     category: str
     description: str
     fulfillment_types: list[str]
-    eligibility: dict[str, Any] = Field(description="The rules, as data: null means no constraint.")
+    eligibility: dict[str, Any] = Field(description="The rules, as data: a rule left out or null is no constraint.")
     estimate_basis: dict[str, Any]
     sources: list[dict[str, Any]]
 
@@ -251,7 +251,7 @@ class FundingRequestRow(BaseModel):
     fulfillment_types: list[str]
     opportunity_id: str | None
     requested_amount: float | None
-    expires_on: str | None = Field(description="When it expires (also the claim deadline); None if its end date is unknown.")
+    expires_on: str | None = Field(description="When it expires (also the claim deadline); absent if its end date is unknown.")
     budget_year: int | None
     created_at: str | None
     updated_at: str | None
@@ -267,7 +267,7 @@ class FundingRequestDetail(BaseModel):
     session_id: str
     funding_request: BenefitApplication
     shown_status: str = Field(description="The status as the console shows it: the API's, or EXPIRED.")
-    expires_on: str | None = Field(description="Expiry and claim deadline; None when its end date is unknown.")
+    expires_on: str | None = Field(description="Expiry and claim deadline; absent when its end date is unknown.")
     cash_claims: list[dict[str, Any]] = Field(description="Claims with their status (sandbox; the portal on AWS).")
     console: str = Field(description="Where the person reviews, submits and manages it in the console.")
 
@@ -432,13 +432,11 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
                         "overrides proposed values.")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Draft a fund request for an opportunity: finds the program's benefit and fills the application its
-        schema asks for from the opportunity, proposes dates and the estimated amount, and asks for anything
-        missing (in a form when the client shows one; otherwise status "needs_input": ask the person, then call
-        again with `answers`). After the person approves the exact draft it is created in PENDING_SUBMISSION and
-        linked to the opportunity. Drafting never submits: submitting is a separate step (manage_funding_request
-        action "submit"), which the person approves too. A program already requested for the opportunity is
-        refused with that request's id."""
+        """Draft a fund request for an opportunity: fills the application the program's benefit schema asks for
+        from the opportunity, proposes dates and the estimated amount, and asks for anything missing (status
+        "needs_input": ask the person, then call again with `answers`). Once the person approves the exact draft
+        it is created in PENDING_SUBMISSION, linked to the opportunity. It never submits: that is
+        manage_funding_request's "submit", approved separately."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
@@ -490,22 +488,17 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
         funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).",
                                                  pattern=BENEFIT_APPLICATION_ID_PATTERN)],
         action: Annotated[ManageAction, Field(description=(
-            "edit (a draft: change fields given in `answers`); submit (from Created); resubmit (after a rejection; "
-            "the start date must be 14+ days out); recall (in review, before Pre-Approved; back to Created); cancel "
-            "(any time before Completed; cannot be undone); delete (Created stage only; unrecoverable); extend "
-            "(approved requests, once, 1-90 days past the original end date, not ending Dec 16 - Jan 1, MDF within "
-            "its year, before expiry); claim (Cash Claim stage, once the activity ended, by the expiry date, one "
-            "claim in review at a time, claims totalling at most the approved amount); edit_claim (resubmit a "
-            "rejected claim: claim_id and claim_amount); attach (files from the person; spreadsheets with formulas "
-            "are quarantined by AWS's scan). Nothing is possible once a request has expired."))],
+            "edit: a draft's fields in `answers`; submit; resubmit after a rejection; recall: back to Created "
+            "before Pre-Approved; cancel: final; delete: a Created draft, final; extend: approved, once, "
+            "new_end_date; claim: Cash Claim stage, claim_amount; edit_claim: a rejected claim's claim_id and "
+            "claim_amount; attach: files. A refused action names the rule."))],
         reason: Annotated[str | None, Field(description="Why (kept with recalls, cancellations and extensions).", max_length=1000)] = None,
         new_end_date: Annotated[date | None, Field(description="extend: the new end date, YYYY-MM-DD.")] = None,
         claim_amount: Annotated[Money | None, Field(description="claim, edit_claim: the actual amount spent, in USD, to the cent.")] = None,
         claim_id: Annotated[str | None, Field(description="edit_claim: the rejected claim (claim-...; get_funding_request lists them).",
                                               pattern=r"^claim-[0-9a-z]{13}$")] = None,
         files: Annotated[list[AttachmentInput] | None, Field(
-            description="attach: up to 3 files (4.5 MB each; doc, docx, pdf, png, jpeg, xlsx, csv, txt), each as "
-                        "content_base64 from the client or a path inside the operator's attachments folder.",
+            description="attach: up to 3 files of 4.5 MB (doc, docx, pdf, png, jpeg, xlsx, csv, txt).",
             max_length=MAX_FILES)] = None,
         answers: Annotated[Answers | None, Field(description="edit: the fields to change, by the application's field names.")] = None,
         session_id: SessionIdParam = None,

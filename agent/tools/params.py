@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, WithJsonSchema
 
 from agent.models.selling import OPPORTUNITY_ID_PATTERN
+from agent.tools.errors import excerpt
 
 
 def identifier(pattern: str, example: str, what: str, description: str):
@@ -15,7 +16,7 @@ def identifier(pattern: str, example: str, what: str, description: str):
 
     def check(value: str) -> str:
         if not re.fullmatch(pattern.strip("^$"), value):
-            raise ValueError(f"{value!r} is not a valid {what}; {what}s look like {example!r}.")
+            raise ValueError(f"{excerpt(value)} is not a valid {what}; {what}s look like {example!r}.")
         return value
 
     return Annotated[
@@ -34,8 +35,7 @@ OpportunityIdParam = identifier(
 SessionIdParam = Annotated[
     str | None,
     Field(
-        description="The session_id returned by an earlier call, to continue that session; omit it to start a "
-        "new one. Sessions expire 48 hours after they start.",
+        description="Continue a session: the session_id of an earlier result.",
         max_length=64,
     ),
 ]

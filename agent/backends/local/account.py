@@ -9,7 +9,12 @@ the API documentation is silent, are stated where they are enforced:
   file (.png, .jpg, .jpeg, .gif, .svg, .webp); otherwise it succeeds and replaces the public profile;
 - connections are between AWS accounts: a partner's account is its linked primary seller account, so a
   partner without one can neither send nor receive invitations; invitations expire after
-  ``INVITATION_TTL``; accounts outside the sandbox's partners answer through `LocalSandbox.respond`.
+  ``INVITATION_TTL``; accounts outside the sandbox's partners answer through `LocalSandbox.respond`;
+- errors carry the account API's Reasons; where its documentation names none for a case, the sandbox takes the
+  closest of the enum: a domain associated already is INCOMPATIBLE_PROFILE_STATE, a missing alliance lead contact
+  PARTNER_PROFILE_NOT_FOUND, an unlinked account and an invitation to oneself are business rules
+  (INVALID_ACCOUNT_LINKING_STATUS, INCOMPATIBLE_CONNECTION_INVITATION_REQUEST), too many verification codes
+  LIMIT_EXCEEDED_NUMBER_OF_EMAIL.
 """
 
 from __future__ import annotations
@@ -17,10 +22,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 from agent.backends import errors
+from agent.backends.errors import ACCOUNT
 from agent.backends.local import store
 from agent.models.account import (
     Connection,
@@ -46,6 +52,11 @@ VERIFICATION = "verification"
 PROFILE_TASK_SECONDS = 0.5
 INVITATION_TTL = timedelta(days=15)
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+def connection_arn(catalog: str, resource: Literal["connection", "connection-invitation"], rid: str) -> str:
+    """The API's ARN of a connection or a connection invitation: unlike a partner's, it names no AWS account."""
+    return f"arn:aws:partnercentral:us-east-1::catalog/{catalog}/{resource}/{rid}"
 
 
 def invitation_view(record: dict[str, Any], my_account: str, now: datetime) -> ConnectionInvitation:
@@ -93,7 +104,7 @@ class AccountOperations:
             if current is not None and current.Status == "IN_PROGRESS":
                 raise errors.ConflictException(
                     f"Profile update task {current.TaskId} is still in progress; wait for it to end, then start another.",
-                    reason="INVALID_STATE_TRANSITION",
+                    service=ACCOUNT, reason="INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE",
                 )
             now = utcnow()
             task = ProfileUpdateTask(
@@ -117,7 +128,8 @@ class AccountOperations:
         with self.store.transaction() as conn:
             task = self._settled(conn, self._latest_task_row(conn))
         if task is None:
-            raise errors.ResourceNotFoundException(f"Partner {self.partner_id} has no profile update task.")
+            raise errors.ResourceNotFoundException(f"Partner {self.partner_id} has no profile update task.",
+                                                   service=ACCOUNT, reason="PARTNER_PROFILE_TASK_NOT_FOUND")
         return task
 
     def _latest_task_row(self, conn: sqlite3.Connection) -> sqlite3.Row | None:
@@ -172,7 +184,8 @@ class AccountOperations:
                 return
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             if any(d.DomainName == domain for d in partner.AwsTrainingCertificationEmailDomains):
-                raise errors.ConflictException(f"The domain {domain} is already associated with this partner account.")
+                raise errors.ConflictException(f"The domain {domain} is already associated with this partner account.",
+                                               service=ACCOUNT, reason="INCOMPATIBLE_PROFILE_STATE")
             self._consume_email_code(conn, email, email_verification_code)
             now = utcnow()
             domains = [*partner.AwsTrainingCertificationEmailDomains, PartnerDomain(DomainName=domain, RegisteredAt=now)]
@@ -189,7 +202,9 @@ class AccountOperations:
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             kept = [d for d in partner.AwsTrainingCertificationEmailDomains if d.DomainName != domain]
             if len(kept) == len(partner.AwsTrainingCertificationEmailDomains):
-                raise errors.ResourceNotFoundException(f"The domain {domain} is not associated with this partner account.")
+                raise errors.ResourceNotFoundException(
+                    f"The domain {domain} is not associated with this partner account.", service=ACCOUNT,
+                    reason="PARTNER_DOMAIN_NOT_FOUND")
             updated = partner.model_copy(update={"AwsTrainingCertificationEmailDomains": kept})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), utcnow())
             self._remember(conn, "DisassociateAwsTrainingCertificationEmailDomain", client_token, request, {})
@@ -206,7 +221,8 @@ class AccountOperations:
             raise errors.ValidationException(
                 "This partner account is not linked to an AWS account yet, so it cannot connect with other accounts. "
                 "Link your primary AWS Marketplace seller account in Partner Central first.",
-                reason="BUSINESS_VALIDATION_FAILED",
+                service=ACCOUNT, reason="BUSINESS_VALIDATION_FAILED", field_errors=[errors.FieldError(
+                    FieldName="", Message="no linked AWS account", Code="INVALID_ACCOUNT_LINKING_STATUS")],
             )
         return account
 
@@ -235,7 +251,7 @@ class AccountOperations:
         """CreateConnectionInvitation to another AWS account (12 digits in the sandbox)."""
         from agent.backends.local.sandbox import _require, new_id
 
-        _require(receiver, r"^[0-9]{12}$", "ReceiverIdentifier", "123456789012")
+        _require(ACCOUNT, receiver, r"^[0-9]{12}$", "ReceiverIdentifier", "123456789012")
         request = {"ConnectionType": connection_type, "ReceiverIdentifier": receiver, "Email": email, "Name": name,
                    "Message": message}
         with self.store.transaction() as conn:
@@ -244,21 +260,28 @@ class AccountOperations:
             if replay is not None:
                 return ConnectionInvitation.model_validate(replay)
             if receiver == account:
-                raise errors.ValidationException("An account cannot invite itself.")
+                raise errors.ValidationException(
+                    "An account cannot invite itself.", service=ACCOUNT, reason="BUSINESS_VALIDATION_FAILED",
+                    field_errors=[errors.FieldError(FieldName="", Message="the receiver is this account",
+                                                    Code="INCOMPATIBLE_CONNECTION_INVITATION_REQUEST")])
             now = utcnow()
             for record in invitation_records(conn, self.catalog, account):
                 view = invitation_view(record, account, now)
                 if view.OtherParticipantIdentifier == receiver and view.ConnectionType == connection_type and view.Status == "PENDING":
                     raise errors.ConflictException(
                         f"A {connection_type} invitation between this account and {receiver} is already pending "
-                        f"({view.Id}); cancel it or wait for an answer.")
+                        f"({view.Id}); cancel it or wait for an answer.", service=ACCOUNT,
+                        reason="DUPLICATE_CONNECTION_INVITATION")
             if any(connection_type in c.ConnectionTypes and c.ConnectionTypes[connection_type].Status == "ACTIVE"
                    and c.OtherParticipantAccountId == receiver
                    for c in (connection_view(r, account) for r in connection_records(conn, self.catalog, account))):
-                raise errors.ConflictException(f"This account already has an active {connection_type} connection with {receiver}.")
+                raise errors.ConflictException(
+                    f"This account already has an active {connection_type} connection with {receiver}.",
+                    service=ACCOUNT, reason="DUPLICATE_CONNECTION")
             invitation_id = new_id("pacinv-", 13)
             record = {
-                "Catalog": self.catalog, "Id": invitation_id, "Arn": self._arn("connection-invitation", invitation_id),
+                "Catalog": self.catalog, "Id": invitation_id,
+                "Arn": connection_arn(self.catalog, "connection-invitation", invitation_id),
                 "ConnectionType": connection_type, "CreatedAt": now.isoformat(), "UpdatedAt": now.isoformat(),
                 "ExpiresAt": (now + INVITATION_TTL).isoformat(), "Status": "PENDING", "InvitationMessage": message,
                 "InviterEmail": email, "InviterName": name, "SenderAccountId": account, "ReceiverAccountId": receiver,
@@ -310,17 +333,20 @@ class AccountOperations:
         """The pending invitation record this account may answer (receiver) or cancel (sender)."""
         from agent.backends.local.sandbox import _require
 
-        _require(invitation_id, r"^pacinv-[A-Za-z0-9]{13}$", "Identifier", "pacinv-0123456789abc")
+        _require(ACCOUNT, invitation_id, r"^pacinv-[A-Za-z0-9]{13}$", "Identifier", "pacinv-0123456789abc")
         record = _record(conn, self.catalog, invitation_id)
         if record is None or account not in (record["SenderAccountId"], record["ReceiverAccountId"]):
-            raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found.")
+            raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found.",
+                                                   service=ACCOUNT, reason="CONNECTION_INVITATION_NOT_FOUND")
         view = invitation_view(record, account, utcnow())
         if view.ParticipantType != role:
             who = "the receiving account" if role == "RECEIVER" else "the account that sent it"
-            raise errors.AccessDeniedException(f"Only {who} can call {operation} on invitation {invitation_id}.")
+            raise errors.AccessDeniedException(f"Only {who} can call {operation} on invitation {invitation_id}.",
+                                               service=ACCOUNT, reason="ACCESS_DENIED")
         if view.Status != "PENDING":
-            raise errors.ConflictException(f"Invitation {invitation_id} is {view.Status}; only a PENDING invitation can be answered or cancelled.",
-                                           reason="INVALID_STATE_TRANSITION")
+            raise errors.ConflictException(
+                f"Invitation {invitation_id} is {view.Status}; only a PENDING invitation can be answered or cancelled.",
+                service=ACCOUNT, reason="INCOMPATIBLE_CONNECTION_INVITATION_STATE")
         return record
 
     def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
@@ -380,7 +406,7 @@ def answer_invitation(conn: sqlite3.Connection, catalog: str, record: dict[str, 
         if existing is None:
             connection_id = new_id("pac-", 13)
             connection = {"Catalog": catalog, "Id": connection_id,
-                          "Arn": f"arn:aws:partnercentral:us-east-1:000000000000:catalog/{catalog}/connection/{connection_id}",
+                          "Arn": connection_arn(catalog, "connection", connection_id),
                           "Accounts": sorted(pair), "UpdatedAt": now.isoformat(),
                           "ConnectionTypes": {record["ConnectionType"]: detail}}
             store.insert_row(conn, CONNECTION, catalog, connection_id, None, connection, now)

@@ -13,6 +13,7 @@ import sqlite3
 from decimal import Decimal
 
 from agent.backends import errors
+from agent.backends.errors import BENEFITS
 from agent.backends.local import store
 from agent.funding.lifecycle import COMPLETED
 from agent.models.benefits import CASH_CLAIM_ID_PATTERN, BenefitApplication, CashClaim, parse_amount
@@ -41,7 +42,7 @@ class CashClaimOperations:
         """UpdateCashClaim: a rejected claim, edited to ``amount`` and in review again."""
         from agent.backends.local.sandbox import _require
 
-        _require(claim_id, CASH_CLAIM_ID_PATTERN, "ClaimId", "claim-0123456789abc")
+        _require(BENEFITS, claim_id, CASH_CLAIM_ID_PATTERN, "ClaimId", "claim-0123456789abc")
         return self._claim(application_id, claim_id, amount, client_token)
 
     def _claim(self, application_id: str, claim_id: str | None, amount: float, client_token: str | None) -> CashClaim:
@@ -58,7 +59,7 @@ class CashClaimOperations:
             if (in_review := in_review_of(claims)) is not None:
                 raise errors.ConflictException(
                     f"Cash claim {in_review.Id} of benefit application {application_id} is still in review; one claim "
-                    "is reviewed at a time. Wait for AWS's decision on it.", reason="INVALID_STATE_TRANSITION")
+                    "is reviewed at a time. Wait for AWS's decision on it.", service=BENEFITS)
             requested = Decimal(str(amount))
             _within_approved(self._approved_amount(application), claims, requested, application_id)
             now = utcnow()
@@ -79,13 +80,13 @@ class CashClaimOperations:
             claim = in_review_of(claims)
             if claim is None:
                 raise errors.ConflictException(f"No cash claim of benefit application {application_id} is in review.",
-                                               reason="INVALID_STATE_TRANSITION")
+                                               service=BENEFITS)
             decided = claim.model_copy(update={"Status": "REJECTED" if reject_reason else "APPROVED",
                                                "StatusReason": reject_reason, "UpdatedAt": utcnow()})
             self._put_claim(conn, decided, new=False)
             approved = sum((c.Amount for c in claims if c.Status == "APPROVED"), start=decided.Amount)
             if not reject_reason and approved >= self._approved_amount(current):
-                self._save_application(conn, current, row_revision, {"Stage": COMPLETED}, operation)
+                self._save_application(conn, current, row_revision, {"Stage": COMPLETED})
         return decided
 
     def _claims(self, conn: sqlite3.Connection, application_id: str) -> list[CashClaim]:
@@ -111,7 +112,7 @@ class CashClaimOperations:
         if amount is None:
             raise errors.ConflictException(
                 f"Benefit application {application.Id} has no approved amount ({member} is missing or not a number), so "
-                "no claim can be checked against it.", reason="INVALID_STATE_TRANSITION")
+                "no claim can be checked against it.", service=BENEFITS)
         return amount
 
 
@@ -120,7 +121,7 @@ def _in_claim_stage(application: BenefitApplication, operation: str) -> BenefitA
         raise errors.ConflictException(
             f"{operation} is not allowed on benefit application {application.Id}: it is in stage {application.Stage} "
             f"({application.Status}); claims are made in the {CLAIM_STAGE} stage of an approved request.",
-            reason="INVALID_STATE_TRANSITION")
+            service=BENEFITS)
     return application
 
 
@@ -140,10 +141,10 @@ def _rejected(claims: list[CashClaim], claim_id: str, application_id: str) -> No
     claim = next((c for c in claims if c.Id == claim_id), None)
     if claim is None:
         raise errors.ResourceNotFoundException(f"Cash claim {claim_id} of benefit application {application_id} was "
-                                               "not found.")
+                                               "not found.", service=BENEFITS)
     if claim.Status != "REJECTED":
         raise errors.ConflictException(f"Cash claim {claim_id} is {claim.Status}; only a rejected claim is edited and "
-                                       "resubmitted.", reason="INVALID_STATE_TRANSITION")
+                                       "resubmitted.", service=BENEFITS)
 
 
 def _within_approved(approved: Decimal, claims: list[CashClaim], amount: Decimal, application_id: str) -> None:
@@ -153,5 +154,5 @@ def _within_approved(approved: Decimal, claims: list[CashClaim], amount: Decimal
         raise errors.ValidationException(
             f"Claims on benefit application {application_id} may total at most its approved {approved:,.2f}; "
             f"{claimed:,.2f} is claimed already, so at most {left:,.2f} can still be claimed.",
-            reason="BUSINESS_VALIDATION_FAILED",
+            service=BENEFITS, reason="BUSINESS_VALIDATION_FAILED",
             field_errors=[errors.FieldError(FieldName="Amount", Message=f"at most {left:.2f}", Code="VALUE_OUT_OF_RANGE")])

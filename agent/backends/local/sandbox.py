@@ -3,7 +3,8 @@
 `LocalSandbox` owns the database (create, seed, reset, list partners); `LocalPartnerCentral` is the
 `PartnerCentral` client of one partner account on it. Like the real service it enforces id formats,
 ClientToken idempotency, Revision optimistic locking and allowed status transitions, and raises the
-API's errors. Every write is one SQLite transaction.
+API's errors, each in the exception shape of its operation's service (`agent.backends.errors`).
+Every write is one SQLite transaction.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from agent.backends import errors, operations
+from agent.backends.errors import ACCOUNT, BENEFITS, SELLING
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.backends.local import store
 from agent.backends.local import details as request_details
-from agent.backends.local.account import AccountOperations, answer_invitation, invitation_view
+from agent.backends.local.account import VERIFICATION, AccountOperations, answer_invitation, invitation_view
 from agent.backends.local.claims import CashClaimOperations, in_review_of
 from agent.backends.local.store import Store
 from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
@@ -42,7 +44,6 @@ from agent.models.account import (
 from agent.models.benefits import (
     BENEFIT_APPLICATION_ID_PATTERN,
     BENEFIT_ID_PATTERN,
-    BENEFITS,
     Benefit,
     BenefitAllocation,
     BenefitApplication,
@@ -69,6 +70,20 @@ SELLER_SETUP = "seller_setup"
 PRM_EVIDENCE = "prm_evidence"
 EMAIL_CODE = "email_verification_code"
 
+_NOT_FOUND: dict[str, tuple[str | None, str | None]] = {
+    PARTNER: (ACCOUNT, "PARTNER_NOT_FOUND"),
+    VISIBILITY: (ACCOUNT, "PARTNER_PROFILE_NOT_FOUND"),
+    ALLIANCE_LEAD: (ACCOUNT, "PARTNER_PROFILE_NOT_FOUND"),
+    VERIFICATION: (ACCOUNT, "VERIFICATION_NOT_FOUND"),
+    OPPORTUNITY: (SELLING, None),
+    BENEFIT: (BENEFITS, None),
+    APPLICATION: (BENEFITS, None),
+    SELLER_SETUP: (None, None),
+    PRM_EVIDENCE: (None, None),
+}
+"""The service whose ResourceNotFoundException a missing resource of each kind is, and its Reason there (the
+seller setup and PRM evidence are not Partner Central's: their errors are the sandbox's own)."""
+
 EMAIL_CODE_TTL = timedelta(hours=48)
 """The guide: a verification code can be entered for 48 hours after it was sent."""
 EMAIL_CODE_SENDS = 5
@@ -85,12 +100,12 @@ def _parse(model: type[M], body: str | dict) -> M:
     return model.model_validate(json.loads(body) if isinstance(body, str) else body)
 
 
-def _require(value: str, pattern: str, field: str, example: str) -> None:
+def _require(service: str, value: str, pattern: str, field: str, example: str) -> None:
+    """An identifier in the format ``service`` requires; a ValidationException in that service's shape otherwise."""
     if not re.fullmatch(pattern.strip("^$"), value or ""):
-        raise errors.ValidationException(
-            f"{field} '{value}' is malformed; expected the format of '{example}'.",
-            reason="REQUEST_VALIDATION_FAILED",
-            field_errors=[errors.FieldError(FieldName=field, Message=f"must match {pattern}", Code="INVALID_STRING_FORMAT")],
+        raise errors.invalid_request(
+            service, f"{field} '{value[:80]}' is malformed; expected the format of '{example}'.",
+            [errors.FieldError(FieldName=field, Message=f"must match {pattern}", Code="INVALID_STRING_FORMAT")],
         )
 
 
@@ -164,7 +179,8 @@ class LocalSandbox:
         with self.store.reading() as conn:
             row = store.get_row(conn, APPLICATION, self.catalog, application_id)
         if row is None:
-            raise errors.ResourceNotFoundException(f"Benefit application {application_id} was not found in the sandbox.")
+            raise errors.ResourceNotFoundException(
+                f"Benefit application {application_id} was not found in the sandbox.", service=BENEFITS)
         return LocalPartnerCentral(self.store, self.catalog, row["owner"])
 
     def respond(self, invitation_id: str, accept: bool) -> ConnectionInvitation:
@@ -176,24 +192,28 @@ class LocalSandbox:
         with self.store.transaction() as conn:
             row = store.get_row(conn, INVITATION, self.catalog, invitation_id)
             if row is None:
-                raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found in the sandbox.")
+                raise errors.ResourceNotFoundException(
+                    f"Connection invitation {invitation_id} was not found in the sandbox.", service=ACCOUNT,
+                    reason="CONNECTION_INVITATION_NOT_FOUND")
             record = json.loads(row["body"])
             receiver = record["ReceiverAccountId"]
             if invitation_view(record, receiver, utcnow()).Status != "PENDING":
-                raise errors.ConflictException(f"Invitation {invitation_id} is not pending; it cannot be answered.")
+                raise errors.ConflictException(f"Invitation {invitation_id} is not pending; it cannot be answered.",
+                                               service=ACCOUNT, reason="INCOMPATIBLE_CONNECTION_INVITATION_STATE")
             answer_invitation(conn, self.catalog, record, accept=accept)
             updated = json.loads(store.get_row(conn, INVITATION, self.catalog, invitation_id)["body"])
         return invitation_view(updated, receiver, utcnow())
 
     def client(self, partner_id: str) -> LocalPartnerCentral:
         """The Partner Central client of one partner account; AccessDenied if the account does not exist."""
-        _require(partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
+        _require(ACCOUNT, partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
         self.ensure_ready()
         with self.store.reading() as conn:
             if store.get_row(conn, PARTNER, self.catalog, partner_id) is None:
                 raise errors.AccessDeniedException(
                     f"Partner account {partner_id} does not exist in the {self.catalog} catalog of this sandbox. "
-                    "Run `partner-agent sandbox list` to see the seeded partners."
+                    "Run `partner-agent sandbox list` to see the seeded partners.",
+                    service=ACCOUNT, reason="ACCESS_DENIED",
                 )
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
@@ -235,11 +255,13 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
     def send(self, service: str, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """Make one write as the API would (see `PartnerCentral.send`).
 
-        The request is first checked against the operation's input shape (`operations.checked_request`), then
-        made by this class's method for it with exactly the request's members. Where the API takes a ClientToken,
-        a replay returns the first call's response. Sandbox rules: the console actions take a ClientToken and
-        replay the same way; members the sandbox does not model (such as Tags) are refused, not dropped; a
-        partner ``Identifier`` must be this partner's.
+        The request is first checked against the operation's input shape (`operations.checked_request`: its
+        ClientToken's pattern and length too), then made by this class's method for it with exactly the request's
+        members. Where the API takes a ClientToken, the same token with the same request returns the first call's
+        response, with another request a ConflictException (CONFLICT_CLIENT_TOKEN in partnercentral-account, whose
+        ConflictException has a Reason). Sandbox rules: the console actions take a ClientToken and replay the same
+        way; members the sandbox does not model (such as Tags) are refused, not dropped; a partner ``Identifier``
+        must be this partner's.
         """
         request = operations.checked_request(service, operation, request)
         operations.require_catalog(request, self.catalog)
@@ -262,7 +284,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             if shape.name == "PartnerIdentifier" and request[member] not in mine:
                 raise errors.ResourceNotFoundException(
                     f"Partner {request[member]} was not found in the {self.catalog} catalog; this client acts for "
-                    f"{self.partner_id}."
+                    f"{self.partner_id}.", service=service, reason="PARTNER_NOT_FOUND",
                 )
 
     # reading helpers
@@ -270,7 +292,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
     def _get(self, conn: sqlite3.Connection, kind: str, rid: str, model: type[M], label: str) -> tuple[M, int]:
         row = store.get_row(conn, kind, self.catalog, rid)
         if row is None or row["owner"] not in (self.partner_id, None):
-            raise errors.ResourceNotFoundException(f"{label} {rid} was not found in the {self.catalog} catalog.")
+            service, reason = _NOT_FOUND[kind]
+            raise errors.ResourceNotFoundException(f"{label} {rid} was not found in the {self.catalog} catalog.",
+                                                   service=service, reason=reason)
         return _parse(model, row["body"]), row["revision"]
 
     def _one(self, kind: str, rid: str, model: type[M], label: str) -> M:
@@ -297,7 +321,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
     def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
         """PutProfileVisibility."""
         if visibility not in ("PUBLIC", "PRIVATE"):
-            raise errors.ValidationException(f"Visibility '{visibility}' is not one of PUBLIC, PRIVATE.")
+            raise errors.invalid_request(ACCOUNT, f"Visibility '{visibility[:80]}' is not one of PUBLIC, PRIVATE.", [
+                errors.FieldError(FieldName="Visibility", Message="must be PUBLIC or PRIVATE",
+                                  Code="INVALID_ENUM_VALUE")])
         with self.store.transaction() as conn:
             current, revision = self._get(conn, VISIBILITY, self.partner_id, ProfileVisibility, "Profile visibility of")
             updated = current.model_copy(update={"Visibility": visibility})
@@ -317,7 +343,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             if sends > EMAIL_CODE_SENDS:
                 raise errors.ServiceQuotaExceededException(
                     f"A verification code was already sent to {email} {EMAIL_CODE_SENDS} times. Use the latest code "
-                    "(it stays valid for 48 hours), or contact AWS Partner Central Support if it does not arrive."
+                    "(it stays valid for 48 hours), or contact AWS Partner Central Support if it does not arrive.",
+                    service=ACCOUNT, reason="LIMIT_EXCEEDED_NUMBER_OF_EMAIL",
                 )
             body = {"Email": email.lower(), "Code": code, "ExpiresAt": (now + EMAIL_CODE_TTL).isoformat(), "Sends": sends}
             store.delete_row(conn, EMAIL_CODE, self.catalog, key)
@@ -356,7 +383,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             raise errors.ValidationException(
                 f"The email verification code for {email} is missing, wrong or expired. "
                 "Send a new code with SendEmailVerificationCode and use the latest one.",
-                reason="BUSINESS_VALIDATION_FAILED",
+                service=ACCOUNT, reason="BUSINESS_VALIDATION_FAILED",
                 field_errors=[errors.FieldError(FieldName="EmailVerificationCode", Message="invalid or expired")],
             )
         store.delete_row(conn, EMAIL_CODE, self.catalog, key)
@@ -364,7 +391,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
     # partnercentral-selling
 
     def get_opportunity(self, opportunity_id: str) -> Opportunity:
-        _require(opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
+        _require(SELLING, opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
         return self._one(OPPORTUNITY, opportunity_id, Opportunity, "Opportunity")
 
     def list_opportunities(self, query: OpportunityQuery) -> OpportunityPage:
@@ -414,9 +441,10 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         if identifier.startswith("arn:"):
             rid = identifier.rsplit("/", 1)[-1]
             if identifier != self._arn(resource, rid):
-                raise errors.ResourceNotFoundException(f"{identifier[:200]} was not found in the {self.catalog} catalog.")
+                raise errors.ResourceNotFoundException(
+                    f"{identifier[:200]} was not found in the {self.catalog} catalog.", service=BENEFITS)
             identifier = rid
-        _require(identifier, pattern, "Identifier", example)
+        _require(BENEFITS, identifier, pattern, "Identifier", example)
         return identifier
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
@@ -449,11 +477,13 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             benefit_id = self._resolve(benefit_id, "benefit", BENEFIT_ID_PATTERN, "ben-0123456789abcd")
             benefit = self._get(conn, BENEFIT, benefit_id, Benefit, "Benefit")[0]
             if benefit.Status != "ACTIVE":
-                raise errors.ConflictException(f"Benefit {benefit_id} is {benefit.Status} and takes no applications.")
+                raise errors.ConflictException(f"Benefit {benefit_id} is {benefit.Status} and takes no applications.",
+                                               service=BENEFITS)
             unsupported = set(fulfillment_types) - set(benefit.FulfillmentTypes)
             if unsupported:
                 raise errors.ValidationException(
                     f"Benefit {benefit.Name} offers {', '.join(benefit.FulfillmentTypes)}, not {', '.join(sorted(unsupported))}.",
+                    service=BENEFITS, reason="BUSINESS_VALIDATION_FAILED",
                     field_errors=[errors.FieldError(FieldName="FulfillmentTypes", Message="not offered by this benefit")],
                 )
             _check_details(benefit.BenefitRequestSchema or {}, details)
@@ -556,7 +586,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             if current.Stage != CREATED or current.Status not in ("PENDING_SUBMISSION", "REJECTED"):
                 raise errors.ConflictException(
                     f"Benefit application {application_id} is in stage {current.Stage} ({current.Status}); only a request "
-                    "in the Created stage can be deleted.", reason="INVALID_STATE_TRANSITION",
+                    "in the Created stage can be deleted.", service=BENEFITS,
                 )
             store.delete_row(conn, APPLICATION, self.catalog, application_id)
             self._remember(conn, "DeleteBenefitApplication", client_token, request, {})
@@ -574,7 +604,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             try:
                 scan = check_file(Path(path))
             except AttachmentError as exc:
-                raise errors.ValidationException(str(exc)) from None
+                raise errors.invalid_request(BENEFITS, str(exc), [errors.FieldError(
+                    FieldName="FileDetails[0].FileURI", Message="cannot be attached")]) from None
             bucket = self.store.path.parent / "uploads" / application_id
             bucket.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, bucket / Path(path).name)
@@ -604,20 +635,20 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         return f"arn:aws:partnercentral:us-east-1:000000000000:catalog/{self.catalog}/{resource}/{rid}"
 
     def _replay(self, conn: sqlite3.Connection, operation: str, client_token: str | None, request: dict) -> dict | None:
-        """The recorded response when this ClientToken was used before with the same request (no token: None)."""
+        """The recorded response when this ClientToken was used before with the same request (no token: None); a
+        ConflictException, as the operation's service gives it, when it was used for a different request."""
         if client_token is None:
             return None
-        if not client_token or len(client_token) > 64:
-            raise errors.ValidationException("ClientToken must be 1 to 64 characters.")
         recorded = store.recorded_response(conn, self.partner_id, operation, client_token)
         if recorded is None:
             return None
         digest, response = recorded
         if digest != store.request_digest(request):
+            service = operations.service_of(operation)
             raise errors.ConflictException(
                 f"ClientToken '{client_token}' was already used for a different {operation} request. "
                 "Use a new ClientToken for a new request.",
-                reason="CONFLICT_CLIENT_TOKEN",
+                service=service, reason=errors.reason_for(service, "ConflictException", "CONFLICT_CLIENT_TOKEN"),
             )
         return response
 
@@ -646,8 +677,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
             if expected_revision is not None and expected_revision != current.Revision:
                 raise errors.ConflictException(
                     f"Benefit application {application_id} is at revision {current.Revision}, not {expected_revision}: "
-                    "it changed since you read it. Read it again and re-apply your change.",
-                    reason="REVISION_MISMATCH",
+                    "it changed since you read it. Read it again and re-apply your change.", service=BENEFITS,
                 )
             if current.Status not in allowed_from:
                 instead = (hint or {}).get(current.Status)
@@ -657,11 +687,10 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
                 problem = guard(current) if guard else None
             if problem:
                 raise errors.ConflictException(
-                    f"{operation} is not allowed on benefit application {application_id}: {problem}.",
-                    reason="INVALID_STATE_TRANSITION",
+                    f"{operation} is not allowed on benefit application {application_id}: {problem}.", service=BENEFITS,
                 )
             updated = self._save_application(
-                conn, current, row_revision, changes(current) if callable(changes) else changes, operation)
+                conn, current, row_revision, changes(current) if callable(changes) else changes)
             self._remember(conn, operation, client_token, request, updated.api_dict())
         return updated
 
@@ -673,15 +702,12 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, PartnerCentral
         return self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
 
     def _save_application(self, conn: sqlite3.Connection, current: BenefitApplication, row_revision: int,
-                          changes: dict[str, Any], operation: str) -> BenefitApplication:
+                          changes: dict[str, Any]) -> BenefitApplication:
         """Write ``changes`` to a fund request read in this transaction, at its next Revision."""
         now = utcnow()
-        try:
-            updated = BenefitApplication.model_validate(
-                {**current.model_dump(), **changes, "UpdatedAt": now, "Revision": str(int(current.Revision) + 1)}
-            )
-        except ValidationError as exc:
-            raise errors.ValidationException(f"{operation}: {exc.errors()[0]['msg']}") from None
+        updated = BenefitApplication.model_validate(
+            {**current.model_dump(), **changes, "UpdatedAt": now, "Revision": str(int(current.Revision) + 1)}
+        )
         store.update_row(conn, APPLICATION, self.catalog, current.Id, row_revision, updated.api_dict(), now)
         return updated
 
@@ -704,7 +730,7 @@ def _check_details(schema: dict[str, Any], details: dict[str, Any]) -> None:
     if found:
         raise errors.ValidationException(
             f"BenefitApplicationDetails do not satisfy the benefit's request schema ({len(found)} problem(s)); "
-            "nothing was changed.", reason="fieldValidationFailed",
+            "nothing was changed.", service=BENEFITS, reason="fieldValidationFailed",
             field_errors=[errors.FieldError(FieldName="BenefitApplicationDetails" + request_details.json_path(e)[1:],
                                             Code="INVALID_VALUE", Message=e.message[:200]) for e in found[:10]])
 
@@ -733,7 +759,7 @@ def _amended_details(schema: dict[str, Any], current: dict[str, Any], amendments
     if problems:
         raise errors.ValidationException(
             f"The amendments cannot be applied ({len(problems)} problem(s)); nothing was changed.",
-            reason="fieldValidationFailed", field_errors=problems)
+            service=BENEFITS, reason="fieldValidationFailed", field_errors=problems)
     return result
 
 
@@ -751,20 +777,9 @@ def _as_body(result: BaseModel | dict[str, Any] | None) -> dict[str, Any]:
     return result or {}
 
 
-def _member(model: type[M], request: dict[str, Any], member: str) -> M:
-    """A structure member of a request as its model; a ValidationException names what is wrong in it."""
-    try:
-        return model.model_validate(request[member])
-    except ValidationError as exc:
-        problems = [errors.FieldError(FieldName=".".join(map(str, (member, *e["loc"]))), Message=e["msg"])
-                    for e in exc.errors()]
-        raise errors.ValidationException(f"{member} is not valid.", reason="REQUEST_VALIDATION_FAILED",
-                                         field_errors=problems) from None
-
-
 def _put_alliance_lead_contact(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
     contact = pc.put_alliance_lead_contact(
-        _member(AllianceLeadContact, r, "AllianceLeadContact"), r.get("EmailVerificationCode"))
+        AllianceLeadContact.model_validate(r["AllianceLeadContact"]), r.get("EmailVerificationCode"))
     return {"Catalog": pc.catalog, "Arn": pc._arn("partner", pc.partner_id), "Id": pc.partner_id,
             "AllianceLeadContact": contact.model_dump()}
 
@@ -794,7 +809,7 @@ _SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | di
     "PutProfileVisibility": lambda pc, r: pc.put_profile_visibility(r["Visibility"]),
     "PutAllianceLeadContact": _put_alliance_lead_contact,
     "StartProfileUpdateTask": lambda pc, r: pc.start_profile_update_task(
-        _member(ProfileDetails, r, "TaskDetails"), r["ClientToken"]),
+        ProfileDetails.model_validate(r["TaskDetails"]), r["ClientToken"]),
     "AssociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.associate_training_domain(
         r["Email"], r["EmailVerificationCode"], r["ClientToken"]),
     "DisassociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.disassociate_training_domain(
@@ -875,11 +890,13 @@ def _decode_token(q: OpportunityQuery) -> int:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         offset, fingerprint = int(data["o"]), data["q"]
     except (ValueError, KeyError, TypeError):
-        raise errors.ValidationException(
-            "NextToken is not valid. Pass the NextToken returned by the previous page unchanged, or omit it to start over."
-        ) from None
+        raise _invalid_next_token("NextToken is not valid. Pass the NextToken returned by the previous page unchanged, "
+                                  "or omit it to start over.") from None
     if fingerprint != _query_fingerprint(q) or offset < 0:
-        raise errors.ValidationException(
-            "NextToken belongs to a request with different filters or sorting. Repeat the same filters, or omit NextToken."
-        )
+        raise _invalid_next_token("NextToken belongs to a request with different filters or sorting. Repeat the same "
+                                  "filters, or omit NextToken.")
     return offset
+
+
+def _invalid_next_token(message: str) -> errors.ValidationException:
+    return errors.invalid_request(SELLING, message, [errors.FieldError(FieldName="NextToken", Message="not valid")])

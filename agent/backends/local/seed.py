@@ -316,12 +316,13 @@ _SELLER_SETUPS: dict[str, dict[str, Any]] = {
 
 def _prm_evidence(pid: str, now: datetime) -> dict[str, Any]:
     if pid == ISV_NOT_ATTRIBUTED:
-        return {"LinkedPrimaryAccountId": "210987654321", "Signals": [], "CostAllocationTagActivated": False}
+        return {"LinkedPrimaryAccountId": "210987654321", "Signals": [], "CostAllocationTags": []}
     if pid == PRM_READY_ISV:
         code = "b2k9altocloudwarehouse7"
         return {
             "LinkedPrimaryAccountId": "123456789012",
-            "CostAllocationTagActivated": True,
+            "CostAllocationTags": [{"TagKey": "aws-apn-id-123456789012", "Type": "UserDefined", "Status": "Active",
+                                    "LastUpdatedDate": now - timedelta(days=90), "LastUsedDate": now - timedelta(days=6)}],
             "Signals": [
                 {"ProductCode": code, "Method": "RESOURCE_TAGGING", "LastSeenAt": now - timedelta(hours=6), "Observations": 1843},
                 {"ProductCode": code, "Method": "USER_AGENT", "LastSeenAt": now - timedelta(hours=1), "Observations": 52210},
@@ -335,7 +336,8 @@ def _invitations(now: datetime) -> list[tuple[str, dict[str, Any]]]:
     sent = now - timedelta(days=3)
     invitation_id = "pacinv-cirrus2alto01"
     return [(ISV_NOT_ATTRIBUTED, {
-        "Catalog": CATALOG, "Id": invitation_id, "Arn": f"{ARN}/connection-invitation/{invitation_id}",
+        "Catalog": CATALOG, "Id": invitation_id,
+        "Arn": account_kinds.connection_arn(CATALOG, "connection-invitation", invitation_id),
         "ConnectionType": "OPPORTUNITY_COLLABORATION", "CreatedAt": sent.isoformat(), "UpdatedAt": sent.isoformat(),
         "ExpiresAt": (sent + account_kinds.INVITATION_TTL).isoformat(), "Status": "PENDING",
         "InvitationMessage": "Hi Dana - we keep meeting AltoCloud in financial-services deals. Let's share opportunities.",
