@@ -32,6 +32,11 @@ WORKER_ENV = "_PARTNER_AGENT_HTTP_LISTENER"
 _deadlines = {"header": 10.0, "body": 30.0}
 
 
+def use_deadlines(settings: Settings) -> None:
+    """Give this process's listeners the deadlines of ``settings`` (PARTNER_AGENT_HTTP_HEADER_TIMEOUT, ..._BODY_...)."""
+    _deadlines.update(header=settings.http_header_timeout, body=settings.http_body_timeout)
+
+
 class TimedH11Protocol(H11Protocol):
     """uvicorn's h11 protocol with a deadline for a request's headers and one for its body."""
 
@@ -140,7 +145,7 @@ def http_app(settings: Settings, host: str, port: int) -> ASGIApp:
 
     from server import build_server
 
-    _deadlines.update(header=settings.http_header_timeout, body=settings.http_body_timeout)
+    use_deadlines(settings)
     # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).
     name = "localhost" if is_loopback(host) else f"[{host}]" if ":" in host else host
     base_url = settings.public_url or f"http://{name}:{port}"

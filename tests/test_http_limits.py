@@ -115,3 +115,18 @@ def test_an_idle_session_is_closed(data_dir: Path, guidance_index: Path) -> None
         assert status == 404  # the client is told to start a new session
     finally:
         server.stop()
+
+
+def test_the_stdio_approval_page_disconnects_a_client_that_never_finishes(data_dir: Path) -> None:
+    """Under stdio the approval page has its own loopback listener, with the same deadlines."""
+    from urllib.parse import urlsplit
+
+    from agent.app import AgentApp
+    from agent.config import Settings
+
+    app = AgentApp(Settings(data_dir=data_dir, approval_port=0, http_header_timeout=1))
+    port = urlsplit(app.page_server.ensure_started()).port
+    with socket.create_connection(("127.0.0.1", port)) as halfway:
+        halfway.sendall(b"GET /approvals/x HTTP/1.1\r\n")
+        assert read_until_closed(halfway).startswith(b"HTTP/1.1 408 ")
+    assert httpx.get(f"http://127.0.0.1:{port}/approvals/x", headers={"Host": f"localhost:{port}"}).status_code == 200

@@ -149,6 +149,26 @@ def test_one_serve_runs_several_workers_and_replaces_one_that_dies(settings: Set
         server.stop()
 
 
+async def test_legacy_clients_without_sticky_routing_in_stateless_mode(settings: Settings, guidance_index: Path) -> None:
+    """PARTNER_AGENT_STATELESS_HTTP: a 2025-11-25 client holds no MCP session, so each request (a new connection
+    each time, as through a load balancer) may land on any worker; writes still wait for the person."""
+    token = create_token(settings.data_dir, "dana", "--partner-id", PRM_READY, settings=settings)
+    server = HttpServer(settings.data_dir, agent_settings=settings, arguments=("--workers", "2"),
+                        settings={"PARTNER_AGENT_STATELESS_HTTP": "true"}).start()
+    try:
+        for _ in range(4):
+            http, mcp = server.client(token, mode="legacy")
+            async with http, mcp:
+                profile = await mcp.call_tool("get_partner_profile", {})
+                asked = await mcp.call_tool("update_profile", {"visibility": "PRIVATE"})
+            assert profile.structured_content["partner_id"] == PRM_READY
+            assert asked.structured_content["status"] == "requires_approval"
+            assert "/approvals/" in asked.structured_content["approval"]["approve_url"]
+    finally:
+        server.stop()
+    assert visibility(settings) == "PUBLIC"  # nothing was written without a decision
+
+
 def _children(pid: int) -> list[int]:
     """The worker processes under ``serve`` (scripts/serve execs partner-agent, whose children they are)."""
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
