@@ -9,9 +9,10 @@ from platformdirs import user_data_dir
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from agent.models.account import PARTNER_ID_PATTERN
+
 ENV_PREFIX = "PARTNER_AGENT_"
 
-PARTNER_ID_PATTERN = r"^partner-[A-Za-z0-9]{13}$"
 DEFAULT_PARTNER_ID = "partner-altocloud0004"
 """The seeded PRM-ready ISV: the sandbox partner with the most to explore."""
 

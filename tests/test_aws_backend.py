@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,11 +12,14 @@ import boto3
 import pytest
 from botocore import xform_name
 from botocore.stub import ANY, Stubber
+from pydantic import BaseModel
 
 from agent.backends import errors
-from agent.backends.aws import CONSOLE_ONLY, AwsPartnerCentral
-from agent.backends.base import OpportunityQuery
+from agent.backends.aws import CONSOLE_ONLY, AwsPartnerCentral, UnreadableResponse
+from agent.backends.base import OpportunityQuery, PartnerCentral
+from agent.models.base import ApiModel
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
+from tests.stubbed_aws import StubbedAws, generated, offline_backend, stubbers
 
 PARTNER = "partner-altocloud0004"
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -23,20 +28,13 @@ ARN = f"arn:aws:partnercentral:us-east-1:123456789012:catalog/Sandbox/partner/{P
 
 @pytest.fixture
 def backend(monkeypatch: pytest.MonkeyPatch) -> AwsPartnerCentral:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return AwsPartnerCentral(PARTNER, "Sandbox", "us-east-1", session=boto3.session.Session(region_name="us-east-1"))
+    return offline_backend(monkeypatch, PARTNER)
 
 
 @pytest.fixture
 def stub(backend: AwsPartnerCentral) -> Iterator[dict[str, Stubber]]:
-    stubbers = {name: Stubber(getattr(backend, name)) for name in ("account", "selling", "benefits", "iam")}
-    for stubber in stubbers.values():
-        stubber.activate()
-    yield stubbers
-    for stubber in stubbers.values():
-        stubber.assert_no_pending_responses()
-        stubber.deactivate()
+    with stubbers(backend, "account", "selling", "benefits", "iam") as stubs:
+        yield stubs
 
 
 def test_get_partner(backend: AwsPartnerCentral, stub: dict[str, Stubber]) -> None:
@@ -749,3 +747,135 @@ def test_a_draft_on_aws_refuses_a_program_the_opportunity_already_has(
     with pytest.raises(PlanError, match=f"already requested for {OPPORTUNITY}: {APPLICATION} \\(IN_REVIEW\\)"):
         plan_fund_request(backend, FundRequestDraft(opportunity_id=OPPORTUNITY, program="proof-of-concept",
                                                     today=datetime(2027, 3, 1).date()))
+
+
+# Every read the backend makes, with the sparsest and the fullest answers the API allows
+
+READ_ARGUMENTS = {  # a value for each parameter a read method requires
+    "opportunity_id": OPPORTUNITY, "benefit_id": BENEFIT_ARN, "application_id": APPLICATION,
+    "verification_type": "BUSINESS_VERIFICATION", "query": OpportunityQuery(), "email": "ana@altocloud-data.example",
+}
+
+
+def read_methods() -> list[str]:
+    """Every method of the backend interface but `send`, which makes writes exactly as given."""
+    return sorted(name for name in PartnerCentral.__abstractmethods__ if name != "send")
+
+
+def _call_read(backend: AwsPartnerCentral, method: str) -> object:
+    read = getattr(backend, method)
+    required = [p.name for p in inspect.signature(read).parameters.values() if p.default is inspect.Parameter.empty]
+    return read(**{name: READ_ARGUMENTS[name] for name in required})
+
+
+def _unkept(value: object, path: str) -> list[str]:
+    """Where a value read from a full answer lost something: a member left unset or empty (a union's other branches
+    excepted, evidence the value names in its ``Unknown``, which no API answers, and a data product's code)."""
+    if isinstance(value, list):
+        return [problem for i, item in enumerate(value) for problem in _unkept(item, f"{path}[{i}]")]
+    if isinstance(value, dict):
+        return [problem for key, item in value.items() for problem in _unkept(item, f"{path}.{key}")]
+    if not isinstance(value, BaseModel):
+        return []
+    union = isinstance(value, ApiModel) and value.api_shape and model_shape(value).metadata.get("union")
+    unknown = getattr(value, "Unknown", None) or {}
+    if getattr(value, "ProductType", None) == "DataProduct":
+        unknown = {"ProductCode"}  # data products carry no product code
+    problems = []
+    for name in type(value).model_fields:
+        item = getattr(value, name)
+        if item is None or item == [] or item == {}:
+            if not union and name not in unknown:
+                problems.append(f"{path}.{name}")
+            continue
+        problems += _unkept(item, f"{path}.{name}")
+    return problems
+
+
+def model_shape(model: ApiModel):
+    service, shape = model.api_shape
+    return boto3.client(service, region_name="us-east-1").meta.service_model.shape_for(shape)
+
+
+def _with_product_codes(answer):
+    """``answer`` with a product code in DescribeEntity's details: a free-form document the output shape cannot
+    generate, which a full answer has."""
+
+    def coded(service: str, operation: str, request: dict) -> dict:
+        body = answer(service, operation, request)
+        if operation == "DescribeEntity":
+            body = {**body, "DetailsDocument": {"Description": {"ProductCode": "a1b2c3d4e5f6g7h8i9j0k1l2m"}}}
+        return body
+
+    return coded
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["sparse", "full"])
+@pytest.mark.parametrize("method", read_methods())
+def test_every_read_reads_the_sparsest_and_the_fullest_answer(backend: AwsPartnerCentral, method: str, full: bool) -> None:
+    """Sparse: only the members the API requires (a list answer with one such row). Full: every member, and a second
+    page. Nothing the model keeps is lost from a full answer; the connection keeps the other side's name."""
+    with StubbedAws(backend, _with_product_codes(generated(full=full)) if full else generated(full=False)).active() as stubbed:
+        try:
+            result = _call_read(backend, method)
+        except errors.UnsupportedOperationException:
+            assert stubbed.calls == [], "a read the backend says it cannot make made calls"
+            return
+    assert stubbed.calls, f"{method} called nothing"
+    if full:
+        assert _unkept(result, method) == []
+        if method == "list_connections":
+            assert result[0].ConnectionTypes["SUBSIDIARY"].OtherParticipant.name == "a"
+
+
+def _with_unknown_enum_values(answer):
+    """``answer`` with every enum value replaced by one the API might add later (botocore's checks let it through)."""
+    from botocore.session import get_session
+
+    def unknown(value: object, shape) -> object:
+        if shape.type_name == "structure" and not shape.metadata.get("document"):
+            return {name: unknown(item, shape.members[name]) for name, item in value.items()}
+        if shape.type_name == "list":
+            return [unknown(item, shape.member) for item in value]
+        if shape.type_name == "map":
+            return {unknown(key, shape.key): unknown(item, shape.value) for key, item in value.items()}
+        return "A_NEW_VALUE" if shape.type_name == "string" and shape.enum else value
+
+    def changed(service: str, operation: str, request: dict) -> dict:
+        shape = get_session().get_service_model(service).operation_model(operation).output_shape
+        return unknown(answer(service, operation, request), shape) if shape else {}
+
+    return changed
+
+
+@pytest.mark.parametrize("method", read_methods())
+def test_an_answer_a_read_cannot_understand_is_one_error_naming_operation_and_field(
+    backend: AwsPartnerCentral, method: str
+) -> None:
+    with StubbedAws(backend, _with_unknown_enum_values(generated(full=True))).active() as stubbed:
+        try:
+            _call_read(backend, method)
+        except UnreadableResponse as raised:
+            unread = raised
+        except errors.UnsupportedOperationException:
+            return
+        else:
+            return  # nothing it reads has an enum
+    operation = stubbed.calls[-1][1]
+    said = re.fullmatch(rf"{operation} answered with a response this server cannot read \(\d+ problem\(s\), the first "
+                        r"in ([\w.\[\]]+): (.+)\)\. Report it with the operation's name; nothing was changed\.", unread.message)
+    assert said, unread.message
+    assert "A_NEW_VALUE" not in said[2]  # what was received is not echoed (a map key names where it is)
+    tool_message = _tool_error_text(unread)
+    assert tool_message.startswith(f"InternalServerException: {operation} answered") and "try again" not in tool_message
+
+
+def _tool_error_text(error: Exception) -> str:
+    """What the model reads when a tool meets ``error``."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from agent.tools.errors import tool_errors
+
+    with pytest.raises(ToolError) as raised, tool_errors():
+        raise error
+    return str(raised.value)

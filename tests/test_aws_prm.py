@@ -15,7 +15,7 @@ from mcp import Client
 
 from agent.app import AgentApp
 from agent.backends.aws import PRODUCT_TYPES, AwsPartnerCentral
-from agent.compliance.prm import PRM_EVIDENCE_ACTIONS, assess_prm
+from agent.compliance.prm import EVIDENCE_ACTIONS, PRM_EVIDENCE_ACTIONS, assess_prm
 from agent.config import Settings
 from agent.graphs.onboarding import ConnectionChange, plan_connections
 from agent.models.seller import (
@@ -25,9 +25,10 @@ from agent.models.seller import (
     RevenueAttribution,
 )
 from agent.onboarding.status import onboarding_status, read_snapshot
-from agent.tools.onboarding import EVIDENCE_ACTIONS, PRM_ACTIONS, STATUS_ACTIONS
+from agent.tools.onboarding import PRM_ACTIONS, STATUS_ACTIONS
 from agent.trust.permissions import known_actions, missing_actions
 from server import build_server
+from tests.stubbed_aws import offline_backend, stubbers
 
 PARTNER = "partner-altocloud0004"
 LINKED, SUBSIDIARY = "123456789012", "222233334444"
@@ -48,20 +49,13 @@ def iso(moment: datetime) -> str:
 
 @pytest.fixture
 def backend(monkeypatch: pytest.MonkeyPatch) -> AwsPartnerCentral:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    return AwsPartnerCentral(PARTNER, "Sandbox", "us-east-1", session=boto3.session.Session(region_name="us-east-1"))
+    return offline_backend(monkeypatch, PARTNER)
 
 
 @pytest.fixture
 def stubs(backend: AwsPartnerCentral) -> Iterator[dict[str, Stubber]]:
-    stubbers = {name: Stubber(getattr(backend, name)) for name in ("account", "iam", "catalog_api", "ce", "revenue")}
-    for stubber in stubbers.values():
-        stubber.activate()
-    yield stubbers
-    for stubber in stubbers.values():
-        stubber.assert_no_pending_responses()
-        stubber.deactivate()
+    with stubbers(backend, "account", "iam", "catalog_api", "ce", "revenue") as answers:
+        yield answers
 
 
 # AWS answers, full unless said otherwise
@@ -476,7 +470,7 @@ async def test_denied_evidence_is_an_unknown_verdict_naming_the_action_not_a_fai
     stubs["revenue"].add_response("list_revenue_attributions", {"RevenueAttributionSummaries": []}, SANDBOX)
     stubs["account"].add_response("list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
     [prm] = await call_on_aws(settings, monkeypatch, backend, "check_prm_compliance")
-    assert prm["prm_ready"] is None and prm["summary"].startswith("PRM readiness unknown")
+    assert "prm_ready" not in prm and prm["summary"].startswith("PRM readiness unknown")
     statuses = {r["id"]: r["status"] for r in prm["requirements"]}
     assert statuses == {"linked_primary_account": "met", "marketplace_listing": "met", "revenue_attribution": "unknown",
                         "subsidiary_connections": "not_applicable"}

@@ -8,6 +8,7 @@ exception, so tools cannot tell the backends apart.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from agent.backends import errors, operations
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
 from agent.models.account import (
     AllianceLeadContact,
+    AllianceLeadContactAnswer,
     Connection,
     ConnectionInvitation,
     ConnectionTypeName,
@@ -63,6 +65,7 @@ from agent.models.selling import Opportunity
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 CONSOLE_ONLY = {name: action.where for name, action in operations.CONSOLE_ACTIONS.items()}
 """What the aws backend cannot do, and where the person does it instead."""
@@ -141,17 +144,32 @@ def _body(response: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
 
 
+class UnreadableResponse(errors.InternalServerException):
+    """The API answered, but not in a shape our models read: retrying will not help, reporting it will."""
+
+
 def _read(model: type[M], body: dict[str, Any], operation: str) -> M:
     """A response as its model. One the model cannot read is one error naming the operation and the field."""
     try:
         return model.model_validate(body)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = exc.errors(include_input=False, include_url=False)[0]
         field = ".".join(map(str, first["loc"])) or "the response"
-        raise errors.InternalServerException(
+        raise UnreadableResponse(
             f"{operation} answered with a response this server cannot read ({exc.error_count()} problem(s), the "
             f"first in {field}: {first['msg']}). Report it with the operation's name; nothing was changed."
         ) from None
+
+
+def _identified(rows: Iterator[dict[str, Any]], operation: str) -> list[str]:
+    """The ids of listed rows; a row without one cannot be read in full, and is skipped and logged."""
+    ids = []
+    for row in rows:
+        if row.get("Id"):
+            ids.append(row["Id"])
+        else:
+            log.warning("%s listed a row without an Id; it is skipped", operation)
+    return ids
 
 
 def _create_service_linked_role(call: Callable[..., dict[str, Any]], request: dict[str, Any]) -> dict[str, Any]:
@@ -328,21 +346,23 @@ class AwsPartnerCentral(PartnerCentral):
             for page in client.get_paginator(operation).paginate(Catalog=self.catalog, **request):
                 yield from page.get(key, [])
 
+    def _get(self, call: Callable[..., dict[str, Any]], identifier: str) -> dict[str, Any]:
+        """The body of a Get operation's answer for one resource of this catalog."""
+        with api_errors():
+            return _body(call(Catalog=self.catalog, Identifier=identifier))
+
     # partnercentral-account
 
     def get_partner(self) -> Partner:
-        with api_errors():
-            return Partner.model_validate(_body(self.account.get_partner(Catalog=self.catalog, Identifier=self.partner_id)))
+        return _read(Partner, self._get(self.account.get_partner, self.partner_id), "GetPartner")
 
     def get_profile_visibility(self) -> ProfileVisibility:
-        with api_errors():
-            response = self.account.get_profile_visibility(Catalog=self.catalog, Identifier=self.partner_id)
-        return ProfileVisibility.model_validate(_body(response))
+        answer = self._get(self.account.get_profile_visibility, self.partner_id)
+        return _read(ProfileVisibility, answer, "GetProfileVisibility")
 
     def get_alliance_lead_contact(self) -> AllianceLeadContact:
-        with api_errors():
-            response = self.account.get_alliance_lead_contact(Catalog=self.catalog, Identifier=self.partner_id)
-        return AllianceLeadContact.model_validate(response["AllianceLeadContact"])
+        answer = self._get(self.account.get_alliance_lead_contact, self.partner_id)
+        return _read(AllianceLeadContactAnswer, answer, "GetAllianceLeadContact").AllianceLeadContact
 
     def send_email_verification_code(self, email: str) -> None:
         with api_errors():
@@ -351,12 +371,11 @@ class AwsPartnerCentral(PartnerCentral):
     def get_verification(self, verification_type: VerificationTypeName) -> Verification:
         with api_errors():  # the caller's own verification: no Catalog, no Identifier
             response = self.account.get_verification(VerificationType=verification_type)
-        return Verification.model_validate(_body(response))
+        return _read(Verification, _body(response), "GetVerification")
 
     def get_profile_update_task(self) -> ProfileUpdateTask:
-        with api_errors():
-            response = self.account.get_profile_update_task(Catalog=self.catalog, Identifier=self.partner_id)
-        return ProfileUpdateTask.model_validate(_body(response))
+        answer = self._get(self.account.get_profile_update_task, self.partner_id)
+        return _read(ProfileUpdateTask, answer, "GetProfileUpdateTask")
 
     def list_connection_invitations(
         self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
@@ -371,24 +390,16 @@ class AwsPartnerCentral(PartnerCentral):
             if value is not None
         }
         summaries = self._pages(self.account, "list_connection_invitations", "ConnectionInvitationSummaries", **filters)
-        ids = [i["Id"] for i in summaries]
-        with api_errors():
-            return [
-                ConnectionInvitation.model_validate(
-                    _body(self.account.get_connection_invitation(Catalog=self.catalog, Identifier=i))
-                )
-                for i in ids
-            ]
+        get = self.account.get_connection_invitation
+        return [_read(ConnectionInvitation, self._get(get, i), "GetConnectionInvitation")
+                for i in _identified(summaries, "ListConnectionInvitations")]
 
     def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
         """Each connection in full: the summaries omit when and by whom each connection type was created."""
         filters = {"ConnectionType": connection_type} if connection_type is not None else {}
-        ids = [c["Id"] for c in self._pages(self.account, "list_connections", "ConnectionSummaries", **filters)]
-        with api_errors():
-            return [
-                Connection.model_validate(_body(self.account.get_connection(Catalog=self.catalog, Identifier=i)))
-                for i in ids
-            ]
+        summaries = self._pages(self.account, "list_connections", "ConnectionSummaries", **filters)
+        return [_read(Connection, self._get(self.account.get_connection, i), "GetConnection")
+                for i in _identified(summaries, "ListConnections")]
 
     # partnercentral-selling
 
@@ -408,9 +419,7 @@ class AwsPartnerCentral(PartnerCentral):
         return _read(OpportunityPage, response, "ListOpportunities")
 
     def get_opportunity(self, opportunity_id: str) -> Opportunity:
-        with api_errors():
-            response = self.selling.get_opportunity(Catalog=self.catalog, Identifier=opportunity_id)
-        return _read(Opportunity, _body(response), "GetOpportunity")
+        return _read(Opportunity, self._get(self.selling.get_opportunity, opportunity_id), "GetOpportunity")
 
     # partnercentral-benefits
 
@@ -426,9 +435,7 @@ class AwsPartnerCentral(PartnerCentral):
                 for b in self._pages(self.benefits, "list_benefits", "BenefitSummaries", **filters)]
 
     def get_benefit(self, benefit_id: str) -> Benefit:
-        with api_errors():
-            response = self.benefits.get_benefit(Catalog=self.catalog, Identifier=benefit_id)
-        return _read(Benefit, _body(response), "GetBenefit")
+        return _read(Benefit, self._get(self.benefits.get_benefit, benefit_id), "GetBenefit")
 
     def list_benefit_applications(self) -> list[BenefitApplicationSummary]:
         return [
@@ -437,22 +444,20 @@ class AwsPartnerCentral(PartnerCentral):
         ]
 
     def get_benefit_application(self, application_id: str) -> BenefitApplication:
-        with api_errors():
-            response = self.benefits.get_benefit_application(Catalog=self.catalog, Identifier=application_id)
-        return _read(BenefitApplication, _body(response), "GetBenefitApplication")
+        answer = self._get(self.benefits.get_benefit_application, application_id)
+        return _read(BenefitApplication, answer, "GetBenefitApplication")
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:
         """Each allocation in full: the list omits the amounts (allocated, used, remaining). One listed without an
         Id cannot be read in full, and is kept as listed."""
         summaries = list(self._pages(self.benefits, "list_benefit_allocations", "BenefitAllocationSummaries"))
-        with api_errors():
-            return [self._allocation(summary) for summary in summaries]
+        return [self._allocation(summary) for summary in summaries]
 
     def _allocation(self, summary: dict[str, Any]) -> BenefitAllocation:
-        if "Id" not in summary:
+        if not summary.get("Id"):
             return _read(BenefitAllocation, summary, "ListBenefitAllocations")
-        response = self.benefits.get_benefit_allocation(Catalog=self.catalog, Identifier=summary["Id"])
-        return _read(BenefitAllocation, _body(response), "GetBenefitAllocation")
+        answer = self._get(self.benefits.get_benefit_allocation, summary["Id"])
+        return _read(BenefitAllocation, answer, "GetBenefitAllocation")
 
     def list_cash_claims(self, application_id: str) -> list[CashClaim]:
         raise errors.UnsupportedOperationException(

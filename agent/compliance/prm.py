@@ -31,11 +31,22 @@ from agent.models.seller import LEGACY_TAG_KEY, CostAllocationTag, PrmEvidence, 
 
 RequirementStatus = Literal["met", "in_progress", "not_met", "not_applicable", "unknown"]
 
+SELLER_SETUP_ACTIONS = ("partnercentral:GetPartner", "aws-marketplace:ListEntities", "aws-marketplace:DescribeEntity",
+                        "iam:GetRole")
+"""The IAM actions of the aws backend's seller setup read (`get_seller_setup`)."""
 PRM_EVIDENCE_ACTIONS = ("aws-marketplace:ListEntities", "aws-marketplace:DescribeEntity",
                         "partnercentral:ListRevenueAttributions", "ce:ListCostAllocationTags", "iam:GetRole")
 """The IAM actions the aws backend's seller setup and PRM evidence reads call besides partnercentral:GetPartner.
 The tools that read them declare them without requiring them: a read the caller may not make leaves its evidence
 unknown, naming the action, instead of failing the tool."""
+EVIDENCE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "get_onboarding_status": PRM_EVIDENCE_ACTIONS,
+    "check_prm_compliance": PRM_EVIDENCE_ACTIONS,
+    "recommend_funding": PRM_EVIDENCE_ACTIONS,  # PRM readiness and listings are program conditions
+    "estimate_funding": PRM_EVIDENCE_ACTIONS,
+    "manage_account_connections": SELLER_SETUP_ACTIONS,  # a SUBSIDIARY invitation checks the accounts are yours
+}
+"""Every tool that reads seller setup or PRM evidence, and the actions it declares without requiring them."""
 SIGNAL_FRESHNESS = timedelta(days=62)
 """Attribution evidence older than about two billing months no longer shows the solution is measured."""
 ATTRIBUTED_REVENUE = "Partner Central's Attributed revenue dashboard (Onboarding status table)"

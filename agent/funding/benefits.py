@@ -49,10 +49,13 @@ def benefit_key(reference: str | None) -> str:
     return (reference or "").rsplit("/", 1)[-1]
 
 
-def program_of(backend: PartnerCentral, benefit_id: str) -> Program | None:
-    """The catalog's program for a benefit (by its programs and name, as GetBenefit gives them), if it knows one."""
+def program_of(backend: PartnerCentral, benefit_id: str | None) -> Program | None:
+    """The catalog's program for a benefit (by its programs and name, as GetBenefit gives them), if it knows one
+    (none when the API did not say which benefit)."""
     from agent.funding.catalog import load_catalog
 
+    if not benefit_id:
+        return None
     found = benefit(backend, benefit_id)
     return load_catalog().of_benefit(found.Programs, found.Name)
 
@@ -62,6 +65,7 @@ def benefit(backend: PartnerCentral, benefit_id: str) -> Benefit:
     return _cached((*backend.cache_scope(), "GetBenefit", benefit_id), lambda: backend.get_benefit(benefit_id))
 
 
-def application_form(backend: PartnerCentral, benefit_id: str) -> ApplicationForm:
-    """The form of a benefit's application, from its schema (an empty form when the benefit publishes none)."""
-    return ApplicationForm(benefit(backend, benefit_id).BenefitRequestSchema or {})
+def application_form(backend: PartnerCentral, benefit_id: str | None) -> ApplicationForm:
+    """The form of a benefit's application, from its schema (an empty form when the benefit publishes none, or the
+    API did not say which benefit)."""
+    return ApplicationForm(benefit(backend, benefit_id).BenefitRequestSchema or {} if benefit_id else {})

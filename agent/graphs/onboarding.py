@@ -12,7 +12,7 @@ from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.graphs.plans import ApiCall, MissingInput, PlanError, WriteAction, WritePlan
 from agent.graphs.profile_update import VerificationCode
-from agent.models.account import AwsAccountId, ConnectionTypeName, EmailAddress, Text80
+from agent.models.account import INVITATION_ID_PATTERN, AwsAccountId, ConnectionTypeName, EmailAddress, Text80
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE, SellerAccount
 
 ACCOUNT = "partnercentral-account"
@@ -20,7 +20,7 @@ CONNECTION_OPERATIONS = {
     "send": "CreateConnectionInvitation", "accept": "AcceptConnectionInvitation",
     "reject": "RejectConnectionInvitation", "cancel": "CancelConnectionInvitation",
 }
-InvitationId = Annotated[str, Field(pattern=r"^pacinv-[A-Za-z0-9]{13}$")]
+InvitationId = Annotated[str, Field(pattern=INVITATION_ID_PATTERN)]
 DomainName = Annotated[str, Field(max_length=253, pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
                                                           r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")]
 
@@ -41,7 +41,8 @@ class ConnectionChange(BaseModel):
 
 
 def connection_operations(parameters: ConnectionChange) -> list[tuple[str, str]]:
-    reads = [(ACCOUNT, "ListConnectionInvitations"), (ACCOUNT, "GetConnectionInvitation"), (ACCOUNT, "ListConnections")]
+    reads = [(ACCOUNT, "ListConnectionInvitations"), (ACCOUNT, "GetConnectionInvitation"), (ACCOUNT, "ListConnections"),
+             (ACCOUNT, "GetConnection")]
     return [*reads, (ACCOUNT, CONNECTION_OPERATIONS[parameters.action])]
 
 

@@ -23,13 +23,21 @@ from agent.graphs import preview
 from agent.trust.permissions import PARTNER_CENTRAL_SERVICES
 
 def iam_action(service: str, operation: str) -> str:
-    """The IAM action an operation needs: ``partnercentral:<Operation>`` for the Partner Central services. The
+    """The IAM action an operation needs: ``partnercentral:<Operation>`` for the Partner Central services, else the
+    service's signing name as botocore knows it (``iam``, ``aws-marketplace`` for marketplace-catalog, ``ce``). The
     console actions (delete a draft, claim cash, attach a file) change a fund request: IAM knows them as updates."""
     if operation in CONSOLE_ACTIONS:
         return "partnercentral:UpdateBenefitApplication"
     if service in PARTNER_CENTRAL_SERVICES:
         return f"partnercentral:{operation}"
-    return f"{service}:{operation}"
+    return f"{_signing_name(service)}:{operation}"
+
+
+@cache
+def _signing_name(service: str) -> str:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model(service).signing_name
 
 
 @cache

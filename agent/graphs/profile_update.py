@@ -7,11 +7,13 @@ import time
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_snake
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.graphs.plans import ApiCall, PlanError, WriteAction, WritePlan
 from agent.models.account import (
+    EDITABLE_PROFILE_FIELDS,
     AllianceLeadContact,
     EmailAddress,
     HeadquartersLocation,
@@ -69,11 +71,9 @@ class ProfileFields(BaseModel):
         return cls(**{name: fields.get(api_name) for name, api_name in API_NAMES.items()})
 
 
-API_NAMES = {
-    "display_name": "DisplayName", "description": "Description", "website_url": "WebsiteUrl", "logo_url": "LogoUrl",
-    "primary_solution_type": "PrimarySolutionType", "industry_segments": "IndustrySegments",
-    "headquarters": "Headquarters",
-}
+API_NAMES = {to_snake(name): name for name in EDITABLE_PROFILE_FIELDS}
+"""ProfileFields' names and the API's, which they mirror field for field."""
+assert set(API_NAMES) == set(ProfileFields.model_fields), "ProfileFields must mirror EDITABLE_PROFILE_FIELDS"
 
 
 class AllianceLeadInput(BaseModel):

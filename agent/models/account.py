@@ -11,6 +11,7 @@ from agent.models.base import ApiModel
 ACCOUNT = "partnercentral-account"
 
 PARTNER_ID_PATTERN = r"^partner-[A-Za-z0-9]{13}$"
+INVITATION_ID_PATTERN = r"^pacinv-[A-Za-z0-9]{13}$"
 PartnerId = Annotated[str, Field(pattern=PARTNER_ID_PATTERN, examples=["partner-altocloud0004"])]
 _TEXT = r"^[\u0020-\u007E\u00A0-\uD7FF\uE000-\uFFFD]+$"
 Text80 = Annotated[str, Field(min_length=1, max_length=80, pattern=_TEXT)]
@@ -89,6 +90,12 @@ class ProfileDetails(ApiModel):
     Headquarters: HeadquartersLocation | None = None
 
 
+EDITABLE_PROFILE_FIELDS = (
+    "DisplayName", "Description", "WebsiteUrl", "LogoUrl", "PrimarySolutionType", "IndustrySegments", "Headquarters",
+)
+"""The profile fields a partner edits: `ProfileDetails` less the translation members."""
+
+
 class PartnerProfile(ProfileDetails):
     """The partner's public profile, as GetPartner returns it."""
 
@@ -143,6 +150,15 @@ class AllianceLeadContact(ApiModel):
     BusinessTitle: Text80
 
 
+class AllianceLeadContactAnswer(ApiModel):
+    """GetAllianceLeadContact's response; only the contact is kept."""
+
+    api_shape = (ACCOUNT, "GetAllianceLeadContactResponse")
+    api_omitted = frozenset({"Catalog", "Arn", "Id"})  # the partner's, as GetPartner gives them
+
+    AllianceLeadContact: AllianceLeadContact
+
+
 class ErrorDetail(ApiModel):
     api_shape = (ACCOUNT, "ErrorDetail")
 
@@ -173,7 +189,7 @@ class ConnectionInvitation(ApiModel):
     api_shape = (ACCOUNT, "GetConnectionInvitationResponse")
 
     Catalog: str
-    Id: Annotated[str, Field(pattern=r"^pacinv-[A-Za-z0-9]{13}$")]
+    Id: Annotated[str, Field(pattern=INVITATION_ID_PATTERN)]
     Arn: str
     ConnectionId: Annotated[str, Field(pattern=r"^pac-[A-Za-z0-9]{13}$")] | None = None
     ConnectionType: ConnectionTypeName
@@ -188,6 +204,48 @@ class ConnectionInvitation(ApiModel):
     InviterName: Text80
 
 
+class PartnerProfileSummary(ApiModel):
+    """Another partner, by its public profile."""
+
+    api_shape = (ACCOUNT, "PartnerProfileSummary")
+
+    Id: Annotated[str, Field(pattern=r"^pprofile-[A-Za-z0-9]{13}$")]
+    Name: str
+
+
+class SellerProfileSummary(ApiModel):
+    """An AWS Marketplace seller, by its seller profile."""
+
+    api_shape = (ACCOUNT, "SellerProfileSummary")
+
+    Id: str
+    Name: str
+
+
+class AccountSummary(ApiModel):
+    """An AWS account, by its name."""
+
+    api_shape = (ACCOUNT, "AccountSummary")
+
+    Name: str
+
+
+class Participant(ApiModel):
+    """The other side of a connection: exactly one branch is set."""
+
+    api_shape = (ACCOUNT, "Participant")
+
+    PartnerProfile: PartnerProfileSummary | None = None
+    SellerProfile: SellerProfileSummary | None = None
+    Account: AccountSummary | None = None
+
+    @property
+    def name(self) -> str | None:
+        """The other side's name, whichever branch carries it."""
+        branch = self.PartnerProfile or self.SellerProfile or self.Account
+        return branch.Name if branch else None
+
+
 class ConnectionTypeDetail(ApiModel):
     api_shape = (ACCOUNT, "ConnectionTypeDetail")
 
@@ -197,6 +255,7 @@ class ConnectionTypeDetail(ApiModel):
     Status: ConnectionStatus
     CanceledAt: datetime | None = None
     CanceledBy: str | None = None
+    OtherParticipant: Participant | None = None
 
 
 class Connection(ApiModel):
@@ -223,6 +282,7 @@ class VerificationCompletion(ApiModel):
 
 class BusinessVerificationCompletion(VerificationCompletion):
     api_shape = (ACCOUNT, "BusinessVerificationResponse")
+    api_omitted = frozenset({"BusinessVerificationDetails"})  # a registration id: not ours to keep
 
 
 class VerificationResponse(ApiModel):

@@ -10,13 +10,16 @@ from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model
 class ApiModel(BaseModel):
     """A model mirroring a Partner Central API shape: same field names (PascalCase), same enums.
 
-    ``api_shape`` names the botocore shape it mirrors, as ``(service, shape)``; a test checks every field
-    name and enum value against the real service model. Unknown fields from newer API versions are ignored.
+    ``api_shape`` names the botocore shape it mirrors, as ``(service, shape)``; ``api_omitted`` names the members
+    of that shape deliberately not kept. A test walks the real service model and checks every field: its name,
+    whether it may be absent, its enum, pattern and length bounds, and that no other member or union branch is
+    dropped. Unknown fields from newer API versions are ignored.
     """
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True, use_enum_values=True)
 
     api_shape: ClassVar[tuple[str, str] | None] = None
+    api_omitted: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
     def _omit_unset(self, handler: SerializerFunctionWrapHandler) -> dict:

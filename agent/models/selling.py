@@ -53,6 +53,10 @@ LostReason = Literal[
     "Partner Gap", "Price", "Security / Compliance", "Technical Limitations", "Customer Experience", "Other",
     "People/Relationship/Governance", "Product/Technology", "Financial/Commercial",
 ]
+MarketingChannel = Literal[
+    "AWS Marketing Central", "Content Syndication", "Display", "Email", "Live Event", "Out Of Home (OOH)", "Print",
+    "Search", "Social", "Telemarketing", "TV", "Video", "Virtual Event",
+]
 Competitor = Literal[
     "Oracle Cloud", "On-Prem", "Co-location", "Akamai", "AliCloud", "Google Cloud Platform", "IBM Softlayer",
     "Microsoft Azure", "Other- Cost Optimization", "No Competition", "*Other",
@@ -153,9 +157,11 @@ class OpportunityProject(OpportunityProjectSummary):
     ApnPrograms: list[str] = Field(default_factory=list)
     SalesActivities: list[SalesActivity] = Field(default_factory=list)
     CompetitorName: Competitor | None = None
+    OtherCompetitorNames: str | None = None
     OtherSolutionDescription: str | None = None
     AdditionalComments: str | None = None
     RelatedOpportunityIdentifier: OpportunityId | None = None
+    AwsPartition: Literal["aws-eusc"] | None = None
 
 
 class NextStepsEntry(ApiModel):
@@ -187,8 +193,41 @@ class RelatedEntities(ApiModel):
     api_shape = (SELLING, "RelatedEntityIdentifiers")
 
     AwsMarketplaceOffers: list[str] = Field(default_factory=list)
+    AwsMarketplaceOfferSets: list[str] = Field(default_factory=list)
     Solutions: list[str] = Field(default_factory=list)
     AwsProducts: list[str] = Field(default_factory=list)
+    AwsMarketplaceSolutions: list[str] = Field(default_factory=list)
+    AwsMarketplaceProducts: list[str] = Field(default_factory=list)
+
+
+class OpportunityMarketing(ApiModel):
+    """How marketing sourced the opportunity; ``AwsFundingUsed`` says whether AWS marketing funds paid for it."""
+
+    api_shape = (SELLING, "Marketing")
+
+    CampaignName: str | None = None
+    Source: Literal["Marketing Activity", "None"] | None = None
+    UseCases: list[str] = Field(default_factory=list)
+    Channels: list[MarketingChannel] = Field(default_factory=list)
+    AwsFundingUsed: Literal["Yes", "No"] | None = None
+
+
+class RevenueAmount(ApiModel):
+    api_shape = (SELLING, "MonetaryValue")
+
+    Amount: Annotated[str, Field(pattern=r"^(0|([1-9][0-9]{0,30}))(\.[0-9]{0,2})?$")]
+    CurrencyCode: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class OpportunitySoftwareRevenue(ApiModel):
+    """The partner's own software revenue from the deal (ISV opportunities)."""
+
+    api_shape = (SELLING, "SoftwareRevenue")
+
+    DeliveryModel: Literal["Contract", "Pay-as-you-go", "Subscription"] | None = None
+    Value: RevenueAmount | None = None
+    EffectiveDate: Date | None = None
+    ExpirationDate: Date | None = None
 
 
 class OpportunitySummary(ApiModel):
@@ -223,6 +262,8 @@ class Opportunity(OpportunitySummary):
     LifeCycle: OpportunityLifeCycle | None = None
     OpportunityTeam: list[Contact] = Field(default_factory=list)
     RelatedEntityIdentifiers: RelatedEntities = Field(default_factory=RelatedEntities)
+    Marketing: OpportunityMarketing | None = None
+    SoftwareRevenue: OpportunitySoftwareRevenue | None = None
 
     def summary(self) -> OpportunitySummary:
         """The ListOpportunities row for this opportunity."""

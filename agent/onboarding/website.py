@@ -27,14 +27,7 @@ import httpx
 from bs4 import BeautifulSoup, Comment, Tag
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
-from agent.models.account import (
-    HeadquartersLocation,
-    HttpsUrl,
-    IndustrySegment,
-    SolutionType,
-    Text80,
-    Text600,
-)
+from agent.models.account import EDITABLE_PROFILE_FIELDS, HeadquartersLocation, ProfileDetails
 from agent.onboarding.countries import country_code, subdivision_code
 from agent.onboarding.safe_fetch import (
     WebsiteFetchError,
@@ -53,21 +46,16 @@ __all__ = [
     "scan_website",
 ]
 
-ProfileFieldName = Literal[
-    "DisplayName", "Description", "WebsiteUrl", "LogoUrl", "PrimarySolutionType", "IndustrySegments",
-    "Headquarters",
-]
+ProfileFieldName = Literal[EDITABLE_PROFILE_FIELDS]
 Confidence = Literal["high", "medium", "low"]
 
-_ADAPTERS: dict[str, TypeAdapter] = {
-    "DisplayName": TypeAdapter(Text80),
-    "Description": TypeAdapter(Text600),
-    "WebsiteUrl": TypeAdapter(HttpsUrl),
-    "LogoUrl": TypeAdapter(HttpsUrl),
-    "PrimarySolutionType": TypeAdapter(SolutionType),
-    "IndustrySegments": TypeAdapter(Annotated[list[IndustrySegment], Field(min_length=1, max_length=3)]),
-    "Headquarters": TypeAdapter(HeadquartersLocation),
-}
+def _api_field(name: str) -> TypeAdapter:
+    """The validation of profile field ``name``, as the API model states it."""
+    info = ProfileDetails.model_fields[name]
+    return TypeAdapter(Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation)
+
+
+_ADAPTERS = {name: _api_field(name) for name in EDITABLE_PROFILE_FIELDS}
 
 
 # --------------------------------------------------------------------------------------------- models

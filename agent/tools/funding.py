@@ -1,5 +1,6 @@
 """Funding tools: the program catalog, recommendations for an opportunity, estimates, and fund requests."""
 
+import logging
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -28,7 +29,7 @@ from agent.graphs.fund_request import (
     Money,
     request_facts,
 )
-from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication
+from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication, BenefitApplicationSummary
 from agent.storage import utcnow
 from agent.funding.recommend import (
     PATH_OF_SOLUTION,
@@ -45,9 +46,17 @@ from agent.funding.recommend import (
 from agent.tools.errors import tool_errors, validation_problems
 from agent.tools.params import OpportunityIdParam, SessionIdParam
 
+log = logging.getLogger(__name__)
+UNKNOWN_STATUS = "UNKNOWN"
+"""The status of a fund request the API listed without one."""
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
-RECOMMEND_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:GetPartner", "partnercentral:ListBenefitAllocations",
-                     "partnercentral:ListConnections", "partnercentral:ListConnectionInvitations"]
+RECOMMEND_ACTIONS = [f"partnercentral:{operation}" for operation in (
+    "GetOpportunity", "GetPartner", "ListBenefits", "GetBenefit", "ListBenefitAllocations", "GetBenefitAllocation",
+    "ListBenefitApplications", "ListConnections", "GetConnection", "ListConnectionInvitations", "GetConnectionInvitation",
+)]
+"""The reads of a recommendation: the opportunity, the partner's path, each program's benefit and schema, budgets and
+requests, and the connections of PRM readiness (the aws backend reads a listed item in full). Its seller setup and PRM
+evidence reads are declared, not required, in `agent.compliance.prm.EVIDENCE_ACTIONS`."""
 
 
 class ProgramInfo(BaseModel):
@@ -119,10 +128,11 @@ class FundingEstimateResult(BaseModel):
 def partner_facts(backend: PartnerCentral) -> PartnerFacts:
     """Path, PRM readiness (unknown where seller data is unreadable), and per program the budgets that fund it and
     the requests already made for it (programs whose benefit this catalog does not offer have neither)."""
-    from agent.funding.benefits import application_form, benefit_of
+    from agent.funding.benefits import application_form, benefit_key, benefit_of
 
     path = PATH_OF_SOLUTION[backend.get_partner().Profile.PrimarySolutionType]
     allocations, applications = backend.list_benefit_allocations(), backend.list_benefit_applications()
+    identified_applications = identified(applications)
     budgets: dict[str, list[Budget]] = {}
     requests: dict[str, list[ExistingRequest]] = {}
     for program in load_catalog().programs:
@@ -132,9 +142,10 @@ def partner_facts(backend: PartnerCentral) -> PartnerFacts:
         form = application_form(backend, benefit.Id)
         budgets[program.id] = budgets_for(benefit.Id, allocations, applications, lambda b: application_form(backend, b))
         requests[program.id] = [
-            ExistingRequest(funding_request_id=a.Id, status=a.Status,
+            ExistingRequest(funding_request_id=a.Id, status=a.Status or UNKNOWN_STATUS,
                             opportunity_id=opportunity_of(a, form.value(a.BenefitApplicationDetails, "opportunity_id")))
-            for a in applications if a.BenefitId == benefit.Id and a.Status not in ("CANCELED", "REJECTED")]
+            for a in identified_applications
+            if benefit_key(a.BenefitId) == benefit_key(benefit.Id) and a.Status not in ("CANCELED", "REJECTED")]
     facts = {"path": path, "budgets": budgets, "requests": requests}
     try:
         setup = backend.get_seller_setup()
@@ -143,6 +154,13 @@ def partner_facts(backend: PartnerCentral) -> PartnerFacts:
         return PartnerFacts(**facts, prm_ready=None)
     return PartnerFacts(**facts, prm_ready=readiness.prm_ready, prm_gaps=readiness.gaps,
                         has_listing=any(account.Listings for account in setup.SellerAccounts))
+
+
+def identified(applications: list[BenefitApplicationSummary]) -> list[BenefitApplicationSummary]:
+    """The fund requests listed with an id; one without cannot be read or acted on, and is skipped and logged."""
+    if skipped := sum(1 for a in applications if not a.Id):
+        log.warning("ListBenefitApplications listed %d fund request(s) without an Id; they are skipped", skipped)
+    return [a for a in applications if a.Id]
 
 
 def opportunity_of(application, detail: object = None) -> str | None:
@@ -247,7 +265,8 @@ class FundingRequestRow(BaseModel):
     program: str | None = Field(description="Program category (MAP, MDF, POC...).")
     benefit_id: str | None
     stage: str | None
-    status: str = Field(description="The API's status, or EXPIRED (30 days after the end date; no action possible).")
+    status: str = Field(description="The API's status, EXPIRED (30 days after the end date; no action possible), or "
+                                    "UNKNOWN when the API did not say.")
     fulfillment_types: list[str]
     opportunity_id: str | None
     requested_amount: float | None
@@ -278,9 +297,9 @@ def _row(summary, form: ApplicationForm, today: date) -> FundingRequestRow:
     start = form.date(details, "start_date")
     amount = form.amount(details, "requested_amount")
     facts = RequestFacts(category=(summary.Programs or ["Misc"])[0], stage=summary.Stage or "Created",
-                         status=summary.Status or "UNKNOWN", end=form.date(details, "end_date"))
+                         status=summary.Status or UNKNOWN_STATUS, end=form.date(details, "end_date"))
     return FundingRequestRow(
-        funding_request_id=summary.Id or "(no id)", name=summary.Name, program=(summary.Programs or [None])[0],
+        funding_request_id=summary.Id, name=summary.Name, program=(summary.Programs or [None])[0],
         benefit_id=summary.BenefitId, stage=summary.Stage, status=facts.shown_status(today),
         fulfillment_types=summary.FulfillmentTypes,
         opportunity_id=opportunity_of(summary, form.value(details, "opportunity_id")),
@@ -329,7 +348,7 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
                                                        "partnercentral:GetBenefit"], session_id)
             today = utcnow().date()
             rows = [_row(s, application_form(call.backend, s.BenefitId), today)
-                    for s in call.backend.list_benefit_applications()]
+                    for s in identified(call.backend.list_benefit_applications())]
         wanted = {
             "funding_request_id": funding_request_id, "stage": stage, "status": status, "program": program,
             "opportunity_id": opportunity_id, "budget_year": budget_year,
@@ -358,7 +377,7 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
             expires_on=facts.expires_on.isoformat() if facts.expires_on else None,
             cash_claims=[{"claim_id": c.claim_id, "amount": float(c.amount) if c.amount is not None else None,
                           "status": c.status} for c in facts.claims or []],
-            console=console_link(call.backend.catalog, application.Id))
+            console=console_link(call.backend.catalog, funding_request_id))
 
 
 

@@ -10,7 +10,7 @@ from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
-from agent.compliance.prm import PRM_EVIDENCE_ACTIONS, PlanStep, Requirement, SellerAccountStatus, read_prm
+from agent.compliance.prm import PlanStep, Requirement, SellerAccountStatus, read_prm
 from agent.graphs.onboarding import (
     CONNECTION_MANAGEMENT,
     RESALE_ROLE,
@@ -22,6 +22,7 @@ from agent.graphs.onboarding import (
 )
 from agent.graphs.profile_update import ProfileFields, VerificationCode
 from agent.models.account import (
+    INVITATION_ID_PATTERN,
     AwsAccountId,
     Connection,
     ConnectionInvitation,
@@ -36,13 +37,12 @@ from agent.tools import writes
 from agent.tools.errors import tool_errors
 from agent.tools.params import SessionIdParam
 
-CONNECTION_READS = ["partnercentral:ListConnections", "partnercentral:ListConnectionInvitations"]
+CONNECTION_READS = ["partnercentral:ListConnections", "partnercentral:GetConnection",
+                    "partnercentral:ListConnectionInvitations", "partnercentral:GetConnectionInvitation"]
+"""The connection reads; the aws backend reads each listed connection and invitation in full (Get after List)."""
 STATUS_ACTIONS = ["partnercentral:GetPartner", "partnercentral:GetVerification", "partnercentral:GetProfileVisibility",
                   "partnercentral:GetAllianceLeadContact", *CONNECTION_READS]
 PRM_ACTIONS = ["partnercentral:GetPartner", *CONNECTION_READS]
-EVIDENCE_ACTIONS = {"get_onboarding_status": PRM_EVIDENCE_ACTIONS, "check_prm_compliance": PRM_EVIDENCE_ACTIONS}
-"""The evidence reads each tool also makes on the aws backend: declared, not required (a read the caller may not
-make leaves that evidence unknown, naming the action), so they are not checked before the tool runs."""
 
 
 class OnboardingStatusResult(OnboardingStatus):
@@ -191,7 +191,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         inviter_email: Annotated[EmailAddress | None, Field(description="With send: the person's email address.")] = None,
         message: Annotated[str | None, Field(description="With send: a note to the receiver.", min_length=1, max_length=256)] = None,
         invitation_id: Annotated[str | None, Field(description="With accept/reject/cancel: the invitation (pacinv-...).",
-                                                   pattern=r"^pacinv-[A-Za-z0-9]{13}$")] = None,
+                                                   pattern=INVITATION_ID_PATTERN)] = None,
         reason: Annotated[str | None, Field(description="With reject: why (optional).", max_length=256)] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:

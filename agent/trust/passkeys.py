@@ -47,7 +47,7 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from agent.config import PARTNER_ID_PATTERN
+from agent.models.account import PARTNER_ID_PATTERN
 from agent.storage import Connection, Database, PostgresDatabase, utcnow
 from agent.trust.permissions import check_policy_names, missing_actions
 

@@ -29,6 +29,7 @@ from agent.backends import errors
 from agent.backends.errors import ACCOUNT
 from agent.backends.local import store
 from agent.models.account import (
+    INVITATION_ID_PATTERN,
     Connection,
     ConnectionInvitation,
     ConnectionTypeName,
@@ -335,7 +336,7 @@ class AccountOperations:
         """The pending invitation record this account may answer (receiver) or cancel (sender)."""
         from agent.backends.local.sandbox import _require
 
-        _require(ACCOUNT, invitation_id, r"^pacinv-[A-Za-z0-9]{13}$", "Identifier", "pacinv-0123456789abc")
+        _require(ACCOUNT, invitation_id, INVITATION_ID_PATTERN, "Identifier", "pacinv-0123456789abc")
         record = _record(conn, self.catalog, invitation_id)
         if record is None or account not in (record["SenderAccountId"], record["ReceiverAccountId"]):
             raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found.",
