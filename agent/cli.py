@@ -20,7 +20,7 @@ log = logging.getLogger("partner_agent")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from server import build_server
+    from agent.server import build_server
 
     if args.transport == "stdio":
         if args.workers != 1:

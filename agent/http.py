@@ -143,7 +143,7 @@ def http_app(settings: Settings, host: str, port: int) -> ASGIApp:
     """The whole HTTP application of one worker: MCP at /mcp, the approval and enrollment pages, with every limit."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from server import build_server
+    from agent.server import build_server
 
     use_deadlines(settings)
     # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).

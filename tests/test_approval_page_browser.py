@@ -14,7 +14,7 @@ from mcp import Client
 from agent.app import AgentApp
 from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 from tests.browser import BROWSER, add_virtual_authenticator, decide_on_page, enroll_passkey
 from tests.conftest import NEWCOMER, PRM_READY
 from tests.sites_server import site_server_fixture  # noqa: F401 - the loopback site's pytest fixture

@@ -13,7 +13,7 @@ from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
 from benchmarks.context import default_arguments
-from server import build_server
+from agent.server import build_server
 from tests.conftest import ISV, NEWCOMER, PRM_READY, SERVICES
 from tests.mcp_checks import approving
 

@@ -11,7 +11,7 @@ from mcp.types import ElicitResult
 
 from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 from tests.conftest import PRM_READY
 
 NOTE_FIELDS = {  # what the assistant extracts from the person's meeting note

@@ -15,7 +15,7 @@ from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
 from agent.funding.dates import in_year_end_blackout
-from server import build_server
+from agent.server import build_server
 from tests.conftest import PRM_READY, SERVICES
 from tests.conftest import poc_request as shared_poc_request
 from tests.mcp_checks import approving

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 from tests.conftest import SERVICES
 from tests.mcp_checks import approving
 

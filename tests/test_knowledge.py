@@ -13,7 +13,7 @@ from mcp import Client
 from agent.config import Settings
 from agent.retrieval.documents import DocumentError, chunk_document, read_document
 from agent.retrieval.index import IndexUnavailable, KnowledgeIndex, QueryError
-from server import build_server
+from agent.server import build_server
 
 GUIDE = """---
 title: Fund Request Basics

@@ -175,7 +175,7 @@ def test_an_id_that_does_not_exist_is_not_found(backend: AwsPartnerCentral) -> N
 @pytest.fixture
 def live_server(backend: AwsPartnerCentral, monkeypatch: pytest.MonkeyPatch, guidance_settings: Settings) -> Iterator[Any]:
     from agent.app import AgentApp
-    from server import build_server
+    from agent.server import build_server
 
     monkeypatch.setattr(AgentApp, "partner_central", lambda self, principal: backend)
     yield build_server(guidance_settings.model_copy(update={

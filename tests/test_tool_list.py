@@ -10,7 +10,7 @@ from mcp import Client
 
 from agent.config import Settings, SettingsError, load_settings
 from agent.tools import TOOLSETS
-from server import build_server
+from agent.server import build_server
 
 TOOLS_LIST_BUDGET = 40_000
 TOOL_BUDGET = 3_000

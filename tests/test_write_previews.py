@@ -20,7 +20,7 @@ from agent.backends.local.sandbox import LocalPartnerCentral, LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
 from agent.funding.dates import in_year_end_blackout
-from server import build_server
+from agent.server import build_server
 from tests.conftest import ISV, NEWCOMER, PRM_READY, poc_request
 from tests.mcp_checks import approving
 from tests.previews import assert_preview_is_what_was_sent

@@ -11,7 +11,7 @@ from mcp import Client
 
 from agent.app import AgentApp
 from agent.config import Settings
-from server import build_server
+from agent.server import build_server
 from tests.conftest import ISV, PRM_READY
 
 POC = {"opportunity_id": "O4000001", "program": "proof-of-concept"}

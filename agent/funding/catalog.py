@@ -14,8 +14,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from agent.models.selling import LifeCycleStage, OpportunityTypeName
+from agent.resources import knowledge
 
-CATALOG = Path(__file__).resolve().parents[2] / "knowledge" / "funding" / "programs.json"
+CATALOG = knowledge("funding", "programs.json")
 PartnerPath = Literal["Services", "Software", "Hardware", "Training", "Distribution"]
 
 

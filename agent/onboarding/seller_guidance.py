@@ -27,8 +27,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
 from agent.onboarding.countries import country_code, is_country, is_currency
+from agent.resources import knowledge
 
-RULES_PATH = Path(__file__).resolve().parents[2] / "knowledge" / "seller" / "rules.json"
+RULES_PATH = knowledge("seller", "rules.json")
 AMMP_URL = "https://aws.amazon.com/marketplace/management/"
 
 Applies = Literal["required", "not_required", "depends"]

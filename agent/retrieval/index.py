@@ -1,7 +1,7 @@
 """The knowledge index: dense embeddings in Chroma and a BM25 index, fused by reciprocal rank.
 
-- Bundled guidance lives in the repository's ``knowledge/`` folder; a user's own documents are copied
-  into ``<index dir>/documents`` by ``partner-agent index add`` and are searched and cited the same way.
+- Bundled guidance lives in the package's ``knowledge/`` folder (`agent.resources`); a user's own documents
+  are copied into ``<index dir>/documents`` by ``partner-agent index add`` and are searched and cited the same way.
 - Building is incremental: a section is embedded once and keeps its id until its text changes, so a
   rebuild with no changes only re-reads the files. The manifest records what the collection holds.
 - The embedding model (a local sentence-transformers folder, by default the one inside the
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from agent.resources import knowledge
 from agent.retrieval.documents import (
     SUPPORTED_SUFFIXES,
     Chunk,
@@ -33,7 +34,7 @@ from agent.retrieval.documents import (
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-BUNDLED = Path(__file__).resolve().parents[2] / "knowledge"
+BUNDLED = knowledge()
 COLLECTION = "partner_guidance"
 MANIFEST_VERSION = 1
 RRF_K = 60

@@ -20,10 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-POLICIES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "access" / "managed-policies.json"
+from agent.resources import knowledge
+
+POLICIES_FILE = knowledge("access", "managed-policies.json")
 
 CATALOGS = ("AWS", "Sandbox")
 
