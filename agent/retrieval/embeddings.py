@@ -14,7 +14,7 @@ from typing import Any
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from agent.retrieval.index import MULTILINGUAL
+from agent.retrieval.models import MULTILINGUAL
 
 for name, value in {
     "HF_HUB_OFFLINE": "1",  # the model is a local folder: never reach for a hub

