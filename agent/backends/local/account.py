@@ -94,8 +94,6 @@ class AccountOperations:
     def start_profile_update_task(self, details: ProfileDetails, client_token: str) -> ProfileUpdateTask:
         """StartProfileUpdateTask: one task at a time; a replayed ClientToken returns the task as it started
         (GetProfileUpdateTask tells how it ended)."""
-        from agent.backends.local.sandbox import new_id
-
         request = {"TaskDetails": details.api_dict()}
         with self.store.transaction() as conn:
             replay = self._replay(conn, "StartProfileUpdateTask", client_token, request)
@@ -110,7 +108,7 @@ class AccountOperations:
             now = utcnow()
             task = ProfileUpdateTask(
                 Catalog=self.catalog, Arn=self._arn("partner", self.partner_id), Id=self.partner_id,
-                TaskId=new_id("pprofiletask-", 13), TaskDetails=details, StartedAt=now, Status="IN_PROGRESS",
+                TaskId=store.new_id("pprofiletask-", 13), TaskDetails=details, StartedAt=now, Status="IN_PROGRESS",
             )
             store.insert_row(conn, PROFILE_TASK, self.catalog, task.TaskId, self.partner_id, task.api_dict(), now)
             self._remember(conn, "StartProfileUpdateTask", client_token, request, task.api_dict())
@@ -252,9 +250,7 @@ class AccountOperations:
         message: str,
     ) -> ConnectionInvitation:
         """CreateConnectionInvitation to another AWS account (12 digits in the sandbox)."""
-        from agent.backends.local.sandbox import _require, new_id
-
-        _require(ACCOUNT, receiver, r"^[0-9]{12}$", "ReceiverIdentifier", "123456789012")
+        store.require(ACCOUNT, receiver, r"^[0-9]{12}$", "ReceiverIdentifier", "123456789012")
         request = {"ConnectionType": connection_type, "ReceiverIdentifier": receiver, "Email": email, "Name": name,
                    "Message": message}
         with self.store.transaction() as conn:
@@ -281,7 +277,7 @@ class AccountOperations:
                 raise errors.ConflictException(
                     f"This account already has an active {connection_type} connection with {receiver}.",
                     service=ACCOUNT, reason="DUPLICATE_CONNECTION")
-            invitation_id = new_id("pacinv-", 13)
+            invitation_id = store.new_id("pacinv-", 13)
             record = {
                 "Catalog": self.catalog, "Id": invitation_id,
                 "Arn": connection_arn(self.catalog, "connection-invitation", invitation_id),
@@ -334,9 +330,7 @@ class AccountOperations:
     def _answerable(self, conn: sqlite3.Connection, invitation_id: str, account: str, role: ParticipantRole,
                     operation: str) -> dict[str, Any]:
         """The pending invitation record this account may answer (receiver) or cancel (sender)."""
-        from agent.backends.local.sandbox import _require
-
-        _require(ACCOUNT, invitation_id, INVITATION_ID_PATTERN, "Identifier", "pacinv-0123456789abc")
+        store.require(ACCOUNT, invitation_id, INVITATION_ID_PATTERN, "Identifier", "pacinv-0123456789abc")
         record = _record(conn, self.catalog, invitation_id)
         if record is None or account not in (record["SenderAccountId"], record["ReceiverAccountId"]):
             raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found.",
@@ -397,8 +391,6 @@ def connection_records(conn: sqlite3.Connection, catalog: str, account: str) -> 
 
 def answer_invitation(conn: sqlite3.Connection, catalog: str, record: dict[str, Any], *, accept: bool) -> dict[str, Any]:
     """Accept (connect the two accounts) or reject a pending invitation; returns the connection record when accepted."""
-    from agent.backends.local.sandbox import new_id
-
     now = utcnow()
     connection: dict[str, Any] = {}
     if accept:
@@ -407,7 +399,7 @@ def answer_invitation(conn: sqlite3.Connection, catalog: str, record: dict[str, 
         detail = {"CreatedAt": now.isoformat(), "InviterEmail": record["InviterEmail"], "InviterName": record["InviterName"],
                   "Status": "ACTIVE"}
         if existing is None:
-            connection_id = new_id("pac-", 13)
+            connection_id = store.new_id("pac-", 13)
             connection = {"Catalog": catalog, "Id": connection_id,
                           "Arn": connection_arn(catalog, "connection", connection_id),
                           "Accounts": sorted(pair), "UpdatedAt": now.isoformat(),

@@ -16,11 +16,21 @@ from agent.backends import errors
 from agent.backends.errors import BENEFITS
 from agent.backends.local import store
 from agent.funding.lifecycle import COMPLETED
-from agent.models.benefits import CASH_CLAIM_ID_PATTERN, BenefitApplication, CashClaim, parse_amount
+from agent.models.benefits import (
+    CASH_CLAIM_ID_PATTERN,
+    BenefitApplication,
+    CashClaim,
+    parse_amount,
+)
 from agent.storage import utcnow
 
 CASH_CLAIM = "cash_claim"
 CLAIM_STAGE = "Cash Claim"
+
+MDF_BENEFIT = "ben-mdfcampaign001"
+AMOUNT_MEMBERS = {MDF_BENEFIT: "FundingAmount"}
+"""Which member of a benefit's details holds the amount requested, where it is not ``RequestedAmount``: what AWS
+knows of its own benefits (the schema does not say), used by the sandbox to check cash claims."""
 
 
 class CashClaimOperations:
@@ -40,9 +50,7 @@ class CashClaimOperations:
     def update_cash_claim(self, application_id: str, claim_id: str, amount: float,
                           client_token: str | None = None) -> CashClaim:
         """UpdateCashClaim: a rejected claim, edited to ``amount`` and in review again."""
-        from agent.backends.local.sandbox import _require
-
-        _require(BENEFITS, claim_id, CASH_CLAIM_ID_PATTERN, "ClaimId", "claim-0123456789abc")
+        store.require(BENEFITS, claim_id, CASH_CLAIM_ID_PATTERN, "ClaimId", "claim-0123456789abc")
         return self._claim(application_id, claim_id, amount, client_token)
 
     def _claim(self, application_id: str, claim_id: str | None, amount: float, client_token: str | None) -> CashClaim:
@@ -105,8 +113,6 @@ class CashClaimOperations:
     @staticmethod
     def _approved_amount(application: BenefitApplication) -> Decimal:
         """The amount the request was approved for, from the benefit's amount member of its details."""
-        from agent.backends.local.seed import AMOUNT_MEMBERS
-
         member = AMOUNT_MEMBERS.get(application.BenefitId, "RequestedAmount")
         amount = parse_amount(application.BenefitApplicationDetails.get(member))
         if amount is None:
@@ -126,9 +132,7 @@ def _in_claim_stage(application: BenefitApplication, operation: str) -> BenefitA
 
 
 def _new_claim_id() -> str:
-    from agent.backends.local.sandbox import new_id
-
-    return new_id("claim-", 13)
+    return store.new_id("claim-", 13)
 
 
 def in_review_of(claims: list[CashClaim]) -> CashClaim | None:

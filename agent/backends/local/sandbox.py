@@ -11,28 +11,44 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import secrets
 import sqlite3
-import string
-from datetime import timedelta
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from agent.backends import errors, operations
-from agent.backends.errors import ACCOUNT, BENEFITS, SELLING
 from agent.backends.base import OpportunityPage, OpportunityQuery, PartnerCentral
-from agent.backends.local import store
+from agent.backends.errors import ACCOUNT, BENEFITS, SELLING
 from agent.backends.local import details as request_details
-from agent.backends.local.account import VERIFICATION, AccountOperations, answer_invitation, invitation_view
+from agent.backends.local import store
+from agent.backends.local.account import (
+    VERIFICATION,
+    AccountOperations,
+    answer_invitation,
+    invitation_view,
+)
 from agent.backends.local.claims import CashClaimOperations, in_review_of
 from agent.backends.local.selling import AWS_SUMMARY, SellingOperations
-from agent.backends.local.store import Store
+from agent.backends.local.store import (
+    ALLIANCE_LEAD,
+    ALLOCATION,
+    APPLICATION,
+    BENEFIT,
+    EMAIL_CODE,
+    OPPORTUNITY,
+    PARTNER,
+    PRM_EVIDENCE,
+    SELLER_SETUP,
+    VISIBILITY,
+    Store,
+    new_id,
+    require,
+)
 from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
-from agent.storage import utcnow
 from agent.models.account import (
     PARTNER_ID_PATTERN,
     AllianceLeadContact,
@@ -54,22 +70,12 @@ from agent.models.benefits import (
     FileDetail,
     FulfillmentTypeName,
 )
-from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
 from agent.models.seller import RESALE_AUTHORIZATION_SERVICE, PrmEvidence, SellerSetup
+from agent.models.selling import OPPORTUNITY_ID_PATTERN, Opportunity
+from agent.storage import utcnow
 
 M = TypeVar("M", bound=BaseModel)
 
-# Resource kinds stored in the `resources` table.
-PARTNER = "partner"
-VISIBILITY = "profile_visibility"
-ALLIANCE_LEAD = "alliance_lead_contact"
-OPPORTUNITY = "opportunity"
-BENEFIT = "benefit"
-APPLICATION = "benefit_application"
-ALLOCATION = "benefit_allocation"
-SELLER_SETUP = "seller_setup"
-PRM_EVIDENCE = "prm_evidence"
-EMAIL_CODE = "email_verification_code"
 
 _NOT_FOUND: dict[str, tuple[str | None, str | None]] = {
     PARTNER: (ACCOUNT, "PARTNER_NOT_FOUND"),
@@ -89,25 +95,8 @@ EMAIL_CODE_TTL = timedelta(hours=48)
 """The guide: a verification code can be entered for 48 hours after it was sent."""
 EMAIL_CODE_SENDS = 5
 """The guide: a code can be requested up to 5 times (per address, while the last code is valid)."""
-_LOWER_ALNUM = string.ascii_lowercase + string.digits
-
-
-def new_id(prefix: str, length: int, alphabet: str = _LOWER_ALNUM) -> str:
-    """A random id in the API's format, e.g. ``new_id("benappl-", 14)``."""
-    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
-
-
 def _parse(model: type[M], body: str | dict) -> M:
     return model.model_validate(json.loads(body) if isinstance(body, str) else body)
-
-
-def _require(service: str, value: str, pattern: str, field: str, example: str) -> None:
-    """An identifier in the format ``service`` requires; a ValidationException in that service's shape otherwise."""
-    if not re.fullmatch(pattern.strip("^$"), value or ""):
-        raise errors.invalid_request(
-            service, f"{field} '{value[:80]}' is malformed; expected the format of '{example}'.",
-            [errors.FieldError(FieldName=field, Message=f"must match {pattern}", Code="INVALID_STRING_FORMAT")],
-        )
 
 
 class LocalSandbox:
@@ -165,7 +154,7 @@ class LocalSandbox:
     def advance_opportunity(self, opportunity_id: str, reject_reason: str | None = None) -> Opportunity:
         """Play AWS's reviewer of a submitted opportunity: Submitted -> In review -> Approved (AWS's side then has a
         team, an engagement score and next steps), or Rejected with ``reject_reason``."""
-        _require(SELLING, opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
+        require(SELLING, opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
         self.ensure_ready()
         with self.store.transaction() as conn:
             row = store.get_row(conn, OPPORTUNITY, self.catalog, opportunity_id)
@@ -242,7 +231,7 @@ class LocalSandbox:
 
     def client(self, partner_id: str) -> LocalPartnerCentral:
         """The Partner Central client of one partner account; AccessDenied if the account does not exist."""
-        _require(ACCOUNT, partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
+        require(ACCOUNT, partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
         self.ensure_ready()
         with self.store.reading() as conn:
             if store.get_row(conn, PARTNER, self.catalog, partner_id) is None:
@@ -427,7 +416,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
     # partnercentral-selling
 
     def get_opportunity(self, opportunity_id: str) -> Opportunity:
-        _require(SELLING, opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
+        require(SELLING, opportunity_id, OPPORTUNITY_ID_PATTERN, "Identifier", "O1234567")
         return self._one(OPPORTUNITY, opportunity_id, Opportunity, "Opportunity")
 
     def list_opportunities(self, query: OpportunityQuery) -> OpportunityPage:
@@ -480,7 +469,7 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
                 raise errors.ResourceNotFoundException(
                     f"{identifier[:200]} was not found in the {self.catalog} catalog.", service=BENEFITS)
             identifier = rid
-        _require(BENEFITS, identifier, pattern, "Identifier", example)
+        require(BENEFITS, identifier, pattern, "Identifier", example)
         return identifier
 
     def list_benefit_allocations(self) -> list[BenefitAllocation]:

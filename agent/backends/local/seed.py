@@ -19,14 +19,25 @@ from typing import Any
 
 from agent.backends.local import account as account_kinds
 from agent.backends.local import details
-from agent.backends.local import sandbox as kinds
+from agent.backends.local import selling as selling_kinds
+from agent.backends.local import store as kinds
+from agent.backends.local.claims import MDF_BENEFIT
 from agent.backends.local.store import insert_row
-from agent.models.account import AllianceLeadContact, Partner, ProfileVisibility, Verification
+from agent.models.account import (
+    AllianceLeadContact,
+    Partner,
+    ProfileVisibility,
+    Verification,
+)
 from agent.models.base import ApiModel
 from agent.models.benefits import Benefit, BenefitAllocation, BenefitApplication
 from agent.models.seller import PrmEvidence, SellerSetup
-from agent.backends.local import selling as selling_kinds
-from agent.models.selling import AwsOpportunitySummary, EngagementInvitation, Opportunity, Solution
+from agent.models.selling import (
+    AwsOpportunitySummary,
+    EngagementInvitation,
+    Opportunity,
+    Solution,
+)
 
 CATALOG = "Sandbox"
 NEW_REGISTRANT = "partner-nimbus0000001"
@@ -146,10 +157,6 @@ _MDF_PROPERTIES: dict[str, dict[str, Any]] = {
 }
 """The MDF benefit's members: the same roles as other benefits' (name, dates, amount...) under other names."""
 
-MDF_BENEFIT = "ben-mdfcampaign001"
-AMOUNT_MEMBERS = {MDF_BENEFIT: "FundingAmount"}
-"""Which member of a benefit's details holds the amount requested, where it is not ``RequestedAmount``: what AWS
-knows of its own benefits (the schema does not say), used by the sandbox to check cash claims."""
 
 
 def _schema(title: str, properties: dict[str, dict[str, Any]], required: list[str]) -> dict[str, Any]:

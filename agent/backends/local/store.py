@@ -8,11 +8,43 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import secrets
 import sqlite3
+import string
 from datetime import datetime
 from typing import Any
 
+from agent.backends import errors
 from agent.storage import Database, utcnow
+
+# Resource kinds stored in the `resources` table.
+PARTNER = "partner"
+VISIBILITY = "profile_visibility"
+ALLIANCE_LEAD = "alliance_lead_contact"
+OPPORTUNITY = "opportunity"
+BENEFIT = "benefit"
+APPLICATION = "benefit_application"
+ALLOCATION = "benefit_allocation"
+SELLER_SETUP = "seller_setup"
+PRM_EVIDENCE = "prm_evidence"
+EMAIL_CODE = "email_verification_code"
+
+_LOWER_ALNUM = string.ascii_lowercase + string.digits
+
+
+def new_id(prefix: str, length: int, alphabet: str = _LOWER_ALNUM) -> str:
+    """A random id in the API's format, e.g. ``new_id("benappl-", 14)``."""
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def require(service: str, value: str, pattern: str, field: str, example: str) -> None:
+    """An identifier in the format ``service`` requires; a ValidationException in that service's shape otherwise."""
+    if not re.fullmatch(pattern.strip("^$"), value or ""):
+        raise errors.invalid_request(
+            service, f"{field} '{value[:80]}' is malformed; expected the format of '{example}'.",
+            [errors.FieldError(FieldName=field, Message=f"must match {pattern}", Code="INVALID_STRING_FORMAT")],
+        )
 
 SCHEMA_VERSION = 1
 
