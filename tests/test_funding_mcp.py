@@ -80,15 +80,28 @@ async def test_no_match_is_explicit_with_next_steps(settings: Settings, partner:
     assert result["next_steps"][0].startswith("No program fits this opportunity today")
 
 
-async def test_every_sandbox_opportunity_gets_an_answer(settings: Settings) -> None:
+async def test_every_recommendation_is_what_estimate_funding_says_of_that_program(settings: Settings) -> None:
+    """The two tools agree for every sandbox opportunity: a recommended program is eligible with the same amount,
+    and a near miss is not eligible and says what is missing."""
+    checked = {"recommended": 0, "near misses": 0}
     for partner, opportunities in {"partner-altocloud0004": ["O4000001", "O4000002", "O4000003", "O4000004"],
                                    "partner-stratus000002": ["O2000001", "O2000002", "O2000003", "O2000004"],
                                    "partner-cirrus0000003": ["O3000001"]}.items():
+        partner_settings = settings.model_copy(update={"partner_id": partner})
         for opportunity in opportunities:
-            result = await call(settings.model_copy(update={"partner_id": partner}), "recommend_funding",
-                                {"opportunity_id": opportunity})
-            assert result["recommendations"] or result["next_steps"], opportunity
-            assert all(r["reason"] for r in result["recommendations"])
+            result = await call(partner_settings, "recommend_funding", {"opportunity_id": opportunity})
+            for recommended in result["recommendations"]:
+                estimate = await call(partner_settings, "estimate_funding",
+                                      {"opportunity_id": opportunity, "program": recommended["program"]})
+                assert estimate["eligible"] and recommended["reason"], (opportunity, recommended["program"])
+                assert estimate["estimate"].get("amount") == recommended["estimate"].get("amount")
+                checked["recommended"] += 1
+            for near_miss in result["near_misses"]:
+                estimate = await call(partner_settings, "estimate_funding",
+                                      {"opportunity_id": opportunity, "program": near_miss["program"]})
+                assert not estimate["eligible"] and near_miss["missing"], (opportunity, near_miss["program"])
+                checked["near misses"] += 1
+    assert checked["recommended"] >= 5 and checked["near misses"] >= 5, checked
 
 
 async def test_estimate_funding_and_the_catalog(settings: Settings) -> None:

@@ -441,9 +441,10 @@ def test_every_answer_is_informational_with_sources():
             assert source["id"]
 
 
-def test_answers_serialize_to_json():
+def test_answers_survive_the_json_a_client_receives():
+    """What a client gets back reads as the same answer: no member is lost, renamed or changed on the way."""
     for result in _all_results():
-        json.loads(result.model_dump_json())
+        assert type(result).model_validate_json(result.model_dump_json()) == result, type(result).__name__
 
 
 # ---------------------------------------------------------------- the rule file
