@@ -79,7 +79,6 @@ def guidance_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fixture before starting one: `scripts/serve` would otherwise index the guidance in their data folder.
     """
     from agent.retrieval.index import KnowledgeIndex
-
     from tests import servers
 
     index_dir = tmp_path_factory.mktemp("guidance-index")

@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from agent.backends import errors
-from agent.backends.operations import API_WRITES
 from agent.backends.base import OpportunityQuery, PartnerCentral
+from agent.backends.operations import API_WRITES
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE
 from tests.stubbed_aws import MOMENT, Answer, ApiError, generated
 

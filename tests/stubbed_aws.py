@@ -40,7 +40,8 @@ Answer = Callable[[str, str, dict[str, Any]], dict[str, Any]]
 def _example_text(pattern: str, length: int = 1) -> str | None:
     """A string matching ``pattern``, unbounded repeats taken ``length`` times; None when Python's re cannot read the
     pattern (e.g. IAM's \\p{L}) or the string made does not match it."""
-    from re import _constants as c, _parser as parser
+    from re import _constants as c
+    from re import _parser as parser
 
     def member(ch: str, items) -> bool:
         for op, value in items:

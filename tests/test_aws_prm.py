@@ -25,9 +25,9 @@ from agent.models.seller import (
     RevenueAttribution,
 )
 from agent.onboarding.status import onboarding_status, read_snapshot
+from agent.server import build_server
 from agent.tools.onboarding import PRM_ACTIONS, STATUS_ACTIONS
 from agent.trust.permissions import known_actions, missing_actions
-from agent.server import build_server
 from tests.stubbed_aws import offline_backend, stubbers
 
 PARTNER = "partner-altocloud0004"

@@ -12,8 +12,8 @@ from mcp import Client
 from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
-from benchmarks.context import default_arguments
 from agent.server import build_server
+from benchmarks.context import default_arguments
 from tests.conftest import ISV, NEWCOMER, PRM_READY, SERVICES
 from tests.mcp_checks import approving
 

@@ -147,9 +147,9 @@ async def test_a_decided_flow_whose_checkpoint_names_no_next_step_is_still_carri
     approval step with the decision the approval recorded."""
     import uuid
 
+    from agent.server import build_server
     from agent.trust.approvals import Decision
     from agent.trust.audit import DecidedBy
-    from agent.server import build_server
 
     settings = settings.model_copy(update={"approval_port": 0})
     async with Client(build_server(settings)) as client:

@@ -145,8 +145,8 @@ def test_every_read_of_the_backend_interface_has_a_live_check() -> None:
 
 def test_the_live_tests_are_deselected_by_default() -> None:
     """Runs in CI: ``scripts/test`` alone never calls AWS, and reports the live tests deselected, not skipped."""
-    from pathlib import Path
     import tomllib
+    from pathlib import Path
 
     options = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     assert '-m "not live"' in options["addopts"]

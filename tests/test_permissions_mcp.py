@@ -8,8 +8,8 @@ import pytest
 from mcp import Client
 
 from agent.config import Settings
-from agent.trust.permissions import missing_actions
 from agent.server import build_server
+from agent.trust.permissions import missing_actions
 
 CALLS = {
     "get_partner_profile": {},

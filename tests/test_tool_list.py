@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 
 from agent.config import Settings, SettingsError, load_settings
-from agent.tools import TOOLSETS
 from agent.server import build_server
+from agent.tools import TOOLSETS
 
 TOOLS_LIST_BUDGET = 40_000
 TOOL_BUDGET = 3_000

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from agent.models import selling
 from agent.models.account import (
     AllianceLeadContact,
     Connection,
@@ -34,9 +35,8 @@ from agent.models.benefits import (
     CashClaim,
     FulfillmentTypeName,
 )
-from agent.models import selling
-from agent.models.selling import Opportunity, OpportunitySummary
 from agent.models.seller import PrmEvidence, SellerSetup
+from agent.models.selling import Opportunity, OpportunitySummary
 
 
 class OpportunityQuery(BaseModel):

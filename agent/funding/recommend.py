@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-
 from typing import Annotated
 
 from pydantic import BaseModel, Field, PlainSerializer

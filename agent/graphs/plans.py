@@ -22,6 +22,7 @@ from agent.backends.operations import CONSOLE_ACTIONS
 from agent.graphs import preview
 from agent.trust.permissions import PARTNER_CENTRAL_SERVICES
 
+
 def iam_action(service: str, operation: str) -> str:
     """The IAM action an operation needs: ``partnercentral:<Operation>`` for the Partner Central services, else the
     service's signing name as botocore knows it (``iam``, ``aws-marketplace`` for marketplace-catalog, ``ce``). The

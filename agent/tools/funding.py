@@ -14,23 +14,11 @@ from agent.app import AgentApp
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.compliance.prm import read_prm
-from agent.funding.catalog import Program, load_catalog
 from agent.funding.application import ApplicationForm
 from agent.funding.attachments import MAX_FILES, AttachmentInput, stage
 from agent.funding.benefits import application_form
+from agent.funding.catalog import Program, load_catalog
 from agent.funding.lifecycle import RequestFacts
-from agent.graphs.fund_request import (
-    FUND_REQUEST_DRAFT,
-    FUND_REQUEST_MANAGEMENT,
-    Answers,
-    FundRequestChange,
-    FundRequestDraft,
-    ManageAction,
-    Money,
-    request_facts,
-)
-from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication, BenefitApplicationSummary
-from agent.storage import utcnow
 from agent.funding.recommend import (
     PATH_OF_SOLUTION,
     Budget,
@@ -43,6 +31,18 @@ from agent.funding.recommend import (
     expected_spend,
     rank,
 )
+from agent.graphs.fund_request import (
+    FUND_REQUEST_DRAFT,
+    FUND_REQUEST_MANAGEMENT,
+    Answers,
+    FundRequestChange,
+    FundRequestDraft,
+    ManageAction,
+    Money,
+    request_facts,
+)
+from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication, BenefitApplicationSummary
+from agent.storage import utcnow
 from agent.tools.errors import tool_errors, validation_problems
 from agent.tools.params import (
     Detail,

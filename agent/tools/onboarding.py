@@ -40,9 +40,9 @@ from agent.onboarding.seller_guidance import RoleGuidance, resale_role_guidance
 from agent.onboarding.status import OnboardingStage, OnboardingStatus, OnboardingTask, onboarding_status, read_snapshot
 from agent.storage import utcnow
 from agent.tools import writes
-from agent.tools.seller import compact
 from agent.tools.errors import tool_errors
 from agent.tools.params import Detail, DetailParam, SessionIdParam, shorten
+from agent.tools.seller import compact
 
 CONNECTION_READS = ["partnercentral:ListConnections", "partnercentral:GetConnection",
                     "partnercentral:ListConnectionInvitations", "partnercentral:GetConnectionInvitation"]

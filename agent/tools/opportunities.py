@@ -4,10 +4,9 @@
 from typing import Annotated, Literal
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
-
-from mcp.server.mcpserver import ElicitationResult, Resolve
 
 from agent.app import AgentApp
 from agent.backends import errors
@@ -17,8 +16,8 @@ from agent.cosell.next_steps import recommend
 from agent.graphs.opportunity import (
     OPPORTUNITY_CHANGE,
     REFERRAL_RESPONSE,
-    OpportunityChange,
     ModelledEntityType,
+    OpportunityChange,
     OpportunityFields,
     ReferralResponse,
 )

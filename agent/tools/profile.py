@@ -12,7 +12,13 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
-from agent.graphs.profile_update import PROFILE_UPDATE, AllianceLeadInput, ProfileFields, ProfileUpdate, VerificationCode
+from agent.graphs.profile_update import (
+    PROFILE_UPDATE,
+    AllianceLeadInput,
+    ProfileFields,
+    ProfileUpdate,
+    VerificationCode,
+)
 from agent.models.account import (
     AllianceLeadContact,
     EmailAddress,
