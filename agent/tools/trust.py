@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp
 from agent.tools import writes
 from agent.tools.errors import tool_errors
+from agent.tools.events import bounded
 from agent.tools.params import DetailParam, OffsetParam, SessionIdParam
 from agent.trust.approvals import Status
 from agent.trust.audit import AuditEvent, DecidedBy
@@ -27,6 +28,8 @@ LAST_EVENTS = 5
 SESSION_PAGE = 25
 """Events per page with detail='full'."""
 LISTED_SESSIONS = 10
+SHOWN = 8
+"""Open questions and approvals waiting that get_session shows by default (detail='full': all)."""
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
 
 
@@ -137,6 +140,10 @@ def register(server: MCPServer, app: AgentApp) -> None:
         if detail != "full":
             events = [e.model_copy(update={"arguments": None}) for e in events]
         state = memory.state if memory else None
+        if state is not None and detail != "full":  # compact: the newest few, long answers shortened
+            state = state.model_copy(update={"questions": state.questions[-SHOWN:],
+                                             "answers": {k: bounded(v) for k, v in state.answers.items()}})
+            waiting = waiting[:SHOWN]
         return info.model_copy(update={
             "about": about(state.opportunities, state.funding_requests) if state else None,
             "pending_approvals": waiting or None, "open_questions": (state.questions or None) if state else None,
