@@ -586,8 +586,8 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
         answers: Annotated[Answers | None, Field(description="edit: fields to change")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Act on a fund request under the guide's rules (see action). Every action waits for the person's approval
-        of the exact change."""
+        """Edit, submit, recall, cancel, extend, claim or attach to a fund request under the guide's rules. Every
+        action waits for the person's approval of the exact change."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_MANAGEMENT, change, session_id)
             return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)

@@ -121,7 +121,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="Get session", annotations=READ_ONLY)
     def get_session(session_id: SessionIdParam = None, detail: DetailParam = "summary",
                     offset: OffsetParam = 0) -> SessionInfo:
-        """Where a session stands, to pick it up: what it touched, approvals waiting, open questions, answers, last
+        """Where a session stands: what it touched, approvals waiting, open questions, answers, last
         events (full: all, paged)."""
         with tool_errors():
             call = app.begin("get_session", [], session_id)
