@@ -94,6 +94,13 @@ class AgentApp:
         return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), self.approvals.sign)
 
     @cached_property
+    def memory(self):
+        """What happened in each session: its events, answers and open questions."""
+        from agent.trust.memory import MemoryStore
+
+        return MemoryStore(self.db, self.settings.session_max_events)
+
+    @cached_property
     def audit(self):
         from agent.trust.audit import AuditLog
 
@@ -182,6 +189,15 @@ class AgentApp:
         self.gate.expire_due()
         session = self.sessions.open(principal, session_id)
         return ToolCall(principal=principal, session=session, backend=self.partner_central(principal))
+
+    def remembered_answers(self, session_id: str | None, about: str) -> dict:
+        """The answers the person gave in session ``session_id`` to the questions of ``about`` (a draft), to use again
+        instead of asking again. Raises `SessionError` for a session that is not the caller's."""
+        if session_id is None:
+            return {}
+        principal = self.principal()
+        self.sessions.open(principal, session_id)
+        return self.memory.answers(principal, session_id, about)
 
     @cached_property
     def page_server(self):

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         description="Comma-separated AWS managed policies of the stdio user.",
     )
     session_ttl_hours: float = Field(default=48, gt=0, le=24 * 30, description="Sessions expire this long after creation.")
+    session_max_events: int = Field(
+        default=200, ge=10, le=10_000,
+        description="Events kept per session; past it the oldest are summarised (counted by tool and outcome).",
+    )
     approval_ttl_minutes: float = Field(default=15, gt=0, le=24 * 60, description="Pending approvals expire after this.")
     max_pending_approvals: int = Field(
         default=25, ge=1, le=1000, description="How many changes one principal may have waiting for a decision.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Literal
 
+import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, Tool
@@ -13,9 +14,10 @@ from pydantic import ValidationError
 from agent import __version__
 from agent.app import AgentApp
 from agent.config import Settings, load_settings
-from agent.tools import funding, guidance, hidden_tools, onboarding, opportunities, profile, seller, trust
+from agent.tools import events, funding, guidance, hidden_tools, onboarding, opportunities, profile, seller, trust
 from agent.tools.errors import bounded, validation_problems
 from agent.tools.wire import published, result_text, without_nulls
+from agent.trust.memory import CallNotes, current_notes
 
 INSTRUCTIONS = """\
 Partner Central agent: helps an AWS partner through Partner Central onboarding, PRM compliance and funding.
@@ -40,6 +42,7 @@ class PartnerAgentServer(MCPServer):
     echoing them back, and publishing tools and results in the compact forms of `agent.tools.wire`."""
 
     _parameters: dict[str, set[str]] | None = None
+    app: AgentApp | None = None
     _published: list[Tool] | None = None
 
     async def list_tools(self) -> list[Tool]:
@@ -55,22 +58,40 @@ class PartnerAgentServer(MCPServer):
         if unknown:
             shown = ", ".join(repr(argument[:40]) for argument in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
             raise ToolError(f"{name} has no parameter {shown}; its parameters are: {', '.join(sorted(known)) or 'none'}.")
+        notes = CallNotes()
+        current_notes.set(notes)  # each request runs in a context of its own; the tool's thread sees the same notes
         try:
             result = await super().call_tool(name, arguments, context)
         except UnexpectedToolError:
             logger.exception("Tool %r failed unexpectedly", name)
-            raise ToolError(f"{name} failed on our side, not because of its arguments; the server log has the "
-                            "details. Try once more; if it fails again, tell the person.") from None
+            error = (f"{name} failed on our side, not because of its arguments; the server log has the details. Try "
+                     "once more; if it fails again, tell the person.")
+            await self._remember(name, arguments, None, error, notes)
+            raise ToolError(error) from None
         except ToolError as exc:
             if not isinstance(exc.__cause__, ValidationError):
-                raise ToolError(bounded(str(exc))) from None
-            raise ToolError(bounded(f"Invalid arguments for {name}: {validation_problems(exc.__cause__)}. Correct them "
-                                    "and call the tool again.")) from None
+                error = bounded(str(exc))
+            else:
+                error = bounded(f"Invalid arguments for {name}: {validation_problems(exc.__cause__)}. Correct them "
+                                "and call the tool again.")
+            if known is not None:
+                await self._remember(name, arguments, None, error, notes)
+            raise ToolError(error) from None
         if isinstance(result, CallToolResult) and result.structured_content is not None:
             structured = without_nulls(result.structured_content)
+            await self._remember(name, arguments, structured, None, notes)
             return CallToolResult(content=[TextContent(type="text", text=result_text(structured))],
                                   structured_content=structured, is_error=result.is_error)
+        if isinstance(result, CallToolResult) and result.is_error:  # a resolver's error, returned rather than raised
+            text = "".join(getattr(block, "text", "") for block in result.content)
+            await self._remember(name, arguments, None, text.removeprefix(f"Error executing tool {name}: "), notes)
         return result
+
+    async def _remember(self, name: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None,
+                        notes: CallNotes) -> None:
+        """Record the call in its session's events (`agent.tools.events`), off the event loop."""
+        if self.app is not None:
+            await anyio.to_thread.run_sync(lambda: events.record(self.app, name, arguments, result, error, notes))
 
 
 def build_server(
@@ -105,6 +126,7 @@ def build_server(
         log_level=settings.log_level,
         **auth,
     )
+    server.app = app
     for area in (profile, onboarding, seller, opportunities, funding, guidance, trust):
         area.register(server, app)
     for tool in hidden_tools(settings.toolsets):

@@ -18,7 +18,7 @@ pytest_plugins = ("tests.browser", "tests.postgres")  # headless Chromium; a thr
 ON_BOTH_STORAGES = {
     "tests.test_trust_flows", "tests.test_sessions", "tests.test_crash_recovery", "tests.test_write_validation",
     "tests.test_permissions_mcp", "tests.test_http_trust", "tests.test_passkeys", "tests.test_tokens",
-    "tests.test_workers",
+    "tests.test_workers", "tests.test_session_memory",
 }
 """Test modules whose `settings` run against both storages: SQLite files, and a PostgreSQL database."""
 

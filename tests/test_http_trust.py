@@ -90,3 +90,19 @@ async def test_over_http_files_come_only_from_the_client_never_from_the_servers_
         server.stop()
     assert by_path.is_error and "none is open to this connection" in by_path.content[0].text
     assert sent.structured_content["status"] == "requires_approval"
+
+
+async def test_over_http_a_token_sees_only_its_own_sessions(http: HttpServer, data_dir: Path, create_token) -> None:
+    """Two people of one partner account: each lists and reads only the sessions their own token made."""
+    dana = create_token(data_dir, "dana", "--partner-id", PRM_READY)
+    lee = create_token(data_dir, "lee", "--partner-id", PRM_READY)
+    client, mcp = http.client(dana)
+    async with client, mcp:
+        danas = (await mcp.call_tool("get_session", {})).structured_content["session_id"]
+        await mcp.call_tool("list_opportunities", {"session_id": danas})
+        assert [s["session_id"] for s in (await mcp.call_tool("list_sessions", {})).structured_content["sessions"]] == [danas]
+    client, mcp = http.client(lee)
+    async with client, mcp:
+        assert (await mcp.call_tool("list_sessions", {})).structured_content == {"sessions": []}
+        read = await mcp.call_tool("get_session", {"session_id": danas})
+        assert read.is_error and "does not exist or has expired" in read.content[0].text

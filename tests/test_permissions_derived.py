@@ -73,6 +73,7 @@ FLOWS: dict[str, list[dict[str, Any]]] = {  # every tool, and the calls that run
     "estimate_funding": [{"opportunity_id": "O4000003", "program": "map-assess"}],
     "search_guidance": [{"query": "How do I activate the PRM cost allocation tag?"}],
     "get_session": [{}],
+    "list_sessions": [{}],
     "get_approval": [{"approval_id": "approval-00000000-0000-4000-8000-000000000000", "session_id": "session-none"}],
     "list_audit_events": [{}],
 }

@@ -14,7 +14,7 @@ from agent.tools import TOOLSETS
 
 TOOLS_LIST_BUDGET = 40_000
 TOOL_BUDGET = 3_000
-ALWAYS = {"get_session", "get_approval", "list_audit_events", "decide_approval"}
+ALWAYS = {"get_session", "list_sessions", "get_approval", "list_audit_events", "decide_approval"}
 
 
 def wire_size(value: object) -> int:
@@ -71,7 +71,8 @@ async def test_a_team_sees_only_the_toolsets_it_chose(settings: Settings) -> Non
     async with Client(build_server(chosen)) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         hidden = await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})
-    assert names == {"check_prm_compliance", "search_guidance", "get_session", "get_approval", "list_audit_events"}
+    assert names == {"check_prm_compliance", "search_guidance", "get_session", "list_sessions", "get_approval",
+                     "list_audit_events"}
     assert hidden.is_error and "draft_funding_request" in hidden.content[0].text
 
 

@@ -93,7 +93,13 @@ class WriteGate:
 
     def start(self, principal: Principal, session_id: str, action: WriteAction, planned: Planned) -> Approval:
         """Start the change's flow, paused for the person's decision. Raises PlanError when the change cannot
-        wait for one (too many already wait, or the state changed so that nothing is left to do)."""
+        wait for one (too many already wait, or the state changed so that nothing is left to do). The very same
+        change already waiting in this session (asked again, say after the conversation was resumed) is that
+        approval, not a second one."""
+        waiting = next((a for a in self.approvals.pending_in(principal.key, session_id)
+                        if a.tool == action.tool and a.payload_sha256 == planned.digest), None)
+        if waiting is not None:
+            return waiting
         if self.approvals.pending_count(principal.key) >= self.max_pending:
             raise PlanError(f"{self.max_pending} changes already wait for the person's decision; decide those (or let "
                             "them expire) before asking for more.")

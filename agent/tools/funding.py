@@ -53,6 +53,7 @@ from agent.tools.params import (
     first_sentence,
     shorten_all,
 )
+from agent.trust.memory import note_answers
 
 log = logging.getLogger(__name__)
 UNKNOWN_STATUS = "UNKNOWN"
@@ -255,8 +256,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
                           session_id: SessionIdParam = None) -> FundingRecommendations:
         """Recommend funding programs for one opportunity, ranked, each with its reason (stage, ARR = 12 x monthly
         spend, use case, APN programs, path, PRM readiness), an estimate with its formula, remaining
-        SCA/MDF budget, and near misses with what is missing (detail='full': what each meets, descriptions). AWS
-        decides at review."""
+        SCA/MDF budget, and near misses with what is missing (detail='full': what each meets, descriptions)."""
         with tool_errors():
             call = app.begin("recommend_funding", RECOMMEND_ACTIONS, session_id)
             opportunity = call.backend.get_opportunity(opportunity_id)
@@ -386,9 +386,9 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         stage: Annotated[str | None, Field(description="Only this stage, e.g. 'Created', 'Pre-Approved', 'Cash Claim'.")] = None,
         status: Annotated[
             Literal["PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED", "CANCELED"] | None,
-            Field(description="Only this status."),
+            Field(),
         ] = None,
-        fulfillment_type: Annotated[Literal["CASH", "CREDITS"] | None, Field(description="Cash or credits.")] = None,
+        fulfillment_type: Annotated[Literal["CASH", "CREDITS"] | None, Field()] = None,
         program: Annotated[str | None, Field(description="Program category, e.g. MAP, MDF, POC.")] = None,
         opportunity_id: Annotated[str | None, Field(description="Only requests funding this opportunity.")] = None,
         budget_year: Annotated[int | None, Field(description="Only this budget year (the activity's start year).", ge=2000, le=2100)] = None,
@@ -397,8 +397,7 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         limit: Annotated[int, Field(description="Page size, 1-100.", ge=1, le=100)] = 10,
         session_id: SessionIdParam = None,
     ) -> FundingRequests:
-        """List the partner's fund requests, filtered like the funding dashboard (id, stage, status, fulfillment
-        type, program, opportunity, budget year), a page at a time; optionally as CSV."""
+        """The partner's fund requests, filtered like the funding dashboard, a page at a time; optionally as CSV."""
         with tool_errors():
             call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
                                                        "partnercentral:GetBenefit"], session_id)
@@ -464,8 +463,10 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
     def first_plan(opportunity_id: str, program: str, answers: dict | None = None,
                    session_id: str | None = None) -> writes.Planned:
         _known_program(program)
-        parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program, answers=answers or {},
-                                      today=_today())
+        with tool_errors():  # the person's earlier answers in this session count, unless answered anew
+            remembered = app.remembered_answers(session_id, draft_about(opportunity_id, program))
+        parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program,
+                                      answers={**remembered, **(answers or {})}, today=_today())
         with tool_errors():
             return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
@@ -516,6 +517,8 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
             result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
+        if result.status in ("needs_input", "requires_approval", "applied"):  # valid: kept as the session's answers
+            note_answers(draft_about(opportunity_id, program), change.parameters["answers"])
         if result.status == "applied":
             created = result.results[0]["Id"]
             result.message = (f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
@@ -523,6 +526,11 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
                               f"{console_link(call.backend.catalog, created)} (or approves manage_funding_request "
                               "with action \"submit\"); get_funding_request shows it.")
         return result
+
+
+def draft_about(opportunity_id: str, program: str) -> str:
+    """What a draft's answers belong to in its session's memory (`agent.tools.events.about` of the call)."""
+    return f"draft_funding_request {opportunity_id} {program}"
 
 
 def _known_program(program: str) -> None:
@@ -578,9 +586,8 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
         answers: Annotated[Answers | None, Field(description="edit: fields to change")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
-        """Edit, submit, resubmit, recall, cancel, delete, extend, claim (or resubmit a rejected claim) or attach a
-        file to a fund request, under the guide's rules (a refused action says which rule). Every action waits for
-        the person's approval of the exact change."""
+        """Edit, submit, recall, cancel, extend, claim or attach to a fund request under the guide's rules. Every
+        action waits for the person's approval of the exact change."""
         with tool_errors():
             call = writes.begin(app, FUND_REQUEST_MANAGEMENT, change, session_id)
             return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)

@@ -151,7 +151,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
                               session_id: SessionIdParam = None) -> OnboardingStatusResult:
         """Where this partner stands in onboarding: registration, profile, Marketplace seller setup, PRM/account
         connections. `next_action` is the most useful now; open tasks one line each (detail='full': every task
-        with status, evidence, next step and the tool that helps)."""
+        with status, evidence, next step and tool)."""
         with tool_errors():
             call = app.begin("get_onboarding_status", STATUS_ACTIONS, session_id)
             status = onboarding_status(read_snapshot(call.backend, utcnow()))
@@ -159,7 +159,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(title="Check PRM compliance", annotations=read_only)
     def check_prm_compliance(detail: DetailParam = "summary", session_id: SessionIdParam = None) -> PrmComplianceResult:
-        """Check Partner Revenue Measurement (PRM) compliance, which funding depends on: linked primary account,
+        """Partner Revenue Measurement (PRM) compliance, which funding depends on: linked primary account,
         Marketplace listing, revenue attribution, other seller accounts connected as subsidiaries. Not
         ready: a numbered plan. Unreadable evidence is `unknown`, with where to check (detail='full': evidence,
         seller accounts)."""

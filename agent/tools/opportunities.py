@@ -150,7 +150,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         session_id: SessionIdParam = None,
     ) -> OpportunityList:
         """List the partner's co-sell opportunities, newest change first (id, customer, stage, review status,
-        monthly spend, close date). Filter by stage, review status or customer; page with next_token."""
+        monthly spend, close date), a page at a time."""
         with tool_errors():
             call = app.begin("list_opportunities", ["partnercentral:ListOpportunities"], session_id)
             page = call.backend.list_opportunities(OpportunityQuery(

@@ -150,8 +150,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Change the public profile, its visibility and/or the alliance lead contact once the person approves the
-        exact change. Profile fields go through a profile update task, followed to its end. A new
-        alliance lead email needs send_email_verification_code first."""
+        exact change. A new alliance lead email needs send_email_verification_code first."""
         with tool_errors():
             call = writes.begin(app, PROFILE_UPDATE, change, session_id)
             return writes.run_change(app, call, PROFILE_UPDATE, change, answer)

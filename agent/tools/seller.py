@@ -126,9 +126,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[CatalogSteps]:
-        """The ordered steps to create the seller entity and the first product listing (limited visibility first,
-        then public): every step's title, and the step you are at in full with where it happens (detail='full':
-        every step in full). Informational."""
+        """The ordered steps to create the seller entity and the first listing (limited visibility first, then
+        public): every step's title and the current one in full (detail='full': all in full). Informational."""
         sid = session("esc_catalog_steps", session_id)
         steps = _guide(lambda: rules.esc_catalog_steps(product_type))
         if step is not None and step > len(steps):

@@ -135,6 +135,14 @@ class ApprovalStore:
             return conn.execute("SELECT COUNT(*) AS n FROM approvals WHERE principal=? AND status='pending'"
                                 " AND expires_at > ?", (principal_key, utcnow().isoformat())).fetchone()["n"]
 
+    def pending_in(self, principal_key: str, session_id: str) -> list[Approval]:
+        """The approvals of ``principal_key``'s session ``session_id`` that wait for a decision now, oldest first."""
+        with self.db.reading() as conn:
+            rows = conn.execute("SELECT * FROM approvals WHERE principal=? AND session_id=? AND status='pending'"
+                                " AND expires_at > ? ORDER BY created_at", (principal_key, session_id,
+                                                                             utcnow().isoformat())).fetchall()
+        return [_approval(row) for row in rows]
+
     def has_pending(self) -> bool:
         with self.db.reading() as conn:
             return conn.execute("SELECT 1 FROM approvals WHERE status='pending' AND expires_at > ? LIMIT 1",

@@ -7,6 +7,7 @@ personal contact details, appear as ``HIDDEN_DUE_TO_SECURITY_REASONS`` (CloudTra
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -96,16 +97,60 @@ def _sensitive_members(service: str, operation: str) -> frozenset[str]:
 
 def redact(service: str, operation: str, parameters: dict[str, Any]) -> dict[str, Any]:
     """A copy of ``parameters`` with sensitive and personal values hidden."""
-    hidden = _sensitive_members(service, operation) | PERSONAL_FIELDS
+    return _scrub(parameters, _sensitive_members(service, operation) | PERSONAL_FIELDS)
 
-    def scrub(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: HIDDEN if k in hidden and v is not None else scrub(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [scrub(v) for v in value]
-        return value
 
-    return scrub(parameters)
+def _scrub(value: Any, hidden: frozenset[str], text: Any = None) -> Any:
+    """``value`` with the members named in ``hidden`` hidden, at any depth; ``text`` rewrites the other strings."""
+    if isinstance(value, dict):
+        return {k: HIDDEN if k in hidden and v is not None else _scrub(v, hidden, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, hidden, text) for v in value]
+    return text(value) if text is not None and isinstance(value, str) else value
+
+
+SECRET_ARGUMENTS = frozenset({"email_verification_code", "verification_code", "content_base64", "token", "password"})
+"""Tool arguments (not API members) that are secrets or file contents."""
+
+_SECRET_TEXT = re.compile(
+    r"\bpca_[0-9a-f]+_[A-Za-z0-9_-]+"               # our bearer tokens
+    r"|\b(?:Bearer|token)\s+[A-Za-z0-9._~+/=-]{16,}"  # anyone's bearer token
+    r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{2}-\d{7}\b"         # US SSN / ITIN, EIN
+    r"|\b(?:[A-Z]{2}\d{8,12}|ATU\d{8})\b"            # EU VAT numbers
+    r"|(?i:code)\W{0,3}\d{6}\b"                      # a verification code in words
+    r"|[A-Za-z0-9+/]{40,}={0,2}",                     # encoded content (a file, a key)
+)
+
+
+def redact_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A tool call's arguments as the session's events keep them: the audit trail's redaction (members the Partner
+    Central service models mark sensitive, personal contact details), under the tools' snake_case names too, plus
+    secret arguments (verification codes, file contents), and tokens, tax ids and codes written in free text."""
+    return _scrub(arguments, _argument_names(), redact_text)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with what looks like a token, a tax id, a verification code or encoded content hidden."""
+    return _SECRET_TEXT.sub(HIDDEN, text)
+
+
+@cache
+def _argument_names() -> frozenset[str]:
+    import botocore.session
+
+    from agent.trust.permissions import PARTNER_CENTRAL_SERVICES
+
+    session = botocore.session.get_session()
+    names = set(PERSONAL_FIELDS)
+    for service in PARTNER_CENTRAL_SERVICES:
+        try:
+            model = session.get_service_model(service)
+        except Exception:  # noqa: BLE001 - an older botocore without this service: nothing of it to hide
+            continue
+        for operation in model.operation_names:
+            names |= _sensitive_members(service, operation)
+    snake = {re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower() for name in names}
+    return frozenset(names | snake | SECRET_ARGUMENTS)
 
 
 class AuditLog:

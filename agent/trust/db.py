@@ -1,4 +1,4 @@
-"""The agent's own database: sessions, approvals, approvers and their passkeys, and the audit trail.
+"""The agent's own database: sessions and their events, approvals, approvers and their passkeys, and the audit trail.
 
 By default the SQLite file DATA_DIR/agent.db; with ``PARTNER_AGENT_DATABASE_URL`` a PostgreSQL database that
 several workers share, which also holds the bearer tokens, the server secret and the flow checkpoints.
@@ -23,6 +23,26 @@ CREATE TABLE IF NOT EXISTS sessions (
     expires_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions (expires_at);
+CREATE TABLE IF NOT EXISTS session_memory (
+    session_id TEXT PRIMARY KEY,
+    principal  TEXT NOT NULL,
+    partner_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    next_seq   INTEGER NOT NULL,
+    state      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS session_memory_by_principal ON session_memory (principal, updated_at);
+CREATE INDEX IF NOT EXISTS session_memory_by_expiry ON session_memory (expires_at);
+CREATE TABLE IF NOT EXISTS session_events (
+    session_id TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    expires_at TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+CREATE INDEX IF NOT EXISTS session_events_by_expiry ON session_events (expires_at);
 CREATE TABLE IF NOT EXISTS approvals (
     id             TEXT PRIMARY KEY,
     flow_id        TEXT NOT NULL UNIQUE,
@@ -217,6 +237,29 @@ POSTGRES_MIGRATIONS = (
         expires_at TEXT COLLATE "C",
         revoked_at TEXT COLLATE "C"
     );
+    """,
+    # 2: what happened in a session (agent.trust.memory): its events, answers and open questions.
+    """
+    CREATE TABLE session_memory (
+        session_id TEXT PRIMARY KEY,
+        principal  TEXT NOT NULL,
+        partner_id TEXT NOT NULL,
+        created_at TEXT COLLATE "C" NOT NULL,
+        expires_at TEXT COLLATE "C" NOT NULL,
+        updated_at TEXT COLLATE "C" NOT NULL,
+        next_seq   INTEGER NOT NULL,
+        state      TEXT NOT NULL
+    );
+    CREATE INDEX session_memory_by_principal ON session_memory (principal, updated_at);
+    CREATE INDEX session_memory_by_expiry ON session_memory (expires_at);
+    CREATE TABLE session_events (
+        session_id TEXT NOT NULL,
+        seq        INTEGER NOT NULL,
+        expires_at TEXT COLLATE "C" NOT NULL,
+        body       TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    CREATE INDEX session_events_by_expiry ON session_events (expires_at);
     """,
 )
 

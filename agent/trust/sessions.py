@@ -4,7 +4,8 @@ A session id is ``session-<uuid4>`` whose random-looking bits carry its creation
 both with the principal (keyed by the server secret): any worker can check an id without a database, and a read
 tool call writes nothing. A session gets a row only when it holds something (a change waiting for approval), so
 that when it expires what it held goes with it: the records of its ended approvals. An approval still open lives
-until its own ``expires_at`` (or until its write ends), and its record goes at the next purge after that.
+until its own ``expires_at`` (or until its write ends), and its record goes at the next purge after that. A session's events and answers (`agent.trust.memory`) carry its
+expiry and go with it.
 """
 
 from __future__ import annotations
@@ -81,12 +82,15 @@ class SessionStore:
         """Delete expired sessions and the ended approvals of sessions that are gone; returns the expired ids."""
         cutoff = (now or utcnow()).isoformat()
         with self.db.reading() as conn:  # the common case, nothing expired, costs no write
-            if conn.execute("SELECT 1 FROM sessions WHERE expires_at <= ? UNION ALL SELECT 1 FROM approvals a"
-                            f" WHERE {_ENDED_WITHOUT_SESSION} LIMIT 1", (cutoff,)).fetchone() is None:
+            if conn.execute("SELECT 1 FROM sessions WHERE expires_at <= ? UNION ALL SELECT 1 FROM session_memory"
+                            " WHERE expires_at <= ? UNION ALL SELECT 1 FROM approvals a"
+                            f" WHERE {_ENDED_WITHOUT_SESSION} LIMIT 1", (cutoff, cutoff)).fetchone() is None:
                 return []
         with self.db.transaction() as conn:
             expired = [r["id"] for r in conn.execute("SELECT id FROM sessions WHERE expires_at <= ?", (cutoff,))]
             conn.execute("DELETE FROM sessions WHERE expires_at <= ?", (cutoff,))
+            conn.execute("DELETE FROM session_memory WHERE expires_at <= ?", (cutoff,))  # what happened in them
+            conn.execute("DELETE FROM session_events WHERE expires_at <= ?", (cutoff,))
             conn.execute(f"DELETE FROM approvals AS a WHERE {_ENDED_WITHOUT_SESSION}")
         return expired
 
