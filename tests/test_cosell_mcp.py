@@ -93,13 +93,33 @@ async def test_from_a_meeting_note_to_a_submitted_opportunity_and_a_referral_to_
                                                              "action": "accept"})
         assert accepted["status"] == "applied", accepted
         referral_opportunity = accepted["results"][0]["OpportunityId"]
+        assert "StartEngagementByAcceptingInvitationTask" in approve.asked[-1]
 
-        draft = await call(client, "draft_funding_request", {"opportunity_id": referral_opportunity,
-                                                             "program": "map-assess"})
-    assert draft["status"] in ("applied", "needs_input"), draft
-    if draft["status"] == "applied":
-        application = box(settings).client(PRM_READY).get_benefit_application(draft["results"][0]["Id"])
-        assert any(arn.endswith(f"/opportunity/{referral_opportunity}") for arn in application.AssociatedResources)
+        # what next for the referral: the readiness check names the funding it may qualify for now
+        steps = (await call(client, "check_opportunity_readiness", {"opportunity_id": referral_opportunity}))["next_steps"]
+        assert "Funding it may qualify for now: Proof of Concept (POC)" in steps[-1], steps
+        drafts_before = len(box(settings).client(PRM_READY).list_benefit_applications())
+        asked = len(approve.asked)
+        needs = await call(client, "draft_funding_request", {"opportunity_id": referral_opportunity,
+                                                             "program": "proof-of-concept"})
+        assert needs["status"] == "needs_input" and [q["field"] for q in needs["questions"]] == ["SuccessCriteria"]
+        assert len(approve.asked) == asked + 1 and "Apply exactly" not in approve.asked[-1]  # a form, declined
+        draft = await call(client, "draft_funding_request", {
+            "opportunity_id": referral_opportunity, "program": "proof-of-concept", "session_id": needs["session_id"],
+            "answers": {"SuccessCriteria": "Nightly risk reports finish before 6am on the AWS lakehouse"}})
+        assert draft["status"] == "applied", draft
+        assert "CreateBenefitApplication (partnercentral-benefits)" in approve.asked[-1]
+        assert 'SuccessCriteria: "Nightly risk reports finish before 6am on the AWS lakehouse"' in approve.asked[-1]
+        assert f'OpportunityId: "{referral_opportunity}"' in approve.asked[-1]
+    backend = box(settings).client(PRM_READY)
+    assert len(backend.list_benefit_applications()) == drafts_before + 1  # exactly one draft
+    application = backend.get_benefit_application(draft["results"][0]["Id"])
+    assert (application.Status, application.Stage, application.BenefitId) == (
+        "PENDING_SUBMISSION", "Created", "ben-pocfunding0001")
+    assert [arn.rsplit("/", 1)[-1] for arn in application.AssociatedResources] == [referral_opportunity]
+    assert application.BenefitApplicationDetails["OpportunityId"] == referral_opportunity
+    assert application.BenefitApplicationDetails["SuccessCriteria"].startswith("Nightly risk reports")
+    assert backend.get_opportunity(referral_opportunity).Customer.Account.CompanyName == "Adatum Bank"
 
 
 async def test_an_update_made_elsewhere_since_reading_is_not_overwritten(settings: Settings) -> None:
