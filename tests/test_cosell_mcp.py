@@ -74,7 +74,9 @@ async def test_from_a_meeting_note_to_a_submitted_opportunity_and_a_referral_to_
         await call(client, "manage_opportunity", {"action": "associate", "opportunity_id": oid,
                                                   "related_ids": ["S-0000000401"]})
         ready = await call(client, "check_opportunity_readiness", {"opportunity_id": oid})
-        assert ready["ready"] and "manage_opportunity action submit" in ready["next_steps"][0]
+        assert ready["ready"] and [i["severity"] for i in ready["issues"]] == ["advice"] and not ready.get("solutions")
+        steps = (await call(client, "recommend_next_steps", {"opportunity_id": oid}))["next_steps"]
+        assert "manage_opportunity action submit" in steps[0]
         submitted = await call(client, "manage_opportunity", {"action": "submit", "opportunity_id": oid})
         assert submitted["status"] == "applied" and submitted["results"][0]["TaskStatus"] == "COMPLETE"
         assert len(approve.asked) == asked + 2  # associate and submit, each approved; the refused submit never asked
@@ -96,7 +98,7 @@ async def test_from_a_meeting_note_to_a_submitted_opportunity_and_a_referral_to_
         assert "StartEngagementByAcceptingInvitationTask" in approve.asked[-1]
 
         # what next for the referral: the readiness check names the funding it may qualify for now
-        steps = (await call(client, "check_opportunity_readiness", {"opportunity_id": referral_opportunity}))["next_steps"]
+        steps = (await call(client, "recommend_next_steps", {"opportunity_id": referral_opportunity}))["next_steps"]
         assert "Funding it may qualify for now: Proof of Concept (POC)" in steps[-1], steps
         drafts_before = len(box(settings).client(PRM_READY).list_benefit_applications())
         asked = len(approve.asked)
@@ -195,3 +197,36 @@ async def test_a_referral_rejected_needs_a_reason_from_the_list_and_the_persons_
     assert done["status"] == "applied"
     invitation = box(settings).client(PRM_READY).get_engagement_invitation("engi-alto000000002")
     assert (invitation.Status, invitation.RejectionReason) == ("REJECTED", "Unable to support")
+
+
+async def test_next_steps_follow_the_stage_the_review_and_what_is_missing(settings: Settings) -> None:
+    async with Client(build_server(settings)) as client:
+        approved = await call(client, "recommend_next_steps", {"opportunity_id": "O4000001"})
+        incomplete = await call(client, "recommend_next_steps", {"opportunity_id": "O4000004"})
+        readiness = await call(client, "check_opportunity_readiness", {"opportunity_id": "O4000004"})
+        launched = await call(client, "recommend_next_steps", {"opportunity_id": "O4000003"})
+        unknown = await client.call_tool("recommend_next_steps", {"opportunity_id": "O999"})
+    assert (approved["stage"], approved["review_status"]) == ("Business Validation", "Approved")
+    assert approved["next_steps"][:3] == [
+        "Get the customer's commitment (SOW or order), then move it to Committed.",
+        "AWS's next step: Joint architecture review with the AWS SA.",
+        "AWS suggests: Apply for MAP funding for the migration."]
+    assert approved["next_steps"][3].startswith("Funding it may qualify for now: MAP Mobilize, MAP Assess")
+    # what is missing comes first, named as manage_opportunity's fields; the readiness check lists every one
+    first = incomplete["next_steps"][0]
+    assert first.startswith("Complete it for AWS (manage_opportunity, after the person approves): ")
+    assert "Customer.Account.WebsiteUrl (set website_url" in first
+    missing = [i for i in readiness["issues"] if i["severity"] == "required"]
+    assert len(missing) > 6 and f"; {len(missing) - 6} more (check_opportunity_readiness lists all)" in first
+    assert incomplete["next_steps"][1].startswith("Qualify the deal")
+    assert launched["next_steps"] == ["Record the launch outcome; claim any approved funding."]
+    assert unknown.is_error and "O999" in unknown.content[0].text
+
+
+async def test_next_steps_leave_funding_out_for_a_policy_that_cannot_read_it(settings: Settings) -> None:
+    limited = settings.model_copy(update={"policies": ["AWSPartnerCentralOpportunityManagement"]})
+    async with Client(build_server(limited)) as client:
+        steps = (await call(client, "recommend_next_steps", {"opportunity_id": "O4000001"}))["next_steps"]
+        funding = await client.call_tool("recommend_funding", {"opportunity_id": "O4000001"})
+    assert funding.is_error  # the policy cannot read funding...
+    assert steps[0].startswith("Get the customer's commitment") and not any("Funding" in s for s in steps)  # ...so no hint
