@@ -166,6 +166,14 @@ async def test_an_update_made_elsewhere_since_reading_is_not_overwritten(setting
     ({"action": "create", "fields": {"customer_name": "X", "title": "Y", "target_close_date": "2001-01-01"}},
      "in the past"),
     ({"action": "update", "opportunity_id": "O4000004", "fields": {"stage": "Won"}}, "Prospect"),
+    ({"action": "update", "opportunity_id": "O4000004", "fields": {"contacts": [{"first_name": "Ana", "phone": "555-0100"}]}},
+     "Customer.Contacts[0].Phone: must match the pattern"),
+    ({"action": "update", "opportunity_id": "O4000004", "fields": {"contacts": [{"email": "ana@@tailspin"}]}},
+     "Customer.Contacts[0].Email: must match the pattern"),
+    ({"action": "update", "opportunity_id": "O4000004", "fields": {"contacts": [{"first_name": "Lena", "team": True}]}},
+     "set when creating it"),
+    ({"action": "create", "fields": {"customer_name": "X", "title": "Y", "target_close_date": "2031-01-01",
+                                     "contacts": [{"first_name": "Ana", "role": "CTO"}]}}, "role"),
     ({"action": "associate", "opportunity_id": "O4000004", "related_ids": ["S-0000000402"]}, "not an active solution"),
     ({"action": "submit", "opportunity_id": "O4000001"}, "Approved"),
 ])
@@ -230,3 +238,32 @@ async def test_next_steps_leave_funding_out_for_a_policy_that_cannot_read_it(set
         funding = await client.call_tool("recommend_funding", {"opportunity_id": "O4000001"})
     assert funding.is_error  # the policy cannot read funding...
     assert steps[0].startswith("Get the customer's commitment") and not any("Funding" in s for s in steps)  # ...so no hint
+
+
+async def test_contacts_from_the_note_are_shown_and_kept(settings: Settings) -> None:
+    approve = approving()
+    close = (date.today() + timedelta(days=120)).isoformat()
+    contacts = [{"first_name": "Mara", "last_name": "Lind", "title": "CTO", "email": "Mara.Lind@blueyonder-airlines.example",
+                 "phone": "+12065550100"},
+                {"first_name": "Lena", "last_name": "Vogel", "email": "lena@altocloud.example", "team": True}]
+    async with Client(build_server(settings), elicitation_callback=approve) as client:
+        created = await call(client, "manage_opportunity", {
+            "action": "create", "fields": {**NOTE_FIELDS, "target_close_date": close, "contacts": contacts}})
+        assert created["status"] == "applied", created
+        shown = approve.asked[-1]
+        assert 'Email: "mara.lind@blueyonder-airlines.example"' in shown and 'Phone: "+12065550100"' in shown
+        assert "OpportunityTeam" in shown and 'FirstName: "Lena"' in shown
+        oid = created["results"][0]["OpportunityId"]
+        updated = await call(client, "manage_opportunity", {"action": "update", "opportunity_id": oid, "fields": {
+            "contacts": [*contacts[:1], {"first_name": "Jon", "last_name": "Berg", "title": "Head of Ops"}]}})
+        assert updated["status"] == "applied" and "Customer.Contacts" in approve.asked[-1]
+        events = (await call(client, "list_audit_events", {"detail": "full"}))["events"]
+    opportunity = box(settings).client(PRM_READY).get_opportunity(oid)
+    assert [(c.FirstName, c.Email) for c in opportunity.Customer.Contacts] == [
+        ("Mara", "mara.lind@blueyonder-airlines.example"), ("Jon", None)]
+    assert [(c.FirstName, c.Email) for c in opportunity.OpportunityTeam] == [("Lena", "lena@altocloud.example")]
+    created_event = next(e for e in events if e["eventName"] == "CreateOpportunity" and e["decision"] == "applied")
+    request = created_event["requestParameters"]
+    assert request["Customer"]["Contacts"][0]["Email"] == request["OpportunityTeam"][0]["FirstName"] == \
+        "HIDDEN_DUE_TO_SECURITY_REASONS" and request["Customer"]["Account"]["Industry"] == "Travel"
+    assert "mara.lind" not in str(events) and "+12065550100" not in str(events)  # the audit hides contact details

@@ -267,7 +267,7 @@ def _register_writes(server: MCPServer, app: AgentApp, open_world: bool) -> None
     ) -> writes.WriteResult:
         """Create, update, associate (a solution) or submit (share with AWS) a co-sell opportunity once the person
         approves the exact request. Fields come from the person's notes; leave out what they did not
-        say. Update fails if it changed since read."""
+        say."""
         with tool_errors():
             call = writes.begin(app, OPPORTUNITY_CHANGE, change, session_id)
             return writes.run_change(app, call, OPPORTUNITY_CHANGE, change, answer)
