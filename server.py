@@ -85,18 +85,18 @@ def build_server(
     interrupted, reopen the approval page when approvals wait, and load the knowledge index in the background.
     """
     settings = settings or load_settings()
+    app = AgentApp(settings, require_token=transport == "http", approval_base_url=base_url if transport == "http" else None)
     auth: dict = {}
     if transport == "http":
         from mcp.server.auth.settings import AuthSettings
 
-        from agent.trust.tokens import TOKEN_SCOPE, StoreTokenVerifier, TokenStore
+        from agent.trust.tokens import TOKEN_SCOPE, StoreTokenVerifier
 
         auth = {
-            "token_verifier": StoreTokenVerifier(TokenStore(settings.data_dir / "tokens.json")),
+            "token_verifier": StoreTokenVerifier(app.tokens),
             "auth": AuthSettings(issuer_url=base_url, resource_server_url=f"{base_url}/mcp",
                                  required_scopes=[TOKEN_SCOPE], validate_token_resource=False),
         }
-    app = AgentApp(settings, require_token=transport == "http", approval_base_url=base_url if transport == "http" else None)
     server = PartnerAgentServer(
         name="partner-central-agent",
         title="Partner Central agent",
@@ -118,4 +118,6 @@ def build_server(
     if start_up:
         app.recover()
         app.warm_up_knowledge()
+        if transport == "http":  # workers share the database: each finishes what one that died left
+            app.sweep_recoveries(settings.recovery_interval_seconds)
     return server

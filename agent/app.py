@@ -75,15 +75,23 @@ class AgentApp:
 
     @cached_property
     def db(self):
-        from agent.trust.db import agent_database
+        """The agent database: DATA_DIR/agent.db, or PostgreSQL with PARTNER_AGENT_DATABASE_URL."""
+        from agent.trust.db import open_database
 
-        return agent_database(self.settings.data_dir)
+        return open_database(self.settings)
+
+    @cached_property
+    def tokens(self):
+        """The bearer tokens the HTTP transport accepts: DATA_DIR/tokens.json, or the PostgreSQL database's."""
+        from agent.trust.tokens import token_store
+
+        return token_store(self.settings, self.db if self.settings.database_url else None)
 
     @cached_property
     def sessions(self):
         from agent.trust.sessions import SessionStore
 
-        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours))
+        return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), self.approvals.sign)
 
     @cached_property
     def audit(self):
@@ -93,10 +101,12 @@ class AgentApp:
 
     @cached_property
     def approvals(self):
-        from agent.trust.approvals import ApprovalStore
+        from agent.trust.approvals import ApprovalStore, DatabaseSecret, FileSecret
 
-        return ApprovalStore(self.db, self.audit, self.settings.data_dir / "secret.key",
-                             timedelta(minutes=self.settings.approval_ttl_minutes), self.settings.aws_region)
+        # Workers on several machines share the database, not DATA_DIR: the secret is the database's then.
+        secret = DatabaseSecret(self.db) if self.settings.database_url else FileSecret(self.settings.data_dir / "secret.key")
+        return ApprovalStore(self.db, self.audit, secret, timedelta(minutes=self.settings.approval_ttl_minutes),
+                             self.settings.aws_region)
 
     @cached_property
     def passkeys(self):
@@ -107,11 +117,13 @@ class AgentApp:
     @cached_property
     def gate(self):
         from agent.graphs.actions import WRITE_ACTIONS
+        from agent.graphs.checkpoints import PostgresCheckpoints, SqliteCheckpoints
         from agent.graphs.gate import WriteGate
 
-        return WriteGate(self.approvals, WRITE_ACTIONS, self.partner_central, self.requester_problem,
-                         self.settings.data_dir / "checkpoints.db", self.settings.aws_region,
-                         self.settings.max_pending_approvals)
+        checkpoints = (PostgresCheckpoints(self.db) if self.settings.database_url
+                       else SqliteCheckpoints(self.settings.data_dir / "checkpoints.db"))
+        return WriteGate(self.approvals, self.sessions, WRITE_ACTIONS, self.partner_central, self.requester_problem,
+                         checkpoints, self.settings.aws_region, self.settings.max_pending_approvals)
 
     def requester_problem(self, principal: Principal, actions: list[str]) -> str | None:
         """Why a change ``principal`` asked for may no longer be approved: its bearer token was revoked or has
@@ -119,9 +131,7 @@ class AgentApp:
         from agent.trust.permissions import missing_actions
 
         if principal.source == "token":
-            from agent.trust.tokens import TokenStore
-
-            record = TokenStore(self.settings.data_dir / "tokens.json").get(principal.token_id)
+            record = self.tokens.get(principal.token_id)
             if record is None or not record.active():
                 return "the bearer token that asked for it was revoked or has expired"
             policies = record.policies
@@ -138,6 +148,22 @@ class AgentApp:
         if self.approval_base_url is None and self.approvals.has_pending():
             self.page_server.ensure_started()
 
+    def sweep_recoveries(self, interval: float) -> None:
+        """Every ``interval`` seconds, in the background, finish the writes of workers that died (`WriteGate.recover`)."""
+        import logging
+        import threading
+        import time
+
+        def sweep() -> None:
+            while True:
+                time.sleep(interval)
+                try:
+                    self.gate.recover()
+                except Exception:  # noqa: BLE001 - a failed sweep (database down...) is retried at the next
+                    logging.getLogger(__name__).exception("recovery sweep failed; retried in %.0f s", interval)
+
+        threading.Thread(target=sweep, daemon=True, name="recovery-sweep").start()
+
     def principal(self) -> Principal:
         return current_principal(self.settings, require_token=self.require_token)
 
@@ -152,6 +178,7 @@ class AgentApp:
         """
         principal = self.principal()
         self.authorize(tool, actions, principal)
+        self.sessions.purge_expired()  # what ended before this call goes; what ends now is seen ended once
         self.gate.expire_due()
         session = self.sessions.open(principal, session_id)
         return ToolCall(principal=principal, session=session, backend=self.partner_central(principal))

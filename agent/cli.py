@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import logging
 import sys
@@ -24,40 +23,20 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from server import build_server
 
     if args.transport == "stdio":
+        if args.workers != 1:
+            print("partner-agent: --workers needs --transport http.", file=sys.stderr)
+            return 2
         build_server(settings, start_up=True).run("stdio")
         return 0
-    import uvicorn
-    from mcp.server.transport_security import TransportSecuritySettings
+    from agent import http
+    from agent.trust.tokens import token_store
 
-    from agent.trust.tokens import TokenStore
-
-    # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).
-    host = "localhost" if _is_loopback(args.host) else f"[{args.host}]" if ":" in args.host else args.host
-    base_url = settings.public_url or f"http://{host}:{args.port}"
-    if not any(t.active() for t in TokenStore(settings.data_dir / "tokens.json").list()):
+    if not any(t.active() for t in token_store(settings).list()):
         log.warning("no active bearer tokens: every request will be refused. Create one with `partner-agent token create`.")
-    if not _is_loopback(args.host):
+    if not http.is_loopback(args.host):
         log.warning("listening beyond loopback on %s: use TLS in front of it (a reverse proxy) so tokens are not sent in clear.", args.host)
-    allowed = {f"{host}:*", "127.0.0.1:*", "localhost:*", "[::1]:*", base_url.split("://", 1)[1].split("/")[0]}
-    server = build_server(settings, transport="http", base_url=base_url, page_hosts=sorted(allowed), start_up=True)
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=sorted(allowed),
-        allowed_origins=sorted({f"http://{h}" for h in allowed} | {f"https://{h}" for h in allowed}),
-    )
-    app = server.streamable_http_app(host=args.host, transport_security=security)
-    log.info("serving MCP over streamable HTTP at %s/mcp", base_url)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower())
+    http.serve(settings, args.host, args.port, args.workers)
     return 0
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _local_sandbox(settings: Settings):
@@ -144,9 +123,9 @@ def _known_partner(settings: Settings, partner_id: str) -> bool:
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from agent.trust.tokens import TokenStore, UnknownToken
+    from agent.trust.tokens import UnknownToken, token_store
 
-    store = TokenStore(settings.data_dir / "tokens.json")
+    store = token_store(settings)
     if args.token_command == "create":
         from agent.trust.permissions import check_policy_names
 
@@ -184,10 +163,10 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _approver(settings: Settings, args: argparse.Namespace) -> int:
-    from agent.trust.db import agent_database
+    from agent.trust.db import open_database
     from agent.trust.passkeys import Passkeys
 
-    passkeys = Passkeys(agent_database(settings.data_dir))
+    passkeys = Passkeys(open_database(settings))
     if args.approver_command == "enroll":
         return _enroll(settings, passkeys, args)
     if args.approver_command == "remove":
@@ -236,6 +215,9 @@ def _enroll(settings: Settings, passkeys: Passkeys, args: argparse.Namespace) ->
         print(f"Open this link within {minutes} minutes on the device that will hold {approver.name}'s passkey; "
               "it works once.", file=sys.stderr)
         return 0
+    from agent.http import use_deadlines
+
+    use_deadlines(settings)
     return _wait_for_enrollment(passkeys, approver, secret, sock, minutes)
 
 
@@ -253,10 +235,10 @@ def _approver_binding(settings: Settings, args: argparse.Namespace) -> dict | No
         return {"partner_id": args.partner_id, "policies": args.policy} if _known_partner(settings, args.partner_id) else None
     if args.token_id is None:
         return {"principal": local_principal(settings).key}
-    from agent.trust.tokens import TokenFileError, TokenStore
+    from agent.trust.tokens import TokenFileError, token_store
 
     try:
-        record = next((r for r in TokenStore(settings.data_dir / "tokens.json").list() if r.id == args.token_id), None)
+        record = next((r for r in token_store(settings).list() if r.id == args.token_id), None)
     except TokenFileError as exc:
         print(f"partner-agent: {exc}", file=sys.stderr)
         return None
@@ -341,9 +323,9 @@ def _index(settings: Settings, args: argparse.Namespace) -> int:
 
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
     from agent.trust.audit import AuditLog
-    from agent.trust.db import agent_database
+    from agent.trust.db import open_database
 
-    for event in AuditLog(agent_database(settings.data_dir)).events():
+    for event in AuditLog(open_database(settings)).events():
         sys.stdout.write(event.model_dump_json() + "\n")
     return 0
 
@@ -362,6 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="HTTP listen address (default 127.0.0.1; anything else needs TLS in front)")
     serve.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765)")
+    serve.add_argument("--workers", type=int, default=1, choices=range(1, 65), metavar="N",
+                       help="HTTP worker processes sharing the port and the database (default 1)")
     serve.set_defaults(handler=_serve)
 
     sandbox = commands.add_parser("sandbox", help="inspect or reset the local sandbox",
@@ -469,7 +453,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(stream=sys.stderr, level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return args.handler(settings, args)
+    from agent.storage import DatabaseUnavailable
+
+    try:
+        return args.handler(settings, args)
+    except DatabaseUnavailable as exc:
+        print(f"partner-agent: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agent.models.account import PARTNER_ID_PATTERN
@@ -96,6 +96,44 @@ class Settings(BaseSettings):
         default=None, description="A folder whose files people may attach to fund requests by path (stdio users); "
         "without it, files come only from the client.",
     )
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="A PostgreSQL database (`postgresql://user:password@host:5432/name`) for sessions, approvals, "
+        "approvers, audit, tokens and flow checkpoints, shared by several workers; migrated at start. Default: SQLite "
+        "files in DATA_DIR (one machine).",
+    )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections each worker keeps to PostgreSQL, at most.",
+    )
+    http_header_timeout: float = Field(
+        default=10, gt=0, le=300,
+        description="Seconds an HTTP client has to send a request's headers (a connection that sends none is closed).",
+    )
+    http_body_timeout: float = Field(
+        default=30, gt=0, le=3600, description="Seconds an HTTP client has to send a request's body once its headers "
+        "arrived.",
+    )
+    mcp_sessions_per_token: int = Field(
+        default=20, ge=1, le=10000,
+        description="Open MCP sessions (2025-11-25 clients) one bearer token may hold per worker; one more is refused "
+        "with 429 until one ends or idles out.",
+    )
+    mcp_session_idle_minutes: float = Field(
+        default=10, gt=0, le=24 * 60, description="An MCP session with no request for this long is closed.",
+    )
+    mcp_max_sessions: int = Field(
+        default=2000, ge=1, le=100000, description="Open MCP sessions per worker, all tokens together.",
+    )
+    recovery_interval_seconds: float = Field(
+        default=30, ge=1, le=3600,
+        description="How often each HTTP worker finishes writes that a worker which died (kill -9, a lost machine) "
+        "left between the person's decision and its audit event.",
+    )
+    stateless_http: bool = Field(
+        default=False,
+        description="Serve 2025-11-25 clients without MCP sessions, so any worker can answer any request behind a "
+        "load balancer without sticky routing (those clients then approve on the page, not in a form).",
+    )
     public_url: str | None = Field(
         default=None, pattern=r"^https?://[^\s/]+(:\d+)?$",
         description="Base URL people reach the HTTP server at, for approval links (default: http://HOST:PORT).",
@@ -124,6 +162,13 @@ class Settings(BaseSettings):
             value = [host.strip().lower().rstrip(".") for host in value.split(",") if host.strip()]
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
     @model_validator(mode="after")
     def _local_backend_is_sandbox_only(self) -> "Settings":
         if self.backend == "local" and self.catalog != "Sandbox":
@@ -143,6 +188,10 @@ class Settings(BaseSettings):
         return self.data_dir / "sandbox.db"
 
 
+SECRET_SETTINGS = frozenset({"database_url"})
+"""Settings whose value is never echoed in an error (a database URL holds a password)."""
+
+
 class SettingsError(ValueError):
     """Settings that cannot be used; the message names each bad setting and why."""
 
@@ -153,7 +202,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = [
-            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc'] if isinstance(p, str)).upper()}: {err['msg']} (got {err['input']!r})"
+            f"{ENV_PREFIX}{'_'.join(str(p) for p in err['loc'] if isinstance(p, str)).upper()}: {err['msg']}"
+            + ("" if err["loc"][0] in SECRET_SETTINGS else f" (got {err['input']!r})")
             if err["loc"]
             else err["msg"].removeprefix("Value error, ")
             for err in exc.errors()

@@ -13,7 +13,14 @@ from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
 
-pytest_plugins = ("tests.browser",)  # the headless Chromium fixtures
+pytest_plugins = ("tests.browser", "tests.postgres")  # headless Chromium; a throw-away PostgreSQL server
+
+ON_BOTH_STORAGES = {
+    "tests.test_trust_flows", "tests.test_sessions", "tests.test_crash_recovery", "tests.test_write_validation",
+    "tests.test_permissions_mcp", "tests.test_http_trust", "tests.test_passkeys", "tests.test_tokens",
+    "tests.test_workers",
+}
+"""Test modules whose `settings` run against both storages: SQLite files, and a PostgreSQL database."""
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -81,9 +88,22 @@ def guidance_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return index_dir
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.module.__name__ in ON_BOTH_STORAGES and "storage" in metafunc.fixturenames:
+        metafunc.parametrize("storage", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def settings(data_dir: Path) -> Settings:
-    return Settings(data_dir=data_dir)
+def storage(request: pytest.FixtureRequest) -> str | None:
+    """The agent database of this test: None for the SQLite default, or a fresh PostgreSQL database's URL."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return None
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def settings(data_dir: Path, storage: str | None) -> Settings:
+    return Settings(data_dir=data_dir, database_url=storage)
 
 
 @pytest.fixture

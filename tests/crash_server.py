@@ -71,4 +71,4 @@ around(LocalPartnerCentral, "send", None, "sent")
 around(ApprovalStore, "close", None, "closed")
 
 if __name__ == "__main__":
-    sys.exit(main(["serve"]))
+    sys.exit(main(["serve", *sys.argv[1:]]))  # stdio by default; --transport http ... as for partner-agent serve

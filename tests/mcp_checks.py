@@ -25,7 +25,7 @@ async def check_read_tools(client: Client) -> None:
         assert tool.description and tool.annotations, tool.name
         assert bool(tool.annotations.read_only_hint) is (tool.name not in writes | {"send_email_verification_code"}), tool.name
         # a read's result is described one level deep; a write's is a status and a message, described in its text
-        assert bool(tool.output_schema) is tool.annotations.read_only_hint, tool.name
+        assert bool(tool.output_schema) is bool(tool.annotations.read_only_hint), tool.name
 
     prm = await client.call_tool("check_prm_compliance", {})
     assert not prm.is_error and prm.structured_content["prm_ready"] is True

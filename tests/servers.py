@@ -16,17 +16,22 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from agent.config import Settings
 from tests.conftest import REPO, VENV_BIN
 
 SERVE = str(REPO / "scripts" / "serve")  # the README's quick-start command
 CLI = str(VENV_BIN / "partner-agent")
 
 
-def server_env(data_dir: Path) -> dict[str, str]:
-    """A clean environment: the test's data folder, and the session's prebuilt guidance index."""
+def server_env(data_dir: Path, settings: Settings | None = None) -> dict[str, str]:
+    """A clean environment: the test's data folder, the session's prebuilt guidance index, and the database of
+    ``settings`` when it names one."""
     if not GUIDANCE_INDEX:
         raise RuntimeError("request the guidance_index fixture before starting a server")
-    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir), "PARTNER_AGENT_INDEX_DIR": GUIDANCE_INDEX}
+    database = {"PARTNER_AGENT_DATABASE_URL": settings.database_url.get_secret_value()} \
+        if settings is not None and settings.database_url else {}
+    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir), "PARTNER_AGENT_INDEX_DIR": GUIDANCE_INDEX,
+            **database}
 
 
 GUIDANCE_INDEX = ""
@@ -39,8 +44,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def create_token(data_dir: Path, name: str, *extra: str) -> str:
-    done = subprocess.run([CLI, "token", "create", "--name", name, *extra], env=server_env(data_dir),
+def create_token(data_dir: Path, name: str, *extra: str, settings: Settings | None = None) -> str:
+    """A token made by the real CLI, in the token store of ``settings`` (default: the data folder's file)."""
+    done = subprocess.run([CLI, "token", "create", "--name", name, *extra], env=server_env(data_dir, settings),
                           capture_output=True, text=True, timeout=60, check=True)
     return done.stdout.strip()
 
@@ -48,10 +54,15 @@ def create_token(data_dir: Path, name: str, *extra: str) -> str:
 class HttpServer:
     """`scripts/serve --transport http` in a subprocess, on a free loopback port."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, settings: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, port: int | None = None, settings: dict[str, str] | None = None,
+                 agent_settings: Settings | None = None, arguments: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
         self.settings = settings or {}
         """More PARTNER_AGENT_* settings for the server."""
+        self.agent_settings = agent_settings
+        """Whose database the server uses (default: SQLite in the data folder)."""
+        self.arguments = arguments
+        """More `serve` arguments (--workers...)."""
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -60,8 +71,9 @@ class HttpServer:
 
     def start(self) -> HttpServer:
         with self.access_log.open("ab") as out:
-            self.process = subprocess.Popen([SERVE, "--transport", "http", "--port", str(self.port)],
-                                            env={**server_env(self.data_dir), **self.settings}, stdout=out,
+            self.process = subprocess.Popen([SERVE, "--transport", "http", "--port", str(self.port), *self.arguments],
+                                            env={**server_env(self.data_dir, self.agent_settings), **self.settings},
+                                            stdout=out,
                                             stderr=subprocess.PIPE)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

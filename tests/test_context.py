@@ -12,6 +12,7 @@ from mcp import Client
 from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
+from benchmarks.context import default_arguments
 from server import build_server
 from tests.conftest import ISV, NEWCOMER, PRM_READY, SERVICES
 from tests.mcp_checks import approving
@@ -35,16 +36,7 @@ async def first_call_arguments(client: Client) -> dict[str, dict | None]:
     requests = (await client.call_tool("list_funding_requests", {})).structured_content["funding_requests"]
     opportunity = opportunities[0]["Id"] if opportunities else None
     request = requests[0]["funding_request_id"] if requests else None
-    return {
-        "determine_tax_form": {"country": "US", "entity_type": "business"},
-        "seller_compliance_requirements": {"seller_country": "US", "bank_country": "US"},
-        "banking_guidance": {"bank_country": "US"},
-        "get_opportunity": {"opportunity_id": opportunity} if opportunity else None,
-        "recommend_funding": {"opportunity_id": opportunity} if opportunity else None,
-        "estimate_funding": {"opportunity_id": opportunity, "program": "map-assess"} if opportunity else None,
-        "get_funding_request": {"funding_request_id": request} if request else None,
-        "search_guidance": {"query": "How do I become PRM ready?"},
-    }
+    return {tool.name: default_arguments(tool.name, opportunity, request) for tool in (await client.list_tools()).tools}
 
 
 @pytest.mark.parametrize("partner_id", PARTNERS)
@@ -56,7 +48,7 @@ async def test_every_read_tool_answers_within_the_budget_by_default(guidance_set
         arguments = await first_call_arguments(client)
         sizes = {}
         for tool in tools:
-            given = arguments.get(tool.name, {})
+            given = arguments[tool.name]
             if given is None:
                 continue
             result = await client.call_tool(tool.name, given)

@@ -8,7 +8,11 @@ benchmarks/crash.py does the same with kills at random instants.
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,7 +23,6 @@ from agent.app import AgentApp
 from agent.backends.local.sandbox import LocalSandbox
 from agent.backends.local.seed import example_details
 from agent.config import Settings
-from agent.graphs.gate import checkpointed_flows
 from tests.conftest import ISV, PRM_READY, REPO
 from tests.servers import server_env
 
@@ -29,16 +32,17 @@ INVITATION = {"action": "send", "connection_type": "SUBSIDIARY", "receiver_accou
               "inviter_name": "Lena Vogel", "inviter_email": "lena@cirrus-secure.example"}
 
 
-def environment(data_dir: Path, partner: str) -> dict[str, str]:
-    return {**server_env(data_dir), "PARTNER_AGENT_PARTNER_ID": partner, "PARTNER_AGENT_TOOL_APPROVALS": "true",
+def environment(settings: Settings, partner: str) -> dict[str, str]:
+    return {**server_env(settings.data_dir, settings), "PARTNER_AGENT_PARTNER_ID": partner,
+            "PARTNER_AGENT_TOOL_APPROVALS": "true",
             "PARTNER_AGENT_APPROVAL_PORT": "0"}
 
 
-async def crash_while_deciding(data_dir: Path, partner: str, tool: str, arguments: dict, point: str) -> dict:
+async def crash_while_deciding(settings: Settings, partner: str, tool: str, arguments: dict, point: str) -> dict:
     """Ask for the change, then decide it in a server that dies at ``point``; returns the approval request. Every
     call the sandbox applies is logged to ``data_dir/../sends.log``."""
     params = StdioServerParameters(command=sys.executable, args=[CRASH_SERVER], env={
-        **environment(data_dir, partner), "CRASH_AT": point, "SEND_LOG": str(data_dir.parent / "sends.log")})
+        **environment(settings, partner), "CRASH_AT": point, "SEND_LOG": str(settings.data_dir.parent / "sends.log")})
     async with Client(params, mode="legacy") as client:
         asked = (await client.call_tool(tool, arguments)).structured_content
     assert asked["status"] == "requires_approval", asked
@@ -49,10 +53,10 @@ async def crash_while_deciding(data_dir: Path, partner: str, tool: str, argument
     return asked
 
 
-async def restart(data_dir: Path, partner: str) -> Client:
+async def restart(settings: Settings, partner: str) -> Client:
     """The server started again (the crash server without a crash point, so its sends are logged too)."""
     return Client(StdioServerParameters(command=sys.executable, args=[CRASH_SERVER], env={
-        **environment(data_dir, partner), "SEND_LOG": str(data_dir.parent / "sends.log")}), mode="legacy")
+        **environment(settings, partner), "SEND_LOG": str(settings.data_dir.parent / "sends.log")}), mode="legacy")
 
 
 def sends(data_dir: Path) -> list[str]:
@@ -72,12 +76,12 @@ def invitations(settings: Settings) -> int:
 @pytest.mark.parametrize("point", ["decided", "sent", "closed"])
 async def test_a_write_interrupted_after_the_decision_is_applied_once_at_restart(
         point: str, settings: Settings, data_dir: Path, guidance_index: Path) -> None:
-    asked = await crash_while_deciding(data_dir, ISV, "manage_account_connections", INVITATION, point)
+    asked = await crash_while_deciding(settings, ISV, "manage_account_connections", INVITATION, point)
     approval_id = asked["approval"]["approval_id"]
     app = AgentApp(settings)
     assert app.approvals.get(approval_id).status in ("approved", "applied")  # decided before the crash
     assert invitations(settings) == (0 if point == "decided" else 1)
-    async with await restart(data_dir, ISV) as client:
+    async with await restart(settings, ISV) as client:
         status = (await client.call_tool("get_approval", {"approval_id": approval_id,
                                                           "session_id": asked["session_id"]})).structured_content
     assert status["status"] == "applied" and status["result"]["results"][0]["Receiver"] == SUBSIDIARY
@@ -85,14 +89,14 @@ async def test_a_write_interrupted_after_the_decision_is_applied_once_at_restart
     # sent once, and a second time only as a ClientToken replay when the crash came between sending and closing
     assert sends(data_dir) == ["CreateConnectionInvitation"] * {"decided": 1, "sent": 2, "closed": 1}[point]
     assert trail(settings, approval_id) == [("DecideApproval", "approved"), ("CreateConnectionInvitation", "applied")]
-    assert checkpointed_flows(data_dir / "checkpoints.db") == []  # nothing of the ended flow is kept
+    assert AgentApp(settings).gate.checkpoints.flows() == []  # nothing of the ended flow is kept
 
 
 async def test_a_write_interrupted_before_the_decision_was_recorded_waits_for_a_decision(
         settings: Settings, data_dir: Path, guidance_index: Path) -> None:
-    asked = await crash_while_deciding(data_dir, ISV, "manage_account_connections", INVITATION, "before-decision")
+    asked = await crash_while_deciding(settings, ISV, "manage_account_connections", INVITATION, "before-decision")
     approval_id = asked["approval"]["approval_id"]
-    async with await restart(data_dir, ISV) as client:
+    async with await restart(settings, ISV) as client:
         async with httpx.AsyncClient() as http:  # the page listens from start-up, before any tool names the link
             assert (await http.get(asked["approval"]["approve_url"].split("#")[0])).status_code == 200
         status = (await client.call_tool("get_approval", {"approval_id": approval_id,
@@ -121,9 +125,9 @@ async def test_a_write_without_client_token_sent_before_the_crash_is_not_sent_tw
     partner = PRM_READY
     if tool == "manage_funding_request":
         arguments = {**arguments, "funding_request_id": draft(settings)}
-    asked = await crash_while_deciding(data_dir, partner, tool, arguments, "sent")
+    asked = await crash_while_deciding(settings, partner, tool, arguments, "sent")
     approval_id = asked["approval"]["approval_id"]
-    async with await restart(data_dir, partner) as client:
+    async with await restart(settings, partner) as client:
         status = (await client.call_tool("get_approval", {"approval_id": approval_id,
                                                           "session_id": asked["session_id"]})).structured_content
     assert status["status"] == "applied", status  # its effect was found in place, not reported as a failure
@@ -186,23 +190,37 @@ def tool_decision(principal):
     return DecidedBy(name=principal.name, id=principal.key, channel="tool", verification="test")
 
 
-def test_a_write_another_live_process_runs_is_left_to_it_and_taken_over_when_it_died(settings: Settings) -> None:
-    import os
-    import socket
-    import sqlite3
+@contextmanager
+def another_live_runner(app: AgentApp) -> Iterator[str]:
+    """A runner that is alive as the database tells it: a live process of this host (SQLite), or one holding its
+    presence lock (PostgreSQL). It dies when the block ends."""
+    if app.db.engine == "sqlite":
+        yield f"{socket.gethostname()}:{os.getppid()}:other"
+        return
+    import psycopg
 
+    from agent.storage import advisory_key
+
+    runner = f"elsewhere:{os.getpid()}:other"
+    with psycopg.connect(app.db.url, autocommit=True) as presence:
+        presence.execute("SELECT pg_advisory_lock(%s)", (advisory_key(f"runner:{runner}"),))
+        yield runner
+
+
+def test_a_write_another_live_process_runs_is_left_to_it_and_taken_over_when_it_died(settings: Settings) -> None:
     app, principal, session_id, approval = pending_visibility_change(settings)
-    other = f"{socket.gethostname()}:{os.getppid()}:other"  # a live process on this host
-    with sqlite3.connect(settings.data_dir / "agent.db") as db:
-        db.execute("UPDATE approvals SET runner=?, lease_until='2999-01-01T00:00:00+00:00' WHERE id=?",
-                   (other, approval.approval_id))
-    refused = app.gate.decide(approval.approval_id, True, tool_decision(principal), principal=principal.key,
-                              session_id=session_id)
-    assert refused.status == "refused" and "Another server process" in refused.message
-    assert app.approvals.get(approval.approval_id).status == "pending"
-    dead = f"{socket.gethostname()}:{2**22 + 12345}:gone"  # no such pid: its runner died
-    with sqlite3.connect(settings.data_dir / "agent.db") as db:
-        db.execute("UPDATE approvals SET runner=? WHERE id=?", (dead, approval.approval_id))
+    with another_live_runner(app) as other:
+        with app.db.transaction() as db:
+            db.execute("UPDATE approvals SET runner=?, lease_until='2999-01-01T00:00:00+00:00' WHERE id=?",
+                       (other, approval.approval_id))
+        refused = app.gate.decide(approval.approval_id, True, tool_decision(principal), principal=principal.key,
+                                  session_id=session_id)
+        assert refused.status == "refused" and "Another server process" in refused.message
+        assert app.approvals.get(approval.approval_id).status == "pending"
+    if app.db.engine == "sqlite":  # a pid that does not exist: its runner died
+        with app.db.transaction() as db:
+            db.execute("UPDATE approvals SET runner=? WHERE id=?", (f"{socket.gethostname()}:{2**22 + 12345}:gone",
+                                                                     approval.approval_id))
     applied = app.gate.decide(approval.approval_id, True, tool_decision(principal), principal=principal.key,
                               session_id=session_id)
     assert applied.status == "applied"
@@ -211,9 +229,9 @@ def test_a_write_another_live_process_runs_is_left_to_it_and_taken_over_when_it_
 
 def test_a_revoked_tokens_change_can_no_longer_be_approved(settings: Settings) -> None:
     from agent.trust.identity import Principal
-    from agent.trust.tokens import TokenStore
+    from agent.trust.tokens import token_store
 
-    store = TokenStore(settings.data_dir / "tokens.json")
+    store = token_store(settings)
     _, record = store.create("dana", PRM_READY, "Sandbox", ["AWSPartnerCentralFullAccess"])
     dana = Principal(name="dana", partner_id=PRM_READY, catalog="Sandbox", policies=tuple(record.policies),
                      source="token", token_id=record.id)
@@ -227,7 +245,6 @@ def test_a_revoked_tokens_change_can_no_longer_be_approved(settings: Settings) -
 
 
 def test_a_write_interrupted_longer_than_a_day_ago_is_not_sent_late(settings: Settings) -> None:
-    import sqlite3
     import uuid
 
     from agent.trust.approvals import Decision
@@ -236,7 +253,7 @@ def test_a_write_interrupted_longer_than_a_day_ago_is_not_sent_late(settings: Se
     app.approvals.decide(Decision(decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval.approval_id, approve=True,
                                   decided_by=tool_decision(principal), principal=principal.key, session_id=None,
                                   payload_sha256=approval.payload_sha256), approval.payload_sha256)
-    with sqlite3.connect(settings.data_dir / "agent.db") as db:
+    with app.db.transaction() as db:
         db.execute("UPDATE approvals SET decided_at='2026-01-01T00:00:00+00:00' WHERE id=?", (approval.approval_id,))
     app.gate.recover()
     closed = app.approvals.get(approval.approval_id)

@@ -10,29 +10,40 @@ from pathlib import Path
 import httpx
 import pytest
 
+from agent.config import Settings
 from tests.conftest import PRM_READY, SERVICES
-from tests.servers import CLI, HttpServer, create_token, server_env
+from tests.servers import CLI, HttpServer, server_env
+from tests.servers import create_token as create_token_in
 
 
 @pytest.fixture
-def http(data_dir: Path, guidance_index: Path) -> Iterator[HttpServer]:
-    server = HttpServer(data_dir).start()
+def http(data_dir: Path, guidance_index: Path, settings: Settings) -> Iterator[HttpServer]:
+    server = HttpServer(data_dir, agent_settings=settings).start()
     yield server
     server.stop()
 
 
-def test_requests_without_a_valid_token_are_refused(http: HttpServer, data_dir: Path) -> None:
+@pytest.fixture
+def create_token(settings: Settings):
+    """`tests.servers.create_token` in this test's token store."""
+    return lambda data_dir, name, *extra: create_token_in(data_dir, name, *extra, settings=settings)
+
+
+def test_requests_without_a_valid_token_are_refused(http: HttpServer, data_dir: Path, settings: Settings,
+                                                    create_token) -> None:
     call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     assert httpx.post(f"{http.url}/mcp", json=call).status_code == 401
     assert httpx.post(f"{http.url}/mcp", json=call, headers={"Authorization": "Bearer pca_00000000_forged"}).status_code == 401
     token = create_token(data_dir, "temp")
     token_id = token.split("_")[1]
-    subprocess.run([CLI, "token", "revoke", token_id], env=server_env(data_dir), check=True, capture_output=True)
+    subprocess.run([CLI, "token", "revoke", token_id], env=server_env(data_dir, settings), check=True,
+                   capture_output=True)
     revoked = httpx.post(f"{http.url}/mcp", json=call, headers={"Authorization": f"Bearer {token}"})
     assert revoked.status_code == 401  # revoked from the CLI, refused by the running server
 
 
-async def test_token_principals_in_both_protocol_modes_see_only_their_partner(http: HttpServer, data_dir: Path, protocol_mode: str) -> None:
+async def test_token_principals_in_both_protocol_modes_see_only_their_partner(http: HttpServer, data_dir: Path,
+                                                                              protocol_mode: str, create_token) -> None:
     alto = create_token(data_dir, "dana", "--partner-id", PRM_READY)
     stratus = create_token(data_dir, "marcus", "--partner-id", SERVICES)
     client, mcp = http.client(alto, protocol_mode)
@@ -48,7 +59,7 @@ async def test_token_principals_in_both_protocol_modes_see_only_their_partner(ht
         assert write["status"] == "requires_approval" and SERVICES in write["approval"]["preview"]
 
 
-async def test_a_narrow_token_is_denied_with_the_missing_actions(http: HttpServer, data_dir: Path) -> None:
+async def test_a_narrow_token_is_denied_with_the_missing_actions(http: HttpServer, data_dir: Path, create_token) -> None:
     token = create_token(data_dir, "sales", "--policy", "AWSPartnerCentralOpportunityManagement")
     client, mcp = http.client(token)
     async with client, mcp:
@@ -58,14 +69,14 @@ async def test_a_narrow_token_is_denied_with_the_missing_actions(http: HttpServe
 
 
 async def test_over_http_files_come_only_from_the_client_never_from_the_servers_folder(
-        data_dir: Path, guidance_index: Path, tmp_path: Path) -> None:
+        data_dir: Path, guidance_index: Path, tmp_path: Path, settings: Settings, create_token) -> None:
     """The operator's attachments folder is for stdio users: over HTTP it is the server's disk, not the person's."""
     import base64
 
     folder = tmp_path / "attachments"
     folder.mkdir()
     (folder / "plan.pdf").write_bytes(b"%PDF-1.4 someone's plan")
-    server = HttpServer(data_dir, settings={"PARTNER_AGENT_ATTACHMENTS_DIR": str(folder)}).start()
+    server = HttpServer(data_dir, settings={"PARTNER_AGENT_ATTACHMENTS_DIR": str(folder)}, agent_settings=settings).start()
     try:
         client, mcp = server.client(create_token(data_dir, "dana", "--partner-id", PRM_READY))
         async with client, mcp:

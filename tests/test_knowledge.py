@@ -186,6 +186,28 @@ def test_a_corrupt_index_is_detected_and_build_recovers(index: KnowledgeIndex, d
     assert KnowledgeIndex(index.dir, library=index.library).search("recall", k=1)
 
 
+def test_searches_at_once_find_what_each_finds_alone(guidance_index: Path) -> None:
+    """Many clients ask at the same moment (the HTTP server runs each call in its own thread): each gets the
+    passages it would get alone."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["How do I recall a fund request?", "What is the aws-apn-id tag for?", "How do I link my AWS account?",
+                 "¿Cómo solicito fondos MDF?", "Which IAM policy lets a user approve fund requests?",
+                 "How long does verification take?"] * 4
+    shared = KnowledgeIndex(guidance_index)
+    start = threading.Barrier(len(questions))
+
+    def ask(question: str) -> list[str]:
+        start.wait()  # all at once, the first ones while the index and the models are still loading
+        return [p.citation for p in shared.search(question, k=5)]
+
+    with ThreadPoolExecutor(len(questions)) as pool:
+        together = list(pool.map(ask, questions))
+    alone = KnowledgeIndex(guidance_index)
+    assert together == [[p.citation for p in alone.search(q, k=5)] for q in questions]
+
+
 def test_a_missing_index_is_built_by_the_first_search(index: KnowledgeIndex) -> None:
     assert index.status()["state"] == "missing"
     assert index.search("delete a fund request", k=1)[0].section_path[-1] == "Deleting a fund request"

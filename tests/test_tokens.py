@@ -308,3 +308,34 @@ async def test_verifier_rejects_bad_tokens(store: TokenStore) -> None:
     assert await verifier.verify_token(f"pca_{record.id}_{'A' * 43}") is None
     store.revoke(record.id)
     assert await verifier.verify_token(token) is None
+
+
+# The same behaviour from the shared database's store (PARTNER_AGENT_DATABASE_URL)
+
+
+@pytest.fixture
+def any_store(settings):
+    """The token store the settings name: the JSON file, or the PostgreSQL database's table."""
+    from agent.trust.tokens import token_store
+
+    return token_store(settings)
+
+
+def test_any_store_issues_verifies_lists_and_revokes(any_store) -> None:
+    token, record = issue(any_store)
+    other, _ = issue(any_store, "second")
+    assert any_store.verify(token) == record and any_store.get(record.id) == record
+    assert [r.name for r in any_store.list()] == ["ci bot", "second"]
+    assert any_store.verify(token[:-1] + ("A" if token[-1] != "A" else "B")) is None  # wrong secret, same id
+    revoked = any_store.revoke(record.id)
+    assert revoked.revoked_at is not None and any_store.verify(token) is None and any_store.verify(other)
+    assert any_store.revoke(record.id).revoked_at == revoked.revoked_at  # the first revocation time stays
+    with pytest.raises(UnknownToken, match="no token with id 'ffffffff'"):
+        any_store.revoke("ffffffff")
+
+
+def test_any_store_refuses_an_expired_token(any_store) -> None:
+    token, record = issue(any_store, expires_in=timedelta(milliseconds=50))
+    assert any_store.verify(token) == record
+    time.sleep(0.1)
+    assert any_store.verify(token) is None and any_store.get(record.id) == record

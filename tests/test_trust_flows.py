@@ -174,13 +174,13 @@ def test_two_servers_starting_together_share_one_whole_secret(tmp_path) -> None:
     from concurrent.futures import ThreadPoolExecutor
     from datetime import timedelta
 
-    from agent.trust.approvals import ApprovalStore
+    from agent.trust.approvals import ApprovalStore, FileSecret
     from agent.trust.audit import AuditLog
     from agent.trust.db import agent_database
 
     def store(i: int) -> ApprovalStore:
         db = agent_database(tmp_path / f"db{i}")
-        return ApprovalStore(db, AuditLog(db), tmp_path / "secret.key", timedelta(minutes=5), "us-east-1")
+        return ApprovalStore(db, AuditLog(db), FileSecret(tmp_path / "secret.key"), timedelta(minutes=5), "us-east-1")
 
     stores = [store(i) for i in range(8)]
     with ThreadPoolExecutor(8) as pool:

@@ -11,7 +11,6 @@ from mcp import Client
 
 from agent.app import AgentApp
 from agent.config import Settings
-from agent.graphs.gate import checkpointed_flows
 from server import build_server
 from tests.conftest import ISV, PRM_READY
 
@@ -32,7 +31,7 @@ async def refused(settings: Settings, tool: str, arguments: dict[str, Any]) -> s
     assert result.is_error, result.structured_content
     text = result.content[0].text
     app = AgentApp(settings)
-    assert not app.approvals.has_pending() and checkpointed_flows(settings.data_dir / "checkpoints.db") == []
+    assert not app.approvals.has_pending() and app.gate.checkpoints.flows() == []
     return text
 
 

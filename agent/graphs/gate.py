@@ -8,22 +8,22 @@ decision is bound to the approval it is for and lets the flow apply it once.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from agent.backends.base import PartnerCentral
+from agent.graphs.checkpoints import PostgresCheckpoints, SqliteCheckpoints
 from agent.graphs.plans import MissingInput, PlanError, WriteAction, WritePlan
 from agent.storage import utcnow
 from agent.trust.approvals import Approval, ApprovalStore, Decision, binding_problem
 from agent.trust.audit import DecidedBy
 from agent.trust.identity import Principal
+from agent.trust.sessions import SessionStore
 
 logger = logging.getLogger(__name__)
 
@@ -55,15 +55,17 @@ class WriteOutcome(BaseModel):
 
 
 class WriteGate:
-    def __init__(self, approvals: ApprovalStore, actions: dict[str, WriteAction], backend_for: Callable[[Principal], PartnerCentral],
-                 requester_problem: Callable[[Principal, list[str]], str | None], checkpoint_path: Path, region: str,
-                 max_pending: int) -> None:
+    def __init__(self, approvals: ApprovalStore, sessions: SessionStore, actions: dict[str, WriteAction],
+                 backend_for: Callable[[Principal], PartnerCentral],
+                 requester_problem: Callable[[Principal, list[str]], str | None],
+                 checkpoints: SqliteCheckpoints | PostgresCheckpoints, region: str, max_pending: int) -> None:
         self.approvals = approvals
+        self.sessions = sessions
         self.actions = actions
         self.backend_for = backend_for
         self.requester_problem = requester_problem
         """Why a change its requester asked for may no longer be approved (a revoked token...), or None."""
-        self.checkpoint_path = checkpoint_path
+        self.checkpoints = checkpoints
         self.region = region
         self.max_pending = max_pending
 
@@ -71,7 +73,7 @@ class WriteGate:
     def flows(self):  # -> WriteFlows; LangGraph is loaded on first need, not at start-up
         from agent.graphs.write import WriteFlows
 
-        return WriteFlows(self.checkpoint_path, self.actions)
+        return WriteFlows(self.checkpoints, self.actions)
 
     def _context(self, principal: Principal):
         from agent.graphs.write import FlowContext
@@ -95,6 +97,7 @@ class WriteGate:
         if self.approvals.pending_count(principal.key) >= self.max_pending:
             raise PlanError(f"{self.max_pending} changes already wait for the person's decision; decide those (or let "
                             "them expire) before asking for more.")
+        self.sessions.keep(principal, session_id)  # the session now holds something: it is purged when it ends
         flow = self.flows.start(self._context(principal), tool=action.tool, parameters=planned.parameters,
                                 principal=principal, session_id=session_id)
         return flow.approval
@@ -147,13 +150,16 @@ class WriteGate:
             self.flows.forget([approval.flow_id])
 
     def recover(self) -> int:
-        """Before serving: carry every decided flow a crash interrupted to its end (applied once and audited, or
-        recorded as not applied), unless another live process runs it; drop checkpoints no open approval needs.
-        Returns how many were continued. Costs one query of each database when there is nothing to do (LangGraph
-        is not loaded then)."""
+        """At start-up and then periodically: carry every decided flow a crash interrupted to its end (applied once
+        and audited, or recorded as not applied), unless another live process runs it; drop the checkpoints of
+        ended flows, and of flows that never opened an approval (interrupted while planning) once they are
+        `ABANDONED_AFTER` old, since another worker may be starting one right now. Returns how many were continued.
+        Costs one query of each database when there is nothing to do (LangGraph is not loaded then)."""
         decided = self.approvals.decided_open()
-        open_flows = self.approvals.open_flows()
-        stale = [flow for flow in checkpointed_flows(self.checkpoint_path) if flow not in open_flows]
+        open_flows, closed_flows = self.approvals.flows()
+        abandoned = utcnow() - ABANDONED_AFTER
+        stale = [flow for flow, newest in self.checkpoints.flows_with_times().items()
+                 if flow in closed_flows or (flow not in open_flows and newest < abandoned)]
         continued = 0
         for approval in decided:
             if not self.approvals.claim(approval.approval_id):
@@ -185,6 +191,8 @@ class WriteGate:
             self.flows.forget([approval.flow_id for approval in expired])
 
 
+ABANDONED_AFTER = timedelta(minutes=10)
+"""A flow with a checkpoint and no approval this old was interrupted before asking: nothing will continue it."""
 RECOVERY_WINDOW = timedelta(hours=24)
 """How long after its decision an interrupted write is still carried to its end at start-up."""
 
@@ -192,19 +200,6 @@ RECOVERY_WINDOW = timedelta(hours=24)
 def unknown_outcome(why: str) -> str:
     return (f"This change was approved, but {why}, so this server cannot tell whether it was applied: check it in "
             "Partner Central before asking for it again.")
-
-
-def checkpointed_flows(path: Path) -> list[str]:
-    """The flows with a checkpoint in ``path`` (the saver's own table, read without loading LangGraph)."""
-    if not path.exists():
-        return []
-    conn = sqlite3.connect(path, timeout=5)
-    try:
-        return [row[0] for row in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")]
-    except sqlite3.OperationalError:  # created but never written
-        return []
-    finally:
-        conn.close()
 
 
 def outcome(status: str, approval: Approval | None, reason: str | None, results: list) -> WriteOutcome:

@@ -10,20 +10,18 @@
 
 Every step is safe to run again: a flow interrupted at any instant (kill -9) is continued from its checkpoint by
 `continue_decided` at start-up, and ends applied once with its audit events, or not applied and recorded so.
-Checkpoints are in SQLite (one checkpointer per process) and are written before the next step runs.
+Checkpoints are in SQLite or PostgreSQL (`agent.graphs.checkpoints`; one checkpointer per process) and are
+written before the next step runs.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
@@ -31,6 +29,7 @@ from pydantic import BaseModel
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
+from agent.graphs.checkpoints import PostgresCheckpoints, SqliteCheckpoints
 from agent.graphs.plans import WriteAction, WritePlan, apply_call, sent_request
 from agent.trust.approvals import Approval, ApprovalStore, Decision, event_id
 from agent.trust.audit import AuditEvent, DecidedBy, redact, user_identity
@@ -90,13 +89,10 @@ class FlowResult(BaseModel):
 class WriteFlows:
     """The compiled write graph and its checkpointer; one per process."""
 
-    def __init__(self, checkpoint_path: Path, actions: dict[str, WriteAction]) -> None:
+    def __init__(self, checkpoints: SqliteCheckpoints | PostgresCheckpoints, actions: dict[str, WriteAction]) -> None:
         self.actions = actions
-        checkpoint_path.parent.mkdir(parents=True, exist_ok=True)
-        self._path = checkpoint_path
-        self._conn = sqlite3.connect(checkpoint_path, check_same_thread=False)
-        self._conn.execute("PRAGMA secure_delete=ON")  # forgotten flows (verification codes...) are overwritten
-        self.checkpointer = SqliteSaver(self._conn)
+        self.checkpoints = checkpoints
+        self.checkpointer = checkpoints.saver()
         self.graph = self._build().compile(checkpointer=self.checkpointer)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -212,7 +208,8 @@ class WriteFlows:
         return self.result(flow_id, ctx.approvals)
 
     def resume(self, ctx: FlowContext, flow_id: str, decision: Decision) -> FlowResult | None:
-        """Deliver a decision to a paused flow (one at a time per flow); None if it is not waiting for one."""
+        """Deliver a decision to a paused flow (one thread at a time per flow: `ApprovalStore.claim` keeps other
+        processes out); None if it is not waiting for one."""
         with self._lock(flow_id):
             if "approval" not in self.graph.get_state(self._config(flow_id)).next:
                 return None
@@ -260,20 +257,7 @@ class WriteFlows:
         """Delete the checkpoints of flows (ended, or their approval closed)."""
         for flow_id in flow_ids:
             self.checkpointer.delete_thread(flow_id)
-        self._truncate_wal()
-
-    def _truncate_wal(self) -> None:
-        """Leave no copy of forgotten flows in the write-ahead log. Best effort, never blocking: another reader of
-        the file (a second server on the same DATA_DIR) makes it wait for the next forget."""
-        conn = sqlite3.connect(self._path, timeout=0.2)
-        try:
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-            if busy:
-                logger.debug("checkpoint WAL busy; truncated at a later forget")
-        except sqlite3.OperationalError as exc:
-            logger.debug("checkpoint WAL not truncated: %s", exc)
-        finally:
-            conn.close()
+        self.checkpoints.after_forget()
 
     def _config(self, flow_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": flow_id}}

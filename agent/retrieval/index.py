@@ -119,8 +119,23 @@ class DenseSpace:
     collection: Any = None
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """What searches read, as loaded for one version of the manifest: never changed, only replaced when a build
+    writes a new manifest. Searches share it without a lock."""
+
+    stamp: int | None
+    manifest: dict
+    bm25: Any
+    bm25_ids: list[str]
+
+
 class KnowledgeIndex:
-    """One per process (a Chroma client is not shared between processes)."""
+    """One per process (a Chroma client is not shared between processes).
+
+    Searches run in parallel: the index is read-only between builds, so a search takes the lock only when the
+    manifest changed (to load it once for everyone), and embeds and retrieves without it. Each model is loaded
+    once per process (`agent.retrieval.embeddings`)."""
 
     def __init__(
         self, index_dir: Path, model: str | None = None, chroma_url: str | None = None, library: Path = BUNDLED
@@ -136,9 +151,8 @@ class KnowledgeIndex:
         self.user_docs = index_dir / "documents"
         self._manifest_path = index_dir / "manifest.json"
         self._lock = threading.RLock()
-        self._loaded_manifest: tuple[int, dict] | None = None
-        self._bm25 = None
-        self._bm25_ids: list[str] = []
+        """Held by builds and by loading a new manifest, never by a search's embedding or retrieval."""
+        self._loaded: _Loaded | None = None
 
     # documents
 
@@ -217,7 +231,7 @@ class KnowledgeIndex:
             manifest["chunks"] = {cid: _chunk_record(chunk) for cid, chunk in wanted.items()}
             manifest["built_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             self._write_manifest(manifest)
-            self._bm25 = None
+            self._loaded = None
         return BuildReport(
             documents=doc_count, chunks=len(wanted), added=len(new_ids), removed=len(gone),
             unchanged=len(wanted) - len(new_ids), seconds=time.perf_counter() - started,
@@ -270,16 +284,15 @@ class KnowledgeIndex:
             raise QueryError(f"The query has {len(query)} characters; keep it to one question of at most {MAX_QUERY_CHARS}.")
         if not 1 <= k <= 20:
             raise QueryError("k must be between 1 and 20.")
-        with self._lock:
-            manifest = self._manifest_for_search()
-            records = manifest["chunks"]
-            if topic is not None and topic not in {r["topic"] for r in records.values()}:
-                raise QueryError(f"Unknown topic {topic!r}; topics are: {', '.join(self.topics())}.")
-            rankings = []
-            if method in ("hybrid", "dense"):
-                rankings.append(self._dense(query, topic, len(records)))
-            if method in ("hybrid", "bm25"):
-                rankings.append(self._lexical(query, topic, records))
+        loaded = self._current()
+        records = loaded.manifest["chunks"]
+        if topic is not None and topic not in {r["topic"] for r in records.values()}:
+            raise QueryError(f"Unknown topic {topic!r}; topics are: {', '.join(self.topics())}.")
+        rankings = []
+        if method in ("hybrid", "dense"):
+            rankings.append(self._dense(query, topic, len(records)))
+        if method in ("hybrid", "bm25"):
+            rankings.append(_lexical(loaded, query, topic))
         fused: dict[str, float] = {}
         for ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
@@ -295,40 +308,38 @@ class KnowledgeIndex:
         )
         return result["ids"][0]
 
-    def _lexical(self, query: str, topic: str | None, records: dict[str, dict]) -> list[str]:
-        import bm25s
-
-        if self._bm25 is None:
-            self._bm25_ids = list(records)
-            corpus = [_bm25_text(records[cid]) for cid in self._bm25_ids]
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer(), show_progress=False),
-                             show_progress=False)
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
-        if not tokens.vocab:
-            return []
-        n = len(self._bm25_ids)
-        documents, scores = self._bm25.retrieve(tokens, k=n if topic else min(CANDIDATES, n), show_progress=False)
-        ranked = [self._bm25_ids[i] for i, s in zip(documents[0], scores[0], strict=True) if s > 0]
-        if topic:
-            ranked = [cid for cid in ranked if records[cid]["topic"] == topic]
-        return ranked[:CANDIDATES]
-
     # storage
 
     def _manifest_for_search(self) -> dict:
-        """The manifest, (re)loading the stores when a build changed it; builds a missing index first."""
+        return self._current().manifest
+
+    def _stamp(self) -> int | None:
         try:
-            stamp = self._manifest_path.stat().st_mtime_ns
+            return self._manifest_path.stat().st_mtime_ns
         except FileNotFoundError:
-            stamp = None
-        if self._loaded_manifest is not None and self._loaded_manifest[0] == stamp:
-            return self._loaded_manifest[1]  # unchanged since the last search: no need to read it again
+            return None
+
+    def _current(self) -> _Loaded:
+        """What searches read: loaded once per manifest version (the first search after a build loads it, the
+        others wait for that and no longer); builds a missing index first."""
+        loaded = self._loaded
+        if loaded is not None and loaded.stamp == self._stamp():
+            return loaded  # unchanged since it was loaded: no lock, no reading
+        with self._lock:
+            loaded, stamp = self._loaded, self._stamp()
+            if loaded is None or loaded.stamp != stamp:
+                stamp, manifest = self._load_manifest(stamp)
+                # under the stamp seen before reading: a build that lands meanwhile makes the next search reload
+                self._loaded = loaded = _Loaded(stamp, manifest, *_bm25_index(manifest["chunks"]))
+            return loaded
+
+    def _load_manifest(self, stamp: int | None) -> tuple[int | None, dict]:
+        """The manifest and its stamp, checked against the stores; builds a missing index first."""
         manifest, problem = self._read_manifest()
         if problem and "not built" in problem:
             log.info("knowledge index not built yet: building it now")
             self.build()
-            stamp = self._manifest_path.stat().st_mtime_ns
+            stamp = self._stamp()
             manifest, problem = self._read_manifest()
         if problem:
             raise IndexUnavailable(f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it.")
@@ -339,9 +350,7 @@ class KnowledgeIndex:
                 raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
             if count != len(manifest["chunks"]):
                 raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
-        # cached under the stamp seen before reading: a build that lands meanwhile makes the next search reload
-        self._loaded_manifest, self._bm25 = (stamp, manifest), None
-        return manifest
+        return stamp, manifest
 
     def _empty_manifest(self) -> dict:
         return {"version": MANIFEST_VERSION, "model": self._model_identity(), "chunks": {}}
@@ -416,6 +425,32 @@ def _chunk_record(chunk: Chunk) -> dict[str, Any]:
             "topic": chunk.topic, "source": chunk.source, "ordinal": chunk.ordinal}
 
 
+def _bm25_index(records: dict[str, dict]) -> tuple[Any, list[str]]:
+    import bm25s
+
+    ids = list(records)
+    bm25 = bm25s.BM25()
+    bm25.index(bm25s.tokenize([_bm25_text(records[cid]) for cid in ids], stopwords="en", stemmer=_stemmer(),
+                              show_progress=False), show_progress=False)
+    return bm25, ids
+
+
+def _lexical(loaded: _Loaded, query: str, topic: str | None) -> list[str]:
+    """The chunks BM25 ranks for ``query`` (read-only: any number of searches at once)."""
+    import bm25s
+
+    records = loaded.manifest["chunks"]
+    tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
+    if not tokens.vocab:
+        return []
+    n = len(loaded.bm25_ids)
+    documents, scores = loaded.bm25.retrieve(tokens, k=n if topic else min(CANDIDATES, n), show_progress=False)
+    ranked = [loaded.bm25_ids[i] for i, s in zip(documents[0], scores[0], strict=True) if s > 0]
+    if topic:
+        ranked = [cid for cid in ranked if records[cid]["topic"] == topic]
+    return ranked[:CANDIDATES]
+
+
 def _bm25_text(record: dict) -> str:
     return " ".join(record["section_path"]) + "\n" + record["text"]
 
@@ -425,13 +460,14 @@ def _passage(record: dict, score: float) -> Passage:
                    source=record["source"], topic=record["topic"], score=round(score, 5))
 
 
-_STEMMER = None
+_STEMMERS = threading.local()
 
 
 def _stemmer():
-    global _STEMMER
-    if _STEMMER is None:
+    """This thread's English stemmer (PyStemmer's stemmers must not be shared between threads)."""
+    stemmer = getattr(_STEMMERS, "stemmer", None)
+    if stemmer is None:
         import Stemmer
 
-        _STEMMER = Stemmer.Stemmer("english")
-    return _STEMMER
+        stemmer = _STEMMERS.stemmer = Stemmer.Stemmer("english")
+    return stemmer

@@ -16,17 +16,15 @@ import hmac
 import json
 import os
 import secrets
-import socket
-import sqlite3
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from agent.storage import Database, utcnow
+from agent.storage import RUNNER, Connection, Database, PostgresDatabase, utcnow
 from agent.trust.audit import AuditEvent, AuditLog, DecidedBy, user_identity
 from agent.trust.identity import Principal
 
@@ -89,13 +87,20 @@ class Verdict(BaseModel):
     reason: str
 
 
+class ServerSecret(Protocol):
+    """Where this server's 32-byte secret comes from; every worker of one deployment must load the same one."""
+
+    def load(self) -> bytes: ...
+
+
 class ApprovalStore:
-    def __init__(self, db: Database, audit: AuditLog, secret_file: Path, ttl: timedelta, region: str) -> None:
+    def __init__(self, db: Database | PostgresDatabase, audit: AuditLog, secret: ServerSecret, ttl: timedelta,
+                 region: str) -> None:
         self.db = db
         self.audit = audit
         self.ttl = ttl
         self.region = region
-        self._secret_file = secret_file
+        self._secret_source = secret
         self._secret: bytes | None = None
 
     def open(
@@ -127,8 +132,8 @@ class ApprovalStore:
     def pending_count(self, principal_key: str) -> int:
         """How many approvals of ``principal_key`` wait for a decision now."""
         with self.db.reading() as conn:
-            return conn.execute("SELECT COUNT(*) FROM approvals WHERE principal=? AND status='pending' AND expires_at > ?",
-                                (principal_key, utcnow().isoformat())).fetchone()[0]
+            return conn.execute("SELECT COUNT(*) AS n FROM approvals WHERE principal=? AND status='pending'"
+                                " AND expires_at > ?", (principal_key, utcnow().isoformat())).fetchone()["n"]
 
     def has_pending(self) -> bool:
         with self.db.reading() as conn:
@@ -211,15 +216,17 @@ class ApprovalStore:
 
     def claim(self, approval_id: str) -> bool:
         """Make this process the one that runs the approval's flow, unless another live process already does:
-        two processes on one data folder never run the same write at once. Claims lapse with their runner (or
-        after `LEASE` when it cannot be seen), and are given back with `release`."""
+        two workers sharing a database never run the same write at once. The claim is a row lock: taken in a
+        serialized write transaction, it lapses with its runner (whose liveness the database tells, see
+        `Database.runner_alive`; or after `LEASE` when it cannot be seen), and is given back with `release`."""
+        self.db.announce()
         now = utcnow()
         with self.db.transaction() as conn:
             row = conn.execute("SELECT runner, lease_until, closed_at FROM approvals WHERE id=?", (approval_id,)).fetchone()
             if row is None or row["closed_at"] is not None:
                 return False
             held = row["runner"] not in (None, RUNNER) and row["lease_until"] > now.isoformat()
-            if held and runner_alive(row["runner"]):
+            if held and self.db.runner_alive(row["runner"]):
                 return False
             conn.execute("UPDATE approvals SET runner=?, lease_until=? WHERE id=?",
                          (RUNNER, (now + LEASE).isoformat(), approval_id))
@@ -236,12 +243,14 @@ class ApprovalStore:
                                 " ORDER BY decided_at").fetchall()
         return [_approval(row) for row in rows]
 
-    def open_flows(self) -> set[str]:
-        """Flows whose approval is still open (pending, or decided and not ended): their checkpoints are needed."""
+    def flows(self) -> tuple[set[str], set[str]]:
+        """The flows whose approval is still open (pending, or decided and not ended: their checkpoints are needed),
+        and those whose approval is closed (theirs are not)."""
         with self.db.reading() as conn:
-            return {row["flow_id"] for row in conn.execute("SELECT flow_id FROM approvals WHERE closed_at IS NULL")}
+            rows = conn.execute("SELECT flow_id, closed_at FROM approvals").fetchall()
+        return {r["flow_id"] for r in rows if r["closed_at"] is None}, {r["flow_id"] for r in rows if r["closed_at"]}
 
-    def _close(self, conn: sqlite3.Connection, approval: Approval, status: Status, reason: str, now: datetime) -> Approval:
+    def _close(self, conn: Connection, approval: Approval, status: Status, reason: str, now: datetime) -> Approval:
         conn.execute("UPDATE approvals SET status=?, reason=?, closed_at=? WHERE id=?",
                      (status, reason, now.isoformat(), approval.approval_id))
         self.audit.insert(conn, AuditEvent(
@@ -287,54 +296,59 @@ class ApprovalStore:
         return isinstance(key, str) and hmac.compare_digest(self.page_key(approval_id), key)
 
     def _load_secret(self) -> bytes:
-        """This server's 32-byte secret, created once. It appears whole or not at all (written aside, then linked
-        into place), so a second process starting at the same moment never reads a half-written key."""
         if self._secret is None:
-            path = self._secret_file
-            if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, staged = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(secrets.token_bytes(32))
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    os.link(staged, path)
-                except FileExistsError:
-                    pass  # another process created it first: use theirs
-                finally:
-                    os.unlink(staged)
-            secret = path.read_bytes()
-            if len(secret) != 32:
-                raise RuntimeError(f"{path} is not a 32-byte secret; remove it and restart the server to create a new one.")
-            self._secret = secret
+            self._secret = self._secret_source.load()
         return self._secret
+
+
+class FileSecret:
+    """The secret in a file (DATA_DIR/secret.key), for the workers of one machine."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> bytes:
+        """The 32-byte secret, created once. It appears whole or not at all (written aside, then linked into
+        place), so a second process starting at the same moment never reads a half-written key."""
+        path = self.path
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, staged = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(secrets.token_bytes(32))
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.link(staged, path)
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+            finally:
+                os.unlink(staged)
+        secret = path.read_bytes()
+        if len(secret) != 32:
+            raise RuntimeError(f"{path} is not a 32-byte secret; remove it and restart the server to create a new one.")
+        return secret
+
+
+class DatabaseSecret:
+    """The secret in the shared database, for workers on several machines: the first to start creates it."""
+
+    def __init__(self, db: Database | PostgresDatabase) -> None:
+        self.db = db
+
+    def load(self) -> bytes:
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO server_secrets(name, value) VALUES ('approvals', ?) ON CONFLICT DO NOTHING",
+                         (secrets.token_bytes(32),))
+            return bytes(conn.execute("SELECT value FROM server_secrets WHERE name='approvals'").fetchone()["value"])
 
 
 EXPIRED_REASON = "Nobody approved or declined the change before it expired; nothing was written."
 MAX_FAILED_CHECKS = 5
 TOO_MANY_FAILED_CHECKS = (f"Closed after {MAX_FAILED_CHECKS} failed passkey checks: someone without a passkey allowed to "
                           "decide this change kept trying. Nothing was written; ask for the change again.")
-RUNNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-"""This process, as the runner of the flows it claims."""
 LEASE = timedelta(minutes=10)
 """How long a claim holds against other processes when its runner cannot be seen to have died."""
-
-
-def runner_alive(runner: str) -> bool:
-    """Whether the process named by ``runner`` may still be running: on this host, whether its pid exists;
-    elsewhere there is no way to tell, so yes (its lease decides)."""
-    host, _, rest = runner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def event_id(approval_id: str, what: str) -> str:
@@ -371,7 +385,7 @@ def decision_problem(approval: Approval | None, decision: Decision, payload_sha2
     return None
 
 
-def _approval(row: sqlite3.Row) -> Approval:
+def _approval(row: Any) -> Approval:
     return Approval(
         approval_id=row["id"], flow_id=row["flow_id"], principal=row["principal"],
         requester=Principal.model_validate_json(row["requester"]), session_id=row["session_id"],

@@ -7,7 +7,6 @@ personal contact details, appear as ``HIDDEN_DUE_TO_SECURITY_REASONS`` (CloudTra
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -16,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from agent.storage import Database, utcnow
+from agent.storage import Connection, Database, PostgresDatabase, utcnow
 from agent.trust.identity import Principal
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
@@ -110,15 +109,15 @@ def redact(service: str, operation: str, parameters: dict[str, Any]) -> dict[str
 
 
 class AuditLog:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database | PostgresDatabase) -> None:
         self.db = db
 
     @staticmethod
-    def insert(conn: sqlite3.Connection, event: AuditEvent) -> None:
+    def insert(conn: Connection, event: AuditEvent) -> None:
         """Add ``event`` inside the caller's transaction; an event id already stored is not stored twice."""
         conn.execute(
-            "INSERT OR IGNORE INTO audit_events(event_id, event_time, principal, partner_id, session_id, approval_id, body)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO audit_events(event_id, event_time, principal, partner_id, session_id, approval_id, body)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
             (event.eventID, event.eventTime.isoformat(), event.userIdentity.principalId, event.userIdentity.partnerId,
              event.sessionId, event.approvalId, event.model_dump_json()),
         )
@@ -126,10 +125,11 @@ class AuditLog:
     def applied(self, operation: str, identifier: str) -> bool:
         """Whether this server applied ``operation`` to the resource ``identifier`` (its own record: the APIs keep no
         history of, say, a fund request's extensions)."""
+        field = self.db.json_text
         with self.db.reading() as conn:
             return conn.execute(
-                "SELECT 1 FROM audit_events WHERE json_extract(body, '$.eventName')=? AND json_extract(body, '$.decision')="
-                "'applied' AND json_extract(body, '$.requestParameters.Identifier')=? LIMIT 1",
+                f"SELECT 1 FROM audit_events WHERE {field('body', 'eventName')}=? AND {field('body', 'decision')}="
+                f"'applied' AND {field('body', 'requestParameters', 'Identifier')}=? LIMIT 1",
                 (operation, identifier)).fetchone() is not None
 
     def events(self, principal_key: str | None = None, limit: int | None = None) -> Iterator[AuditEvent]:

@@ -162,6 +162,9 @@ class PageServer:
         last, else any free one."""
         with self._lock:
             if self._server is None:
+                from agent.http import use_deadlines
+
+                use_deadlines(self.app.settings)
                 sock = self._bind()
                 port = sock.getsockname()[1]
                 self._server = web.LoopbackServer(approval_routes(self.app, web.loopback_hosts(port)), sock, "approval-page")

@@ -20,7 +20,6 @@ import json
 import logging
 import re
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -49,7 +48,7 @@ from webauthn.helpers.structs import (
 )
 
 from agent.models.account import PARTNER_ID_PATTERN
-from agent.storage import Database, utcnow
+from agent.storage import Connection, Database, PostgresDatabase, utcnow
 from agent.trust.permissions import check_policy_names, missing_actions
 
 log = logging.getLogger(__name__)
@@ -107,7 +106,7 @@ class VerifiedApprover(BaseModel):
 class Passkeys:
     """Approvers, their passkeys, enrollments and WebAuthn challenges, in the agent database."""
 
-    def __init__(self, db: Database, *, rp_name: str = RP_NAME, enrollment_ttl: timedelta = ENROLLMENT_TTL,
+    def __init__(self, db: Database | PostgresDatabase, *, rp_name: str = RP_NAME, enrollment_ttl: timedelta = ENROLLMENT_TTL,
                  challenge_ttl: timedelta = CHALLENGE_TTL) -> None:
         self.db = db
         self.rp_name = rp_name
@@ -241,13 +240,12 @@ class Passkeys:
                                 " AND expires_at > ?", (now, digest, now)).rowcount
             if not used:
                 raise PasskeyError(_NOT_ENROLLABLE)
-            try:
-                conn.execute("INSERT INTO passkeys(credential_id, approver_id, public_key, sign_count, transports, rp_id,"
-                             " created_at) VALUES (?,?,?,?,?,?,?)",
-                             (credential_id, challenge["approver_ids"][0], verified.credential_public_key,
-                              verified.sign_count, json.dumps(transports), rp_id, now))
-            except sqlite3.IntegrityError:
-                raise PasskeyError("This passkey is already enrolled.") from None
+            stored = conn.execute("INSERT INTO passkeys(credential_id, approver_id, public_key, sign_count, transports,"
+                                  " rp_id, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                                  (credential_id, challenge["approver_ids"][0], verified.credential_public_key,
+                                   verified.sign_count, json.dumps(transports), rp_id, now)).rowcount
+            if not stored:
+                raise PasskeyError("This passkey is already enrolled.")
         approver = self.get(challenge["approver_ids"][0])
         if approver is None:  # removed while the person was enrolling
             raise PasskeyError(_NOT_ENROLLABLE)
@@ -269,8 +267,8 @@ class Passkeys:
                 raise PasskeyError(f"Nobody who may decide this has a passkey for {rp_id}. "
                                    "Enroll one with `partner-agent approver enroll`.")
             conn.execute("DELETE FROM webauthn_challenges WHERE expires_at <= ?", (now.isoformat(),))
-            live = conn.execute("SELECT COUNT(*) FROM webauthn_challenges WHERE purpose='authenticate' AND subject=?",
-                                (subject,)).fetchone()[0]
+            live = conn.execute("SELECT COUNT(*) AS n FROM webauthn_challenges WHERE purpose='authenticate'"
+                                " AND subject=?", (subject,)).fetchone()["n"]
             if live >= MAX_LIVE_CHALLENGES:
                 raise PasskeyError("Too many passkey requests for this at once. Wait two minutes, then try again.")
             options = generate_authentication_options(
@@ -316,7 +314,7 @@ class Passkeys:
 
     # Challenges -------------------------------------------------------------------------------------------
 
-    def _store_challenge(self, conn: sqlite3.Connection, purpose: str, subject: str, approver_ids: list[str],
+    def _store_challenge(self, conn: Connection, purpose: str, subject: str, approver_ids: list[str],
                          challenge: bytes, rp_id: str, origin: str, now: datetime) -> str:
         challenge_id = f"chl-{secrets.token_hex(16)}"
         conn.execute("INSERT INTO webauthn_challenges(id, purpose, subject, approvers, challenge, rp_id, origin, expires_at)"
@@ -369,7 +367,7 @@ _APPROVERS = ("SELECT a.*, (SELECT COUNT(*) FROM passkeys p WHERE p.approver_id 
               " FROM approvers a")
 
 
-def _approver(row: sqlite3.Row) -> Approver:
+def _approver(row: Any) -> Approver:
     return Approver(approver_id=row["id"], name=row["name"], principal=row["principal"], partner_id=row["partner_id"],
                     policies=tuple(json.loads(row["policies"])), created_at=row["created_at"],
                     passkeys=row["passkey_count"])
@@ -384,8 +382,10 @@ def _grants(policies: Sequence[str], actions: Sequence[str], catalog: str) -> bo
         return False
 
 
-def _descriptors(conn: sqlite3.Connection, approver_ids: Sequence[str], rp_id: str) -> list[PublicKeyCredentialDescriptor]:
+def _descriptors(conn: Connection, approver_ids: Sequence[str], rp_id: str) -> list[PublicKeyCredentialDescriptor]:
     """The passkeys of ``approver_ids`` made for ``rp_id``, as credential descriptors."""
+    if not approver_ids:
+        return []
     marks = ",".join("?" * len(approver_ids))
     rows = conn.execute(f"SELECT credential_id, transports FROM passkeys WHERE rp_id=? AND approver_id IN ({marks})"
                         " ORDER BY created_at", (rp_id, *approver_ids)).fetchall()

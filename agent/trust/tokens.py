@@ -4,9 +4,10 @@ A token looks like ``pca_<id>_<secret>``. The id (8 hex characters) is public an
 token in listings and revocations; the secret is 32 random bytes. Only the SHA-256 of the whole
 token is written to disk: the token is high-entropy random, so a slow password hash buys nothing.
 
-The store is one JSON file, ``{"version": 1, "tokens": [...]}``, rewritten atomically under an
+By default the store is one JSON file, ``{"version": 1, "tokens": [...]}``, rewritten atomically under an
 exclusive lock. Readers re-parse it whenever it changes on disk, so a token revoked from the CLI
-stops working in a running server at its next request.
+stops working in a running server at its next request. With PARTNER_AGENT_DATABASE_URL the tokens are
+rows of the shared database instead (`DatabaseTokenStore`), so every worker on every machine sees them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -22,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio.to_thread
 from mcp.server.auth.provider import AccessToken, TokenVerifier
@@ -36,6 +38,10 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+
+if TYPE_CHECKING:
+    from agent.config import Settings
+    from agent.storage import Database, PostgresDatabase
 
 TOKEN_SCOPE = "partner-agent"
 """The one scope every valid token carries; the server requires it."""
@@ -103,7 +109,40 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class TokenStore:
+class _Tokens:
+    """What both stores share: how a token is made, and how one presented is checked against its record."""
+
+    def get(self, token_id: str) -> TokenRecord | None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _issue(name: str, partner_id: str, catalog: Literal["Sandbox", "AWS"], policies: list[str],
+               expires_in: timedelta | None, taken: Iterable[str]) -> tuple[str, TokenRecord]:
+        """A new token and its record, with an id not in ``taken``."""
+        if expires_in is not None and expires_in <= timedelta(0):
+            raise ValueError("expires_in must be positive")
+        taken = set(taken)
+        token_id = secrets.token_hex(4)
+        while token_id in taken:
+            token_id = secrets.token_hex(4)
+        token = f"pca_{token_id}_{secrets.token_urlsafe(32)}"
+        now = datetime.now(UTC)
+        return token, TokenRecord(id=token_id, name=name, partner_id=partner_id, catalog=catalog, policies=policies,
+                                  sha256=_digest(token), created_at=now,
+                                  expires_at=now + expires_in if expires_in is not None else None)
+
+    def verify(self, token: str) -> TokenRecord | None:
+        """The record of an active token; None if the token is malformed, unknown, revoked or expired."""
+        match = _TOKEN_PATTERN.fullmatch(token) if isinstance(token, str) else None
+        if match is None:
+            return None
+        record = self.get(match["id"])
+        if record is None or not hmac.compare_digest(record.sha256, _digest(token)):
+            return None
+        return record if record.active() else None
+
+
+class TokenStore(_Tokens):
     """Issued tokens, kept in one JSON file (for example ``DATA_DIR / "tokens.json"``).
 
     Several processes may use the same file at once: the CLI issuing and revoking, the server
@@ -125,26 +164,10 @@ class TokenStore:
         expires_in: timedelta | None = None,
     ) -> tuple[str, TokenRecord]:
         """Issue a token. Returns the plaintext token, which is not stored and cannot be shown again."""
-        if expires_in is not None and expires_in <= timedelta(0):
-            raise ValueError("expires_in must be positive")
         with self._locked():
             records = dict(self._records())
-            token_id = secrets.token_hex(4)
-            while token_id in records:
-                token_id = secrets.token_hex(4)
-            token = f"pca_{token_id}_{secrets.token_urlsafe(32)}"
-            now = datetime.now(UTC)
-            record = TokenRecord(
-                id=token_id,
-                name=name,
-                partner_id=partner_id,
-                catalog=catalog,
-                policies=policies,
-                sha256=_digest(token),
-                created_at=now,
-                expires_at=now + expires_in if expires_in is not None else None,
-            )
-            records[token_id] = record
+            token, record = self._issue(name, partner_id, catalog, policies, expires_in, records)
+            records[record.id] = record
             self._write(records.values())
         return token, record
 
@@ -167,16 +190,6 @@ class TokenStore:
     def get(self, token_id: str) -> TokenRecord | None:
         """The record of token ``token_id`` (revoked and expired ones too), or None."""
         return self._records().get(token_id)
-
-    def verify(self, token: str) -> TokenRecord | None:
-        """The record of an active token; None if the token is malformed, unknown, revoked or expired."""
-        match = _TOKEN_PATTERN.fullmatch(token) if isinstance(token, str) else None
-        if match is None:
-            return None
-        record = self._records().get(match["id"])
-        if record is None or not hmac.compare_digest(record.sha256, _digest(token)):
-            return None
-        return record if record.active() else None
 
     def _records(self) -> Mapping[str, TokenRecord]:
         """The tokens by id, re-parsed only when the file on disk has changed. Do not mutate."""
@@ -236,10 +249,67 @@ class TokenStore:
             os.close(folder)
 
 
-class StoreTokenVerifier(TokenVerifier):
-    """The MCP SDK's bearer-token hook, backed by a ``TokenStore``."""
+class DatabaseTokenStore(_Tokens):
+    """Issued tokens as rows of the shared database (the same interface as `TokenStore`)."""
 
-    def __init__(self, store: TokenStore) -> None:
+    def __init__(self, db: Database | PostgresDatabase) -> None:
+        self.db = db
+
+    def create(self, name: str, partner_id: str, catalog: Literal["Sandbox", "AWS"], policies: list[str],
+               expires_in: timedelta | None = None) -> tuple[str, TokenRecord]:
+        """Issue a token. Returns the plaintext token, which is not stored and cannot be shown again."""
+        with self.db.transaction() as conn:
+            taken = [row["id"] for row in conn.execute("SELECT id FROM tokens")]
+            token, record = self._issue(name, partner_id, catalog, policies, expires_in, taken)
+            conn.execute("INSERT INTO tokens(id, name, partner_id, catalog, policies, sha256, created_at, expires_at)"
+                         " VALUES (?,?,?,?,?,?,?,?)",
+                         (record.id, record.name, record.partner_id, record.catalog, json.dumps(record.policies),
+                          record.sha256, record.created_at.isoformat(),
+                          record.expires_at.isoformat() if record.expires_at else None))
+        return token, record
+
+    def list(self) -> list[TokenRecord]:
+        """Every issued token, revoked and expired ones included, oldest first."""
+        with self.db.reading() as conn:
+            return [_token_record(row) for row in conn.execute("SELECT * FROM tokens ORDER BY created_at, id")]
+
+    def revoke(self, token_id: str) -> TokenRecord:
+        """Revoke a token by id. Revoking it again is harmless and keeps the first revocation time."""
+        with self.db.transaction() as conn:
+            conn.execute("UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL",
+                         (datetime.now(UTC).isoformat(), token_id))
+            row = conn.execute("SELECT * FROM tokens WHERE id=?", (token_id,)).fetchone()
+        if row is None:
+            raise UnknownToken(f"no token with id {token_id!r} in the database")
+        return _token_record(row)
+
+    def get(self, token_id: str) -> TokenRecord | None:
+        """The record of token ``token_id`` (revoked and expired ones too), or None."""
+        with self.db.reading() as conn:
+            row = conn.execute("SELECT * FROM tokens WHERE id=?", (token_id,)).fetchone()
+        return _token_record(row) if row else None
+
+
+def _token_record(row: Any) -> TokenRecord:
+    return TokenRecord(id=row["id"], name=row["name"], partner_id=row["partner_id"], catalog=row["catalog"],
+                       policies=json.loads(row["policies"]), sha256=row["sha256"], created_at=row["created_at"],
+                       expires_at=row["expires_at"], revoked_at=row["revoked_at"])
+
+
+def token_store(settings: Settings, db: Database | PostgresDatabase | None = None) -> TokenStore | DatabaseTokenStore:
+    """Where the settings keep tokens: ``db`` (default: a new connection) when PARTNER_AGENT_DATABASE_URL is set,
+    else DATA_DIR/tokens.json."""
+    if settings.database_url is None:
+        return TokenStore(settings.data_dir / "tokens.json")
+    from agent.trust.db import open_database
+
+    return DatabaseTokenStore(db or open_database(settings))
+
+
+class StoreTokenVerifier(TokenVerifier):
+    """The MCP SDK's bearer-token hook, backed by a token store."""
+
+    def __init__(self, store: TokenStore | DatabaseTokenStore) -> None:
         self._store = store
 
     async def verify_token(self, token: str) -> AccessToken | None:

@@ -126,8 +126,10 @@ class AccountOperations:
                 self._settled(conn, self._latest_task_row(conn))
 
     def get_profile_update_task(self) -> ProfileUpdateTask:
-        with self.store.transaction() as conn:
-            task = self._settled(conn, self._latest_task_row(conn))
+        self.settle_profile_task()  # a write only when a task's run time has just passed; otherwise a plain read
+        with self.store.reading() as conn:
+            row = self._latest_task_row(conn)
+        task = None if row is None else ProfileUpdateTask.model_validate_json(row["body"])
         if task is None:
             raise errors.ResourceNotFoundException(f"Partner {self.partner_id} has no profile update task.",
                                                    service=ACCOUNT, reason="PARTNER_PROFILE_TASK_NOT_FOUND")
