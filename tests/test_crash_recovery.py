@@ -289,10 +289,10 @@ def new_opportunity() -> dict:
 async def test_a_co_sell_write_with_client_token_interrupted_makes_one_opportunity(
         tool: str, arguments: dict, operation: str, company: str, point: str, settings: Settings, data_dir: Path,
         guidance_index: Path) -> None:
-    asked = await crash_while_deciding(data_dir, PRM_READY, tool, arguments, point)
+    asked = await crash_while_deciding(settings, PRM_READY, tool, arguments, point)
     approval_id = asked["approval"]["approval_id"]
     assert len(opportunities_of(settings, company)) == (0 if point == "decided" else 1)
-    async with await restart(data_dir, PRM_READY) as client:
+    async with await restart(settings, PRM_READY) as client:
         status = (await client.call_tool("get_approval", {"approval_id": approval_id,
                                                           "session_id": asked["session_id"]})).structured_content
     [opportunity] = opportunities_of(settings, company)  # one, whatever instant the crash came
@@ -300,7 +300,7 @@ async def test_a_co_sell_write_with_client_token_interrupted_makes_one_opportuni
     # a second send only as a ClientToken replay, when the crash came between sending and closing
     assert sends(data_dir) == [operation] * (2 if point == "sent" else 1)
     assert trail(settings, approval_id) == [("DecideApproval", "approved"), (operation, "applied")]
-    assert checkpointed_flows(data_dir / "checkpoints.db") == []
+    assert AgentApp(settings).gate.checkpoints.flows() == []
     backend = LocalSandbox(settings.sandbox_db).client(PRM_READY)
     if tool == "respond_to_referral":
         assert backend.get_engagement_invitation("engi-alto000000001").Status == "ACCEPTED"
@@ -321,15 +321,15 @@ async def test_a_co_sell_write_without_client_token_sent_before_the_crash_is_not
         tool: str, arguments: dict, operation: str, settings: Settings, data_dir: Path, guidance_index: Path) -> None:
     backend = LocalSandbox(settings.sandbox_db).client(PRM_READY)
     before = backend.get_opportunity("O4000004").LastModifiedDate
-    asked = await crash_while_deciding(data_dir, PRM_READY, tool, arguments, "sent")
+    asked = await crash_while_deciding(settings, PRM_READY, tool, arguments, "sent")
     approval_id = asked["approval"]["approval_id"]
-    async with await restart(data_dir, PRM_READY) as client:
+    async with await restart(settings, PRM_READY) as client:
         status = (await client.call_tool("get_approval", {"approval_id": approval_id,
                                                           "session_id": asked["session_id"]})).structured_content
     assert status["status"] == "applied", status  # found in place, not refused by the LastModifiedDate it was sent with
     assert sends(data_dir) == [operation]  # sent once
     assert trail(settings, approval_id) == [("DecideApproval", "approved"), (operation, "applied")]
-    assert checkpointed_flows(data_dir / "checkpoints.db") == []
+    assert AgentApp(settings).gate.checkpoints.flows() == []
     opportunity = backend.get_opportunity("O4000004")
     if operation == "UpdateOpportunity":
         assert opportunity.LifeCycle.NextSteps == "Demo the forecasting model" and opportunity.LastModifiedDate > before
