@@ -41,6 +41,7 @@ def default_arguments(tool: str, opportunity: str | None, fund_request: str | No
         "get_opportunity": {"opportunity_id": opportunity} if opportunity else None,
         "recommend_funding": {"opportunity_id": opportunity} if opportunity else None,
         "check_opportunity_readiness": {"opportunity_id": opportunity} if opportunity else None,
+        "recommend_next_steps": {"opportunity_id": opportunity} if opportunity else None,
         "estimate_funding": {"opportunity_id": opportunity, "program": "map-assess"} if opportunity else None,
         "get_funding_request": {"funding_request_id": fund_request} if fund_request else None,
         "search_guidance": {"query": "How do I become PRM ready?"},

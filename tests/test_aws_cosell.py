@@ -79,6 +79,29 @@ def test_create_is_planned_and_sent_as_the_model_says(backend: AwsPartnerCentral
     assert apply_call(OPPORTUNITY_CHANGE, backend, call, "appr-1")["OpportunityId"] == "O1234567"
 
 
+def test_contacts_are_sent_as_the_api_shapes_them(backend: AwsPartnerCentral, selling: Stubber) -> None:
+    from agent.graphs.opportunity import ContactFields
+
+    parameters = OpportunityChange(action="create", fields=OpportunityFields(
+        customer_name="Blue Yonder Airlines", title="Crew analytics", target_close_date=date.fromisoformat(CLOSE),
+        contacts=[ContactFields(first_name="Mara", last_name="Lind", title="CTO", email="Mara.Lind@BlueYonder.example",
+                                phone="+12065550100"),
+                  ContactFields(first_name="Lena", last_name="Vogel", email="lena@altocloud.example", team=True)]))
+    [call] = OPPORTUNITY_CHANGE.plan(backend, parameters).calls
+    assert call.request["Customer"]["Contacts"] == [{"FirstName": "Mara", "LastName": "Lind", "BusinessTitle": "CTO",
+                                                     "Email": "mara.lind@blueyonder.example", "Phone": "+12065550100"}]
+    assert call.request["OpportunityTeam"] == [{"FirstName": "Lena", "LastName": "Vogel",
+                                                "Email": "lena@altocloud.example"}]
+    # Stubber checks the request, contacts included, against the real CreateOpportunity input shape
+    selling.add_response("create_opportunity", {"Id": "O1234567", "LastModifiedDate": NOW},
+                         {**call.request, "ClientToken": ANY})
+    assert apply_call(OPPORTUNITY_CHANGE, backend, call, "appr-1")["OpportunityId"] == "O1234567"
+    get(selling)
+    with pytest.raises(PlanError, match="team=true"):  # UpdateOpportunity has no OpportunityTeam
+        OPPORTUNITY_CHANGE.plan(backend, OpportunityChange(action="update", opportunity_id="O1234567", fields=OpportunityFields(
+            contacts=[ContactFields(first_name="Lena", team=True)])))
+
+
 def test_update_sends_the_whole_opportunity_with_its_last_modified_date(backend, selling) -> None:
     get(selling)
     plan = OPPORTUNITY_CHANGE.plan(backend, OpportunityChange(action="update", opportunity_id="O1234567",

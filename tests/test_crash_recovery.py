@@ -259,3 +259,83 @@ def test_a_write_interrupted_longer_than_a_day_ago_is_not_sent_late(settings: Se
     closed = app.approvals.get(approval.approval_id)
     assert closed.status == "failed" and "cannot tell whether it was applied" in closed.reason
     assert LocalSandbox(settings.sandbox_db).client(PRM_READY).get_profile_visibility().Visibility == "PUBLIC"
+
+
+# Co-sell writes: CreateOpportunity and the referral's accept task replay by ClientToken; UpdateOpportunity,
+# AssociateOpportunity and RejectEngagementInvitation take none, so a retry finds their effect in place
+
+
+def opportunities_of(settings: Settings, company: str) -> list[str]:
+    from agent.backends.base import OpportunityQuery
+
+    backend = LocalSandbox(settings.sandbox_db).client(PRM_READY)
+    page = backend.list_opportunities(OpportunityQuery(CustomerCompanyName=[company], MaxResults=100))
+    return [o.Id for o in page.OpportunitySummaries]
+
+
+def new_opportunity() -> dict:
+    from datetime import date, timedelta
+
+    from tests.test_cosell_mcp import NOTE_FIELDS
+
+    return {"action": "create", "fields": {**NOTE_FIELDS, "target_close_date": (date.today() + timedelta(days=120)).isoformat()}}
+
+
+@pytest.mark.parametrize(("tool", "arguments", "operation", "company", "point"), [
+    ("manage_opportunity", new_opportunity(), "CreateOpportunity", "Blue Yonder Airlines", "sent"),
+    ("respond_to_referral", {"invitation_id": "engi-alto000000001", "action": "accept"},
+     "StartEngagementByAcceptingInvitationTask", "Adatum Bank", "sent"),
+], ids=["create", "accept referral"])
+async def test_a_co_sell_write_with_client_token_interrupted_makes_one_opportunity(
+        tool: str, arguments: dict, operation: str, company: str, point: str, settings: Settings, data_dir: Path,
+        guidance_index: Path) -> None:
+    asked = await crash_while_deciding(settings, PRM_READY, tool, arguments, point)
+    approval_id = asked["approval"]["approval_id"]
+    assert len(opportunities_of(settings, company)) == (0 if point == "decided" else 1)
+    async with await restart(settings, PRM_READY) as client:
+        status = (await client.call_tool("get_approval", {"approval_id": approval_id,
+                                                          "session_id": asked["session_id"]})).structured_content
+    [opportunity] = opportunities_of(settings, company)  # one, whatever instant the crash came
+    assert status["status"] == "applied" and status["result"]["results"][0]["OpportunityId"] == opportunity, status
+    # a second send only as a ClientToken replay, when the crash came between sending and closing
+    assert sends(data_dir) == [operation] * (2 if point == "sent" else 1)
+    assert trail(settings, approval_id) == [("DecideApproval", "approved"), (operation, "applied")]
+    assert AgentApp(settings).gate.checkpoints.flows() == []
+    backend = LocalSandbox(settings.sandbox_db).client(PRM_READY)
+    if tool == "respond_to_referral":
+        assert backend.get_engagement_invitation("engi-alto000000001").Status == "ACCEPTED"
+        assert status["result"]["results"][0]["TaskStatus"] == "COMPLETE"
+    else:
+        assert backend.get_opportunity(opportunity).LifeCycle.ReviewStatus == "Pending Submission"
+
+
+@pytest.mark.parametrize(("tool", "arguments", "operation"), [
+    ("manage_opportunity", {"action": "update", "opportunity_id": "O4000004",
+                            "fields": {"next_steps": "Demo the forecasting model"}}, "UpdateOpportunity"),
+    ("manage_opportunity", {"action": "associate", "opportunity_id": "O4000004", "related_ids": ["S-0000000401"]},
+     "AssociateOpportunity"),
+    ("respond_to_referral", {"invitation_id": "engi-alto000000002", "action": "reject", "reason": "Unable to support"},
+     "RejectEngagementInvitation"),
+], ids=["update", "associate", "reject referral"])
+async def test_a_co_sell_write_without_client_token_sent_before_the_crash_is_not_sent_twice(
+        tool: str, arguments: dict, operation: str, settings: Settings, data_dir: Path, guidance_index: Path) -> None:
+    backend = LocalSandbox(settings.sandbox_db).client(PRM_READY)
+    before = backend.get_opportunity("O4000004").LastModifiedDate
+    asked = await crash_while_deciding(settings, PRM_READY, tool, arguments, "sent")
+    approval_id = asked["approval"]["approval_id"]
+    async with await restart(settings, PRM_READY) as client:
+        status = (await client.call_tool("get_approval", {"approval_id": approval_id,
+                                                          "session_id": asked["session_id"]})).structured_content
+    assert status["status"] == "applied", status  # found in place, not refused by the LastModifiedDate it was sent with
+    assert sends(data_dir) == [operation]  # sent once
+    assert trail(settings, approval_id) == [("DecideApproval", "approved"), (operation, "applied")]
+    assert AgentApp(settings).gate.checkpoints.flows() == []
+    opportunity = backend.get_opportunity("O4000004")
+    if operation == "UpdateOpportunity":
+        assert opportunity.LifeCycle.NextSteps == "Demo the forecasting model" and opportunity.LastModifiedDate > before
+        assert status["result"]["results"][0]["OpportunityId"] == "O4000004"
+    elif operation == "AssociateOpportunity":
+        assert opportunity.RelatedEntityIdentifiers.Solutions == ["S-0000000401"]
+    else:
+        invitation = backend.get_engagement_invitation("engi-alto000000002")
+        assert (invitation.Status, invitation.RejectionReason) == ("REJECTED", "Unable to support")

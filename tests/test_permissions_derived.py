@@ -52,6 +52,7 @@ FLOWS: dict[str, list[dict[str, Any]]] = {  # every tool, and the calls that run
     "list_opportunities": [{"stage": ["Qualified"]}],
     "get_opportunity": [{"opportunity_id": "O4000001"}],
     "check_opportunity_readiness": [{"opportunity_id": "O4000004"}],
+    "recommend_next_steps": [{"opportunity_id": "O4000004"}],
     "list_engagement_invitations": [{}],
     "manage_opportunity": [
         {"action": "update", "opportunity_id": "O4000004", "fields": {"next_steps": "Demo the model"}},

@@ -44,7 +44,7 @@ EVIDENCE_ACTIONS: dict[str, tuple[str, ...]] = {
     "check_prm_compliance": PRM_EVIDENCE_ACTIONS,
     "recommend_funding": PRM_EVIDENCE_ACTIONS,  # PRM readiness and listings are program conditions
     "estimate_funding": PRM_EVIDENCE_ACTIONS,
-    "check_opportunity_readiness": PRM_EVIDENCE_ACTIONS,  # the funding it may qualify for, as recommend_funding
+    "recommend_next_steps": PRM_EVIDENCE_ACTIONS,  # the funding it may qualify for, as recommend_funding
     "manage_account_connections": SELLER_SETUP_ACTIONS,  # a SUBSIDIARY invitation checks the accounts are yours
 }
 """Every tool that reads seller setup or PRM evidence, and the actions it declares without requiring them."""

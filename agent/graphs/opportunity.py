@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from agent.backends import errors, operations
 from agent.backends.base import PartnerCentral
@@ -49,8 +49,32 @@ def _text(maximum: int, minimum: int = 1):
 Text255 = _text(255)
 
 
+def _lowercase(value: str) -> str:
+    return value.strip().lower()
+
+
+class ContactFields(BaseModel):
+    # A person on the deal: the customer's, or with ``team`` one of the partner's own (OpportunityTeam, which
+    # CreateOpportunity takes and UpdateOpportunity does not). Checked against the API's Contact shape when planned.
+    # (A comment, not a docstring: a docstring would be published in manage_opportunity's schema.)
+
+    model_config = ConfigDict(extra="forbid")
+
+    first_name: _text(80) | None = None
+    last_name: _text(80) | None = None
+    title: _text(80) | None = None
+    email: Annotated[_text(80), AfterValidator(_lowercase)] | None = None  # the API's pattern takes lower case only
+    phone: str | None = None
+    team: bool | None = None  # true: the partner's own; None (unpublished default) and false: the customer's
+
+    def api_contact(self) -> dict[str, str]:
+        return {member: value for member, value in (
+            ("FirstName", self.first_name), ("LastName", self.last_name), ("BusinessTitle", self.title),
+            ("Email", self.email), ("Phone", self.phone)) if value is not None}
+
+
 class OpportunityFields(BaseModel):
-    """What the partner knows of the deal; omitted fields stay as they are (on update)."""
+    """Omitted: unchanged (update)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,8 +88,9 @@ class OpportunityFields(BaseModel):
     title: Text255 | None = None
     business_problem: _text(2000, 20) | None = None
     use_case: Text255 | None = None
-    monthly_spend: Annotated[Decimal, Field(ge=0, max_digits=33, decimal_places=2)] | None = Field(
-        default=None, description="USD a month on AWS")
+    monthly_spend: Annotated[Decimal, Field(ge=0, max_digits=33, decimal_places=2),
+                             WithJsonSchema({"type": "number", "minimum": 0})] | None = Field(
+        default=None, description="USD a month on AWS")  # a number in the schema; a string of digits is taken too
     delivery_models: list[DeliveryModel] | None = None
     sales_activities: list[SalesActivity] | None = None
     primary_needs: list[PrimaryNeedFromAws] | None = None
@@ -74,6 +99,8 @@ class OpportunityFields(BaseModel):
     target_close_date: date | None = None
     next_steps: Text255 | None = None
     partner_reference: Text255 | None = None
+    contacts: Annotated[list[ContactFields], Field(max_length=10)] | None = Field(
+        default=None, description="Customer's (whole list); team=true: yours, on create. Phone +E.164")
 
 
 class OpportunityChange(BaseModel):
@@ -126,6 +153,13 @@ def _apply_fields(base: dict[str, Any], fields: OpportunityFields) -> dict[str, 
     ]:
         if value is not None:
             target[member] = list(value) if isinstance(value, list) else value
+    if f.contacts is not None:
+        customer_contacts = [c.api_contact() for c in f.contacts if not c.team]
+        if customer_contacts or not any(c.team for c in f.contacts):
+            customer["Contacts"] = customer_contacts
+        team = [c.api_contact() for c in f.contacts if c.team]
+        if team:
+            body["OpportunityTeam"] = team
     if f.monthly_spend is not None:
         project["ExpectedCustomerSpend"] = [{"Amount": format(f.monthly_spend.normalize(), "f"), "CurrencyCode": "USD",
                                              "Frequency": "Monthly", "TargetCompany": "AWS"}]
@@ -223,6 +257,9 @@ def plan_opportunity(backend: PartnerCentral, parameters: OpportunityChange) -> 
             raise PlanError(f"{current.Id} is {review}: AWS is reviewing it and it cannot be edited until the review ends.")
         if parameters.fields is None:
             raise MissingInput({"fields": "Which fields should change?"})
+        if any(c.team for c in parameters.fields.contacts or []):
+            raise PlanError("contacts with team=true (your own team on the deal) are set when creating it; "
+                            "UpdateOpportunity cannot change them. Change them in the Partner Central console.")
         base = sendable(current)
         body = _apply_fields(base, parameters.fields)
         if body == base:

@@ -4,7 +4,7 @@ lead, training and certification domains, connection invitations and connections
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from agent.models.base import ApiModel
 
@@ -25,7 +25,10 @@ EmailAddress = Annotated[
         pattern=r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
         r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$",
     ),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
 ]
+"""Validated on the API's pattern; published as ``format: email`` (the pattern says no more to a model, at ~190
+characters in each tool that takes an address)."""
 AwsAccountId = Annotated[str, Field(pattern=r"^[0-9]{12}$")]
 
 SolutionType = Literal[

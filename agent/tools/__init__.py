@@ -14,7 +14,7 @@ TOOLSETS: dict[Toolset, tuple[str, ...]] = {
     "prm": ("check_prm_compliance",),
     "seller": ("determine_tax_form", "seller_compliance_requirements", "banking_guidance", "esc_catalog_steps"),
     "opportunities": ("list_opportunities", "get_opportunity", "check_opportunity_readiness",
-                      "list_engagement_invitations", "manage_opportunity", "respond_to_referral"),
+                      "recommend_next_steps", "list_engagement_invitations", "manage_opportunity", "respond_to_referral"),
     "funding": ("list_funding_programs", "recommend_funding", "estimate_funding", "list_funding_requests",
                 "get_funding_request", "draft_funding_request", "manage_funding_request"),
     "guidance": ("search_guidance",),

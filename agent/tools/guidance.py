@@ -121,8 +121,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
             "Extract the opportunity fields I actually mentioned (customer, website, industry, country, project, "
             "business problem, use case, expected monthly AWS spend, stage, target close date, next step) and create "
             "it with manage_opportunity once I approve. Then run check_opportunity_readiness, ask me for what is "
-            "missing, associate my solution, submit it to AWS after my approval, and finally recommend funding and "
-            "draft a fund request for it.")]
+            "missing, associate my solution, submit it to AWS after my approval, and finally ask recommend_next_steps "
+            "what to do next, recommend funding and draft a fund request for it.")]
 
 
 def _reader(path):

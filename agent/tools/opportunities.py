@@ -63,11 +63,16 @@ class OpportunityResult(BaseModel):
 class Readiness(BaseModel):
     session_id: str
     opportunity_id: str
-    stage: str | None
-    review_status: str | None
     ready: bool
     issues: list[readiness.Issue]
     solutions: list[str] = Field(default_factory=list)
+
+
+class NextSteps(BaseModel):
+    session_id: str
+    opportunity_id: str
+    stage: str | None
+    review_status: str | None
     next_steps: list[str]
 
 
@@ -183,24 +188,35 @@ def register(server: MCPServer, app: AgentApp) -> None:
         involvement: InvolvementTypeName = "Co-Sell",
         session_id: SessionIdParam = None,
     ) -> Readiness:
-        """What AWS needs before the opportunity can be shared, each with its fix, and next steps (by stage and
-        review, AWS's, funding it may qualify for now)."""
+        """What AWS needs before the opportunity can be shared (submitted), each field with its fix."""
         with tool_errors():
             call = app.begin("check_opportunity_readiness", READINESS_ACTIONS, session_id)
             opportunity = call.backend.get_opportunity(opportunity_id)
             found = readiness.issues(opportunity, involvement, utcnow().date())
             solutions = ([f"{s.Id} ({s.Name})" for s in call.backend.list_solutions() if s.Status == "Active"]
                          if any(i.field == "RelatedEntityIdentifiers.Solutions" for i in found) else [])
+        return Readiness(session_id=call.session.session_id, opportunity_id=opportunity.Id,
+                         ready=not readiness.blocking(found), issues=found, solutions=solutions)
+
+    @server.tool(title="Recommend next steps", annotations=read_only)
+    def recommend_next_steps(opportunity_id: OpportunityIdParam, session_id: SessionIdParam = None) -> NextSteps:
+        """What the partner should do next with an opportunity, most urgent first: by stage and AWS review, what it
+        misses, AWS's next steps, funding programs it may qualify for now."""
+        with tool_errors():
+            call = app.begin("recommend_next_steps", NEXT_STEPS_ACTIONS, session_id)
+            opportunity = call.backend.get_opportunity(opportunity_id)
+            aws = aws_side(call.backend, opportunity_id)
+            found = readiness.issues(opportunity, (aws and aws.InvolvementType) or "Co-Sell", utcnow().date())
             try:  # funding is a bonus: a sales manager's policy may not read it
-                app.authorize("check_opportunity_readiness", RECOMMEND_ACTIONS, call.principal)
+                app.authorize("recommend_next_steps", RECOMMEND_ACTIONS, call.principal)
                 funding = funding_fits(call.backend, opportunity)
             except PermissionDenied:
                 funding = []
-            steps = recommend(opportunity, found, aws_side(call.backend, opportunity_id), funding)
+            steps = recommend(opportunity, found, aws, funding)
         life = opportunity.LifeCycle
-        return Readiness(session_id=call.session.session_id, opportunity_id=opportunity.Id,
+        return NextSteps(session_id=call.session.session_id, opportunity_id=opportunity.Id,
                          stage=life.Stage if life else None, review_status=life.ReviewStatus if life else None,
-                         ready=not readiness.blocking(found), issues=found, solutions=solutions, next_steps=steps)
+                         next_steps=steps)
 
     @server.tool(title="List AWS referrals", annotations=read_only)
     def list_engagement_invitations(
@@ -219,7 +235,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
     _register_writes(server, app, open_world=app.settings.backend == "aws")
 
 
-READINESS_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:ListSolutions", *AWS_SIDE]
+READINESS_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:ListSolutions"]
+NEXT_STEPS_ACTIONS = ["partnercentral:GetOpportunity", *AWS_SIDE]
 
 
 def _register_writes(server: MCPServer, app: AgentApp, open_world: bool) -> None:
@@ -249,7 +266,7 @@ def _register_writes(server: MCPServer, app: AgentApp, open_world: bool) -> None
     ) -> writes.WriteResult:
         """Create, update, associate (a solution) or submit (share with AWS) a co-sell opportunity once the person
         approves the exact request. Fields come from the person's notes; leave out what they did not
-        say. Update fails if it changed since read."""
+        say."""
         with tool_errors():
             call = writes.begin(app, OPPORTUNITY_CHANGE, change, session_id)
             return writes.run_change(app, call, OPPORTUNITY_CHANGE, change, answer)
