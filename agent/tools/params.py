@@ -35,11 +35,10 @@ OpportunityIdParam = identifier(
 
 SessionIdParam = Annotated[
     str | None,
-    Field(
-        description="From an earlier result.",
-        max_length=64,
-    ),
+    Field(max_length=64),
+    WithJsonSchema({"type": "string", "description": "From an earlier result."}),
 ]
+"""Every tool has it, so its published form is the shortest that says where it comes from (the length is checked)."""
 
 Detail = Literal["summary", "full"]
 DetailParam = Annotated[Detail, Field()]

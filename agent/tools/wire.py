@@ -74,12 +74,12 @@ def compact_schema(schema: Any) -> Any:
             compact["required"] = required
         else:
             del compact["required"]
+    if compact.get("default", ...) is None:
+        del compact["default"]  # null: leaving the member out says the same
     branches = compact.get("anyOf")
     if branches and _NULL in branches:
         branches = [branch for branch in branches if branch != _NULL]
         del compact["anyOf"]
-        if compact.get("default", ...) is None:
-            del compact["default"]
         if len(branches) == 1:
             compact = {**branches[0], **compact}
         else:
