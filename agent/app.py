@@ -43,6 +43,11 @@ class AgentApp:
 
         return LocalSandbox(self.settings.sandbox_db, self.settings.catalog)
 
+    @property
+    def reaches_aws(self) -> bool:
+        """Whether the backend is the real Partner Central: a tool calling it then reaches the world outside."""
+        return self.settings.backend == "aws"
+
     def partner_central(self, principal: Principal) -> PartnerCentral:
         """The backend client acting for ``principal``'s partner account and catalog."""
         if self.settings.backend == "local":

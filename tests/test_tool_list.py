@@ -82,3 +82,22 @@ def test_an_unknown_toolset_is_named_with_the_valid_ones(monkeypatch: pytest.Mon
         load_settings()
     assert "PARTNER_AGENT_TOOLSETS" in str(raised.value) and "'billing'" in str(raised.value)
     assert "'funding'" in str(raised.value)
+
+
+LOCAL_ONLY = {"search_guidance", "determine_tax_form", "seller_compliance_requirements", "banking_guidance",
+              "esc_catalog_steps", "list_funding_programs", "get_session", "list_sessions", "get_approval",
+              "list_audit_events", "decide_approval"}
+"""Tools that read or write only this server's own data, whichever the backend."""
+
+
+@pytest.mark.parametrize("backend", ["local", "aws"])
+async def test_hints_say_which_tools_reach_the_world_outside(settings: Settings, backend: str) -> None:
+    chosen = settings.model_copy(update={"backend": backend, "tool_approvals": True})
+    async with Client(build_server(chosen)) as client:
+        tools = (await client.list_tools()).tools
+    open_world = {tool.name for tool in tools if tool.annotations.open_world_hint is not False}
+    reaching_out = {"scan_company_website", "send_email_verification_code"}  # a website, someone's mailbox
+    if backend == "local":
+        assert open_world == reaching_out
+    else:
+        assert open_world == {tool.name for tool in tools} - LOCAL_ONLY

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
@@ -43,6 +42,7 @@ from agent.graphs.fund_request import (
 )
 from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication, BenefitApplicationSummary
 from agent.storage import utcnow
+from agent.tools import hints
 from agent.tools.errors import tool_errors, validation_problems
 from agent.tools.params import (
     Detail,
@@ -58,7 +58,8 @@ from agent.trust.memory import note_answers
 log = logging.getLogger(__name__)
 UNKNOWN_STATUS = "UNKNOWN"
 """The status of a fund request the API listed without one."""
-READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
+LOCAL_READ = hints.reading(open_world=False)
+"""The program catalog is this server's own data."""
 RECOMMEND_ACTIONS = [f"partnercentral:{operation}" for operation in (
     "GetOpportunity", "GetPartner", "ListBenefits", "GetBenefit", "ListBenefitAllocations", "GetBenefitAllocation",
     "ListBenefitApplications", "ListConnections", "GetConnection", "ListConnectionInvitations", "GetConnectionInvitation",
@@ -227,7 +228,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
     _register_drafting(server, app)
     _register_management(server, app)
 
-    @server.tool(title="List funding programs", annotations=READ_ONLY)
+    @server.tool(title="List funding programs", annotations=LOCAL_READ)
     def list_funding_programs(
         program: Annotated[str | None, Field(description="Only this program id, in full.", max_length=64)] = None,
         detail: DetailParam = "summary",
@@ -251,7 +252,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
             next_offset=offset + limit if offset + limit < len(chosen) else None,
             disclaimer=catalog.disclaimer, catalog_version=catalog.version)
 
-    @server.tool(title="Recommend funding", annotations=READ_ONLY)
+    @server.tool(title="Recommend funding", annotations=hints.reading(app.reaches_aws))
     def recommend_funding(opportunity_id: OpportunityIdParam, detail: DetailParam = "summary",
                           session_id: SessionIdParam = None) -> FundingRecommendations:
         """Recommend funding programs for one opportunity, ranked, each with its reason (stage, ARR = 12 x monthly
@@ -288,7 +289,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
             next_steps=next_steps, disclaimer=catalog.disclaimer,
         )
 
-    @server.tool(title="Estimate funding", annotations=READ_ONLY)
+    @server.tool(title="Estimate funding", annotations=hints.reading(app.reaches_aws))
     def estimate_funding(
         opportunity_id: OpportunityIdParam,
         program: Annotated[str, Field(description="Program id from list_funding_programs, e.g. 'map-assess'.")],
@@ -380,7 +381,7 @@ def _csv(rows: list[FundingRequestRow]) -> str:
 
 
 def _register_requests(server: MCPServer, app: AgentApp) -> None:
-    @server.tool(title="List funding requests", annotations=READ_ONLY)
+    @server.tool(title="List funding requests", annotations=hints.reading(app.reaches_aws))
     def list_funding_requests(
         funding_request_id: Annotated[str | None, Field(description="Only this fund request (benappl-...).")] = None,
         stage: Annotated[str | None, Field(description="Only this stage, e.g. 'Created', 'Pre-Approved', 'Cash Claim'.")] = None,
@@ -416,7 +417,7 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
                                next_offset=offset + limit if offset + limit < len(rows) else None,
                                csv=_csv(page) if format == "csv" else None)
 
-    @server.tool(title="Get funding request", annotations=READ_ONLY)
+    @server.tool(title="Get funding request", annotations=hints.reading(app.reaches_aws))
     def get_funding_request(
         funding_request_id: Annotated[str, Field(description="The fund request id (benappl- and 14 characters).")],
         detail: DetailParam = "summary",
@@ -498,7 +499,7 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(
         title="Draft a fund request",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False),
+        annotations=hints.writing(app.reaches_aws, destructive=False, idempotent=True),
     )
     def draft_funding_request(
         change: Annotated[writes.Planned, Resolve(planned_draft)],
@@ -564,7 +565,7 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(
         title="Manage a fund request",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False),
+        annotations=hints.writing(app.reaches_aws, destructive=True, idempotent=False),
     )
     def manage_funding_request(
         change: Annotated[writes.Planned, Resolve(planned_management)],

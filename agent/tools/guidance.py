@@ -6,12 +6,12 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver import UserMessage
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
 from agent.retrieval.documents import guidance_files, read_document
 from agent.retrieval.index import BUNDLED, IndexUnavailable, QueryError
+from agent.tools import hints
 from agent.tools.errors import tool_errors
 from agent.tools.params import DetailParam, SessionIdParam
 
@@ -60,7 +60,7 @@ def resource_uri(doc: str) -> str:
 def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(
         title="Search partner guidance",
-        annotations=ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False),
+        annotations=hints.reading(open_world=False),
     )
     def search_guidance(
         query: Annotated[str, Field(description="The partner's question, in any words; English works best.", max_length=2000)],

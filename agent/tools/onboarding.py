@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 from mcp.server import MCPServer
 from mcp.server.mcpserver import ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
@@ -39,7 +38,7 @@ from agent.models.account import (
 from agent.onboarding.seller_guidance import RoleGuidance, resale_role_guidance
 from agent.onboarding.status import OnboardingStage, OnboardingStatus, OnboardingTask, onboarding_status, read_snapshot
 from agent.storage import utcnow
-from agent.tools import writes
+from agent.tools import hints, writes
 from agent.tools.errors import tool_errors
 from agent.tools.params import Detail, DetailParam, SessionIdParam, shorten
 from agent.tools.seller import compact
@@ -142,9 +141,8 @@ class ResaleRoleResult(BaseModel):
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
-    open_world = app.settings.backend == "aws"
-    read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=open_world)
-    write = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world)
+    read_only = hints.reading(app.reaches_aws)
+    write = hints.writing(app.reaches_aws, destructive=False, idempotent=True)
 
     @server.tool(title="Get onboarding status", annotations=read_only)
     def get_onboarding_status(detail: DetailParam = "summary",
@@ -183,8 +181,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
             seller_accounts=assessment.seller_accounts if detail == "full" else None,
             session_id=call.session.session_id)
 
-    @server.tool(title="Scan company website", annotations=ToolAnnotations(
-        read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=True))
+    @server.tool(title="Scan company website", annotations=hints.reading(open_world=True))
     def scan_company_website(
         url: Annotated[str, Field(description="The company's website, http(s)://... (usually the profile's website).",
                                   max_length=2048)],

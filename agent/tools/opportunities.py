@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import ElicitationResult, Resolve
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
@@ -32,7 +31,7 @@ from agent.models.selling import (
     SubmissionVisibility,
 )
 from agent.storage import utcnow
-from agent.tools import writes
+from agent.tools import hints, writes
 from agent.tools.errors import tool_errors
 from agent.tools.funding import RECOMMEND_ACTIONS
 from agent.tools.params import DetailParam, OpportunityIdParam, SessionIdParam, shorten_all
@@ -128,9 +127,7 @@ def referral(invitation) -> Referral:
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
-    read_only = ToolAnnotations(
-        read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=app.settings.backend == "aws"
-    )
+    read_only = hints.reading(app.reaches_aws)
 
     @server.tool(title="List opportunities", annotations=read_only)
     def list_opportunities(
@@ -232,7 +229,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
         return Referrals(session_id=call.session.session_id, referrals=[
             referral(i) for i in invitations if not pending_only or i.Status == "PENDING"][:25])
 
-    _register_writes(server, app, open_world=app.settings.backend == "aws")
+    _register_writes(server, app, open_world=app.reaches_aws)
 
 
 READINESS_ACTIONS = ["partnercentral:GetOpportunity", "partnercentral:ListSolutions"]
@@ -250,8 +247,8 @@ def _register_writes(server: MCPServer, app: AgentApp, open_world: bool) -> None
 
     ask_for_change = writes.asking(planned_change)
 
-    @server.tool(title="Manage opportunity", annotations=ToolAnnotations(
-        read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=open_world))
+    @server.tool(title="Manage opportunity",
+                 annotations=hints.writing(open_world, destructive=False, idempotent=False))
     def manage_opportunity(
         change: Annotated[writes.Planned, Resolve(planned_change)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_change)],
@@ -278,8 +275,8 @@ def _register_writes(server: MCPServer, app: AgentApp, open_world: bool) -> None
 
     ask_for_response = writes.asking(planned_response)
 
-    @server.tool(title="Respond to AWS referral", annotations=ToolAnnotations(
-        read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=open_world))
+    @server.tool(title="Respond to AWS referral",
+                 annotations=hints.writing(open_world, destructive=True, idempotent=False))
     def respond_to_referral(
         change: Annotated[writes.Planned, Resolve(planned_response)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_response)],

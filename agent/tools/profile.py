@@ -6,7 +6,6 @@ from typing import Annotated
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver import ElicitationResult, Resolve
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
@@ -27,7 +26,7 @@ from agent.models.account import (
     ProfileUpdateTask,
     ProfileVisibilityValue,
 )
-from agent.tools import writes
+from agent.tools import hints, writes
 from agent.tools.errors import tool_errors
 from agent.tools.params import SessionIdParam
 
@@ -86,8 +85,7 @@ def partner_profile(backend: PartnerCentral, session_id: str) -> PartnerProfileR
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
-    open_world = app.settings.backend == "aws"
-    read_only = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=open_world)
+    read_only = hints.reading(app.reaches_aws)
 
     @server.tool(title="Get partner profile", annotations=read_only)
     def get_partner_profile(session_id: SessionIdParam = None) -> PartnerProfileResult:
@@ -99,7 +97,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(
         title="Send email verification code",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True),
+        annotations=hints.writing(open_world=True, destructive=False, idempotent=False),  # it emails someone
     )
     def send_email_verification_code(
         email: Annotated[EmailAddress, Field(
@@ -128,7 +126,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(
         title="Update partner profile",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=open_world),
+        annotations=hints.writing(app.reaches_aws, destructive=False, idempotent=True),
     )
     def update_profile(
         change: Annotated[writes.Planned, Resolve(planned_update)],

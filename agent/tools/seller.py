@@ -8,11 +8,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
 from agent.onboarding import seller_guidance as rules
+from agent.tools import hints
 from agent.tools.errors import tool_errors
 from agent.tools.guidance import resource_uri
 from agent.tools.params import Detail, DetailParam, SessionIdParam
@@ -20,7 +20,7 @@ from agent.tools.params import Detail, DetailParam, SessionIdParam
 G = TypeVar("G")
 CountryParam = Annotated[str, Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE, GB, JP.",
                                     min_length=2, max_length=2)]
-GUIDANCE = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
+GUIDANCE = hints.reading(open_world=False)
 
 
 class GuidanceResult(BaseModel, Generic[G]):

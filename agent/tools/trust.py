@@ -9,11 +9,10 @@ from typing import Annotated, Any
 from mcp.server import MCPServer
 from mcp.server.mcpserver import UserMessage
 from mcp.server.mcpserver.exceptions import ToolError
-from mcp.types import ToolAnnotations
 from pydantic import BaseModel, Field
 
 from agent.app import AgentApp
-from agent.tools import writes
+from agent.tools import hints, writes
 from agent.tools.errors import tool_errors
 from agent.tools.events import bounded
 from agent.tools.params import DetailParam, OffsetParam, SessionIdParam
@@ -30,7 +29,7 @@ SESSION_PAGE = 25
 LISTED_SESSIONS = 10
 SHOWN = 8
 """Open questions and approvals waiting that get_session shows by default (detail='full': all)."""
-READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=False)
+READ_ONLY = hints.reading(open_world=False)
 
 
 class WaitingApproval(BaseModel):
@@ -217,7 +216,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(
         title="Record the person's approval decision",
-        annotations=ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False),
+        annotations=hints.writing(open_world=False, destructive=True, idempotent=False),
     )
     def decide_approval(
         approval_id: ApprovalIdParam,
