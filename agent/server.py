@@ -89,8 +89,9 @@ class PartnerAgentServer(MCPServer):
 
     async def _remember(self, name: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None,
                         notes: CallNotes) -> None:
-        """Record the call in its session's events (`agent.tools.events`), off the event loop."""
-        if self.app is not None:
+        """Record the call in its session's events (`agent.tools.events`), off the event loop; a call with no
+        session to record it in (most reads) costs no thread."""
+        if self.app is not None and events.recorded(name, arguments, result):
             await anyio.to_thread.run_sync(lambda: events.record(self.app, name, arguments, result, error, notes))
 
 

@@ -11,6 +11,7 @@ from mcp import Client
 
 from agent.app import AgentApp
 from agent.config import Settings
+from agent.graphs.profile_update import API_NAMES, ProfileFields
 from agent.server import build_server
 from tests.conftest import ISV, PRM_READY
 
@@ -194,3 +195,7 @@ async def test_the_draft_and_manage_descriptions_agree_on_submitting(settings: S
         tools = {tool.name: tool.description for tool in (await client.list_tools()).tools}
     assert "never submits" in tools["draft_funding_request"] and "manage_funding_request" in tools["draft_funding_request"]
     assert "submit" in tools["manage_funding_request"] and "NEVER" not in tools["draft_funding_request"]
+
+
+def test_the_profile_tool_takes_exactly_the_fields_the_api_lets_a_partner_edit() -> None:
+    assert set(API_NAMES) == set(ProfileFields.model_fields)

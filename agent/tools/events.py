@@ -109,16 +109,21 @@ def bounded(value: Any) -> Any:
     return value
 
 
+def recorded(tool: str, arguments: dict[str, Any], result: dict[str, Any] | None) -> bool:
+    """Whether the call has a session to record it in: it names one, or it left a change waiting in a new one."""
+    if tool in NOT_RECORDED:
+        return False
+    return isinstance(arguments.get("session_id"), str) or (result or {}).get("status") == "requires_approval"
+
+
 def record(app: AgentApp, tool: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None,
            notes: CallNotes) -> None:
     """Record the call's event in its session (see the module's docstring for which calls); never fails the call."""
-    if tool in NOT_RECORDED:
+    if not recorded(tool, arguments, result):
         return
     try:
         session_id = arguments.get("session_id")
         if not isinstance(session_id, str):
-            if (result or {}).get("status") != "requires_approval":
-                return  # a call without session_id stores nothing unless it left a change waiting
             session_id = result.get("session_id")
         principal = app.principal()
         session = app.sessions.open(principal, session_id)
