@@ -168,7 +168,7 @@ def test_german_seller_with_german_bank_needs_kyc_and_bav():
 def test_us_seller_with_uk_bank_needs_kyc_and_bav():
     result = seller_compliance_requirements("US", "GB", ["US"])
     assert result.kyc.applies == "required"
-    assert any("U.K.-based bank" in r for r in result.kyc.reasons)
+    assert any("bank accounts in the UK" in r for r in result.kyc.reasons)
     assert result.bav.applies == "required"
 
 
@@ -276,13 +276,13 @@ def test_inr_only_for_india_and_non_usd_in_the_us_depends():
     assert banking_guidance("IN", "inr").account_type == "IFSC (Indian bank account)"
     us_eur = banking_guidance("US", "EUR")
     assert us_eur.supported == "depends"
-    assert any("ACH accounts receive USD only" in r for r in us_eur.reasons)
+    assert any("ACH accounts in the US receive USD only" in r for r in us_eur.reasons)
 
 
 def test_uk_bank_mentions_kyc_and_public_offers_are_usd_only():
     result = banking_guidance("GB", "GBP")
     assert result.supported == "supported"
-    assert any("U.K.-based bank account requires KYC" in n for n in result.notes)
+    assert any("bank account in the UK requires KYC" in n for n in result.notes)
     assert any("Public offers are created in USD only" in n for n in result.notes)
 
 
