@@ -342,3 +342,45 @@ def test_a_shared_chroma_server_holds_the_vectors(tmp_path: Path, library: Path)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_queries_asked_at_once_are_embedded_in_shared_batches() -> None:
+    """Under load, a query waits for the batch before it and goes with the others that came meanwhile: fewer
+    forward passes, the same vectors; a batch that fails fails each of its queries, and the next one works."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from agent.retrieval.embeddings import QueryBatches, embedding_function
+    from agent.retrieval.models import default_model_path
+
+    model = embedding_function(default_model_path())
+    batches_run: list[int] = []
+    failing = threading.Event()
+
+    def embed(texts: list[str]):
+        batches_run.append(len(texts))
+        if failing.is_set():
+            raise RuntimeError("the model ran out of memory")
+        return model(texts)
+
+    batches = QueryBatches(embed)
+    questions = [f"How do I recall fund request number {n}?" for n in range(16)]
+    start = threading.Barrier(len(questions))
+
+    def ask(question: str):
+        start.wait()
+        return batches(question)
+
+    with ThreadPoolExecutor(len(questions)) as pool:
+        together = list(pool.map(ask, questions))
+    assert sum(batches_run) == len(questions) and len(batches_run) < len(questions)
+    for question, vector in zip(questions, together, strict=True):
+        assert np.allclose(vector, model([question])[0], atol=1e-5)
+
+    failing.set()
+    with pytest.raises(RuntimeError, match="out of memory"):
+        batches("Who approves MDF?")
+    failing.clear()
+    assert np.allclose(batches("Who approves MDF?"), model(["Who approves MDF?"])[0], atol=1e-5)

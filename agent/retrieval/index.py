@@ -293,7 +293,7 @@ class KnowledgeIndex:
     def _dense(self, query: str, topic: str | None, total: int) -> list[str]:
         space = self.spaces[0] if len(self.spaces) == 1 or looks_english(query) else self.spaces[1]
         result = self._open(space).query(
-            query_embeddings=self._embedder(space)([query]), n_results=min(CANDIDATES, total),
+            query_embeddings=[self._embedder(space).embed_query(query)], n_results=min(CANDIDATES, total),
             where={"topic": topic} if topic else None, include=[],
         )
         return result["ids"][0]
