@@ -16,6 +16,7 @@ from mcp import Client
 import agent
 from agent.config import Settings
 from agent.errors import AgentError
+from agent.onboarding import seller_guidance
 from agent.server import build_server
 
 HUGE = "x" * 100_000
@@ -135,3 +136,28 @@ def test_every_error_class_is_for_the_model_or_says_why_not() -> None:
     assert not unsorted, f"subclass agent.errors.AgentError, or list them in NOT_FOR_THE_MODEL: {sorted(unsorted)}"
     assert not [name for name, cls in defined if issubclass(cls, AgentError) and name in NOT_FOR_THE_MODEL]
     assert {name for name, _ in defined} >= set(NOT_FOR_THE_MODEL)
+
+
+class _NewError(AgentError):
+    next_step = "Do this instead."
+
+
+SAID = "Error executing tool banking_guidance: "  # the SDK's prefix to a ToolError
+
+
+@pytest.mark.parametrize(("raised", "expected"), [
+    (_NewError("This went wrong."), SAID + "This went wrong. Do this instead."),
+    (_NewError("This went wrong.", next_step=""), SAID + "This went wrong."),
+    (_NewError("y" * 5000), SAID + "y" * (ERROR_LIMIT - 1 - len(SAID)) + "…"),
+    (RuntimeError("internal detail"), "banking_guidance failed on our side, not because of its arguments; the server "
+                                      "log has the details. Try once more; if it fails again, tell the person."),
+])
+async def test_a_tool_tells_the_model_an_agent_error_and_nothing_of_a_crash(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, raised: Exception, expected: str) -> None:
+    def fail(*_: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(seller_guidance, "banking_guidance", fail)
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("banking_guidance", {"bank_country": "DE"})
+    assert result.is_error and result.content[0].text == expected
