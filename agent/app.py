@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from agent.backends.base import PartnerCentral
 from agent.config import Settings
+from agent.storage import utcnow
 from agent.trust.identity import Principal, current_principal, local_principal
 from agent.trust.permissions import authorize
 from agent.trust.sessions import Session
 
 USE_SESSION = "partnercentral:UseSession"
+TIDY_INTERVAL = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class AgentApp:
         self.require_token = require_token
         self.approval_base_url = approval_base_url
         """Where the HTTP transport serves approval pages; None under stdio, where `page_server` starts on demand."""
+        self._tidied_at: datetime | None = None
 
     # backends
 
@@ -190,10 +193,20 @@ class AgentApp:
         """
         principal = self.principal()
         self.authorize(tool, actions, principal)
-        self.sessions.purge_expired()  # what ended before this call goes; what ends now is seen ended once
-        self.gate.expire_due()
+        self.tidy_up()
         session = self.sessions.open(principal, session_id)
         return ToolCall(principal=principal, session=session, backend=self.partner_central(principal))
+
+    def tidy_up(self) -> None:
+        """Remove expired sessions and close approvals whose time ran out, at most once per `TIDY_INTERVAL` (on
+        the clock of the stored times) per process. Between two runs nothing is at risk: a session and an
+        approval are each checked against their own expiry whenever they are used."""
+        now = utcnow()
+        if self._tidied_at is not None and now - self._tidied_at < TIDY_INTERVAL:
+            return
+        self._tidied_at = now
+        self.sessions.purge_expired(now)
+        self.gate.expire_due()
 
     def remembered_answers(self, session_id: str | None, about: str) -> dict:
         """The answers the person gave in session ``session_id`` to the questions of ``about`` (a draft), to use again

@@ -214,10 +214,12 @@ async def run_level(target: Target, clients: int, seconds: float, mix: str) -> d
     async def open_window() -> None:
         await ready.wait()
         window["cpu"] = target.cpu_seconds()
+        window["client_cpu"] = time.process_time()
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + seconds
         await asyncio.sleep(seconds)
         window["cpu"] = target.cpu_seconds() - window["cpu"]
+        window["client_cpu"] = time.process_time() - window["client_cpu"]
 
     window["end"] = float("inf")
     opener = asyncio.create_task(open_window())
@@ -229,6 +231,7 @@ async def run_level(target: Target, clients: int, seconds: float, mix: str) -> d
         "errors": sum(errors.values()),
         "rss_mb": max(rss, default=target.rss_mb()),
         "server_cpu_ms_per_call": round(window["cpu"] * 1000 / total, 2) if total else None,
+        "client_cpu_ms_per_call": round(window["client_cpu"] * 1000 / total, 2) if total else None,
         "ms": {name: percentiles(values) for name, values in sorted(samples.items())},
         "read_ms": percentiles([v for name, values in samples.items() if name != "search_guidance" for v in values]),
     }
@@ -331,7 +334,8 @@ def report(label: str, mix: str, clients: int, figures: dict) -> None:
     if search:
         line += f"; search_guidance {search['p50']}/{search['p95']}/{search['p99']} ms"
     print(f"{line}; {figures['errors']} errors; RSS {figures['rss_mb']} MB; server CPU "
-          f"{figures['server_cpu_ms_per_call']} ms/call", flush=True)
+          f"{figures['server_cpu_ms_per_call']} ms/call, clients' CPU {figures['client_cpu_ms_per_call']} ms/call",
+          flush=True)
     for name, ms in figures["ms"].items():
         print(f"    {name:<26} p50 {ms['p50']:>7} p95 {ms['p95']:>7} p99 {ms['p99']:>7} ms")
 

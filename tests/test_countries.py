@@ -7,7 +7,7 @@ import re
 import pycountry
 import pytest
 
-from agent.onboarding.countries import ALIASES, country_code, is_country, is_currency, subdivision_code
+from agent.onboarding.countries import ALIASES, country_code, country_name, is_country, is_currency, subdivision_code
 
 # ---------------------------------------------------------------- countries
 
@@ -26,6 +26,12 @@ from agent.onboarding.countries import ALIASES, country_code, is_country, is_cur
 ])
 def test_country_codes_and_names(value, expected):
     assert country_code(value) == expected
+
+
+def test_country_names_are_iso_common_names_first():
+    assert [country_name(code) for code in ("KR", "GB", "IN", "TW")] == [
+        "South Korea", "United Kingdom", "India", "Taiwan"]
+    assert all(country_code(country_name(c.alpha_2)) == c.alpha_2 for c in pycountry.countries)
 
 
 def test_uk_and_el_are_documented_aliases():

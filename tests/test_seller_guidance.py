@@ -6,6 +6,8 @@ rule file's own consistency (sources, ISO codes checked through pycountry when t
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
 import re
 
@@ -15,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
 from agent.onboarding import seller_guidance as sg
 from agent.onboarding.seller_guidance import (
+    CountrySet,
     SellerRules,
     banking_guidance,
     determine_tax_form,
@@ -23,6 +26,7 @@ from agent.onboarding.seller_guidance import (
     resale_role_guidance,
     seller_compliance_requirements,
 )
+from agent.tools import seller as seller_tools
 
 # ---------------------------------------------------------------- tax forms
 
@@ -168,7 +172,7 @@ def test_german_seller_with_german_bank_needs_kyc_and_bav():
 def test_us_seller_with_uk_bank_needs_kyc_and_bav():
     result = seller_compliance_requirements("US", "GB", ["US"])
     assert result.kyc.applies == "required"
-    assert any("U.K.-based bank" in r for r in result.kyc.reasons)
+    assert any("bank accounts in the UK" in r for r in result.kyc.reasons)
     assert result.bav.applies == "required"
 
 
@@ -276,13 +280,13 @@ def test_inr_only_for_india_and_non_usd_in_the_us_depends():
     assert banking_guidance("IN", "inr").account_type == "IFSC (Indian bank account)"
     us_eur = banking_guidance("US", "EUR")
     assert us_eur.supported == "depends"
-    assert any("ACH accounts receive USD only" in r for r in us_eur.reasons)
+    assert any("ACH accounts in the US receive USD only" in r for r in us_eur.reasons)
 
 
 def test_uk_bank_mentions_kyc_and_public_offers_are_usd_only():
     result = banking_guidance("GB", "GBP")
     assert result.supported == "supported"
-    assert any("U.K.-based bank account requires KYC" in n for n in result.notes)
+    assert any("bank account in the UK requires KYC" in n for n in result.notes)
     assert any("Public offers are created in USD only" in n for n in result.notes)
 
 
@@ -507,3 +511,83 @@ def test_rule_file_rejects_a_wrong_service_principal():
     raw["resale_role"]["service_principal"] = "marketplace.amazonaws.com"
     with pytest.raises(ValidationError, match="service_principal"):
         SellerRules.model_validate(raw)
+
+
+# ---------------------------------------------------------------- the sentences follow the rules
+
+
+def _answer_from(monkeypatch, country_names: dict[str, str] | None = None, **sets: dict) -> None:
+    """Make every answer read a copy of the rules with these country sets (and country names) changed."""
+    rules = load_rules()
+    update: dict = {name: getattr(rules, name).model_copy(update=change) for name, change in sets.items()}
+    if country_names is not None:
+        update["country_names"] = country_names
+    monkeypatch.setattr(sg, "load_rules", lambda: rules.model_copy(update=update))
+
+
+def test_kyc_sentences_name_the_sets_of_the_rules(monkeypatch):
+    _answer_from(monkeypatch, emea={"name": "AWS Europe's region"}, emea_not_invoiced_by_aws_europe={"countries": ["TR"]},
+                 kyc_buyer_countries_korea={"countries": ["KR", "JP"]}, kyc_bank_countries={"countries": ["IE"]})
+    unknown = seller_compliance_requirements("US", "US")
+    assert unknown.assumptions[0].endswith(
+        "Buyers in AWS Europe's region (except Turkey) or South Korea or Japan would add KYC.")
+    assert unknown.kyc.next_steps[0].startswith(
+        "KYC becomes required if you sell to buyers in AWS Europe's region (except Turkey) or South Korea or Japan, "
+        "or use a bank account in Ireland;")
+    assert "bank account in Ireland" in esc_catalog_steps()[3].detail
+    south_africa = seller_compliance_requirements("US", "US", ["ZA"])
+    assert south_africa.kyc.applies == "required"
+    assert any("buyers in AWS Europe's region (ZA)" in r for r in south_africa.kyc.reasons)
+    japan = seller_compliance_requirements("US", "US", ["JP"])
+    assert any("buyers in Japan" in r for r in japan.kyc.reasons + japan.bav.reasons)
+    assert seller_compliance_requirements("US", "GB", ["US"]).kyc.applies == "not_required"
+    ireland = seller_compliance_requirements("US", "IE", ["US"])
+    assert ireland.kyc.reasons == ["your disbursement bank account is in IE: AWS requires KYC for bank accounts in Ireland"]
+    assert "A bank account in Ireland requires KYC and bank account verification." in banking_guidance("IE").notes
+
+
+def test_exempt_sellers_us_persons_and_ach_banks_follow_the_rules(monkeypatch):
+    _answer_from(monkeypatch, kyc_exempt_seller_countries={"countries": ["BR"]},
+                 us_person_countries={"countries": ["PR"]}, ach_bank_countries={"countries": ["CA"]})
+    assert any(n.startswith("AWS says sellers in Brazil don't complete the W-8 form")
+               for n in determine_tax_form("BR", "business").notes)
+    assert not any("don't complete the W-8" in n for n in determine_tax_form("IN", "business").notes)
+    brazil = seller_compliance_requirements("BR", "BR", ["BR", "DE"])
+    assert brazil.kyc.applies == "not_required"
+    assert "as a seller in Brazil you can only sell to buyers in Brazil" in brazil.kyc.reasons[1]
+    assert determine_tax_form("PR", "business").form == "W-9"
+    assert "country is US, outside Puerto Rico" in determine_tax_form("US", "business").reasons[0]
+    assert banking_guidance("CA", "USD").account_type == "ACH (US-based bank account)"
+    assert banking_guidance("US", "USD").account_type == "SWIFT (wire transfer)"
+
+
+def test_country_names_come_from_the_rules_then_iso(monkeypatch):
+    assert [load_rules().place(code) for code in ("GB", "KR", "ZA")] == ["the UK", "South Korea", "South Africa"]
+    _answer_from(monkeypatch, country_names={"GB": "Great Britain"})
+    assert any("bank accounts in Great Britain" in r for r in seller_compliance_requirements("US", "GB").kyc.reasons)
+    assert "(except Türkiye and South Africa)" in seller_compliance_requirements("US", "US").assumptions[0]
+
+
+def _code_strings(module) -> list[str]:
+    """The string literals of a module's code, f-string parts included; docstrings aside."""
+    tree = ast.parse(inspect.getsource(module))
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, documented) and ast.get_docstring(node) is not None}
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+
+
+@pytest.mark.parametrize("module", [sg, seller_tools])
+def test_no_country_or_region_is_written_into_the_code(module):
+    """The answers name countries and regions from the rules only: no name of one is a literal, nor the code of a
+    country in a set the rules do not name as a region (EMEA holds ML, Mali, not the ML product type)."""
+    rules = load_rules()
+    sets = [value for value in rules.__dict__.values() if isinstance(value, CountrySet)]
+    names = {country_set.name for country_set in sets if country_set.name}
+    names |= {rules.place(code) for country_set in sets for code in country_set.countries}
+    codes = {code for country_set in sets if not country_set.name for code in country_set.countries}
+    strings = _code_strings(module)
+    assert len(strings) > 20
+    assert not [(name, text) for name in names for text in strings if re.search(rf"\b{re.escape(name)}\b", text)]
+    assert not codes & set(strings)

@@ -36,8 +36,9 @@ async def test_malformed_and_foreign_session_ids_are_refused(settings: Settings)
 
 async def test_an_approval_lives_until_its_own_expiry_even_when_its_session_ends_first(settings: Settings) -> None:
     """The session may end before the approval does: the approval (and its paused flow) stays until its own
-    expires_at, then it is closed as expired with its audit event, and its record goes with the next purge."""
-    
+    expires_at, then it is closed as expired with its audit event, and its record goes with the next purge (calls
+    tidy up at most once a second, `agent.app.TIDY_INTERVAL`)."""
+
     short = settings.model_copy(update={"session_ttl_hours": 0.5 / 3600, "approval_ttl_minutes": 2.0 / 60,
                                         "approval_port": 0})
     app = AgentApp(short)
@@ -51,12 +52,12 @@ async def test_an_approval_lives_until_its_own_expiry_even_when_its_session_ends
         assert app.approvals.get(approval_id).status == "pending"  # still decidable on its page
         assert flow_id in app.gate.checkpoints.flows()
         time.sleep(1.5)
-        await client.call_tool("get_session", {})  # any call closes what is due
+        await client.call_tool("get_session", {})  # a call closes what is due
         approval = app.approvals.get(approval_id)
         assert approval.status == "expired" and approval.closed_at is not None
         assert flow_id not in app.gate.checkpoints.flows()
         events = [e for e in app.audit.events() if e.approvalId == approval_id]
         assert [(e.eventName, e.decision) for e in events] == [("ExpireApproval", "expired")]
-        time.sleep(0.6)
+        time.sleep(1.0)
         await client.call_tool("get_session", {})  # the next purge removes the ended approval of the ended session
     assert app.approvals.get(approval_id) is None

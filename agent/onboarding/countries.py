@@ -2,7 +2,7 @@
 
 The one place the project reads ISO 3166-1, ISO 3166-2 and ISO 4217: the website scan maps a page's
 address to a Headquarters location with it, and the seller guidance validates country and currency codes
-with it. No code list is kept by hand anywhere else.
+and names countries with it. No code list is kept by hand anywhere else.
 
 Names are matched case-insensitively and without regard to accents ("Turkiye", "Karnataka"). Only what
 ISO and pycountry list is known, plus ``ALIASES``; anything else is None, never a guess.
@@ -24,7 +24,7 @@ from functools import cache
 
 import pycountry
 
-__all__ = ["ALIASES", "country_code", "is_country", "is_currency", "subdivision_code"]
+__all__ = ["ALIASES", "country_code", "country_name", "is_country", "is_currency", "subdivision_code"]
 
 #: Codes ISO 3166-1 keeps "exceptionally reserved" for a country that has another assigned code: UK for the
 #: United Kingdom (GB), EL for Greece (GR, the EU's own abbreviation). ``country_code`` reads them as the
@@ -111,6 +111,12 @@ def is_country(code: str) -> bool:
     """True if ``code`` is an assigned ISO 3166-1 alpha-2 code exactly as written (upper case; not "UK")."""
     return (isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()
             and pycountry.countries.get(alpha_2=code) is not None)
+
+
+def country_name(code: str) -> str:
+    """The English name ISO 3166-1 gives ``code`` (alpha-2), its common name if it has one ("KR" -> "South Korea")."""
+    country = pycountry.countries.get(alpha_2=code)
+    return getattr(country, "common_name", None) or country.name
 
 
 def subdivision_code(country: str, value: str) -> str | None:

@@ -7,7 +7,8 @@ opens) and carries ``informational=True``, a disclaimer and the sources it relie
 
 The rules are data: ``knowledge/seller/rules.json`` (country sets, currencies, forms, listing steps, each
 with its sources) is loaded once and validated, its country and currency codes against ISO 3166-1 and
-ISO 4217 through ``agent.onboarding.countries`` (pycountry); the functions below are pure over it. Where the public
+ISO 4217 through ``agent.onboarding.countries`` (pycountry); the functions below are pure over it, and their
+sentences name countries and regions from it, never by hand. Where the public
 sources disagree or are silent the rules take the conservative reading (see
 ``knowledge/seller/marketplace-seller-guide.md``).
 
@@ -27,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agent.errors import AgentError
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
-from agent.onboarding.countries import country_code, is_country, is_currency
+from agent.onboarding.countries import country_code, country_name, is_country, is_currency
 from agent.resources import knowledge
 
 RULES_PATH = knowledge("seller", "rules.json")
@@ -67,6 +68,9 @@ class _Rule(BaseModel):
 
 
 class CountrySet(_Rule):
+    """Countries a rule applies to; a region has a ``name`` ("EMEA"), another set is named by its countries."""
+
+    name: str | None = None
     countries: list[str] = Field(min_length=1)
     sources: list[str] = Field(min_length=1)
     note: str | None = None
@@ -123,7 +127,6 @@ class CurrencyRule(_Rule):
     name: str
     account_types: list[str] = Field(min_length=1)
     bank_countries: list[str] | None = Field(description="Absent: any eligible jurisdiction.")
-    note: str | None
     sources: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -194,6 +197,7 @@ class SellerRules(_Rule):
     disclaimer: str
     portal: Portal
     sources: dict[str, Source]
+    country_names: dict[str, str] = Field(description="Names the answers use where ISO 3166-1's differ.")
     eu_member_states: CountrySet
     eligible_jurisdictions: CountrySet
     emea: CountrySet
@@ -204,8 +208,10 @@ class SellerRules(_Rule):
     japan_isa_seller_countries: CountrySet
     vat_registration_countries: CountrySet
     same_country_tax_invoicing_countries: CountrySet
+    us_person_countries: CountrySet
+    ach_bank_countries: CountrySet
     tax_forms: dict[TaxForm, TaxFormRule]
-    india_tax_note: Note
+    exempt_seller_tax_note: Note = Field(description="Its text names the seller's country as {country}.")
     dac7_note: Note
     banking: BankingRule
     currencies: list[CurrencyRule]
@@ -223,10 +229,11 @@ class SellerRules(_Rule):
         missing = sorted(set(referenced) - set(self.sources))
         if missing:
             raise ValueError(f"unknown source ids: {missing}")
+        _check_countries(list(self.country_names))
         if not set(self.eu_member_states.countries) <= set(self.eligible_jurisdictions.countries):
             raise ValueError("every EU member state must be an eligible jurisdiction")
         if not set(self.eu_member_states.countries) <= set(self.emea.countries):
-            raise ValueError("every EU member state must be in EMEA")
+            raise ValueError("every EU member state must be in the emea set")
         if set(self.tax_forms) != {"W-9", "W-8BEN", "W-8BEN-E", "W-8ECI", "W-8IMY"}:
             raise ValueError("tax_forms must describe W-9, W-8BEN, W-8BEN-E, W-8ECI and W-8IMY")
         if {p.type for p in self.product_types} != {"SaaS", "AMI", "Container", "ML", "ProfessionalServices", "Data"}:
@@ -255,6 +262,32 @@ class SellerRules(_Rule):
             for source_id in ids:
                 seen.setdefault(source_id, self.sources[source_id].model_copy(update={"id": source_id}))
         return list(seen.values())
+
+    def place(self, code: str) -> str:
+        """A country as the answers name it: ``country_names`` ("the UK"), else ISO 3166-1 ("South Korea")."""
+        return self.country_names.get(code) or country_name(code)
+
+    def places(self, codes: list[str], conjunction: str = "and") -> str:
+        """Countries in words: "India", "Turkey and South Africa", "Japan, South Korea or the UK"."""
+        names = [self.place(code) for code in codes]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+    def named(self, countries: CountrySet, conjunction: str = "and") -> str:
+        """A country set in words: a region by its name ("EMEA"), another set by its countries."""
+        return countries.name or self.places(countries.countries, conjunction)
+
+    def aws_europe_buyer_places(self) -> str:
+        """Where AWS Europe invoices buyers: "EMEA (except Turkey and South Africa)"."""
+        return f"{self.named(self.emea)} (except {self.named(self.emea_not_invoiced_by_aws_europe)})"
+
+    def kyc_buyer_places(self) -> str:
+        """Where buyers make KYC apply: "EMEA (except Turkey and South Africa) or South Korea"."""
+        return f"{self.aws_europe_buyer_places()} or {self.named(self.kyc_buyer_countries_korea, 'or')}"
+
+    def kyc_triggers(self) -> str:
+        """When KYC applies: "you sell to buyers in EMEA (...) or South Korea, or use a bank account in the UK"."""
+        return (f"you sell to buyers in {self.kyc_buyer_places()}, or use a bank account in "
+                f"{self.named(self.kyc_bank_countries, 'or')}")
 
 
 @cache
@@ -427,10 +460,10 @@ def determine_tax_form(
     reasons: list[str] = []
     notes: list[str] = []
     form: TaxForm
-    if code == "US":
+    if code in rules.us_person_countries.countries:
         form = "W-9"
-        reasons.append("country is US: U.S. persons (U.S. citizens, resident aliens and U.S.-organized entities) "
-                       "use Form W-9")
+        reasons.append(f"country is {code}: U.S. persons (U.S. citizens, resident aliens and U.S.-organized "
+                       "entities) use Form W-9")
         if entity_type == "individual":
             notes.append("U.S. citizens and resident aliens living abroad are U.S. persons too and also use W-9; "
                          "if that is you, answer the interview as a U.S. person whatever your country of residence.")
@@ -438,7 +471,8 @@ def determine_tax_form(
             reasons.append("intermediary / effectively connected income do not change the form for a U.S. person "
                            "(W-8 forms are for foreign persons only)")
     else:
-        reasons.append(f"country is {code}, outside the US: a foreign person uses a W-8 form")
+        reasons.append(f"country is {code}, outside {rules.named(rules.us_person_countries)}: a foreign person "
+                       "uses a W-8 form")
         if entity_type == "individual":
             notes.append("If you are a U.S. citizen or resident alien living in another country, you are a U.S. "
                          "person and use W-9 instead.")
@@ -463,8 +497,8 @@ def determine_tax_form(
     form_rule = rules.tax_forms[form]
     extra_sources = [form_rule.sources, rules.portal.sources]
     if code in rules.kyc_exempt_seller_countries.countries:
-        notes.append(rules.india_tax_note.text)
-        extra_sources.append(rules.india_tax_note.sources)
+        notes.append(rules.exempt_seller_tax_note.text.format(country=rules.place(code)))
+        extra_sources.append(rules.exempt_seller_tax_note.sources)
     vat = code in rules.vat_registration_countries.countries
     if vat:
         notes.append(f"Sellers located in {code} also give their VAT registration information in the tax interview.")
@@ -527,38 +561,40 @@ def seller_compliance_requirements(
     assumptions: list[str] = []
     if geography is None:
         assumptions.append(f"You did not say where your buyers are, so we assumed at least your home market ({seller}). "
-                           "Buyers in EMEA (except Turkey and South Africa) or in South Korea would add KYC.")
+                           f"Buyers in {rules.kyc_buyer_places()} would add KYC.")
     kyc_rule, bav_rule, su_rule = rules.compliance.kyc, rules.compliance.bav, rules.compliance.secondary_user
     emea_buyers = sorted(b for b in buyers if b in rules.emea.countries
                          and b not in rules.emea_not_invoiced_by_aws_europe.countries)
     korea_buyers = sorted(buyers & set(rules.kyc_buyer_countries_korea.countries))
-    uk_bank = bank in rules.kyc_bank_countries.countries
-    india = seller in rules.kyc_exempt_seller_countries.countries
+    kyc_bank = bank in rules.kyc_bank_countries.countries
+    ach_bank = bank in rules.ach_bank_countries.countries
+    exempt = seller in rules.kyc_exempt_seller_countries.countries
+    home = rules.place(seller)
 
     # KYC
     kyc_sources = [rules.emea.sources, rules.emea_not_invoiced_by_aws_europe.sources]
-    if india:
+    if exempt:
         kyc_applies: Applies = "not_required"
-        kyc_reasons = [(f"seller country is {seller}: AWS says KYC does not apply to sellers in India, who sell only "
-                       "to buyers in India")]
-        if buyers - {"IN"}:
-            kyc_reasons.append("note: as a seller in India you can only sell to buyers in India, so buyers elsewhere "
-                               "are out of reach from this seller account")
-        kyc_steps = ["Nothing to do for KYC; follow AMMP's India seller process."]
+        kyc_reasons = [(f"seller country is {seller}: AWS says KYC does not apply to sellers in {home}, who sell only "
+                       f"to buyers in {home}")]
+        if buyers - {seller}:
+            kyc_reasons.append(f"note: as a seller in {home} you can only sell to buyers in {home}, so buyers "
+                               "elsewhere are out of reach from this seller account")
+        kyc_steps = [f"Nothing to do for KYC; follow AMMP's process for sellers in {home}."]
         kyc_sources.append(rules.kyc_exempt_seller_countries.sources)
     else:
         kyc_reasons = []
         if emea_buyers:
-            kyc_reasons.append(f"you sell to buyers in EMEA ({', '.join(emea_buyers)}): AWS Europe (through Amazon "
-                               "Payments Europe) invoices them only for KYC-verified sellers; until you are verified, "
-                               "AWS Inc. invoices those buyers instead")
+            kyc_reasons.append(f"you sell to buyers in {rules.named(rules.emea)} ({', '.join(emea_buyers)}): AWS Europe "
+                               "(through Amazon Payments Europe) invoices them only for KYC-verified sellers; until you "
+                               "are verified, AWS Inc. invoices those buyers instead")
         if korea_buyers:
-            kyc_reasons.append("you sell to buyers in South Korea: KYC is needed to receive disbursements from the "
-                               "AWS South Korea invoicing entity")
+            kyc_reasons.append(f"you sell to buyers in {rules.places(korea_buyers)}: KYC is needed to receive "
+                               "disbursements from the AWS invoicing entity there")
             kyc_sources.append(rules.kyc_buyer_countries_korea.sources)
-        if uk_bank:
-            kyc_reasons.append(f"your disbursement bank account is in {bank}: AWS requires KYC for U.K.-based bank "
-                               "accounts")
+        if kyc_bank:
+            kyc_reasons.append(f"your disbursement bank account is in {bank}: AWS requires KYC for bank accounts in "
+                               f"{rules.place(bank)}")
             kyc_sources.append(rules.kyc_bank_countries.sources)
         if kyc_reasons:
             kyc_applies = "required"
@@ -572,46 +608,49 @@ def seller_compliance_requirements(
             kyc_applies = "depends"
             kyc_reasons = [(f"your home market {seller} and your bank country {bank} do not trigger KYC, but you have not "
                            "said where else you sell")]
-            kyc_steps = [("KYC becomes required if you sell to buyers in EMEA (except Turkey and South Africa) or South "
-                         "Korea, or use a U.K.-based bank account; check the KYC tab in AMMP / Partner Central.")]
+            kyc_steps = [f"KYC becomes required if {rules.kyc_triggers()}; check the KYC tab in AMMP / Partner "
+                         "Central."]
         else:
             kyc_applies = "not_required"
-            kyc_reasons = [(f"your buyers ({', '.join(geography)}) are outside EMEA and South Korea, and your bank "
-                           f"account is in {bank}, not the UK")]
-            kyc_steps = [("Nothing to do now; KYC becomes required if you add buyers in EMEA or South Korea, or a "
-                         "U.K.-based bank account.")]
+            kyc_reasons = [(f"your buyers ({', '.join(geography)}) are not in {rules.kyc_buyer_places()}, and your "
+                           f"bank account is in {bank}, not in {rules.named(rules.kyc_bank_countries, 'or')}")]
+            kyc_steps = [f"Nothing to do now; KYC becomes required if {rules.kyc_triggers()}."]
     kyc = _requirement(rules, "KYC", kyc_rule, kyc_applies, kyc_reasons, kyc_steps, *kyc_sources)
 
     # BAV
     bav_sources = [bav_rule.sources]
-    if india:
+    if exempt:
         bav_applies: Applies = "not_required"
         bav_reasons = [(f"seller country is {seller}: AWS says bank account verification does not apply to sellers in "
-                       "India")]
+                       f"{home}")]
         bav_steps = ["Nothing to do for BAV."]
-    elif emea_buyers or uk_bank:
+    elif emea_buyers or kyc_bank:
         bav_applies = "required"
-        bav_reasons = [("KYC applies for Amazon Payments Europe (EMEA buyers or a U.K.-based bank account), and you "
-                       "must verify the disbursement bank account before Amazon Payments Europe can pay you")]
+        bav_reasons = [(f"KYC applies for Amazon Payments Europe ({rules.named(rules.emea)} buyers or a bank account "
+                       f"in {rules.named(rules.kyc_bank_countries, 'or')}), and you must verify the disbursement bank "
+                       "account before Amazon Payments Europe can pay you")]
         bav_steps = [("After the KYC business verification, verify the disbursement account in "
                      f"{rules.portal.payment_path}: choose the account, then Verify.")]
     elif korea_buyers:
         bav_applies = "depends"
-        bav_reasons = [("KYC applies for South Korea disbursements; AWS documents bank account verification for "
-                       "Amazon Payments Europe disbursements and says nothing specific for South Korea")]
+        bav_reasons = [(f"KYC applies for disbursements for buyers in {rules.places(korea_buyers)}; AWS documents bank "
+                       "account verification for Amazon Payments Europe disbursements and says nothing specific for "
+                       "them")]
         bav_steps = [("Check the verification status of your disbursement account in AMMP; if it shows Not Verified, "
                      "verify it there.")]
-    elif bank == "US" and kyc_applies == "not_required":
+    elif ach_bank and kyc_applies == "not_required":
         bav_applies = "not_required"
-        bav_reasons = [("your bank account is in the US and no KYC flow applies: AWS documents bank account "
-                       "verification for disbursements through Amazon Payments Europe")]
-        bav_steps = ["Nothing to do now; it becomes required with KYC for EMEA buyers."]
+        bav_reasons = [(f"your bank account is in {rules.place(bank)} and no KYC flow applies: AWS documents bank "
+                       "account verification for disbursements through Amazon Payments Europe")]
+        bav_steps = [f"Nothing to do now; it becomes required with KYC for buyers in {rules.aws_europe_buyer_places()}"
+                     "."]
     else:
         bav_applies = "depends"
-        bav_reasons = ([f"your bank account is in {bank}, outside the US" if bank != "US" else
-                        "KYC may apply once you say where you sell"]
+        bav_reasons = ([f"your bank account is in {bank}, outside {rules.named(rules.ach_bank_countries)}"
+                        if not ach_bank else "KYC may apply once you say where you sell"]
                        + [("AWS documents bank account verification for disbursements through Amazon Payments Europe "
-                          "(EMEA); for other accounts AMMP shows a verification status per disbursement account")])
+                          f"({rules.named(rules.emea)}); for other accounts AMMP shows a verification status per "
+                          "disbursement account")])
         bav_steps = [(f"Check the Verification status of your account in {rules.portal.payment_path}; if it shows Not "
                      "Verified, choose Verify and upload a recent statement in the verification portal.")]
     bav = _requirement(rules, "BAV", bav_rule, bav_applies, bav_reasons, bav_steps, *bav_sources)
@@ -643,8 +682,9 @@ def seller_compliance_requirements(
     if seller in rules.japan_isa_seller_countries.countries:
         isa = rules.compliance.japan_isa
         others.append(_requirement(rules, "JP-ISA", isa, "required",
-                                   [(f"seller country is {seller}: sellers registered in Japan complete Japan "
-                                    "Installment Sales Act verification whatever their buyers' locations")],
+                                   [(f"seller country is {seller}: sellers registered in "
+                                     f"{rules.named(rules.japan_isa_seller_countries, 'or')} complete {isa.name} "
+                                     "whatever their buyers' locations")],
                                    [f"Complete your tax settings, then start it in {isa.where}"],
                                    rules.japan_isa_seller_countries.sources))
     all_sources = [src.id for req in (kyc, bav, secondary, *others) for src in req.sources]
@@ -665,6 +705,11 @@ def seller_compliance_requirements(
 # ---------------------------------------------------------------- 3. banking
 
 
+def _account_type(rule: CurrencyRule, kind: str) -> str:
+    """The currency's account type of ``kind`` (ACH, SWIFT, Hyperwallet) as the rules word it."""
+    return next(account_type for account_type in rule.account_types if account_type.startswith(kind))
+
+
 def banking_guidance(bank_country: str, currency: str | None = None) -> BankingGuidance:
     """Whether AWS Marketplace can pay out to a bank account in ``bank_country`` (in ``currency``), and how.
 
@@ -682,13 +727,15 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
             raise GuidanceInputError(f"{currency!r} is not an ISO 4217 currency code. Expected the three letters "
                                      "of an assigned code, such as 'USD', 'EUR' or 'GBP' (lower case is accepted).")
     eligible = bank in rules.eligible_jurisdictions.countries
+    ach_bank = bank in rules.ach_bank_countries.countries
     by_code = {c.code: c for c in rules.currencies}
+    usd = by_code["USD"]
     fitting = [c.code for c in rules.currencies if c.bank_countries is None or bank in c.bank_countries]
     known = ", ".join(by_code)
     reasons: list[str] = []
     notes = [rules.banking.holder_name, rules.banking.order, rules.banking.profile_wait, rules.banking.free_only,
              rules.banking.offers]
-    notes.append(rules.banking.us_sellers if bank == "US" else rules.banking.non_us_sellers)
+    notes.append(rules.banking.us_sellers if ach_bank else rules.banking.non_us_sellers)
     if_unsupported: list[str] = []
     account_type: str | None = None
     sources = [rules.banking.sources, rules.eligible_jurisdictions.sources]
@@ -697,8 +744,8 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
         reasons.append(f"{bank} is not one of the eligible jurisdictions AWS lists for disbursement bank accounts")
         if_unsupported += [
             "Use a bank account in an eligible jurisdiction: " + ", ".join(rules.eligible_jurisdictions.countries) + ".",
-            ("Or use the Hyperwallet option, which gives you a US-based account for USD disbursements; check in AMMP "
-            "and with Hyperwallet that it is available for your country."),
+            (f"Or use {_account_type(usd, 'Hyperwallet')} for USD disbursements; check in AMMP and with Hyperwallet "
+             "that it is available for your country."),
         ]
         fitting = []
     elif cur is None:
@@ -710,40 +757,40 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
         if_unsupported += [
             (f"Choose a disbursement currency AWS supports that your bank can receive ({', '.join(fitting)}); your bank "
             "converts if the account is held in another currency."),
-            ("USD works everywhere: by ACH to a US bank account, by SWIFT wire elsewhere, or through Hyperwallet's "
-            "US-based account."),
+            f"USD works in every eligible jurisdiction: {', '.join(usd.account_types)}.",
         ]
     else:
         rule = by_code[cur]
         sources.append(rule.sources)
         if rule.bank_countries is not None and bank not in rule.bank_countries:
             supported = "not_supported"
-            reasons.append(f"{cur} disbursements go only to bank accounts in {', '.join(rule.bank_countries)}"
-                           + (f" ({rule.note.rstrip('.')})" if rule.note else ""))
+            reasons.append(f"{cur} disbursements go only to bank accounts in {rules.places(rule.bank_countries, 'or')}")
             if_unsupported.append(f"Choose another currency your bank can receive: "
                                   f"{', '.join(c for c in fitting if c != cur)}.")
-        elif cur == "INR":
+        elif rule.bank_countries is not None:
             supported = "supported"
-            account_type = "IFSC (Indian bank account)"
-            reasons.append("INR disbursements go to an Indian bank account with an IFSC code; for sellers in India only")
-        elif bank == "US" and cur != "USD":
+            account_type = rule.account_types[0]
+            reasons.append(f"{cur} disbursements go only to bank accounts in "
+                           f"{rules.places(rule.bank_countries, 'or')}, by {account_type}")
+        elif ach_bank and cur != "USD":
             supported = "depends"
-            account_type = "SWIFT (wire transfer)"
-            reasons.append(f"US ACH accounts receive USD only; {cur} needs a SWIFT account able to receive {cur}")
+            account_type = _account_type(rule, "SWIFT")
+            reasons.append(f"ACH accounts in {rules.place(bank)} receive USD only; {cur} needs a SWIFT account able to "
+                           f"receive {cur}")
             if_unsupported.append(f"Ask your bank whether the account can receive {cur} by SWIFT wire; otherwise "
                                   "choose USD by ACH.")
         elif cur == "USD":
             supported = "supported"
-            account_type = "ACH (US-based bank account)" if bank == "US" else "SWIFT (wire transfer)"
+            account_type = _account_type(usd, "ACH" if ach_bank else "SWIFT")
             reasons.append(f"USD is supported for a bank account in {bank} by "
-                           + ("ACH" if bank == "US" else "SWIFT wire (or through Hyperwallet's US-based account)"))
+                           + ("ACH" if ach_bank else f"SWIFT wire, or through {_account_type(usd, 'Hyperwallet')}"))
         else:
             supported = "supported"
-            account_type = "SWIFT (wire transfer)"
+            account_type = _account_type(rule, "SWIFT")
             reasons.append(f"{cur} is one of AWS's disbursement currencies and {bank} is an eligible jurisdiction; "
                            f"non-USD disbursements need a SWIFT account that can receive {cur}")
     if bank in rules.kyc_bank_countries.countries:
-        notes.append("A U.K.-based bank account requires KYC and bank account verification.")
+        notes.append(f"A bank account in {rules.place(bank)} requires KYC and bank account verification.")
         sources.append(rules.kyc_bank_countries.sources)
     if supported == "depends" and not if_unsupported:
         if_unsupported.append("Check in AMMP before relying on it.")
@@ -791,6 +838,8 @@ def esc_catalog_steps(product_type: str | None = None) -> list[Step]:
     steps: list[Step] = []
     for rule in rules.listing_steps:
         detail, where, sources = rule.detail, rule.where, [rule.sources]
+        if rule.id == "kyc-bav":
+            detail = f"Needed if {rules.kyc_triggers()}. {detail}"
         if rule.id == "create-product" and kind is not None:
             where = f"AWS Partner Central > {kind.build_menu} (redirects to AMMP)"
             if kind.visibility_note:

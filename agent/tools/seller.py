@@ -54,6 +54,9 @@ def compact(guidance: G, detail: Detail) -> G:
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
+    seller_rules = rules.load_rules()
+    kyc_region = seller_rules.named(seller_rules.emea)
+
     def session(tool: str, session_id: str | None) -> str:
         return app.begin(tool, [], session_id).session.session_id
 
@@ -83,7 +86,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         seller_country: CountryParam,
         bank_country: CountryParam,
         sales_geography: Annotated[list[str] | None, Field(
-            description="Country codes of the buyers you sell to (EMEA buyers trigger KYC); omitted: your home market.",
+            description=f"Country codes of the buyers you sell to ({kyc_region} buyers trigger KYC); omitted: your home "
+            "market.",
             max_length=60)] = None,
         has_secondary_users: Annotated[bool, Field(description="Other people will manage the seller account.")] = False,
         detail: DetailParam = "summary",
