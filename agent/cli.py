@@ -215,7 +215,7 @@ def _enroll(settings: Settings, passkeys: Passkeys, args: argparse.Namespace) ->
         print(f"Open this link within {minutes} minutes on the device that will hold {approver.name}'s passkey; "
               "it works once.", file=sys.stderr)
         return 0
-    from agent.http import use_deadlines
+    from agent.deadlines import use_deadlines
 
     use_deadlines(settings)
     return _wait_for_enrollment(passkeys, approver, secret, sock, minutes)

@@ -162,7 +162,7 @@ class PageServer:
         last, else any free one."""
         with self._lock:
             if self._server is None:
-                from agent.http import use_deadlines
+                from agent.deadlines import use_deadlines
 
                 use_deadlines(self.app.settings)
                 sock = self._bind()

@@ -143,9 +143,9 @@ class LoopbackServer:
 
         self.port = sock.getsockname()[1]
         self.base_url = f"http://localhost:{self.port}"
-        from agent.http import TimedH11Protocol
+        from agent.deadlines import TimedH11Protocol
 
-        # the same deadlines for request headers and bodies as the HTTP transport (`agent.http.use_deadlines`)
+        # the same deadlines for request headers and bodies as the HTTP transport (`agent.deadlines.use_deadlines`)
         config = uvicorn.Config(Starlette(routes=routes), log_level="warning", access_log=False, lifespan="off",
                                 timeout_keep_alive=5, http=TimedH11Protocol)
         self._server = uvicorn.Server(config)
