@@ -3,14 +3,20 @@ expected, quotes at most a short excerpt of what was sent, and never leaks libra
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
+import pkgutil
 import re
 from typing import Any
 
 import pytest
 from mcp import Client
 
+import agent
 from agent.config import Settings
+from agent.errors import AgentError
+from agent.onboarding import seller_guidance
 from agent.server import build_server
 
 HUGE = "x" * 100_000
@@ -107,3 +113,51 @@ async def test_a_wrong_code_of_a_long_list_is_answered_with_every_allowed_code(s
     assert "WHOLESALE_DISTRIBUTION" not in listed and "One of 37 codes" in listed
     assert result.is_error and "WHOLESALE_DISTRIBUTION" in result.content[0].text
     assert "industry_segments" in result.content[0].text and len(result.content[0].text) <= ERROR_LIMIT
+
+
+NOT_FOR_THE_MODEL = {
+    "agent.config.SettingsError": "the operator's settings, before any tool runs",
+    "agent.storage.DatabaseUnavailable": "the operator's database; the model hears 'failed on our side'",
+    "agent.trust.tokens.TokenFileError": "the operator's token file",
+    "agent.trust.tokens.UnknownToken": "a lookup miss, handled where it is raised",
+    "agent.trust.passkeys.PasskeyError": "the person's passkey, on the approval page only",
+    "agent.retrieval.documents.DocumentError": "documents the operator adds from the command line",
+}
+"""The exception classes of `agent` whose message is not for the model, and why."""
+
+
+def test_every_error_class_is_for_the_model_or_says_why_not() -> None:
+    defined = set()
+    for module in pkgutil.walk_packages(agent.__path__, "agent."):
+        for name, cls in vars(importlib.import_module(module.name)).items():
+            if inspect.isclass(cls) and issubclass(cls, BaseException) and cls.__module__ == module.name:
+                defined.add((f"{module.name}.{name}", cls))
+    unsorted = [name for name, cls in defined if not issubclass(cls, AgentError) and name not in NOT_FOR_THE_MODEL]
+    assert not unsorted, f"subclass agent.errors.AgentError, or list them in NOT_FOR_THE_MODEL: {sorted(unsorted)}"
+    assert not [name for name, cls in defined if issubclass(cls, AgentError) and name in NOT_FOR_THE_MODEL]
+    assert {name for name, _ in defined} >= set(NOT_FOR_THE_MODEL)
+
+
+class _NewError(AgentError):
+    next_step = "Do this instead."
+
+
+SAID = "Error executing tool banking_guidance: "  # the SDK's prefix to a ToolError
+
+
+@pytest.mark.parametrize(("raised", "expected"), [
+    (_NewError("This went wrong."), SAID + "This went wrong. Do this instead."),
+    (_NewError("This went wrong.", next_step=""), SAID + "This went wrong."),
+    (_NewError("y" * 5000), SAID + "y" * (ERROR_LIMIT - 1 - len(SAID)) + "…"),
+    (RuntimeError("internal detail"), "banking_guidance failed on our side, not because of its arguments; the server "
+                                      "log has the details. Try once more; if it fails again, tell the person."),
+])
+async def test_a_tool_tells_the_model_an_agent_error_and_nothing_of_a_crash(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch, raised: Exception, expected: str) -> None:
+    def fail(*_: object) -> None:
+        raise raised
+
+    monkeypatch.setattr(seller_guidance, "banking_guidance", fail)
+    async with Client(build_server(settings)) as client:
+        result = await client.call_tool("banking_guidance", {"bank_country": "DE"})
+    assert result.is_error and result.content[0].text == expected

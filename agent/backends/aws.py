@@ -147,6 +147,8 @@ def _body(response: dict[str, Any]) -> dict[str, Any]:
 class UnreadableResponse(errors.InternalServerException):
     """The API answered, but not in a shape our models read: retrying will not help, reporting it will."""
 
+    next_step = ""  # the message says to report it
+
 
 def _read(model: type[M], body: dict[str, Any], operation: str) -> M:
     """A response as its model. One the model cannot read is one error naming the operation and the field."""

@@ -20,6 +20,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from agent.errors import AgentError
+
 ACCOUNT = "partnercentral-account"
 BENEFITS = "partnercentral-benefits"
 SELLING = "partnercentral-selling"
@@ -38,10 +40,11 @@ class FieldError(BaseModel):
     Code: str = "INVALID_VALUE"
 
 
-class PartnerCentralError(Exception):
+class PartnerCentralError(AgentError):
     """An API error: ``code`` is the API's exception name, ``message`` its text, ``service`` the service whose
     exception shape it has (None for an error of ours), ``reason`` its Reason and ``field_errors`` its field list
-    where that shape has them, and ``members`` the shape's other members (such as a quota's ``QuotaCode``)."""
+    where that shape has them, and ``members`` the shape's other members (such as a quota's ``QuotaCode``).
+    ``next_step`` is what the model can do about an error of its class."""
 
     code: ClassVar[str] = "InternalServerException"
 
@@ -75,36 +78,44 @@ class PartnerCentralError(Exception):
 
 class ValidationException(PartnerCentralError):
     code = "ValidationException"
+    next_step = "Correct the listed fields and call the tool again."
 
 
 class ResourceNotFoundException(PartnerCentralError):
     code = "ResourceNotFoundException"
+    next_step = "Check the id; list the resources first to see the ids this partner account can use."
 
 
 class ConflictException(PartnerCentralError):
     code = "ConflictException"
+    next_step = "Read the resource again to see its current state, then decide whether to retry."
 
 
 class AccessDeniedException(PartnerCentralError):
     code = "AccessDeniedException"
+    next_step = "Ask your Partner Central administrator for access, or act for another partner account."
 
 
 class ThrottlingException(PartnerCentralError):
     code = "ThrottlingException"
+    next_step = "Wait a few seconds and try again."
 
 
 class ServiceQuotaExceededException(PartnerCentralError):
     code = "ServiceQuotaExceededException"
+    next_step = "A Partner Central quota was reached; wait or remove unused items first."
 
 
 class InternalServerException(PartnerCentralError):
     code = "InternalServerException"
+    next_step = "Partner Central had an internal error; try again shortly."
 
 
 class UnsupportedOperationException(PartnerCentralError):
     """Not an API error: the selected backend cannot provide this (e.g. data outside Partner Central)."""
 
     code = "UnsupportedOperationException"
+    next_step = "Tell the person where to check this themselves."
 
 
 ERRORS_BY_CODE: dict[str, type[PartnerCentralError]] = {

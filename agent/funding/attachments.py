@@ -25,6 +25,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
+from agent.errors import AgentError
+
 MAX_BYTES = 4_718_592  # 4.5 MB
 MAX_FILES = 3
 _MAX_BASE64 = (MAX_BYTES + 2) // 3 * 4
@@ -106,7 +108,7 @@ def _from_folder(folder: Path | None, item: AttachmentInput) -> bytes:
     return candidate.read_bytes()
 
 
-class AttachmentError(ValueError):
+class AttachmentError(AgentError, ValueError):
     """A file that cannot be attached at all (missing, too large, unsupported type)."""
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from agent.errors import AgentError
 from agent.models.selling import LifeCycleStage, OpportunityTypeName
 from agent.resources import knowledge
 
@@ -80,6 +81,10 @@ class Program(BaseModel):
     numbers: list[SourcedNumber] = Field(default_factory=list)
 
 
+class UnknownProgram(AgentError):
+    """A program id the catalog does not have; the message lists the ones it has."""
+
+
 class Catalog(BaseModel):
     version: str
     disclaimer: str
@@ -89,7 +94,8 @@ class Catalog(BaseModel):
         for program in self.programs:
             if program.id == program_id:
                 return program
-        raise KeyError(program_id)
+        raise UnknownProgram(f"Unknown program {program_id[:64]!r}; programs are: "
+                             f"{', '.join(p.id for p in self.programs)}.")
 
     def of_benefit(self, programs: list[str], name: str | None) -> Program | None:
         """The catalog's program for a benefit with these ``Programs`` and ``name``, if it knows one."""

@@ -72,14 +72,6 @@ class FundRequestDraft(BaseModel):
     today: date
 
 
-def _program(program_id: str) -> Program:
-    try:
-        return load_catalog().get(program_id)
-    except KeyError:
-        programs = ", ".join(p.id for p in load_catalog().programs)
-        raise PlanError(f"Unknown program {program_id[:64]!r}; programs are: {programs}.") from None
-
-
 def proposals(form: ApplicationForm, program: Program, opportunity: Opportunity, budget_left: Decimal | None,
               today: date) -> tuple[dict[str, Any], list[str]]:
     """The application fields the opportunity and the rules answer, by the form's own names, and which of them
@@ -173,7 +165,7 @@ def draft_operations(parameters: FundRequestDraft) -> list[tuple[str, str]]:
 
 
 def plan_fund_request(backend: PartnerCentral, parameters: FundRequestDraft) -> WritePlan:
-    program = _program(parameters.program)
+    program = load_catalog().get(parameters.program)
     if program.benefit is None:
         raise PlanError(f"{program.name} has no application in Partner Central's benefits API; apply as the guide describes.")
     benefit = benefit_of(backend, program)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from agent.backends.base import PartnerCentral
 from agent.backends.operations import CONSOLE_ACTIONS
+from agent.errors import AgentError
 from agent.graphs import preview
 from agent.trust.permissions import PARTNER_CENTRAL_SERVICES
 
@@ -95,7 +96,7 @@ class WritePlan(BaseModel):
         )
 
 
-class PlanError(Exception):
+class PlanError(AgentError):
     """The requested change cannot be planned (nothing to change, a rule it breaks...); say what to do."""
 
 

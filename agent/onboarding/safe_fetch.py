@@ -53,6 +53,8 @@ import httpcore
 import httpx
 from bs4.dammit import UnicodeDammit
 
+from agent.errors import AgentError
+
 __all__ = [
     "USER_AGENT",
     "FetchedPage",
@@ -68,7 +70,7 @@ __all__ = [
 # --------------------------------------------------------------------------------- results and errors
 
 
-class WebsiteFetchError(Exception):
+class WebsiteFetchError(AgentError):
     """The page could not be fetched or read; the message says what went wrong and what to do."""
 
 
@@ -82,7 +84,8 @@ class WebsiteRefused(WebsiteFetchError):
     - ``"scheme"``: no scheme, or not http/https (file:, ftp:, javascript:, data:, ...);
     - ``"credentials"``: the URL carries user:password@;
     - ``"address"``: the host that was asked for is, or resolves to, a non-public address (loopback,
-      private, link-local, site-local, ...). Listing the host in ``allow_hosts`` would let it through;
+      private, link-local, site-local, ...). Listing the host in ``allow_hosts`` would let it through
+      (``next_step`` names the setting for it);
     - ``"redirect_address"``: a redirect leads to a non-public address. ``allow_hosts`` does not help here:
       it covers only the host asked for, never a host reached through a redirect; give that address itself;
     - ``"redirects"``: too many redirects, or a loop.
@@ -91,7 +94,8 @@ class WebsiteRefused(WebsiteFetchError):
     """
 
     def __init__(self, message: str, *, reason: RefusalReason) -> None:
-        super().__init__(message)
+        super().__init__(message, next_step="(An intranet site can be allowed by whoever runs this server, with the "
+                         "setting PARTNER_AGENT_WEBSITE_ALLOW_HOSTS.)" if reason == "address" else None)
         self.reason: RefusalReason = reason
 
 

@@ -26,6 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agent.errors import AgentError
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE, RESALE_AUTHORIZATION_SERVICE
 from agent.onboarding.countries import country_code, country_name, is_country, is_currency
 from agent.resources import knowledge
@@ -295,10 +296,15 @@ def load_rules(path: Path = RULES_PATH) -> SellerRules:
     return SellerRules.model_validate_json(path.read_text(encoding="utf-8"))
 
 
+class GuidanceInputError(AgentError, ValueError):
+    """A value the rules cannot answer for (a country, currency, entity or product type); the message says what is
+    expected."""
+
+
 def normalize_country(code: str) -> str:
     """``code`` as an upper-case ISO 3166-1 alpha-2 code; lower case is accepted ("de" -> "DE").
 
-    Raises ValueError, naming the expected format, for anything else ("USA", "ZZ", "", "Germany"); when
+    Raises GuidanceInputError, naming the expected format, for anything else ("USA", "ZZ", "", "Germany"); when
     ``code`` is another name for a country ("UK", "USA", "Germany") the message suggests its code.
     """
     value = code.strip().upper() if isinstance(code, str) else ""
@@ -306,7 +312,7 @@ def normalize_country(code: str) -> str:
         return value
     hint = country_code(code)
     advice = f" Did you mean {hint!r}?" if hint else ""
-    raise ValueError(
+    raise GuidanceInputError(
         f"{code!r} is not an ISO 3166-1 alpha-2 country code. Expected exactly two letters of an assigned "
         f"code, such as 'US', 'DE', 'GB' or 'IN' (lower case is accepted).{advice}"
     )
@@ -450,7 +456,7 @@ def determine_tax_form(
     rules = load_rules()
     code = normalize_country(country)
     if entity_type not in ("individual", "business"):
-        raise ValueError(f"entity_type must be 'individual' or 'business', got {entity_type!r}.")
+        raise GuidanceInputError(f"entity_type must be 'individual' or 'business', got {entity_type!r}.")
     reasons: list[str] = []
     notes: list[str] = []
     form: TaxForm
@@ -718,8 +724,8 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
     if currency is not None:
         cur = currency.strip().upper() if isinstance(currency, str) else ""
         if not is_currency(cur):
-            raise ValueError(f"{currency!r} is not an ISO 4217 currency code. Expected the three letters of an "
-                             "assigned code, such as 'USD', 'EUR' or 'GBP' (lower case is accepted).")
+            raise GuidanceInputError(f"{currency!r} is not an ISO 4217 currency code. Expected the three letters "
+                                     "of an assigned code, such as 'USD', 'EUR' or 'GBP' (lower case is accepted).")
     eligible = bank in rules.eligible_jurisdictions.countries
     ach_bank = bank in rules.ach_bank_countries.countries
     by_code = {c.code: c for c in rules.currencies}
@@ -816,7 +822,7 @@ def _product_type(value: str, rules: SellerRules) -> ProductTypeRule:
         if key == rule.type.lower() or key in rule.aliases or key.replace(" ", "") in rule.aliases:
             return rule
     accepted = ", ".join(r.type for r in rules.product_types)
-    raise ValueError(f"Unknown product type {value!r}. Use one of: {accepted} (case-insensitive).")
+    raise GuidanceInputError(f"Unknown product type {value!r}. Use one of: {accepted} (case-insensitive).")
 
 
 def esc_catalog_steps(product_type: str | None = None) -> list[Step]:

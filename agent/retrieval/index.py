@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from agent.errors import AgentError
 from agent.resources import knowledge
 from agent.retrieval.documents import (
     SUPPORTED_SUFFIXES,
@@ -46,11 +47,11 @@ Method = Literal["hybrid", "dense", "bm25"]
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
-class IndexUnavailable(Exception):
+class IndexUnavailable(AgentError):
     """The index is missing or corrupt; the message says how to (re)build it."""
 
 
-class QueryError(ValueError):
+class QueryError(AgentError, ValueError):
     """A query that cannot be searched; the message says how to fix it."""
 
 

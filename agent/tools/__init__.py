@@ -1,7 +1,8 @@
 """MCP tools, one module per area. Each module's ``register(server, app)`` adds its tools.
 
-Tools are thin: validate input (typed parameters), call the backend, return a pydantic model. Backend
-errors become `ToolError`s that say what went wrong and what to do next.
+Tools are thin: validate input (typed parameters), call the backend, return a pydantic model. Expected
+failures (`agent.errors.AgentError`) become, through `agent.tools.errors.tool_errors`, `ToolError`s that say
+what went wrong and what to do next.
 """
 
 from agent.config import Toolset

@@ -8,36 +8,17 @@ from contextlib import contextmanager
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
-from agent.backends import errors
-from agent.funding.attachments import AttachmentError
-from agent.graphs.plans import PlanError
-from agent.trust.identity import NotAuthenticated
-from agent.trust.permissions import PermissionDenied
-from agent.trust.sessions import SessionError
-
-_NEXT_STEP = {
-    errors.ResourceNotFoundException: "Check the id; list the resources first to see the ids this partner account can use.",
-    errors.ValidationException: "Correct the listed fields and call the tool again.",
-    errors.ConflictException: "Read the resource again to see its current state, then decide whether to retry.",
-    errors.AccessDeniedException: "Ask your Partner Central administrator for access, or act for another partner account.",
-    errors.ThrottlingException: "Wait a few seconds and try again.",
-    errors.ServiceQuotaExceededException: "A Partner Central quota was reached; wait or remove unused items first.",
-    errors.InternalServerException: "Partner Central had an internal error; try again shortly.",
-    errors.UnsupportedOperationException: "Tell the person where to check this themselves.",
-}
+from agent.errors import AgentError
 
 
 @contextmanager
 def tool_errors() -> Iterator[None]:
-    """Re-raise expected failures as ToolErrors: what went wrong, then what to do next."""
+    """Re-raise an `AgentError` as the ToolError the model sees: what went wrong, then what to do next. The one
+    translation: anything else a tool raises is a failure on our side (`agent.server.PartnerAgentServer`)."""
     try:
         yield
-    except errors.PartnerCentralError as exc:
-        raise ToolError(f"{exc} {_NEXT_STEP.get(type(exc), '')}".strip()) from None
-    except (PermissionDenied, SessionError, PlanError, AttachmentError) as exc:
-        raise ToolError(str(exc)) from None
-    except NotAuthenticated:
-        raise ToolError("Not authenticated: connect with a bearer token (partner-agent token create).") from None
+    except AgentError as exc:
+        raise ToolError(f"{exc} {exc.next_step}".strip()) from None
 
 
 ERROR_LIMIT = 1000

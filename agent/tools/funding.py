@@ -238,14 +238,12 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> FundingPrograms:
         """The funding programs this server knows (MAP, MDF, POC, ISV WMP...), one line each; `program` or
         detail='full' adds eligibility rules, how amounts are estimated, sources."""
+        catalog = load_catalog()
         with tool_errors():
             app.begin("list_funding_programs", [], session_id)
-        catalog = load_catalog()
+            chosen = catalog.programs if program is None else [catalog.get(program)]
         if program is not None:
-            _known_program(program)
-            chosen, detail, offset = [catalog.get(program)], "full", 0
-        else:
-            chosen = catalog.programs
+            detail, offset = "full", 0
         page = chosen[offset:offset + limit]
         return FundingPrograms(
             programs=[_program_info(p, detail) for p in page], total=len(chosen),
@@ -298,10 +296,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> FundingEstimateResult:
         """Estimate what one program could fund for one opportunity: amount, formula and inputs, eligibility (or
         what is missing), remaining budgets; detail='full' adds sources."""
-        _known_program(program)
         catalog = load_catalog()
-        chosen = catalog.get(program)
         with tool_errors():
+            chosen = catalog.get(program)
             call = app.begin("estimate_funding", RECOMMEND_ACTIONS, session_id)
             evaluation = evaluate(chosen, call.backend.get_opportunity(opportunity_id), partner_facts(call.backend))
         return FundingEstimateResult(
@@ -463,8 +460,8 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
 
     def first_plan(opportunity_id: str, program: str, answers: dict | None = None,
                    session_id: str | None = None) -> writes.Planned:
-        _known_program(program)
         with tool_errors():  # the person's earlier answers in this session count, unless answered anew
+            load_catalog().get(program)  # an unknown program is refused first
             remembered = app.remembered_answers(session_id, draft_about(opportunity_id, program))
         parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program,
                                       answers={**remembered, **(answers or {})}, today=_today())
@@ -532,14 +529,6 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
 def draft_about(opportunity_id: str, program: str) -> str:
     """What a draft's answers belong to in its session's memory (`agent.tools.events.about` of the call)."""
     return f"draft_funding_request {opportunity_id} {program}"
-
-
-def _known_program(program: str) -> None:
-    catalog = load_catalog()
-    try:
-        catalog.get(program)
-    except KeyError:
-        raise ToolError(f"Unknown program {program[:64]!r}; programs are: {', '.join(p.id for p in catalog.programs)}.") from None
 
 
 def _register_management(server: MCPServer, app: AgentApp) -> None:

@@ -34,14 +34,6 @@ class CatalogSteps(BaseModel):
     all_steps: list[rules.Step] | None = Field(default=None, description="Every step in full (detail='full').")
 
 
-def _guide(compute):
-    """Run a rule function, turning bad input into an error the model can act on."""
-    try:
-        return compute()
-    except ValueError as exc:
-        raise ToolError(str(exc)) from None
-
-
 def cited(sources: list) -> list[str]:
     """Sources in short: their URLs; this project's own guides as their guidance:// resource."""
     return [s if isinstance(s, str) else s.url if s.url.startswith("https://")
@@ -66,8 +58,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
     kyc_region = seller_rules.named(seller_rules.emea)
 
     def session(tool: str, session_id: str | None) -> str:
-        with tool_errors():
-            return app.begin(tool, [], session_id).session.session_id
+        return app.begin(tool, [], session_id).session.session_id
 
     @server.tool(title="Determine tax form", annotations=GUIDANCE)
     def determine_tax_form(
@@ -83,10 +74,12 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Which US tax form AWS Marketplace's tax interview will ask for (W-9, W-8BEN, W-8BEN-E, W-8ECI, W-8IMY),
         why, what to have ready and where (detail='full': sources). Informational, not tax advice; never ask for the
         tax id."""
-        sid = session("determine_tax_form", session_id)
-        return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.determine_tax_form(
-            country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
-            intermediary=intermediary)), detail))
+        with tool_errors():
+            sid = session("determine_tax_form", session_id)
+            guidance = rules.determine_tax_form(
+                country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
+                intermediary=intermediary)
+        return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="Seller compliance requirements", annotations=GUIDANCE)
     def seller_compliance_requirements(
@@ -103,9 +96,11 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Whether KYC, bank account verification (BAV) and secondary user verification (SU) apply to this seller,
         with reasons and next steps (detail='full': what each is, what to have ready, timing, sources).
         Informational; documents are uploaded only in the AWS portals."""
-        sid = session("seller_compliance_requirements", session_id)
-        return GuidanceResult(session_id=sid, guidance=compact(_guide(lambda: rules.seller_compliance_requirements(
-            seller_country, bank_country, sales_geography, has_secondary_users=has_secondary_users)), detail))
+        with tool_errors():
+            sid = session("seller_compliance_requirements", session_id)
+            guidance = rules.seller_compliance_requirements(seller_country, bank_country, sales_geography,
+                                                            has_secondary_users=has_secondary_users)
+        return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="Banking and disbursement guidance", annotations=GUIDANCE)
     def banking_guidance(
@@ -118,8 +113,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """How AWS Marketplace pays out for a bank in this country and currency: supported or not, account type,
         disbursement schedule, verification, alternatives (detail='full': sources). Informational; bank numbers go
         only into the AWS Marketplace Management Portal."""
-        sid = session("banking_guidance", session_id)
-        guidance = _guide(lambda: rules.banking_guidance(bank_country, currency))
+        with tool_errors():
+            sid = session("banking_guidance", session_id)
+            guidance = rules.banking_guidance(bank_country, currency)
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="ESC catalog registration steps", annotations=GUIDANCE)
@@ -132,8 +128,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> GuidanceResult[CatalogSteps]:
         """The ordered steps to create the seller entity and the first listing (limited visibility first, then
         public): every step's title and the current one in full (detail='full': all in full). Informational."""
-        sid = session("esc_catalog_steps", session_id)
-        steps = _guide(lambda: rules.esc_catalog_steps(product_type))
+        with tool_errors():
+            sid = session("esc_catalog_steps", session_id)
+            steps = rules.esc_catalog_steps(product_type)
         if step is not None and step > len(steps):
             raise ToolError(f"There are {len(steps)} steps; ask for a step from 1 to {len(steps)}.")
         return GuidanceResult(session_id=sid, guidance=CatalogSteps(

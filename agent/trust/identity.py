@@ -9,6 +9,7 @@ from mcp.server.auth.middleware.auth_context import get_access_token
 from pydantic import BaseModel, ConfigDict
 
 from agent.config import Settings
+from agent.errors import AgentError
 
 
 class Principal(BaseModel):
@@ -29,7 +30,7 @@ class Principal(BaseModel):
         return f"token:{self.token_id}" if self.source == "token" else f"local:{self.name}"
 
 
-class NotAuthenticated(Exception):
+class NotAuthenticated(AgentError):
     """An HTTP request reached a tool without a verified bearer token (never expected; fail closed)."""
 
 
@@ -49,7 +50,7 @@ def current_principal(settings: Settings, *, require_token: bool) -> Principal:
     token = get_access_token()
     if token is None:
         if require_token:
-            raise NotAuthenticated("This request carries no verified bearer token.")
+            raise NotAuthenticated("Not authenticated: connect with a bearer token (partner-agent token create).")
         return local_principal(settings)
     claims = token.claims or {}
     return Principal(

@@ -22,6 +22,7 @@ from fnmatch import fnmatchcase
 from functools import cache
 from typing import Any
 
+from agent.errors import AgentError
 from agent.resources import knowledge
 
 POLICIES_FILE = knowledge("access", "managed-policies.json")
@@ -153,7 +154,7 @@ def _join(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(AgentError):
     """A tool needs actions the principal's managed policies do not grant in its catalog.
 
     `missing` lists those actions; `suggested_policy` is the narrowest single managed policy

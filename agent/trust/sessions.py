@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 
+from agent.errors import AgentError
 from agent.storage import Database, PostgresDatabase, utcnow
 from agent.trust.identity import Principal
 
@@ -39,7 +40,7 @@ class Session(BaseModel):
     expires_at: datetime
 
 
-class SessionError(Exception):
+class SessionError(AgentError):
     """A session id that cannot be used by this caller: malformed, unknown, someone else's or expired."""
 
 
