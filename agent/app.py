@@ -189,7 +189,7 @@ class AgentApp:
     def begin(self, tool: str, actions: Iterable[str], session_id: str | None) -> ToolCall:
         """Identify the caller, check its permissions for ``actions``, and open its session.
 
-        Raises `PermissionDenied` or `SessionError`; `agent.tools.errors.tool_errors` words them for the model.
+        Raises `PermissionDenied` or `SessionError`; `agent.tools.errors.for_the_model` words them for the model.
         """
         principal = self.principal()
         self.authorize(tool, actions, principal)

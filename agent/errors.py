@@ -1,8 +1,8 @@
 """The base class of every error whose message is meant for the model (and the person reading along).
 
-It imports nothing from `agent`, so any module can subclass it without an import cycle. A tool turns any of them
-into the error the model sees with one context manager, `agent.tools.errors.tool_errors`; anything else a tool
-raises is reported as a failure on our side. Errors for whoever runs the server (settings, token file, database,
+It imports nothing from `agent`, so any module can subclass it without an import cycle. Whatever a tool raises
+that is one becomes the error the model sees in one place (`agent.tools.errors.for_the_model`, applied by the
+server to every tool call); anything else a tool raises is reported as a failure on our side. Errors for whoever runs the server (settings, token file, database,
 documents added from the command line) and for the person alone (passkeys) are not AgentErrors.
 """
 

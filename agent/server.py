@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from agent import __version__
 from agent.app import AgentApp
 from agent.config import Settings, load_settings
+from agent.errors import AgentError
 from agent.tools import events, funding, guidance, hidden_tools, onboarding, opportunities, profile, seller, trust
-from agent.tools.errors import bounded, validation_problems
+from agent.tools.errors import bounded, for_the_model, validation_problems
 from agent.tools.wire import published, result_text, without_nulls
 from agent.trust.memory import CallNotes, current_notes
 
@@ -62,18 +63,8 @@ class PartnerAgentServer(MCPServer):
         current_notes.set(notes)  # each request runs in a context of its own; the tool's thread sees the same notes
         try:
             result = await super().call_tool(name, arguments, context)
-        except UnexpectedToolError:
-            logger.exception("Tool %r failed unexpectedly", name)
-            error = (f"{name} failed on our side, not because of its arguments; the server log has the details. Try "
-                     "once more; if it fails again, tell the person.")
-            await self._remember(name, arguments, None, error, notes)
-            raise ToolError(error) from None
         except ToolError as exc:
-            if not isinstance(exc.__cause__, ValidationError):
-                error = bounded(str(exc))
-            else:
-                error = bounded(f"Invalid arguments for {name}: {validation_problems(exc.__cause__)}. Correct them "
-                                "and call the tool again.")
+            error = self._error_for_the_model(name, exc)
             if known is not None:
                 await self._remember(name, arguments, None, error, notes)
             raise ToolError(error) from None
@@ -86,6 +77,22 @@ class PartnerAgentServer(MCPServer):
             text = "".join(getattr(block, "text", "") for block in result.content)
             await self._remember(name, arguments, None, text.removeprefix(f"Error executing tool {name}: "), notes)
         return result
+
+    @staticmethod
+    def _error_for_the_model(name: str, exc: ToolError) -> str:
+        """What the model reads when tool ``name`` failed with ``exc`` (the SDK's wrapper of what the tool or one of
+        its resolvers raised)."""
+        cause = exc.__cause__
+        if isinstance(cause, AgentError):
+            return for_the_model(cause)
+        if isinstance(exc, UnexpectedToolError):
+            logger.error("Tool %r failed unexpectedly", name, exc_info=exc)
+            return (f"{name} failed on our side, not because of its arguments; the server log has the details. Try "
+                    "once more; if it fails again, tell the person.")
+        if isinstance(cause, ValidationError):
+            return bounded(f"Invalid arguments for {name}: {validation_problems(cause)}. Correct them and call the "
+                           "tool again.")
+        return bounded(str(exc).removeprefix(f"Error executing tool {name}: "))  # the model knows which tool it called
 
     async def _remember(self, name: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None,
                         notes: CallNotes) -> None:

@@ -874,10 +874,6 @@ def test_an_answer_a_read_cannot_understand_is_one_error_naming_operation_and_fi
 
 def _tool_error_text(error: Exception) -> str:
     """What the model reads when a tool meets ``error``."""
-    from mcp.server.mcpserver.exceptions import ToolError
+    from agent.tools.errors import for_the_model
 
-    from agent.tools.errors import tool_errors
-
-    with pytest.raises(ToolError) as raised, tool_errors():
-        raise error
-    return str(raised.value)
+    return for_the_model(error)

@@ -107,7 +107,7 @@ async def test_events_expire_with_their_session(settings: Settings) -> None:
         session_id = (await client.call_tool("get_session", {})).structured_content["session_id"]
         await client.call_tool("list_opportunities", {"session_id": session_id})
         assert session_id in stored(short)
-        time.sleep(0.6)
+        time.sleep(1.0)  # past the session's end and the tidy interval (`agent.app.TIDY_INTERVAL`)
         expired = await client.call_tool("get_session", {"session_id": session_id})
         assert expired.is_error and "expired" in expired.content[0].text
         assert (await client.call_tool("list_sessions", {})).structured_content == {"sessions": []}

@@ -142,13 +142,10 @@ class _NewError(AgentError):
     next_step = "Do this instead."
 
 
-SAID = "Error executing tool banking_guidance: "  # the SDK's prefix to a ToolError
-
-
 @pytest.mark.parametrize(("raised", "expected"), [
-    (_NewError("This went wrong."), SAID + "This went wrong. Do this instead."),
-    (_NewError("This went wrong.", next_step=""), SAID + "This went wrong."),
-    (_NewError("y" * 5000), SAID + "y" * (ERROR_LIMIT - 1 - len(SAID)) + "…"),
+    (_NewError("This went wrong."), "This went wrong. Do this instead."),
+    (_NewError("This went wrong.", next_step=""), "This went wrong."),
+    (_NewError("y" * 5000), "y" * (ERROR_LIMIT - 1) + "…"),
     (RuntimeError("internal detail"), "banking_guidance failed on our side, not because of its arguments; the server "
                                       "log has the details. Try once more; if it fails again, tell the person."),
 ])

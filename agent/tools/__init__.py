@@ -1,8 +1,8 @@
 """MCP tools, one module per area. Each module's ``register(server, app)`` adds its tools.
 
 Tools are thin: validate input (typed parameters), call the backend, return a pydantic model. Expected
-failures (`agent.errors.AgentError`) become, through `agent.tools.errors.tool_errors`, `ToolError`s that say
-what went wrong and what to do next.
+failures raise an `agent.errors.AgentError`; the server turns each into the error the model reads, saying what
+went wrong and what to do next (`agent.tools.errors.for_the_model`).
 """
 
 from agent.config import Toolset

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 
 from agent.errors import AgentError
 
 
-@contextmanager
-def tool_errors() -> Iterator[None]:
-    """Re-raise an `AgentError` as the ToolError the model sees: what went wrong, then what to do next. The one
-    translation: anything else a tool raises is a failure on our side (`agent.server.PartnerAgentServer`)."""
-    try:
-        yield
-    except AgentError as exc:
-        raise ToolError(f"{exc} {exc.next_step}".strip()) from None
+def for_the_model(error: AgentError) -> str:
+    """What the model reads for an expected failure: what went wrong, then what to do next. The one translation
+    (`agent.server.PartnerAgentServer.call_tool` applies it to whatever a tool or its resolvers raise); anything
+    else a tool raises is a failure on our side."""
+    return bounded(f"{error} {error.next_step}".strip())
 
 
 ERROR_LIMIT = 1000

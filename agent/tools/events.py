@@ -47,7 +47,7 @@ def outcome_of(result: dict[str, Any] | None) -> Outcome:
 def summary_of(tool: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None) -> str:
     head = about(tool, arguments)
     if error is not None:
-        text = f"{head}: failed: {error.removeprefix(f'Error executing tool {tool}: ')}"
+        text = f"{head}: failed: {error}"
     elif tool == "recommend_funding":
         text = _recommended(result)
     else:

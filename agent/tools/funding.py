@@ -43,7 +43,7 @@ from agent.graphs.fund_request import (
 from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication, BenefitApplicationSummary
 from agent.storage import utcnow
 from agent.tools import hints
-from agent.tools.errors import tool_errors, validation_problems
+from agent.tools.errors import validation_problems
 from agent.tools.params import (
     Detail,
     DetailParam,
@@ -239,9 +239,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """The funding programs this server knows (MAP, MDF, POC, ISV WMP...), one line each; `program` or
         detail='full' adds eligibility rules, how amounts are estimated, sources."""
         catalog = load_catalog()
-        with tool_errors():
-            app.begin("list_funding_programs", [], session_id)
-            chosen = catalog.programs if program is None else [catalog.get(program)]
+        app.begin("list_funding_programs", [], session_id)
+        chosen = catalog.programs if program is None else [catalog.get(program)]
         if program is not None:
             detail, offset = "full", 0
         page = chosen[offset:offset + limit]
@@ -256,10 +255,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Recommend funding programs for one opportunity, ranked, each with its reason (stage, ARR = 12 x monthly
         spend, use case, APN programs, path, PRM readiness), an estimate with its formula, remaining
         SCA/MDF budget, and near misses with what is missing (detail='full': what each meets, descriptions)."""
-        with tool_errors():
-            call = app.begin("recommend_funding", RECOMMEND_ACTIONS, session_id)
-            opportunity = call.backend.get_opportunity(opportunity_id)
-            partner = partner_facts(call.backend)
+        call = app.begin("recommend_funding", RECOMMEND_ACTIONS, session_id)
+        opportunity = call.backend.get_opportunity(opportunity_id)
+        partner = partner_facts(call.backend)
         catalog = load_catalog()
         eligible, near, requested = rank(catalog, opportunity, partner)
         monthly, _ = expected_spend(opportunity)
@@ -297,10 +295,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Estimate what one program could fund for one opportunity: amount, formula and inputs, eligibility (or
         what is missing), remaining budgets; detail='full' adds sources."""
         catalog = load_catalog()
-        with tool_errors():
-            chosen = catalog.get(program)
-            call = app.begin("estimate_funding", RECOMMEND_ACTIONS, session_id)
-            evaluation = evaluate(chosen, call.backend.get_opportunity(opportunity_id), partner_facts(call.backend))
+        chosen = catalog.get(program)
+        call = app.begin("estimate_funding", RECOMMEND_ACTIONS, session_id)
+        evaluation = evaluate(chosen, call.backend.get_opportunity(opportunity_id), partner_facts(call.backend))
         return FundingEstimateResult(
             session_id=call.session.session_id, opportunity_id=opportunity_id, program=chosen.id,
             eligible=evaluation.eligible, estimate=evaluation.estimate, gaps=evaluation.gaps, budgets=evaluation.budgets,
@@ -396,12 +393,11 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         session_id: SessionIdParam = None,
     ) -> FundingRequests:
         """The partner's fund requests, filtered like the funding dashboard, a page at a time; optionally as CSV."""
-        with tool_errors():
-            call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
-                                                       "partnercentral:GetBenefit"], session_id)
-            today = utcnow().date()
-            rows = [_row(s, application_form(call.backend, s.BenefitId), today)
-                    for s in identified(call.backend.list_benefit_applications())]
+        call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
+                                                   "partnercentral:GetBenefit"], session_id)
+        today = utcnow().date()
+        rows = [_row(s, application_form(call.backend, s.BenefitId), today)
+                for s in identified(call.backend.list_benefit_applications())]
         wanted = {
             "funding_request_id": funding_request_id, "stage": stage, "status": status, "program": program,
             "opportunity_id": opportunity_id, "budget_year": budget_year,
@@ -422,11 +418,10 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
     ) -> FundingRequestDetail:
         """One fund request: program, stage, status (with AWS's reason; EXPIRED past expiry), details,
         opportunity, contacts, attachments with scan status, cash claims; long texts whole with detail='full'."""
-        with tool_errors():
-            call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"],
-                             session_id)
-            application = call.backend.get_benefit_application(funding_request_id)
-            facts = request_facts(call.backend, application, application_form(call.backend, application.BenefitId))
+        call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"],
+                         session_id)
+        application = call.backend.get_benefit_application(funding_request_id)
+        facts = request_facts(call.backend, application, application_form(call.backend, application.BenefitId))
         today = utcnow().date()
         return FundingRequestDetail(
             session_id=call.session.session_id, shown_status=facts.shown_status(today),
@@ -460,13 +455,12 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
 
     def first_plan(opportunity_id: str, program: str, answers: dict | None = None,
                    session_id: str | None = None) -> writes.Planned:
-        with tool_errors():  # the person's earlier answers in this session count, unless answered anew
-            load_catalog().get(program)  # an unknown program is refused first
-            remembered = app.remembered_answers(session_id, draft_about(opportunity_id, program))
+        # the person's earlier answers in this session count, unless answered anew
+        load_catalog().get(program)  # an unknown program is refused first
+        remembered = app.remembered_answers(session_id, draft_about(opportunity_id, program))
         parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program,
                                       answers={**remembered, **(answers or {})}, today=_today())
-        with tool_errors():
-            return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
+        return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
     def collect_missing(first: Annotated[writes.Planned, Resolve(first_plan)], ctx: Context):
         """When fields are missing and the client shows forms, ask the person for them in one form."""
@@ -489,8 +483,7 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         except ValidationError as exc:
             raise ToolError(f"The answers in the form cannot be used ({validation_problems(exc)}); nothing was "
                             "created.") from None
-        with tool_errors():
-            return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
+        return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
     ask_for_draft = writes.asking(planned_draft)
 
@@ -512,9 +505,8 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         """Draft a fund request from the program's benefit schema, filled from the opportunity, asking for what is
         missing (needs_input: call again with `answers`). Created in PENDING_SUBMISSION once the person
         approves; it never submits (manage_funding_request does)."""
-        with tool_errors():
-            call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
-            result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
+        call = writes.begin(app, FUND_REQUEST_DRAFT, change, session_id)
+        result = writes.run_change(app, call, FUND_REQUEST_DRAFT, change, answer)
         if result.status in ("needs_input", "requires_approval", "applied"):  # valid: kept as the session's answers
             note_answers(draft_about(opportunity_id, program), change.parameters["answers"])
         if result.status == "applied":
@@ -541,16 +533,14 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
                            claim_id: str | None = None, files: list[AttachmentInput] | None = None,
                            answers: dict | None = None, session_id: str | None = None) -> writes.Planned:
         folder = None if app.require_token else app.settings.attachments_dir  # the operator's folder: stdio only
-        with tool_errors():
-            staged = [stage(app.settings.data_dir / "attachments", app.principal().partner_id, item, folder)
-                      for item in files or []]
+        staged = [stage(app.settings.data_dir / "attachments", app.principal().partner_id, item, folder)
+                  for item in files or []]
         parameters = FundRequestChange(
             funding_request_id=funding_request_id, action=action, reason=reason, new_end_date=new_end_date,
             claim_amount=claim_amount, claim_id=claim_id, attachments=staged, answers=answers or {}, today=_today(),
             extended_before=action == "extend" and app.audit.applied("AmendBenefitApplication", funding_request_id),
             submitted_before=action == "submit" and app.audit.applied("SubmitBenefitApplication", funding_request_id))
-        with tool_errors():
-            return writes.plan_change(app, FUND_REQUEST_MANAGEMENT, parameters, session_id)
+        return writes.plan_change(app, FUND_REQUEST_MANAGEMENT, parameters, session_id)
 
     @server.tool(
         title="Manage a fund request",
@@ -578,6 +568,5 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
     ) -> writes.WriteResult:
         """Edit, submit, recall, cancel, extend, claim or attach to a fund request under the guide's rules. Every
         action waits for the person's approval of the exact change."""
-        with tool_errors():
-            call = writes.begin(app, FUND_REQUEST_MANAGEMENT, change, session_id)
-            return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)
+        call = writes.begin(app, FUND_REQUEST_MANAGEMENT, change, session_id)
+        return writes.run_change(app, call, FUND_REQUEST_MANAGEMENT, change, answer)

@@ -27,7 +27,6 @@ from agent.models.account import (
     ProfileVisibilityValue,
 )
 from agent.tools import hints, writes
-from agent.tools.errors import tool_errors
 from agent.tools.params import SessionIdParam
 
 READ_PROFILE = ["partnercentral:GetPartner", "partnercentral:GetProfileVisibility", "partnercentral:GetAllianceLeadContact",
@@ -91,9 +90,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
     def get_partner_profile(session_id: SessionIdParam = None) -> PartnerProfileResult:
         """The partner account this session acts for: legal name, public profile, visibility, alliance lead contact
         and training/certification email domains."""
-        with tool_errors():
-            call = app.begin("get_partner_profile", READ_PROFILE, session_id)
-            return partner_profile(call.backend, call.session.session_id)
+        call = app.begin("get_partner_profile", READ_PROFILE, session_id)
+        return partner_profile(call.backend, call.session.session_id)
 
     @server.tool(
         title="Send email verification code",
@@ -108,9 +106,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Email a 6-digit verification code (changes no data): for a new alliance lead email (then update_profile)
         or a training and certification domain (then manage_training_domains). Arrives within ~5
         minutes, valid 48 hours, up to 5 sends. Ask the person for it."""
-        with tool_errors():
-            call = app.begin("send_email_verification_code", ["partnercentral:SendEmailVerificationCode"], session_id)
-            call.backend.send_email_verification_code(email)
+        call = app.begin("send_email_verification_code", ["partnercentral:SendEmailVerificationCode"], session_id)
+        call.backend.send_email_verification_code(email)
         where = " (sandbox: `partner-agent sandbox outbox` shows it)" if app.settings.backend == "local" else ""
         return CodeSent(session_id=call.session.session_id, email=email,
                         message=f"A verification code was sent to {email}{where}. Ask the person for it.")
@@ -119,8 +116,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
                        session_id=None) -> writes.Planned:
         parameters = ProfileUpdate(profile=profile, visibility=visibility, alliance_lead=alliance_lead,
                                    email_verification_code=email_verification_code)
-        with tool_errors():
-            return writes.plan_change(app, PROFILE_UPDATE, parameters, session_id)
+        return writes.plan_change(app, PROFILE_UPDATE, parameters, session_id)
 
     ask_for_update = writes.asking(planned_update)
 
@@ -149,6 +145,5 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> writes.WriteResult:
         """Change the public profile, its visibility and/or the alliance lead contact once the person approves the
         exact change. A new alliance lead email needs send_email_verification_code first."""
-        with tool_errors():
-            call = writes.begin(app, PROFILE_UPDATE, change, session_id)
-            return writes.run_change(app, call, PROFILE_UPDATE, change, answer)
+        call = writes.begin(app, PROFILE_UPDATE, change, session_id)
+        return writes.run_change(app, call, PROFILE_UPDATE, change, answer)

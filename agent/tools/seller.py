@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from agent.app import AgentApp
 from agent.onboarding import seller_guidance as rules
 from agent.tools import hints
-from agent.tools.errors import tool_errors
 from agent.tools.guidance import resource_uri
 from agent.tools.params import Detail, DetailParam, SessionIdParam
 
@@ -74,11 +73,10 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Which US tax form AWS Marketplace's tax interview will ask for (W-9, W-8BEN, W-8BEN-E, W-8ECI, W-8IMY),
         why, what to have ready and where (detail='full': sources). Informational, not tax advice; never ask for the
         tax id."""
-        with tool_errors():
-            sid = session("determine_tax_form", session_id)
-            guidance = rules.determine_tax_form(
-                country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
-                intermediary=intermediary)
+        sid = session("determine_tax_form", session_id)
+        guidance = rules.determine_tax_form(
+            country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
+            intermediary=intermediary)
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="Seller compliance requirements", annotations=GUIDANCE)
@@ -96,10 +94,9 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """Whether KYC, bank account verification (BAV) and secondary user verification (SU) apply to this seller,
         with reasons and next steps (detail='full': what each is, what to have ready, timing, sources).
         Informational; documents are uploaded only in the AWS portals."""
-        with tool_errors():
-            sid = session("seller_compliance_requirements", session_id)
-            guidance = rules.seller_compliance_requirements(seller_country, bank_country, sales_geography,
-                                                            has_secondary_users=has_secondary_users)
+        sid = session("seller_compliance_requirements", session_id)
+        guidance = rules.seller_compliance_requirements(seller_country, bank_country, sales_geography,
+                                                        has_secondary_users=has_secondary_users)
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="Banking and disbursement guidance", annotations=GUIDANCE)
@@ -113,9 +110,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
         """How AWS Marketplace pays out for a bank in this country and currency: supported or not, account type,
         disbursement schedule, verification, alternatives (detail='full': sources). Informational; bank numbers go
         only into the AWS Marketplace Management Portal."""
-        with tool_errors():
-            sid = session("banking_guidance", session_id)
-            guidance = rules.banking_guidance(bank_country, currency)
+        sid = session("banking_guidance", session_id)
+        guidance = rules.banking_guidance(bank_country, currency)
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="ESC catalog registration steps", annotations=GUIDANCE)
@@ -128,9 +124,8 @@ def register(server: MCPServer, app: AgentApp) -> None:
     ) -> GuidanceResult[CatalogSteps]:
         """The ordered steps to create the seller entity and the first listing (limited visibility first, then
         public): every step's title and the current one in full (detail='full': all in full). Informational."""
-        with tool_errors():
-            sid = session("esc_catalog_steps", session_id)
-            steps = rules.esc_catalog_steps(product_type)
+        sid = session("esc_catalog_steps", session_id)
+        steps = rules.esc_catalog_steps(product_type)
         if step is not None and step > len(steps):
             raise ToolError(f"There are {len(steps)} steps; ask for a step from 1 to {len(steps)}.")
         return GuidanceResult(session_id=sid, guidance=CatalogSteps(
