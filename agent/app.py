@@ -5,6 +5,9 @@ One `AgentApp` per server process. Nothing is opened until first use, so the ser
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,10 +15,17 @@ from functools import cached_property
 
 from agent.backends.base import PartnerCentral
 from agent.config import Settings
+from agent.graphs.checkpoints import PostgresCheckpoints, SqliteCheckpoints
+from agent.retrieval.index import KnowledgeIndex
 from agent.storage import utcnow
+from agent.trust.approvals import ApprovalStore, DatabaseSecret, FileSecret
+from agent.trust.audit import AuditLog
+from agent.trust.db import open_database
 from agent.trust.identity import Principal, current_principal, local_principal
-from agent.trust.permissions import authorize
-from agent.trust.sessions import Session
+from agent.trust.memory import MemoryStore
+from agent.trust.permissions import authorize, missing_actions
+from agent.trust.sessions import Session, SessionStore
+from agent.trust.tokens import token_store
 
 USE_SESSION = "partnercentral:UseSession"
 TIDY_INTERVAL = timedelta(seconds=1)
@@ -42,7 +52,7 @@ class AgentApp:
 
     @cached_property
     def sandbox(self):  # -> LocalSandbox, imported lazily
-        from agent.backends.local.sandbox import LocalSandbox
+        from agent.backends.local.sandbox import LocalSandbox  # noqa: PLC0415 - only the backend in use is loaded
 
         return LocalSandbox(self.settings.sandbox_db, self.settings.catalog)
 
@@ -55,7 +65,7 @@ class AgentApp:
         """The backend client acting for ``principal``'s partner account and catalog."""
         if self.settings.backend == "local":
             return self.sandbox.client(principal.partner_id)
-        from agent.backends.aws import AwsPartnerCentral
+        from agent.backends.aws import AwsPartnerCentral  # noqa: PLC0415 - only the backend in use is loaded
 
         return AwsPartnerCentral(partner_id=principal.partner_id, catalog=principal.catalog, region=self.settings.aws_region)
 
@@ -63,8 +73,6 @@ class AgentApp:
 
     @cached_property
     def knowledge(self):
-        from agent.retrieval.index import KnowledgeIndex
-
         return KnowledgeIndex(self.settings.knowledge_dir, self.settings.embedding_model, self.settings.chroma_url)
 
     def warm_up_knowledge(self, delay: float = 1.5) -> None:
@@ -73,8 +81,6 @@ class AgentApp:
         It starts ``delay`` seconds after launch: the models' imports hold the interpreter for seconds, and
         the client's handshake and tools/list should be answered first. A search before then just waits.
         """
-        import threading
-
         timer = threading.Timer(delay, lambda: self.knowledge.warm_up())
         timer.daemon = True
         timer.start()
@@ -84,40 +90,28 @@ class AgentApp:
     @cached_property
     def db(self):
         """The agent database: DATA_DIR/agent.db, or PostgreSQL with PARTNER_AGENT_DATABASE_URL."""
-        from agent.trust.db import open_database
-
         return open_database(self.settings)
 
     @cached_property
     def tokens(self):
         """The bearer tokens the HTTP transport accepts: DATA_DIR/tokens.json, or the PostgreSQL database's."""
-        from agent.trust.tokens import token_store
-
         return token_store(self.settings, self.db if self.settings.database_url else None)
 
     @cached_property
     def sessions(self):
-        from agent.trust.sessions import SessionStore
-
         return SessionStore(self.db, timedelta(hours=self.settings.session_ttl_hours), self.approvals.sign)
 
     @cached_property
     def memory(self):
         """What happened in each session: its events, answers and open questions."""
-        from agent.trust.memory import MemoryStore
-
         return MemoryStore(self.db, self.settings.session_max_events)
 
     @cached_property
     def audit(self):
-        from agent.trust.audit import AuditLog
-
         return AuditLog(self.db)
 
     @cached_property
     def approvals(self):
-        from agent.trust.approvals import ApprovalStore, DatabaseSecret, FileSecret
-
         # Workers on several machines share the database, not DATA_DIR: the secret is the database's then.
         secret = DatabaseSecret(self.db) if self.settings.database_url else FileSecret(self.settings.data_dir / "secret.key")
         return ApprovalStore(self.db, self.audit, secret, timedelta(minutes=self.settings.approval_ttl_minutes),
@@ -125,15 +119,14 @@ class AgentApp:
 
     @cached_property
     def passkeys(self):
-        from agent.trust.passkeys import Passkeys
+        from agent.trust.passkeys import Passkeys  # noqa: PLC0415 - WebAuthn loads when a change first waits, not at start-up
 
         return Passkeys(self.db)
 
     @cached_property
     def gate(self):
-        from agent.graphs.actions import WRITE_ACTIONS
-        from agent.graphs.checkpoints import PostgresCheckpoints, SqliteCheckpoints
-        from agent.graphs.gate import WriteGate
+        from agent.graphs.actions import WRITE_ACTIONS  # noqa: PLC0415 - LangGraph loads with the first write
+        from agent.graphs.gate import WriteGate  # noqa: PLC0415 - LangGraph loads with the first write
 
         checkpoints = (PostgresCheckpoints(self.db) if self.settings.database_url
                        else SqliteCheckpoints(self.settings.data_dir / "checkpoints.db"))
@@ -143,8 +136,6 @@ class AgentApp:
     def requester_problem(self, principal: Principal, actions: list[str]) -> str | None:
         """Why a change ``principal`` asked for may no longer be approved: its bearer token was revoked or has
         expired, or its policies (as they are now) no longer grant ``actions``. None when it still may."""
-        from agent.trust.permissions import missing_actions
-
         if principal.source == "token":
             record = self.tokens.get(principal.token_id)
             if record is None or not record.active():
@@ -165,10 +156,6 @@ class AgentApp:
 
     def sweep_recoveries(self, interval: float) -> None:
         """Every ``interval`` seconds, in the background, finish the writes of workers that died (`WriteGate.recover`)."""
-        import logging
-        import threading
-        import time
-
         def sweep() -> None:
             while True:
                 time.sleep(interval)
@@ -219,7 +206,7 @@ class AgentApp:
 
     @cached_property
     def page_server(self):
-        from agent.trust.page import PageServer
+        from agent.trust.page import PageServer  # noqa: PLC0415 - the approval page's web server starts only when needed
 
         return PageServer(self, self.settings.approval_port, self.settings.data_dir / "approval-page.port")
 

@@ -6,10 +6,21 @@ import argparse
 import json
 import logging
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tqdm import tqdm
+
+from agent.backends.errors import PartnerCentralError
 from agent.config import Settings, SettingsError, load_settings
+from agent.retrieval.documents import DocumentError
+from agent.retrieval.index import KnowledgeIndex
+from agent.storage import DatabaseUnavailable
+from agent.trust import web
+from agent.trust.db import open_database
+from agent.trust.permissions import check_policy_names
 
 if TYPE_CHECKING:
     import socket
@@ -20,7 +31,7 @@ log = logging.getLogger("partner_agent")
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from agent.server import build_server
+    from agent.server import build_server  # noqa: PLC0415 - each command loads only what it uses
 
     if args.transport == "stdio":
         if args.workers != 1:
@@ -28,8 +39,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         build_server(settings, start_up=True).run("stdio")
         return 0
-    from agent import http
-    from agent.trust.tokens import token_store
+    from agent import http  # noqa: PLC0415 - each command loads only what it uses
+    from agent.trust.tokens import token_store  # noqa: PLC0415 - each command loads only what it uses
 
     if not any(t.active() for t in token_store(settings).list()):
         log.warning("no active bearer tokens: every request will be refused. Create one with `partner-agent token create`.")
@@ -40,7 +51,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _local_sandbox(settings: Settings):
-    from agent.backends.local.sandbox import LocalSandbox
+    from agent.backends.local.sandbox import LocalSandbox  # noqa: PLC0415 - each command loads only what it uses
 
     return LocalSandbox(settings.sandbox_db, settings.catalog)
 
@@ -59,8 +70,6 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
         print(f"Sandbox reset: {settings.sandbox_db}")
         return 0
     if args.sandbox_command == "advance":
-        from agent.backends.errors import PartnerCentralError
-
         if args.funding_request_id.startswith("O"):  # an opportunity: AWS's review of a submission
             try:
                 opportunity = sandbox.advance_opportunity(args.funding_request_id, args.reject)
@@ -87,8 +96,6 @@ def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
                   + (f" ({claim.StatusReason})" if claim.StatusReason else ""))
         return 0
     if args.sandbox_command == "respond":
-        from agent.backends.errors import PartnerCentralError
-
         try:
             invitation = sandbox.respond(args.invitation_id, accept=args.answer == "accept")
         except PartnerCentralError as exc:
@@ -121,14 +128,10 @@ def _known_partner(settings: Settings, partner_id: str) -> bool:
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
-    from datetime import timedelta
-
-    from agent.trust.tokens import UnknownToken, token_store
+    from agent.trust.tokens import UnknownToken, token_store  # noqa: PLC0415 - each command loads only what it uses
 
     store = token_store(settings)
     if args.token_command == "create":
-        from agent.trust.permissions import check_policy_names
-
         partner_id = args.partner_id or settings.partner_id
         if not _known_partner(settings, partner_id):
             return 2
@@ -163,8 +166,7 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _approver(settings: Settings, args: argparse.Namespace) -> int:
-    from agent.trust.db import open_database
-    from agent.trust.passkeys import Passkeys
+    from agent.trust.passkeys import Passkeys  # noqa: PLC0415 - each command loads only what it uses
 
     passkeys = Passkeys(open_database(settings))
     if args.approver_command == "enroll":
@@ -190,8 +192,7 @@ def _approver(settings: Settings, args: argparse.Namespace) -> int:
 
 def _enroll(settings: Settings, passkeys: Passkeys, args: argparse.Namespace) -> int:
     """Create the approver and its one-time link; without --url, serve the enrollment page and wait for it."""
-    from agent.trust import web
-    from agent.trust.passkeys import PasskeyError, relying_party
+    from agent.trust.passkeys import PasskeyError, relying_party  # noqa: PLC0415 - each command loads only what it uses
 
     binding = _approver_binding(settings, args)
     if binding is None:
@@ -215,7 +216,7 @@ def _enroll(settings: Settings, passkeys: Passkeys, args: argparse.Namespace) ->
         print(f"Open this link within {minutes} minutes on the device that will hold {approver.name}'s passkey; "
               "it works once.", file=sys.stderr)
         return 0
-    from agent.deadlines import use_deadlines
+    from agent.deadlines import use_deadlines  # noqa: PLC0415 - each command loads only what it uses
 
     use_deadlines(settings)
     return _wait_for_enrollment(passkeys, approver, secret, sock, minutes)
@@ -223,7 +224,7 @@ def _enroll(settings: Settings, passkeys: Passkeys, args: argparse.Namespace) ->
 
 def _approver_binding(settings: Settings, args: argparse.Namespace) -> dict | None:
     """What the new approver approves for, as `Passkeys.enroll` keywords; None (with the reason printed) if it cannot."""
-    from agent.trust.identity import Principal, local_principal
+    from agent.trust.identity import Principal, local_principal  # noqa: PLC0415 - each command loads only what it uses
 
     if args.policy and not args.partner_id:
         print("partner-agent: --policy belongs to a delegation; add --partner-id.", file=sys.stderr)
@@ -235,7 +236,7 @@ def _approver_binding(settings: Settings, args: argparse.Namespace) -> dict | No
         return {"partner_id": args.partner_id, "policies": args.policy} if _known_partner(settings, args.partner_id) else None
     if args.token_id is None:
         return {"principal": local_principal(settings).key}
-    from agent.trust.tokens import TokenFileError, token_store
+    from agent.trust.tokens import TokenFileError, token_store  # noqa: PLC0415 - each command loads only what it uses
 
     try:
         record = next((r for r in token_store(settings).list() if r.id == args.token_id), None)
@@ -253,10 +254,7 @@ def _approver_binding(settings: Settings, args: argparse.Namespace) -> dict | No
 def _wait_for_enrollment(passkeys: Passkeys, approver: Approver, secret: str, sock: socket.socket, minutes: int) -> int:
     """Serve the enrollment page on ``sock`` and print its link first on stdout; wait until the passkey is made
     (exit 0) or the link expires (exit 1). An approver left without a passkey is removed."""
-    import time
-
-    from agent.trust import web
-    from agent.trust.enrollment import enrollment_routes
+    from agent.trust.enrollment import enrollment_routes  # noqa: PLC0415 - each command loads only what it uses
 
     port = sock.getsockname()[1]
     server = web.LoopbackServer(enrollment_routes(passkeys, web.loopback_hosts(port)), sock, "enrollment-page")
@@ -285,9 +283,6 @@ def _wait_for_enrollment(passkeys: Passkeys, approver: Approver, secret: str, so
 
 
 def _index(settings: Settings, args: argparse.Namespace) -> int:
-    from agent.retrieval.documents import DocumentError
-    from agent.retrieval.index import KnowledgeIndex
-
     if args.index_command == "build" and args.if_missing and (settings.knowledge_dir / "manifest.json").exists():
         return 0
     index = KnowledgeIndex(settings.knowledge_dir, settings.embedding_model, settings.chroma_url)
@@ -302,7 +297,6 @@ def _index(settings: Settings, args: argparse.Namespace) -> int:
             print(f"partner-agent: {exc}", file=sys.stderr)
             return 2
         print(f"Added {', '.join(added)}.", file=sys.stderr)
-    from tqdm import tqdm
 
     bar = tqdm(total=0, unit="section", desc="embedding", file=sys.stderr, disable=None)
 
@@ -322,8 +316,7 @@ def _index(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _audit(settings: Settings, args: argparse.Namespace) -> int:
-    from agent.trust.audit import AuditLog
-    from agent.trust.db import open_database
+    from agent.trust.audit import AuditLog  # noqa: PLC0415 - each command loads only what it uses
 
     for event in AuditLog(open_database(settings)).events():
         sys.stdout.write(event.model_dump_json() + "\n")
@@ -453,7 +446,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(stream=sys.stderr, level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from agent.storage import DatabaseUnavailable
 
     try:
         return args.handler(settings, args)

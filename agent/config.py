@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agent.models.account import PARTNER_ID_PATTERN
+from agent.trust.permissions import check_policy_names
 
 ENV_PREFIX = "PARTNER_AGENT_"
 
@@ -148,7 +149,6 @@ class Settings(BaseSettings):
     def _split_policies(cls, value: object) -> object:
         if isinstance(value, str):
             value = [name.strip() for name in value.split(",") if name.strip()]
-        from agent.trust.permissions import check_policy_names
 
         return check_policy_names(value) if isinstance(value, list) else value
 

@@ -16,10 +16,16 @@ import logging
 import os
 from typing import Any
 
+import uvicorn
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorization_context
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
+from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.config import Settings, load_settings
 from agent.deadlines import TimedH11Protocol, use_deadlines
+from agent.server import build_server
 
 log = logging.getLogger("partner_agent")
 
@@ -33,9 +39,6 @@ class SessionCap:
     Wraps the MCP SDK's session manager, whose table of session owners it reads (the SDK caps the total only)."""
 
     def __init__(self, app: ASGIApp, manager: Any, per_token: int) -> None:
-        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, authorization_context
-        from mcp.server.streamable_http import MCP_SESSION_ID_HEADER
-        from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
         if not isinstance(getattr(manager, "_session_owners", None), dict):
             raise RuntimeError("this mcp version keeps no table of session owners; the per-token session cap cannot work")
@@ -82,9 +85,6 @@ def is_loopback(host: str) -> bool:
 
 def http_app(settings: Settings, host: str, port: int) -> ASGIApp:
     """The whole HTTP application of one worker: MCP at /mcp, the approval and enrollment pages, with every limit."""
-    from mcp.server.transport_security import TransportSecuritySettings
-
-    from agent.server import build_server
 
     use_deadlines(settings)
     # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).
@@ -116,8 +116,6 @@ def worker_app() -> ASGIApp:
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Run the HTTP transport in ``workers`` processes until interrupted."""
-    import uvicorn
-
     options: dict[str, Any] = {"host": host, "port": port, "log_level": settings.log_level.lower(),
                                "http": TimedH11Protocol, "timeout_keep_alive": 5}
     if workers == 1:

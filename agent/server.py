@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import anyio.to_thread
 from mcp.server import MCPServer
+from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.types import CallToolResult, TextContent, Tool
 from pydantic import ValidationError
@@ -19,6 +20,7 @@ from agent.tools import events, funding, guidance, hidden_tools, onboarding, opp
 from agent.tools.errors import bounded, for_the_model, validation_problems
 from agent.tools.wire import published, result_text, without_nulls
 from agent.trust.memory import CallNotes, current_notes
+from agent.trust.tokens import TOKEN_SCOPE, StoreTokenVerifier
 
 INSTRUCTIONS = """\
 Partner Central agent: helps an AWS partner through Partner Central onboarding, PRM compliance and funding.
@@ -117,9 +119,6 @@ def build_server(
     app = AgentApp(settings, require_token=transport == "http", approval_base_url=base_url if transport == "http" else None)
     auth: dict = {}
     if transport == "http":
-        from mcp.server.auth.settings import AuthSettings
-
-        from agent.trust.tokens import TOKEN_SCOPE, StoreTokenVerifier
 
         auth = {
             "token_verifier": StoreTokenVerifier(app.tokens),
@@ -140,8 +139,8 @@ def build_server(
     for tool in hidden_tools(settings.toolsets):
         server.remove_tool(tool)
     if transport == "http":
-        from agent.trust.enrollment import enrollment_routes
-        from agent.trust.page import approval_routes
+        from agent.trust.enrollment import enrollment_routes  # noqa: PLC0415 - WebAuthn and the pages load only for the HTTP transport
+        from agent.trust.page import approval_routes  # noqa: PLC0415 - WebAuthn and the pages load only for the HTTP transport
 
         for route in [*approval_routes(app, page_hosts or []), *enrollment_routes(app.passkeys, page_hosts or [])]:
             server.custom_route(route.path, methods=sorted(route.methods - {"HEAD"}))(route.endpoint)

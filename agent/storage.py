@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +155,8 @@ class PostgresDatabase:
     engine = "postgresql"
 
     def __init__(self, url: str, migrations: Sequence[str], *, pool_size: int = 10, name: str = "partner-agent") -> None:
-        from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
+        from psycopg.rows import dict_row  # noqa: PLC0415 - only with PARTNER_AGENT_DATABASE_URL
+        from psycopg_pool import ConnectionPool  # noqa: PLC0415 - only with PARTNER_AGENT_DATABASE_URL
 
         self.url = url
         self.migrations = tuple(migrations)
@@ -216,7 +217,7 @@ class PostgresDatabase:
         """Hold this process's presence lock (see `runner_alive`) from now until the process ends."""
         with self._presence_lock:
             if self._presence is None or self._presence.closed:
-                import psycopg
+                import psycopg  # noqa: PLC0415 - only with PARTNER_AGENT_DATABASE_URL
 
                 self._presence = psycopg.connect(self.url, autocommit=True)
                 self._presence.execute("SELECT pg_advisory_lock(%s)", (advisory_key(f"runner:{RUNNER}"),))
@@ -265,8 +266,6 @@ class DatabaseUnavailable(RuntimeError):
 
 def redacted_url(url: str) -> str:
     """A database URL with its password hidden, for messages and logs."""
-    from urllib.parse import urlsplit, urlunsplit
-
     parts = urlsplit(url)
     if parts.password is None:
         return url

@@ -178,7 +178,7 @@ class ExceptionShape:
 @cache
 def service_model(service: str) -> Any:
     """botocore's model of a service (loaded once per process)."""
-    import botocore.session
+    import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
 
     return botocore.session.get_session().get_service_model(service)
 

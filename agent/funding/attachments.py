@@ -138,7 +138,7 @@ def check_file(path: Path) -> ScanResult:
 
 
 def _formula_cells(path: Path) -> list[str]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # noqa: PLC0415 - only to read a spreadsheet
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=False)

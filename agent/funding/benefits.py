@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from agent.backends.base import PartnerCentral
 from agent.funding.application import ApplicationForm
-from agent.funding.catalog import Program
+from agent.funding.catalog import Program, load_catalog
 from agent.models.benefits import Benefit, BenefitSummary
 
 TTL_SECONDS = 300.0
@@ -52,8 +52,6 @@ def benefit_key(reference: str | None) -> str:
 def program_of(backend: PartnerCentral, benefit_id: str | None) -> Program | None:
     """The catalog's program for a benefit (by its programs and name, as GetBenefit gives them), if it knows one
     (none when the API did not say which benefit)."""
-    from agent.funding.catalog import load_catalog
-
     if not benefit_id:
         return None
     found = benefit(backend, benefit_id)

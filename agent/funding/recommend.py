@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, PlainSerializer
 
 from agent.funding.application import ApplicationForm
+from agent.funding.benefits import benefit_key
 from agent.funding.catalog import Catalog, PartnerPath, Program
 from agent.models.account import SolutionType
 from agent.models.benefits import BenefitAllocation, BenefitApplicationSummary
@@ -206,8 +207,6 @@ def budgets_for(benefit_id: str, allocations: list[BenefitAllocation], applicati
                 form_of: Callable[[str], ApplicationForm]) -> list[Budget]:
     """The active allocations that can fund ``benefit_id``, each with what the partner's requests already take from
     it (their requested amounts, read through each benefit's schema; an unreadable amount counts as nothing)."""
-    from agent.funding.benefits import benefit_key
-
     found = []
     for allocation in allocations:
         funds = {benefit_key(ref) for ref in allocation.ApplicableBenefitIds}

@@ -24,7 +24,7 @@ class SqliteCheckpoints:
         self.path = path
 
     def saver(self) -> Any:
-        from langgraph.checkpoint.sqlite import SqliteSaver
+        from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: PLC0415 - only the checkpointer of the storage in use
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, check_same_thread=False)
@@ -69,7 +69,7 @@ class PostgresCheckpoints:
         self.db = db
 
     def saver(self) -> Any:
-        from langgraph.checkpoint.postgres import PostgresSaver
+        from langgraph.checkpoint.postgres import PostgresSaver  # noqa: PLC0415 - only the checkpointer of the storage in use
 
         saver = PostgresSaver(self.db.pool)
         with self.db.migrating():  # its migrations are not safe to run from two workers at once

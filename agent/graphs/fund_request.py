@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
 from agent.backends import errors
 from agent.backends.base import PartnerCentral
 from agent.funding.application import ApplicationForm
-from agent.funding.attachments import MAX_FILES, StagedFile
+from agent.funding.attachments import MAX_FILES, StagedFile, check_file
 from agent.funding.benefits import application_form, benefit_key, benefit_of, program_of
 from agent.funding.catalog import Program, load_catalog
 from agent.funding.dates import end_date_problem, propose_dates
@@ -350,8 +350,6 @@ def file_sha256(path: Path) -> str:
 
 
 def _plan_attachment(backend: PartnerCentral, application, parameters: FundRequestChange) -> WritePlan:
-    from agent.funding.attachments import check_file
-
     if not parameters.attachments:
         raise MissingInput({"files": "The files to attach (content from the client, or a path in the attachments "
                                      "folder), each with its business use."})

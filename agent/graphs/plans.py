@@ -37,7 +37,7 @@ def iam_action(service: str, operation: str) -> str:
 
 @cache
 def _signing_name(service: str) -> str:
-    import botocore.session
+    import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
 
     return botocore.session.get_session().get_service_model(service).signing_name
 
@@ -48,7 +48,7 @@ def takes_client_token(service: str, operation: str) -> bool:
     take one too, so a retried claim or delete is never applied twice)."""
     if operation in CONSOLE_ACTIONS:
         return "ClientToken" in CONSOLE_ACTIONS[operation].members
-    import botocore.session
+    import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
 
     model = botocore.session.get_session().get_service_model(service)
     return operation in model.operation_names and "ClientToken" in model.operation_model(operation).input_shape.members

@@ -124,7 +124,7 @@ def _first_heading(body: str) -> str | None:
 
 def _read_html(raw: str) -> tuple[str, str]:
     """HTML to markdown-ish text: headings become #-headings, scripts and navigation are dropped."""
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup  # noqa: PLC0415 - each parser loads for its kind of file
 
     soup = BeautifulSoup(raw, "lxml")
     for tag in soup(["script", "style", "noscript", "nav", "footer", "template", "svg"]):
@@ -141,8 +141,8 @@ def _read_html(raw: str) -> tuple[str, str]:
 
 
 def _read_pdf(path: Path) -> tuple[str, str]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf import PdfReader  # noqa: PLC0415 - each parser loads for its kind of file
+    from pypdf.errors import PdfReadError  # noqa: PLC0415 - each parser loads for its kind of file
 
     try:
         reader = PdfReader(path)

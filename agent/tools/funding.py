@@ -1,13 +1,16 @@
 """Funding tools: the program catalog, recommendations for an opportunity, estimates, and fund requests."""
 
+import csv
+import io
 import logging
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError, create_model
 
 from agent.app import AgentApp
 from agent.backends import errors
@@ -15,7 +18,7 @@ from agent.backends.base import PartnerCentral
 from agent.compliance.prm import read_prm
 from agent.funding.application import ApplicationForm
 from agent.funding.attachments import MAX_FILES, AttachmentInput, stage
-from agent.funding.benefits import application_form
+from agent.funding.benefits import application_form, benefit_key, benefit_of
 from agent.funding.catalog import Program, load_catalog
 from agent.funding.lifecycle import RequestFacts
 from agent.funding.recommend import (
@@ -42,7 +45,7 @@ from agent.graphs.fund_request import (
 )
 from agent.models.benefits import BENEFIT_APPLICATION_ID_PATTERN, BenefitApplication, BenefitApplicationSummary
 from agent.storage import utcnow
-from agent.tools import hints
+from agent.tools import hints, writes
 from agent.tools.errors import validation_problems
 from agent.tools.params import (
     Detail,
@@ -146,8 +149,6 @@ class FundingEstimateResult(BaseModel):
 def partner_facts(backend: PartnerCentral) -> PartnerFacts:
     """Path, PRM readiness (unknown where seller data is unreadable), and per program the budgets that fund it and
     the requests already made for it (programs whose benefit this catalog does not offer have neither)."""
-    from agent.funding.benefits import application_form, benefit_key, benefit_of
-
     path = PATH_OF_SOLUTION[backend.get_partner().Profile.PrimarySolutionType]
     allocations, applications = backend.list_benefit_allocations(), backend.list_benefit_applications()
     identified_applications = identified(applications)
@@ -361,9 +362,6 @@ def _row(summary, form: ApplicationForm, today: date) -> FundingRequestRow:
 
 
 def _csv(rows: list[FundingRequestRow]) -> str:
-    import csv
-    import io
-
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(FundingRequestRow.model_fields))
     writer.writeheader()
@@ -448,10 +446,6 @@ def console_link(catalog: str, funding_request_id: str) -> str:
 
 
 def _register_drafting(server: MCPServer, app: AgentApp) -> None:
-    from mcp.server.mcpserver import AcceptedElicitation, Context, Elicit, ElicitationResult, Resolve
-    from pydantic import ValidationError, create_model
-
-    from agent.tools import writes
 
     def first_plan(opportunity_id: str, program: str, answers: dict | None = None,
                    session_id: str | None = None) -> writes.Planned:
@@ -524,9 +518,6 @@ def draft_about(opportunity_id: str, program: str) -> str:
 
 
 def _register_management(server: MCPServer, app: AgentApp) -> None:
-    from mcp.server.mcpserver import ElicitationResult, Resolve
-
-    from agent.tools import writes
 
     def planned_management(funding_request_id: str, action: str, reason: str | None = None,
                            new_end_date: date | None = None, claim_amount: Decimal | None = None,

@@ -12,6 +12,8 @@ from agent.backends import errors
 from agent.backends.base import OpportunityQuery, PartnerCentral
 from agent.cosell import readiness
 from agent.cosell.next_steps import recommend
+from agent.funding.catalog import load_catalog
+from agent.funding.recommend import rank
 from agent.graphs.opportunity import (
     OPPORTUNITY_CHANGE,
     REFERRAL_RESPONSE,
@@ -32,7 +34,7 @@ from agent.models.selling import (
 )
 from agent.storage import utcnow
 from agent.tools import hints, writes
-from agent.tools.funding import RECOMMEND_ACTIONS
+from agent.tools.funding import RECOMMEND_ACTIONS, partner_facts
 from agent.tools.params import DetailParam, OpportunityIdParam, SessionIdParam, shorten_all
 from agent.trust.permissions import PermissionDenied
 
@@ -100,10 +102,6 @@ def aws_side(backend: PartnerCentral, opportunity_id: str) -> AwsOpportunitySumm
 
 def funding_fits(backend: PartnerCentral, opportunity: Opportunity) -> list[str]:
     """The funding programs the opportunity qualifies for now (recommend_funding's ranking); none when unreadable."""
-    from agent.funding.catalog import load_catalog
-    from agent.funding.recommend import rank
-    from agent.tools.funding import partner_facts
-
     try:
         eligible, _, _ = rank(load_catalog(), opportunity, partner_facts(backend))
     except errors.PartnerCentralError:

@@ -124,7 +124,7 @@ def needs_input(tool: str, change: Planned, session_id: str) -> WriteResult:
 
 
 def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
-    from agent.trust.passkeys import enroll_hint  # WebAuthn is loaded when a change first waits, not at start-up
+    from agent.trust.passkeys import enroll_hint  # noqa: PLC0415 - WebAuthn loads when a change first waits, not at start-up
 
     url = app.approve_url(approval.approval_id)
     message = (

@@ -17,6 +17,7 @@ import json
 import os
 import secrets
 import tempfile
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -361,8 +362,6 @@ LEASE = timedelta(minutes=10)
 
 def event_id(approval_id: str, what: str) -> str:
     """A deterministic audit event id, so an event written again after a crash is written once."""
-    import uuid
-
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"partner-agent:{approval_id}:{what}"))
 
 

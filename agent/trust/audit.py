@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from agent.storage import Connection, Database, PostgresDatabase, utcnow
 from agent.trust.identity import Principal
+from agent.trust.permissions import PARTNER_CENTRAL_SERVICES
 
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
 PERSONAL_FIELDS = frozenset({"Email", "Phone", "FirstName", "LastName", "BusinessTitle", "EmailVerificationCode"})
@@ -74,7 +75,7 @@ def user_identity(principal: Principal) -> UserIdentity:
 @cache
 def _sensitive_members(service: str, operation: str) -> frozenset[str]:
     """Member names the service model marks sensitive anywhere in the operation's input."""
-    import botocore.session
+    import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
 
     model = botocore.session.get_session().get_service_model(service)  # the model alone: no client to build
     if operation not in model.operation_names:  # console-only actions (delete, cash claims) carry no model
@@ -136,9 +137,8 @@ def redact_text(text: str) -> str:
 
 @cache
 def _argument_names() -> frozenset[str]:
-    import botocore.session
+    import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
 
-    from agent.trust.permissions import PARTNER_CENTRAL_SERVICES
 
     session = botocore.session.get_session()
     names = set(PERSONAL_FIELDS)

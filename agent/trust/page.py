@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from agent.deadlines import use_deadlines
 from agent.trust import web
 from agent.trust.audit import DecidedBy
 from agent.trust.passkeys import PasskeyError, VerifiedApprover, enroll_hint
@@ -162,8 +163,6 @@ class PageServer:
         last, else any free one."""
         with self._lock:
             if self._server is None:
-                from agent.deadlines import use_deadlines
-
                 use_deadlines(self.app.settings)
                 sock = self._bind()
                 port = sock.getsockname()[1]

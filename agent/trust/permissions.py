@@ -94,7 +94,7 @@ def known_actions() -> frozenset[str]:
     actions the guide names) from the file's "agent_actions". botocore is imported here, not
     at module level, because importing it is slow and most callers never need this list.
     """
-    import botocore.session
+    import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
 
     session = botocore.session.get_session()
     api = {

@@ -39,6 +39,8 @@ from pydantic import (
     model_validator,
 )
 
+from agent.trust.db import open_database
+
 if TYPE_CHECKING:
     from agent.config import Settings
     from agent.storage import Database, PostgresDatabase
@@ -306,7 +308,6 @@ def token_store(settings: Settings, db: Database | PostgresDatabase | None = Non
     else DATA_DIR/tokens.json."""
     if settings.database_url is None:
         return TokenStore(settings.data_dir / "tokens.json")
-    from agent.trust.db import open_database
 
     return DatabaseTokenStore(db or open_database(settings))
 

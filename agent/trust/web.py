@@ -15,10 +15,13 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+
+from agent.deadlines import TimedH11Protocol
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -139,11 +142,8 @@ class LoopbackServer:
     """Serves ``routes`` on 127.0.0.1 in a background thread; the links use ``http://localhost:PORT``."""
 
     def __init__(self, routes: list[Route], sock: socket.socket, name: str) -> None:
-        import uvicorn
-
         self.port = sock.getsockname()[1]
         self.base_url = f"http://localhost:{self.port}"
-        from agent.deadlines import TimedH11Protocol
 
         # the same deadlines for request headers and bodies as the HTTP transport (`agent.deadlines.use_deadlines`)
         config = uvicorn.Config(Starlette(routes=routes), log_level="warning", access_log=False, lifespan="off",

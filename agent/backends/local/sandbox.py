@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import shutil
 import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,12 +27,14 @@ from agent.backends.errors import ACCOUNT, BENEFITS, SELLING
 from agent.backends.local import details as request_details
 from agent.backends.local import store
 from agent.backends.local.account import (
+    INVITATION,
     VERIFICATION,
     AccountOperations,
     answer_invitation,
     invitation_view,
 )
 from agent.backends.local.claims import CashClaimOperations, in_review_of
+from agent.backends.local.seed import seed
 from agent.backends.local.selling import AWS_SUMMARY, SellingOperations
 from agent.backends.local.store import (
     ALLIANCE_LEAD,
@@ -48,6 +51,7 @@ from agent.backends.local.store import (
     new_id,
     require,
 )
+from agent.funding.attachments import AttachmentError, check_file
 from agent.funding.lifecycle import COMPLETED, CREATED, STATUS_OF_STAGE, next_stage
 from agent.models.account import (
     PARTNER_ID_PATTERN,
@@ -113,8 +117,6 @@ class LocalSandbox:
 
     def reset(self) -> None:
         """Drop everything and seed the sandbox again, in one transaction."""
-        from agent.backends.local.seed import seed
-
         with self.store.transaction() as conn:
             Store.drop_all(conn)
             Store.create_schema(conn)
@@ -211,8 +213,6 @@ class LocalSandbox:
     def respond(self, invitation_id: str, accept: bool) -> ConnectionInvitation:
         """Play the receiving account of a connection invitation (e.g. a subsidiary seller account that is not a
         partner in this sandbox): accept or reject it."""
-        from agent.backends.local.account import INVITATION
-
         self.ensure_ready()
         with self.store.transaction() as conn:
             row = store.get_row(conn, INVITATION, self.catalog, invitation_id)
@@ -629,9 +629,6 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
     ) -> BenefitApplication:
         """'Upload' a copy into the sandbox's bucket and scan it as AWS does (formulas -> Quarantined), once the
         request may take it. A ClientToken replays like the API's writes do (a sandbox rule)."""
-        import shutil
-
-        from agent.funding.attachments import AttachmentError, check_file
 
         def attached(current: BenefitApplication) -> dict[str, Any]:
             try:
