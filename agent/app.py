@@ -41,7 +41,9 @@ class ToolCall:
 
 
 class AgentApp:
-    def __init__(self, settings: Settings, *, require_token: bool = False, approval_base_url: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, require_token: bool = False, approval_base_url: str | None = None
+    ) -> None:
         self.settings = settings
         self.require_token = require_token
         self.approval_base_url = approval_base_url
@@ -67,7 +69,9 @@ class AgentApp:
             return self.sandbox.client(principal.partner_id)
         from agent.backends.aws import AwsPartnerCentral  # noqa: PLC0415 - only the backend in use is loaded
 
-        return AwsPartnerCentral(partner_id=principal.partner_id, catalog=principal.catalog, region=self.settings.aws_region)
+        return AwsPartnerCentral(
+            partner_id=principal.partner_id, catalog=principal.catalog, region=self.settings.aws_region
+        )
 
     # knowledge
 
@@ -113,9 +117,12 @@ class AgentApp:
     @cached_property
     def approvals(self):
         # Workers on several machines share the database, not DATA_DIR: the secret is the database's then.
-        secret = DatabaseSecret(self.db) if self.settings.database_url else FileSecret(self.settings.data_dir / "secret.key")
-        return ApprovalStore(self.db, self.audit, secret, timedelta(minutes=self.settings.approval_ttl_minutes),
-                             self.settings.aws_region)
+        secret = (
+            DatabaseSecret(self.db) if self.settings.database_url else FileSecret(self.settings.data_dir / "secret.key")
+        )
+        return ApprovalStore(
+            self.db, self.audit, secret, timedelta(minutes=self.settings.approval_ttl_minutes), self.settings.aws_region
+        )
 
     @cached_property
     def passkeys(self):
@@ -128,10 +135,21 @@ class AgentApp:
         from agent.graphs.actions import WRITE_ACTIONS  # noqa: PLC0415 - LangGraph loads with the first write
         from agent.graphs.gate import WriteGate  # noqa: PLC0415 - LangGraph loads with the first write
 
-        checkpoints = (PostgresCheckpoints(self.db) if self.settings.database_url
-                       else SqliteCheckpoints(self.settings.data_dir / "checkpoints.db"))
-        return WriteGate(self.approvals, self.sessions, WRITE_ACTIONS, self.partner_central, self.requester_problem,
-                         checkpoints, self.settings.aws_region, self.settings.max_pending_approvals)
+        checkpoints = (
+            PostgresCheckpoints(self.db)
+            if self.settings.database_url
+            else SqliteCheckpoints(self.settings.data_dir / "checkpoints.db")
+        )
+        return WriteGate(
+            self.approvals,
+            self.sessions,
+            WRITE_ACTIONS,
+            self.partner_central,
+            self.requester_problem,
+            checkpoints,
+            self.settings.aws_region,
+            self.settings.max_pending_approvals,
+        )
 
     def requester_problem(self, principal: Principal, actions: list[str]) -> str | None:
         """Why a change ``principal`` asked for may no longer be approved: its bearer token was revoked or has
@@ -156,6 +174,7 @@ class AgentApp:
 
     def sweep_recoveries(self, interval: float) -> None:
         """Every ``interval`` seconds, in the background, finish the writes of workers that died (`WriteGate.recover`)."""
+
         def sweep() -> None:
             while True:
                 time.sleep(interval)

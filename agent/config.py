@@ -58,14 +58,23 @@ class Settings(BaseSettings):
         default=["AWSPartnerCentralFullAccess", "AWSMarketplaceSellerFullAccess"],
         description="Comma-separated AWS managed policies of the stdio user.",
     )
-    session_ttl_hours: float = Field(default=48, gt=0, le=24 * 30, description="Sessions expire this long after creation.")
+    session_ttl_hours: float = Field(
+        default=48, gt=0, le=24 * 30, description="Sessions expire this long after creation."
+    )
     session_max_events: int = Field(
-        default=200, ge=10, le=10_000,
+        default=200,
+        ge=10,
+        le=10_000,
         description="Events kept per session; past it the oldest are summarised (counted by tool and outcome).",
     )
-    approval_ttl_minutes: float = Field(default=15, gt=0, le=24 * 60, description="Pending approvals expire after this.")
+    approval_ttl_minutes: float = Field(
+        default=15, gt=0, le=24 * 60, description="Pending approvals expire after this."
+    )
     max_pending_approvals: int = Field(
-        default=25, ge=1, le=1000, description="How many changes one principal may have waiting for a decision.",
+        default=25,
+        ge=1,
+        le=1000,
+        description="How many changes one principal may have waiting for a decision.",
     )
     tool_approvals: bool = Field(
         default=False,
@@ -77,19 +86,20 @@ class Settings(BaseSettings):
         "opportunities, funding, guidance. The session and approval tools are always there.",
     )
     approval_port: int = Field(
-        default=8766, ge=0, le=65535,
+        default=8766,
+        ge=0,
+        le=65535,
         description="Loopback port of the approval page under stdio (0: any free port).",
     )
-    index_dir: Path | None = Field(
-        default=None, description="Knowledge index folder (default: DATA_DIR/knowledge)."
-    )
+    index_dir: Path | None = Field(default=None, description="Knowledge index folder (default: DATA_DIR/knowledge).")
     embedding_model: str | None = Field(
         default=None,
         description="`auto` (default: all-MiniLM-L6-v2 for English questions, USE multilingual v3 for the others), "
         "`use-multilingual`, or a local sentence-transformers model folder.",
     )
     chroma_url: str | None = Field(
-        default=None, pattern=r"^https?://[^\s/]+(:\d+)?/?$",
+        default=None,
+        pattern=r"^https?://[^\s/]+(:\d+)?/?$",
         description="A Chroma server (`chroma run`) to hold the vectors instead of the embedded store.",
     )
     website_allow_hosts: Annotated[list[str], NoDecode] = Field(
@@ -98,7 +108,8 @@ class Settings(BaseSettings):
         "loopback or link-local addresses (e.g. an intranet site). Empty: only public addresses.",
     )
     attachments_dir: Path | None = Field(
-        default=None, description="A folder whose files people may attach to fund requests by path (stdio users); "
+        default=None,
+        description="A folder whose files people may attach to fund requests by path (stdio users); "
         "without it, files come only from the client.",
     )
     database_url: SecretStr | None = Field(
@@ -108,29 +119,46 @@ class Settings(BaseSettings):
         "files in DATA_DIR (one machine).",
     )
     database_pool_size: int = Field(
-        default=10, ge=1, le=200, description="Connections each worker keeps to PostgreSQL, at most.",
+        default=10,
+        ge=1,
+        le=200,
+        description="Connections each worker keeps to PostgreSQL, at most.",
     )
     http_header_timeout: float = Field(
-        default=10, gt=0, le=300,
+        default=10,
+        gt=0,
+        le=300,
         description="Seconds an HTTP client has to send a request's headers (a connection that sends none is closed).",
     )
     http_body_timeout: float = Field(
-        default=30, gt=0, le=3600, description="Seconds an HTTP client has to send a request's body once its headers "
-        "arrived.",
+        default=30,
+        gt=0,
+        le=3600,
+        description="Seconds an HTTP client has to send a request's body once its headers arrived.",
     )
     mcp_sessions_per_token: int = Field(
-        default=20, ge=1, le=10000,
+        default=20,
+        ge=1,
+        le=10000,
         description="Open MCP sessions (2025-11-25 clients) one bearer token may hold per worker; one more is refused "
         "with 429 until one ends or idles out.",
     )
     mcp_session_idle_minutes: float = Field(
-        default=10, gt=0, le=24 * 60, description="An MCP session with no request for this long is closed.",
+        default=10,
+        gt=0,
+        le=24 * 60,
+        description="An MCP session with no request for this long is closed.",
     )
     mcp_max_sessions: int = Field(
-        default=2000, ge=1, le=100000, description="Open MCP sessions per worker, all tokens together.",
+        default=2000,
+        ge=1,
+        le=100000,
+        description="Open MCP sessions per worker, all tokens together.",
     )
     recovery_interval_seconds: float = Field(
-        default=30, ge=1, le=3600,
+        default=30,
+        ge=1,
+        le=3600,
         description="How often each HTTP worker finishes writes that a worker which died (kill -9, a lost machine) "
         "left between the person's decision and its audit event.",
     )
@@ -140,7 +168,8 @@ class Settings(BaseSettings):
         "load balancer without sticky routing (those clients then approve on the page, not in a form).",
     )
     public_url: str | None = Field(
-        default=None, pattern=r"^https?://[^\s/]+(:\d+)?$",
+        default=None,
+        pattern=r"^https?://[^\s/]+(:\d+)?$",
         description="Base URL people reach the HTTP server at, for approval links (default: http://HOST:PORT).",
     )
 

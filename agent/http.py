@@ -41,7 +41,9 @@ class SessionCap:
     def __init__(self, app: ASGIApp, manager: Any, per_token: int) -> None:
 
         if not isinstance(getattr(manager, "_session_owners", None), dict):
-            raise RuntimeError("this mcp version keeps no table of session owners; the per-token session cap cannot work")
+            raise RuntimeError(
+                "this mcp version keeps no table of session owners; the per-token session cap cannot work"
+            )
         self.app = app
         self.owners: dict[str, Any] = manager._session_owners
         self.per_token = per_token
@@ -55,9 +57,13 @@ class SessionCap:
             if isinstance(user, self._user_type):
                 owner = self._context(user)
                 if sum(1 for held in self.owners.values() if held == owner) >= self.per_token:
-                    await _json_rpc_error(send, 429, f"This token already has {self.per_token} open MCP sessions "
-                                          "(PARTNER_AGENT_MCP_SESSIONS_PER_TOKEN). End one (DELETE /mcp with its "
-                                          "Mcp-Session-Id) or let an idle one close, then try again.")
+                    await _json_rpc_error(
+                        send,
+                        429,
+                        f"This token already has {self.per_token} open MCP sessions "
+                        "(PARTNER_AGENT_MCP_SESSIONS_PER_TOKEN). End one (DELETE /mcp with its "
+                        "Mcp-Session-Id) or let an idle one close, then try again.",
+                    )
                     return
         await self.app(scope, receive, send)
 
@@ -69,8 +75,13 @@ class SessionCap:
 
 async def _json_rpc_error(send: Send, status: int, message: str) -> None:
     body = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32000, "message": message}}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -98,8 +109,12 @@ def http_app(settings: Settings, host: str, port: int) -> ASGIApp:
         allowed_origins=sorted({f"http://{h}" for h in allowed} | {f"https://{h}" for h in allowed}),
     )
     app = server.streamable_http_app(
-        host=host, transport_security=security, stateless_http=settings.stateless_http,
-        session_idle_timeout=settings.mcp_session_idle_minutes * 60, max_sessions=settings.mcp_max_sessions)
+        host=host,
+        transport_security=security,
+        stateless_http=settings.stateless_http,
+        session_idle_timeout=settings.mcp_session_idle_minutes * 60,
+        max_sessions=settings.mcp_max_sessions,
+    )
     manager = server._lowlevel_server._session_manager
     manager.asgi_app = SessionCap(manager.asgi_app, manager, settings.mcp_sessions_per_token)
     log.info("serving MCP over streamable HTTP at %s/mcp (worker %d)", base_url, os.getpid())
@@ -116,8 +131,13 @@ def worker_app() -> ASGIApp:
 
 def serve(settings: Settings, host: str, port: int, workers: int) -> None:
     """Run the HTTP transport in ``workers`` processes until interrupted."""
-    options: dict[str, Any] = {"host": host, "port": port, "log_level": settings.log_level.lower(),
-                               "http": TimedH11Protocol, "timeout_keep_alive": 5}
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level.lower(),
+        "http": TimedH11Protocol,
+        "timeout_keep_alive": 5,
+    }
     if workers == 1:
         uvicorn.run(http_app(settings, host, port), **options)
         return

@@ -18,5 +18,7 @@ def knowledge(*parts: str) -> Path:
     """
     resource = files("agent").joinpath("knowledge", *parts)
     if not isinstance(resource, Path):
-        raise RuntimeError(f"partner-central-agent must be installed as files, not imported from an archive ({resource})")
+        raise RuntimeError(
+            f"partner-central-agent must be installed as files, not imported from an archive ({resource})"
+        )
     return resource

@@ -55,12 +55,16 @@ class PartnerAgentServer(MCPServer):
 
     async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
         if self._parameters is None:
-            self._parameters = {tool.name: set(tool.input_schema.get("properties", {})) for tool in await self.list_tools()}
+            self._parameters = {
+                tool.name: set(tool.input_schema.get("properties", {})) for tool in await self.list_tools()
+            }
         known = self._parameters.get(name)
         unknown = sorted(set(arguments) - known) if known is not None else []
         if unknown:
             shown = ", ".join(repr(argument[:40]) for argument in unknown[:5]) + (" ..." if len(unknown) > 5 else "")
-            raise ToolError(f"{name} has no parameter {shown}; its parameters are: {', '.join(sorted(known)) or 'none'}.")
+            raise ToolError(
+                f"{name} has no parameter {shown}; its parameters are: {', '.join(sorted(known)) or 'none'}."
+            )
         notes = CallNotes()
         current_notes.set(notes)  # each request runs in a context of its own; the tool's thread sees the same notes
         try:
@@ -73,8 +77,11 @@ class PartnerAgentServer(MCPServer):
         if isinstance(result, CallToolResult) and result.structured_content is not None:
             structured = without_nulls(result.structured_content)
             await self._remember(name, arguments, structured, None, notes)
-            return CallToolResult(content=[TextContent(type="text", text=result_text(structured))],
-                                  structured_content=structured, is_error=result.is_error)
+            return CallToolResult(
+                content=[TextContent(type="text", text=result_text(structured))],
+                structured_content=structured,
+                is_error=result.is_error,
+            )
         if isinstance(result, CallToolResult) and result.is_error:  # a resolver's error, returned rather than raised
             text = "".join(getattr(block, "text", "") for block in result.content)
             await self._remember(name, arguments, None, text.removeprefix(f"Error executing tool {name}: "), notes)
@@ -89,15 +96,19 @@ class PartnerAgentServer(MCPServer):
             return for_the_model(cause)
         if isinstance(exc, UnexpectedToolError):
             logger.error("Tool %r failed unexpectedly", name, exc_info=exc)
-            return (f"{name} failed on our side, not because of its arguments; the server log has the details. Try "
-                    "once more; if it fails again, tell the person.")
+            return (
+                f"{name} failed on our side, not because of its arguments; the server log has the details. Try "
+                "once more; if it fails again, tell the person."
+            )
         if isinstance(cause, ValidationError):
-            return bounded(f"Invalid arguments for {name}: {validation_problems(cause)}. Correct them and call the "
-                           "tool again.")
+            return bounded(
+                f"Invalid arguments for {name}: {validation_problems(cause)}. Correct them and call the tool again."
+            )
         return bounded(str(exc).removeprefix(f"Error executing tool {name}: "))  # the model knows which tool it called
 
-    async def _remember(self, name: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None,
-                        notes: CallNotes) -> None:
+    async def _remember(
+        self, name: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None, notes: CallNotes
+    ) -> None:
         """Record the call in its session's events (`agent.tools.events`), off the event loop; a call with no
         session to record it in (most reads) costs no thread."""
         if self.app is not None and events.recorded(name, arguments, result):
@@ -105,8 +116,12 @@ class PartnerAgentServer(MCPServer):
 
 
 def build_server(
-    settings: Settings | None = None, *, transport: Literal["stdio", "http"] = "stdio", base_url: str | None = None,
-    page_hosts: list[str] | None = None, start_up: bool = False,
+    settings: Settings | None = None,
+    *,
+    transport: Literal["stdio", "http"] = "stdio",
+    base_url: str | None = None,
+    page_hosts: list[str] | None = None,
+    start_up: bool = False,
 ) -> MCPServer:
     """The MCP server for ``settings`` (default: read from the environment).
 
@@ -116,14 +131,19 @@ def build_server(
     interrupted, reopen the approval page when approvals wait, and load the knowledge index in the background.
     """
     settings = settings or load_settings()
-    app = AgentApp(settings, require_token=transport == "http", approval_base_url=base_url if transport == "http" else None)
+    app = AgentApp(
+        settings, require_token=transport == "http", approval_base_url=base_url if transport == "http" else None
+    )
     auth: dict = {}
     if transport == "http":
-
         auth = {
             "token_verifier": StoreTokenVerifier(app.tokens),
-            "auth": AuthSettings(issuer_url=base_url, resource_server_url=f"{base_url}/mcp",
-                                 required_scopes=[TOKEN_SCOPE], validate_token_resource=False),
+            "auth": AuthSettings(
+                issuer_url=base_url,
+                resource_server_url=f"{base_url}/mcp",
+                required_scopes=[TOKEN_SCOPE],
+                validate_token_resource=False,
+            ),
         }
     server = PartnerAgentServer(
         name="partner-central-agent",

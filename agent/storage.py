@@ -40,6 +40,7 @@ class Connection(Protocol):
 
     def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
 
+
 RUNNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 """This process, as the runner of the jobs (write flows) it claims."""
 
@@ -154,22 +155,31 @@ class PostgresDatabase:
 
     engine = "postgresql"
 
-    def __init__(self, url: str, migrations: Sequence[str], *, pool_size: int = 10, name: str = "partner-agent") -> None:
+    def __init__(
+        self, url: str, migrations: Sequence[str], *, pool_size: int = 10, name: str = "partner-agent"
+    ) -> None:
         from psycopg.rows import dict_row  # noqa: PLC0415 - only with PARTNER_AGENT_DATABASE_URL
         from psycopg_pool import ConnectionPool  # noqa: PLC0415 - only with PARTNER_AGENT_DATABASE_URL
 
         self.url = url
         self.migrations = tuple(migrations)
         # autocommit: transactions are explicit (below); the LangGraph checkpointer needs it too, and dict rows.
-        self.pool = ConnectionPool(url, min_size=1, max_size=pool_size, name=name, open=False,
-                                   kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None})
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            name=name,
+            open=False,
+            kwargs={"autocommit": True, "row_factory": dict_row, "prepare_threshold": None},
+        )
         try:
             self.pool.open(wait=True, timeout=15)
         except Exception as exc:  # noqa: BLE001 - any failure to connect is one clear start-up error
             self.pool.close()
-            raise DatabaseUnavailable(f"Cannot connect to PostgreSQL at {redacted_url(url)} ({type(exc).__name__}). "
-                                      "Check PARTNER_AGENT_DATABASE_URL and that the server accepts connections."
-                                      ) from None
+            raise DatabaseUnavailable(
+                f"Cannot connect to PostgreSQL at {redacted_url(url)} ({type(exc).__name__}). "
+                "Check PARTNER_AGENT_DATABASE_URL and that the server accepts connections."
+            ) from None
         self._presence: Any = None
         self._presence_lock = threading.Lock()
         with self.migrating():
@@ -187,13 +197,17 @@ class PostgresDatabase:
 
     def _migrate(self) -> None:
         with self.pool.connection() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             version = conn.execute("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").fetchone()["v"]
             for number, script in enumerate(self.migrations[version:], start=version + 1):
                 with conn.transaction():
                     conn.execute(script)
-                    conn.execute("INSERT INTO schema_migrations(version, applied_at) VALUES (%s, %s)",
-                                 (number, utcnow().isoformat()))
+                    conn.execute(
+                        "INSERT INTO schema_migrations(version, applied_at) VALUES (%s, %s)",
+                        (number, utcnow().isoformat()),
+                    )
                 log.info("database migrated to version %d", number)
 
     @contextmanager
@@ -226,9 +240,14 @@ class PostgresDatabase:
         """Whether ``runner``'s process still holds its presence lock, on whatever machine it runs."""
         key = advisory_key(f"runner:{runner}") & 0xFFFFFFFFFFFFFFFF
         with self.pool.connection() as conn:
-            return conn.execute(
-                "SELECT 1 FROM pg_locks WHERE locktype='advisory' AND classid=%s::oid AND objid=%s::oid AND objsubid=1"
-                " AND granted LIMIT 1", (key >> 32, key & 0xFFFFFFFF)).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM pg_locks WHERE locktype='advisory' AND classid=%s::oid AND objid=%s::oid AND objsubid=1"
+                    " AND granted LIMIT 1",
+                    (key >> 32, key & 0xFFFFFFFF),
+                ).fetchone()
+                is not None
+            )
 
     @staticmethod
     def json_text(column: str, *path: str) -> str:

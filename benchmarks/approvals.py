@@ -39,9 +39,14 @@ async def approve(context, params) -> ElicitResult:
 
 
 async def measure(runs: int, data_dir: str) -> dict[str, float]:
-    env = {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": data_dir, "PARTNER_AGENT_APPROVAL_PORT": "0",
-           "PARTNER_AGENT_TOOL_APPROVALS": "true", "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"),
-           "PARTNER_AGENT_USER": "bench"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_DATA_DIR": data_dir,
+        "PARTNER_AGENT_APPROVAL_PORT": "0",
+        "PARTNER_AGENT_TOOL_APPROVALS": "true",
+        "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"),
+        "PARTNER_AGENT_USER": "bench",
+    }
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "partner-agent"), args=["serve"], env=env)
     figures: dict[str, list[float]] = {"elicitation": [], "page": [], "tool": []}
     visibility = iter(["PRIVATE", "PUBLIC"] * runs * 3)
@@ -63,8 +68,14 @@ async def measure(runs: int, data_dir: str) -> dict[str, float]:
             assert "The change was applied" in outcome, outcome
             start = time.perf_counter()
             pending = (await client.call_tool("update_profile", {"visibility": next(visibility)})).structured_content
-            decided = await client.call_tool("decide_approval", {"approval_id": pending["approval"]["approval_id"],
-                                                                  "approve": True, "session_id": pending["session_id"]})
+            decided = await client.call_tool(
+                "decide_approval",
+                {
+                    "approval_id": pending["approval"]["approval_id"],
+                    "approve": True,
+                    "session_id": pending["session_id"],
+                },
+            )
             figures["tool"].append(time.perf_counter() - start)
             assert decided.structured_content["status"] == "applied"
     return {channel: round(statistics.median(values) * 1000, 1) for channel, values in figures.items()}
@@ -79,8 +90,17 @@ def main() -> None:
     for channel, ms in medians.items():
         print(f"{channel:<12} median round trip {ms} ms ({args.runs} runs)")
     out = REPO / "benchmarks" / "results" / "approvals.json"
-    out.write_text(json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "runs": args.runs, "median_ms": medians}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "runs": args.runs,
+                "median_ms": medians,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"saved {out.relative_to(REPO)}")
 
 

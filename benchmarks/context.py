@@ -23,8 +23,7 @@ from mcp import Client, StdioServerParameters
 
 REPO = Path(__file__).resolve().parent.parent
 PARTNERS = ["partner-nimbus0000001", "partner-stratus000002", "partner-cirrus0000003", "partner-altocloud0004"]
-SKIPPED = {"scan_company_website": "fetches a public website (no network here)",
-           "get_approval": "needs an approval"}
+SKIPPED = {"scan_company_website": "fetches a public website (no network here)", "get_approval": "needs an approval"}
 
 
 def wire_size(value: object) -> int:
@@ -53,7 +52,9 @@ async def measure(data_dir: str) -> dict:
     command = str(Path(sys.executable).parent / "partner-agent")
     figures: dict = {"tools": {}, "results": {}}
     for partner in PARTNERS:
-        params = StdioServerParameters(command=command, args=["serve"], env={**env, "PARTNER_AGENT_PARTNER_ID": partner})
+        params = StdioServerParameters(
+            command=command, args=["serve"], env={**env, "PARTNER_AGENT_PARTNER_ID": partner}
+        )
         async with Client(params, mode="legacy") as client:
             tools = (await client.list_tools()).tools
             if not figures["tools"]:
@@ -67,7 +68,9 @@ async def measure(data_dir: str) -> dict:
             listed = await client.call_tool("list_opportunities", {})
             opportunity = next(iter(listed.structured_content.get("opportunities", [])), {}).get("Id")
             requests = await client.call_tool("list_funding_requests", {})
-            fund_request = next(iter(requests.structured_content.get("funding_requests", [])), {}).get("funding_request_id")
+            fund_request = next(iter(requests.structured_content.get("funding_requests", [])), {}).get(
+                "funding_request_id"
+            )
             for tool in tools:
                 if tool.annotations is None or not tool.annotations.read_only_hint or tool.name in SKIPPED:
                     continue
@@ -86,21 +89,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         figures = anyio.run(measure, data_dir)
     largest_tool = max(figures["tools"].items(), key=lambda item: item[1]["definition"])
-    print(f"tools/list: {figures['tools_list_chars']:,} characters for {len(figures['tools'])} tools; largest "
-          f"{largest_tool[0]} {largest_tool[1]['definition']:,}")
+    print(
+        f"tools/list: {figures['tools_list_chars']:,} characters for {len(figures['tools'])} tools; largest "
+        f"{largest_tool[0]} {largest_tool[1]['definition']:,}"
+    )
     print(f"{'tool':34} {'definition':>10} {'input':>7} {'output':>7}   default result per partner (chars)")
     for name, sizes in sorted(figures["tools"].items(), key=lambda item: -item[1]["definition"]):
         results = figures["results"].get(name, {})
-        shown = "  ".join(f"{partner.split('-')[1][:6]} {r['chars']:,}{'!' if r['error'] else ''}"
-                          for partner, r in results.items())
-        print(f"{name:34} {sizes['definition']:>10,} {sizes['input_schema']:>7,} {sizes['output_schema']:>7,}   {shown}")
+        shown = "  ".join(
+            f"{partner.split('-')[1][:6]} {r['chars']:,}{'!' if r['error'] else ''}" for partner, r in results.items()
+        )
+        print(
+            f"{name:34} {sizes['definition']:>10,} {sizes['input_schema']:>7,} {sizes['output_schema']:>7,}   {shown}"
+        )
     largest = max((r["chars"], tool, partner) for tool, per in figures["results"].items() for partner, r in per.items())
     print(f"largest default result: {largest[1]} for {largest[2]}, {largest[0]:,} characters ('!': an error)")
     skipped = "; ".join(f"{tool} ({why})" for tool, why in SKIPPED.items())
     print(f"not called: {skipped}")
     out = REPO / "benchmarks" / "results" / "context.json"
-    out.write_text(json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **figures},
-                              indent=2) + "\n")
+    out.write_text(
+        json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **figures}, indent=2) + "\n"
+    )
     print(f"saved {out.relative_to(REPO)}")
 
 

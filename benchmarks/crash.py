@@ -50,29 +50,53 @@ ISV, PRM_READY = "partner-cirrus0000003", "partner-altocloud0004"
 SUBSIDIARY = "210987650000"
 
 KINDS = {
-    "invitation": (ISV, "manage_account_connections", {
-        "action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": [SUBSIDIARY],
-        "inviter_name": "Lena Vogel", "inviter_email": "lena@cirrus-secure.example"}),
+    "invitation": (
+        ISV,
+        "manage_account_connections",
+        {
+            "action": "send",
+            "connection_type": "SUBSIDIARY",
+            "receiver_account_ids": [SUBSIDIARY],
+            "inviter_name": "Lena Vogel",
+            "inviter_email": "lena@cirrus-secure.example",
+        },
+    ),
     "visibility": (PRM_READY, "update_profile", {"visibility": "PRIVATE"}),
     "submit": (PRM_READY, "manage_funding_request", {"action": "submit"}),
-    "draft": (PRM_READY, "draft_funding_request", {
-        "opportunity_id": "O4000001", "program": "proof-of-concept",
-        "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly"}}),
+    "draft": (
+        PRM_READY,
+        "draft_funding_request",
+        {
+            "opportunity_id": "O4000001",
+            "program": "proof-of-concept",
+            "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly"},
+        },
+    ),
 }
 
 
 def environment(data_dir: Path, partner: str) -> dict[str, str]:
-    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir), "PARTNER_AGENT_PARTNER_ID": partner,
-            "PARTNER_AGENT_TOOL_APPROVALS": "true", "PARTNER_AGENT_APPROVAL_PORT": "0",
-            "PARTNER_AGENT_INDEX_DIR": str(data_dir / "no-index")}
+    return {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_DATA_DIR": str(data_dir),
+        "PARTNER_AGENT_PARTNER_ID": partner,
+        "PARTNER_AGENT_TOOL_APPROVALS": "true",
+        "PARTNER_AGENT_APPROVAL_PORT": "0",
+        "PARTNER_AGENT_INDEX_DIR": str(data_dir / "no-index"),
+    }
 
 
 def draft_id(data_dir: Path) -> str:
     """A draft fund request of the PRM-ready partner, for the submit trials to submit."""
     backend = LocalSandbox(data_dir / "sandbox.db").client(PRM_READY)
     return backend.create_benefit_application(
-        client_token="crash-draft", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
-        fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001")).Id
+        client_token="crash-draft",
+        benefit_id="ben-mdfcampaign001",
+        name="Webinar",
+        description="A webinar series",
+        fulfillment_types=["CASH"],
+        details=example_details("ben-mdfcampaign001"),
+    ).Id
 
 
 def written(kind: str, data_dir: Path, target: str | None) -> int:
@@ -83,8 +107,11 @@ def written(kind: str, data_dir: Path, target: str | None) -> int:
     if kind == "visibility":
         return int(backend.get_profile_visibility().Visibility == "PRIVATE")
     if kind == "draft":
-        return sum(1 for a in backend.list_benefit_applications()
-                   if a.BenefitId == "ben-pocfunding0001" and a.Status == "PENDING_SUBMISSION")
+        return sum(
+            1
+            for a in backend.list_benefit_applications()
+            if a.BenefitId == "ben-pocfunding0001" and a.Status == "PENDING_SUBMISSION"
+        )
     return int(backend.get_benefit_application(target).Status == "IN_REVIEW")
 
 
@@ -93,7 +120,10 @@ def record(data_dir: Path, approval_id: str) -> tuple[str, int]:
     conn = sqlite3.connect(data_dir / "agent.db")
     try:
         status = conn.execute("SELECT status FROM approvals WHERE id=?", (approval_id,)).fetchone()
-        bodies = [json.loads(row[0]) for row in conn.execute("SELECT body FROM audit_events WHERE approval_id=?", (approval_id,))]
+        bodies = [
+            json.loads(row[0])
+            for row in conn.execute("SELECT body FROM audit_events WHERE approval_id=?", (approval_id,))
+        ]
     finally:
         conn.close()
     applied = sum(1 for b in bodies if b["decision"] == "applied" and b["eventName"] != "DecideApproval")
@@ -112,22 +142,29 @@ def classify(count: int, status: str, audited: int) -> str:
     return "lost" if status in ("approved", "applied") else "not applied, recorded"
 
 
-async def trial(data_dir: Path, kind: str, target: str | None, slow_ms: int, kill_after: float | None) -> tuple[dict, float]:
+async def trial(
+    data_dir: Path, kind: str, target: str | None, slow_ms: int, kill_after: float | None
+) -> tuple[dict, float]:
     """Ask for the change and decide it in one server process (warm: LangGraph loaded by the asking), sending
     SIGKILL ``kill_after`` seconds after decide_approval was sent (None: let it end, and return how long after
     sending the approval was closed with its audit events: the window a kill must hit)."""
     partner, tool, arguments = KINDS[kind]
     if target:
         arguments = {**arguments, "funding_request_id": target}
-    params = StdioServerParameters(command=sys.executable, args=[CRASH_SERVER],
-                                   env={**environment(data_dir, partner), "SLOW_MS": str(slow_ms)})
+    params = StdioServerParameters(
+        command=sys.executable, args=[CRASH_SERVER], env={**environment(data_dir, partner), "SLOW_MS": str(slow_ms)}
+    )
     asked: dict = {}
     started = time.perf_counter()
     try:
         async with Client(params, mode="legacy") as client:
             asked = (await client.call_tool(tool, arguments)).structured_content
             assert asked["status"] == "requires_approval", asked
-            decision = {"approval_id": asked["approval"]["approval_id"], "approve": True, "session_id": asked["session_id"]}
+            decision = {
+                "approval_id": asked["approval"]["approval_id"],
+                "approve": True,
+                "session_id": asked["session_id"],
+            }
             started = time.perf_counter()
             async with anyio.create_task_group() as group:
                 if kill_after is not None:
@@ -191,7 +228,9 @@ async def measure(trials: int, slow_ms: int, root: Path) -> dict:
     durations = []
     for index, kind in enumerate(KINDS):  # from sending the decision to the audited close, without kills
         data_dir = fresh(root, 1000 + index)
-        durations.append((await trial(data_dir, kind, draft_id(data_dir) if kind == "submit" else None, slow_ms, None))[1])
+        durations.append(
+            (await trial(data_dir, kind, draft_id(data_dir) if kind == "submit" else None, slow_ms, None))[1]
+        )
     window = statistics.median(durations)
     outcomes: Counter[str] = Counter()
     landed: Counter[str] = Counter()
@@ -209,10 +248,19 @@ async def measure(trials: int, slow_ms: int, root: Path) -> dict:
         status, audited = record(data_dir, approval_id)
         verdict = classify(written(kind, data_dir, target), status, audited)
         outcomes[verdict] += 1
-        rows.append({"kind": kind, "kill_after_ms": round(delay * 1000, 1), "at_crash": at_crash[0],
-                     "after_restart": status, "verdict": verdict})
-        print(f"  {index + 1:3}/{trials} {kind:<10} kill after {delay * 1000:6.1f} ms: {at_crash[0]:<8} -> {status:<8} {verdict}",
-              flush=True)
+        rows.append(
+            {
+                "kind": kind,
+                "kill_after_ms": round(delay * 1000, 1),
+                "at_crash": at_crash[0],
+                "after_restart": status,
+                "verdict": verdict,
+            }
+        )
+        print(
+            f"  {index + 1:3}/{trials} {kind:<10} kill after {delay * 1000:6.1f} ms: {at_crash[0]:<8} -> {status:<8} {verdict}",
+            flush=True,
+        )
     return {"window_ms": round(window * 1000, 1), "outcomes": dict(outcomes), "landed": dict(landed), "trials": rows}
 
 
@@ -225,8 +273,10 @@ def main() -> None:
     random.seed(args.seed)
     with tempfile.TemporaryDirectory() as root:
         figures = anyio.run(measure, args.trials, args.slow_ms, Path(root))
-    print(f"\n{args.trials} trials, kills uniform over 0-{figures['window_ms'] * 1.1:.0f} ms after decide_approval was sent "
-          f"(the approval was closed {figures['window_ms']:.0f} ms after it, median without kills)")
+    print(
+        f"\n{args.trials} trials, kills uniform over 0-{figures['window_ms'] * 1.1:.0f} ms after decide_approval was sent "
+        f"(the approval was closed {figures['window_ms']:.0f} ms after it, median without kills)"
+    )
     print("where the kills landed (approval status, sandbox) at the crash:")
     for where, count in sorted(figures["landed"].items()):
         print(f"  {where:<32} {count}")
@@ -234,8 +284,13 @@ def main() -> None:
     for verdict in ("applied once", "not applied, recorded", "lost", "doubled", "unaudited", "misrecorded"):
         print(f"  {verdict:<24} {figures['outcomes'].get(verdict, 0)}")
     out = REPO / "benchmarks" / "results" / "crash.json"
-    out.write_text(json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "slow_ms": args.slow_ms,
-                               **figures}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "slow_ms": args.slow_ms, **figures},
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"saved {out.relative_to(REPO)}")
 
 

@@ -31,22 +31,33 @@ def recommend(n: int) -> tuple[str, dict]:
 
 
 def draft(n: int) -> tuple[str, dict]:
-    return "draft_funding_request", {"opportunity_id": "O4000001", "program": "proof-of-concept", "answers": {
-        "SuccessCriteria": f"Answers {50 + n % 50}% of clause questions with a correct citation",
-        "RequestedAmount": f"{9000 + n:,}.50"}}
+    return "draft_funding_request", {
+        "opportunity_id": "O4000001",
+        "program": "proof-of-concept",
+        "answers": {
+            "SuccessCriteria": f"Answers {50 + n % 50}% of clause questions with a correct citation",
+            "RequestedAmount": f"{9000 + n:,}.50",
+        },
+    }
 
 
 async def measure(calls: int, data_dir: str) -> dict[str, list[float]]:
-    env = {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": data_dir,
-           "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"), "PARTNER_AGENT_APPROVAL_PORT": "0",
-           "PARTNER_AGENT_MAX_PENDING_APPROVALS": str(calls + 10)}
+    env = {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_DATA_DIR": data_dir,
+        "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"),
+        "PARTNER_AGENT_APPROVAL_PORT": "0",
+        "PARTNER_AGENT_MAX_PENDING_APPROVALS": str(calls + 10),
+    }
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "partner-agent"), args=["serve"], env=env)
     timings: dict[str, list[float]] = {"recommend_funding": [], "draft_funding_request": []}
     async with Client(params, mode="legacy") as client:
         # the server loads (here: builds) the knowledge index in the background at start: wait for it, so the
         # figures are not the index build's
         await client.call_tool("search_guidance", {"query": "fund request"})
-        session = (await client.call_tool("recommend_funding", {"opportunity_id": "O4000001"})).structured_content["session_id"]
+        session = (await client.call_tool("recommend_funding", {"opportunity_id": "O4000001"})).structured_content[
+            "session_id"
+        ]
         for call, expected in ((recommend, None), (draft, "requires_approval")):
             await client.call_tool(*call(calls))  # warm: the benefit and its schema are cached from here on
             for n in range(calls):
@@ -65,7 +76,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         timings = anyio.run(measure, args.calls, data_dir)
-    figures: dict[str, object] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "calls": args.calls}
+    figures: dict[str, object] = {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "calls": args.calls,
+    }
     for tool, values in timings.items():
         p50, p95 = statistics.median(values) * 1000, values[int(0.95 * (len(values) - 1))] * 1000
         print(f"{tool} over MCP stdio, warm: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(values)} calls)")

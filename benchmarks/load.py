@@ -53,9 +53,14 @@ READ_CALLS: list[tuple[str, dict]] = [
     ("list_account_connections", {}),
 ]
 QUESTIONS = [
-    "How do I recall a fund request?", "What does the aws-apn-id tag do?", "How do I link my AWS account?",
-    "Which IAM policy lets a user submit fund requests?", "How long does business verification take?",
-    "What is MAP funding for?", "How do I become a Marketplace seller?", "What is PRM compliance?",
+    "How do I recall a fund request?",
+    "What does the aws-apn-id tag do?",
+    "How do I link my AWS account?",
+    "Which IAM policy lets a user submit fund requests?",
+    "How long does business verification take?",
+    "What is MAP funding for?",
+    "How do I become a Marketplace seller?",
+    "What is PRM compliance?",
 ]
 TRIVIAL_TOKEN = "trivial-benchmark-token"
 
@@ -77,13 +82,21 @@ def trivial_server(port: int) -> None:
             return AccessToken(token=token, client_id="bench", scopes=["partner-agent"], subject="bench")
 
     base = f"http://127.0.0.1:{port}"
-    server = MCPServer(name="trivial", token_verifier=FixedToken(), auth=AuthSettings(
-        issuer_url=base, resource_server_url=f"{base}/mcp", required_scopes=["partner-agent"],
-        validate_token_resource=False))
+    server = MCPServer(
+        name="trivial",
+        token_verifier=FixedToken(),
+        auth=AuthSettings(
+            issuer_url=base,
+            resource_server_url=f"{base}/mcp",
+            required_scopes=["partner-agent"],
+            validate_token_resource=False,
+        ),
+    )
 
     def constant(name: str):
         def tool(opportunity_id: str | None = None, query: str | None = None, k: int = 5) -> dict:
             return {"tool": name, "ok": True}
+
         tool.__name__ = name
         return tool
 
@@ -111,8 +124,9 @@ class Target:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Target:
-        self.process = subprocess.Popen([*self.command, str(self.port)], env=self.env, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [*self.command, str(self.port)], env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -263,10 +277,15 @@ async def warm_up(target: Target) -> None:
 
 
 def agent_env(data_dir: str, index_dir: str, database: str | None) -> dict[str, str]:
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", data_dir), "PARTNER_AGENT_DATA_DIR": data_dir,
-           "PARTNER_AGENT_INDEX_DIR": index_dir, "PARTNER_AGENT_LOG_LEVEL": "WARNING",
-           # every client of the benchmark is one token: let it hold a session per client
-           "PARTNER_AGENT_MCP_SESSIONS_PER_TOKEN": "1000"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", data_dir),
+        "PARTNER_AGENT_DATA_DIR": data_dir,
+        "PARTNER_AGENT_INDEX_DIR": index_dir,
+        "PARTNER_AGENT_LOG_LEVEL": "WARNING",
+        # every client of the benchmark is one token: let it hold a session per client
+        "PARTNER_AGENT_MCP_SESSIONS_PER_TOKEN": "1000",
+    }
     return env | ({"PARTNER_AGENT_DATABASE_URL": database} if database else {})
 
 
@@ -289,18 +308,41 @@ def main() -> None:
         index_dir = args.index_dir or str(Path(scratch) / "index")
         if not args.index_dir:
             print("building the knowledge index once...", flush=True)
-            subprocess.run([str(bin_dir / "partner-agent"), "index", "build"], check=True, stdout=subprocess.DEVNULL,
-                           env=agent_env(scratch, index_dir, args.database))
+            subprocess.run(
+                [str(bin_dir / "partner-agent"), "index", "build"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                env=agent_env(scratch, index_dir, args.database),
+            )
         results: dict[str, dict] = {}
         targets = [("trivial", [sys.executable, __file__, "--serve-trivial"], dict(os.environ), TRIVIAL_TOKEN, None)]
         for workers in args.workers:
             data_dir = str(Path(scratch) / f"data-{workers}")
             env = agent_env(data_dir, index_dir, args.database)
-            token = subprocess.run([str(bin_dir / "partner-agent"), "token", "create", "--name", f"bench-{workers}",
-                                    "--partner-id", PARTNER], env=env, capture_output=True, text=True,
-                                   check=True).stdout.strip()
-            command = [str(bin_dir / "partner-agent"), "serve", "--transport", "http", "--workers", str(workers),
-                       "--port"]
+            token = subprocess.run(
+                [
+                    str(bin_dir / "partner-agent"),
+                    "token",
+                    "create",
+                    "--name",
+                    f"bench-{workers}",
+                    "--partner-id",
+                    PARTNER,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            command = [
+                str(bin_dir / "partner-agent"),
+                "serve",
+                "--transport",
+                "http",
+                "--workers",
+                str(workers),
+                "--port",
+            ]
             targets.append((f"agent, {workers} worker{'s' * (workers > 1)}", command, env, token, workers))
         for label, command, env, token, _ in targets:
             target = Target(label, command, env, token).start()
@@ -312,30 +354,47 @@ def main() -> None:
                         trivial = results.get(f"trivial/{mix}/{clients}")
                         if trivial:
                             figures["ratio_to_trivial"] = round(figures["calls_per_s"] / trivial["calls_per_s"], 2)
-                        results[f"{label}/{mix}/{clients}"] = {"target": label, "mix": mix, "clients": clients,
-                                                                **figures}
+                        results[f"{label}/{mix}/{clients}"] = {
+                            "target": label,
+                            "mix": mix,
+                            "clients": clients,
+                            **figures,
+                        }
                         report(label, mix, clients, figures)
             finally:
                 target.stop()
     out = REPO / "benchmarks" / "results" / "load.json"
-    out.write_text(json.dumps({"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "cpus": os.cpu_count(), "seconds_per_level": args.seconds,
-                               "storage": "postgresql" if args.database else "sqlite",
-                               "results": list(results.values())}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "cpus": os.cpu_count(),
+                "seconds_per_level": args.seconds,
+                "storage": "postgresql" if args.database else "sqlite",
+                "results": list(results.values()),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"saved {out.relative_to(REPO)}")
 
 
 def report(label: str, mix: str, clients: int, figures: dict) -> None:
     ratio = f", {figures['ratio_to_trivial']:.2f} of trivial" if "ratio_to_trivial" in figures else ""
     read = figures["read_ms"]
-    line = (f"{label:<18} {mix:<6} {clients:>3} clients: {figures['calls_per_s']:>7.1f} calls/s{ratio}; "
-            f"read p50/p95/p99 {read.get('p50')}/{read.get('p95')}/{read.get('p99')} ms")
+    line = (
+        f"{label:<18} {mix:<6} {clients:>3} clients: {figures['calls_per_s']:>7.1f} calls/s{ratio}; "
+        f"read p50/p95/p99 {read.get('p50')}/{read.get('p95')}/{read.get('p99')} ms"
+    )
     search = figures["ms"].get("search_guidance")
     if search:
         line += f"; search_guidance {search['p50']}/{search['p95']}/{search['p99']} ms"
-    print(f"{line}; {figures['errors']} errors; RSS {figures['rss_mb']} MB; server CPU "
-          f"{figures['server_cpu_ms_per_call']} ms/call, clients' CPU {figures['client_cpu_ms_per_call']} ms/call",
-          flush=True)
+    print(
+        f"{line}; {figures['errors']} errors; RSS {figures['rss_mb']} MB; server CPU "
+        f"{figures['server_cpu_ms_per_call']} ms/call, clients' CPU {figures['client_cpu_ms_per_call']} ms/call",
+        flush=True,
+    )
     for name, ms in figures["ms"].items():
         print(f"    {name:<26} p50 {ms['p50']:>7} p95 {ms['p95']:>7} p99 {ms['p99']:>7} ms")
 

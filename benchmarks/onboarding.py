@@ -33,14 +33,22 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
 
 async def measure(calls: int, data_dir: str, site: str) -> dict[str, list[float]]:
-    env = {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": data_dir, "PARTNER_AGENT_PARTNER_ID": "partner-cirrus0000003",
-           "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"), "PARTNER_AGENT_WEBSITE_ALLOW_HOSTS": "127.0.0.1"}
+    env = {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_DATA_DIR": data_dir,
+        "PARTNER_AGENT_PARTNER_ID": "partner-cirrus0000003",
+        "PARTNER_AGENT_INDEX_DIR": str(Path(data_dir) / "no-index"),
+        "PARTNER_AGENT_WEBSITE_ALLOW_HOSTS": "127.0.0.1",
+    }
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "partner-agent"), args=["serve"], env=env)
     timings: dict[str, list[float]] = {}
     async with Client(params, mode="legacy") as client:
         session = (await client.call_tool("get_onboarding_status", {})).structured_content["session_id"]
-        for tool, arguments in (("get_onboarding_status", {}), ("check_prm_compliance", {}),
-                                ("scan_company_website", {"url": site})):
+        for tool, arguments in (
+            ("get_onboarding_status", {}),
+            ("check_prm_compliance", {}),
+            ("scan_company_website", {"url": site}),
+        ):
             for _ in range(calls):
                 start = time.perf_counter()
                 result = await client.call_tool(tool, {**arguments, "session_id": session})
@@ -61,7 +69,10 @@ def main() -> None:
             timings = anyio.run(measure, args.calls, data_dir, site)
     finally:
         server.shutdown()
-    figures: dict[str, object] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "calls": args.calls}
+    figures: dict[str, object] = {
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "calls": args.calls,
+    }
     for tool, values in timings.items():
         p50, p95 = statistics.median(values) * 1000, values[int(0.95 * (len(values) - 1))] * 1000
         print(f"{tool} over MCP stdio, warm: p50 {p50:.1f} ms, p95 {p95:.1f} ms ({len(values)} calls)")

@@ -63,9 +63,11 @@ async def main(runs: int, index_dir: str) -> dict:
             "tools_list_p95_s": round(percentile(listed, 0.95), 3),
             "first_tool_call_median_s": round(statistics.median(first), 3),
         }
-        print(f"{label:<24} tools/list median {results[label]['tools_list_median_s']:.3f} s, "
-              f"p95 {results[label]['tools_list_p95_s']:.3f} s; first tool result (fresh sandbox) median "
-              f"{results[label]['first_tool_call_median_s']:.3f} s")
+        print(
+            f"{label:<24} tools/list median {results[label]['tools_list_median_s']:.3f} s, "
+            f"p95 {results[label]['tools_list_p95_s']:.3f} s; first tool result (fresh sandbox) median "
+            f"{results[label]['first_tool_call_median_s']:.3f} s"
+        )
     return results
 
 
@@ -79,7 +81,15 @@ if __name__ == "__main__":
         KnowledgeIndex(Path(index_dir)).build()
         figures = anyio.run(main, args.runs, index_dir)
     out = REPO / "benchmarks" / "results" / "startup.json"
-    out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                               "results": figures}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "results": figures,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"saved {out.relative_to(REPO)}")

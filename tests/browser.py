@@ -99,9 +99,7 @@ async def chromium_browser() -> AsyncIterator[Browser]:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def browser_page(
-    request: pytest.FixtureRequest, chromium_browser: Browser
-) -> AsyncIterator[Page]:
+async def browser_page(request: pytest.FixtureRequest, chromium_browser: Browser) -> AsyncIterator[Page]:
     """A fresh page in a fresh context (no shared cookies/storage); the context is closed after.
 
     Fails unless the test is ``async def`` and marked ``BROWSER``: a test on another event
@@ -121,7 +119,9 @@ async def browser_page(
         await context.close()
 
 
-async def add_virtual_authenticator(page: Page, *, user_verified: bool = True, has_user_verification: bool = True) -> str:
+async def add_virtual_authenticator(
+    page: Page, *, user_verified: bool = True, has_user_verification: bool = True
+) -> str:
     """Give ``page``'s browser a virtual platform authenticator (CDP ``WebAuthn``): CTAP2, internal transport,
     resident keys, user verification, presence confirmed automatically. Returns its authenticator id.
 
@@ -130,14 +130,19 @@ async def add_virtual_authenticator(page: Page, *, user_verified: bool = True, h
     """
     cdp = await page.context.new_cdp_session(page)
     await cdp.send("WebAuthn.enable", {"enableUI": False})
-    added = await cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-        "protocol": "ctap2",
-        "transport": "internal",
-        "hasResidentKey": True,
-        "hasUserVerification": has_user_verification,
-        "isUserVerified": user_verified,
-        "automaticPresenceSimulation": True,
-    }})
+    added = await cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": has_user_verification,
+                "isUserVerified": user_verified,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
     return added["authenticatorId"]
 
 

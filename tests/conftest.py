@@ -16,9 +16,16 @@ from agent.config import Settings
 pytest_plugins = ("tests.browser", "tests.postgres")  # headless Chromium; a throw-away PostgreSQL server
 
 ON_BOTH_STORAGES = {
-    "tests.test_trust_flows", "tests.test_sessions", "tests.test_crash_recovery", "tests.test_write_validation",
-    "tests.test_permissions_mcp", "tests.test_http_trust", "tests.test_passkeys", "tests.test_tokens",
-    "tests.test_workers", "tests.test_session_memory",
+    "tests.test_trust_flows",
+    "tests.test_sessions",
+    "tests.test_crash_recovery",
+    "tests.test_write_validation",
+    "tests.test_permissions_mcp",
+    "tests.test_http_trust",
+    "tests.test_passkeys",
+    "tests.test_tokens",
+    "tests.test_workers",
+    "tests.test_session_memory",
 }
 """Test modules whose `settings` run against both storages: SQLite files, and a PostgreSQL database."""
 
@@ -36,10 +43,16 @@ def poc_request(box: LocalSandbox, *, start: date, end: date, amount: int = 1000
     ``stage``."""
     backend = box.client(PRM_READY)
     created = backend.create_benefit_application(
-        client_token=f"poc-{start}-{end}-{amount}-{stage}", benefit_id="ben-pocfunding0001", name="Pilot",
-        description="A pilot", fulfillment_types=["CASH"], associated_resources=[],
-        details=example_details("ben-pocfunding0001", StartDate=start.isoformat(), EndDate=end.isoformat(),
-                                RequestedAmount=amount))
+        client_token=f"poc-{start}-{end}-{amount}-{stage}",
+        benefit_id="ben-pocfunding0001",
+        name="Pilot",
+        description="A pilot",
+        fulfillment_types=["CASH"],
+        associated_resources=[],
+        details=example_details(
+            "ben-pocfunding0001", StartDate=start.isoformat(), EndDate=end.isoformat(), RequestedAmount=amount
+        ),
+    )
     if stage != "Created":
         backend.submit_benefit_application(created.Id)
         while box.application(created.Id).Stage != stage:

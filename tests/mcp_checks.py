@@ -17,13 +17,22 @@ async def check_read_tools(client: Client) -> None:
         assert tool.annotations.read_only_hint is True  # the destructive hint means nothing then: not sent
         assert tool.description and tool.output_schema
 
-    writes = {"update_profile", "draft_funding_request", "manage_funding_request", "manage_account_connections",
-              "manage_training_domains", "create_resale_authorization_role", "manage_opportunity",
-              "respond_to_referral"}
+    writes = {
+        "update_profile",
+        "draft_funding_request",
+        "manage_funding_request",
+        "manage_account_connections",
+        "manage_training_domains",
+        "create_resale_authorization_role",
+        "manage_opportunity",
+        "respond_to_referral",
+    }
     assert writes <= set(tools)
     for tool in tools.values():
         assert tool.description and tool.annotations, tool.name
-        assert bool(tool.annotations.read_only_hint) is (tool.name not in writes | {"send_email_verification_code"}), tool.name
+        assert bool(tool.annotations.read_only_hint) is (tool.name not in writes | {"send_email_verification_code"}), (
+            tool.name
+        )
         # a read's result is described one level deep; a write's is a status and a message, described in its text
         assert bool(tool.output_schema) is bool(tool.annotations.read_only_hint), tool.name
 

@@ -48,11 +48,32 @@ class PostgresServer:
 
     def start(self) -> None:
         data = self.folder / "data"
-        self._run(str(self.bin / "initdb"), "-D", str(data), "-U", "agent", "--auth=trust", "--no-sync",
-                  "--locale=C.UTF-8", "-E", "UTF8")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(data), "-l", str(self.folder / "server.log"), "-w", "-t", "60",
-                  "-o", f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
-                        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300", "start")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "agent",
+            "--auth=trust",
+            "--no-sync",
+            "--locale=C.UTF-8",
+            "-E",
+            "UTF8",
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(self.folder / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate", "-w", "stop")
@@ -72,8 +93,10 @@ def postgres_server() -> Iterator[PostgresServer]:
     """One PostgreSQL server for the whole run."""
     bin_dir = postgres_bin()
     if bin_dir is None or not (bin_dir / "pg_ctl").exists():
-        pytest.skip("PostgreSQL is not installed: run scripts/test (it installs Debian's postgresql), or point "
-                    "PARTNER_AGENT_POSTGRES_BIN at the folder of initdb and pg_ctl.")
+        pytest.skip(
+            "PostgreSQL is not installed: run scripts/test (it installs Debian's postgresql), or point "
+            "PARTNER_AGENT_POSTGRES_BIN at the folder of initdb and pg_ctl."
+        )
     folder = Path(tempfile.mkdtemp(prefix="partner-agent-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, SERVER_USER)

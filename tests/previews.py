@@ -18,7 +18,7 @@ def shown_calls(preview: str) -> list[tuple[str, dict[str, str]]]:
     exactly once. Paths look like ``TaskDetails.Headquarters.CountryCode`` or ``FileDetails[1].FileURI``."""
     lines = preview.split("\n")
     assert lines.count(SENT_HEADING) == 1, "the preview must have exactly one 'what is sent' part"
-    body = lines[lines.index(SENT_HEADING) + 1:]
+    body = lines[lines.index(SENT_HEADING) + 1 :]
     calls: list[tuple[str, dict[str, str]]] = []
     stack: list[tuple[int, str]] = []  # (indent, path) of the open containers
     for line in body:
@@ -85,4 +85,6 @@ def assert_preview_is_what_was_sent(preview: str, sent: list[tuple[str, dict[str
         for member, value in members.items():
             if member == "ClientToken" and shown_members[member].startswith("set when you approve"):
                 continue  # derived from the approval when it is applied; the preview says so
-            assert shows(shown_members[member], member, value), f"{operation} {member}: shown {shown_members[member]!r}, sent {value!r}"
+            assert shows(shown_members[member], member, value), (
+                f"{operation} {member}: shown {shown_members[member]!r}, sent {value!r}"
+            )

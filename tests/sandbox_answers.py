@@ -18,9 +18,13 @@ from agent.backends.operations import API_WRITES
 from agent.models.seller import RESALE_AUTHORIZATION_ROLE
 from tests.stubbed_aws import MOMENT, Answer, ApiError, generated
 
-ROLE = {"Path": "/aws-service-role/resale-authorization.marketplace.amazonaws.com/", "RoleName": RESALE_AUTHORIZATION_ROLE,
-        "RoleId": "AROA1234567890EXAMPLE", "CreateDate": MOMENT,
-        "Arn": f"arn:aws:iam::123456789012:role/aws-service-role/{RESALE_AUTHORIZATION_ROLE}"}
+ROLE = {
+    "Path": "/aws-service-role/resale-authorization.marketplace.amazonaws.com/",
+    "RoleName": RESALE_AUTHORIZATION_ROLE,
+    "RoleId": "AROA1234567890EXAMPLE",
+    "CreateDate": MOMENT,
+    "Arn": f"arn:aws:iam::123456789012:role/aws-service-role/{RESALE_AUTHORIZATION_ROLE}",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -47,8 +51,18 @@ def _role(local: PartnerCentral) -> dict[str, Any]:
 
 
 def _opportunities(local: PartnerCentral, request: dict[str, Any]) -> Any:
-    filters = {name: request[name] for name in ("LifeCycleStage", "LifeCycleReviewStatus", "CustomerCompanyName",
-                                                "Identifier", "MaxResults", "NextToken") if name in request}
+    filters = {
+        name: request[name]
+        for name in (
+            "LifeCycleStage",
+            "LifeCycleReviewStatus",
+            "CustomerCompanyName",
+            "Identifier",
+            "MaxResults",
+            "NextToken",
+        )
+        if name in request
+    }
     return local.list_opportunities(OpportunityQuery(**filters, **request.get("Sort", {})))
 
 
@@ -60,15 +74,23 @@ def sandbox_answers(local: PartnerCentral) -> Answer:
         "GetAllianceLeadContact": lambda r: {"AllianceLeadContact": local.get_alliance_lead_contact()},
         "GetVerification": lambda r: local.get_verification(r["VerificationType"]),
         "GetProfileUpdateTask": lambda r: local.get_profile_update_task(),
-        "ListConnectionInvitations": lambda r: {"ConnectionInvitationSummaries": local.list_connection_invitations(
-            participant_type=r.get("ParticipantType"), status=r.get("Status"), connection_type=r.get("ConnectionType"))},
+        "ListConnectionInvitations": lambda r: {
+            "ConnectionInvitationSummaries": local.list_connection_invitations(
+                participant_type=r.get("ParticipantType"),
+                status=r.get("Status"),
+                connection_type=r.get("ConnectionType"),
+            )
+        },
         "GetConnectionInvitation": lambda r: _by_id(local.list_connection_invitations(), r["Identifier"]),
         "ListConnections": lambda r: {"ConnectionSummaries": local.list_connections(r.get("ConnectionType"))},
         "GetConnection": lambda r: _by_id(local.list_connections(), r["Identifier"]),
         "ListOpportunities": lambda r: _opportunities(local, r),
         "GetOpportunity": lambda r: local.get_opportunity(r["Identifier"]),
-        "ListBenefits": lambda r: {"BenefitSummaries": local.list_benefits(
-            program=(r.get("Programs") or [None])[0], fulfillment_types=r.get("FulfillmentTypes"))},
+        "ListBenefits": lambda r: {
+            "BenefitSummaries": local.list_benefits(
+                program=(r.get("Programs") or [None])[0], fulfillment_types=r.get("FulfillmentTypes")
+            )
+        },
         "GetBenefit": lambda r: local.get_benefit(r["Identifier"]),
         "ListBenefitApplications": lambda r: {"BenefitApplicationSummaries": local.list_benefit_applications()},
         "GetBenefitApplication": lambda r: local.get_benefit_application(r["Identifier"]),
@@ -77,15 +99,22 @@ def sandbox_answers(local: PartnerCentral) -> Answer:
         "GetRole": lambda r: _role(local),
         "SendEmailVerificationCode": lambda r: local.send_email_verification_code(r["Email"]) or {},
         "GetAwsOpportunitySummary": lambda r: local.get_aws_opportunity_summary(r["RelatedOpportunityIdentifier"]),
-        "ListEngagementInvitations": lambda r: {"EngagementInvitationSummaries": [
-            {k: v for k, v in i.model_dump().items() if k in ("Id", "Catalog", "Status", "PayloadType")}
-            for i in local.list_engagement_invitations()]},
+        "ListEngagementInvitations": lambda r: {
+            "EngagementInvitationSummaries": [
+                {k: v for k, v in i.model_dump().items() if k in ("Id", "Catalog", "Status", "PayloadType")}
+                for i in local.list_engagement_invitations()
+            ]
+        },
         "GetEngagementInvitation": lambda r: local.get_engagement_invitation(r["Identifier"]),
         "ListSolutions": lambda r: {"SolutionSummaries": local.list_solutions()},
-        "ListEngagementFromOpportunityTasks": lambda r: {"TaskSummaries": [
-            local.get_engagement_task("StartEngagementFromOpportunityTask", r["TaskIdentifier"][0])]},
-        "ListEngagementByAcceptingInvitationTasks": lambda r: {"TaskSummaries": [
-            local.get_engagement_task("StartEngagementByAcceptingInvitationTask", r["TaskIdentifier"][0])]},
+        "ListEngagementFromOpportunityTasks": lambda r: {
+            "TaskSummaries": [local.get_engagement_task("StartEngagementFromOpportunityTask", r["TaskIdentifier"][0])]
+        },
+        "ListEngagementByAcceptingInvitationTasks": lambda r: {
+            "TaskSummaries": [
+                local.get_engagement_task("StartEngagementByAcceptingInvitationTask", r["TaskIdentifier"][0])
+            ]
+        },
     }
     shaped = generated(full=True)
 

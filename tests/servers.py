@@ -28,10 +28,17 @@ def server_env(data_dir: Path, settings: Settings | None = None) -> dict[str, st
     ``settings`` when it names one."""
     if not GUIDANCE_INDEX:
         raise RuntimeError("request the guidance_index fixture before starting a server")
-    database = {"PARTNER_AGENT_DATABASE_URL": settings.database_url.get_secret_value()} \
-        if settings is not None and settings.database_url else {}
-    return {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir), "PARTNER_AGENT_INDEX_DIR": GUIDANCE_INDEX,
-            **database}
+    database = (
+        {"PARTNER_AGENT_DATABASE_URL": settings.database_url.get_secret_value()}
+        if settings is not None and settings.database_url
+        else {}
+    )
+    return {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_DATA_DIR": str(data_dir),
+        "PARTNER_AGENT_INDEX_DIR": GUIDANCE_INDEX,
+        **database,
+    }
 
 
 GUIDANCE_INDEX = ""
@@ -46,16 +53,28 @@ def free_port() -> int:
 
 def create_token(data_dir: Path, name: str, *extra: str, settings: Settings | None = None) -> str:
     """A token made by the real CLI, in the token store of ``settings`` (default: the data folder's file)."""
-    done = subprocess.run([CLI, "token", "create", "--name", name, *extra], env=server_env(data_dir, settings),
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [CLI, "token", "create", "--name", name, *extra],
+        env=server_env(data_dir, settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return done.stdout.strip()
 
 
 class HttpServer:
     """`scripts/serve --transport http` in a subprocess, on a free loopback port."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, settings: dict[str, str] | None = None,
-                 agent_settings: Settings | None = None, arguments: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        settings: dict[str, str] | None = None,
+        agent_settings: Settings | None = None,
+        arguments: tuple[str, ...] = (),
+    ) -> None:
         self.data_dir = data_dir
         self.settings = settings or {}
         """More PARTNER_AGENT_* settings for the server."""
@@ -71,10 +90,12 @@ class HttpServer:
 
     def start(self) -> HttpServer:
         with self.access_log.open("ab") as out:
-            self.process = subprocess.Popen([SERVE, "--transport", "http", "--port", str(self.port), *self.arguments],
-                                            env={**server_env(self.data_dir, self.agent_settings), **self.settings},
-                                            stdout=out,
-                                            stderr=subprocess.PIPE)
+            self.process = subprocess.Popen(
+                [SERVE, "--transport", "http", "--port", str(self.port), *self.arguments],
+                env={**server_env(self.data_dir, self.agent_settings), **self.settings},
+                stdout=out,
+                stderr=subprocess.PIPE,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

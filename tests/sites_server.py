@@ -99,8 +99,10 @@ class SiteHandler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return None
         if path == "/latin1":
-            body = ('<title>M\u00fcller Cloud Beratung</title><meta property="og:description" content="Cloud-'
-                    'Beratung f\u00fcr den Mittelstand in M\u00fcnchen und Umgebung.">').encode("iso-8859-1")
+            body = (
+                '<title>M\u00fcller Cloud Beratung</title><meta property="og:description" content="Cloud-'
+                'Beratung f\u00fcr den Mittelstand in M\u00fcnchen und Umgebung.">'
+            ).encode("iso-8859-1")
             return self._html(body, content_type="text/html; charset=iso-8859-1")
         return super().do_GET()
 

@@ -47,13 +47,17 @@ def _example_text(pattern: str, length: int = 1) -> str | None:
         for op, value in items:
             if (op is c.LITERAL and ch == chr(value)) or (op is c.RANGE and value[0] <= ord(ch) <= value[1]):
                 return True
-            if op is c.CATEGORY and re.fullmatch({c.CATEGORY_DIGIT: r"\d", c.CATEGORY_SPACE: r"\s"}.get(value, r"\w"), ch):
+            if op is c.CATEGORY and re.fullmatch(
+                {c.CATEGORY_DIGIT: r"\d", c.CATEGORY_SPACE: r"\s"}.get(value, r"\w"), ch
+            ):
                 return True
         return False
 
     def pick(items) -> str:
         negated = items[0][0] is c.NEGATE
-        candidates = "aA0-_." + "".join(chr(v if op is c.LITERAL else v[0]) for op, v in items if op in (c.LITERAL, c.RANGE))
+        candidates = "aA0-_." + "".join(
+            chr(v if op is c.LITERAL else v[0]) for op, v in items if op in (c.LITERAL, c.RANGE)
+        )
         return next(ch for ch in candidates if member(ch, items[negated:]) != negated)
 
     def text(parsed) -> str:
@@ -142,8 +146,11 @@ def generated(*, full: bool) -> Answer:
         if shape is None:
             return {}
         body = example(shape, full=full)
-        rows = {name: [example(member.member, full=False)]
-                for name, member in shape.members.items() if member.type_name == "list" and name not in body}
+        rows = {
+            name: [example(member.member, full=False)]
+            for name, member in shape.members.items()
+            if member.type_name == "list" and name not in body
+        }
         if "NextToken" in request:
             body.pop("NextToken", None)
         return {**body, **rows}
@@ -160,8 +167,11 @@ def conform(value: Any, shape) -> Any:
     empty list the shape does not allow (the API leaves them out), then required members it lacks generated."""
     kind = shape.type_name
     if kind == "structure" and not shape.metadata.get("document") and isinstance(value, dict):
-        kept = {name: conform(item, shape.members[name]) for name, item in value.items()
-                if name in shape.members and item is not None and not _too_short(item, shape.members[name])}
+        kept = {
+            name: conform(item, shape.members[name])
+            for name, item in value.items()
+            if name in shape.members and item is not None and not _too_short(item, shape.members[name])
+        }
         missing = [] if shape.metadata.get("union") else [n for n in shape.required_members if n not in kept]
         return {**kept, **{name: example(shape.members[name], full=False) for name in missing}}
     if kind == "list" and isinstance(value, list):

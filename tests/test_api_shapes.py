@@ -25,8 +25,16 @@ from agent.models import account, benefits, selling
 from agent.models.base import ApiModel
 
 PYTHON_TYPES = {  # botocore type -> the annotations that read every value of it
-    "string": (str,), "timestamp": (datetime,), "integer": (int,), "long": (int,), "boolean": (bool,),
-    "double": (float,), "float": (float,), "list": (list,), "map": (dict,), "structure": (BaseModel,),
+    "string": (str,),
+    "timestamp": (datetime,),
+    "integer": (int,),
+    "long": (int,),
+    "boolean": (bool,),
+    "double": (float,),
+    "float": (float,),
+    "list": (list,),
+    "map": (dict,),
+    "structure": (BaseModel,),
 }
 
 
@@ -36,8 +44,12 @@ def service_model(service: str):
 
 
 def api_models() -> list[type[ApiModel]]:
-    return [cls for module in (account, selling, benefits) for _, cls in inspect.getmembers(module, inspect.isclass)
-            if issubclass(cls, ApiModel) and cls.__module__ == module.__name__ and cls.api_shape]
+    return [
+        cls
+        for module in (account, selling, benefits)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, ApiModel) and cls.__module__ == module.__name__ and cls.api_shape
+    ]
 
 
 def _optional_stripped(annotation: Any) -> Any:
@@ -88,7 +100,11 @@ def _value_problems(annotation: Any, metadata: list[Any], shape, path: str) -> l
         ours = set(typing.get_args(annotation))
         if shape.type_name != "string" or not shape.enum:
             return [f"{path}: an enum of ours, none in the API ({shape.name})"]
-        return [] if ours == set(shape.enum) else [f"{path}: enum {sorted(ours ^ set(shape.enum))} differ from {shape.name}"]
+        return (
+            []
+            if ours == set(shape.enum)
+            else [f"{path}: enum {sorted(ours ^ set(shape.enum))} differ from {shape.name}"]
+        )
     if not (inspect.isclass(origin) and issubclass(origin, PYTHON_TYPES.get(kind, ()))):
         return [f"{path}: {annotation} cannot read {shape.name} ({kind})"]
     problems = []
@@ -99,8 +115,11 @@ def _value_problems(annotation: Any, metadata: list[Any], shape, path: str) -> l
         problems.append(f"{path}: at most {bounds['max_length']} long, the API allows {high}")
     if bounds.get("pattern"):
         if shape.enum:
-            problems += [f"{path}: pattern refuses {value!r}" for value in shape.enum
-                         if not re.fullmatch(bounds["pattern"], value)]
+            problems += [
+                f"{path}: pattern refuses {value!r}"
+                for value in shape.enum
+                if not re.fullmatch(bounds["pattern"], value)
+            ]
         elif bounds["pattern"].removeprefix("^").removesuffix("$") != pattern:
             problems.append(f"{path}: pattern {bounds['pattern']!r}, the API's is {pattern!r}")
     if kind == "list":
@@ -131,9 +150,13 @@ def shape_problems(model: type[ApiModel]) -> list[str]:
         problems += _value_problems(field.annotation, field.metadata, shape.members[name], path)
     kept = set(model.model_fields) | model.api_omitted
     what = "union branch" if shape.metadata.get("union") else "member"
-    problems += [f"{model.__name__}: drops the {what} {name} of {shape_name}" for name in shape.members if name not in kept]
-    problems += [f"{model.__name__}: omits {name}, which {shape_name} does not have"
-                 for name in model.api_omitted - set(shape.members)]
+    problems += [
+        f"{model.__name__}: drops the {what} {name} of {shape_name}" for name in shape.members if name not in kept
+    ]
+    problems += [
+        f"{model.__name__}: omits {name}, which {shape_name} does not have"
+        for name in model.api_omitted - set(shape.members)
+    ]
     return problems
 
 
@@ -144,8 +167,11 @@ def test_the_model_reads_every_response_its_shape_allows_and_keeps_every_member(
 
 def test_every_modelled_union_has_every_branch() -> None:
     """The connection's other side, the allocation's four fulfillment kinds, the two verification responses."""
-    unions = {m.api_shape[1]: set(m.model_fields) for m in api_models()
-              if service_model(m.api_shape[0]).shape_for(m.api_shape[1]).metadata.get("union")}
+    unions = {
+        m.api_shape[1]: set(m.model_fields)
+        for m in api_models()
+        if service_model(m.api_shape[0]).shape_for(m.api_shape[1]).metadata.get("union")
+    }
     assert unions == {
         "Participant": {"PartnerProfile", "SellerProfile", "Account"},
         "FulfillmentDetails": {"DisbursementDetails", "ConsumableDetails", "CreditDetails", "AccessDetails"},

@@ -37,24 +37,33 @@ async def ask(client: Client, arguments: dict) -> dict:
     return result
 
 
-async def test_the_person_reviews_the_exact_change_and_approves_it_with_their_passkey(settings: Settings, browser_page) -> None:
+async def test_the_person_reviews_the_exact_change_and_approves_it_with_their_passkey(
+    settings: Settings, browser_page
+) -> None:
     app = AgentApp(settings)
     await enroll_passkey(browser_page, app.passkeys, "Dana", principal="local:dana")
     async with Client(build_server(settings)) as client:
-        asked = await ask(client, {"visibility": "PRIVATE", "alliance_lead": {"title": "<b>Chief</b> Partner\u202eOfficer"}})
+        asked = await ask(
+            client, {"visibility": "PRIVATE", "alliance_lead": {"title": "<b>Chief</b> Partner\u202eOfficer"}}
+        )
         assert "approver enroll" not in asked["message"]  # Dana has a passkey: no enrollment hint
         url = asked["approval"]["approve_url"]
         await browser_page.goto(url)
         await browser_page.wait_for_selector("#approve:not([disabled])")
         preview = await browser_page.text_content("#preview")
         assert "Profile visibility: PUBLIC -> PRIVATE" in preview
-        assert 'BusinessTitle: "<b>Chief</b> Partner⟨U+202E RIGHT-TO-LEFT OVERRIDE⟩Officer"' in preview  # text, made visible
+        assert (
+            'BusinessTitle: "<b>Chief</b> Partner⟨U+202E RIGHT-TO-LEFT OVERRIDE⟩Officer"' in preview
+        )  # text, made visible
         assert await browser_page.locator("b").count() == 0
         assert preview == asked["approval"]["preview"]  # the page shows what the tool result said
         outcome = await decide_on_page(browser_page, url)
         assert "The change was applied" in outcome
-        status = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
-                                                          "session_id": asked["session_id"]})).structured_content
+        status = (
+            await client.call_tool(
+                "get_approval", {"approval_id": asked["approval"]["approval_id"], "session_id": asked["session_id"]}
+            )
+        ).structured_content
         events = (await client.call_tool("list_audit_events", {})).structured_content["events"]
     assert status["status"] == "applied"
     assert status["decided_by"]["channel"] == "page" and status["decided_by"]["name"] == "Dana"
@@ -77,7 +86,9 @@ async def test_declining_on_the_page_writes_nothing(settings: Settings, browser_
     assert visibility(settings) == "PUBLIC"
 
 
-async def test_a_model_with_http_and_a_browser_of_its_own_cannot_decide(settings: Settings, browser_page, chromium_browser) -> None:
+async def test_a_model_with_http_and_a_browser_of_its_own_cannot_decide(
+    settings: Settings, browser_page, chromium_browser
+) -> None:
     app = AgentApp(settings)
     await enroll_passkey(browser_page, app.passkeys, "Dana", principal="local:dana")  # the person's device
     async with Client(build_server(settings)) as client:
@@ -96,11 +107,24 @@ async def test_a_model_with_http_and_a_browser_of_its_own_cannot_decide(settings
             assert (await http.post(f"{base}/view", json={"key": key})).status_code == 403  # no Origin: not the page
             foreign = await http.post(f"{base}/view", json={"key": key}, headers={**headers, "Host": "evil.example"})
             assert foreign.status_code == 421
-            challenge = (await http.post(f"{base}/challenge", json={"key": key, "approve": True}, headers=headers)).json()
-            forged = await http.post(f"{base}/decide", headers=headers, json={
-                "key": key, "approve": True, "challenge_id": challenge["challenge_id"],
-                "credential": {"id": "x", "rawId": "x", "type": "public-key",
-                               "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}})
+            challenge = (
+                await http.post(f"{base}/challenge", json={"key": key, "approve": True}, headers=headers)
+            ).json()
+            forged = await http.post(
+                f"{base}/decide",
+                headers=headers,
+                json={
+                    "key": key,
+                    "approve": True,
+                    "challenge_id": challenge["challenge_id"],
+                    "credential": {
+                        "id": "x",
+                        "rawId": "x",
+                        "type": "public-key",
+                        "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
+                    },
+                },
+            )
             assert forged.status_code == 403 and "Not decided" in forged.json()["message"]
 
         # A browser of its own, with its own authenticator: no enrolled passkey to answer with.
@@ -113,8 +137,11 @@ async def test_a_model_with_http_and_a_browser_of_its_own_cannot_decide(settings
             await context.close()
         assert "Your passkey was not used" in outcome
 
-        status = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
-                                                          "session_id": asked["session_id"]})).structured_content
+        status = (
+            await client.call_tool(
+                "get_approval", {"approval_id": asked["approval"]["approval_id"], "session_id": asked["session_id"]}
+            )
+        ).structured_content
         assert status["status"] == "pending"
         events = (await client.call_tool("list_audit_events", {})).structured_content["events"]
     assert visibility(settings) == "PUBLIC"
@@ -134,7 +161,9 @@ async def test_user_verification_is_required(settings: Settings, browser_page) -
     assert visibility(settings) == "PUBLIC"
 
 
-async def test_another_persons_passkey_cannot_decide_even_when_offered(settings: Settings, browser_page, chromium_browser) -> None:
+async def test_another_persons_passkey_cannot_decide_even_when_offered(
+    settings: Settings, browser_page, chromium_browser
+) -> None:
     """Mallory has a passkey of her own (for her own changes). Her page script drops the allowed credentials so
     her authenticator signs anyway: the server refuses it, because she may not approve Dana's change."""
     app = AgentApp(settings)
@@ -150,24 +179,30 @@ async def test_another_persons_passkey_cannot_decide_even_when_offered(settings:
         async with Client(build_server(settings)) as client:
             asked = await ask(client, {"visibility": "PRIVATE"})
             outcome = await decide_on_page(mallory, asked["approval"]["approve_url"])
-            status = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
-                                                              "session_id": asked["session_id"]})).structured_content
+            status = (
+                await client.call_tool(
+                    "get_approval", {"approval_id": asked["approval"]["approval_id"], "session_id": asked["session_id"]}
+                )
+            ).structured_content
     finally:
         await context.close()
     assert "not enrolled for anyone who may decide this" in outcome
     assert status["status"] == "pending" and visibility(settings) == "PUBLIC"
 
 
-async def test_a_delegated_approver_decides_only_with_the_policies_the_change_needs(settings: Settings, browser_page,
-                                                                                    chromium_browser) -> None:
+async def test_a_delegated_approver_decides_only_with_the_policies_the_change_needs(
+    settings: Settings, browser_page, chromium_browser
+) -> None:
     app = AgentApp(settings)
     context = await chromium_browser.new_context()
     try:
         reader = await context.new_page()
-        await enroll_passkey(reader, app.passkeys, "Rita", partner_id=PRM_READY,
-                             policies=["AWSPartnerCentralOpportunityManagement"])
-        await enroll_passkey(browser_page, app.passkeys, "Lead", partner_id=PRM_READY,
-                             policies=["AWSPartnerCentralFullAccess"])
+        await enroll_passkey(
+            reader, app.passkeys, "Rita", partner_id=PRM_READY, policies=["AWSPartnerCentralOpportunityManagement"]
+        )
+        await enroll_passkey(
+            browser_page, app.passkeys, "Lead", partner_id=PRM_READY, policies=["AWSPartnerCentralFullAccess"]
+        )
         async with Client(build_server(settings)) as client:
             asked = await ask(client, {"visibility": "PRIVATE"})
             url = asked["approval"]["approve_url"]
@@ -186,7 +221,9 @@ async def test_without_an_enrolled_passkey_the_page_says_how_to_enroll(settings:
     assert visibility(settings) == "PUBLIC"
 
 
-async def test_the_page_decides_after_the_session_ended_until_the_approval_expires(settings: Settings, browser_page) -> None:
+async def test_the_page_decides_after_the_session_ended_until_the_approval_expires(
+    settings: Settings, browser_page
+) -> None:
     import time
 
     short = settings.model_copy(update={"session_ttl_hours": 0.5 / 3600})
@@ -205,10 +242,14 @@ async def test_a_website_scan_is_applied_from_the_approval_page(settings: Settin
     settings = settings.model_copy(update={"partner_id": NEWCOMER, "website_allow_hosts": ["127.0.0.1"]})
     await enroll_passkey(browser_page, AgentApp(settings).passkeys, "Dana", principal="local:dana")
     async with Client(build_server(settings)) as client:
-        scan = (await client.call_tool("scan_company_website",
-                                       {"url": f"http://127.0.0.1:{site_server.port}/index.html"})).structured_content
-        asked = (await client.call_tool("update_profile", {"profile": scan["profile_update"],
-                                                           "session_id": scan["session_id"]})).structured_content
+        scan = (
+            await client.call_tool("scan_company_website", {"url": f"http://127.0.0.1:{site_server.port}/index.html"})
+        ).structured_content
+        asked = (
+            await client.call_tool(
+                "update_profile", {"profile": scan["profile_update"], "session_id": scan["session_id"]}
+            )
+        ).structured_content
         assert asked["status"] == "requires_approval"
         await browser_page.goto(asked["approval"]["approve_url"])
         await browser_page.wait_for_selector("#approve:not([disabled])")
@@ -216,8 +257,11 @@ async def test_a_website_scan_is_applied_from_the_approval_page(settings: Settin
         assert "DisplayName: Nimbus Analytics Ltd -> Larkspur Cloud Partners" in preview
         assert "attacker@evil.example" not in preview
         assert "The change was applied" in await decide_on_page(browser_page, asked["approval"]["approve_url"])
-        outcome = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
-                                                           "session_id": scan["session_id"]})).structured_content
+        outcome = (
+            await client.call_tool(
+                "get_approval", {"approval_id": asked["approval"]["approval_id"], "session_id": scan["session_id"]}
+            )
+        ).structured_content
         assert outcome["status"] == "applied"
     backend = LocalSandbox(settings.sandbox_db).client(NEWCOMER)
     assert backend.get_partner().Profile.DisplayName == "Larkspur Cloud Partners"
@@ -225,7 +269,9 @@ async def test_a_website_scan_is_applied_from_the_approval_page(settings: Settin
     assert backend.get_alliance_lead_contact().Email == "priya@nimbus-analytics.example"
 
 
-async def test_a_person_enrolls_with_the_cli_and_approves_a_stdio_servers_change(data_dir, guidance_index, browser_page) -> None:
+async def test_a_person_enrolls_with_the_cli_and_approves_a_stdio_servers_change(
+    data_dir, guidance_index, browser_page
+) -> None:
     """The whole path as a person meets it: `partner-agent approver enroll` in a terminal (it serves its own
     page), the README's `scripts/serve` over stdio for the assistant, and the approval page in the browser."""
     import asyncio
@@ -235,8 +281,18 @@ async def test_a_person_enrolls_with_the_cli_and_approves_a_stdio_servers_change
     from tests.servers import CLI, SERVE, server_env
 
     env = {**server_env(data_dir), "PARTNER_AGENT_APPROVAL_PORT": "0", "PARTNER_AGENT_USER": "dana"}
-    enrolling = await asyncio.create_subprocess_exec(CLI, "approver", "enroll", "--name", "Dana", "--port", "0", env=env,
-                                                     stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    enrolling = await asyncio.create_subprocess_exec(
+        CLI,
+        "approver",
+        "enroll",
+        "--name",
+        "Dana",
+        "--port",
+        "0",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     link = (await asyncio.wait_for(enrolling.stdout.readline(), 60)).decode().strip()
     await add_virtual_authenticator(browser_page)
     await browser_page.goto(link)
@@ -259,22 +315,39 @@ async def test_nobody_can_try_forever_or_fill_the_audit_trail(settings: Settings
         url = asked["approval"]["approve_url"]
         origin, key = url.split("/approvals/")[0], url.split("#")[1]
         base, headers = url.split("#")[0], {"Origin": origin}
-        forged = {"id": "x", "rawId": "x", "type": "public-key",
-                  "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}}
+        forged = {
+            "id": "x",
+            "rawId": "x",
+            "type": "public-key",
+            "response": {"clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"},
+        }
         async with httpx.AsyncClient() as http:
-            challenges = [await http.post(f"{base}/challenge", json={"key": key, "approve": True}, headers=headers)
-                          for _ in range(6)]
+            challenges = [
+                await http.post(f"{base}/challenge", json={"key": key, "approve": True}, headers=headers)
+                for _ in range(6)
+            ]
             assert [r.status_code for r in challenges] == [200] * 5 + [400]
             assert "Too many passkey requests" in challenges[-1].json()["message"]
-            answers = [await http.post(f"{base}/decide", headers=headers, json={
-                "key": key, "approve": True, "challenge_id": c.json()["challenge_id"], "credential": forged})
-                for c in challenges[:5]]
+            answers = [
+                await http.post(
+                    f"{base}/decide",
+                    headers=headers,
+                    json={"key": key, "approve": True, "challenge_id": c.json()["challenge_id"], "credential": forged},
+                )
+                for c in challenges[:5]
+            ]
             assert [r.status_code for r in answers] == [403] * 5
-            after = await http.post(f"{base}/decide", headers=headers, json={
-                "key": key, "approve": True, "challenge_id": "chl-x", "credential": forged})
+            after = await http.post(
+                f"{base}/decide",
+                headers=headers,
+                json={"key": key, "approve": True, "challenge_id": "chl-x", "credential": forged},
+            )
             assert after.status_code == 409 and "Already decided" in after.json()["message"]
-        status = (await client.call_tool("get_approval", {"approval_id": asked["approval"]["approval_id"],
-                                                          "session_id": asked["session_id"]})).structured_content
+        status = (
+            await client.call_tool(
+                "get_approval", {"approval_id": asked["approval"]["approval_id"], "session_id": asked["session_id"]}
+            )
+        ).structured_content
         events = (await client.call_tool("list_audit_events", {})).structured_content["events"]
     assert status["status"] == "refused" and "5 failed passkey checks" in status["reason"]
     assert [e["decision"] for e in events if e["eventName"] == "DecideApproval"] == ["refused"] * 5

@@ -60,21 +60,35 @@ def stubs(backend: AwsPartnerCentral) -> Iterator[dict[str, Stubber]]:
 
 # AWS answers, full unless said otherwise
 
+
 def partner(*, headquarters: bool = True) -> dict:
     profile = {
-        "DisplayName": "AltoCloud Data", "Description": "Managed analytics and data lakes on AWS for retailers and banks.",
-        "WebsiteUrl": "https://altocloud-data.example", "LogoUrl": "https://altocloud-data.example/logo.png",
-        "PrimarySolutionType": "SOFTWARE_PRODUCTS", "IndustrySegments": ["RETAIL"], "TranslationSourceLocale": "en-US",
+        "DisplayName": "AltoCloud Data",
+        "Description": "Managed analytics and data lakes on AWS for retailers and banks.",
+        "WebsiteUrl": "https://altocloud-data.example",
+        "LogoUrl": "https://altocloud-data.example/logo.png",
+        "PrimarySolutionType": "SOFTWARE_PRODUCTS",
+        "IndustrySegments": ["RETAIL"],
+        "TranslationSourceLocale": "en-US",
     }
     if headquarters:
         profile["Headquarters"] = {"CountryCode": "US", "SubdivisionCode": "WA"}
-    return {"Catalog": "Sandbox", "Arn": ARN, "Id": PARTNER, "LegalName": "AltoCloud Data Inc.", "CreatedAt": NOW,
-            "Profile": profile}
+    return {
+        "Catalog": "Sandbox",
+        "Arn": ARN,
+        "Id": PARTNER,
+        "LegalName": "AltoCloud Data Inc.",
+        "CreatedAt": NOW,
+        "Profile": profile,
+    }
 
 
 def entity(entity_id: str, entity_type: str, title: str, visibility: str) -> dict:
     return {
-        "EntityId": entity_id, "EntityType": entity_type, "Name": title, "Visibility": visibility,
+        "EntityId": entity_id,
+        "EntityType": entity_type,
+        "Name": title,
+        "Visibility": visibility,
         "EntityArn": f"arn:aws:aws-marketplace:us-east-1:{LINKED}:AWSMarketplace/{entity_type}/{entity_id}",
         "LastModifiedDate": "2026-10-01T00:00:00Z",
         f"{entity_type}Summary": {"ProductTitle": title, "Visibility": visibility},
@@ -83,7 +97,11 @@ def entity(entity_id: str, entity_type: str, title: str, visibility: str) -> dic
 
 def described(entity_id: str, code: str | None, *, as_string: bool = False) -> dict:
     details = {"Description": {"ProductTitle": "A product", "ProductCode": code}} if code else {"Versions": []}
-    body = {"EntityType": "SaaSProduct@1.0", "EntityIdentifier": f"{entity_id}@4", "LastModifiedDate": "2026-10-01T00:00:00Z"}
+    body = {
+        "EntityType": "SaaSProduct@1.0",
+        "EntityIdentifier": f"{entity_id}@4",
+        "LastModifiedDate": "2026-10-01T00:00:00Z",
+    }
     return {**body, "Details": json.dumps(details)} if as_string else {**body, "DetailsDocument": details}
 
 
@@ -93,37 +111,61 @@ def cost_allocation_tag(key: str, *, status: str = "Active", used: timedelta | N
 
 
 def attribution(product_id: str, code: str) -> dict:
-    return {"Id": "ra-aabbccddee001", "Arn": f"arn:aws:partnercentral:us-east-1:{LINKED}:catalog/Sandbox/revenue-attribution/"
-            "ra-aabbccddee001", "Catalog": "Sandbox", "Name": "Warehouse deals", "TenancyModel": "MULTI_TENANT",
-            "MarketplaceProduct": {"ProductId": product_id, "ProductCode": code, "ProductName": "AltoCloud Warehouse"}}
+    return {
+        "Id": "ra-aabbccddee001",
+        "Arn": f"arn:aws:partnercentral:us-east-1:{LINKED}:catalog/Sandbox/revenue-attribution/ra-aabbccddee001",
+        "Catalog": "Sandbox",
+        "Name": "Warehouse deals",
+        "TenancyModel": "MULTI_TENANT",
+        "MarketplaceProduct": {"ProductId": product_id, "ProductCode": code, "ProductName": "AltoCloud Warehouse"},
+    }
 
 
 ROLE = {
-    "Path": "/aws-service-role/resale-authorization.marketplace.amazonaws.com/", "RoleName": RESALE_AUTHORIZATION_ROLE,
-    "RoleId": "AROA1234567890EXAMPLE", "CreateDate": NOW,
+    "Path": "/aws-service-role/resale-authorization.marketplace.amazonaws.com/",
+    "RoleName": RESALE_AUTHORIZATION_ROLE,
+    "RoleId": "AROA1234567890EXAMPLE",
+    "CreateDate": NOW,
     "Arn": f"arn:aws:iam::{LINKED}:role/aws-service-role/resale-authorization.marketplace.amazonaws.com/"
-           f"{RESALE_AUTHORIZATION_ROLE}",
+    f"{RESALE_AUTHORIZATION_ROLE}",
 }
-LISTINGS = {"SaaSProduct": [entity(SAAS, "SaaSProduct", "AltoCloud Managed Warehouse", "Public")],
-            "AmiProduct": [entity(AMI, "AmiProduct", "AltoCloud Engine", "Limited")],
-            "DataProduct": [entity(DATA, "DataProduct", "Retail benchmarks", "Public")]}
+LISTINGS = {
+    "SaaSProduct": [entity(SAAS, "SaaSProduct", "AltoCloud Managed Warehouse", "Public")],
+    "AmiProduct": [entity(AMI, "AmiProduct", "AltoCloud Engine", "Limited")],
+    "DataProduct": [entity(DATA, "DataProduct", "Retail benchmarks", "Public")],
+}
 
 
 def denied(stubber: Stubber, operation: str, expected: dict, action: str) -> None:
-    stubber.add_client_error(operation, service_error_code="AccessDeniedException", http_status_code=403,
-                             service_message=f"User is not authorized to perform: {action}", expected_params=expected)
+    stubber.add_client_error(
+        operation,
+        service_error_code="AccessDeniedException",
+        http_status_code=403,
+        service_message=f"User is not authorized to perform: {action}",
+        expected_params=expected,
+    )
 
 
 def stub_listings(stubs: dict[str, Stubber], rows: dict[str, list[dict]], codes: dict[str, dict] | None = None) -> None:
     """ListEntities for every product type, then DescribeEntity for each listing but data products."""
     for entity_type in PRODUCT_TYPES:
-        stubs["catalog_api"].add_response("list_entities", {"EntitySummaryList": rows.get(entity_type, [])},
-                                          {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"})
-    described_ids = [row["EntityId"] for entity_type in PRODUCT_TYPES for row in rows.get(entity_type, [])
-                     if entity_type != "DataProduct" and "EntityId" in row]
+        stubs["catalog_api"].add_response(
+            "list_entities",
+            {"EntitySummaryList": rows.get(entity_type, [])},
+            {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"},
+        )
+    described_ids = [
+        row["EntityId"]
+        for entity_type in PRODUCT_TYPES
+        for row in rows.get(entity_type, [])
+        if entity_type != "DataProduct" and "EntityId" in row
+    ]
     for entity_id in described_ids:
-        stubs["catalog_api"].add_response("describe_entity", (codes or {}).get(entity_id, described(entity_id, None)),
-                                          {**MARKETPLACE, "EntityId": entity_id})
+        stubs["catalog_api"].add_response(
+            "describe_entity",
+            (codes or {}).get(entity_id, described(entity_id, None)),
+            {**MARKETPLACE, "EntityId": entity_id},
+        )
 
 
 def stub_seller_setup(stubs: dict[str, Stubber], *, rows: dict[str, list[dict]] = LISTINGS) -> None:
@@ -134,21 +176,28 @@ def stub_seller_setup(stubs: dict[str, Stubber], *, rows: dict[str, list[dict]] 
 
 def stub_prm_evidence(stubs: dict[str, Stubber], *, tags: list[dict] | None = None) -> None:
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
-    stubs["ce"].add_response("list_cost_allocation_tags", {"CostAllocationTags": (
-        [cost_allocation_tag(f"aws-apn-id-{LINKED}")] if tags is None else tags)}, PRM_KEYS)
-    stubs["revenue"].add_response("list_revenue_attributions",
-                                  {"RevenueAttributionSummaries": [attribution(SAAS, SAAS_CODE)]}, SANDBOX)
+    stubs["ce"].add_response(
+        "list_cost_allocation_tags",
+        {"CostAllocationTags": ([cost_allocation_tag(f"aws-apn-id-{LINKED}")] if tags is None else tags)},
+        PRM_KEYS,
+    )
+    stubs["revenue"].add_response(
+        "list_revenue_attributions", {"RevenueAttributionSummaries": [attribution(SAAS, SAAS_CODE)]}, SANDBOX
+    )
 
 
 # get_seller_setup
+
 
 def test_the_seller_setup_reads_listings_codes_role_and_headquarters(backend: AwsPartnerCentral, stubs) -> None:
     stub_seller_setup(stubs)
     setup = backend.get_seller_setup()
     [account] = setup.SellerAccounts
     assert (account.AwsAccountId, account.LegalName, account.IsPrimary) == (LINKED, "AltoCloud Data Inc.", True)
-    assert [(listing.ProductId, listing.ProductCode, listing.ProductType, listing.Visibility) for listing in account.Listings] == [
-        (SAAS, SAAS_CODE, "SaaS", "Public"), (AMI, AMI_CODE, "AMI", "Limited"), (DATA, None, "DataProduct", "Public")]
+    assert [
+        (listing.ProductId, listing.ProductCode, listing.ProductType, listing.Visibility)
+        for listing in account.Listings
+    ] == [(SAAS, SAAS_CODE, "SaaS", "Public"), (AMI, AMI_CODE, "AMI", "Limited"), (DATA, None, "DataProduct", "Public")]
     assert setup.HeadquartersCountryCode == "US"
     assert setup.ResaleAuthorizationRoleExists is True
     assert setup.EscCatalogRegistration == "COMPLETED"
@@ -160,21 +209,37 @@ def test_the_seller_setup_reads_listings_codes_role_and_headquarters(backend: Aw
 
 def test_a_sparse_catalog_answer_still_reads(backend: AwsPartnerCentral, stubs) -> None:
     """Rows with nothing but an id, a row without one (skipped), details without a product code, no headquarters."""
-    stubs["iam"].add_client_error("get_role", service_error_code="NoSuchEntity", http_status_code=404,
-                                  expected_params={"RoleName": RESALE_AUTHORIZATION_ROLE})
+    stubs["iam"].add_client_error(
+        "get_role",
+        service_error_code="NoSuchEntity",
+        http_status_code=404,
+        expected_params={"RoleName": RESALE_AUTHORIZATION_ROLE},
+    )
     stubs["account"].add_response("get_partner", partner(headquarters=False), {**SANDBOX, "Identifier": PARTNER})
     for entity_type in PRODUCT_TYPES:
-        rows = {"SaaSProduct": [{"EntityId": SAAS}, {"Name": "no id"}], "ProfessionalServicesProduct": [
-            {"EntityId": "prod-altoproserv01", "Name": "Migration sprint", "Visibility": "Draft"}]}.get(entity_type)
-        stubs["catalog_api"].add_response("list_entities", {"EntitySummaryList": rows} if rows else {},
-                                          {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"})
+        rows = {
+            "SaaSProduct": [{"EntityId": SAAS}, {"Name": "no id"}],
+            "ProfessionalServicesProduct": [
+                {"EntityId": "prod-altoproserv01", "Name": "Migration sprint", "Visibility": "Draft"}
+            ],
+        }.get(entity_type)
+        stubs["catalog_api"].add_response(
+            "list_entities",
+            {"EntitySummaryList": rows} if rows else {},
+            {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"},
+        )
     stubs["catalog_api"].add_response("describe_entity", {}, {**MARKETPLACE, "EntityId": SAAS})
-    stubs["catalog_api"].add_response("describe_entity", described("prod-altoproserv01", "8d3dhvaytz2l63mydmfgn9wkf"),
-                                      {**MARKETPLACE, "EntityId": "prod-altoproserv01"})
+    stubs["catalog_api"].add_response(
+        "describe_entity",
+        described("prod-altoproserv01", "8d3dhvaytz2l63mydmfgn9wkf"),
+        {**MARKETPLACE, "EntityId": "prod-altoproserv01"},
+    )
     setup = backend.get_seller_setup()
     listings = setup.SellerAccounts[0].Listings
     assert [(listing.ProductId, listing.Title, listing.ProductCode, listing.Visibility) for listing in listings] == [
-        (SAAS, SAAS, None, None), ("prod-altoproserv01", "Migration sprint", "8d3dhvaytz2l63mydmfgn9wkf", "Draft")]
+        (SAAS, SAAS, None, None),
+        ("prod-altoproserv01", "Migration sprint", "8d3dhvaytz2l63mydmfgn9wkf", "Draft"),
+    ]
     assert setup.EscCatalogRegistration == "COMPLETED"  # a listing of unknown visibility exists
     assert setup.ResaleAuthorizationRoleExists is False
     assert setup.HeadquartersCountryCode is None and "HeadquartersCountryCode" not in setup.Unknown  # not set, known
@@ -189,8 +254,12 @@ def test_listings_denied_leave_the_rest_known_and_name_the_action(backend: AwsPa
     stubs["iam"].add_response("get_role", {"Role": ROLE}, {"RoleName": RESALE_AUTHORIZATION_ROLE})
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
     for entity_type in PRODUCT_TYPES:
-        denied(stubs["catalog_api"], "list_entities", {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"},
-               "aws-marketplace:ListEntities")
+        denied(
+            stubs["catalog_api"],
+            "list_entities",
+            {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"},
+            "aws-marketplace:ListEntities",
+        )
     setup = backend.get_seller_setup()
     assert "aws-marketplace:ListEntities" in setup.Unknown["Listings"].Reason
     assert setup.EscCatalogRegistration is None and setup.Unknown["EscCatalogRegistration"] == setup.Unknown["Listings"]
@@ -201,8 +270,11 @@ def test_a_product_code_denied_keeps_the_listing(backend: AwsPartnerCentral, stu
     stubs["iam"].add_response("get_role", {"Role": ROLE}, {"RoleName": RESALE_AUTHORIZATION_ROLE})
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
     for entity_type in PRODUCT_TYPES:
-        stubs["catalog_api"].add_response("list_entities", {"EntitySummaryList": LISTINGS.get(entity_type, [])},
-                                          {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"})
+        stubs["catalog_api"].add_response(
+            "list_entities",
+            {"EntitySummaryList": LISTINGS.get(entity_type, [])},
+            {**MARKETPLACE, "EntityType": entity_type, "OwnershipType": "SELF"},
+        )
     denied(stubs["catalog_api"], "describe_entity", {**MARKETPLACE, "EntityId": SAAS}, "aws-marketplace:DescribeEntity")
     stubs["catalog_api"].add_response("describe_entity", described(AMI, AMI_CODE), {**MARKETPLACE, "EntityId": AMI})
     setup = backend.get_seller_setup()
@@ -212,8 +284,13 @@ def test_a_product_code_denied_keeps_the_listing(backend: AwsPartnerCentral, stu
 
 
 def test_a_throttled_role_check_is_unknown_with_the_reason(backend: AwsPartnerCentral, stubs) -> None:
-    stubs["iam"].add_client_error("get_role", service_error_code="Throttling", http_status_code=400,
-                                  service_message="Rate exceeded", expected_params={"RoleName": RESALE_AUTHORIZATION_ROLE})
+    stubs["iam"].add_client_error(
+        "get_role",
+        service_error_code="Throttling",
+        http_status_code=400,
+        service_message="Rate exceeded",
+        expected_params={"RoleName": RESALE_AUTHORIZATION_ROLE},
+    )
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
     stub_listings(stubs, {})
     setup = backend.get_seller_setup()
@@ -235,6 +312,7 @@ def test_get_partner_denied_leaves_headquarters_and_listings_unknown(backend: Aw
 
 # get_prm_evidence
 
+
 def test_prm_evidence_reads_the_linked_account_tag_keys_and_attribution_ids(backend: AwsPartnerCentral, stubs) -> None:
     stub_prm_evidence(stubs)
     evidence = backend.get_prm_evidence()
@@ -248,8 +326,9 @@ def test_prm_evidence_reads_the_linked_account_tag_keys_and_attribution_ids(back
 def test_sparse_prm_answers_read(backend: AwsPartnerCentral, stubs) -> None:
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
     stubs["ce"].add_response("list_cost_allocation_tags", {}, PRM_KEYS)
-    stubs["revenue"].add_response("list_revenue_attributions",
-                                  {"RevenueAttributionSummaries": [{"TenancyModel": "SINGLE_TENANT"}]}, SANDBOX)
+    stubs["revenue"].add_response(
+        "list_revenue_attributions", {"RevenueAttributionSummaries": [{"TenancyModel": "SINGLE_TENANT"}]}, SANDBOX
+    )
     evidence = backend.get_prm_evidence()
     assert evidence.CostAllocationTags == [] and evidence.RevenueAttributions == [RevenueAttribution()]
 
@@ -257,8 +336,13 @@ def test_sparse_prm_answers_read(backend: AwsPartnerCentral, stubs) -> None:
 def test_cost_explorer_denied_names_the_action_and_keeps_the_rest(backend: AwsPartnerCentral, stubs) -> None:
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
     denied(stubs["ce"], "list_cost_allocation_tags", PRM_KEYS, "ce:ListCostAllocationTags")
-    stubs["revenue"].add_client_error("list_revenue_attributions", service_error_code="InternalServerException",
-                                      http_status_code=500, service_message="try again", expected_params=SANDBOX)
+    stubs["revenue"].add_client_error(
+        "list_revenue_attributions",
+        service_error_code="InternalServerException",
+        http_status_code=500,
+        service_message="try again",
+        expected_params=SANDBOX,
+    )
     evidence = backend.get_prm_evidence()
     assert evidence.CostAllocationTags is None and evidence.RevenueAttributions is None
     assert "ce:ListCostAllocationTags" in evidence.Unknown["CostAllocationTags"].Reason
@@ -268,8 +352,9 @@ def test_cost_explorer_denied_names_the_action_and_keeps_the_rest(backend: AwsPa
 
 def test_without_the_partner_only_the_older_tag_key_is_asked_for(backend: AwsPartnerCentral, stubs) -> None:
     denied(stubs["account"], "get_partner", {**SANDBOX, "Identifier": PARTNER}, "partnercentral:GetPartner")
-    stubs["ce"].add_response("list_cost_allocation_tags", {"CostAllocationTags": []},
-                             {"TagKeys": ["aws-apn-id"], "Type": "UserDefined"})
+    stubs["ce"].add_response(
+        "list_cost_allocation_tags", {"CostAllocationTags": []}, {"TagKeys": ["aws-apn-id"], "Type": "UserDefined"}
+    )
     stubs["revenue"].add_response("list_revenue_attributions", {"RevenueAttributionSummaries": []}, SANDBOX)
     evidence = backend.get_prm_evidence()
     assert evidence.LinkedPrimaryAccountId is None
@@ -279,11 +364,17 @@ def test_without_the_partner_only_the_older_tag_key_is_asked_for(backend: AwsPar
 def test_every_call_the_evidence_reads_make_is_declared_by_the_tools(backend: AwsPartnerCentral, stubs) -> None:
     """The IAM action of each operation called, against the actions the tools declare."""
     called: set[str] = set()
-    prefixes = {"account": "partnercentral", "revenue": "partnercentral", "catalog_api": "aws-marketplace", "ce": "ce",
-                "iam": "iam"}
+    prefixes = {
+        "account": "partnercentral",
+        "revenue": "partnercentral",
+        "catalog_api": "aws-marketplace",
+        "ce": "ce",
+        "iam": "iam",
+    }
     for name, prefix in prefixes.items():
         getattr(backend, name).meta.events.register(
-            "before-call", lambda model, prefix=prefix, **_: called.add(f"{prefix}:{model.name}"))
+            "before-call", lambda model, prefix=prefix, **_: called.add(f"{prefix}:{model.name}")
+        )
     stub_seller_setup(stubs)
     stub_prm_evidence(stubs)
     backend.get_seller_setup()
@@ -301,6 +392,7 @@ def test_the_access_data_knows_the_evidence_actions_and_the_policies_granting_th
 
 # the verdicts: assess_prm, onboarding status, and the tools through a real MCP client
 
+
 def assessment(backend: AwsPartnerCentral):
     return assess_prm(backend.get_seller_setup(), backend.get_prm_evidence(), [], [], NOW)
 
@@ -310,8 +402,12 @@ def test_complete_answers_give_a_prm_verdict(backend: AwsPartnerCentral, stubs) 
     stub_prm_evidence(stubs)
     result = assessment(backend)
     statuses = {r.id: r.status for r in result.requirements}
-    assert statuses == {"linked_primary_account": "met", "marketplace_listing": "met", "revenue_attribution": "met",
-                        "subsidiary_connections": "not_applicable"}
+    assert statuses == {
+        "linked_primary_account": "met",
+        "marketplace_listing": "met",
+        "revenue_attribution": "met",
+        "subsidiary_connections": "not_applicable",
+    }
     assert result.prm_ready is True and result.plan == []
     attribution_ = next(r for r in result.requirements if r.id == "revenue_attribution")
     assert f"aws-apn-id-{LINKED}" in attribution_.evidence[0]
@@ -320,20 +416,27 @@ def test_complete_answers_give_a_prm_verdict(backend: AwsPartnerCentral, stubs) 
     assert "not visible" in subsidiaries.evidence[0]
 
 
-@pytest.mark.parametrize(("tags", "said"), [
-    ([], "lists no PRM tag key"),
-    ([cost_allocation_tag("aws-apn-id", used=timedelta(days=200))], "too long ago to count"),
-    ([cost_allocation_tag("aws-apn-id", used=None)], "last used never"),
-])
-def test_no_recent_tag_key_leaves_attribution_unknown_never_not_met(backend, stubs, tags: list[dict], said: str) -> None:
+@pytest.mark.parametrize(
+    ("tags", "said"),
+    [
+        ([], "lists no PRM tag key"),
+        ([cost_allocation_tag("aws-apn-id", used=timedelta(days=200))], "too long ago to count"),
+        ([cost_allocation_tag("aws-apn-id", used=None)], "last used never"),
+    ],
+)
+def test_no_recent_tag_key_leaves_attribution_unknown_never_not_met(
+    backend, stubs, tags: list[dict], said: str
+) -> None:
     """User agents and tags in customers' accounts are invisible here: no tag key seen is not proof of no attribution."""
     stub_seller_setup(stubs)
     stub_prm_evidence(stubs, tags=tags)
     result = assessment(backend)
     attribution_ = next(r for r in result.requirements if r.id == "revenue_attribution")
     assert attribution_.status == "unknown" and any(said in line for line in attribution_.evidence)
-    assert attribution_.remediation[0] == ("Check whether AWS measures your product codes in Partner Central's "
-                                           "Attributed revenue dashboard (Onboarding status table).")
+    assert attribution_.remediation[0] == (
+        "Check whether AWS measures your product codes in Partner Central's "
+        "Attributed revenue dashboard (Onboarding status table)."
+    )
     assert any(f"APN_1.1/pc_{SAAS_CODE}$" in step for step in attribution_.remediation)
     assert result.prm_ready is None and result.gaps == []
 
@@ -362,31 +465,64 @@ def test_subsidiaries_are_known_from_connections_and_invitations_on_aws(backend:
 
     stub_seller_setup(stubs)
     stub_prm_evidence(stubs)
-    connection = Connection.model_validate({
-        "Catalog": "Sandbox", "Id": "pac-altosub000001", "Arn": "arn:aws:partnercentral:us-east-1::catalog/Sandbox/"
-        "connection/pac-altosub000001", "OtherParticipantAccountId": SUBSIDIARY, "UpdatedAt": NOW,
-        "ConnectionTypes": {"SUBSIDIARY": {"CreatedAt": NOW, "InviterEmail": "dana@altocloud-data.example",
-                                           "InviterName": "Dana Okafor", "Status": "ACTIVE"}}})
-    invitation = ConnectionInvitation.model_validate({
-        "Catalog": "Sandbox", "Id": "pacinv-altosub000002", "Arn": "arn:aws:partnercentral:us-east-1::catalog/Sandbox/"
-        "connection-invitation/pacinv-altosub000002", "ConnectionType": "SUBSIDIARY", "CreatedAt": NOW,
-        "UpdatedAt": NOW, "OtherParticipantIdentifier": "333344445555", "ParticipantType": "SENDER", "Status": "PENDING",
-        "InvitationMessage": "Please accept", "InviterEmail": "dana@altocloud-data.example", "InviterName": "Dana Okafor"})
+    connection = Connection.model_validate(
+        {
+            "Catalog": "Sandbox",
+            "Id": "pac-altosub000001",
+            "Arn": "arn:aws:partnercentral:us-east-1::catalog/Sandbox/connection/pac-altosub000001",
+            "OtherParticipantAccountId": SUBSIDIARY,
+            "UpdatedAt": NOW,
+            "ConnectionTypes": {
+                "SUBSIDIARY": {
+                    "CreatedAt": NOW,
+                    "InviterEmail": "dana@altocloud-data.example",
+                    "InviterName": "Dana Okafor",
+                    "Status": "ACTIVE",
+                }
+            },
+        }
+    )
+    invitation = ConnectionInvitation.model_validate(
+        {
+            "Catalog": "Sandbox",
+            "Id": "pacinv-altosub000002",
+            "Arn": "arn:aws:partnercentral:us-east-1::catalog/Sandbox/connection-invitation/pacinv-altosub000002",
+            "ConnectionType": "SUBSIDIARY",
+            "CreatedAt": NOW,
+            "UpdatedAt": NOW,
+            "OtherParticipantIdentifier": "333344445555",
+            "ParticipantType": "SENDER",
+            "Status": "PENDING",
+            "InvitationMessage": "Please accept",
+            "InviterEmail": "dana@altocloud-data.example",
+            "InviterName": "Dana Okafor",
+        }
+    )
     result = assess_prm(backend.get_seller_setup(), backend.get_prm_evidence(), [connection], [invitation], NOW)
     assert [(a.aws_account_id, a.connection, a.invitation_id) for a in result.seller_accounts] == [
-        (LINKED, "primary", None), (SUBSIDIARY, "connected", None), ("333344445555", "invitation_pending", "pacinv-altosub000002")]
+        (LINKED, "primary", None),
+        (SUBSIDIARY, "connected", None),
+        ("333344445555", "invitation_pending", "pacinv-altosub000002"),
+    ]
     subsidiaries = next(r for r in result.requirements if r.id == "subsidiary_connections")
     assert subsidiaries.status == "in_progress" and result.prm_ready is False
 
 
-def test_a_subsidiary_invitation_to_an_account_not_visible_is_planned_not_refused(backend: AwsPartnerCentral, stubs) -> None:
+def test_a_subsidiary_invitation_to_an_account_not_visible_is_planned_not_refused(
+    backend: AwsPartnerCentral, stubs
+) -> None:
     """The aws backend cannot list every seller account the partner owns, so it cannot refuse one as a stranger."""
     stub_seller_setup(stubs)
-    stubs["account"].add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []},
-                                  {**SANDBOX, "Status": "PENDING"})
+    stubs["account"].add_response(
+        "list_connection_invitations", {"ConnectionInvitationSummaries": []}, {**SANDBOX, "Status": "PENDING"}
+    )
     stubs["account"].add_response("list_connections", {"ConnectionSummaries": []}, SANDBOX)
-    plan = plan_connections(backend, ConnectionChange(receiver_account_ids=[SUBSIDIARY], inviter_name="Dana Okafor",
-                                                      inviter_email="dana@altocloud-data.example"))
+    plan = plan_connections(
+        backend,
+        ConnectionChange(
+            receiver_account_ids=[SUBSIDIARY], inviter_name="Dana Okafor", inviter_email="dana@altocloud-data.example"
+        ),
+    )
     assert plan.calls[0].request["ReceiverIdentifier"] == SUBSIDIARY
     assert any("check each id is an account you own" in note for note in plan.notes)
 
@@ -395,22 +531,61 @@ def stub_status_reads(stubs: dict[str, Stubber]) -> None:
     """What get_onboarding_status reads, in the order it reads it (the Stubber answers each client in order)."""
     account = stubs["account"]
     for kind in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION"):
-        account.add_response("get_verification", {
-            "VerificationType": kind, "VerificationStatus": "SUCCEEDED", "StartedAt": NOW, "CompletedAt": NOW,
-            "VerificationResponseDetails": {"RegistrantVerificationResponse": {
-                "CompletionUrl": "https://verify.example/done", "CompletionUrlExpiresAt": NOW}} if kind.startswith("REG") else
-            {"BusinessVerificationResponse": {"BusinessVerificationDetails": {
-                "LegalName": "AltoCloud Data Inc.", "RegistrationId": "601234567", "CountryCode": "US"}}},
-        }, {"VerificationType": kind})
+        account.add_response(
+            "get_verification",
+            {
+                "VerificationType": kind,
+                "VerificationStatus": "SUCCEEDED",
+                "StartedAt": NOW,
+                "CompletedAt": NOW,
+                "VerificationResponseDetails": {
+                    "RegistrantVerificationResponse": {
+                        "CompletionUrl": "https://verify.example/done",
+                        "CompletionUrlExpiresAt": NOW,
+                    }
+                }
+                if kind.startswith("REG")
+                else {
+                    "BusinessVerificationResponse": {
+                        "BusinessVerificationDetails": {
+                            "LegalName": "AltoCloud Data Inc.",
+                            "RegistrationId": "601234567",
+                            "CountryCode": "US",
+                        }
+                    }
+                },
+            },
+            {"VerificationType": kind},
+        )
     stub_seller_setup(stubs)
     account.add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []}, SANDBOX)
     account.add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
-    account.add_response("get_profile_visibility", {"Catalog": "Sandbox", "Arn": ARN, "Id": PARTNER,
-                                                    "Visibility": "PUBLIC", "ProfileId": "pprofile-altocloud0004"},
-                         {**SANDBOX, "Identifier": PARTNER})
-    account.add_response("get_alliance_lead_contact", {"Catalog": "Sandbox", "Arn": ARN, "Id": PARTNER, "AllianceLeadContact": {
-        "FirstName": "Dana", "LastName": "Okafor", "Email": "dana@altocloud-data.example", "BusinessTitle": "VP"}},
-        {**SANDBOX, "Identifier": PARTNER})
+    account.add_response(
+        "get_profile_visibility",
+        {
+            "Catalog": "Sandbox",
+            "Arn": ARN,
+            "Id": PARTNER,
+            "Visibility": "PUBLIC",
+            "ProfileId": "pprofile-altocloud0004",
+        },
+        {**SANDBOX, "Identifier": PARTNER},
+    )
+    account.add_response(
+        "get_alliance_lead_contact",
+        {
+            "Catalog": "Sandbox",
+            "Arn": ARN,
+            "Id": PARTNER,
+            "AllianceLeadContact": {
+                "FirstName": "Dana",
+                "LastName": "Okafor",
+                "Email": "dana@altocloud-data.example",
+                "BusinessTitle": "VP",
+            },
+        },
+        {**SANDBOX, "Identifier": PARTNER},
+    )
     stub_prm_evidence(stubs)
     account.add_response("list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
 
@@ -425,8 +600,9 @@ def test_onboarding_status_on_aws_leaves_only_the_four_tasks_without_an_api_unkn
     assert "Settings > Tax information" in tasks["tax_interview"].next_step
 
 
-async def call_on_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch, backend: AwsPartnerCentral,
-                     *tools: str) -> list[dict]:
+async def call_on_aws(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, backend: AwsPartnerCentral, *tools: str
+) -> list[dict]:
     """Each tool's structured result in full through a real MCP client, the server acting on the stubbed aws
     backend."""
     monkeypatch.setattr(AgentApp, "partner_central", lambda self, principal: backend)
@@ -443,10 +619,15 @@ async def call_on_aws(settings: Settings, monkeypatch: pytest.MonkeyPatch, backe
 def stub_prm_check(stubs: dict[str, Stubber]) -> None:
     """What check_prm_compliance reads, in order."""
     stub_seller_setup(stubs)
-    stubs["account"].add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []},
-                                  {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
+    stubs["account"].add_response(
+        "list_connection_invitations",
+        {"ConnectionInvitationSummaries": []},
+        {**SANDBOX, "ConnectionType": "SUBSIDIARY"},
+    )
     stub_prm_evidence(stubs)
-    stubs["account"].add_response("list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
+    stubs["account"].add_response(
+        "list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"}
+    )
 
 
 async def test_the_tools_give_a_verdict_on_aws_through_a_real_mcp_client(
@@ -464,17 +645,26 @@ async def test_denied_evidence_is_an_unknown_verdict_naming_the_action_not_a_fai
     settings: Settings, monkeypatch: pytest.MonkeyPatch, backend: AwsPartnerCentral, stubs
 ) -> None:
     stub_seller_setup(stubs)
-    stubs["account"].add_response("list_connection_invitations", {"ConnectionInvitationSummaries": []},
-                                  {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
+    stubs["account"].add_response(
+        "list_connection_invitations",
+        {"ConnectionInvitationSummaries": []},
+        {**SANDBOX, "ConnectionType": "SUBSIDIARY"},
+    )
     stubs["account"].add_response("get_partner", partner(), {**SANDBOX, "Identifier": PARTNER})
     denied(stubs["ce"], "list_cost_allocation_tags", PRM_KEYS, "ce:ListCostAllocationTags")
     stubs["revenue"].add_response("list_revenue_attributions", {"RevenueAttributionSummaries": []}, SANDBOX)
-    stubs["account"].add_response("list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"})
+    stubs["account"].add_response(
+        "list_connections", {"ConnectionSummaries": []}, {**SANDBOX, "ConnectionType": "SUBSIDIARY"}
+    )
     [prm] = await call_on_aws(settings, monkeypatch, backend, "check_prm_compliance")
     assert "prm_ready" not in prm and prm["summary"].startswith("PRM readiness unknown")
     statuses = {r["id"]: r["status"] for r in prm["requirements"]}
-    assert statuses == {"linked_primary_account": "met", "marketplace_listing": "met", "revenue_attribution": "unknown",
-                        "subsidiary_connections": "not_applicable"}
+    assert statuses == {
+        "linked_primary_account": "met",
+        "marketplace_listing": "met",
+        "revenue_attribution": "unknown",
+        "subsidiary_connections": "not_applicable",
+    }
     attribution_ = next(r for r in prm["requirements"] if r["id"] == "revenue_attribution")
     assert any("ce:ListCostAllocationTags" in line for line in attribution_["evidence"])
 

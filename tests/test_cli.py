@@ -20,11 +20,30 @@ def run(*args: str, data_dir: Path, **env: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize(
     "command",
-    [[], ["serve"], ["sandbox"], ["sandbox", "list"], ["sandbox", "reset"], ["sandbox", "outbox"], ["sandbox", "advance"],
-     ["sandbox", "respond"], ["token"],
-     ["token", "create"], ["token", "list"], ["token", "revoke"], ["audit"], ["audit", "export"], ["index"],
-     ["index", "build"], ["index", "status"], ["index", "add"], ["approver"], ["approver", "enroll"],
-     ["approver", "list"], ["approver", "remove"]],
+    [
+        [],
+        ["serve"],
+        ["sandbox"],
+        ["sandbox", "list"],
+        ["sandbox", "reset"],
+        ["sandbox", "outbox"],
+        ["sandbox", "advance"],
+        ["sandbox", "respond"],
+        ["token"],
+        ["token", "create"],
+        ["token", "list"],
+        ["token", "revoke"],
+        ["audit"],
+        ["audit", "export"],
+        ["index"],
+        ["index", "build"],
+        ["index", "status"],
+        ["index", "add"],
+        ["approver"],
+        ["approver", "enroll"],
+        ["approver", "list"],
+        ["approver", "remove"],
+    ],
     ids=" ".join,
 )
 def test_every_command_has_help(command: list[str], data_dir: Path) -> None:
@@ -36,7 +55,12 @@ def test_every_command_has_help(command: list[str], data_dir: Path) -> None:
 def test_sandbox_list_shows_the_seeded_partners(data_dir: Path) -> None:
     result = run("sandbox", "list", data_dir=data_dir)
     assert result.returncode == 0, result.stderr
-    for partner_id in ("partner-nimbus0000001", "partner-stratus000002", "partner-cirrus0000003", "partner-altocloud0004"):
+    for partner_id in (
+        "partner-nimbus0000001",
+        "partner-stratus000002",
+        "partner-cirrus0000003",
+        "partner-altocloud0004",
+    ):
         assert partner_id in result.stdout
     assert "partner-altocloud0004   AltoCloud Data" in result.stdout
     assert "(default)" in result.stdout
@@ -70,7 +94,9 @@ def test_unknown_command_is_a_usage_error(data_dir: Path) -> None:
 
 
 def test_tokens_are_shown_once_and_stored_hashed(data_dir: Path) -> None:
-    created = run("token", "create", "--name", "dana", "--policy", "AWSPartnerCentralOpportunityManagement", data_dir=data_dir)
+    created = run(
+        "token", "create", "--name", "dana", "--policy", "AWSPartnerCentralOpportunityManagement", data_dir=data_dir
+    )
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip()
     assert token.startswith("pca_") and "Shown once" in created.stderr
@@ -82,10 +108,13 @@ def test_tokens_are_shown_once_and_stored_hashed(data_dir: Path) -> None:
     assert "revoked" in run("token", "list", data_dir=data_dir).stdout
 
 
-@pytest.mark.parametrize(("args", "error"), [
-    (["--policy", "AdministratorAccess"], "Unknown AWS managed policy"),
-    (["--partner-id", "partner-doesnotexist1"], "not a partner of the sandbox"),
-])
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--policy", "AdministratorAccess"], "Unknown AWS managed policy"),
+        (["--partner-id", "partner-doesnotexist1"], "not a partner of the sandbox"),
+    ],
+)
 def test_token_create_refuses_what_cannot_work(data_dir: Path, args: list[str], error: str) -> None:
     result = run("token", "create", "--name", "x", *args, data_dir=data_dir)
     assert result.returncode == 2 and error in result.stderr and result.stdout == ""
@@ -100,16 +129,42 @@ def test_audit_export_prints_json_lines(data_dir: Path) -> None:
 
     app = AgentApp(Settings(data_dir=data_dir))
     with app.db.transaction() as conn:
-        app.audit.insert(conn, AuditEvent(
-            eventSource="account.partnercentral.amazonaws.com", eventName="PutProfileVisibility", awsRegion="us-east-1",
-            userIdentity=UserIdentity(type="PartnerAgentUser", principalId="local:dana", userName="dana",
-                                      partnerId="partner-altocloud0004", catalog="Sandbox", policies=[]),
-            requestParameters={"Visibility": "PRIVATE"}, requestID="flow-1", decision="applied", tool="update_profile",
-        ))
+        app.audit.insert(
+            conn,
+            AuditEvent(
+                eventSource="account.partnercentral.amazonaws.com",
+                eventName="PutProfileVisibility",
+                awsRegion="us-east-1",
+                userIdentity=UserIdentity(
+                    type="PartnerAgentUser",
+                    principalId="local:dana",
+                    userName="dana",
+                    partnerId="partner-altocloud0004",
+                    catalog="Sandbox",
+                    policies=[],
+                ),
+                requestParameters={"Visibility": "PRIVATE"},
+                requestID="flow-1",
+                decision="applied",
+                tool="update_profile",
+            ),
+        )
     result = run("audit", "export", data_dir=data_dir)
     [event] = [json.loads(line) for line in result.stdout.splitlines()]
-    assert {"eventTime", "eventSource", "eventName", "userIdentity", "requestParameters", "responseElements",
-            "requestID", "eventID", "readOnly", "sessionId", "approvalId", "decision"} <= set(event)
+    assert {
+        "eventTime",
+        "eventSource",
+        "eventName",
+        "userIdentity",
+        "requestParameters",
+        "responseElements",
+        "requestID",
+        "eventID",
+        "readOnly",
+        "sessionId",
+        "approvalId",
+        "decision",
+    } <= set(event)
 
 
 def test_sandbox_outbox_shows_sent_codes(data_dir: Path) -> None:
@@ -170,23 +225,60 @@ def test_approvers_are_enrolled_for_a_deployment_listed_and_removed(data_dir: Pa
     """With --url the command only prints the deployment's one-time link; the passkey is made there."""
     from agent.trust.tokens import TokenStore
 
-    _, record = TokenStore(data_dir / "tokens.json").create("ci-bot", "partner-altocloud0004", "Sandbox",
-                                                            ["AWSPartnerCentralOpportunityManagement"])
-    first = run("approver", "enroll", "--name", "Dana", "--url", "https://agent.example.com/", data_dir=data_dir,
-                PARTNER_AGENT_USER="dana")
+    _, record = TokenStore(data_dir / "tokens.json").create(
+        "ci-bot", "partner-altocloud0004", "Sandbox", ["AWSPartnerCentralOpportunityManagement"]
+    )
+    first = run(
+        "approver",
+        "enroll",
+        "--name",
+        "Dana",
+        "--url",
+        "https://agent.example.com/",
+        data_dir=data_dir,
+        PARTNER_AGENT_USER="dana",
+    )
     assert first.returncode == 0, first.stderr
     link = first.stdout.strip()
     assert link.startswith("https://agent.example.com/enroll#") and len(link.split("#")[1]) >= 43
     assert "within 10 minutes" in first.stderr and link not in first.stderr
-    assert run("approver", "enroll", "--name", "CI owner", "--token-id", record.id, "--url", "https://agent.example.com",
-               data_dir=data_dir).returncode == 0
-    assert run("approver", "enroll", "--name", "Sales lead", "--partner-id", "partner-altocloud0004", "--policy",
-               "AWSPartnerCentralOpportunityManagement", "--url", "https://agent.example.com", data_dir=data_dir).returncode == 0
+    assert (
+        run(
+            "approver",
+            "enroll",
+            "--name",
+            "CI owner",
+            "--token-id",
+            record.id,
+            "--url",
+            "https://agent.example.com",
+            data_dir=data_dir,
+        ).returncode
+        == 0
+    )
+    assert (
+        run(
+            "approver",
+            "enroll",
+            "--name",
+            "Sales lead",
+            "--partner-id",
+            "partner-altocloud0004",
+            "--policy",
+            "AWSPartnerCentralOpportunityManagement",
+            "--url",
+            "https://agent.example.com",
+            data_dir=data_dir,
+        ).returncode
+        == 0
+    )
     listed = run("approver", "list", data_dir=data_dir).stdout.splitlines()
     assert listed[0].split() == ["ID", "NAME", "PASSKEYS", "CREATED", "APPROVES", "FOR"]
     assert " Dana " in listed[1] and listed[1].endswith(" local:dana")
     assert " CI owner " in listed[2] and listed[2].endswith(f" token:{record.id}")
-    assert " Sales lead " in listed[3] and listed[3].endswith(" partner-altocloud0004 (AWSPartnerCentralOpportunityManagement)")
+    assert " Sales lead " in listed[3] and listed[3].endswith(
+        " partner-altocloud0004 (AWSPartnerCentralOpportunityManagement)"
+    )
     approver_id = listed[1].split()[0]
     removed = run("approver", "remove", approver_id, data_dir=data_dir)
     assert removed.returncode == 0 and removed.stdout == f"Removed {approver_id} (Dana) and 0 passkey(s).\n"
@@ -195,16 +287,22 @@ def test_approvers_are_enrolled_for_a_deployment_listed_and_removed(data_dir: Pa
     assert approver_id not in run("approver", "list", data_dir=data_dir).stdout
 
 
-@pytest.mark.parametrize(("args", "error"), [
-    (["--url", "http://127.0.0.1:8765"], "not an IP address. Open the page at http://localhost:8765 instead."),
-    (["--url", "http://agent.example.com"], "Passkeys need HTTPS"),
-    (["--token-id", "0badc0de"], "no active token with id '0badc0de'"),
-    (["--policy", "AWSPartnerCentralFullAccess"], "--policy belongs to a delegation; add --partner-id."),
-    (["--partner-id", "partner-altocloud0004"], "a delegation needs at least one --policy"),
-    (["--partner-id", "partner-doesnotexist1", "--policy", "AWSPartnerCentralFullAccess"], "not a partner of the sandbox"),
-    (["--partner-id", "partner-altocloud0004", "--policy", "AdministratorAccess"], "Unknown AWS managed policy"),
-    (["--token-id", "0badc0de", "--partner-id", "partner-altocloud0004"], "not allowed with argument"),
-])
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--url", "http://127.0.0.1:8765"], "not an IP address. Open the page at http://localhost:8765 instead."),
+        (["--url", "http://agent.example.com"], "Passkeys need HTTPS"),
+        (["--token-id", "0badc0de"], "no active token with id '0badc0de'"),
+        (["--policy", "AWSPartnerCentralFullAccess"], "--policy belongs to a delegation; add --partner-id."),
+        (["--partner-id", "partner-altocloud0004"], "a delegation needs at least one --policy"),
+        (
+            ["--partner-id", "partner-doesnotexist1", "--policy", "AWSPartnerCentralFullAccess"],
+            "not a partner of the sandbox",
+        ),
+        (["--partner-id", "partner-altocloud0004", "--policy", "AdministratorAccess"], "Unknown AWS managed policy"),
+        (["--token-id", "0badc0de", "--partner-id", "partner-altocloud0004"], "not allowed with argument"),
+    ],
+)
 def test_approver_enroll_refuses_what_cannot_work(data_dir: Path, args: list[str], error: str) -> None:
     result = run("approver", "enroll", "--name", "Dana", *args, data_dir=data_dir)
     assert result.returncode == 2 and error in result.stderr and result.stdout == ""

@@ -40,11 +40,13 @@ async def first_call_arguments(client: Client) -> dict[str, dict | None]:
 
 
 @pytest.mark.parametrize("partner_id", PARTNERS)
-async def test_every_read_tool_answers_within_the_budget_by_default(guidance_settings: Settings,
-                                                                   partner_id: str) -> None:
+async def test_every_read_tool_answers_within_the_budget_by_default(
+    guidance_settings: Settings, partner_id: str
+) -> None:
     async with Client(build_server(as_partner(guidance_settings, partner_id))) as client:
-        tools = [t for t in (await client.list_tools()).tools
-                 if t.annotations.read_only_hint and t.name not in NOT_CALLED]
+        tools = [
+            t for t in (await client.list_tools()).tools if t.annotations.read_only_hint and t.name not in NOT_CALLED
+        ]
         arguments = await first_call_arguments(client)
         sizes = {}
         for tool in tools:
@@ -61,17 +63,23 @@ async def test_every_read_tool_answers_within_the_budget_by_default(guidance_set
 
 async def test_results_lead_with_the_verdict_the_next_step_or_the_amount(settings: Settings) -> None:
     async with Client(build_server(as_partner(settings, ISV))) as client:
+
         async def first_members(tool: str, arguments: dict | None = None) -> list[str]:
             return list(json.loads(text_of(await client.call_tool(tool, arguments or {}))))[:2]
 
         assert await first_members("get_onboarding_status") == ["next_action", "open_tasks"]
         assert await first_members("check_prm_compliance") == ["prm_ready", "summary"]
         assert await first_members("estimate_funding", {"opportunity_id": "O3000001", "program": "map-assess"}) == [
-            "eligible", "estimate"]
-        assert await first_members("recommend_funding", {"opportunity_id": "O3000001"}) == ["opportunity_id",
-                                                                                            "recommendations"]
-        tax = json.loads(text_of(await client.call_tool("determine_tax_form",
-                                                        {"country": "DE", "entity_type": "business"})))
+            "eligible",
+            "estimate",
+        ]
+        assert await first_members("recommend_funding", {"opportunity_id": "O3000001"}) == [
+            "opportunity_id",
+            "recommendations",
+        ]
+        tax = json.loads(
+            text_of(await client.call_tool("determine_tax_form", {"country": "DE", "entity_type": "business"}))
+        )
         assert list(tax["guidance"])[:2] == ["form", "form_title"] and tax["guidance"]["form"] == "W-8BEN-E"
         prm = (await client.call_tool("check_prm_compliance", {})).structured_content
     # failing requirements first, each with its first remediation step
@@ -86,8 +94,12 @@ async def test_onboarding_status_in_short_and_in_full(settings: Settings) -> Non
         full = (await client.call_tool("get_onboarding_status", {"detail": "full"})).structured_content
     assert short["next_action"]["id"] == "profile_details" and "stages" not in short
     assert short["progress"]["registration"] == "2 of 2 done"
-    open_ids = [t["id"] for stage in full["stages"] for t in stage["tasks"]
-                if t["status"] in ("action_required", "not_started", "in_progress", "unknown")]
+    open_ids = [
+        t["id"]
+        for stage in full["stages"]
+        for t in stage["tasks"]
+        if t["status"] in ("action_required", "not_started", "in_progress", "unknown")
+    ]
     assert len(short["open_tasks"]) == len(open_ids)
     assert all(f"({task})" in line for task, line in zip(open_ids, short["open_tasks"]))
     assert not any("(registrant_verification)" in line for line in short["open_tasks"])  # done tasks are left out
@@ -114,11 +126,18 @@ async def test_the_program_catalog_is_one_line_each_paged_with_full_detail_on_re
     assert unknown.is_error and "free-money" in unknown.content[0].text and "map-assess" in unknown.content[0].text
 
 
-async def test_a_long_description_is_shortened_and_says_how_to_get_it_whole(settings: Settings,
-                                                                            sandbox: LocalSandbox) -> None:
+async def test_a_long_description_is_shortened_and_says_how_to_get_it_whole(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     created = sandbox.client(PRM_READY).create_benefit_application(
-        client_token="long", benefit_id="ben-pocfunding0001", name="Pilot", description="word " * 20000,
-        fulfillment_types=["CASH"], associated_resources=[], details=example_details("ben-pocfunding0001"))
+        client_token="long",
+        benefit_id="ben-pocfunding0001",
+        name="Pilot",
+        description="word " * 20000,
+        fulfillment_types=["CASH"],
+        associated_resources=[],
+        details=example_details("ben-pocfunding0001"),
+    )
     async with Client(build_server(as_partner(settings, PRM_READY))) as client:
         short = await client.call_tool("get_funding_request", {"funding_request_id": created.Id})
         full = await client.call_tool("get_funding_request", {"funding_request_id": created.Id, "detail": "full"})
@@ -130,10 +149,14 @@ async def test_a_long_description_is_shortened_and_says_how_to_get_it_whole(sett
 
 async def test_seller_guidance_in_short_keeps_the_answer_and_cites_urls(settings: Settings) -> None:
     async with Client(build_server(settings)) as client:
-        short = (await client.call_tool("seller_compliance_requirements",
-                                        {"seller_country": "DE", "bank_country": "DE"})).structured_content["guidance"]
-        full = (await client.call_tool("seller_compliance_requirements", {
-            "seller_country": "DE", "bank_country": "DE", "detail": "full"})).structured_content["guidance"]
+        short = (
+            await client.call_tool("seller_compliance_requirements", {"seller_country": "DE", "bank_country": "DE"})
+        ).structured_content["guidance"]
+        full = (
+            await client.call_tool(
+                "seller_compliance_requirements", {"seller_country": "DE", "bank_country": "DE", "detail": "full"}
+            )
+        ).structured_content["guidance"]
         steps = (await client.call_tool("esc_catalog_steps", {"step": 5})).structured_content["guidance"]
         beyond = await client.call_tool("esc_catalog_steps", {"step": 99})
     assert short["kyc"]["applies"] == full["kyc"]["applies"] == "required" and short["kyc"]["next_steps"]
@@ -165,9 +188,15 @@ async def test_only_partner_guidance_is_indexed_and_searchable(guidance_settings
     assert "seller/marketplace-seller-guide.md" in docs
     assert not [c.doc for c in chunks if "/work/" in c.text or "agent/" in c.text or ".py`" in c.text]
     async with Client(build_server(guidance_settings)) as client:
-        found = (await client.call_tool("search_guidance", {
-            "query": "funding program catalog programs.json source_index numbers line numbers", "k": 20,
-        })).structured_content["passages"]
+        found = (
+            await client.call_tool(
+                "search_guidance",
+                {
+                    "query": "funding program catalog programs.json source_index numbers line numbers",
+                    "k": 20,
+                },
+            )
+        ).structured_content["passages"]
         resources = {str(r.uri) for r in (await client.list_resources()).resources}
     assert found and not any("README" in p["resource_uri"] for p in found)
     assert not any("README" in uri for uri in resources)
@@ -191,4 +220,5 @@ async def test_audit_events_page_one_line_each(settings: Settings) -> None:
     assert not any("requestParameters" in e for events in pages for e in events)  # one line each
     oldest_first = [e for events in reversed(pages) for e in events]
     assert [(e["eventTime"], e["eventName"], e["decision"]) for e in oldest_first] == [
-        (e["eventTime"], e["eventName"], e["decision"]) for e in full]
+        (e["eventTime"], e["eventName"], e["decision"]) for e in full
+    ]

@@ -20,35 +20,67 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 def program(pid: str, **rules) -> Program:
     estimate_basis = rules.pop("estimate", {"kind": "percent_of_arr", "percent": 10, "cap_usd": 50000})
-    return Program.model_validate({
-        "id": pid, "name": pid.upper(), "benefit": rules.pop("benefit", None), "category": "Misc",
-        "repeatable": rules.pop("repeatable", False),
-        "description": f"{pid} program", "fulfillment_types": ["CASH"], "eligibility": rules,
-        "estimate": estimate_basis, "sources": [{"title": "test", "kind": "project-default"}],
-    })
+    return Program.model_validate(
+        {
+            "id": pid,
+            "name": pid.upper(),
+            "benefit": rules.pop("benefit", None),
+            "category": "Misc",
+            "repeatable": rules.pop("repeatable", False),
+            "description": f"{pid} program",
+            "fulfillment_types": ["CASH"],
+            "eligibility": rules,
+            "estimate": estimate_basis,
+            "sources": [{"title": "test", "kind": "project-default"}],
+        }
+    )
 
 
-CATALOG = Catalog(version="test", disclaimer="estimates only", programs=[
-    program("migrate", min_stage="Qualified", min_arr_usd=100_000, use_cases=["Migration/Database Migration"]),
-    program("poc", min_stage="Qualified", max_stage="Business Validation", partner_paths=["Software"],
-            estimate={"kind": "fixed_cap", "cap_usd": 25000}),
-    program("isv", partner_paths=["Software"], requires_prm_ready=True, min_arr_usd=50_000),
-    program("mdf", requires_mdf_wallet=True, benefit={"program": "MDF"}, estimate={"kind": "wallet_balance"}),
-    program("credits", min_stage="Qualified", repeatable=True, estimate={"kind": "fixed_cap", "cap_usd": 5000}),
-])
+CATALOG = Catalog(
+    version="test",
+    disclaimer="estimates only",
+    programs=[
+        program("migrate", min_stage="Qualified", min_arr_usd=100_000, use_cases=["Migration/Database Migration"]),
+        program(
+            "poc",
+            min_stage="Qualified",
+            max_stage="Business Validation",
+            partner_paths=["Software"],
+            estimate={"kind": "fixed_cap", "cap_usd": 25000},
+        ),
+        program("isv", partner_paths=["Software"], requires_prm_ready=True, min_arr_usd=50_000),
+        program("mdf", requires_mdf_wallet=True, benefit={"program": "MDF"}, estimate={"kind": "wallet_balance"}),
+        program("credits", min_stage="Qualified", repeatable=True, estimate={"kind": "fixed_cap", "cap_usd": 5000}),
+    ],
+)
 
 
 def opportunity(stage: str, monthly: str | None, use_case: str | None = "Migration/Database Migration") -> Opportunity:
-    spend = [{"Amount": monthly, "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}] if monthly else []
-    return Opportunity.model_validate({
-        "Id": "O1", "Catalog": "Sandbox", "CreatedDate": NOW, "LastModifiedDate": NOW,
-        "LifeCycle": {"Stage": stage}, "Project": {"CustomerUseCase": use_case, "ExpectedCustomerSpend": spend},
-    })
+    spend = (
+        [{"Amount": monthly, "CurrencyCode": "USD", "Frequency": "Monthly", "TargetCompany": "AWS"}] if monthly else []
+    )
+    return Opportunity.model_validate(
+        {
+            "Id": "O1",
+            "Catalog": "Sandbox",
+            "CreatedDate": NOW,
+            "LastModifiedDate": NOW,
+            "LifeCycle": {"Stage": stage},
+            "Project": {"CustomerUseCase": use_case, "ExpectedCustomerSpend": spend},
+        }
+    )
 
 
 def wallet(remaining: int) -> Budget:
-    return Budget(allocation_id="benalloc-alto0mdfwallet", name="MDF wallet", allocated=Decimal(50000),
-                  committed=Decimal(50000 - remaining), remaining=Decimal(remaining), currency="USD", expires_at=None)
+    return Budget(
+        allocation_id="benalloc-alto0mdfwallet",
+        name="MDF wallet",
+        allocated=Decimal(50000),
+        committed=Decimal(50000 - remaining),
+        remaining=Decimal(remaining),
+        currency="USD",
+        expires_at=None,
+    )
 
 
 SOFTWARE_READY = PartnerFacts(path="Software", prm_ready=True, budgets={"mdf": [wallet(35000)]})
@@ -56,17 +88,20 @@ SOFTWARE_NOT_READY = PartnerFacts(path="Software", prm_ready=False, prm_gaps=["p
 SERVICES = PartnerFacts(path="Services", prm_ready=False, prm_gaps=["publish a listing"], budgets={"mdf": [wallet(0)]})
 
 
-@pytest.mark.parametrize(("stage", "monthly", "partner", "expected"), [
-    ("Prospect", "20000", SOFTWARE_READY, ["isv"]),                         # too early for migrate and poc
-    ("Qualified", "20000", SOFTWARE_READY, ["migrate", "poc", "isv", "credits"]),  # ARR 240k
-    ("Qualified", "5000", SOFTWARE_READY, ["poc", "isv", "credits"]),       # ARR 60k: below migrate's 100k
-    ("Qualified", "4000", SOFTWARE_READY, ["poc", "credits"]),              # ARR 48k: below isv's 50k
-    ("Committed", "20000", SOFTWARE_READY, ["migrate", "isv", "credits"]),  # past poc's last stage
-    ("Qualified", "20000", SOFTWARE_NOT_READY, ["migrate", "poc", "credits"]),  # no PRM, no wallet
-    ("Qualified", "20000", SERVICES, ["migrate", "credits"]),               # path and empty wallet
-    ("Closed Lost", "20000", SOFTWARE_READY, []),                           # a lost deal gets no funding
-    ("Qualified", None, SERVICES, ["credits"]),                             # no spend: only what needs none
-])
+@pytest.mark.parametrize(
+    ("stage", "monthly", "partner", "expected"),
+    [
+        ("Prospect", "20000", SOFTWARE_READY, ["isv"]),  # too early for migrate and poc
+        ("Qualified", "20000", SOFTWARE_READY, ["migrate", "poc", "isv", "credits"]),  # ARR 240k
+        ("Qualified", "5000", SOFTWARE_READY, ["poc", "isv", "credits"]),  # ARR 60k: below migrate's 100k
+        ("Qualified", "4000", SOFTWARE_READY, ["poc", "credits"]),  # ARR 48k: below isv's 50k
+        ("Committed", "20000", SOFTWARE_READY, ["migrate", "isv", "credits"]),  # past poc's last stage
+        ("Qualified", "20000", SOFTWARE_NOT_READY, ["migrate", "poc", "credits"]),  # no PRM, no wallet
+        ("Qualified", "20000", SERVICES, ["migrate", "credits"]),  # path and empty wallet
+        ("Closed Lost", "20000", SOFTWARE_READY, []),  # a lost deal gets no funding
+        ("Qualified", None, SERVICES, ["credits"]),  # no spend: only what needs none
+    ],
+)
 def test_eligibility_table(stage: str, monthly: str | None, partner: PartnerFacts, expected: list[str]) -> None:
     eligible, _, _ = rank(CATALOG, opportunity(stage, monthly), partner)
     assert sorted(e.program.id for e in eligible) == sorted(expected)
@@ -84,8 +119,10 @@ def test_reasons_can_be_checked_against_the_opportunity() -> None:
 def test_near_misses_say_what_is_missing() -> None:
     _, near, _ = rank(CATALOG, opportunity("Prospect", "5000"), SOFTWARE_READY)
     migrate = next(e for e in near if e.program.id == "migrate")
-    assert migrate.gaps == ["the opportunity must reach 'Qualified' (it is at 'Prospect')",
-                            "expected ARR $60,000 (12 x $5,000 monthly) is below the $100,000 threshold"]
+    assert migrate.gaps == [
+        "the opportunity must reach 'Qualified' (it is at 'Prospect')",
+        "expected ARR $60,000 (12 x $5,000 monthly) is below the $100,000 threshold",
+    ]
 
 
 def test_programs_without_opportunity_rules_are_not_matched_to_a_deal() -> None:
@@ -106,7 +143,8 @@ def test_estimates_show_their_formula_and_caps() -> None:
 def test_non_usd_spend_is_not_silently_converted() -> None:
     data = opportunity("Qualified", None).model_dump()
     data["Project"]["ExpectedCustomerSpend"] = [
-        {"Amount": "20000", "CurrencyCode": "EUR", "Frequency": "Monthly", "TargetCompany": "AWS"}]
+        {"Amount": "20000", "CurrencyCode": "EUR", "Frequency": "Monthly", "TargetCompany": "AWS"}
+    ]
     opp = Opportunity.model_validate(data)
     gaps = evaluate(CATALOG.get("migrate"), opp, SOFTWARE_READY).gaps
     assert "no expected monthly AWS spend (ExpectedCustomerSpend) in USD" in gaps[0]
@@ -118,15 +156,18 @@ def test_unknown_prm_state_is_a_gap_not_a_guess() -> None:
     assert gaps == ["PRM readiness could not be checked on this backend; check it in Partner Central"]
 
 
-@pytest.mark.parametrize(("start", "end", "category", "problem"), [
-    ("2026-12-01", "2026-12-15", "MAP", None),
-    ("2026-12-01", "2026-12-16", "MAP", "December 16 and January 1"),
-    ("2026-12-01", "2027-01-01", "MAP", "December 16 and January 1"),
-    ("2026-12-01", "2027-01-02", "MAP", None),
-    ("2026-11-01", "2027-01-02", "MDF", "cannot span calendar years"),
-    ("2028-02-28", "2028-02-29", "MDF", None),  # leap day
-    ("2026-12-01", "2026-11-30", "POC", "before the start date"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "category", "problem"),
+    [
+        ("2026-12-01", "2026-12-15", "MAP", None),
+        ("2026-12-01", "2026-12-16", "MAP", "December 16 and January 1"),
+        ("2026-12-01", "2027-01-01", "MAP", "December 16 and January 1"),
+        ("2026-12-01", "2027-01-02", "MAP", None),
+        ("2026-11-01", "2027-01-02", "MDF", "cannot span calendar years"),
+        ("2028-02-28", "2028-02-29", "MDF", None),  # leap day
+        ("2026-12-01", "2026-11-30", "POC", "before the start date"),
+    ],
+)
 def test_end_date_rules(start: str, end: str, category: str, problem: str | None) -> None:
     from agent.funding.dates import end_date_problem
 
@@ -134,11 +175,14 @@ def test_end_date_rules(start: str, end: str, category: str, problem: str | None
     assert (found is None) if problem is None else (problem in found)
 
 
-@pytest.mark.parametrize(("today", "category", "start", "end"), [
-    ("2026-11-27", "MAP", "2026-12-11", "2027-02-09"),
-    ("2026-12-10", "MDF", "2027-01-02", "2027-03-03"),  # 14 days out is in the year-end blackout: January 2
-    ("2026-12-20", "POC", "2027-01-03", "2027-03-04"),
-])
+@pytest.mark.parametrize(
+    ("today", "category", "start", "end"),
+    [
+        ("2026-11-27", "MAP", "2026-12-11", "2027-02-09"),
+        ("2026-12-10", "MDF", "2027-01-02", "2027-03-03"),  # 14 days out is in the year-end blackout: January 2
+        ("2026-12-20", "POC", "2027-01-03", "2027-03-04"),
+    ],
+)
 def test_proposed_dates_follow_the_rules(today: str, category: str, start: str, end: str) -> None:
     from agent.funding.dates import end_date_problem, propose_dates
 
@@ -149,8 +193,10 @@ def test_proposed_dates_follow_the_rules(today: str, category: str, start: str, 
 
 
 def test_programs_already_requested_for_the_opportunity_are_set_apart_unless_repeatable() -> None:
-    earlier = {pid: [ExistingRequest(funding_request_id=f"benappl-{pid}", status="APPROVED", opportunity_id="O1")]
-               for pid in ("poc", "credits")}
+    earlier = {
+        pid: [ExistingRequest(funding_request_id=f"benappl-{pid}", status="APPROVED", opportunity_id="O1")]
+        for pid in ("poc", "credits")
+    }
     other_deal = {"migrate": [ExistingRequest(funding_request_id="benappl-m", status="APPROVED", opportunity_id="O2")]}
     partner = SOFTWARE_READY.model_copy(update={"requests": {**earlier, **other_deal}})
     eligible, _, already = rank(CATALOG, opportunity("Qualified", "20000"), partner)
@@ -163,32 +209,57 @@ APPLICATION_NUMBERS = itertools.count(1)
 
 
 def allocation(amount: str, *, status: str = "ACTIVE", benefit: str = SCA) -> BenefitAllocation:
-    return BenefitAllocation.model_validate({
-        "Id": "benalloc-sca00000000001", "Catalog": "Sandbox", "Status": status, "Name": "SCA budget",
-        "ApplicableBenefitIds": [f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/benefit/{benefit}"],
-        "FulfillmentDetail": {"ConsumableDetails": {"AllocatedAmount": {"Amount": amount, "CurrencyCode": "USD"},
-                                                    "RemainingAmount": {"Amount": amount, "CurrencyCode": "USD"}}},
-    })
+    return BenefitAllocation.model_validate(
+        {
+            "Id": "benalloc-sca00000000001",
+            "Catalog": "Sandbox",
+            "Status": status,
+            "Name": "SCA budget",
+            "ApplicableBenefitIds": [f"arn:aws:partnercentral:us-east-1::catalog/Sandbox/benefit/{benefit}"],
+            "FulfillmentDetail": {
+                "ConsumableDetails": {
+                    "AllocatedAmount": {"Amount": amount, "CurrencyCode": "USD"},
+                    "RemainingAmount": {"Amount": amount, "CurrencyCode": "USD"},
+                }
+            },
+        }
+    )
 
 
 def application(status: str, amount: object, benefit: str = SCA) -> BenefitApplicationSummary:
-    return BenefitApplicationSummary.model_validate({
-        "Id": f"benappl-{next(APPLICATION_NUMBERS):014d}", "Catalog": "Sandbox", "BenefitId": benefit, "Status": status,
-        "Stage": "Created", "BenefitApplicationDetails": {"RequestedAmount": amount}})
+    return BenefitApplicationSummary.model_validate(
+        {
+            "Id": f"benappl-{next(APPLICATION_NUMBERS):014d}",
+            "Catalog": "Sandbox",
+            "BenefitId": benefit,
+            "Status": status,
+            "Stage": "Created",
+            "BenefitApplicationDetails": {"RequestedAmount": amount},
+        }
+    )
 
 
-SCA_FORM = ApplicationForm({"type": "object", "properties": {
-    "RequestedAmount": {"type": "number", "title": "Requested amount"}}})
+SCA_FORM = ApplicationForm(
+    {"type": "object", "properties": {"RequestedAmount": {"type": "number", "title": "Requested amount"}}}
+)
 
 
 def test_budgets_are_allocations_minus_what_is_in_review_or_approved() -> None:
-    requests = [application("APPROVED", 100000), application("IN_REVIEW", "36000.50"),
-                application("PENDING_SUBMISSION", 999), application("REJECTED", 5000), application("CANCELED", 7),
-                application("APPROVED", "a lot"),  # unreadable: counts as nothing rather than failing
-                application("APPROVED", 1, benefit=OTHER)]
+    requests = [
+        application("APPROVED", 100000),
+        application("IN_REVIEW", "36000.50"),
+        application("PENDING_SUBMISSION", 999),
+        application("REJECTED", 5000),
+        application("CANCELED", 7),
+        application("APPROVED", "a lot"),  # unreadable: counts as nothing rather than failing
+        application("APPROVED", 1, benefit=OTHER),
+    ]
     [budget] = budgets_for(SCA, [allocation("500000.005")], requests, lambda benefit: SCA_FORM)
     assert (budget.allocated, budget.committed, budget.remaining) == (
-        Decimal("500000.005"), Decimal("136000.50"), Decimal("363999.505"))
+        Decimal("500000.005"),
+        Decimal("136000.50"),
+        Decimal("363999.505"),
+    )
     assert budgets_for(SCA, [allocation("500000", status="INACTIVE")], requests, lambda b: SCA_FORM) == []
 
 
@@ -204,40 +275,57 @@ APPROVED = {"category": "MAP", "stage": "Cash Claim", "status": "APPROVED", "sta
 NO_END = {name: value for name, value in APPROVED.items() if name != "end"}  # its schema names no end date
 
 
-@pytest.mark.parametrize(("action", "request_facts", "options", "problem"), [
-    ("submit", facts(), {}, None),
-    ("submit", facts(status="REJECTED"), {}, "resubmit"),
-    ("submit", facts(category="MDF", start="2026-12-20", end="2027-01-20"), {}, "cannot span calendar years"),
-    ("submit", facts(start="2026-11-28", end="2026-12-10", resubmission=True), {}, "on or after 2026-12-11"),
-    ("submit", facts(required_attachments=["Statement of work"]), {}, "Statement of work"),
-    ("submit", facts(required_attachments=["Statement of work"], attachments=["Statement of work"]), {}, None),
-    ("resubmit", facts(status="REJECTED", start="2026-12-11", end="2027-02-01"), {}, None),  # exactly 14 days out
-    ("resubmit", facts(status="REJECTED", start="2026-12-10", end="2027-02-01"), {}, "on or after 2026-12-11"),
-    ("resubmit", facts(status="REJECTED", end="2027-02-01"), {}, "start date is unknown"),
-    ("resubmit", facts(category="MDF", status="REJECTED", start="2026-12-20", end="2027-01-20"), {}, "calendar years"),
-    ("recall", facts(category="POC", stage="Technical Validation", status="IN_REVIEW"), {}, None),
-    ("recall", facts(category="POC", stage="Created", status="REJECTED"), {}, None),  # reopens it
-    ("recall", facts(category="POC", stage="Pre-Approved", status="APPROVED"), {}, "before Pre-Approved"),
-    ("cancel", facts(category="MDF", stage="Cash Claim", status="APPROVED"), {}, None),
-    ("cancel", facts(category="MDF", stage="Completed", status="APPROVED"), {}, "completed"),
-    ("cancel", facts(category="MDF", stage="Business Approval", status="CANCELED"), {}, "cancelled"),
-    ("delete", facts(category="MDF", status="REJECTED"), {}, None),
-    ("delete", facts(category="MDF", stage="Business Approval", status="IN_REVIEW"), {}, "Created stage"),
-    ("edit", facts(), {}, None),
-    ("edit", facts(status="REJECTED"), {}, "only a draft"),
-    ("edit", facts(stage="Business Approval", status="IN_REVIEW"), {}, "recall"),
-    ("extend", facts(**APPROVED), {"new_end_date": date(2027, 2, 18)}, None),  # 90 days
-    ("extend", facts(**APPROVED), {"new_end_date": date(2027, 2, 19)}, "1-90 days"),
-    ("extend", facts(**APPROVED), {"new_end_date": date(2026, 11, 20)}, "1-90 days"),
-    ("extend", facts(**APPROVED), {"new_end_date": date(2026, 12, 16)}, "December 16"),
-    ("extend", facts(**APPROVED), {"new_end_date": date(2026, 12, 15)}, None),
-    ("extend", facts(**{**APPROVED, "category": "MDF"}), {"new_end_date": date(2027, 1, 5)}, "calendar years"),
-    ("extend", facts(**APPROVED, extended=True), {"new_end_date": date(2026, 12, 1)}, "only once"),
-    ("extend", facts(**{**APPROVED, "stage": "Business Approval", "status": "IN_REVIEW"}),
-     {"new_end_date": date(2026, 12, 1)}, "approved"),
-    ("extend", facts(**NO_END), {"new_end_date": date(2026, 12, 1)}, "end date is unknown"),
-    ("extend", facts(**{**APPROVED, "end": "2026-10-20"}), {"new_end_date": date(2026, 12, 1)}, "expired on 2026-11-19"),
-])
+@pytest.mark.parametrize(
+    ("action", "request_facts", "options", "problem"),
+    [
+        ("submit", facts(), {}, None),
+        ("submit", facts(status="REJECTED"), {}, "resubmit"),
+        ("submit", facts(category="MDF", start="2026-12-20", end="2027-01-20"), {}, "cannot span calendar years"),
+        ("submit", facts(start="2026-11-28", end="2026-12-10", resubmission=True), {}, "on or after 2026-12-11"),
+        ("submit", facts(required_attachments=["Statement of work"]), {}, "Statement of work"),
+        ("submit", facts(required_attachments=["Statement of work"], attachments=["Statement of work"]), {}, None),
+        ("resubmit", facts(status="REJECTED", start="2026-12-11", end="2027-02-01"), {}, None),  # exactly 14 days out
+        ("resubmit", facts(status="REJECTED", start="2026-12-10", end="2027-02-01"), {}, "on or after 2026-12-11"),
+        ("resubmit", facts(status="REJECTED", end="2027-02-01"), {}, "start date is unknown"),
+        (
+            "resubmit",
+            facts(category="MDF", status="REJECTED", start="2026-12-20", end="2027-01-20"),
+            {},
+            "calendar years",
+        ),
+        ("recall", facts(category="POC", stage="Technical Validation", status="IN_REVIEW"), {}, None),
+        ("recall", facts(category="POC", stage="Created", status="REJECTED"), {}, None),  # reopens it
+        ("recall", facts(category="POC", stage="Pre-Approved", status="APPROVED"), {}, "before Pre-Approved"),
+        ("cancel", facts(category="MDF", stage="Cash Claim", status="APPROVED"), {}, None),
+        ("cancel", facts(category="MDF", stage="Completed", status="APPROVED"), {}, "completed"),
+        ("cancel", facts(category="MDF", stage="Business Approval", status="CANCELED"), {}, "cancelled"),
+        ("delete", facts(category="MDF", status="REJECTED"), {}, None),
+        ("delete", facts(category="MDF", stage="Business Approval", status="IN_REVIEW"), {}, "Created stage"),
+        ("edit", facts(), {}, None),
+        ("edit", facts(status="REJECTED"), {}, "only a draft"),
+        ("edit", facts(stage="Business Approval", status="IN_REVIEW"), {}, "recall"),
+        ("extend", facts(**APPROVED), {"new_end_date": date(2027, 2, 18)}, None),  # 90 days
+        ("extend", facts(**APPROVED), {"new_end_date": date(2027, 2, 19)}, "1-90 days"),
+        ("extend", facts(**APPROVED), {"new_end_date": date(2026, 11, 20)}, "1-90 days"),
+        ("extend", facts(**APPROVED), {"new_end_date": date(2026, 12, 16)}, "December 16"),
+        ("extend", facts(**APPROVED), {"new_end_date": date(2026, 12, 15)}, None),
+        ("extend", facts(**{**APPROVED, "category": "MDF"}), {"new_end_date": date(2027, 1, 5)}, "calendar years"),
+        ("extend", facts(**APPROVED, extended=True), {"new_end_date": date(2026, 12, 1)}, "only once"),
+        (
+            "extend",
+            facts(**{**APPROVED, "stage": "Business Approval", "status": "IN_REVIEW"}),
+            {"new_end_date": date(2026, 12, 1)},
+            "approved",
+        ),
+        ("extend", facts(**NO_END), {"new_end_date": date(2026, 12, 1)}, "end date is unknown"),
+        (
+            "extend",
+            facts(**{**APPROVED, "end": "2026-10-20"}),
+            {"new_end_date": date(2026, 12, 1)},
+            "expired on 2026-11-19",
+        ),
+    ],
+)
 def test_lifecycle_rules(action: str, request_facts: RequestFacts, options: dict, problem: str | None) -> None:
     found = refusal(action, request_facts, TODAY, **options)
     assert (found is None) if problem is None else (problem in found), found
@@ -246,24 +334,66 @@ def test_lifecycle_rules(action: str, request_facts: RequestFacts, options: dict
 CLAIMABLE = facts(**{**APPROVED, "end": "2026-11-01"}, amount=Decimal(10000), claims=[])
 
 
-@pytest.mark.parametrize(("request_facts", "amount", "claim_id", "problem"), [
-    (CLAIMABLE, Decimal(10000), None, None),
-    (CLAIMABLE, Decimal("10000.01"), None, "at most the approved 10,000.00"),
-    (CLAIMABLE, Decimal("1e300"), None, "at most the approved"),
-    (facts(**{**APPROVED, "end": "2026-12-01"}, amount=Decimal(10000), claims=[]), Decimal(1), None, "once the activity has ended"),
-    (facts(**{**APPROVED, "stage": "Pre-Approved", "end": "2026-11-01"}), Decimal(1), None, "Cash Claim stage"),
-    (facts(**NO_END), Decimal(1), None, "end date is unknown"),
-    (facts(**{**APPROVED, "end": "2026-11-01"}, amount=Decimal(10000),
-           claims=[Claim("c1", Decimal(9500), "APPROVED")]), Decimal(9500), None, "at most 500.00 is left"),
-    (facts(**{**APPROVED, "end": "2026-11-01"}, amount=Decimal(10000),
-           claims=[Claim("c1", Decimal(100), "IN_REVIEW")]), Decimal(1), None, "already in review"),
-    (facts(**{**APPROVED, "end": "2026-11-01"}, amount=Decimal(10000),
-           claims=[Claim("c1", Decimal(9500), "REJECTED")]), Decimal(9000), "c1", None),  # edited and resubmitted
-    (facts(**{**APPROVED, "end": "2026-11-01"}, amount=Decimal(10000),
-           claims=[Claim("c1", Decimal(9500), "APPROVED")]), Decimal(400), "c1", "only a rejected claim"),
-    (facts(**{**APPROVED, "end": "2026-11-01"}, amount=None, claims=[]), Decimal(5), None, None),  # unknown amount
-])
-def test_cash_claim_rules(request_facts: RequestFacts, amount: Decimal, claim_id: str | None, problem: str | None) -> None:
+@pytest.mark.parametrize(
+    ("request_facts", "amount", "claim_id", "problem"),
+    [
+        (CLAIMABLE, Decimal(10000), None, None),
+        (CLAIMABLE, Decimal("10000.01"), None, "at most the approved 10,000.00"),
+        (CLAIMABLE, Decimal("1e300"), None, "at most the approved"),
+        (
+            facts(**{**APPROVED, "end": "2026-12-01"}, amount=Decimal(10000), claims=[]),
+            Decimal(1),
+            None,
+            "once the activity has ended",
+        ),
+        (facts(**{**APPROVED, "stage": "Pre-Approved", "end": "2026-11-01"}), Decimal(1), None, "Cash Claim stage"),
+        (facts(**NO_END), Decimal(1), None, "end date is unknown"),
+        (
+            facts(
+                **{**APPROVED, "end": "2026-11-01"},
+                amount=Decimal(10000),
+                claims=[Claim("c1", Decimal(9500), "APPROVED")],
+            ),
+            Decimal(9500),
+            None,
+            "at most 500.00 is left",
+        ),
+        (
+            facts(
+                **{**APPROVED, "end": "2026-11-01"},
+                amount=Decimal(10000),
+                claims=[Claim("c1", Decimal(100), "IN_REVIEW")],
+            ),
+            Decimal(1),
+            None,
+            "already in review",
+        ),
+        (
+            facts(
+                **{**APPROVED, "end": "2026-11-01"},
+                amount=Decimal(10000),
+                claims=[Claim("c1", Decimal(9500), "REJECTED")],
+            ),
+            Decimal(9000),
+            "c1",
+            None,
+        ),  # edited and resubmitted
+        (
+            facts(
+                **{**APPROVED, "end": "2026-11-01"},
+                amount=Decimal(10000),
+                claims=[Claim("c1", Decimal(9500), "APPROVED")],
+            ),
+            Decimal(400),
+            "c1",
+            "only a rejected claim",
+        ),
+        (facts(**{**APPROVED, "end": "2026-11-01"}, amount=None, claims=[]), Decimal(5), None, None),  # unknown amount
+    ],
+)
+def test_cash_claim_rules(
+    request_facts: RequestFacts, amount: Decimal, claim_id: str | None, problem: str | None
+) -> None:
     found = refusal("edit_claim" if claim_id else "claim", request_facts, TODAY, claim_amount=amount, claim_id=claim_id)
     assert (found is None) if problem is None else (problem in found), found
 
@@ -277,14 +407,17 @@ def test_expired_is_shown_as_a_status_and_ends_with_completion_or_cancellation()
     assert facts(**NO_END).shown_status(TODAY) == "APPROVED"  # an unknown end date never expires a request
 
 
-@pytest.mark.parametrize(("end", "expires"), [
-    ("2026-12-15", "2026-12-15"),  # ends on December 15: expires that day
-    ("2026-11-01", "2026-12-01"),
-    ("2026-11-20", "2026-12-15"),  # 30 days would pass December 15
-    ("2026-12-10", "2026-12-15"),
-    ("2027-01-02", "2027-02-01"),
-    ("2028-02-10", "2028-03-11"),  # leap year
-    ("2028-02-29", "2028-03-30"),
-])
+@pytest.mark.parametrize(
+    ("end", "expires"),
+    [
+        ("2026-12-15", "2026-12-15"),  # ends on December 15: expires that day
+        ("2026-11-01", "2026-12-01"),
+        ("2026-11-20", "2026-12-15"),  # 30 days would pass December 15
+        ("2026-12-10", "2026-12-15"),
+        ("2027-01-02", "2027-02-01"),
+        ("2028-02-10", "2028-03-11"),  # leap year
+        ("2028-02-29", "2028-03-30"),
+    ],
+)
 def test_expiry_and_claim_deadline(end: str, expires: str) -> None:
     assert deadline_after(date.fromisoformat(end)).isoformat() == expires

@@ -29,9 +29,24 @@ def http(data_dir: Path, guidance_index: Path) -> Iterator[HttpServer]:
 
 async def enroll_through_the_server(page, http: HttpServer, token: str, name: str) -> None:
     """`partner-agent approver enroll --token-id ... --url ...`, then the person opens the printed link."""
-    done = subprocess.run([CLI, "approver", "enroll", "--name", name, "--token-id", token.split("_")[1],
-                           "--url", f"http://localhost:{http.port}"], env=server_env(http.data_dir),
-                          capture_output=True, text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [
+            CLI,
+            "approver",
+            "enroll",
+            "--name",
+            name,
+            "--token-id",
+            token.split("_")[1],
+            "--url",
+            f"http://localhost:{http.port}",
+        ],
+        env=server_env(http.data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     link = done.stdout.strip()
     assert link.startswith(f"http://localhost:{http.port}/enroll#")
     await add_virtual_authenticator(page)
@@ -56,7 +71,8 @@ async def visibility(http: HttpServer, token: str) -> str:
 
 
 async def test_the_token_holder_approves_on_the_servers_page_and_no_other_tenant_can(
-        http: HttpServer, data_dir: Path, browser_page, chromium_browser) -> None:
+    http: HttpServer, data_dir: Path, browser_page, chromium_browser
+) -> None:
     dana = create_token(data_dir, "dana", "--partner-id", PRM_READY)
     marcus = create_token(data_dir, "marcus", "--partner-id", SERVICES)
     await enroll_through_the_server(browser_page, http, dana, "Dana")
@@ -79,7 +95,8 @@ async def test_the_token_holder_approves_on_the_servers_page_and_no_other_tenant
 
 
 async def test_kill_9_while_pending_then_restart_and_approve_writes_exactly_once(
-        http: HttpServer, data_dir: Path, browser_page) -> None:
+    http: HttpServer, data_dir: Path, browser_page
+) -> None:
     token = create_token(data_dir, "dana")
     await enroll_through_the_server(browser_page, http, token, "Dana")
     asked = await pending_change(http, token, {"visibility": "PRIVATE"})
@@ -95,10 +112,15 @@ async def test_kill_9_while_pending_then_restart_and_approve_writes_exactly_once
         restarted.stop()
     access_log = restarted.access_log.read_text()
     assert "POST /approvals/" in access_log and asked["approval"]["approve_url"].split("#")[1] not in access_log
-    exported = subprocess.run([CLI, "audit", "export"], env=server_env(data_dir), capture_output=True, text=True, check=True)
+    exported = subprocess.run(
+        [CLI, "audit", "export"], env=server_env(data_dir), capture_output=True, text=True, check=True
+    )
     events = [json.loads(line) for line in exported.stdout.splitlines()]
     applied = [e for e in events if e["decision"] == "applied" and e["eventName"] == "PutProfileVisibility"]
     assert len(applied) == 1
-    assert applied[0]["userIdentity"]["userName"] == "dana" and applied[0]["approvalId"] == asked["approval"]["approval_id"]
+    assert (
+        applied[0]["userIdentity"]["userName"] == "dana"
+        and applied[0]["approvalId"] == asked["approval"]["approval_id"]
+    )
     assert applied[0]["decidedBy"]["channel"] == "page" and applied[0]["decidedBy"]["name"] == "Dana"
     assert token not in exported.stdout

@@ -21,9 +21,14 @@ ACCEPT = "application/json, text/event-stream"
 
 @pytest.fixture
 def limited(data_dir: Path, guidance_index: Path) -> Iterator[HttpServer]:
-    server = HttpServer(data_dir, settings={
-        "PARTNER_AGENT_HTTP_HEADER_TIMEOUT": "1", "PARTNER_AGENT_HTTP_BODY_TIMEOUT": "1",
-        "PARTNER_AGENT_MCP_SESSIONS_PER_TOKEN": "2"}).start()
+    server = HttpServer(
+        data_dir,
+        settings={
+            "PARTNER_AGENT_HTTP_HEADER_TIMEOUT": "1",
+            "PARTNER_AGENT_HTTP_BODY_TIMEOUT": "1",
+            "PARTNER_AGENT_MCP_SESSIONS_PER_TOKEN": "2",
+        },
+    ).start()
     yield server
     server.stop()
 
@@ -38,8 +43,10 @@ def read_until_closed(sock: socket.socket) -> bytes:
 
 
 def test_a_client_that_never_finishes_its_headers_is_disconnected(limited: HttpServer) -> None:
-    with socket.create_connection(("127.0.0.1", limited.port)) as silent, \
-            socket.create_connection(("127.0.0.1", limited.port)) as halfway:
+    with (
+        socket.create_connection(("127.0.0.1", limited.port)) as silent,
+        socket.create_connection(("127.0.0.1", limited.port)) as halfway,
+    ):
         halfway.sendall(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # ...and never the blank line
         assert read_until_closed(silent).startswith(b"HTTP/1.1 408 ")
         assert read_until_closed(halfway).startswith(b"HTTP/1.1 408 ")
@@ -49,9 +56,11 @@ def test_a_client_that_never_finishes_its_headers_is_disconnected(limited: HttpS
 def test_a_client_that_never_finishes_its_body_is_disconnected(limited: HttpServer, data_dir: Path) -> None:
     token = create_token(data_dir, "dana", "--partner-id", PRM_READY)
     with socket.create_connection(("127.0.0.1", limited.port)) as sock:
-        sock.sendall(f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{limited.port}\r\nAuthorization: Bearer {token}\r\n"
-                     f"Accept: {ACCEPT}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
-                     '{"jsonrpc": '.encode())  # 12 bytes of the 100 announced
+        sock.sendall(
+            f"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{limited.port}\r\nAuthorization: Bearer {token}\r\n"
+            f"Accept: {ACCEPT}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            '{"jsonrpc": '.encode()
+        )  # 12 bytes of the 100 announced
         assert read_until_closed(sock).startswith(b"HTTP/1.1 408 ")
 
 
@@ -69,9 +78,16 @@ def test_a_slow_but_steady_client_and_kept_alive_connections_are_served(limited:
 
 def open_session(server: HttpServer, token: str) -> httpx.Response:
     """A 2025-11-25 client's `initialize`, which opens an MCP session."""
-    return httpx.post(f"{server.url}/mcp", headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT}, json={
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}})
+    return httpx.post(
+        f"{server.url}/mcp",
+        headers={"Authorization": f"Bearer {token}", "Accept": ACCEPT},
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"protocolVersion": LEGACY, "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}},
+        },
+    )
 
 
 def test_one_token_cannot_hold_more_than_its_share_of_sessions(limited: HttpServer, data_dir: Path) -> None:
@@ -83,9 +99,14 @@ def test_one_token_cannot_hold_more_than_its_share_of_sessions(limited: HttpServ
     assert refused.status_code == 429
     assert "already has 2 open MCP sessions" in refused.json()["error"]["message"]
     assert open_session(limited, omar).status_code == 200  # another token is not held back by dana's
-    ended = httpx.delete(f"{limited.url}/mcp", headers={"Authorization": f"Bearer {dana}",
-                                                          "Mcp-Session-Id": first.headers["mcp-session-id"],
-                                                          "MCP-Protocol-Version": LEGACY})
+    ended = httpx.delete(
+        f"{limited.url}/mcp",
+        headers={
+            "Authorization": f"Bearer {dana}",
+            "Mcp-Session-Id": first.headers["mcp-session-id"],
+            "MCP-Protocol-Version": LEGACY,
+        },
+    )
     assert ended.status_code == 200
     assert open_session(limited, dana).status_code == 200  # ending one makes room for another
 
@@ -94,7 +115,9 @@ def test_one_token_cannot_hold_more_than_its_share_of_sessions(limited: HttpServ
         for _ in range(3):
             http, mcp = limited.client(dana)
             async with http, mcp:
-                answered.append((await mcp.call_tool("get_partner_profile", {})).structured_content["partner_id"] == PRM_READY)
+                answered.append(
+                    (await mcp.call_tool("get_partner_profile", {})).structured_content["partner_id"] == PRM_READY
+                )
         return answered
 
     assert asyncio.run(sessionless_clients()) == [True] * 3
@@ -105,12 +128,17 @@ def test_an_idle_session_is_closed(data_dir: Path, guidance_index: Path) -> None
     try:
         token = create_token(data_dir, "dana", "--partner-id", PRM_READY)
         session = open_session(server, token).headers["mcp-session-id"]
-        headers = {"Authorization": f"Bearer {token}", "Accept": ACCEPT, "Mcp-Session-Id": session,
-                   "MCP-Protocol-Version": LEGACY}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": ACCEPT,
+            "Mcp-Session-Id": session,
+            "MCP-Protocol-Version": LEGACY,
+        }
         ping = {"jsonrpc": "2.0", "id": 2, "method": "ping"}
         deadline = time.monotonic() + 60
-        while (status := httpx.post(f"{server.url}/mcp", json=ping, headers=headers).status_code) == 200 \
-                and time.monotonic() < deadline:
+        while (
+            status := httpx.post(f"{server.url}/mcp", json=ping, headers=headers).status_code
+        ) == 200 and time.monotonic() < deadline:
             time.sleep(3)  # idle for longer than the setting between pings
         assert status == 404  # the client is told to start a new session
     finally:

@@ -103,12 +103,15 @@ def test_no_module_of_the_package_imports_itself_through_others() -> None:
     assert len(graph) > 50 and "agent.deadlines" in graph["agent.http"]  # the walk sees the package
     found = cycles(graph)
     assert not found, "import cycles: " + "; ".join(
-        " -> ".join(c) + f" ({', '.join(f'{m} imports {sorted(graph[m] & set(c))}' for m in c)})" for c in found)
+        " -> ".join(c) + f" ({', '.join(f'{m} imports {sorted(graph[m] & set(c))}' for m in c)})" for c in found
+    )
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
-    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import x\nelse:\n    import y\n"
-                     "def f():\n    from . import z\n")
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import x\nelse:\n    import y\n"
+        "def f():\n    from . import z\n"
+    )
     assert run_time_imports(tree, "p") == {"typing", "typing.TYPE_CHECKING", "y", "p", "p.z"}

@@ -104,8 +104,10 @@ def test_markdown_is_cut_at_headings_with_the_heading_path(library: Path) -> Non
 
 def test_html_and_pdf_become_sections_too(tmp_path: Path) -> None:
     page = tmp_path / "policy.html"
-    page.write_text("<html><head><title>Partner policy</title><script>steal()</script></head><body><nav>Home</nav>"
-                    "<h2>Travel</h2><p>Flights need approval.</p><ul><li>Economy only</li></ul></body></html>")
+    page.write_text(
+        "<html><head><title>Partner policy</title><script>steal()</script></head><body><nav>Home</nav>"
+        "<h2>Travel</h2><p>Flights need approval.</p><ul><li>Economy only</li></ul></body></html>"
+    )
     [chunk] = [c for c in chunk_document(read_document(page, "user/policy.html")) if c.text]
     assert chunk.section_path == ("Partner policy", "Travel")
     assert "Economy only" in chunk.text and "steal" not in chunk.text and "Home" not in chunk.text
@@ -115,13 +117,18 @@ def test_html_and_pdf_become_sections_too(tmp_path: Path) -> None:
     assert "three webinars" in chunk.text and chunk.section_path[-1] == "Page 1"
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("deck.pptx", b"PK\x03\x04", "unsupported file type .pptx"),
-    ("notes.txt", "caf\xe9".encode("latin-1"), "not UTF-8"),
-    ("empty.md", b"   \n", "no text found"),
-    ("broken.pdf", b"%PDF-1.4 this is not a pdf", "PDF"),
-])
-def test_unreadable_or_unsupported_files_are_clear_errors(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("deck.pptx", b"PK\x03\x04", "unsupported file type .pptx"),
+        ("notes.txt", "caf\xe9".encode("latin-1"), "not UTF-8"),
+        ("empty.md", b"   \n", "no text found"),
+        ("broken.pdf", b"%PDF-1.4 this is not a pdf", "PDF"),
+    ],
+)
+def test_unreadable_or_unsupported_files_are_clear_errors(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(DocumentError, match=message):
@@ -158,7 +165,9 @@ def test_a_users_folder_of_documents_is_searched_and_cited(index: KnowledgeIndex
     folder = tmp_path / "our-docs"
     folder.mkdir()
     playbook = folder / "mdf-playbook.md"
-    playbook.write_text("# MDF playbook\n\n## Webinar budget rule\n\nNever spend more than 4000 USD of MDF on one webinar.\n")
+    playbook.write_text(
+        "# MDF playbook\n\n## Webinar budget rule\n\nNever spend more than 4000 USD of MDF on one webinar.\n"
+    )
     (folder / "logo.png").write_bytes(b"\x89PNG")  # not a document: passed over
     assert index.add_documents([folder]) == ["user/mdf-playbook.md"]
     index.build()
@@ -192,9 +201,14 @@ def test_searches_at_once_find_what_each_finds_alone(guidance_index: Path) -> No
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    questions = ["How do I recall a fund request?", "What is the aws-apn-id tag for?", "How do I link my AWS account?",
-                 "¿Cómo solicito fondos MDF?", "Which IAM policy lets a user approve fund requests?",
-                 "How long does verification take?"] * 4
+    questions = [
+        "How do I recall a fund request?",
+        "What is the aws-apn-id tag for?",
+        "How do I link my AWS account?",
+        "¿Cómo solicito fondos MDF?",
+        "Which IAM policy lets a user approve fund requests?",
+        "How long does verification take?",
+    ] * 4
     shared = KnowledgeIndex(guidance_index)
     start = threading.Barrier(len(questions))
 
@@ -213,12 +227,15 @@ def test_a_missing_index_is_built_by_the_first_search(index: KnowledgeIndex) -> 
     assert index.search("delete a fund request", k=1)[0].section_path[-1] == "Deleting a fund request"
 
 
-@pytest.mark.parametrize(("query", "kwargs", "message"), [
-    ("   ", {}, "empty"),
-    ("fund " * 400, {}, "at most 1000"),
-    ("recall", {"topic": "astrology"}, "Unknown topic 'astrology'; topics are: fund-requests, prm"),
-    ("recall", {"k": 0}, "between 1 and 20"),
-])
+@pytest.mark.parametrize(
+    ("query", "kwargs", "message"),
+    [
+        ("   ", {}, "empty"),
+        ("fund " * 400, {}, "at most 1000"),
+        ("recall", {"topic": "astrology"}, "Unknown topic 'astrology'; topics are: fund-requests, prm"),
+        ("recall", {"k": 0}, "between 1 and 20"),
+    ],
+)
 def test_bad_queries_are_clear_errors(index: KnowledgeIndex, query: str, kwargs: dict, message: str) -> None:
     index.build()
     with pytest.raises(QueryError, match=message):
@@ -239,8 +256,9 @@ def test_another_embedding_model_means_a_rebuild(index: KnowledgeIndex, tmp_path
 
 async def test_search_guidance_returns_cited_passages(guidance_settings: Settings, protocol_mode: str) -> None:
     async with Client(build_server(guidance_settings), mode=protocol_mode) as client:
-        result = await client.call_tool("search_guidance", {"query": "How do I recall a fund request?", "k": 3,
-                                                             "detail": "full"})
+        result = await client.call_tool(
+            "search_guidance", {"query": "How do I recall a fund request?", "k": 3, "detail": "full"}
+        )
         assert not result.is_error, result.content
         passages = result.structured_content["passages"]
         assert len(passages) == 3
@@ -266,8 +284,13 @@ async def test_documents_are_resources_and_get_started_cards_are_prompts(setting
         resources = {str(r.uri) for r in (await client.list_resources()).resources}
         assert "guidance://guide/fund-request-changes.md" in resources and len(resources) >= 30
         prompts = {p.name: p for p in (await client.list_prompts()).prompts}
-        assert {"complete_partner_profile", "set_up_marketplace_seller", "become_prm_ready", "fund_an_opportunity",
-                "notes_to_funded_opportunity"} <= set(prompts)
+        assert {
+            "complete_partner_profile",
+            "set_up_marketplace_seller",
+            "become_prm_ready",
+            "fund_an_opportunity",
+            "notes_to_funded_opportunity",
+        } <= set(prompts)
         card = await client.get_prompt("become_prm_ready")
         assert "PRM" in card.messages[0].content.text
 
@@ -292,20 +315,27 @@ def test_index_cli_add_status_build(tmp_path: Path) -> None:
 def test_questions_in_other_languages_find_english_sections(tmp_path: Path, library: Path, model: str) -> None:
     index = KnowledgeIndex(tmp_path / "multilingual", model, library=library)
     index.build()
-    [top] = index.search("我可以在提交资金申请后撤回吗？", k=1, method="dense")  # "Can I recall a fund request after submitting?"
+    [top] = index.search(
+        "我可以在提交资金申请后撤回吗？", k=1, method="dense"
+    )  # "Can I recall a fund request after submitting?"
     assert top.section_path[-1] in ("Recalling a fund request", "After the recall")
-    found = index.search("¿Cuándo puedo borrar una solicitud de fondos?", k=2, method="dense")  # "When can I delete...?"
+    found = index.search(
+        "¿Cuándo puedo borrar una solicitud de fondos?", k=2, method="dense"
+    )  # "When can I delete...?"
     assert "Deleting a fund request" in [p.section_path[-1] for p in found]
 
 
-@pytest.mark.parametrize(("query", "english"), [
-    ("How do I recall a fund request?", True),
-    ("MDF wallet balance", True),
-    ("如何撤回资金申请", False),
-    ("資金申請を取り消すには？", False),
-    ("¿Cómo retiro una solicitud de fondos?", False),
-    ("Wie ziehe ich einen Antrag zurück", False),
-])
+@pytest.mark.parametrize(
+    ("query", "english"),
+    [
+        ("How do I recall a fund request?", True),
+        ("MDF wallet balance", True),
+        ("如何撤回资金申请", False),
+        ("資金申請を取り消すには？", False),
+        ("¿Cómo retiro una solicitud de fondos?", False),
+        ("Wie ziehe ich einen Antrag zurück", False),
+    ],
+)
 def test_queries_are_routed_by_language(query: str, english: bool) -> None:
     from agent.retrieval.index import looks_english
 
@@ -323,8 +353,20 @@ def test_a_shared_chroma_server_holds_the_vectors(tmp_path: Path, library: Path)
     from tests.servers import free_port
 
     port = free_port()
-    server = subprocess.Popen([str(VENV_BIN / "chroma"), "run", "--path", str(tmp_path / "chroma-server"),
-                               "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(tmp_path / "chroma-server"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -101,7 +101,8 @@ def _aws_summary(backend: PartnerCentral) -> Any:
 
     try:
         return backend.get_aws_opportunity_summary(
-            _first_id(backend.list_opportunities(OpportunityQuery(MaxResults=1)).OpportunitySummaries, "opportunity"))
+            _first_id(backend.list_opportunities(OpportunityQuery(MaxResults=1)).OpportunitySummaries, "opportunity")
+        )
     except errors.ResourceNotFoundException:
         return None
 
@@ -110,24 +111,29 @@ LIVE_READS: dict[str, Callable[[PartnerCentral], Any]] = {
     "get_partner": lambda b: b.get_partner(),
     "get_profile_visibility": lambda b: _absent_or(b.get_profile_visibility),
     "get_alliance_lead_contact": lambda b: _absent_or(b.get_alliance_lead_contact),
-    "get_verification": lambda b: [_absent_or(lambda: b.get_verification(kind))
-                                   for kind in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION")],
+    "get_verification": lambda b: [
+        _absent_or(lambda: b.get_verification(kind)) for kind in ("REGISTRANT_VERIFICATION", "BUSINESS_VERIFICATION")
+    ],
     "get_profile_update_task": lambda b: _absent_or(b.get_profile_update_task),
     "list_connection_invitations": lambda b: b.list_connection_invitations(),
     "list_connections": lambda b: b.list_connections(),
     "list_opportunities": lambda b: b.list_opportunities(OpportunityQuery(MaxResults=5)),
     "list_solutions": lambda b: b.list_solutions(),
     "list_engagement_invitations": lambda b: b.list_engagement_invitations(),
-    "get_engagement_invitation": lambda b: [b.get_engagement_invitation(i.Id) for i in b.list_engagement_invitations()[:1]],
+    "get_engagement_invitation": lambda b: [
+        b.get_engagement_invitation(i.Id) for i in b.list_engagement_invitations()[:1]
+    ],
     "get_aws_opportunity_summary": lambda b: _aws_summary(b),
     "get_engagement_task": lambda b: None,  # needs a task this partner started: a write, which live tests do not make
     "get_opportunity": lambda b: b.get_opportunity(
-        _first_id(b.list_opportunities(OpportunityQuery(MaxResults=1)).OpportunitySummaries, "opportunity")),
+        _first_id(b.list_opportunities(OpportunityQuery(MaxResults=1)).OpportunitySummaries, "opportunity")
+    ),
     "list_benefits": lambda b: b.list_benefits(),
     "get_benefit": lambda b: b.get_benefit(_first_id(b.list_benefits(), "benefit")),
     "list_benefit_applications": lambda b: b.list_benefit_applications(),
     "get_benefit_application": lambda b: b.get_benefit_application(
-        _first_id(b.list_benefit_applications(), "fund request")),
+        _first_id(b.list_benefit_applications(), "fund request")
+    ),
     "list_benefit_allocations": lambda b: b.list_benefit_allocations(),
     "get_seller_setup": lambda b: b.get_seller_setup(),
     "get_prm_evidence": lambda b: b.get_prm_evidence(),
@@ -174,18 +180,32 @@ def test_an_id_that_does_not_exist_is_not_found(backend: AwsPartnerCentral) -> N
 
 
 @pytest.fixture
-def live_server(backend: AwsPartnerCentral, monkeypatch: pytest.MonkeyPatch, guidance_settings: Settings) -> Iterator[Any]:
+def live_server(
+    backend: AwsPartnerCentral, monkeypatch: pytest.MonkeyPatch, guidance_settings: Settings
+) -> Iterator[Any]:
     from agent.app import AgentApp
     from agent.server import build_server
 
     monkeypatch.setattr(AgentApp, "partner_central", lambda self, principal: backend)
-    yield build_server(guidance_settings.model_copy(update={
-        "backend": "aws", "catalog": CATALOG, "partner_id": backend.partner_id, "aws_region": REGION}))
+    yield build_server(
+        guidance_settings.model_copy(
+            update={"backend": "aws", "catalog": CATALOG, "partner_id": backend.partner_id, "aws_region": REGION}
+        )
+    )
 
 
 @live
-@pytest.mark.parametrize("tool", ["get_partner_profile", "get_onboarding_status", "check_prm_compliance",
-                                  "list_account_connections", "list_opportunities", "list_funding_requests"])
+@pytest.mark.parametrize(
+    "tool",
+    [
+        "get_partner_profile",
+        "get_onboarding_status",
+        "check_prm_compliance",
+        "list_account_connections",
+        "list_opportunities",
+        "list_funding_requests",
+    ],
+)
 async def test_a_read_only_tool_answers_from_the_sandbox_catalog(live_server: Any, tool: str) -> None:
     async with Client(live_server) as client:
         result = await client.call_tool(tool, {})

@@ -40,12 +40,17 @@ async def test_streamable_http(http_server: tuple[HttpServer, str], protocol_mod
 def test_http_refuses_foreign_host_headers(http_server: tuple[HttpServer, str]) -> None:
     """DNS-rebinding protection: a page on another origin cannot drive the local server."""
     server, token = http_server
-    response = httpx.post(f"{server.url}/mcp", content=b"{}", headers={
-        "Host": "evil.example.com", "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    response = httpx.post(
+        f"{server.url}/mcp",
+        content=b"{}",
+        headers={"Host": "evil.example.com", "Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     assert response.status_code == 421
 
 
-async def test_stdio_approvals_in_the_client_form_and_on_the_loopback_page(data_dir: Path, guidance_index: Path) -> None:
+async def test_stdio_approvals_in_the_client_form_and_on_the_loopback_page(
+    data_dir: Path, guidance_index: Path
+) -> None:
     """Under stdio: a client with forms approves in the form; one without gets a localhost page link, which an HTTP
     client can read but not decide with (that takes the person's passkey: test_approval_page_browser.py)."""
     from mcp.types import ElicitResult
@@ -70,11 +75,17 @@ async def test_stdio_approvals_in_the_client_form_and_on_the_loopback_page(data_
         origin, key = url.split("/approvals/")[0], url.split("#")[1]
         base = url.split("#")[0]
         async with httpx.AsyncClient() as http:
-            assert (await http.post(f"{base}/view", json={"key": key}, headers={"Origin": origin})).json()["status"] == "pending"
-            decided = await http.post(f"{base}/decide", json={"key": key, "approve": True, "challenge_id": "chl-x",
-                                                              "credential": {}}, headers={"Origin": origin})
+            assert (await http.post(f"{base}/view", json={"key": key}, headers={"Origin": origin})).json()[
+                "status"
+            ] == "pending"
+            decided = await http.post(
+                f"{base}/decide",
+                json={"key": key, "approve": True, "challenge_id": "chl-x", "credential": {}},
+                headers={"Origin": origin},
+            )
         assert decided.status_code == 403
-        status = await client.call_tool("get_approval", {"approval_id": pending["approval"]["approval_id"],
-                                                          "session_id": pending["session_id"]})
+        status = await client.call_tool(
+            "get_approval", {"approval_id": pending["approval"]["approval_id"], "session_id": pending["session_id"]}
+        )
         assert status.structured_content["status"] == "pending"
     assert backend.get_profile_visibility().Visibility == "PRIVATE"

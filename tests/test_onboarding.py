@@ -49,7 +49,9 @@ async def test_the_prm_ready_isv_is_told_it_is_ready(settings: Settings) -> None
     result = await call(as_partner(settings, PRM_READY), "check_prm_compliance", {"detail": "full"})
     assert result["prm_ready"] is True and result["plan"] == []
     assert {r["id"]: r["status"] for r in result["requirements"]} == {
-        "linked_primary_account": "met", "marketplace_listing": "met", "revenue_attribution": "met",
+        "linked_primary_account": "met",
+        "marketplace_listing": "met",
+        "revenue_attribution": "met",
         "subsidiary_connections": "not_applicable",
     }
     attribution = " ".join(requirement(result, "revenue_attribution")["evidence"])
@@ -72,11 +74,15 @@ async def test_the_unattributed_isv_gets_exact_tags_and_a_subsidiary_step(settin
     accounts = {a["aws_account_id"]: a["connection"] for a in result["seller_accounts"]}
     assert accounts == {"210987654321": "primary", "210987650000": "not_connected"}
     agent_steps = [s for s in result["plan"] if s["done_by"] == "agent_with_approval"]
-    assert agent_steps == [{
-        "step": agent_steps[0]["step"], "action": agent_steps[0]["action"], "done_by": "agent_with_approval",
-        "tool": "manage_account_connections",
-        "arguments": {"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": ["210987650000"]},
-    }]
+    assert agent_steps == [
+        {
+            "step": agent_steps[0]["step"],
+            "action": agent_steps[0]["action"],
+            "done_by": "agent_with_approval",
+            "tool": "manage_account_connections",
+            "arguments": {"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": ["210987650000"]},
+        }
+    ]
     assert [s["step"] for s in result["plan"]] == list(range(1, len(result["plan"]) + 1))
     assert "2 requirement(s) open" in result["summary"]
 
@@ -94,12 +100,15 @@ async def test_partners_without_a_seller_account_start_by_linking_one(settings: 
 # Onboarding status
 
 
-@pytest.mark.parametrize(("partner_id", "next_task", "tool"), [
-    (NEWCOMER, "profile_details", "scan_company_website"),
-    (SERVICES, "seller_registration", None),
-    (ISV, "revenue_attribution", "check_prm_compliance"),
-    (PRM_READY, "connection_invitations", "manage_account_connections"),
-])
+@pytest.mark.parametrize(
+    ("partner_id", "next_task", "tool"),
+    [
+        (NEWCOMER, "profile_details", "scan_company_website"),
+        (SERVICES, "seller_registration", None),
+        (ISV, "revenue_attribution", "check_prm_compliance"),
+        (PRM_READY, "connection_invitations", "manage_account_connections"),
+    ],
+)
 async def test_onboarding_status_names_the_next_step(settings: Settings, partner_id: str, next_task: str, tool) -> None:
     status = await call(as_partner(settings, partner_id), "get_onboarding_status", {"detail": "full"})
     assert status["next_action"]["id"] == next_task
@@ -108,10 +117,24 @@ async def test_onboarding_status_names_the_next_step(settings: Settings, partner
     stages = [stage["id"] for stage in status["stages"]]
     assert stages == ["registration", "profile", "marketplace", "revenue_measurement"]
     tasks = {t["id"] for stage in status["stages"] for t in stage["tasks"]}
-    assert {"registrant_verification", "business_verification", "profile_details", "profile_visibility", "alliance_lead",
-            "training_domains", "seller_registration", "tax_interview", "banking", "compliance", "esc_catalog",
-            "resale_role", "linked_primary_account", "revenue_attribution", "subsidiary_connections",
-            "connection_invitations"} <= tasks
+    assert {
+        "registrant_verification",
+        "business_verification",
+        "profile_details",
+        "profile_visibility",
+        "alliance_lead",
+        "training_domains",
+        "seller_registration",
+        "tax_interview",
+        "banking",
+        "compliance",
+        "esc_catalog",
+        "resale_role",
+        "linked_primary_account",
+        "revenue_attribution",
+        "subsidiary_connections",
+        "connection_invitations",
+    } <= tasks
 
 
 async def test_onboarding_status_reads_the_seller_setup(settings: Settings) -> None:
@@ -126,14 +149,26 @@ async def test_onboarding_status_reads_the_seller_setup(settings: Settings) -> N
     assert "https://www.nimbus-analytics.example" in profile["next_step"]
 
 
-@pytest.mark.parametrize(("checks", "status", "waiting_on"), [
-    ({"Kyc": "VERIFIED", "BankAccountVerification": "FAILED", "SecondaryUserVerification": "IN_PROGRESS"},
-     "action_required", "you"),
-    ({"Kyc": "VERIFIED", "BankAccountVerification": "IN_PROGRESS", "SecondaryUserVerification": "NOT_REQUIRED"},
-     "in_progress", "aws"),
-    ({"Kyc": "VERIFIED", "BankAccountVerification": "VERIFIED", "SecondaryUserVerification": "NOT_REQUIRED"},
-     "done", "nobody"),
-])
+@pytest.mark.parametrize(
+    ("checks", "status", "waiting_on"),
+    [
+        (
+            {"Kyc": "VERIFIED", "BankAccountVerification": "FAILED", "SecondaryUserVerification": "IN_PROGRESS"},
+            "action_required",
+            "you",
+        ),
+        (
+            {"Kyc": "VERIFIED", "BankAccountVerification": "IN_PROGRESS", "SecondaryUserVerification": "NOT_REQUIRED"},
+            "in_progress",
+            "aws",
+        ),
+        (
+            {"Kyc": "VERIFIED", "BankAccountVerification": "VERIFIED", "SecondaryUserVerification": "NOT_REQUIRED"},
+            "done",
+            "nobody",
+        ),
+    ],
+)
 def test_kyc_bav_and_su_are_one_task_showing_the_check_that_needs_attention(
     sandbox: LocalSandbox, checks: dict, status: str, waiting_on: str
 ) -> None:
@@ -155,10 +190,17 @@ def test_kyc_bav_and_su_are_one_task_showing_the_check_that_needs_attention(
 # Account connections
 
 
-async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for_prm(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for_prm(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     isv = as_partner(settings, ISV)
-    send = {"action": "send", "connection_type": "SUBSIDIARY", "receiver_account_ids": ["210987650000"],
-            "inviter_name": "Lena Vogt", "inviter_email": "lena.vogt@cirrus-secure.example"}
+    send = {
+        "action": "send",
+        "connection_type": "SUBSIDIARY",
+        "receiver_account_ids": ["210987650000"],
+        "inviter_name": "Lena Vogt",
+        "inviter_email": "lena.vogt@cirrus-secure.example",
+    }
     declined = await call(isv, "manage_account_connections", send, approving("decline"))
     assert declined["status"] == "rejected"
     assert sandbox.client(ISV).list_connection_invitations(connection_type="SUBSIDIARY") == []
@@ -171,7 +213,9 @@ async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for
 
     waiting = await call(isv, "check_prm_compliance", {"detail": "full"})
     assert requirement(waiting, "subsidiary_connections")["status"] == "in_progress"
-    assert {a["aws_account_id"]: a.get("invitation_id") for a in waiting["seller_accounts"]}["210987650000"] == invitation_id
+    assert {a["aws_account_id"]: a.get("invitation_id") for a in waiting["seller_accounts"]}[
+        "210987650000"
+    ] == invitation_id
     assert "already pending" in await tool_error(isv, "manage_account_connections", send)
 
     sandbox.respond(invitation_id, accept=True)  # the subsidiary account accepts
@@ -182,39 +226,58 @@ async def test_subsidiary_invitation_is_sent_only_after_approval_then_counts_for
 
 
 async def test_subsidiary_invitations_only_go_to_accounts_you_own(settings: Settings, sandbox: LocalSandbox) -> None:
-    text = await tool_error(as_partner(settings, ISV), "manage_account_connections", {
-        "receiver_account_ids": ["999999999999"], "inviter_name": "Lena Vogt", "inviter_email": "lena.vogt@cirrus-secure.example"})
+    text = await tool_error(
+        as_partner(settings, ISV),
+        "manage_account_connections",
+        {
+            "receiver_account_ids": ["999999999999"],
+            "inviter_name": "Lena Vogt",
+            "inviter_email": "lena.vogt@cirrus-secure.example",
+        },
+    )
     assert "not one of your seller accounts" in text
     assert sandbox.client(ISV).list_connection_invitations(connection_type="SUBSIDIARY") == []
 
 
 async def test_sending_asks_for_what_is_missing(settings: Settings) -> None:
-    asked = await call(as_partner(settings, ISV), "manage_account_connections", {"receiver_account_ids": ["210987650000"]})
+    asked = await call(
+        as_partner(settings, ISV), "manage_account_connections", {"receiver_account_ids": ["210987650000"]}
+    )
     assert asked["status"] == "needs_input"
     assert {q["field"] for q in asked["questions"]} == {"inviter_name", "inviter_email"}
 
 
-async def test_accepting_the_seeded_invitation_connects_both_partners(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_accepting_the_seeded_invitation_connects_both_partners(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     alto = as_partner(settings, PRM_READY)
     listed = await call(alto, "list_account_connections")
     assert [(i["Id"], i["ParticipantType"], i["Status"]) for i in listed["invitations"]] == [
-        ("pacinv-cirrus2alto01", "RECEIVER", "PENDING")]
-    cancel = await tool_error(alto, "manage_account_connections", {"action": "cancel", "invitation_id": "pacinv-cirrus2alto01"})
+        ("pacinv-cirrus2alto01", "RECEIVER", "PENDING")
+    ]
+    cancel = await tool_error(
+        alto, "manage_account_connections", {"action": "cancel", "invitation_id": "pacinv-cirrus2alto01"}
+    )
     assert "Only an invitation sent by this account" in cancel
-    accepted = await call(alto, "manage_account_connections",
-                          {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"}, approving())
+    accepted = await call(
+        alto, "manage_account_connections", {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"}, approving()
+    )
     assert accepted["status"] == "applied"
     assert accepted["results"][0]["OtherParticipantAccountId"] == "210987654321"
     seen_by_cirrus = sandbox.client(ISV).list_connections("OPPORTUNITY_COLLABORATION")
     assert [c.OtherParticipantAccountId for c in seen_by_cirrus] == ["123456789012"]
-    again = await tool_error(alto, "manage_account_connections", {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"})
+    again = await tool_error(
+        alto, "manage_account_connections", {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"}
+    )
     assert "ACCEPTED" in again
 
 
 # Training and certification domains
 
 
-async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     newcomer = as_partner(settings, NEWCOMER)
     email = "training@nimbus-analytics.example"
     without_code = await call(newcomer, "manage_training_domains", {"email": email})
@@ -224,16 +287,21 @@ async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
     await call(newcomer, "send_email_verification_code", {"email": email})
     code = sandbox.client(NEWCOMER).outbox()[0]["Code"]
     wrong = "000000" if code != "000000" else "111111"
-    failed = await call(newcomer, "manage_training_domains", {"email": email, "email_verification_code": wrong}, approving())
+    failed = await call(
+        newcomer, "manage_training_domains", {"email": email, "email_verification_code": wrong}, approving()
+    )
     assert failed["status"] == "failed" and "missing, wrong or expired" in failed["message"]
-    linked = await call(newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving())
+    linked = await call(
+        newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving()
+    )
     assert linked["status"] == "applied"
     domains = [d.DomainName for d in sandbox.client(NEWCOMER).get_partner().AwsTrainingCertificationEmailDomains]
     assert domains == ["nimbus-analytics.example"]
     events = (await call(newcomer, "list_audit_events", {"detail": "full"}))["events"]
     associate = [e for e in events if e["eventName"] == "AssociateAwsTrainingCertificationEmailDomain"]
-    assert associate and all(e["requestParameters"]["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS"
-                             for e in associate)
+    assert associate and all(
+        e["requestParameters"]["EmailVerificationCode"] == "HIDDEN_DUE_TO_SECURITY_REASONS" for e in associate
+    )
     assert "approval" not in linked and failed["results"] == []
 
 
@@ -261,19 +329,25 @@ async def test_resale_role_is_created_once_after_approval(settings: Settings) ->
 
 
 async def test_creating_the_role_needs_the_marketplace_seller_policy(settings: Settings) -> None:
-    text = await tool_error(as_partner(settings, ISV, policies=["AWSPartnerCentralFullAccess"]), "create_resale_authorization_role")
+    text = await tool_error(
+        as_partner(settings, ISV, policies=["AWSPartnerCentralFullAccess"]), "create_resale_authorization_role"
+    )
     assert "iam:CreateServiceLinkedRole" in text and "AWSMarketplaceSellerFullAccess" in text
 
 
 # Profile fields through the profile update task
 
 
-async def test_profile_fields_are_applied_by_a_followed_task_after_approval(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_profile_fields_are_applied_by_a_followed_task_after_approval(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     newcomer = as_partner(settings, NEWCOMER)
-    profile = {"description": "Nimbus Analytics builds a managed analytics platform on AWS for retailers: demand "
-                              "forecasting, inventory dashboards and data pipelines run for you.",
-               "industry_segments": ["RETAIL", "SOFTWARE_INTERNET"],
-               "headquarters": {"CountryCode": "GB", "SubdivisionCode": "LND"}}
+    profile = {
+        "description": "Nimbus Analytics builds a managed analytics platform on AWS for retailers: demand "
+        "forecasting, inventory dashboards and data pipelines run for you.",
+        "industry_segments": ["RETAIL", "SOFTWARE_INTERNET"],
+        "headquarters": {"CountryCode": "GB", "SubdivisionCode": "LND"},
+    }
     person = approving()
     result = await call(newcomer, "update_profile", {"profile": profile}, person)
     assert result["status"] == "applied", result["message"]
@@ -286,11 +360,14 @@ async def test_profile_fields_are_applied_by_a_followed_task_after_approval(sett
     assert shown["latest_profile_update"]["Status"] == "SUCCEEDED"
 
 
-async def test_a_failed_profile_task_reports_the_api_reasons_and_changes_nothing(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_a_failed_profile_task_reports_the_api_reasons_and_changes_nothing(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     alto = as_partner(settings, PRM_READY)
     before = sandbox.client(PRM_READY).get_partner().Profile
-    result = await call(alto, "update_profile", {"profile": {"display_name": "Cirrus Secure"}, "visibility": "PRIVATE"},
-                        approving())
+    result = await call(
+        alto, "update_profile", {"profile": {"display_name": "Cirrus Secure"}, "visibility": "PRIVATE"}, approving()
+    )
     assert result["status"] == "failed"
     assert "DUPLICATE_PROFILE" in result["message"]
     assert sandbox.client(PRM_READY).get_partner().Profile == before
@@ -299,7 +376,9 @@ async def test_a_failed_profile_task_reports_the_api_reasons_and_changes_nothing
 
 async def test_profile_values_outside_the_api_limits_are_refused_before_asking(settings: Settings) -> None:
     async with Client(build_server(as_partner(settings, NEWCOMER))) as client:
-        result = await client.call_tool("update_profile", {"profile": {"industry_segments": ["RETAIL", "GAMING", "EDUCATION", "HEALTHCARE"]}})
+        result = await client.call_tool(
+            "update_profile", {"profile": {"industry_segments": ["RETAIL", "GAMING", "EDUCATION", "HEALTHCARE"]}}
+        )
         assert result.is_error and "industry_segments" in result.content[0].text
         result = await client.call_tool("update_profile", {"profile": {"logo_url": "http://nimbus.example/logo.png"}})
         assert result.is_error and "logo_url" in result.content[0].text
@@ -315,7 +394,9 @@ def company_site(site_server) -> str:
 
 
 async def test_a_website_scan_fills_a_proposal_applied_only_after_approval(
-    settings: Settings, sandbox: LocalSandbox, company_site: str,
+    settings: Settings,
+    sandbox: LocalSandbox,
+    company_site: str,
 ) -> None:
     newcomer = as_partner(settings, NEWCOMER, website_allow_hosts=["127.0.0.1"])
     before = sandbox.client(NEWCOMER)
@@ -351,12 +432,15 @@ async def test_a_website_scan_fills_a_proposal_applied_only_after_approval(
     assert after.get_alliance_lead_contact() == lead_before
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
-    ("http://localhost:9/", "loopback address"),
-    ("file:///etc/passwd", "http"),
-    ("gopher://127.0.0.1:70/", "http"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://localhost:9/", "loopback address"),
+        ("file:///etc/passwd", "http"),
+        ("gopher://127.0.0.1:70/", "http"),
+    ],
+)
 async def test_the_scan_tool_refuses_private_and_non_web_addresses(settings: Settings, url: str, reason: str) -> None:
     text = await tool_error(as_partner(settings, NEWCOMER), "scan_company_website", {"url": url})
     assert "Refused" in text and reason in text
@@ -380,12 +464,15 @@ async def test_seller_guidance_tools_answer_with_sources_and_never_collect_secre
         form = await client.call_tool("determine_tax_form", {"country": "DE", "entity_type": "business"})
         guidance = form.structured_content["guidance"]
         assert guidance["form"] == "W-8BEN-E" and guidance["informational"] is True and guidance["sources"]
-        checks = await client.call_tool("seller_compliance_requirements", {"seller_country": "DE", "bank_country": "DE"})
+        checks = await client.call_tool(
+            "seller_compliance_requirements", {"seller_country": "DE", "bank_country": "DE"}
+        )
         assert checks.structured_content["guidance"]["kyc"]["applies"] == "required"
         bank = await client.call_tool("banking_guidance", {"bank_country": "DE", "currency": "EUR"})
         assert bank.structured_content["guidance"]["supported"] == "supported"
-        steps = (await client.call_tool("esc_catalog_steps",
-                                        {"product_type": "SaaS", "detail": "full"})).structured_content
+        steps = (
+            await client.call_tool("esc_catalog_steps", {"product_type": "SaaS", "detail": "full"})
+        ).structured_content
         numbers = [s["number"] for s in steps["guidance"]["all_steps"]]
         assert numbers == list(range(1, len(numbers) + 1)) and len(steps["guidance"]["steps"]) == len(numbers)
         wrong = await client.call_tool("determine_tax_form", {"country": "UK", "entity_type": "business"})
@@ -395,23 +482,42 @@ async def test_seller_guidance_tools_answer_with_sources_and_never_collect_secre
 # What an approval shows is exactly what is applied
 
 
-async def test_an_approved_profile_change_never_overwrites_a_change_made_since(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_an_approved_profile_change_never_overwrites_a_change_made_since(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     newcomer = as_partner(settings, NEWCOMER, tool_approvals=True)
     async with Client(build_server(newcomer)) as client:
-        description = ("Nimbus Analytics runs managed analytics on AWS for retailers: forecasting, inventory "
-                       "dashboards and the data pipelines behind them.")
+        description = (
+            "Nimbus Analytics runs managed analytics on AWS for retailers: forecasting, inventory "
+            "dashboards and the data pipelines behind them."
+        )
         first = (await client.call_tool("update_profile", {"profile": {"description": description}})).structured_content
         session = first["session_id"]
-        second = (await client.call_tool("update_profile", {"profile": {"logo_url": "https://nimbus-analytics.example/logo.png"},
-                                                            "session_id": session})).structured_content
+        second = (
+            await client.call_tool(
+                "update_profile",
+                {"profile": {"logo_url": "https://nimbus-analytics.example/logo.png"}, "session_id": session},
+            )
+        ).structured_content
         summary = second["approval"]["preview"].split(SENT_HEADING)[0]
         assert "LogoUrl:" in summary and "Description:" not in summary  # planned against the old profile
-        applied = (await client.call_tool("decide_approval", {"approval_id": first["approval"]["approval_id"],
-                                                              "approve": True, "session_id": session})).structured_content
+        applied = (
+            await client.call_tool(
+                "decide_approval",
+                {"approval_id": first["approval"]["approval_id"], "approve": True, "session_id": session},
+            )
+        ).structured_content
         assert applied["status"] == "applied"
-        stale = (await client.call_tool("decide_approval", {"approval_id": second["approval"]["approval_id"],
-                                                            "approve": True, "session_id": session})).structured_content
-    assert stale["status"] == "failed" and "profile changed since this change was approved (Description)" in stale["message"]
+        stale = (
+            await client.call_tool(
+                "decide_approval",
+                {"approval_id": second["approval"]["approval_id"], "approve": True, "session_id": session},
+            )
+        ).structured_content
+    assert (
+        stale["status"] == "failed"
+        and "profile changed since this change was approved (Description)" in stale["message"]
+    )
     profile = sandbox.client(NEWCOMER).get_partner().Profile
     assert profile.Description == description and profile.LogoUrl == "https://www.nimbus-analytics.example/favicon.png"
 
@@ -423,16 +529,26 @@ async def test_translations_are_kept_and_said_to_be_kept(settings: Settings, san
     from agent.models.account import ProfileDetails
 
     alto = sandbox.client(PRM_READY)
-    japanese = {"DisplayName": "AltoCloud Data", "Description": "AWS上のマネージド分析プラットフォーム。",
-                "WebsiteUrl": "https://altocloud-data.example/ja", "LogoUrl": "https://altocloud-data.example/brand/logo.png",
-                "Locale": "ja-JP"}
+    japanese = {
+        "DisplayName": "AltoCloud Data",
+        "Description": "AWS上のマネージド分析プラットフォーム。",
+        "WebsiteUrl": "https://altocloud-data.example/ja",
+        "LogoUrl": "https://altocloud-data.example/brand/logo.png",
+        "Locale": "ja-JP",
+    }
     profile = alto.get_partner().Profile.model_dump(exclude={"ProfileId"})
-    alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "LocalizedContents": [japanese]}), "seed-ja")
+    alto.start_profile_update_task(
+        ProfileDetails.model_validate({**profile, "LocalizedContents": [japanese]}), "seed-ja"
+    )
     time.sleep(PROFILE_TASK_SECONDS + 0.1)
     assert alto.get_partner().Profile.LocalizedContents[0].Locale == "ja-JP"
     person = approving()
-    result = await call(as_partner(settings, PRM_READY), "update_profile",
-                        {"profile": {"logo_url": "https://altocloud-data.example/brand/logo-2026.png"}}, person)
+    result = await call(
+        as_partner(settings, PRM_READY),
+        "update_profile",
+        {"profile": {"logo_url": "https://altocloud-data.example/brand/logo-2026.png"}},
+        person,
+    )
     assert result["status"] == "applied", result["message"]
     assert "translations for ja-JP" in person.asked[0]
     after = alto.get_partner().Profile
@@ -441,19 +557,26 @@ async def test_translations_are_kept_and_said_to_be_kept(settings: Settings, san
 
 async def test_a_rejection_reason_is_shown_before_it_is_sent(settings: Settings) -> None:
     person = approving()
-    result = await call(as_partner(settings, PRM_READY), "manage_account_connections",
-                        {"action": "reject", "invitation_id": "pacinv-cirrus2alto01", "reason": "We only co-sell in retail."},
-                        person)
+    result = await call(
+        as_partner(settings, PRM_READY),
+        "manage_account_connections",
+        {"action": "reject", "invitation_id": "pacinv-cirrus2alto01", "reason": "We only co-sell in retail."},
+        person,
+    )
     assert result["status"] == "applied" and result["results"][0]["Status"] == "REJECTED"
     assert 'Reason: "We only co-sell in retail."' in person.asked[0]
 
 
-async def test_no_trace_of_a_verification_code_is_kept_once_the_change_ended(settings: Settings, sandbox: LocalSandbox) -> None:
+async def test_no_trace_of_a_verification_code_is_kept_once_the_change_ended(
+    settings: Settings, sandbox: LocalSandbox
+) -> None:
     newcomer = as_partner(settings, NEWCOMER)
     email = "people@nimbus-analytics.example"
     await call(newcomer, "send_email_verification_code", {"email": email})
     code = sandbox.client(NEWCOMER).outbox()[0]["Code"]
-    linked = await call(newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving())
+    linked = await call(
+        newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving()
+    )
     assert linked["status"] == "applied"
     stored = b"".join(path.read_bytes() for path in settings.data_dir.glob("checkpoints.db*"))
     assert stored and b"\xa6" + code.encode() not in stored  # the code as a msgpack string, in any checkpoint
@@ -461,15 +584,21 @@ async def test_no_trace_of_a_verification_code_is_kept_once_the_change_ended(set
 
 
 async def test_a_profile_task_still_running_is_reported_as_started_not_done(
-    settings: Settings, sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch,
+    settings: Settings,
+    sandbox: LocalSandbox,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from agent.backends.local import account
     from agent.graphs import profile_update
 
     monkeypatch.setattr(account, "PROFILE_TASK_SECONDS", 60.0)  # AWS takes its time
     monkeypatch.setattr(profile_update, "TASK_WAIT_SECONDS", 0.3)
-    result = await call(as_partner(settings, PRM_READY), "update_profile",
-                        {"profile": {"logo_url": "https://altocloud-data.example/brand/logo-new.png"}}, approving())
+    result = await call(
+        as_partner(settings, PRM_READY),
+        "update_profile",
+        {"profile": {"logo_url": "https://altocloud-data.example/brand/logo-new.png"}},
+        approving(),
+    )
     assert result["status"] == "applied" and "still processing" in result["message"]
     [started] = result["results"]
     assert started["Status"] == "IN_PROGRESS" and "latest_profile_update" in started["FollowUp"]

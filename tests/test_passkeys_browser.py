@@ -69,21 +69,31 @@ class SignPage:
 
         async def options(request: Request) -> Response:
             body = await web.json_body(request)
-            return web.json_response(self.passkeys.authentication_options(body["subject"], self.approvers,
-                                                                          web.same_origin(request)))
+            return web.json_response(
+                self.passkeys.authentication_options(body["subject"], self.approvers, web.same_origin(request))
+            )
 
         async def verify(request: Request) -> Response:
             body = await web.json_body(request)
             try:
-                verified = self.passkeys.verify_authentication(body["challenge_id"], body["subject"], body["credential"],
-                                                               web.same_origin(request))
+                verified = self.passkeys.verify_authentication(
+                    body["challenge_id"], body["subject"], body["credential"], web.same_origin(request)
+                )
             except PasskeyError as exc:
                 return web.json_response({"error": str(exc)}, 400)
-            return web.json_response({"approver": verified.approver.name, "user_verified": verified.user_verified,
-                                      "credential_id": verified.credential_id})
+            return web.json_response(
+                {
+                    "approver": verified.approver.name,
+                    "user_verified": verified.user_verified,
+                    "credential_id": verified.credential_id,
+                }
+            )
 
-        return [Route("/sign", show), Route("/sign/options", options, methods=["POST"]),
-                Route("/sign/verify", verify, methods=["POST"])]
+        return [
+            Route("/sign", show),
+            Route("/sign/options", options, methods=["POST"]),
+            Route("/sign/verify", verify, methods=["POST"]),
+        ]
 
 
 @dataclass
@@ -102,7 +112,9 @@ def site(data_dir: Path) -> Iterator[Site]:
     sock = web.bind_loopback(0)
     port = sock.getsockname()[1]
     sign = SignPage(passkeys)
-    server = web.LoopbackServer(enrollment_routes(passkeys, web.loopback_hosts(port)) + sign.routes(), sock, "test-site")
+    server = web.LoopbackServer(
+        enrollment_routes(passkeys, web.loopback_hosts(port)) + sign.routes(), sock, "test-site"
+    )
     try:
         yield Site(server.base_url, port, passkeys, sign, data_dir / "agent.db")
     finally:
@@ -130,14 +142,19 @@ async def sign(page, site: Site, **arguments) -> dict:
 
 
 def run_cli(*args: str, data_dir: Path) -> tuple[list[str], dict[str, str]]:
-    return [CLI, *args], {"PATH": os.environ["PATH"], "PARTNER_AGENT_DATA_DIR": str(data_dir), "PARTNER_AGENT_USER": "dana"}
+    return [CLI, *args], {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_DATA_DIR": str(data_dir),
+        "PARTNER_AGENT_USER": "dana",
+    }
 
 
 async def start_enrollment_cli(data_dir: Path, *extra: str) -> tuple[asyncio.subprocess.Process, str]:
     """`partner-agent approver enroll` as a person runs it, and the link it prints first."""
     command, env = run_cli("approver", "enroll", "--name", "Dana", "--port", "0", *extra, data_dir=data_dir)
-    process = await asyncio.create_subprocess_exec(*command, env=env, stdout=asyncio.subprocess.PIPE,
-                                                   stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     link = (await asyncio.wait_for(process.stdout.readline(), 30)).decode().strip()
     return process, link
 
@@ -226,24 +243,35 @@ async def test_an_authenticator_that_cannot_verify_the_person_is_refused(browser
     await cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": failing})
     await add_virtual_authenticator(browser_page, has_user_verification=False)
     # A page that asks for no user verification gets a credential without it: the server refuses it.
-    answer = await browser_page.evaluate("""async (secret) => {
+    answer = await browser_page.evaluate(
+        """async (secret) => {
         const post = (path, body) => fetch(path, {method: "POST", headers: {"Content-Type": "application/json"},
                                                   body: JSON.stringify(body)}).then((r) => r.json());
         const {options} = await post("/enroll/options", {secret});
         options.authenticatorSelection.userVerification = "discouraged";
         const credential = await navigator.credentials.create({publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options)});
         return post("/enroll/finish", {secret, credential: credential.toJSON()});
-    }""", secret)
-    assert answer == {"error": "Your authenticator did not verify you (PIN, fingerprint or face). Use a passkey that "
-                               "does; user verification is required."}
+    }""",
+        secret,
+    )
+    assert answer == {
+        "error": "Your authenticator did not verify you (PIN, fingerprint or face). Use a passkey that "
+        "does; user verification is required."
+    }
     assert site.passkeys.get(approver.approver_id).passkeys == 0 and site.passkeys.enrollment_state(secret) == "pending"
 
 
 async def test_a_foreign_host_header_gets_421(site: Site) -> None:
     async with httpx.AsyncClient(base_url=site.base_url, headers={"Host": "attacker.example"}) as client:
-        for method, path in (("GET", "/enroll"), ("GET", "/static/enroll.js"), ("POST", "/enroll/options"),
-                             ("POST", "/enroll/finish")):
-            response = await client.request(method, path, json={"secret": "x"}, headers={"Origin": "http://attacker.example"})
+        for method, path in (
+            ("GET", "/enroll"),
+            ("GET", "/static/enroll.js"),
+            ("POST", "/enroll/options"),
+            ("POST", "/enroll/finish"),
+        ):
+            response = await client.request(
+                method, path, json={"secret": "x"}, headers={"Origin": "http://attacker.example"}
+            )
             assert response.status_code == 421, path
 
 
@@ -257,12 +285,15 @@ async def test_a_cross_origin_post_is_refused(browser_page, site: Site) -> None:
     # In a browser, a page on another origin (here the same listener reached as 127.0.0.1) can only send a
     # "simple" cross-site POST: a JSON one needs a CORS preflight the server never grants. It changes nothing.
     await browser_page.goto(f"http://127.0.0.1:{site.port}/sign")
-    status = await browser_page.evaluate("""async ([url, secret]) => {
+    status = await browser_page.evaluate(
+        """async ([url, secret]) => {
         try {
             await fetch(url, {method: "POST", mode: "no-cors", body: JSON.stringify({secret})});
             return "sent";
         } catch (error) { return error.name; }
-    }""", [f"{site.base_url}/enroll/options", secret])
+    }""",
+        [f"{site.base_url}/enroll/options", secret],
+    )
     assert status == "sent"
     with sqlite3.connect(site.db_path) as db:
         assert db.execute("SELECT COUNT(*) FROM webauthn_challenges").fetchone()[0] == 0
@@ -273,8 +304,9 @@ async def test_an_ip_address_origin_is_refused_with_the_localhost_hint(browser_p
     approver, secret = site.passkeys.enroll("Dana", principal="local:dana")
     await add_virtual_authenticator(browser_page)
     outcome = await enroll_in_browser(browser_page, f"http://127.0.0.1:{site.port}/enroll#{secret}")
-    assert outcome == (f"Passkeys need a host name, not an IP address. Open the page at http://localhost:{site.port} "
-                       "instead.")
+    assert outcome == (
+        f"Passkeys need a host name, not an IP address. Open the page at http://localhost:{site.port} instead."
+    )
     assert site.passkeys.enrollment_state(secret) == "pending"
 
 
@@ -292,8 +324,10 @@ async def test_the_enrolled_passkey_answers_a_challenge_once(browser_page, site:
         sign_count, last_used = db.execute("SELECT sign_count, last_used_at FROM passkeys").fetchone()
     assert sign_count >= 1 and last_used is not None
     replayed = await browser_page.evaluate("() => post('/sign/verify', window.lastPost)")
-    assert replayed == {"status": 400, "error": "This passkey request was already used or has expired. "
-                                                "Reload the page and try again."}
+    assert replayed == {
+        "status": 400,
+        "error": "This passkey request was already used or has expired. Reload the page and try again.",
+    }
 
 
 async def test_a_challenge_for_another_subject_is_refused_and_used_up(browser_page, site: Site) -> None:

@@ -41,9 +41,7 @@ FUNDING_AGENT = [
 ]
 
 PARTNER_CENTRAL = sorted(
-    action
-    for action in known_actions()
-    if action.startswith(("partnercentral:", "partnercentral-account-management:"))
+    action for action in known_actions() if action.startswith(("partnercentral:", "partnercentral-account-management:"))
 )
 
 DOCUMENT = json.loads(POLICIES_FILE.read_text(encoding="utf-8"))
@@ -225,7 +223,14 @@ def test_unknown_policy_names_raise_with_the_valid_list(check: Callable[[list[st
 @pytest.mark.parametrize("policy", DOCUMENT["policies"], ids=lambda policy: policy["name"])
 def test_policy_entries_are_complete(policy: dict) -> None:
     assert set(policy) == {
-        "name", "description", "grants", "catalogs", "source", "confidence", "least_privilege_rank", "service_role"
+        "name",
+        "description",
+        "grants",
+        "catalogs",
+        "source",
+        "confidence",
+        "least_privilege_rank",
+        "service_role",
     }
     assert policy["confidence"] in {"documented", "inferred from the documented purpose"}
     assert policy["source"].startswith("Guide: ")
@@ -248,9 +253,14 @@ def test_agent_actions_are_known(entry: dict) -> None:
 
 def test_known_actions_include_every_partner_central_api() -> None:
     actions = known_actions()
-    for action in ["partnercentral:PutProfileVisibility", "partnercentral:CreateOpportunity",
-                   "partnercentral:ListBenefitAllocations", "partnercentral:AcceptChannelHandshake",
-                   "partnercentral:ListRevenueAttributions", "partnercentral:UseSession"]:
+    for action in [
+        "partnercentral:PutProfileVisibility",
+        "partnercentral:CreateOpportunity",
+        "partnercentral:ListBenefitAllocations",
+        "partnercentral:AcceptChannelHandshake",
+        "partnercentral:ListRevenueAttributions",
+        "partnercentral:UseSession",
+    ]:
         assert action in actions
 
 

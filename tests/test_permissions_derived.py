@@ -31,16 +31,24 @@ from tests.stubbed_aws import StubbedAws
 FLOWS: dict[str, list[dict[str, Any]]] = {  # every tool, and the calls that run its flows on the PRM-ready partner
     "get_partner_profile": [{}],
     "send_email_verification_code": [{"email": "dana.okafor@altocloud-data.example"}],
-    "update_profile": [{"profile": {"description": "Managed analytics and data warehouses on AWS for retailers."},
-                        "visibility": "PRIVATE", "alliance_lead": {"title": "Chief Partnerships Officer"}}],
+    "update_profile": [
+        {
+            "profile": {"description": "Managed analytics and data warehouses on AWS for retailers."},
+            "visibility": "PRIVATE",
+            "alliance_lead": {"title": "Chief Partnerships Officer"},
+        }
+    ],
     "get_onboarding_status": [{}],
     "check_prm_compliance": [{}],
     "scan_company_website": [{"url": "https://127.0.0.1/"}],  # refused before fetching: the profile is read first
     "list_account_connections": [{}],
     "manage_account_connections": [
         {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"},
-        {"receiver_account_ids": ["210987650000"], "inviter_name": "Dana Okafor",  # reads the connection just made
-         "inviter_email": "dana.okafor@altocloud-data.example"},
+        {
+            "receiver_account_ids": ["210987650000"],
+            "inviter_name": "Dana Okafor",  # reads the connection just made
+            "inviter_email": "dana.okafor@altocloud-data.example",
+        },
     ],
     "manage_training_domains": [{"action": "remove", "domain_name": "altocloud.example"}],
     "check_resale_authorization_role": [{}],
@@ -57,11 +65,15 @@ FLOWS: dict[str, list[dict[str, Any]]] = {  # every tool, and the calls that run
     "manage_opportunity": [
         {"action": "update", "opportunity_id": "O4000004", "fields": {"next_steps": "Demo the model"}},
         {"action": "associate", "opportunity_id": "O4000004", "related_ids": ["S-0000000401"]},
-        {"action": "create", "fields": {"customer_name": "Blue Yonder", "title": "Crew analytics",
-                                        "target_close_date": "2031-01-01"}},
+        {
+            "action": "create",
+            "fields": {"customer_name": "Blue Yonder", "title": "Crew analytics", "target_close_date": "2031-01-01"},
+        },
     ],
-    "respond_to_referral": [{"invitation_id": "engi-alto000000001", "action": "accept"},
-                            {"invitation_id": "engi-alto000000002", "action": "reject", "reason": "Unable to support"}],
+    "respond_to_referral": [
+        {"invitation_id": "engi-alto000000001", "action": "accept"},
+        {"invitation_id": "engi-alto000000002", "action": "reject", "reason": "Unable to support"},
+    ],
     "list_funding_requests": [{}],
     "get_funding_request": [{"funding_request_id": "benappl-alto0poc000002"}],
     "draft_funding_request": [{"opportunity_id": "O4000001", "program": "map-assess"}],
@@ -95,8 +107,11 @@ def aws_backend(tool: str, monkeypatch: pytest.MonkeyPatch, guidance_settings: S
     backend = AwsPartnerCentral(partner, "Sandbox", "us-east-1", session=boto3.session.Session(region_name="us-east-1"))
     local = AgentApp(guidance_settings).sandbox.client(partner)
     if tool in CONNECTED:
-        local.send("partnercentral-account", "AcceptConnectionInvitation",
-                   {"Catalog": "Sandbox", "Identifier": "pacinv-cirrus2alto01", "ClientToken": "accepted-first"})
+        local.send(
+            "partnercentral-account",
+            "AcceptConnectionInvitation",
+            {"Catalog": "Sandbox", "Identifier": "pacinv-cirrus2alto01", "ClientToken": "accepted-first"},
+        )
     monkeypatch.setattr(AgentApp, "partner_central", lambda self, principal: backend)
     with StubbedAws(backend, sandbox_answers(local)).active() as stubbed:
         yield stubbed

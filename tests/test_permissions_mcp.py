@@ -24,8 +24,11 @@ CALLS = {
     "determine_tax_form": {"country": "US", "entity_type": "business"},
 }
 FULL, SANDBOX, OPPORTUNITIES, BENEFITS, MARKETING = (
-    "AWSPartnerCentralFullAccess", "AWSPartnerCentralSandboxFullAccess", "AWSPartnerCentralOpportunityManagement",
-    "PartnerCentralIncentiveBenefitManagement", "AWSPartnerCentralMarketingManagement",
+    "AWSPartnerCentralFullAccess",
+    "AWSPartnerCentralSandboxFullAccess",
+    "AWSPartnerCentralOpportunityManagement",
+    "PartnerCentralIncentiveBenefitManagement",
+    "AWSPartnerCentralMarketingManagement",
 )
 # Which tools each policy allows (in the Sandbox catalog); every other tool must be denied.
 ALLOWED = {

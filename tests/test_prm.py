@@ -15,17 +15,43 @@ PRIMARY, SUBSIDIARY = "111111111111", "222222222222"
 
 def setup(*, product_type: str = "SaaS", primary_flag: str = PRIMARY, listings_on: str = PRIMARY) -> SellerSetup:
     def account(account_id: str) -> dict:
-        listings = [{"ProductId": "prod-abcdefghijklm", "ProductCode": "code1product", "Title": "Product",
-                     "ProductType": product_type, "Visibility": "Public"}] if account_id == listings_on else []
-        return {"AwsAccountId": account_id, "LegalName": f"Account {account_id[:3]}", "IsPrimary": account_id == primary_flag,
-                "Listings": listings}
+        listings = (
+            [
+                {
+                    "ProductId": "prod-abcdefghijklm",
+                    "ProductCode": "code1product",
+                    "Title": "Product",
+                    "ProductType": product_type,
+                    "Visibility": "Public",
+                }
+            ]
+            if account_id == listings_on
+            else []
+        )
+        return {
+            "AwsAccountId": account_id,
+            "LegalName": f"Account {account_id[:3]}",
+            "IsPrimary": account_id == primary_flag,
+            "Listings": listings,
+        }
 
     return SellerSetup.model_validate({"SellerAccounts": [account(PRIMARY), account(SUBSIDIARY)]})
 
 
 def evidence(code: str = "code1product", observations: int = 10, age: timedelta = timedelta(hours=3)) -> PrmEvidence:
-    return PrmEvidence.model_validate({"LinkedPrimaryAccountId": PRIMARY, "Signals": [
-        {"ProductCode": code, "Method": "RESOURCE_TAGGING", "LastSeenAt": NOW - age, "Observations": observations}]})
+    return PrmEvidence.model_validate(
+        {
+            "LinkedPrimaryAccountId": PRIMARY,
+            "Signals": [
+                {
+                    "ProductCode": code,
+                    "Method": "RESOURCE_TAGGING",
+                    "LastSeenAt": NOW - age,
+                    "Observations": observations,
+                }
+            ],
+        }
+    )
 
 
 def attribution(result) -> dict:
@@ -37,11 +63,14 @@ def test_fresh_evidence_for_an_own_product_code_counts() -> None:
     assert attribution(result)["status"] == "met"
 
 
-@pytest.mark.parametrize(("signal", "said"), [
-    (evidence(code="someoneelse1"), "not the product code of any of your listings"),
-    (evidence(observations=0), "too old or empty"),
-    (evidence(age=timedelta(days=400)), "last seen 400 days ago"),
-])
+@pytest.mark.parametrize(
+    ("signal", "said"),
+    [
+        (evidence(code="someoneelse1"), "not the product code of any of your listings"),
+        (evidence(observations=0), "too old or empty"),
+        (evidence(age=timedelta(days=400)), "last seen 400 days ago"),
+    ],
+)
 def test_evidence_that_does_not_show_measurement_is_not_counted(signal: PrmEvidence, said: str) -> None:
     result = assess_prm(setup(), signal, [], [], NOW)
     assert result.prm_ready is False
@@ -59,16 +88,22 @@ def test_the_linked_account_is_the_primary_even_when_the_flag_says_otherwise() -
 
 def test_ami_products_are_told_metering_is_automatic() -> None:
     result = assess_prm(setup(product_type="AMI"), PrmEvidence(LinkedPrimaryAccountId=PRIMARY), [], [], NOW)
-    assert any("AWS Marketplace metering attributes its usage automatically" in line
-               for line in attribution(result)["remediation"])
+    assert any(
+        "AWS Marketplace metering attributes its usage automatically" in line
+        for line in attribution(result)["remediation"]
+    )
     assert any("aws-apn-id-111111111111" in line for line in attribution(result)["remediation"])
 
 
 def test_an_unreadable_linked_account_makes_the_verdict_unknown_not_false() -> None:
     only_primary = SellerSetup.model_validate({"SellerAccounts": [setup().SellerAccounts[0].model_dump()]})
-    unreadable = UnknownEvidence(Reason="These AWS credentials are not allowed partnercentral:GetPartner.",
-                                 Where="Partner Central (Account linking)")
-    signals = evidence().model_copy(update={"LinkedPrimaryAccountId": None, "Unknown": {"LinkedPrimaryAccountId": unreadable}})
+    unreadable = UnknownEvidence(
+        Reason="These AWS credentials are not allowed partnercentral:GetPartner.",
+        Where="Partner Central (Account linking)",
+    )
+    signals = evidence().model_copy(
+        update={"LinkedPrimaryAccountId": None, "Unknown": {"LinkedPrimaryAccountId": unreadable}}
+    )
     result = assess_prm(only_primary, signals, [], [], NOW)
     linked = next(r for r in result.requirements if r.id == "linked_primary_account")
     assert (linked.status, linked.evidence) == ("unknown", [unreadable.Reason])

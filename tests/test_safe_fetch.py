@@ -75,8 +75,16 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]], onc
         lookups[name] = lookups.get(name, 0) + 1
         if once and lookups[name] > 1:
             raise socket.gaierror(socket.EAI_NONAME, "second lookup: the connection was not pinned")
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
-                 (a, port, 0, 0) if ":" in a else (a, port)) for a in answers[name]]
+        return [
+            (
+                socket.AF_INET6 if ":" in a else socket.AF_INET,
+                socket.SOCK_STREAM,
+                6,
+                "",
+                (a, port, 0, 0) if ":" in a else (a, port),
+            )
+            for a in answers[name]
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return lookups
@@ -91,25 +99,31 @@ def test_loopback_is_refused_without_allow_hosts(site: SiteServer) -> None:
     assert site.requests == []  # refused before connecting
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://localhost:{port}/", r"'localhost' resolves to 127\.0\.0\.1, which is a loopback address"),
-    ("http://[::1]:{port}/", r"'::1' is a loopback address"),
-    ("http://[::ffff:127.0.0.1]/", r"'::ffff:127\.0\.0\.1' is a loopback address \(this machine\), as 127\.0\.0\.1 inside an IPv6"),
-    ("http://2130706433/", r"resolves to 127\.0\.0\.1, which is a loopback address"),
-    ("http://0x7f.1/", r"resolves to 127\.0\.0\.1, which is a loopback address"),
-    ("http://169.254.169.254/latest/meta-data/", r"link-local address \(this range holds cloud metadata"),
-    ("http://0.0.0.0:{port}/", r"unspecified address"),
-    ("http://10.0.0.8/", r"'10\.0\.0\.8' is a private network address"),
-    ("http://192.168.1.20:8080/admin", r"'192\.168\.1\.20' is a private network address"),
-    ("http://172.16.5.4/", r"private network address"),
-    ("http://100.64.0.7/", r"shared address \(100\.64\.0\.0/10"),
-    ("http://224.0.0.1/", r"multicast address"),
-    ("http://[fe80::1]/", r"link-local address"),
-    ("http://[fd00::1]/", r"private network address"),
-    ("http://[fec0::1]/", r"'fec0::1' is a site-local address \(fec0::/10"),
-    ("http://[fefe:1::5]:8080/", r"site-local address"),
-    ("http://240.0.0.1/", r"reserved address"),
-])
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://localhost:{port}/", r"'localhost' resolves to 127\.0\.0\.1, which is a loopback address"),
+        ("http://[::1]:{port}/", r"'::1' is a loopback address"),
+        (
+            "http://[::ffff:127.0.0.1]/",
+            r"'::ffff:127\.0\.0\.1' is a loopback address \(this machine\), as 127\.0\.0\.1 inside an IPv6",
+        ),
+        ("http://2130706433/", r"resolves to 127\.0\.0\.1, which is a loopback address"),
+        ("http://0x7f.1/", r"resolves to 127\.0\.0\.1, which is a loopback address"),
+        ("http://169.254.169.254/latest/meta-data/", r"link-local address \(this range holds cloud metadata"),
+        ("http://0.0.0.0:{port}/", r"unspecified address"),
+        ("http://10.0.0.8/", r"'10\.0\.0\.8' is a private network address"),
+        ("http://192.168.1.20:8080/admin", r"'192\.168\.1\.20' is a private network address"),
+        ("http://172.16.5.4/", r"private network address"),
+        ("http://100.64.0.7/", r"shared address \(100\.64\.0\.0/10"),
+        ("http://224.0.0.1/", r"multicast address"),
+        ("http://[fe80::1]/", r"link-local address"),
+        ("http://[fd00::1]/", r"private network address"),
+        ("http://[fec0::1]/", r"'fec0::1' is a site-local address \(fec0::/10"),
+        ("http://[fefe:1::5]:8080/", r"site-local address"),
+        ("http://240.0.0.1/", r"reserved address"),
+    ],
+)
 def test_non_public_addresses_are_refused_before_connecting(site: SiteServer, url: str, reason: str) -> None:
     started = time.monotonic()
     with pytest.raises(WebsiteRefused, match=reason) as refused:
@@ -121,30 +135,41 @@ def test_non_public_addresses_are_refused_before_connecting(site: SiteServer, ur
 
 
 def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_dns(monkeypatch, {"intranet.larkspur.test": ["10.20.30.40"],
-                           "mixed.larkspur.test": ["52.94.236.248", "192.168.0.9"]})
-    with pytest.raises(WebsiteRefused, match=r"'intranet\.larkspur\.test' resolves to 10\.20\.30\.40, which is a "
-                                             r"private network address"):
+    fake_dns(
+        monkeypatch,
+        {"intranet.larkspur.test": ["10.20.30.40"], "mixed.larkspur.test": ["52.94.236.248", "192.168.0.9"]},
+    )
+    with pytest.raises(
+        WebsiteRefused,
+        match=r"'intranet\.larkspur\.test' resolves to 10\.20\.30\.40, which is a "
+        r"private network address",
+    ):
         scan_website("https://intranet.larkspur.test/", transport=NoConnect())
     # One public and one private answer: refused, because the connection could go to either.
     with pytest.raises(WebsiteRefused, match=r"resolves to 192\.168\.0\.9, which is a private network address"):
         scan_website("https://mixed.larkspur.test/", transport=NoConnect())
 
 
-@pytest.mark.parametrize(("url", "message", "reason"), [
-    ("file:///etc/passwd", r"only http and https URLs are scanned, not file:", "scheme"),
-    ("ftp://ftp.larkspur.example/brochure.pdf", r"only http and https URLs are scanned, not ftp:", "scheme"),
-    ("gopher://larkspur.example:70/", r"only http and https URLs are scanned, not gopher:", "scheme"),
-    ("javascript:alert(document.cookie)", r"only http and https URLs are scanned, not javascript:", "scheme"),
-    ("data:text/html,<title>x</title>", r"only http and https URLs are scanned, not data:", "scheme"),
-    ("https://admin:s3cret@www.larkspur.example/", r"URLs with credentials \(user:password@\) are not scanned",
-     "credentials"),
-    ("http://evil.example@127.0.0.1/", r"URLs with credentials \(user:password@\) are not scanned", "credentials"),
-    ("www.larkspur.example", r"the URL has no scheme", "scheme"),
-    ("http:///index.html", r"the URL has no host name", "url"),
-    ("http://[::1/", r"not a valid URL", "url"),
-    ("https://larkspur.example/" + "a" * 2100, r"the URL is longer than 2048 characters", "url"),
-])
+@pytest.mark.parametrize(
+    ("url", "message", "reason"),
+    [
+        ("file:///etc/passwd", r"only http and https URLs are scanned, not file:", "scheme"),
+        ("ftp://ftp.larkspur.example/brochure.pdf", r"only http and https URLs are scanned, not ftp:", "scheme"),
+        ("gopher://larkspur.example:70/", r"only http and https URLs are scanned, not gopher:", "scheme"),
+        ("javascript:alert(document.cookie)", r"only http and https URLs are scanned, not javascript:", "scheme"),
+        ("data:text/html,<title>x</title>", r"only http and https URLs are scanned, not data:", "scheme"),
+        (
+            "https://admin:s3cret@www.larkspur.example/",
+            r"URLs with credentials \(user:password@\) are not scanned",
+            "credentials",
+        ),
+        ("http://evil.example@127.0.0.1/", r"URLs with credentials \(user:password@\) are not scanned", "credentials"),
+        ("www.larkspur.example", r"the URL has no scheme", "scheme"),
+        ("http:///index.html", r"the URL has no host name", "url"),
+        ("http://[::1/", r"not a valid URL", "url"),
+        ("https://larkspur.example/" + "a" * 2100, r"the URL is longer than 2048 characters", "url"),
+    ],
+)
 def test_schemes_and_credentials_are_refused(url: str, message: str, reason: str) -> None:
     with pytest.raises(WebsiteRefused, match=message) as refused:
         scan_website(url, transport=NoConnect())
@@ -165,15 +190,20 @@ def test_a_redirect_to_the_metadata_service_is_refused_before_connecting(site: S
     transport = Recording()
     started = time.monotonic()
     with pytest.raises(WebsiteRefused, match=r"'169\.254\.169\.254' is a link-local address") as refused:
-        scan_website(f"http://localhost:{site.port}/redirect?to=http://169.254.169.254/latest/meta-data/",
-                     allow_hosts={"LOCALHOST."}, transport=transport)
+        scan_website(
+            f"http://localhost:{site.port}/redirect?to=http://169.254.169.254/latest/meta-data/",
+            allow_hosts={"LOCALHOST."},
+            transport=transport,
+        )
     assert refused.value.reason == "redirect_address"
     assert time.monotonic() - started < 5  # refused before connecting: no waiting on a timeout
     assert transport.hosts == ["127.0.0.1"]  # only the allowed first hop; 169.254.169.254 never dialled
 
 
 def test_a_redirect_to_another_scheme_is_refused(site: SiteServer) -> None:
-    with pytest.raises(WebsiteRefused, match=r"not file: \(redirected from http://127\.0\.0\.1:\d+/redirect") as refused:
+    with pytest.raises(
+        WebsiteRefused, match=r"not file: \(redirected from http://127\.0\.0\.1:\d+/redirect"
+    ) as refused:
         scan_website(f"http://127.0.0.1:{site.port}/redirect?to=file:///etc/passwd", allow_hosts=LOOPBACK)
     assert refused.value.reason == "scheme"
 
@@ -189,8 +219,9 @@ def test_relative_redirects_are_followed_up_to_the_limit(site: SiteServer) -> No
 
 
 def test_a_redirect_loop_is_refused(site: SiteServer) -> None:
-    with pytest.raises(WebsiteRefused, match=r"too many redirects \(more than 5\) \(the redirects go round in a loop\)") \
-            as refused:
+    with pytest.raises(
+        WebsiteRefused, match=r"too many redirects \(more than 5\) \(the redirects go round in a loop\)"
+    ) as refused:
         scan_website(f"http://127.0.0.1:{site.port}/loop-a", allow_hosts=LOOPBACK)
     assert refused.value.reason == "redirects"
     assert len(site.requests) == 6
@@ -215,8 +246,11 @@ def test_a_public_site_cannot_redirect_the_scan_to_an_allowed_private_host(monke
             return redirect("http://intranet.corp:8080/admin/keys")
         return html_page("Internal admin: root keys")
 
-    with pytest.raises(WebsiteRefused, match=r"'intranet\.corp' resolves to 10\.0\.0\.5, which is a private network "
-                                             r"address") as refused:
+    with pytest.raises(
+        WebsiteRefused,
+        match=r"'intranet\.corp' resolves to 10\.0\.0\.5, which is a private network "
+        r"address",
+    ) as refused:
         scan_website("http://public.example/", allow_hosts=["intranet.corp"], transport=httpx.MockTransport(handler))
     assert refused.value.reason == "redirect_address"
     assert "(redirected from http://public.example/)" in str(refused.value)
@@ -225,9 +259,13 @@ def test_a_public_site_cannot_redirect_the_scan_to_an_allowed_private_host(monke
 
 
 def test_allow_hosts_covers_the_host_asked_for_on_any_port_and_its_own_redirects(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    fake_dns(monkeypatch, {"intranet.corp": ["10.0.0.5"], "wiki.corp": ["10.0.0.6"],
-                           "public.example": ["93.184.216.34"]}, once=False)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake_dns(
+        monkeypatch,
+        {"intranet.corp": ["10.0.0.5"], "wiki.corp": ["10.0.0.6"], "public.example": ["93.184.216.34"]},
+        once=False,
+    )
     routes = {
         "http://10.0.0.5:8080/": lambda: redirect("https://intranet.corp/home"),
         "https://10.0.0.5/home": lambda: html_page("Intranet home"),
@@ -259,22 +297,29 @@ def test_allow_hosts_covers_the_host_asked_for_on_any_port_and_its_own_redirects
 
     # A public hop in between ends the allowance: a public page cannot send the scan back inside.
     seen.clear()
-    with pytest.raises(WebsiteRefused, match=r"\(redirected from http://public\.example/bounce\): the host "
-                                             r"'intranet\.corp' resolves to 10\.0\.0\.5") as refused:
+    with pytest.raises(
+        WebsiteRefused,
+        match=r"\(redirected from http://public\.example/bounce\): the host "
+        r"'intranet\.corp' resolves to 10\.0\.0\.5",
+    ) as refused:
         scan_website("http://intranet.corp:8080/via-public", allow_hosts=allow, transport=transport)
     assert refused.value.reason == "redirect_address"
     assert seen == ["http://10.0.0.5:8080/via-public", "http://93.184.216.34/bounce"]
 
 
-@pytest.mark.parametrize(("entry", "url"), [
-    ("bücher.example", "http://xn--bcher-kva.example:8080/"),
-    ("Bücher.Example.", "http://BÜCHER.example/"),
-    ("XN--BCHER-KVA.EXAMPLE", "http://bücher.example./"),
-    ("http://xn--bcher-kva.example:8443/", "https://bücher.example/"),  # a URL or host:port entry: its host
-    ("[FD00::0:1]", "http://[fd00::1]/"),
-])
+@pytest.mark.parametrize(
+    ("entry", "url"),
+    [
+        ("bücher.example", "http://xn--bcher-kva.example:8080/"),
+        ("Bücher.Example.", "http://BÜCHER.example/"),
+        ("XN--BCHER-KVA.EXAMPLE", "http://bücher.example./"),
+        ("http://xn--bcher-kva.example:8443/", "https://bücher.example/"),  # a URL or host:port entry: its host
+        ("[FD00::0:1]", "http://[fd00::1]/"),
+    ],
+)
 def test_allow_hosts_entries_and_url_hosts_are_compared_in_idna_form(
-        monkeypatch: pytest.MonkeyPatch, entry: str, url: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, entry: str, url: str
+) -> None:
     fake_dns(monkeypatch, {"xn--bcher-kva.example": ["10.0.0.7"], "xn--bcher-kva.example.": ["10.0.0.7"]})
     scan = scan_website(url, allow_hosts=[entry], transport=httpx.MockTransport(lambda _: html_page("Bücherei")))
     assert scan.title == "Bücherei"
@@ -282,8 +327,7 @@ def test_allow_hosts_entries_and_url_hosts_are_compared_in_idna_form(
 
 def test_the_connection_is_pinned_to_the_checked_address(site: SiteServer, monkeypatch: pytest.MonkeyPatch) -> None:
     lookups = fake_dns(monkeypatch, {"www.larkspurcloud.test": ["127.0.0.1"]})
-    scan = scan_website(f"http://www.larkspurcloud.test:{site.port}/index.html",
-                        allow_hosts={"www.larkspurcloud.test"})
+    scan = scan_website(f"http://www.larkspurcloud.test:{site.port}/index.html", allow_hosts={"www.larkspurcloud.test"})
 
     assert values(scan)["DisplayName"] == "Larkspur Cloud Partners"
     assert lookups == {"www.larkspurcloud.test": 1}  # looked up once; a second lookup would have failed
@@ -297,8 +341,7 @@ def test_a_public_host_is_fetched_through_its_checked_address(monkeypatch: pytes
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, headers={"Content-Type": "text/html"},
-                              content=(SITES / "og-only.html").read_bytes())
+        return httpx.Response(200, headers={"Content-Type": "text/html"}, content=(SITES / "og-only.html").read_bytes())
 
     page = fetch_page("https://www.larkspurcloud.example/about", transport=httpx.MockTransport(handler))
 
@@ -345,11 +388,14 @@ def test_a_declared_oversized_page_is_refused_before_reading(site: SiteServer) -
         scan_website(f"http://127.0.0.1:{site.port}/declared-huge", allow_hosts=LOOPBACK)
 
 
-@pytest.mark.parametrize(("status", "reason"), [
-    (404, r"answered HTTP 404 Not Found: the page does not exist; check the address"),
-    (500, r"answered HTTP 500 Internal Server Error: the site had a server error"),
-    (403, r"answered HTTP 403 Forbidden: the site refuses this reader"),
-])
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (404, r"answered HTTP 404 Not Found: the page does not exist; check the address"),
+        (500, r"answered HTTP 500 Internal Server Error: the site had a server error"),
+        (403, r"answered HTTP 403 Forbidden: the site refuses this reader"),
+    ],
+)
 def test_error_statuses_are_reported(site: SiteServer, status: int, reason: str) -> None:
     with pytest.raises(WebsiteFetchError, match=reason):
         scan_website(f"http://127.0.0.1:{site.port}/status/{status}", allow_hosts=LOOPBACK)
@@ -434,8 +480,9 @@ def test_hung_dns_lookups_do_not_stall_later_scans(hung_dns: threading.Event) ->
         errors.append(str(error.value))
     assert time.monotonic() - started < 10  # each gave up at its own deadline
 
-    scan = scan_website("https://www.larkspurcloud.example/", timeout=3,
-                        transport=httpx.MockTransport(lambda _: html_page("Larkspur")))
+    scan = scan_website(
+        "https://www.larkspurcloud.example/", timeout=3, transport=httpx.MockTransport(lambda _: html_page("Larkspur"))
+    )
     assert scan.title == "Larkspur"
     assert all(e.startswith("DNS lookup timed out for the host 'hung.example'") for e in errors), errors
 
@@ -447,15 +494,19 @@ def test_hung_dns_lookups_do_not_stall_later_scans(hung_dns: threading.Event) ->
 
 
 def test_when_hung_lookups_hold_every_dns_slot_a_new_lookup_fails_fast(
-        hung_dns: threading.Event, monkeypatch: pytest.MonkeyPatch) -> None:
+    hung_dns: threading.Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(safe_fetch, "_DNS_SLOTS", threading.BoundedSemaphore(2))
     for _ in range(2):
         with pytest.raises(WebsiteFetchError, match=r"DNS lookup timed out .*the name server did not answer"):
             scan_website("https://hung.example/", timeout=0.3, transport=NoConnect())
 
     started = time.monotonic()
-    with pytest.raises(WebsiteFetchError, match=r"DNS lookup timed out for the host 'www\.larkspurcloud\.example': "
-                                                r"too many earlier host name lookups are still waiting"):
+    with pytest.raises(
+        WebsiteFetchError,
+        match=r"DNS lookup timed out for the host 'www\.larkspurcloud\.example': "
+        r"too many earlier host name lookups are still waiting",
+    ):
         scan_website("https://www.larkspurcloud.example/", timeout=60, transport=NoConnect())
     assert time.monotonic() - started < 10  # a short wait for a free slot, not the 60 s limit
 
@@ -486,28 +537,56 @@ def _certificates(tmp_path: Path, *leaf_names: str) -> tuple[str, list[Path]]:
     valid = {"not_valid_before": now - datetime.timedelta(hours=1), "not_valid_after": now + datetime.timedelta(days=1)}
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Website scan test CA")])
-    ca = (x509.CertificateBuilder(subject_name=ca_name, issuer_name=ca_name, public_key=ca_key.public_key(),
-                                  serial_number=x509.random_serial_number(), **valid)
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder(
+            subject_name=ca_name,
+            issuer_name=ca_name,
+            public_key=ca_key.public_key(),
+            serial_number=x509.random_serial_number(),
+            **valid,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     bundles = []
     for name in leaf_names:
         key = ec.generate_private_key(ec.SECP256R1())
-        leaf = (x509.CertificateBuilder(subject_name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]),
-                                        issuer_name=ca_name, public_key=key.public_key(),
-                                        serial_number=x509.random_serial_number(), **valid)
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-                .sign(ca_key, hashes.SHA256()))
+        leaf = (
+            x509.CertificateBuilder(
+                subject_name=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]),
+                issuer_name=ca_name,
+                public_key=key.public_key(),
+                serial_number=x509.random_serial_number(),
+                **valid,
+            )
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
         bundle = tmp_path / f"{name}.pem"
-        bundle.write_bytes(leaf.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+        bundle.write_bytes(
+            leaf.public_bytes(serialization.Encoding.PEM)
+            + key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
         bundles.append(bundle)
     return ca.public_bytes(serialization.Encoding.PEM).decode(), bundles
 
@@ -541,26 +620,39 @@ def test_https_is_pinned_and_the_certificate_is_checked_against_the_real_host(tl
 
     # The connection goes to 127.0.0.1, but TLS is checked for 'localhost': the certificate has no IP address,
     # so this only succeeds because the real host name is used for SNI and verification.
-    scan = scan_website(f"https://localhost:{server.port}/plain.html", allow_hosts={"localhost"},
-                        transport=httpx.HTTPTransport(verify=trust, retries=0))
+    scan = scan_website(
+        f"https://localhost:{server.port}/plain.html",
+        allow_hosts={"localhost"},
+        transport=httpx.HTTPTransport(verify=trust, retries=0),
+    )
     assert sni == ["localhost"]
     assert server.requests[0][1]["host"] == f"localhost:{server.port}"
     assert field(scan, "WebsiteUrl").model_dump() == {
-        "field": "WebsiteUrl", "value": f"https://localhost:{server.port}/plain.html",
-        "source": "the scanned page's address", "confidence": "high"}
+        "field": "WebsiteUrl",
+        "value": f"https://localhost:{server.port}/plain.html",
+        "source": "the scanned page's address",
+        "confidence": "high",
+    }
     assert values(scan)["DisplayName"] == "Brookvale IT"
     assert values(scan)["PrimarySolutionType"] == "TRAINING_SERVICES"
 
     # A certificate from the same trusted CA but for another name is refused: the host name is checked.
     settings["serve"] = "other"
-    with pytest.raises(WebsiteFetchError, match=r"TLS certificate of 'localhost' could not be verified .*"
-                                                r"Hostname mismatch"):
-        scan_website(f"https://localhost:{server.port}/plain.html", allow_hosts={"localhost"},
-                     transport=httpx.HTTPTransport(verify=trust, retries=0))
+    with pytest.raises(
+        WebsiteFetchError,
+        match=r"TLS certificate of 'localhost' could not be verified .*"
+        r"Hostname mismatch",
+    ):
+        scan_website(
+            f"https://localhost:{server.port}/plain.html",
+            allow_hosts={"localhost"},
+            transport=httpx.HTTPTransport(verify=trust, retries=0),
+        )
 
 
 def test_the_default_transport_pins_https_and_checks_the_certificate_of_the_real_host(
-        tls_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tls_site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same checks through the scanner's own transport (the one the tool uses), trusting the test CA
     the way any deployment can: SSL_CERT_FILE."""
     server, sni, settings = tls_site
@@ -572,6 +664,9 @@ def test_the_default_transport_pins_https_and_checks_the_certificate_of_the_real
     assert sni == ["localhost"]
 
     settings["serve"] = "other"
-    with pytest.raises(WebsiteFetchError, match=r"TLS certificate of 'localhost' could not be verified .*"
-                                                r"Hostname mismatch"):
+    with pytest.raises(
+        WebsiteFetchError,
+        match=r"TLS certificate of 'localhost' could not be verified .*"
+        r"Hostname mismatch",
+    ):
         scan_website(f"https://localhost:{server.port}/plain.html", allow_hosts={"localhost"}, timeout=5)

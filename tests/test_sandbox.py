@@ -120,7 +120,9 @@ def test_filters_sorting_and_paging_walk_every_match_once(sandbox: LocalSandbox)
     client = sandbox.client(PRM_READY)
     seen, token = [], None
     while True:
-        page = client.list_opportunities(OpportunityQuery(MaxResults=3, NextToken=token, SortBy="Identifier", SortOrder="ASCENDING"))
+        page = client.list_opportunities(
+            OpportunityQuery(MaxResults=3, NextToken=token, SortBy="Identifier", SortOrder="ASCENDING")
+        )
         seen += [o.Id for o in page.OpportunitySummaries]
         token = page.NextToken
         if token is None:
@@ -168,8 +170,12 @@ def test_client_tokens_are_per_partner(sandbox: LocalSandbox) -> None:
     # Another partner using the same token string gets its own result, not ours.
     with pytest.raises(errors.ValidationException, match="offers"):
         sandbox.client(ISV).create_benefit_application(
-            client_token="shared", benefit_id="ben-mdfcampaign001", name="x", description="y",
-            fulfillment_types=["CREDITS"], details={},
+            client_token="shared",
+            benefit_id="ben-mdfcampaign001",
+            name="x",
+            description="y",
+            fulfillment_types=["CREDITS"],
+            details={},
         )
     assert sandbox.client(PRM_READY).get_benefit_application(ours.Id).Name == "Spring webinar"
 
@@ -187,7 +193,9 @@ def test_stale_revision_is_refused_and_nothing_changes(sandbox: LocalSandbox) ->
 def test_invalid_transitions_are_refused(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     draft = create_mdf_request(client)
-    with pytest.raises(errors.ConflictException, match="RecallBenefitApplication is not allowed .* it is PENDING_SUBMISSION"):
+    with pytest.raises(
+        errors.ConflictException, match="RecallBenefitApplication is not allowed .* it is PENDING_SUBMISSION"
+    ):
         client.recall_benefit_application(draft.Id, reason="oops")
     assert client.submit_benefit_application(draft.Id).Status == "IN_REVIEW"
     with pytest.raises(errors.ConflictException, match="SubmitBenefitApplication"):
@@ -204,11 +212,23 @@ def test_invalid_transitions_are_refused(sandbox: LocalSandbox) -> None:
 def test_unknown_benefit_and_unsupported_fulfillment_are_refused(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     with pytest.raises(errors.ResourceNotFoundException):
-        client.create_benefit_application(client_token="a", benefit_id="ben-doesnotexist00", name="n",
-                                          description="d", fulfillment_types=["CASH"], details={})
+        client.create_benefit_application(
+            client_token="a",
+            benefit_id="ben-doesnotexist00",
+            name="n",
+            description="d",
+            fulfillment_types=["CASH"],
+            details={},
+        )
     with pytest.raises(errors.ValidationException, match="offers CASH, not CREDITS"):
-        client.create_benefit_application(client_token="b", benefit_id="ben-mdfcampaign001", name="n",
-                                          description="d", fulfillment_types=["CREDITS"], details={})
+        client.create_benefit_application(
+            client_token="b",
+            benefit_id="ben-mdfcampaign001",
+            name="n",
+            description="d",
+            fulfillment_types=["CREDITS"],
+            details={},
+        )
 
 
 def test_details_must_satisfy_the_benefits_request_schema_on_create_and_update(sandbox: LocalSandbox) -> None:
@@ -216,15 +236,24 @@ def test_details_must_satisfy_the_benefits_request_schema_on_create_and_update(s
     before = len(client.list_benefit_applications())
     wrong = example_details("ben-mdfcampaign001", FundingAmount="lots", StartDate="2030-03-01")
     with pytest.raises(errors.ValidationException) as refused:
-        client.create_benefit_application(client_token="c", benefit_id="ben-mdfcampaign001", name="n",
-                                          description="d", fulfillment_types=["CASH"], details=wrong)
-    assert {f.FieldName for f in refused.value.field_errors} == {"BenefitApplicationDetails.FundingAmount",
-                                                                 "BenefitApplicationDetails"}  # and StartDate: unknown
+        client.create_benefit_application(
+            client_token="c",
+            benefit_id="ben-mdfcampaign001",
+            name="n",
+            description="d",
+            fulfillment_types=["CASH"],
+            details=wrong,
+        )
+    assert {f.FieldName for f in refused.value.field_errors} == {
+        "BenefitApplicationDetails.FundingAmount",
+        "BenefitApplicationDetails",
+    }  # and StartDate: unknown
     assert len(client.list_benefit_applications()) == before
     draft = create_mdf_request(client)
     with pytest.raises(errors.ValidationException, match="request schema"):
-        client.update_benefit_application(draft.Id, revision=draft.Revision,
-                                          details={**draft.BenefitApplicationDetails, "CampaignChannels": []})
+        client.update_benefit_application(
+            draft.Id, revision=draft.Revision, details={**draft.BenefitApplicationDetails, "CampaignChannels": []}
+        )
     assert client.get_benefit_application(draft.Id).Revision == draft.Revision
 
 
@@ -232,8 +261,9 @@ def test_alliance_lead_change_needs_the_emailed_code_once(sandbox: LocalSandbox)
     from agent.models.account import AllianceLeadContact
 
     client = sandbox.client(SERVICES)
-    new_lead = AllianceLeadContact(FirstName="Ana", LastName="Silva", Email="ana@stratus-migration.example",
-                                   BusinessTitle="Alliance Director")
+    new_lead = AllianceLeadContact(
+        FirstName="Ana", LastName="Silva", Email="ana@stratus-migration.example", BusinessTitle="Alliance Director"
+    )
     with pytest.raises(errors.ValidationException, match="missing, wrong or expired"):
         client.put_alliance_lead_contact(new_lead, "123456")
     client.send_email_verification_code(new_lead.Email)
@@ -255,7 +285,9 @@ def test_alliance_lead_change_needs_the_emailed_code_once(sandbox: LocalSandbox)
 # Transactions
 
 
-def test_a_write_that_fails_midway_leaves_nothing_behind(sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_write_that_fails_midway_leaves_nothing_behind(
+    sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = sandbox.client(PRM_READY)
     before = len(client.list_benefit_applications())
 
@@ -289,8 +321,9 @@ def test_kill_9_keeps_committed_writes_and_drops_the_uncommitted_one(sandbox: Lo
             name="In flight", description="d", fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001"))
         """
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                            cwd=Path(__file__).parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent
+    )
     assert result.returncode == -signal.SIGKILL, result.stderr
     assert "dying" in result.stdout
     names = [a.Name for a in sandbox.client(PRM_READY).list_benefit_applications()]
@@ -305,8 +338,13 @@ def test_reviews_move_through_the_programs_stages(sandbox: LocalSandbox) -> None
     for _ in range(4):
         advanced = sandbox.advance(draft.Id)
         seen.append((advanced.Stage, advanced.Status))
-    assert seen == ["Business Approval", ("Finance Approval", "IN_REVIEW"), ("Pre-Approved", "APPROVED"),
-                    ("Cash Claim", "APPROVED"), ("Completed", "APPROVED")]
+    assert seen == [
+        "Business Approval",
+        ("Finance Approval", "IN_REVIEW"),
+        ("Pre-Approved", "APPROVED"),
+        ("Cash Claim", "APPROVED"),
+        ("Completed", "APPROVED"),
+    ]
     with pytest.raises(errors.ConflictException, match="completed"):
         client.cancel_benefit_application(draft.Id)
     with pytest.raises(errors.ConflictException):
@@ -318,7 +356,11 @@ def test_a_rejection_comes_back_to_created_with_its_reason(sandbox: LocalSandbox
     draft = create_mdf_request(client)
     client.submit_benefit_application(draft.Id)
     rejected = sandbox.advance(draft.Id, reject_reason="Budget exceeds the wallet")
-    assert (rejected.Stage, rejected.Status, rejected.StatusReason) == ("Created", "REJECTED", "Budget exceeds the wallet")
+    assert (rejected.Stage, rejected.Status, rejected.StatusReason) == (
+        "Created",
+        "REJECTED",
+        "Budget exceeds the wallet",
+    )
     client.delete_benefit_application(draft.Id)  # a rejected request can be deleted
     with pytest.raises(errors.ResourceNotFoundException):
         client.get_benefit_application(draft.Id)
@@ -328,8 +370,12 @@ def test_a_rejection_comes_back_to_created_with_its_reason(sandbox: LocalSandbox
 
 BENEFITS = "partnercentral-benefits"
 MDF_DRAFT = {
-    "Catalog": "Sandbox", "ClientToken": "draft-1", "BenefitIdentifier": "ben-mdfcampaign001", "Name": "Spring webinar",
-    "Description": "Two webinars on warehouse migration.", "FulfillmentTypes": ["CASH"],
+    "Catalog": "Sandbox",
+    "ClientToken": "draft-1",
+    "BenefitIdentifier": "ben-mdfcampaign001",
+    "Name": "Spring webinar",
+    "Description": "Two webinars on warehouse migration.",
+    "FulfillmentTypes": ["CASH"],
     "BenefitApplicationDetails": example_details("ben-mdfcampaign001", CampaignName="Spring webinar"),
 }
 POC_APPROVED = "benappl-alto0poc000002"
@@ -345,21 +391,30 @@ def test_a_fund_request_goes_through_its_api_writes_and_each_answers_in_its_outp
     created = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)
     draft = created["Id"]
     assert created == {"Id": draft, "Arn": client.get_benefit_application(draft).Arn, "Revision": "1"}
-    updated = client.send(BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="edit-1", Revision="1", Name="Renamed"))
+    updated = client.send(
+        BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="edit-1", Revision="1", Name="Renamed")
+    )
     assert updated == {"Id": draft, "Arn": created["Arn"], "Revision": "2"}
     assert client.send(BENEFITS, "SubmitBenefitApplication", on(draft)) == {}
     assert client.get_benefit_application(draft).Status == "IN_REVIEW"
     assert client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Fix the dates")) == {}
     assert client.get_benefit_application(draft).Status == "PENDING_SUBMISSION"
-    assert client.send(BENEFITS, "CancelBenefitApplication", on(draft, ClientToken="cancel-1", Reason="Not needed")) == {}
+    assert (
+        client.send(BENEFITS, "CancelBenefitApplication", on(draft, ClientToken="cancel-1", Reason="Not needed")) == {}
+    )
     canceled = client.get_benefit_application(draft)
     assert (canceled.Name, canceled.Status, canceled.StatusReason) == ("Renamed", "CANCELED", "Not needed")
 
 
 def test_an_amendment_through_send_changes_the_approved_request_once(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
-    amend = on(POC_APPROVED, ClientToken="extend-1", Revision="1", AmendmentReason="Customer asked for two more weeks",
-               Amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}])
+    amend = on(
+        POC_APPROVED,
+        ClientToken="extend-1",
+        Revision="1",
+        AmendmentReason="Customer asked for two more weeks",
+        Amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}],
+    )
     assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}
     assert client.send(BENEFITS, "AmendBenefitApplication", amend) == {}  # a replay, not a stale Revision
     amended = client.get_benefit_application(POC_APPROVED)
@@ -371,7 +426,9 @@ def test_an_amendment_through_send_changes_the_approved_request_once(sandbox: Lo
 def test_a_replay_returns_the_first_response_and_writes_nothing(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     first = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)
-    client.send(BENEFITS, "UpdateBenefitApplication", on(first["Id"], ClientToken="edit-1", Revision="1", Name="Renamed"))
+    client.send(
+        BENEFITS, "UpdateBenefitApplication", on(first["Id"], ClientToken="edit-1", Revision="1", Name="Renamed")
+    )
     count = len(client.list_benefit_applications())
     assert client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT) == first  # Revision "1", as answered first
     assert len(client.list_benefit_applications()) == count
@@ -380,11 +437,14 @@ def test_a_replay_returns_the_first_response_and_writes_nothing(sandbox: LocalSa
     assert len(client.list_benefit_applications()) == count
 
 
-@pytest.mark.parametrize(("operation", "members", "changed"), [
-    ("UpdateBenefitApplication", {"Revision": "1", "Name": "Renamed"}, {"Name": "Renamed twice"}),
-    ("RecallBenefitApplication", {"Reason": "Fix the dates"}, {"Reason": "Another reason"}),
-    ("CancelBenefitApplication", {"Reason": "Not needed"}, {"Reason": "Another reason"}),
-])
+@pytest.mark.parametrize(
+    ("operation", "members", "changed"),
+    [
+        ("UpdateBenefitApplication", {"Revision": "1", "Name": "Renamed"}, {"Name": "Renamed twice"}),
+        ("RecallBenefitApplication", {"Reason": "Fix the dates"}, {"Reason": "Another reason"}),
+        ("CancelBenefitApplication", {"Reason": "Not needed"}, {"Reason": "Another reason"}),
+    ],
+)
 def test_update_recall_and_cancel_replay_their_client_token(
     sandbox: LocalSandbox, operation: str, members: dict, changed: dict
 ) -> None:
@@ -413,8 +473,11 @@ def test_the_typed_methods_replay_a_client_token_too(sandbox: LocalSandbox) -> N
     canceled = client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1")
     assert client.cancel_benefit_application(draft.Id, "Not needed", client_token="cancel-1") == canceled
     approved = client.get_benefit_application(POC_APPROVED)
-    change = dict(revision=approved.Revision, reason="Two more weeks",
-                  amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}])
+    change = dict(
+        revision=approved.Revision,
+        reason="Two more weeks",
+        amendments=[{"FieldPath": "$.EndDate", "NewValue": "2031-03-31"}],
+    )
     amended = client.amend_benefit_application(POC_APPROVED, **change, client_token="amend-1")
     assert client.amend_benefit_application(POC_APPROVED, **change, client_token="amend-1") == amended
     other = create_mdf_request(client, token="token-2")
@@ -453,15 +516,22 @@ def test_attaching_a_file_through_send_answers_with_its_file_details(sandbox: Lo
     client = sandbox.client(PRM_READY)
     brief = tmp_path / "brief.pdf"
     brief.write_bytes(b"%PDF-1.4 webinar agenda")
-    request = on(MDF_IN_REVIEW, ClientToken="attach-1",
-                 FileDetails=[{"FileURI": str(brief), "BusinessUseCase": "Agenda"}])
+    request = on(
+        MDF_IN_REVIEW, ClientToken="attach-1", FileDetails=[{"FileURI": str(brief), "BusinessUseCase": "Agenda"}]
+    )
     attached = client.send(BENEFITS, "AttachFile", request)
     assert attached["FileURI"] == f"s3://partner-agent-sandbox/{MDF_IN_REVIEW}/brief.pdf"
-    assert (attached["FileName"], attached["BusinessUseCase"], attached["FileStatus"]) == ("brief.pdf", "Agenda", "ScannedClean")
+    assert (attached["FileName"], attached["BusinessUseCase"], attached["FileStatus"]) == (
+        "brief.pdf",
+        "Agenda",
+        "ScannedClean",
+    )
     assert client.send(BENEFITS, "AttachFile", request) == attached
     assert [f.FileName for f in client.get_benefit_application(MDF_IN_REVIEW).FileDetails] == ["brief.pdf"]
     with pytest.raises(errors.ConflictException, match="already used for a different"):
-        client.send(BENEFITS, "AttachFile", {**request, "FileDetails": [{"FileURI": str(brief), "BusinessUseCase": "Budget"}]})
+        client.send(
+            BENEFITS, "AttachFile", {**request, "FileDetails": [{"FileURI": str(brief), "BusinessUseCase": "Budget"}]}
+        )
 
 
 def test_console_actions_check_their_members(sandbox: LocalSandbox, tmp_path: Path) -> None:
@@ -470,12 +540,18 @@ def test_console_actions_check_their_members(sandbox: LocalSandbox, tmp_path: Pa
     with pytest.raises(errors.ValidationException) as raised:
         client.send(BENEFITS, "AttachFile", on(MDF_IN_REVIEW, ClientToken="t", FileDetails=[file, file], Force=True))
     assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
-        ("Force", "INVALID_VALUE"), ("FileDetails", "TOO_MANY_VALUES")}
+        ("Force", "INVALID_VALUE"),
+        ("FileDetails", "TOO_MANY_VALUES"),
+    }
     with pytest.raises(errors.ValidationException) as raised:
         client.send(BENEFITS, "SubmitCashClaim", on(POC_APPROVED, Amount="9500"))
     assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
-        ("ClientToken", "REQUIRED_FIELD_MISSING"), ("Amount", "INVALID_VALUE")}
-    with pytest.raises(errors.UnsupportedOperationException, match="does not make partnercentral-account DeleteBenefitApplication"):
+        ("ClientToken", "REQUIRED_FIELD_MISSING"),
+        ("Amount", "INVALID_VALUE"),
+    }
+    with pytest.raises(
+        errors.UnsupportedOperationException, match="does not make partnercentral-account DeleteBenefitApplication"
+    ):
         client.send("partnercentral-account", "DeleteBenefitApplication", on(MDF_IN_REVIEW, ClientToken="t"))
 
 
@@ -502,8 +578,11 @@ def test_an_invalid_request_names_each_problem_and_changes_nothing(sandbox: Loca
 def test_an_enum_value_the_api_does_not_have_is_refused(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     with pytest.raises(errors.ValidationException) as raised:
-        client.send("partnercentral-account", "PutProfileVisibility",
-                    {"Catalog": "Sandbox", "Identifier": PRM_READY, "Visibility": "HIDDEN"})
+        client.send(
+            "partnercentral-account",
+            "PutProfileVisibility",
+            {"Catalog": "Sandbox", "Identifier": PRM_READY, "Visibility": "HIDDEN"},
+        )
     [problem] = raised.value.field_errors
     assert (problem.FieldName, problem.Code) == ("Visibility", "INVALID_ENUM_VALUE") and "PRIVATE" in problem.Message
     assert client.get_profile_visibility().Visibility == "PUBLIC"
@@ -517,8 +596,11 @@ def test_another_catalog_or_partner_is_refused(sandbox: LocalSandbox) -> None:
     assert len(client.list_benefit_applications()) == count
     flipped = "PUBLIC" if theirs.Visibility == "PRIVATE" else "PRIVATE"
     with pytest.raises(errors.ResourceNotFoundException, match=SERVICES):
-        client.send("partnercentral-account", "PutProfileVisibility",
-                    {"Catalog": "Sandbox", "Identifier": SERVICES, "Visibility": flipped})
+        client.send(
+            "partnercentral-account",
+            "PutProfileVisibility",
+            {"Catalog": "Sandbox", "Identifier": SERVICES, "Visibility": flipped},
+        )
     assert stranger.get_profile_visibility() == theirs
     assert client.get_profile_visibility().Visibility == "PUBLIC"
 
@@ -526,7 +608,9 @@ def test_another_catalog_or_partner_is_refused(sandbox: LocalSandbox) -> None:
 def test_members_and_operations_the_sandbox_does_not_model_are_refused_not_dropped(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     with pytest.raises(errors.UnsupportedOperationException, match="does not model Tags of CreateBenefitApplication"):
-        client.send(BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Tags": [{"Key": "team", "Value": "alliances"}]})
+        client.send(
+            BENEFITS, "CreateBenefitApplication", {**MDF_DRAFT, "Tags": [{"Key": "team", "Value": "alliances"}]}
+        )
     with pytest.raises(errors.UnsupportedOperationException, match="CreateBenefitApplication, "):
         client.send(BENEFITS, "AssociateBenefitApplicationResource", on(MDF_IN_REVIEW))
 
@@ -551,9 +635,14 @@ def test_list_benefits_filters_by_program_and_fulfillment_type(sandbox: LocalSan
     assert len(every) == 8 and all(b.Id and b.Name for b in every)
     assert [b.Name for b in client.list_benefits(program="MDF")] == ["Marketing Development Funds (MDF)"]
     assert {b.Id for b in client.list_benefits(program="MAP")} == {
-        "ben-mapassess00001", "ben-mapmobilize001", "ben-mapmigrate0001"}
+        "ben-mapassess00001",
+        "ben-mapmobilize001",
+        "ben-mapmigrate0001",
+    }
     assert [b.Id for b in client.list_benefits(program="MAP", fulfillment_types=["CASH"])] == [
-        "ben-mapassess00001", "ben-mapmobilize001"]  # Migrate and Modernize offers credits only
+        "ben-mapassess00001",
+        "ben-mapmobilize001",
+    ]  # Migrate and Modernize offers credits only
     credits = client.list_benefits(fulfillment_types=["CREDITS", "ACCESS"])
     assert "ben-sandboxcred001" in {b.Id for b in credits} and "ben-mdfcampaign001" not in {b.Id for b in credits}
     assert client.list_benefits(program="No such program") == []
@@ -603,7 +692,9 @@ def test_every_seeded_request_satisfies_its_benefits_schema(sandbox: LocalSandbo
         Draft202012Validator(schema, format_checker=FormatChecker()).validate(application.BenefitApplicationDetails)
 
 
-def test_seeding_refuses_a_request_its_schema_does_not_allow(sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_seeding_refuses_a_request_its_schema_does_not_allow(
+    sandbox: LocalSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from agent.backends.local import seed
 
     seeded = seed._applications
@@ -628,8 +719,11 @@ def test_update_is_refused_outside_pending_submission_and_says_what_to_do(sandbo
     for application_id, hint in ((MDF_IN_REVIEW, "recall it first"), (POC_APPROVED, "amend it instead")):
         before = client.get_benefit_application(application_id)
         with pytest.raises(errors.ConflictException, match="UpdateBenefitApplication is not allowed") as raised:
-            client.send(BENEFITS, "UpdateBenefitApplication",
-                        on(application_id, ClientToken="edit-1", Revision=before.Revision, Name="Renamed"))
+            client.send(
+                BENEFITS,
+                "UpdateBenefitApplication",
+                on(application_id, ClientToken="edit-1", Revision=before.Revision, Name="Renamed"),
+            )
         assert hint in raised.value.message
         assert client.get_benefit_application(application_id) == before
 
@@ -639,14 +733,18 @@ def test_a_rejected_request_is_recalled_updated_and_submitted_again(sandbox: Loc
     draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
     client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
     sandbox.advance(draft, reject_reason="Start too soon")
-    for operation, members in (("UpdateBenefitApplication", {"ClientToken": "e-1", "Revision": "3", "Name": "Fixed"}),
-                               ("SubmitBenefitApplication", {})):
+    for operation, members in (
+        ("UpdateBenefitApplication", {"ClientToken": "e-1", "Revision": "3", "Name": "Fixed"}),
+        ("SubmitBenefitApplication", {}),
+    ):
         with pytest.raises(errors.ConflictException, match="it is REJECTED; .* recall it first"):
             client.send(BENEFITS, operation, on(draft, **members))
     client.send(BENEFITS, "RecallBenefitApplication", on(draft, Reason="Move the start date"))
     recalled = client.get_benefit_application(draft)
     assert (recalled.Status, recalled.Stage) == ("PENDING_SUBMISSION", "Created")
-    client.send(BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="e-2", Revision=recalled.Revision, Name="Fixed"))
+    client.send(
+        BENEFITS, "UpdateBenefitApplication", on(draft, ClientToken="e-2", Revision=recalled.Revision, Name="Fixed")
+    )
     client.send(BENEFITS, "SubmitBenefitApplication", on(draft))
     resubmitted = client.get_benefit_application(draft)
     assert (resubmitted.Name, resubmitted.Status, resubmitted.Stage) == ("Fixed", "IN_REVIEW", "Business Approval")
@@ -654,34 +752,69 @@ def test_a_rejected_request_is_recalled_updated_and_submitted_again(sandbox: Loc
 
 def amend(client, application_id: str, token: str, *changes: tuple[str, str]) -> dict:
     revision = client.get_benefit_application(application_id).Revision
-    return client.send(BENEFITS, "AmendBenefitApplication", on(
-        application_id, ClientToken=token, Revision=revision, AmendmentReason="Correction asked by the reviewer",
-        Amendments=[{"FieldPath": path, "NewValue": value} for path, value in changes]))
+    return client.send(
+        BENEFITS,
+        "AmendBenefitApplication",
+        on(
+            application_id,
+            ClientToken=token,
+            Revision=revision,
+            AmendmentReason="Correction asked by the reviewer",
+            Amendments=[{"FieldPath": path, "NewValue": value} for path, value in changes],
+        ),
+    )
 
 
 def test_amendments_during_review_take_jsonpath_field_paths_and_the_members_types(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     before = client.get_benefit_application(MDF_IN_REVIEW)
-    assert amend(client, MDF_IN_REVIEW, "amend-1", ("$.CampaignEndDate", "2031-03-31"), ("$.Audience.Region", "EMEA"),
-                 ("$.FundingAmount", "12000.50"), ("$.CampaignChannels", '["Email"]')) == {}
+    assert (
+        amend(
+            client,
+            MDF_IN_REVIEW,
+            "amend-1",
+            ("$.CampaignEndDate", "2031-03-31"),
+            ("$.Audience.Region", "EMEA"),
+            ("$.FundingAmount", "12000.50"),
+            ("$.CampaignChannels", '["Email"]'),
+        )
+        == {}
+    )
     after = client.get_benefit_application(MDF_IN_REVIEW)
     details = after.BenefitApplicationDetails
     assert (details["CampaignEndDate"], details["Audience"], details["FundingAmount"], details["CampaignChannels"]) == (
-        "2031-03-31", {"Industries": ["Retail"], "Region": "EMEA"}, 12000.5, ["Email"])
+        "2031-03-31",
+        {"Industries": ["Retail"], "Region": "EMEA"},
+        12000.5,
+        ["Email"],
+    )
     assert (after.Status, after.Stage, int(after.Revision)) == ("IN_REVIEW", before.Stage, int(before.Revision) + 1)
 
 
-@pytest.mark.parametrize(("path", "value", "field", "message"), [
-    ("$.EndDate", "2031-03-31", "Amendments[0].FieldPath", "names no member"),  # the MDF schema says CampaignEndDate
-    ("BenefitApplicationDetails.CampaignEndDate", "2031-03-31", "Amendments[0].FieldPath", "names no member"),
-    ("$.Audience.Country", "DE", "Amendments[0].FieldPath", "names no member"),
-    ("$.CampaignName.First", "x", "Amendments[0].FieldPath", "names no member"),
-    ("$.CampaignEndDate", "2031-02-30", "Amendments[0].NewValue", "$.CampaignEndDate: '2031-02-30' is not a 'date'"),
-    ("$.Audience.Region", "Mars", "Amendments[0].NewValue", "$.Audience.Region: 'Mars' is not one of"),
-    ("$.FundingAmount", "lots", "Amendments[0].NewValue", "$.FundingAmount: 'lots' is not of type 'number'"),
-    ("$.FundingAmount", "0", "Amendments[0].NewValue", "less than or equal to the minimum of 0"),
-    ("$.FundingAmount", "NaN", "Amendments[0].NewValue", "$.FundingAmount: 'NaN' is not of type 'number'"),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "field", "message"),
+    [
+        (
+            "$.EndDate",
+            "2031-03-31",
+            "Amendments[0].FieldPath",
+            "names no member",
+        ),  # the MDF schema says CampaignEndDate
+        ("BenefitApplicationDetails.CampaignEndDate", "2031-03-31", "Amendments[0].FieldPath", "names no member"),
+        ("$.Audience.Country", "DE", "Amendments[0].FieldPath", "names no member"),
+        ("$.CampaignName.First", "x", "Amendments[0].FieldPath", "names no member"),
+        (
+            "$.CampaignEndDate",
+            "2031-02-30",
+            "Amendments[0].NewValue",
+            "$.CampaignEndDate: '2031-02-30' is not a 'date'",
+        ),
+        ("$.Audience.Region", "Mars", "Amendments[0].NewValue", "$.Audience.Region: 'Mars' is not one of"),
+        ("$.FundingAmount", "lots", "Amendments[0].NewValue", "$.FundingAmount: 'lots' is not of type 'number'"),
+        ("$.FundingAmount", "0", "Amendments[0].NewValue", "less than or equal to the minimum of 0"),
+        ("$.FundingAmount", "NaN", "Amendments[0].NewValue", "$.FundingAmount: 'NaN' is not of type 'number'"),
+    ],
+)
 def test_an_amendment_the_schema_does_not_allow_is_refused_and_changes_nothing(
     sandbox: LocalSandbox, path: str, value: str, field: str, message: str
 ) -> None:
@@ -697,7 +830,9 @@ def test_an_amendment_the_schema_does_not_allow_is_refused_and_changes_nothing(
 def test_amendments_are_refused_before_review_and_after_completion(sandbox: LocalSandbox) -> None:
     client = sandbox.client(PRM_READY)
     draft = client.send(BENEFITS, "CreateBenefitApplication", MDF_DRAFT)["Id"]
-    with pytest.raises(errors.ConflictException, match="it is PENDING_SUBMISSION; it needs one of: APPROVED, IN_REVIEW"):
+    with pytest.raises(
+        errors.ConflictException, match="it is PENDING_SUBMISSION; it needs one of: APPROVED, IN_REVIEW"
+    ):
         amend(client, draft, "amend-1", ("$.CampaignName", "Renamed"))
     assert amend(client, POC_APPROVED, "amend-2", ("$.EndDate", "2031-03-31")) == {}  # approved: allowed
     sandbox.advance(POC_APPROVED)  # Cash Claim
@@ -712,8 +847,11 @@ def test_identifiers_may_be_the_sandboxs_arns(sandbox: LocalSandbox) -> None:
     assert client.get_benefit_application(arn).Id == MDF_IN_REVIEW
     client.send(BENEFITS, "RecallBenefitApplication", on(arn, Reason="Fix the audience"))
     assert client.get_benefit_application(MDF_IN_REVIEW).Status == "PENDING_SUBMISSION"
-    created = client.send(BENEFITS, "CreateBenefitApplication", {
-        **MDF_DRAFT, "BenefitIdentifier": client.get_benefit("ben-mdfcampaign001").Arn})
+    created = client.send(
+        BENEFITS,
+        "CreateBenefitApplication",
+        {**MDF_DRAFT, "BenefitIdentifier": client.get_benefit("ben-mdfcampaign001").Arn},
+    )
     assert client.get_benefit_application(created["Id"]).BenefitId == "ben-mdfcampaign001"
     with pytest.raises(errors.ResourceNotFoundException):
         sandbox.client(SERVICES).get_benefit_application(arn)  # another partner's
@@ -724,7 +862,9 @@ def test_identifiers_may_be_the_sandboxs_arns(sandbox: LocalSandbox) -> None:
 
 def claim(client, application_id: str, token: str, amount: float, claim_id: str | None = None) -> dict:
     if claim_id:
-        return client.send(BENEFITS, "UpdateCashClaim", on(application_id, ClaimId=claim_id, ClientToken=token, Amount=amount))
+        return client.send(
+            BENEFITS, "UpdateCashClaim", on(application_id, ClaimId=claim_id, ClientToken=token, Amount=amount)
+        )
     return client.send(BENEFITS, "SubmitCashClaim", on(application_id, ClientToken=token, Amount=amount))
 
 
@@ -757,7 +897,9 @@ def test_claims_never_total_more_than_the_approved_amount(sandbox: LocalSandbox)
         claim(client, POC_APPROVED, "claim-2", 9500.0)
     second = claim(client, POC_APPROVED, "claim-2", 500.0)
     assert [(c.Id, c.Status) for c in client.list_cash_claims(POC_APPROVED)] == [
-        (first["Id"], "APPROVED"), (second["Id"], "IN_REVIEW")]
+        (first["Id"], "APPROVED"),
+        (second["Id"], "IN_REVIEW"),
+    ]
 
 
 def test_a_rejected_claim_is_edited_resubmitted_and_approved_to_completion(sandbox: LocalSandbox) -> None:
@@ -768,7 +910,10 @@ def test_a_rejected_claim_is_edited_resubmitted_and_approved_to_completion(sandb
         claim(client, POC_APPROVED, "edit-0", 9000.0, claim_id=submitted["Id"])
     rejected = sandbox.review_claim(POC_APPROVED, reject_reason="Invoices do not match the amount")
     assert (rejected.Id, rejected.Status, rejected.StatusReason) == (
-        submitted["Id"], "REJECTED", "Invoices do not match the amount")
+        submitted["Id"],
+        "REJECTED",
+        "Invoices do not match the amount",
+    )
     with pytest.raises(errors.ValidationException, match="at most 10,000.00"):
         claim(client, POC_APPROVED, "edit-1", 10_000_000.0, claim_id=submitted["Id"])
     with pytest.raises(errors.ResourceNotFoundException):

@@ -18,11 +18,18 @@ from agent.storage import utcnow
 from tests.conftest import ISV, NEWCOMER
 
 ALTO = "partner-altocloud0004"
-INVITE = dict(connection_type="SUBSIDIARY", receiver="210987650000", email="lena.vogt@cirrus-secure.example",
-              name="Lena Vogt", message="Please connect")
+INVITE = dict(
+    connection_type="SUBSIDIARY",
+    receiver="210987650000",
+    email="lena.vogt@cirrus-secure.example",
+    name="Lena Vogt",
+    message="Please connect",
+)
 
 
-def test_a_replayed_client_token_returns_the_same_invitation_and_a_different_request_conflicts(sandbox: LocalSandbox) -> None:
+def test_a_replayed_client_token_returns_the_same_invitation_and_a_different_request_conflicts(
+    sandbox: LocalSandbox,
+) -> None:
     cirrus = sandbox.client(ISV)
     first = cirrus.create_connection_invitation(client_token="tok-1", **INVITE)
     again = cirrus.create_connection_invitation(client_token="tok-1", **INVITE)
@@ -64,8 +71,12 @@ def test_partners_without_a_linked_account_cannot_connect(sandbox: LocalSandbox)
 
 def test_one_profile_update_task_at_a_time_and_a_replay_returns_it(sandbox: LocalSandbox) -> None:
     alto = sandbox.client(ALTO)
-    details = ProfileDetails.model_validate({**alto.get_partner().Profile.model_dump(exclude={"ProfileId"}),
-                                             "Description": "A new description that is long enough to read well."})
+    details = ProfileDetails.model_validate(
+        {
+            **alto.get_partner().Profile.model_dump(exclude={"ProfileId"}),
+            "Description": "A new description that is long enough to read well.",
+        }
+    )
     started = alto.start_profile_update_task(details, "task-1")
     assert started.Status == "IN_PROGRESS"
     assert alto.start_profile_update_task(details, "task-1").TaskId == started.TaskId
@@ -87,7 +98,10 @@ def test_status_says_unknown_rather_than_guessing_when_seller_data_is_unreadable
     status = onboarding_status(read_snapshot(client, utcnow()))
     tasks = {t.id: t for stage in status.stages for t in stage.tasks}
     assert status.prm_ready is None
-    assert tasks["tax_interview"].status == "unknown" and "Marketplace Management Portal" in tasks["tax_interview"].next_step
+    assert (
+        tasks["tax_interview"].status == "unknown"
+        and "Marketplace Management Portal" in tasks["tax_interview"].next_step
+    )
     assert tasks["prm"].status == "unknown"
     # nothing readable is left to do, so the next step is to check the first unreadable task by hand
     assert (status.next_action.id, status.next_action.status) == ("seller_registration", "unknown")
@@ -99,12 +113,22 @@ def test_a_verification_waiting_for_the_person_comes_first_with_its_completion_l
     from agent.models.account import Verification
 
     snapshot = read_snapshot(sandbox.client(NEWCOMER), utcnow())
-    waiting = Verification.model_validate({
-        "VerificationType": "BUSINESS_VERIFICATION", "VerificationStatus": "PENDING_CUSTOMER_ACTION",
-        "StartedAt": utcnow(), "VerificationResponseDetails": {"BusinessVerificationResponse": {
-            "CompletionUrl": "https://verify.example/session/abc", "CompletionUrlExpiresAt": utcnow() + timedelta(days=2)}},
-    })
-    status = onboarding_status(replace(snapshot, verifications={**snapshot.verifications, "BUSINESS_VERIFICATION": waiting}))
+    waiting = Verification.model_validate(
+        {
+            "VerificationType": "BUSINESS_VERIFICATION",
+            "VerificationStatus": "PENDING_CUSTOMER_ACTION",
+            "StartedAt": utcnow(),
+            "VerificationResponseDetails": {
+                "BusinessVerificationResponse": {
+                    "CompletionUrl": "https://verify.example/session/abc",
+                    "CompletionUrlExpiresAt": utcnow() + timedelta(days=2),
+                }
+            },
+        }
+    )
+    status = onboarding_status(
+        replace(snapshot, verifications={**snapshot.verifications, "BUSINESS_VERIFICATION": waiting})
+    )
     assert status.next_action.id == "business_verification"
     assert "https://verify.example/session/abc" in status.next_action.next_step
     assert "never in this chat" in status.next_action.next_step
@@ -113,10 +137,16 @@ def test_a_verification_waiting_for_the_person_comes_first_with_its_completion_l
 def test_replaying_an_older_task_token_returns_that_task_as_it_started(sandbox: LocalSandbox) -> None:
     alto = sandbox.client(ALTO)
     profile = alto.get_partner().Profile.model_dump(exclude={"ProfileId"})
-    first = alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "Description": "First description, long enough."}), "tok-a")
+    first = alto.start_profile_update_task(
+        ProfileDetails.model_validate({**profile, "Description": "First description, long enough."}), "tok-a"
+    )
     time.sleep(account.PROFILE_TASK_SECONDS + 0.1)
-    second = alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "Description": "Second description, long enough."}), "tok-b")
-    replayed = alto.start_profile_update_task(ProfileDetails.model_validate({**profile, "Description": "First description, long enough."}), "tok-a")
+    second = alto.start_profile_update_task(
+        ProfileDetails.model_validate({**profile, "Description": "Second description, long enough."}), "tok-b"
+    )
+    replayed = alto.start_profile_update_task(
+        ProfileDetails.model_validate({**profile, "Description": "First description, long enough."}), "tok-a"
+    )
     assert replayed.TaskId == first.TaskId != second.TaskId
     assert replayed == first and replayed.Status == "IN_PROGRESS"  # the first call's response, not a new task
     assert alto.get_profile_update_task().TaskId == second.TaskId
@@ -142,9 +172,16 @@ def test_profile_visibility_and_alliance_lead_through_send(sandbox: LocalSandbox
     visibility = alto.send(ACCOUNT, "PutProfileVisibility", {**MINE, "Visibility": "PRIVATE"})
     assert visibility == alto.get_profile_visibility().model_dump() and visibility["Visibility"] == "PRIVATE"
     assert set(visibility) == output_members("PutProfileVisibility")
-    contact = {"FirstName": "Ana", "LastName": "Silva", "Email": "ana@altocloud-data.example", "BusinessTitle": "Alliances"}
+    contact = {
+        "FirstName": "Ana",
+        "LastName": "Silva",
+        "Email": "ana@altocloud-data.example",
+        "BusinessTitle": "Alliances",
+    }
     code = emailed_code(alto, contact["Email"])
-    lead = alto.send(ACCOUNT, "PutAllianceLeadContact", {**MINE, "AllianceLeadContact": contact, "EmailVerificationCode": code})
+    lead = alto.send(
+        ACCOUNT, "PutAllianceLeadContact", {**MINE, "AllianceLeadContact": contact, "EmailVerificationCode": code}
+    )
     assert lead == {"Catalog": "Sandbox", "Arn": alto.get_partner().Arn, "Id": ALTO, "AllianceLeadContact": contact}
     assert alto.get_alliance_lead_contact().model_dump() == contact
 
@@ -176,7 +213,9 @@ def test_a_nested_problem_names_its_path(sandbox: LocalSandbox) -> None:
     with pytest.raises(errors.ValidationException) as raised:
         alto.send(ACCOUNT, "StartProfileUpdateTask", {**MINE, "ClientToken": "task-1", "TaskDetails": details})
     assert {(e.FieldName, e.Code) for e in raised.value.field_errors} == {
-        ("TaskDetails.DisplayName", "REQUIRED_FIELD_MISSING"), ("TaskDetails.ProfileId", "INVALID_VALUE")}
+        ("TaskDetails.DisplayName", "REQUIRED_FIELD_MISSING"),
+        ("TaskDetails.ProfileId", "INVALID_VALUE"),
+    }
     with pytest.raises(errors.ResourceNotFoundException):
         alto.get_profile_update_task()
 
@@ -186,23 +225,43 @@ def test_training_domains_through_send(sandbox: LocalSandbox) -> None:
     email = "training@alto-academy.example"
     request = {**MINE, "ClientToken": "domain-1", "Email": email, "EmailVerificationCode": emailed_code(alto, email)}
     assert alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", request) == {}
-    assert alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", request) == {}  # a replay, not "already associated"
+    assert (
+        alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", request) == {}
+    )  # a replay, not "already associated"
     with pytest.raises(errors.ConflictException) as raised:
-        alto.send(ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", {**request, "EmailVerificationCode": "000000"})
+        alto.send(
+            ACCOUNT, "AssociateAwsTrainingCertificationEmailDomain", {**request, "EmailVerificationCode": "000000"}
+        )
     assert raised.value.reason == "CONFLICT_CLIENT_TOKEN"
     assert "alto-academy.example" in {d.DomainName for d in alto.get_partner().AwsTrainingCertificationEmailDomains}
-    assert alto.send(ACCOUNT, "DisassociateAwsTrainingCertificationEmailDomain",
-                     {**MINE, "ClientToken": "domain-2", "DomainName": "alto-academy.example"}) == {}
+    assert (
+        alto.send(
+            ACCOUNT,
+            "DisassociateAwsTrainingCertificationEmailDomain",
+            {**MINE, "ClientToken": "domain-2", "DomainName": "alto-academy.example"},
+        )
+        == {}
+    )
     assert "alto-academy.example" not in {d.DomainName for d in alto.get_partner().AwsTrainingCertificationEmailDomains}
 
 
 def test_connection_invitations_through_send(sandbox: LocalSandbox) -> None:
     cirrus, alto = sandbox.client(ISV), sandbox.client(ALTO)
-    invite = {"Catalog": "Sandbox", "ClientToken": "invite-1", "ConnectionType": "SUBSIDIARY",
-              "ReceiverIdentifier": "123456789012", "Email": "lena.vogt@cirrus-secure.example", "Name": "Lena Vogt",
-              "Message": "Please connect"}
+    invite = {
+        "Catalog": "Sandbox",
+        "ClientToken": "invite-1",
+        "ConnectionType": "SUBSIDIARY",
+        "ReceiverIdentifier": "123456789012",
+        "Email": "lena.vogt@cirrus-secure.example",
+        "Name": "Lena Vogt",
+        "Message": "Please connect",
+    }
     sent = cirrus.send(ACCOUNT, "CreateConnectionInvitation", invite)
-    assert (sent["ParticipantType"], sent["Status"], sent["OtherParticipantIdentifier"]) == ("SENDER", "PENDING", "123456789012")
+    assert (sent["ParticipantType"], sent["Status"], sent["OtherParticipantIdentifier"]) == (
+        "SENDER",
+        "PENDING",
+        "123456789012",
+    )
     assert isinstance(sent["ExpiresAt"], datetime) and set(sent) <= output_members("CreateConnectionInvitation")
 
     reject = {"Catalog": "Sandbox", "Identifier": sent["Id"], "ClientToken": "reject-1", "Reason": "Not our subsidiary"}
@@ -231,6 +290,7 @@ def test_connection_invitations_through_send(sandbox: LocalSandbox) -> None:
 
 def test_connection_and_invitation_arns_have_the_apis_format(sandbox: LocalSandbox) -> None:
     """Unlike a partner's ARN, a connection's and an invitation's name no AWS account (botocore's patterns say)."""
+
     def pattern(operation: str, *members: str) -> str:
         shape = operations.operation_model(ACCOUNT, operation).output_shape
         for member in members:
@@ -238,12 +298,20 @@ def test_connection_and_invitation_arns_have_the_apis_format(sandbox: LocalSandb
         return shape.metadata["pattern"]
 
     cirrus, alto = sandbox.client(ISV), sandbox.client(ALTO)
-    invite = {"Catalog": "Sandbox", "ClientToken": "invite-1", "ConnectionType": "SUBSIDIARY",
-              "ReceiverIdentifier": "210987650000", "Email": "lena.vogt@cirrus-secure.example", "Name": "Lena Vogt",
-              "Message": "Please connect"}
+    invite = {
+        "Catalog": "Sandbox",
+        "ClientToken": "invite-1",
+        "ConnectionType": "SUBSIDIARY",
+        "ReceiverIdentifier": "210987650000",
+        "Email": "lena.vogt@cirrus-secure.example",
+        "Name": "Lena Vogt",
+        "Message": "Please connect",
+    }
     sent = cirrus.send(ACCOUNT, "CreateConnectionInvitation", invite)
     [seeded] = alto.list_connection_invitations(participant_type="RECEIVER")
-    connection = alto.send(ACCOUNT, "AcceptConnectionInvitation", {"Catalog": "Sandbox", "Identifier": seeded.Id})["Connection"]
+    connection = alto.send(ACCOUNT, "AcceptConnectionInvitation", {"Catalog": "Sandbox", "Identifier": seeded.Id})[
+        "Connection"
+    ]
     assert re.fullmatch(pattern("CreateConnectionInvitation", "Arn"), sent["Arn"])
     assert re.fullmatch(pattern("CreateConnectionInvitation", "Arn"), seeded.Arn)
     assert re.fullmatch(pattern("AcceptConnectionInvitation", "Connection", "Arn"), connection["Arn"])

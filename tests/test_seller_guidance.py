@@ -142,7 +142,10 @@ def test_entity_type_is_checked():
 def test_us_seller_us_bank_us_buyers_needs_no_kyc_nor_bav():
     result = seller_compliance_requirements("US", "US", ["US"])
     assert (result.kyc.applies, result.bav.applies, result.secondary_user.applies) == (
-        "not_required", "not_required", "not_required")
+        "not_required",
+        "not_required",
+        "not_required",
+    )
     assert result.kyc.have_ready == []
     assert result.assumptions == []
     assert any("EMEA" in step for step in result.kyc.next_steps)
@@ -202,11 +205,14 @@ def test_korean_buyers_need_kyc_and_bav_is_left_to_ammp():
     assert result.bav.applies == "depends"
 
 
-@pytest.mark.parametrize(("kyc_case", "expected"), [
-    (("DE", "DE"), "required"),
-    (("US", "US", ["US"]), "not_required"),
-    (("US", "US"), "depends"),
-])
+@pytest.mark.parametrize(
+    ("kyc_case", "expected"),
+    [
+        (("DE", "DE"), "required"),
+        (("US", "US", ["US"]), "not_required"),
+        (("US", "US"), "depends"),
+    ],
+)
 def test_secondary_users_follow_kyc(kyc_case, expected):
     result = seller_compliance_requirements(*kyc_case, has_secondary_users=True)
     assert result.secondary_user.applies == expected
@@ -221,7 +227,10 @@ def test_secondary_user_steps_mention_mfa_and_self_service():
 def test_india_and_japan_special_cases():
     india = seller_compliance_requirements("IN", "IN", ["IN"])
     assert (india.kyc.applies, india.bav.applies, india.secondary_user.applies) == (
-        "not_required", "not_required", "not_required")
+        "not_required",
+        "not_required",
+        "not_required",
+    )
     japan = seller_compliance_requirements("JP", "JP", ["JP"])
     assert japan.kyc.applies == "not_required"
     assert [(r.code, r.applies) for r in japan.other_requirements] == [("JP-ISA", "required")]
@@ -303,8 +312,17 @@ def test_invalid_currency_codes_are_rejected(bad):
 
 def test_catalog_steps_are_in_order():
     steps = esc_catalog_steps()
-    assert [s.id for s in steps] == ["seller-account", "public-profile", "tax-and-banking", "kyc-bav",
-                                     "create-product", "type-specific", "test-limited", "publish", "resale"]
+    assert [s.id for s in steps] == [
+        "seller-account",
+        "public-profile",
+        "tax-and-banking",
+        "kyc-bav",
+        "create-product",
+        "type-specific",
+        "test-limited",
+        "publish",
+        "resale",
+    ]
     assert [s.number for s in steps] == list(range(1, 10))
     create = steps[4]
     assert "Limited" in create.detail and "only your account" in create.detail
@@ -312,15 +330,18 @@ def test_catalog_steps_are_in_order():
     assert "AWSMarketplaceSellerFullAccess" in steps[0].detail
 
 
-@pytest.mark.parametrize(("kind", "menu", "phrase"), [
-    ("SaaS", "Build > SaaS products", "ResolveCustomer"),
-    ("ami", "Build > Amazon Machine Images (AMIs)", "scan"),
-    ("Container", "Build > Server products", "repositories"),
-    ("ML", "Build > Machine learning products", "SageMaker AI model package"),
-    ("machine learning", "Build > Machine learning products", "Docker"),
-    ("ProfessionalServices", "Build > Professional services", "DAC7"),
-    ("data", "Build > Data products", "AWS Data Exchange"),
-])
+@pytest.mark.parametrize(
+    ("kind", "menu", "phrase"),
+    [
+        ("SaaS", "Build > SaaS products", "ResolveCustomer"),
+        ("ami", "Build > Amazon Machine Images (AMIs)", "scan"),
+        ("Container", "Build > Server products", "repositories"),
+        ("ML", "Build > Machine learning products", "SageMaker AI model package"),
+        ("machine learning", "Build > Machine learning products", "Docker"),
+        ("ProfessionalServices", "Build > Professional services", "DAC7"),
+        ("data", "Build > Data products", "AWS Data Exchange"),
+    ],
+)
 def test_type_specific_step_and_build_menu(kind, menu, phrase):
     steps = {s.id: s for s in esc_catalog_steps(kind)}
     assert menu in steps["create-product"].where
@@ -348,13 +369,17 @@ def test_resale_role_missing_gives_the_create_request():
     assert RESALE_AUTHORIZATION_SERVICE == "resale-authorization.marketplace.amazonaws.com"
     assert result.role_name == RESALE_AUTHORIZATION_ROLE == "AWSServiceRoleForMarketplaceResaleAuthorization"
     assert result.status == "missing"
-    assert result.create_request == {"Operation": "CreateServiceLinkedRole",
-                                     "AWSServiceName": RESALE_AUTHORIZATION_SERVICE}
+    assert result.create_request == {
+        "Operation": "CreateServiceLinkedRole",
+        "AWSServiceName": RESALE_AUTHORIZATION_SERVICE,
+    }
     assert result.requires_approval is True
     assert "iam:CreateServiceLinkedRole" in result.permissions_needed
     assert "CPPO" in result.purpose and "AWS RAM" in result.purpose
-    assert any("create-service-linked-role --aws-service-name resale-authorization.marketplace.amazonaws.com" in s
-               for s in result.next_steps)
+    assert any(
+        "create-service-linked-role --aws-service-name resale-authorization.marketplace.amazonaws.com" in s
+        for s in result.next_steps
+    )
     assert {"aws-slr-resale", "aws-policy-seller-full"} <= {s.id for s in result.sources}
 
 
@@ -377,12 +402,28 @@ def _all_results() -> list[BaseModel]:
             results.append(determine_tax_form(country, entity))
         results.append(determine_tax_form(country, "business", intermediary=True))
         results.append(determine_tax_form(country, "business", us_effectively_connected_income=True))
-    for args in (("US", "US", ["US"]), ("US", "US", None), ("DE", "DE", None), ("US", "GB", ["US"]),
-                 ("US", "DE", ["US"]), ("US", "US", ["KR"]), ("IN", "IN", ["IN"]), ("JP", "JP", ["JP", "FR"])):
+    for args in (
+        ("US", "US", ["US"]),
+        ("US", "US", None),
+        ("DE", "DE", None),
+        ("US", "GB", ["US"]),
+        ("US", "DE", ["US"]),
+        ("US", "US", ["KR"]),
+        ("IN", "IN", ["IN"]),
+        ("JP", "JP", ["JP", "FR"]),
+    ):
         for secondary in (False, True):
             results.append(seller_compliance_requirements(*args, has_secondary_users=secondary))
-    for bank, currency in (("DE", "EUR"), ("US", "USD"), ("US", "EUR"), ("CH", "CHF"), ("SG", None),
-                           ("IN", "INR"), ("DE", "INR"), ("GB", None)):
+    for bank, currency in (
+        ("DE", "EUR"),
+        ("US", "USD"),
+        ("US", "EUR"),
+        ("CH", "CHF"),
+        ("SG", None),
+        ("IN", "INR"),
+        ("DE", "INR"),
+        ("GB", None),
+    ):
         results.append(banking_guidance(bank, currency))
     for kind in (None, "SaaS", "AMI", "Container", "ML", "ProfessionalServices", "Data"):
         results += esc_catalog_steps(kind)
@@ -526,14 +567,21 @@ def _answer_from(monkeypatch, country_names: dict[str, str] | None = None, **set
 
 
 def test_kyc_sentences_name_the_sets_of_the_rules(monkeypatch):
-    _answer_from(monkeypatch, emea={"name": "AWS Europe's region"}, emea_not_invoiced_by_aws_europe={"countries": ["TR"]},
-                 kyc_buyer_countries_korea={"countries": ["KR", "JP"]}, kyc_bank_countries={"countries": ["IE"]})
+    _answer_from(
+        monkeypatch,
+        emea={"name": "AWS Europe's region"},
+        emea_not_invoiced_by_aws_europe={"countries": ["TR"]},
+        kyc_buyer_countries_korea={"countries": ["KR", "JP"]},
+        kyc_bank_countries={"countries": ["IE"]},
+    )
     unknown = seller_compliance_requirements("US", "US")
     assert unknown.assumptions[0].endswith(
-        "Buyers in AWS Europe's region (except Turkey) or South Korea or Japan would add KYC.")
+        "Buyers in AWS Europe's region (except Turkey) or South Korea or Japan would add KYC."
+    )
     assert unknown.kyc.next_steps[0].startswith(
         "KYC becomes required if you sell to buyers in AWS Europe's region (except Turkey) or South Korea or Japan, "
-        "or use a bank account in Ireland;")
+        "or use a bank account in Ireland;"
+    )
     assert "bank account in Ireland" in esc_catalog_steps()[3].detail
     south_africa = seller_compliance_requirements("US", "US", ["ZA"])
     assert south_africa.kyc.applies == "required"
@@ -542,15 +590,23 @@ def test_kyc_sentences_name_the_sets_of_the_rules(monkeypatch):
     assert any("buyers in Japan" in r for r in japan.kyc.reasons + japan.bav.reasons)
     assert seller_compliance_requirements("US", "GB", ["US"]).kyc.applies == "not_required"
     ireland = seller_compliance_requirements("US", "IE", ["US"])
-    assert ireland.kyc.reasons == ["your disbursement bank account is in IE: AWS requires KYC for bank accounts in Ireland"]
+    assert ireland.kyc.reasons == [
+        "your disbursement bank account is in IE: AWS requires KYC for bank accounts in Ireland"
+    ]
     assert "A bank account in Ireland requires KYC and bank account verification." in banking_guidance("IE").notes
 
 
 def test_exempt_sellers_us_persons_and_ach_banks_follow_the_rules(monkeypatch):
-    _answer_from(monkeypatch, kyc_exempt_seller_countries={"countries": ["BR"]},
-                 us_person_countries={"countries": ["PR"]}, ach_bank_countries={"countries": ["CA"]})
-    assert any(n.startswith("AWS says sellers in Brazil don't complete the W-8 form")
-               for n in determine_tax_form("BR", "business").notes)
+    _answer_from(
+        monkeypatch,
+        kyc_exempt_seller_countries={"countries": ["BR"]},
+        us_person_countries={"countries": ["PR"]},
+        ach_bank_countries={"countries": ["CA"]},
+    )
+    assert any(
+        n.startswith("AWS says sellers in Brazil don't complete the W-8 form")
+        for n in determine_tax_form("BR", "business").notes
+    )
     assert not any("don't complete the W-8" in n for n in determine_tax_form("IN", "business").notes)
     brazil = seller_compliance_requirements("BR", "BR", ["BR", "DE"])
     assert brazil.kyc.applies == "not_required"
@@ -572,10 +628,16 @@ def _code_strings(module) -> list[str]:
     """The string literals of a module's code, f-string parts included; docstrings aside."""
     tree = ast.parse(inspect.getsource(module))
     documented = (ast.Module, ast.ClassDef, ast.FunctionDef)
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, documented) and ast.get_docstring(node) is not None}
-    return [node.value for node in ast.walk(tree)
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings]
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, documented) and ast.get_docstring(node) is not None
+    }
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
 
 
 @pytest.mark.parametrize("module", [sg, seller_tools])

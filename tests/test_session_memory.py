@@ -21,8 +21,11 @@ def stored(settings: Settings) -> str:
     """Every row of the session memory tables, as text."""
     app = AgentApp(settings)
     with app.db.reading() as conn:
-        rows = [dict(r) for table in ("session_memory", "session_events")
-                for r in conn.execute(f"SELECT * FROM {table}").fetchall()]
+        rows = [
+            dict(r)
+            for table in ("session_memory", "session_events")
+            for r in conn.execute(f"SELECT * FROM {table}").fetchall()
+        ]
     return json.dumps(rows, default=str)
 
 
@@ -30,15 +33,21 @@ async def test_a_conversation_is_resumed_from_a_fresh_client_with_only_its_sessi
     settings = settings.model_copy(update={"approval_port": 0})
     async with Client(build_server(settings)) as first:
         session_id = (await first.call_tool("get_session", {})).structured_content["session_id"]
-        recommended = await first.call_tool("recommend_funding", {"opportunity_id": "O4000001", "session_id": session_id})
+        recommended = await first.call_tool(
+            "recommend_funding", {"opportunity_id": "O4000001", "session_id": session_id}
+        )
         assert not recommended.is_error
         asked = (await first.call_tool("draft_funding_request", {**DRAFT, "session_id": session_id})).structured_content
         assert asked["status"] == "needs_input" and [q["field"] for q in asked["questions"]] == ["SuccessCriteria"]
         midway = (await first.call_tool("get_session", {"session_id": session_id})).structured_content
         assert [(q["about"], q["field"]) for q in midway["open_questions"]] == [
-            ("draft_funding_request O4000001 proof-of-concept", "SuccessCriteria")]
-        waiting = (await first.call_tool("draft_funding_request", {
-            **DRAFT, "session_id": session_id, "answers": {"SuccessCriteria": CRITERIA}})).structured_content
+            ("draft_funding_request O4000001 proof-of-concept", "SuccessCriteria")
+        ]
+        waiting = (
+            await first.call_tool(
+                "draft_funding_request", {**DRAFT, "session_id": session_id, "answers": {"SuccessCriteria": CRITERIA}}
+            )
+        ).structured_content
         assert waiting["status"] == "requires_approval"
     approval_id = waiting["approval"]["approval_id"]
 
@@ -53,7 +62,9 @@ async def test_a_conversation_is_resumed_from_a_fresh_client_with_only_its_sessi
         assert "open_questions" not in where  # answered
         assert where["about"] == {"opportunities": ["O4000001"]}
         assert [e["outcome"] for e in where["events"]] == ["answered", "needs_input", "requires_approval"]
-        assert where["events"][0]["summary"].startswith("recommended ") and "for O4000001" in where["events"][0]["summary"]
+        assert (
+            where["events"][0]["summary"].startswith("recommended ") and "for O4000001" in where["events"][0]["summary"]
+        )
         assert where["event_count"] == 3 and "arguments" not in where["events"][0]
 
         prompt = await fresh.get_prompt("resume_session", {"session_id": session_id})
@@ -72,8 +83,13 @@ async def test_a_conversation_is_resumed_from_a_fresh_client_with_only_its_sessi
 async def test_a_call_without_session_id_stores_nothing_unless_it_leaves_a_change_waiting(settings: Settings) -> None:
     settings = settings.model_copy(update={"approval_port": 0})
     async with Client(build_server(settings)) as client:
-        for tool, arguments in [("get_partner_profile", {}), ("list_opportunities", {}), ("get_session", {}),
-                                ("list_sessions", {}), ("recommend_funding", {"opportunity_id": "O4000001"})]:
+        for tool, arguments in [
+            ("get_partner_profile", {}),
+            ("list_opportunities", {}),
+            ("get_session", {}),
+            ("list_sessions", {}),
+            ("recommend_funding", {"opportunity_id": "O4000001"}),
+        ]:
             assert not (await client.call_tool(tool, arguments)).is_error
         assert stored(settings) == "[]"
         assert (await client.call_tool("list_sessions", {})).structured_content == {"sessions": []}
@@ -85,11 +101,15 @@ async def test_a_call_without_session_id_stores_nothing_unless_it_leaves_a_chang
 
 
 async def test_sessions_of_another_principal_are_never_listed_read_or_written(settings: Settings) -> None:
-    async with Client(build_server(settings.model_copy(update={"user": "alice"}))) as alice, \
-            Client(build_server(settings.model_copy(update={"user": "bob"}))) as bob:
+    async with (
+        Client(build_server(settings.model_copy(update={"user": "alice"}))) as alice,
+        Client(build_server(settings.model_copy(update={"user": "bob"}))) as bob,
+    ):
         alices = (await alice.call_tool("get_session", {})).structured_content["session_id"]
         await alice.call_tool("list_opportunities", {"session_id": alices})
-        assert [s["session_id"] for s in (await alice.call_tool("list_sessions", {})).structured_content["sessions"]] == [alices]
+        assert [
+            s["session_id"] for s in (await alice.call_tool("list_sessions", {})).structured_content["sessions"]
+        ] == [alices]
         assert (await bob.call_tool("list_sessions", {})).structured_content == {"sessions": []}
         read = await bob.call_tool("get_session", {"session_id": alices, "detail": "full"})
         assert read.is_error and "does not exist or has expired" in read.content[0].text
@@ -138,8 +158,11 @@ async def test_detail_full_pages_through_every_event(settings: Settings) -> None
         for number in range(30):
             await client.call_tool("list_opportunities", {"session_id": session_id, "max_results": number % 5 + 1})
         first = (await client.call_tool("get_session", {"session_id": session_id, "detail": "full"})).structured_content
-        second = (await client.call_tool("get_session", {"session_id": session_id, "detail": "full",
-                                                         "offset": first["next_offset"]})).structured_content
+        second = (
+            await client.call_tool(
+                "get_session", {"session_id": session_id, "detail": "full", "offset": first["next_offset"]}
+            )
+        ).structured_content
     assert [e["seq"] for e in first["events"]] == list(range(6, 31)) and first["next_offset"] == 25
     assert [e["seq"] for e in second["events"]] == list(range(1, 6)) and "next_offset" not in second
     assert second["events"][0]["arguments"] == {"max_results": 1}
@@ -148,17 +171,34 @@ async def test_detail_full_pages_through_every_event(settings: Settings) -> None
 async def test_no_code_token_tax_id_or_file_content_ever_lands_in_an_event(settings: Settings) -> None:
     settings = settings.model_copy(update={"approval_port": 0})
     content = base64.b64encode(b"%PDF-1.4 the partner's confidential campaign plan, page one of many").decode()
-    secrets_sent = ["493817", "dana.new@altocloud.example", content, "12-3456789", "123-45-6789",
-                    "pca_4f2a9c1e_Zx8yWq3sVt6uRp1oNm4l", "DE123456789"]
+    secrets_sent = [
+        "493817",
+        "dana.new@altocloud.example",
+        content,
+        "12-3456789",
+        "123-45-6789",
+        "pca_4f2a9c1e_Zx8yWq3sVt6uRp1oNm4l",
+        "DE123456789",
+    ]
     async with Client(build_server(settings)) as client:
         session_id = (await client.call_tool("get_session", {})).structured_content["session_id"]
         calls = [
-            ("update_profile", {"alliance_lead": {"email": "dana.new@altocloud.example"},
-                                "email_verification_code": "493817"}),
-            ("manage_training_domains", {"action": "associate", "email": "dana.new@altocloud.example",
-                                         "email_verification_code": "493817"}),
-            ("manage_funding_request", {"funding_request_id": "benappl-00000000000000", "action": "attach",
-                                        "files": [{"name": "plan.pdf", "content_base64": content}]}),
+            (
+                "update_profile",
+                {"alliance_lead": {"email": "dana.new@altocloud.example"}, "email_verification_code": "493817"},
+            ),
+            (
+                "manage_training_domains",
+                {"action": "associate", "email": "dana.new@altocloud.example", "email_verification_code": "493817"},
+            ),
+            (
+                "manage_funding_request",
+                {
+                    "funding_request_id": "benappl-00000000000000",
+                    "action": "attach",
+                    "files": [{"name": "plan.pdf", "content_base64": content}],
+                },
+            ),
             ("list_opportunities", {"customer_name": "EIN 12-3456789 SSN 123-45-6789 VAT DE123456789"}),
             ("list_opportunities", {"customer_name": "token pca_4f2a9c1e_Zx8yWq3sVt6uRp1oNm4l"}),
             ("draft_funding_request", {**DRAFT, "answers": {"SuccessCriteria": "our EIN is 12-3456789, code 493817"}}),

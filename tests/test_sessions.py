@@ -25,8 +25,10 @@ async def test_a_session_is_created_returned_and_continued(settings: Settings) -
 
 
 async def test_malformed_and_foreign_session_ids_are_refused(settings: Settings) -> None:
-    async with Client(build_server(settings.model_copy(update={"user": "alice"}))) as alice, \
-            Client(build_server(settings.model_copy(update={"user": "bob"}))) as bob:
+    async with (
+        Client(build_server(settings.model_copy(update={"user": "alice"}))) as alice,
+        Client(build_server(settings.model_copy(update={"user": "bob"}))) as bob,
+    ):
         alices = (await alice.call_tool("get_session", {})).structured_content["session_id"]
         stolen = await bob.call_tool("list_opportunities", {"session_id": alices})
         assert stolen.is_error and "does not exist or has expired" in stolen.content[0].text
@@ -39,8 +41,9 @@ async def test_an_approval_lives_until_its_own_expiry_even_when_its_session_ends
     expires_at, then it is closed as expired with its audit event, and its record goes with the next purge (calls
     tidy up at most once a second, `agent.app.TIDY_INTERVAL`)."""
 
-    short = settings.model_copy(update={"session_ttl_hours": 0.5 / 3600, "approval_ttl_minutes": 2.0 / 60,
-                                        "approval_port": 0})
+    short = settings.model_copy(
+        update={"session_ttl_hours": 0.5 / 3600, "approval_ttl_minutes": 2.0 / 60, "approval_port": 0}
+    )
     app = AgentApp(short)
     async with Client(build_server(short)) as client:
         result = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content

@@ -21,8 +21,10 @@ from agent.server import build_server
 
 HUGE = "x" * 100_000
 ERROR_LIMIT = 1000
-INTERNALS = re.compile(r"pydantic|errors\.pydantic\.dev|Traceback|ValidationError|Error executing tool|model_type|"
-                       r"For further information")
+INTERNALS = re.compile(
+    r"pydantic|errors\.pydantic\.dev|Traceback|ValidationError|Error executing tool|model_type|"
+    r"For further information"
+)
 
 
 def _kinds(schema: dict) -> list[tuple[str, Any]]:
@@ -68,7 +70,9 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"approval_port": 0})
 
 
-async def test_every_invalid_value_of_every_tool_gets_a_short_error_that_names_the_parameter(settings: Settings) -> None:
+async def test_every_invalid_value_of_every_tool_gets_a_short_error_that_names_the_parameter(
+    settings: Settings,
+) -> None:
     tools = await _tools(settings)
     problems = []
     async with Client(build_server(settings)) as client:
@@ -91,8 +95,10 @@ async def test_every_invalid_value_of_every_tool_gets_a_short_error_that_names_t
 
 async def test_a_date_that_does_not_exist_is_named_as_such(settings: Settings) -> None:
     async with Client(build_server(settings)) as client:
-        result = await client.call_tool("manage_funding_request", {
-            "funding_request_id": "benappl-00000000000000", "action": "extend", "new_end_date": "2027-02-30"})
+        result = await client.call_tool(
+            "manage_funding_request",
+            {"funding_request_id": "benappl-00000000000000", "action": "extend", "new_end_date": "2027-02-30"},
+        )
     assert result.is_error and "new_end_date" in result.content[0].text
     assert "day value is outside expected range" in result.content[0].text
 
@@ -142,15 +148,22 @@ class _NewError(AgentError):
     next_step = "Do this instead."
 
 
-@pytest.mark.parametrize(("raised", "expected"), [
-    (_NewError("This went wrong."), "This went wrong. Do this instead."),
-    (_NewError("This went wrong.", next_step=""), "This went wrong."),
-    (_NewError("y" * 5000), "y" * (ERROR_LIMIT - 1) + "…"),
-    (RuntimeError("internal detail"), "banking_guidance failed on our side, not because of its arguments; the server "
-                                      "log has the details. Try once more; if it fails again, tell the person."),
-])
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        (_NewError("This went wrong."), "This went wrong. Do this instead."),
+        (_NewError("This went wrong.", next_step=""), "This went wrong."),
+        (_NewError("y" * 5000), "y" * (ERROR_LIMIT - 1) + "…"),
+        (
+            RuntimeError("internal detail"),
+            "banking_guidance failed on our side, not because of its arguments; the server "
+            "log has the details. Try once more; if it fails again, tell the person.",
+        ),
+    ],
+)
 async def test_a_tool_tells_the_model_an_agent_error_and_nothing_of_a_crash(
-        settings: Settings, monkeypatch: pytest.MonkeyPatch, raised: Exception, expected: str) -> None:
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, raised: Exception, expected: str
+) -> None:
     def fail(*_: object) -> None:
         raise raised
 

@@ -59,8 +59,10 @@ async def test_results_are_one_line_of_json_without_null_members(settings: Setti
 
 
 def test_every_tool_is_in_one_toolset_or_always_there(settings: Settings) -> None:
-    registered = {tool.name for tool in build_server(settings.model_copy(update={"tool_approvals": True}))
-                  ._tool_manager.list_tools()}
+    registered = {
+        tool.name
+        for tool in build_server(settings.model_copy(update={"tool_approvals": True}))._tool_manager.list_tools()
+    }
     listed = [tool for tools in TOOLSETS.values() for tool in tools]
     assert len(listed) == len(set(listed)), "a tool is in two toolsets"
     assert set(listed) | ALWAYS == registered
@@ -70,9 +72,17 @@ async def test_a_team_sees_only_the_toolsets_it_chose(settings: Settings) -> Non
     chosen = settings.model_copy(update={"toolsets": ["prm", "guidance"]})
     async with Client(build_server(chosen)) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
-        hidden = await client.call_tool("draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"})
-    assert names == {"check_prm_compliance", "search_guidance", "get_session", "list_sessions", "get_approval",
-                     "list_audit_events"}
+        hidden = await client.call_tool(
+            "draft_funding_request", {"opportunity_id": "O4000001", "program": "map-assess"}
+        )
+    assert names == {
+        "check_prm_compliance",
+        "search_guidance",
+        "get_session",
+        "list_sessions",
+        "get_approval",
+        "list_audit_events",
+    }
     assert hidden.is_error and "draft_funding_request" in hidden.content[0].text
 
 
@@ -84,9 +94,19 @@ def test_an_unknown_toolset_is_named_with_the_valid_ones(monkeypatch: pytest.Mon
     assert "'funding'" in str(raised.value)
 
 
-LOCAL_ONLY = {"search_guidance", "determine_tax_form", "seller_compliance_requirements", "banking_guidance",
-              "esc_catalog_steps", "list_funding_programs", "get_session", "list_sessions", "get_approval",
-              "list_audit_events", "decide_approval"}
+LOCAL_ONLY = {
+    "search_guidance",
+    "determine_tax_form",
+    "seller_compliance_requirements",
+    "banking_guidance",
+    "esc_catalog_steps",
+    "list_funding_programs",
+    "get_session",
+    "list_sessions",
+    "get_approval",
+    "list_audit_events",
+    "decide_approval",
+}
 """Tools that read or write only this server's own data, whichever the backend."""
 
 

@@ -57,8 +57,12 @@ async def test_approval_in_the_client_form_applies_exactly_that_change(settings:
         assert visibility(settings) == "PRIVATE"
         decision, event = await audit_events(client)
     assert decisions([decision, event]) == [("DecideApproval", "approved"), ("PutProfileVisibility", "applied")]
-    assert decision["decidedBy"] == {"name": event["userIdentity"]["userName"], "id": event["userIdentity"]["principalId"],
-                                     "channel": "form", "verification": "answered the MCP client's form in the session that asked"}
+    assert decision["decidedBy"] == {
+        "name": event["userIdentity"]["userName"],
+        "id": event["userIdentity"]["principalId"],
+        "channel": "form",
+        "verification": "answered the MCP client's form in the session that asked",
+    }
     assert event["decidedBy"] == decision["decidedBy"] and event["readOnly"] is False
     assert event["requestParameters"]["Visibility"] == "PRIVATE"
     assert event["approvalId"].startswith("appr-") and event["sessionId"] == result["session_id"]
@@ -77,18 +81,27 @@ async def test_without_any_channel_answered_nothing_is_written(settings: Setting
         assert "key=" not in approval["approve_url"] and "#" in approval["approve_url"]  # the key is in no request line
         assert "partner-agent approver enroll" in result["message"]  # nobody has a passkey yet: how to get one
         assert "PUBLIC -> PRIVATE" in approval["preview"] and approval["tool"] == "update_profile"
-        status = await client.call_tool("get_approval", {"approval_id": approval["approval_id"], "session_id": result["session_id"]})
+        status = await client.call_tool(
+            "get_approval", {"approval_id": approval["approval_id"], "session_id": result["session_id"]}
+        )
         assert status.structured_content["status"] == "pending"
     assert visibility(settings) == "PUBLIC"
 
 
-@pytest.mark.parametrize(("action", "content", "why"), [
-    ("decline", None, "declined in the client"),
-    ("cancel", None, "cancelled in the client"),
-    ("accept", {"approve": False}, "not approved in the client form"),
-])
-async def test_declined_cancelled_or_unticked_form_writes_nothing(settings: Settings, protocol_mode: str, action, content, why) -> None:
-    async with Client(build_server(settings), mode=protocol_mode, elicitation_callback=answer_with(action, content)) as client:
+@pytest.mark.parametrize(
+    ("action", "content", "why"),
+    [
+        ("decline", None, "declined in the client"),
+        ("cancel", None, "cancelled in the client"),
+        ("accept", {"approve": False}, "not approved in the client form"),
+    ],
+)
+async def test_declined_cancelled_or_unticked_form_writes_nothing(
+    settings: Settings, protocol_mode: str, action, content, why
+) -> None:
+    async with Client(
+        build_server(settings), mode=protocol_mode, elicitation_callback=answer_with(action, content)
+    ) as client:
         result = (await client.call_tool("update_profile", {"visibility": "PRIVATE"})).structured_content
         assert result["status"] == "rejected" and why in result["message"]
         decision, event = await audit_events(client)
@@ -115,7 +128,9 @@ async def test_an_expired_approval_is_refused(settings: Settings) -> None:
     settings = settings.model_copy(update={"approval_ttl_minutes": 0.0001})  # 6 ms
     async with Client(build_server(settings)) as client:
         approval_id, session_id = await pending_change(client)
-        decided = await client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})
+        decided = await client.call_tool(
+            "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id}
+        )
         assert decided.structured_content["status"] == "refused"
         assert "expired" in decided.structured_content["message"]
         expiry, refusal = await audit_events(client)
@@ -135,8 +150,11 @@ async def test_a_replayed_approval_is_refused_and_the_change_happens_once(settin
         replay = (await client.call_tool("decide_approval", decide)).structured_content
         assert replay["status"] == "refused" and "already used" in replay["message"]
         events = await audit_events(client)
-    assert decisions(events) == [("DecideApproval", "approved"), ("PutProfileVisibility", "applied"),
-                                 ("DecideApproval", "refused")]
+    assert decisions(events) == [
+        ("DecideApproval", "approved"),
+        ("PutProfileVisibility", "applied"),
+        ("DecideApproval", "refused"),
+    ]
     assert events[0]["decidedBy"]["channel"] == "tool"
     assert visibility(settings) == "PUBLIC"  # the replay did not write it again
 
@@ -165,7 +183,9 @@ async def test_a_payload_changed_after_the_request_is_refused(settings: Settings
         again = await client.call_tool("decide_approval", decide)
         assert not again.is_error and again.structured_content["status"] == "refused"
         assert "already used (refused)" in again.structured_content["message"]
-        shown = (await client.call_tool("get_approval", {"approval_id": approval_id, "session_id": session_id})).structured_content
+        shown = (
+            await client.call_tool("get_approval", {"approval_id": approval_id, "session_id": session_id})
+        ).structured_content
         assert shown["status"] == "refused"
     assert visibility(settings) == "PUBLIC" and visibility(settings, SERVICES) == "PRIVATE"
 
@@ -195,20 +215,27 @@ async def test_another_principal_cannot_decide_and_does_not_spoil_the_approval(s
     async with Client(build_server(alice)) as alice_client, Client(build_server(mallory)) as mallory_client:
         approval_id, session_id = await pending_change(alice_client)
         own_session = (await mallory_client.call_tool("get_session", {})).structured_content["session_id"]
-        attempt = (await mallory_client.call_tool(
-            "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": own_session})).structured_content
+        attempt = (
+            await mallory_client.call_tool(
+                "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": own_session}
+            )
+        ).structured_content
         assert attempt["status"] == "refused"
         [refusal] = await audit_events(alice_client)  # Alice's trail shows who tried to decide her change
         assert refusal["decision"] == "refused" and "another principal" in refusal["reason"]
         assert refusal["decidedBy"]["id"] == "local:mallory"
         # Nor can Mallory borrow Alice's session, or look at her approval.
-        borrowed = await mallory_client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})
+        borrowed = await mallory_client.call_tool(
+            "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id}
+        )
         assert borrowed.is_error and "does not exist" in borrowed.content[0].text
         peek = await mallory_client.call_tool("get_approval", {"approval_id": approval_id, "session_id": own_session})
         assert peek.is_error
         assert visibility(settings) == "PUBLIC"
         # Alice's approval is still hers to decide.
-        decided = await alice_client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id})
+        decided = await alice_client.call_tool(
+            "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id}
+        )
         assert decided.structured_content["status"] == "applied", decided
     assert visibility(settings) == "PRIVATE"
 
@@ -217,7 +244,11 @@ async def test_a_decision_from_another_session_is_refused(settings: Settings) ->
     async with Client(build_server(settings)) as client:
         approval_id, _ = await pending_change(client)
         other_session = (await client.call_tool("get_session", {})).structured_content["session_id"]
-        decided = (await client.call_tool("decide_approval", {"approval_id": approval_id, "approve": True, "session_id": other_session})).structured_content
+        decided = (
+            await client.call_tool(
+                "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": other_session}
+            )
+        ).structured_content
         assert decided["status"] == "refused" and "another session" in decided["message"]
         [event] = await audit_events(client)
         assert decisions([event]) == [("DecideApproval", "refused")]
@@ -248,14 +279,21 @@ async def test_decide_approval_is_off_by_default(settings: Settings) -> None:
 
 async def test_changing_the_alliance_lead_email_needs_the_emailed_code(settings: Settings) -> None:
     approve = answer_with("accept", {"approve": True})
-    new_lead = {"first_name": "Ana", "last_name": "Silva", "title": "Alliance Director", "email": "ana@altocloud-data.example"}
+    new_lead = {
+        "first_name": "Ana",
+        "last_name": "Silva",
+        "title": "Alliance Director",
+        "email": "ana@altocloud-data.example",
+    }
     async with Client(build_server(settings), elicitation_callback=approve) as client:
         missing = await client.call_tool("update_profile", {"alliance_lead": new_lead})
         assert missing.is_error and "send_email_verification_code" in missing.content[0].text
         sent = await client.call_tool("send_email_verification_code", {"email": new_lead["email"]})
         assert not sent.is_error
         code = LocalSandbox(settings.sandbox_db).client(PRM_READY).outbox()[0]["Code"]
-        result = (await client.call_tool("update_profile", {"alliance_lead": new_lead, "email_verification_code": code})).structured_content
+        result = (
+            await client.call_tool("update_profile", {"alliance_lead": new_lead, "email_verification_code": code})
+        ).structured_content
         assert result["status"] == "applied", result
         _, event = await audit_events(client)
     lead = LocalSandbox(settings.sandbox_db).client(PRM_READY).get_alliance_lead_contact()

@@ -36,9 +36,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_holds_the_data_the_server_reads_and_no_checkout_files(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for data in ("agent/knowledge/funding/programs.json", "agent/knowledge/seller/rules.json",
-                 "agent/knowledge/access/managed-policies.json", "agent/trust/static/approve.js",
-                 "agent/server.py"):
+    for data in (
+        "agent/knowledge/funding/programs.json",
+        "agent/knowledge/seller/rules.json",
+        "agent/knowledge/access/managed-policies.json",
+        "agent/trust/static/approve.js",
+        "agent/server.py",
+    ):
         assert data in names, data
     guides = [name for name in names if name.startswith("agent/knowledge/guide/") and name.endswith(".md")]
     assert len(guides) >= 10

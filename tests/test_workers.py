@@ -31,8 +31,12 @@ class Worker(HttpServer):
 
     def start(self) -> Worker:
         env = {**server_env(self.data_dir, self.agent_settings), **self.settings}
-        self.process = subprocess.Popen([sys.executable, CRASH_SERVER, "--transport", "http", "--port", str(self.port)],
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, CRASH_SERVER, "--transport", "http", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.process.stderr.read().decode()
@@ -49,10 +53,14 @@ def visibility(settings: Settings) -> str:
 
 
 async def test_asked_on_one_worker_approved_on_another_killed_mid_apply_applied_once(
-        settings: Settings, guidance_index: Path) -> None:
+    settings: Settings, guidance_index: Path
+) -> None:
     sends = settings.data_dir.parent / "sends.log"
-    common = {"PARTNER_AGENT_TOOL_APPROVALS": "true", "SEND_LOG": str(sends),
-              "PARTNER_AGENT_RECOVERY_INTERVAL_SECONDS": "1"}
+    common = {
+        "PARTNER_AGENT_TOOL_APPROVALS": "true",
+        "SEND_LOG": str(sends),
+        "PARTNER_AGENT_RECOVERY_INTERVAL_SECONDS": "1",
+    }
     token = create_token(settings.data_dir, "dana", "--partner-id", PRM_READY, settings=settings)
     first = Worker(settings, common).start()
     second = Worker(settings, {**common, "SLOW_MS": "1500"}).start()  # each step of its write takes 1.5 s
@@ -66,8 +74,9 @@ async def test_asked_on_one_worker_approved_on_another_killed_mid_apply_applied_
         async def decide_on_second() -> None:
             http, mcp = second.client(token)
             async with http, mcp:
-                await mcp.call_tool("decide_approval", {"approval_id": approval_id, "approve": True,
-                                                        "session_id": session_id})
+                await mcp.call_tool(
+                    "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id}
+                )
 
         deciding = asyncio.create_task(decide_on_second())
         deadline = time.monotonic() + 30
@@ -84,8 +93,9 @@ async def test_asked_on_one_worker_approved_on_another_killed_mid_apply_applied_
         http, mcp = first.client(token)
         async with http, mcp:  # the surviving worker finishes it within its recovery interval
             for _ in range(100):
-                status = (await mcp.call_tool("get_approval", {"approval_id": approval_id,
-                                                               "session_id": session_id})).structured_content
+                status = (
+                    await mcp.call_tool("get_approval", {"approval_id": approval_id, "session_id": session_id})
+                ).structured_content
                 if status["status"] != "approved":
                     break
                 await asyncio.sleep(0.2)
@@ -100,7 +110,9 @@ async def test_asked_on_one_worker_approved_on_another_killed_mid_apply_applied_
     assert app.gate.checkpoints.flows() == []
 
 
-async def test_one_approval_sent_to_two_workers_at_once_is_applied_by_one(settings: Settings, guidance_index: Path) -> None:
+async def test_one_approval_sent_to_two_workers_at_once_is_applied_by_one(
+    settings: Settings, guidance_index: Path
+) -> None:
     sends = settings.data_dir.parent / "sends.log"
     common = {"PARTNER_AGENT_TOOL_APPROVALS": "true", "SEND_LOG": str(sends), "SLOW_MS": "500"}
     token = create_token(settings.data_dir, "dana", "--partner-id", PRM_READY, settings=settings)
@@ -123,8 +135,9 @@ async def test_one_approval_sent_to_two_workers_at_once_is_applied_by_one(settin
     assert [o["status"] for o in outcomes] == ["applied", "refused"], outcomes
     assert "nothing was written" in outcomes[1]["message"]
     assert sends.read_text().split() == ["PutProfileVisibility"]
-    trail = [(e.eventName, e.decision) for e in AgentApp(settings).audit.events()
-             if e.approvalId == decision["approval_id"]]
+    trail = [
+        (e.eventName, e.decision) for e in AgentApp(settings).audit.events() if e.approvalId == decision["approval_id"]
+    ]
     assert ("PutProfileVisibility", "applied") in trail and trail.count(("DecideApproval", "approved")) == 1
 
 
@@ -135,12 +148,16 @@ def test_one_serve_runs_several_workers_and_replaces_one_that_dies(settings: Set
         workers = _children(server.process.pid)
         assert len(workers) == 2, workers
         call = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
-        headers = {"Authorization": f"Bearer {token}", "MCP-Protocol-Version": "2026-07-28",
-                   "Accept": "application/json, text/event-stream"}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "MCP-Protocol-Version": "2026-07-28",
+            "Accept": "application/json, text/event-stream",
+        }
         subprocess.run(["kill", "-9", str(workers[0])], check=True)
         deadline = time.monotonic() + 60
-        while ((replaced := _children(server.process.pid)).count(workers[0]) or len(replaced) < 2) \
-                and time.monotonic() < deadline:
+        while (
+            (replaced := _children(server.process.pid)).count(workers[0]) or len(replaced) < 2
+        ) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert len(replaced) == 2 and workers[0] not in replaced
         answers = [httpx.post(f"{server.url}/mcp", json=call, headers=headers, timeout=30) for _ in range(6)]
@@ -149,12 +166,18 @@ def test_one_serve_runs_several_workers_and_replaces_one_that_dies(settings: Set
         server.stop()
 
 
-async def test_legacy_clients_without_sticky_routing_in_stateless_mode(settings: Settings, guidance_index: Path) -> None:
+async def test_legacy_clients_without_sticky_routing_in_stateless_mode(
+    settings: Settings, guidance_index: Path
+) -> None:
     """PARTNER_AGENT_STATELESS_HTTP: a 2025-11-25 client holds no MCP session, so each request (a new connection
     each time, as through a load balancer) may land on any worker; writes still wait for the person."""
     token = create_token(settings.data_dir, "dana", "--partner-id", PRM_READY, settings=settings)
-    server = HttpServer(settings.data_dir, agent_settings=settings, arguments=("--workers", "2"),
-                        settings={"PARTNER_AGENT_STATELESS_HTTP": "true"}).start()
+    server = HttpServer(
+        settings.data_dir,
+        agent_settings=settings,
+        arguments=("--workers", "2"),
+        settings={"PARTNER_AGENT_STATELESS_HTTP": "true"},
+    ).start()
     try:
         for _ in range(4):
             http, mcp = server.client(token, mode="legacy")
@@ -172,8 +195,9 @@ async def test_legacy_clients_without_sticky_routing_in_stateless_mode(settings:
 def _children(pid: int) -> list[int]:
     """The worker processes under ``serve`` (scripts/serve execs partner-agent, whose children they are)."""
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(child) for child in found if "resource_tracker" not in _cmdline(int(child))
-            and _state(int(child)) != "Z"]
+    return [
+        int(child) for child in found if "resource_tracker" not in _cmdline(int(child)) and _state(int(child)) != "Z"
+    ]
 
 
 def _state(pid: int) -> str:

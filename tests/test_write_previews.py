@@ -30,9 +30,18 @@ Setup = Callable[[LocalSandbox, Path], dict[str, Any]]
 
 
 def draft(sandbox: LocalSandbox) -> str:
-    return sandbox.client(PRM_READY).create_benefit_application(
-        client_token="preview-draft", benefit_id="ben-mdfcampaign001", name="Webinar", description="A webinar series",
-        fulfillment_types=["CASH"], details=example_details("ben-mdfcampaign001")).Id
+    return (
+        sandbox.client(PRM_READY)
+        .create_benefit_application(
+            client_token="preview-draft",
+            benefit_id="ben-mdfcampaign001",
+            name="Webinar",
+            description="A webinar series",
+            fulfillment_types=["CASH"],
+            details=example_details("ben-mdfcampaign001"),
+        )
+        .Id
+    )
 
 
 def code_for(sandbox: LocalSandbox, partner: str, email: str) -> str:
@@ -41,55 +50,152 @@ def code_for(sandbox: LocalSandbox, partner: str, email: str) -> str:
 
 
 def extension(sandbox: LocalSandbox) -> str:
-    end = date.fromisoformat(sandbox.client(PRM_READY).get_benefit_application("benappl-alto0poc000002")
-                             .BenefitApplicationDetails["EndDate"])
-    return next(day for day in (end + timedelta(days=n) for n in range(10, 60)) if not in_year_end_blackout(day)).isoformat()
+    end = date.fromisoformat(
+        sandbox.client(PRM_READY).get_benefit_application("benappl-alto0poc000002").BenefitApplicationDetails["EndDate"]
+    )
+    return next(
+        day for day in (end + timedelta(days=n) for n in range(10, 60)) if not in_year_end_blackout(day)
+    ).isoformat()
 
 
 CASES: dict[str, tuple[str, str, Setup]] = {
-    "profile, visibility and lead": (PRM_READY, "update_profile", lambda sandbox, tmp: {
-        "profile": {"display_name": "AltoCloud\u200b Data", "headquarters": {"CountryCode": "US", "SubdivisionCode": "CA"}},
-        "visibility": "PRIVATE", "alliance_lead": {"title": "Head of Alliances"}}),
-    "new alliance lead email": (PRM_READY, "update_profile", lambda sandbox, tmp: {
-        "alliance_lead": {"email": "ana@altocloud-data.example"},
-        "email_verification_code": code_for(sandbox, PRM_READY, "ana@altocloud-data.example")}),
-    "link a training domain": (NEWCOMER, "manage_training_domains", lambda sandbox, tmp: {
-        "email": "people@nimbus-analytics.example",
-        "email_verification_code": code_for(sandbox, NEWCOMER, "people@nimbus-analytics.example")}),
-    "send invitations": (ISV, "manage_account_connections", lambda sandbox, tmp: {
-        "receiver_account_ids": ["210987650000"], "inviter_name": "Lena Vogel", "inviter_email": "lena@cirrus-secure.example",
-        "message": "Please accept:\nit consolidates our PRM attribution."}),
-    "reject an invitation": (PRM_READY, "manage_account_connections", lambda sandbox, tmp: {
-        "action": "reject", "invitation_id": "pacinv-cirrus2alto01", "reason": "We only co-sell in retail."}),
-    "accept an invitation": (PRM_READY, "manage_account_connections", lambda sandbox, tmp: {
-        "action": "accept", "invitation_id": "pacinv-cirrus2alto01"}),
+    "profile, visibility and lead": (
+        PRM_READY,
+        "update_profile",
+        lambda sandbox, tmp: {
+            "profile": {
+                "display_name": "AltoCloud\u200b Data",
+                "headquarters": {"CountryCode": "US", "SubdivisionCode": "CA"},
+            },
+            "visibility": "PRIVATE",
+            "alliance_lead": {"title": "Head of Alliances"},
+        },
+    ),
+    "new alliance lead email": (
+        PRM_READY,
+        "update_profile",
+        lambda sandbox, tmp: {
+            "alliance_lead": {"email": "ana@altocloud-data.example"},
+            "email_verification_code": code_for(sandbox, PRM_READY, "ana@altocloud-data.example"),
+        },
+    ),
+    "link a training domain": (
+        NEWCOMER,
+        "manage_training_domains",
+        lambda sandbox, tmp: {
+            "email": "people@nimbus-analytics.example",
+            "email_verification_code": code_for(sandbox, NEWCOMER, "people@nimbus-analytics.example"),
+        },
+    ),
+    "send invitations": (
+        ISV,
+        "manage_account_connections",
+        lambda sandbox, tmp: {
+            "receiver_account_ids": ["210987650000"],
+            "inviter_name": "Lena Vogel",
+            "inviter_email": "lena@cirrus-secure.example",
+            "message": "Please accept:\nit consolidates our PRM attribution.",
+        },
+    ),
+    "reject an invitation": (
+        PRM_READY,
+        "manage_account_connections",
+        lambda sandbox, tmp: {
+            "action": "reject",
+            "invitation_id": "pacinv-cirrus2alto01",
+            "reason": "We only co-sell in retail.",
+        },
+    ),
+    "accept an invitation": (
+        PRM_READY,
+        "manage_account_connections",
+        lambda sandbox, tmp: {"action": "accept", "invitation_id": "pacinv-cirrus2alto01"},
+    ),
     "resale role": (ISV, "create_resale_authorization_role", lambda sandbox, tmp: {}),
-    "draft": (PRM_READY, "draft_funding_request", lambda sandbox, tmp: {
-        "opportunity_id": "O4000001", "program": "proof-of-concept",
-        "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly", "RequestedAmount": "9,500.50"}}),
-    "submit": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "submit"}),
-    "edit": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": draft(sandbox), "action": "edit", "answers": {"CampaignEndDate": "2030-04-15"}}),
-    "delete": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "delete"}),
-    "recall": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": "benappl-alto0mdf000001", "action": "recall", "reason": "Fix the dates"}),
-    "cancel": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": "benappl-alto0mdf000001", "action": "cancel"}),
-    "extend": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": "benappl-alto0poc000002", "action": "extend", "new_end_date": extension(sandbox)}),
-    "claim": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": poc_request(sandbox, start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=5),
-                                          stage="Cash Claim"), "action": "claim", "claim_amount": 9500.25}),
-    "attach": (PRM_READY, "manage_funding_request", lambda sandbox, tmp: {
-        "funding_request_id": "benappl-alto0mdf000001", "action": "attach", "files": [
-            {"name": "brief.pdf", "content_base64": base64.b64encode(b"%PDF-1.4 the brief").decode(),
-             "business_use": "Activity brief"}]}),
+    "draft": (
+        PRM_READY,
+        "draft_funding_request",
+        lambda sandbox, tmp: {
+            "opportunity_id": "O4000001",
+            "program": "proof-of-concept",
+            "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly", "RequestedAmount": "9,500.50"},
+        },
+    ),
+    "submit": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "submit"},
+    ),
+    "edit": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {
+            "funding_request_id": draft(sandbox),
+            "action": "edit",
+            "answers": {"CampaignEndDate": "2030-04-15"},
+        },
+    ),
+    "delete": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "delete"},
+    ),
+    "recall": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {
+            "funding_request_id": "benappl-alto0mdf000001",
+            "action": "recall",
+            "reason": "Fix the dates",
+        },
+    ),
+    "cancel": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {"funding_request_id": "benappl-alto0mdf000001", "action": "cancel"},
+    ),
+    "extend": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {
+            "funding_request_id": "benappl-alto0poc000002",
+            "action": "extend",
+            "new_end_date": extension(sandbox),
+        },
+    ),
+    "claim": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {
+            "funding_request_id": poc_request(
+                sandbox, start=TODAY - timedelta(days=40), end=TODAY - timedelta(days=5), stage="Cash Claim"
+            ),
+            "action": "claim",
+            "claim_amount": 9500.25,
+        },
+    ),
+    "attach": (
+        PRM_READY,
+        "manage_funding_request",
+        lambda sandbox, tmp: {
+            "funding_request_id": "benappl-alto0mdf000001",
+            "action": "attach",
+            "files": [
+                {
+                    "name": "brief.pdf",
+                    "content_base64": base64.b64encode(b"%PDF-1.4 the brief").decode(),
+                    "business_use": "Activity brief",
+                }
+            ],
+        },
+    ),
 }
 
 
 @pytest.mark.parametrize("case", CASES)
-async def test_what_the_person_approved_is_exactly_what_was_sent(case: str, settings: Settings, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_what_the_person_approved_is_exactly_what_was_sent(
+    case: str, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     partner, tool, setup = CASES[case]
     settings = settings.model_copy(update={"partner_id": partner, "approval_port": 0})
     sandbox = LocalSandbox(settings.sandbox_db)

@@ -99,7 +99,8 @@ def api_errors() -> Iterator[None]:
         body = exc.response
         field_errors = [
             errors.FieldError(
-                FieldName=item.get("FieldName") or item.get("Name") or "", Message=item.get("Message", ""),
+                FieldName=item.get("FieldName") or item.get("Name") or "",
+                Message=item.get("Message", ""),
                 Code=item.get("Code", "INVALID_VALUE"),
             )
             for item in _error_items(body)
@@ -108,13 +109,20 @@ def api_errors() -> Iterator[None]:
         service = operations.service_of(exc.operation_name)
         shape = errors.exception_shape(service, cls.code) if service else None
         members = {name: body[name] for name in (shape.others if shape else ()) if name in body}
-        raise cls(error.get("Message", str(exc)), service=service, reason=body.get("Reason"),
-                  field_errors=field_errors, members=members) from None
+        raise cls(
+            error.get("Message", str(exc)),
+            service=service,
+            reason=body.get("Reason"),
+            field_errors=field_errors,
+            members=members,
+        ) from None
     except ParamValidationError as exc:  # botocore checks a request against the model before sending it
         problems = operations.report_problems(exc.kwargs["report"])
         raise errors.invalid_request(
-            None, f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix "
-            "the members named here and send it again.", problems,
+            None,
+            f"The request does not match its input shape ({len(problems)} problem(s)); nothing was sent. Fix "
+            "the members named here and send it again.",
+            problems,
         ) from None
     except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
         raise errors.InternalServerException(f"Could not call Partner Central: {exc}") from None
@@ -189,8 +197,11 @@ def _create_service_linked_role(call: Callable[..., dict[str, Any]], request: di
 
 MARKETPLACE_CATALOG = "AWSMarketplace"
 PRODUCT_TYPES: dict[str, ListingType] = {
-    "SaaSProduct": "SaaS", "AmiProduct": "AMI", "ContainerProduct": "Container",
-    "MachineLearningProduct": "MachineLearning", "ProfessionalServicesProduct": "ProfessionalServices",
+    "SaaSProduct": "SaaS",
+    "AmiProduct": "AMI",
+    "ContainerProduct": "Container",
+    "MachineLearningProduct": "MachineLearning",
+    "ProfessionalServicesProduct": "ProfessionalServices",
     "DataProduct": "DataProduct",
 }
 """The Marketplace Catalog entity types of product listings, and the listing type of each."""
@@ -239,7 +250,9 @@ def _attempt(read: Callable[[], T], action: str, where: str) -> T | UnknownEvide
         return UnknownEvidence(Reason=f"{action} failed: {_clip(exc)}", Where=where)
     except ValidationError as exc:
         return UnknownEvidence(
-            Reason=f"{action} answered in a shape this server cannot read ({exc.error_count()} problem(s)).", Where=where)
+            Reason=f"{action} answered in a shape this server cannot read ({exc.error_count()} problem(s)).",
+            Where=where,
+        )
 
 
 def _linked_account(partner: Partner | UnknownEvidence) -> str | UnknownEvidence:
@@ -257,10 +270,16 @@ def _listing(row: dict[str, Any], product_type: ListingType) -> Listing | None:
     entity_id = row.get("EntityId")
     if not entity_id:
         return None
-    summary = next((value for key, value in row.items() if key.endswith("ProductSummary") and isinstance(value, dict)), {})
+    summary = next(
+        (value for key, value in row.items() if key.endswith("ProductSummary") and isinstance(value, dict)), {}
+    )
     visibility = summary.get("Visibility") or row.get("Visibility")
-    return Listing(ProductId=entity_id, Title=summary.get("ProductTitle") or row.get("Name") or entity_id,
-                   ProductType=product_type, Visibility=visibility if visibility in get_args(ListingVisibility) else None)
+    return Listing(
+        ProductId=entity_id,
+        Title=summary.get("ProductTitle") or row.get("Name") or entity_id,
+        ProductType=product_type,
+        Visibility=visibility if visibility in get_args(ListingVisibility) else None,
+    )
 
 
 def _product_code(described: dict[str, Any]) -> str | None:
@@ -332,8 +351,12 @@ class AwsPartnerCentral(PartnerCentral):
             raise errors.UnsupportedOperationException(CONSOLE_ONLY[operation])
         operations.operation_model(service, operation)  # refuses anything but the writes send makes
         operations.require_catalog(request, self.catalog)
-        client = {"partnercentral-account": self.account, "partnercentral-benefits": self.benefits,
-                  "partnercentral-selling": self.selling, "iam": self.iam}[service]
+        client = {
+            "partnercentral-account": self.account,
+            "partnercentral-benefits": self.benefits,
+            "partnercentral-selling": self.selling,
+            "iam": self.iam,
+        }[service]
         call = getattr(client, xform_name(operation))
         if service == "iam":
             return _create_service_linked_role(call, request)
@@ -381,28 +404,37 @@ class AwsPartnerCentral(PartnerCentral):
         return _read(ProfileUpdateTask, answer, "GetProfileUpdateTask")
 
     def list_connection_invitations(
-        self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
+        self,
+        *,
+        participant_type: ParticipantRole | None = None,
+        status: InvitationStatus | None = None,
         connection_type: ConnectionTypeName | None = None,
     ) -> list[ConnectionInvitation]:
         """Each invitation in full: the summaries omit the message and the inviter's name and email."""
         filters = {
             key: value
             for key, value in (
-                ("ParticipantType", participant_type), ("Status", status), ("ConnectionType", connection_type)
+                ("ParticipantType", participant_type),
+                ("Status", status),
+                ("ConnectionType", connection_type),
             )
             if value is not None
         }
         summaries = self._pages(self.account, "list_connection_invitations", "ConnectionInvitationSummaries", **filters)
         get = self.account.get_connection_invitation
-        return [_read(ConnectionInvitation, self._get(get, i), "GetConnectionInvitation")
-                for i in _identified(summaries, "ListConnectionInvitations")]
+        return [
+            _read(ConnectionInvitation, self._get(get, i), "GetConnectionInvitation")
+            for i in _identified(summaries, "ListConnectionInvitations")
+        ]
 
     def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
         """Each connection in full: the summaries omit when and by whom each connection type was created."""
         filters = {"ConnectionType": connection_type} if connection_type is not None else {}
         summaries = self._pages(self.account, "list_connections", "ConnectionSummaries", **filters)
-        return [_read(Connection, self._get(self.account.get_connection, i), "GetConnection")
-                for i in _identified(summaries, "ListConnections")]
+        return [
+            _read(Connection, self._get(self.account.get_connection, i), "GetConnection")
+            for i in _identified(summaries, "ListConnections")
+        ]
 
     # partnercentral-selling
 
@@ -427,7 +459,8 @@ class AwsPartnerCentral(PartnerCentral):
     def get_aws_opportunity_summary(self, opportunity_id: str) -> AwsOpportunitySummary:
         with api_errors():
             response = self.selling.get_aws_opportunity_summary(
-                Catalog=self.catalog, RelatedOpportunityIdentifier=opportunity_id)
+                Catalog=self.catalog, RelatedOpportunityIdentifier=opportunity_id
+            )
         return _read(AwsOpportunitySummary, _body(response), "GetAwsOpportunitySummary")
 
     def _token_pages(self, operation: str, key: str, **request: Any) -> Iterator[dict[str, Any]]:
@@ -443,9 +476,13 @@ class AwsPartnerCentral(PartnerCentral):
                 return
 
     def list_engagement_invitations(self) -> list[EngagementInvitation]:
-        rows = self._token_pages("ListEngagementInvitations", "EngagementInvitationSummaries", ParticipantType="RECEIVER",
-                                 PayloadType=["OpportunityInvitation"],
-                                 Sort={"SortBy": "InvitationDate", "SortOrder": "DESCENDING"})
+        rows = self._token_pages(
+            "ListEngagementInvitations",
+            "EngagementInvitationSummaries",
+            ParticipantType="RECEIVER",
+            PayloadType=["OpportunityInvitation"],
+            Sort={"SortBy": "InvitationDate", "SortOrder": "DESCENDING"},
+        )
         return [self.get_engagement_invitation(row["Id"]) for row in list(rows)]
 
     def get_engagement_invitation(self, invitation_id: str) -> EngagementInvitation:
@@ -454,11 +491,15 @@ class AwsPartnerCentral(PartnerCentral):
         return _read(EngagementInvitation, _body(response), "GetEngagementInvitation")
 
     def list_solutions(self) -> list[Solution]:
-        return [_read(Solution, row, "ListSolutions") for row in self._token_pages("ListSolutions", "SolutionSummaries")]
+        return [
+            _read(Solution, row, "ListSolutions") for row in self._token_pages("ListSolutions", "SolutionSummaries")
+        ]
 
     def get_engagement_task(self, operation: str, task_id: str) -> EngagementTask:
-        lister = {"StartEngagementFromOpportunityTask": "ListEngagementFromOpportunityTasks",
-                  "StartEngagementByAcceptingInvitationTask": "ListEngagementByAcceptingInvitationTasks"}[operation]
+        lister = {
+            "StartEngagementFromOpportunityTask": "ListEngagementFromOpportunityTasks",
+            "StartEngagementByAcceptingInvitationTask": "ListEngagementByAcceptingInvitationTasks",
+        }[operation]
         rows = list(self._token_pages(lister, "TaskSummaries", TaskIdentifier=[task_id]))
         if not rows:
             raise errors.ResourceNotFoundException(f"{lister} has no task {task_id}.", service=errors.SELLING)
@@ -474,8 +515,10 @@ class AwsPartnerCentral(PartnerCentral):
             filters["Programs"] = [program]
         if fulfillment_types:
             filters["FulfillmentTypes"] = list(fulfillment_types)
-        return [_read(BenefitSummary, b, "ListBenefits")
-                for b in self._pages(self.benefits, "list_benefits", "BenefitSummaries", **filters)]
+        return [
+            _read(BenefitSummary, b, "ListBenefits")
+            for b in self._pages(self.benefits, "list_benefits", "BenefitSummaries", **filters)
+        ]
 
     def get_benefit(self, benefit_id: str) -> Benefit:
         return _read(Benefit, self._get(self.benefits.get_benefit, benefit_id), "GetBenefit")
@@ -532,10 +575,15 @@ class AwsPartnerCentral(PartnerCentral):
             registration = _catalog_registration(listings, complete="Listings" not in problems)
             if registration is None:
                 unknown["EscCatalogRegistration"] = problems["Listings"]
-            accounts = [SellerAccount(AwsAccountId=account, LegalName=partner.LegalName, IsPrimary=True, Listings=listings)]
+            accounts = [
+                SellerAccount(AwsAccountId=account, LegalName=partner.LegalName, IsPrimary=True, Listings=listings)
+            ]
         return SellerSetup(
-            **dict.fromkeys(NO_API_SETUP), HeadquartersCountryCode=headquarters.CountryCode if headquarters else None,
-            EscCatalogRegistration=registration, ResaleAuthorizationRoleExists=role, SellerAccounts=accounts,
+            **dict.fromkeys(NO_API_SETUP),
+            HeadquartersCountryCode=headquarters.CountryCode if headquarters else None,
+            EscCatalogRegistration=registration,
+            ResaleAuthorizationRoleExists=role,
+            SellerAccounts=accounts,
             Unknown=unknown,
         )
 
@@ -548,17 +596,26 @@ class AwsPartnerCentral(PartnerCentral):
         if isinstance(linked, UnknownEvidence):
             unknown["LinkedPrimaryAccountId"], linked = linked, None
         keys = [LEGACY_TAG_KEY, *([tag_key(linked)] if linked else [])]
-        tags = _attempt(lambda: [CostAllocationTag.model_validate(tag) for tag in self._cost_allocation_tags(keys)],
-                        "ce:ListCostAllocationTags", BILLING_TAGS)
+        tags = _attempt(
+            lambda: [CostAllocationTag.model_validate(tag) for tag in self._cost_allocation_tags(keys)],
+            "ce:ListCostAllocationTags",
+            BILLING_TAGS,
+        )
         attributions = _attempt(
-            lambda: [RevenueAttribution.model_validate(summary) for summary in
-                     self._pages(self.revenue, "list_revenue_attributions", "RevenueAttributionSummaries")],
-            "partnercentral:ListRevenueAttributions", REVENUE_ATTRIBUTION_IDS)
+            lambda: [
+                RevenueAttribution.model_validate(summary)
+                for summary in self._pages(self.revenue, "list_revenue_attributions", "RevenueAttributionSummaries")
+            ],
+            "partnercentral:ListRevenueAttributions",
+            REVENUE_ATTRIBUTION_IDS,
+        )
         for name, read in (("CostAllocationTags", tags), ("RevenueAttributions", attributions)):
             if isinstance(read, UnknownEvidence):
                 unknown[name] = read
         return PrmEvidence(
-            LinkedPrimaryAccountId=linked, Signals=None, Unknown=unknown,
+            LinkedPrimaryAccountId=linked,
+            Signals=None,
+            Unknown=unknown,
             CostAllocationTags=None if "CostAllocationTags" in unknown else tags,
             RevenueAttributions=None if "RevenueAttributions" in unknown else attributions,
         )
@@ -580,8 +637,13 @@ class AwsPartnerCentral(PartnerCentral):
         for index, listing in enumerate(listings):
             if listing.ProductType == "DataProduct":  # data products carry no product code
                 continue
-            code = _attempt(lambda: _product_code(self.catalog_api.describe_entity(
-                Catalog=MARKETPLACE_CATALOG, EntityId=listing.ProductId)), "aws-marketplace:DescribeEntity", AMMP_PRODUCTS)
+            code = _attempt(
+                lambda: _product_code(
+                    self.catalog_api.describe_entity(Catalog=MARKETPLACE_CATALOG, EntityId=listing.ProductId)
+                ),
+                "aws-marketplace:DescribeEntity",
+                AMMP_PRODUCTS,
+            )
             if isinstance(code, UnknownEvidence):
                 problems.setdefault("ProductCodes", code)
                 continue
@@ -590,7 +652,8 @@ class AwsPartnerCentral(PartnerCentral):
 
     def _entities(self, entity_type: str) -> Iterator[dict[str, Any]]:
         pages = self.catalog_api.get_paginator("list_entities").paginate(
-            Catalog=MARKETPLACE_CATALOG, EntityType=entity_type, OwnershipType="SELF")
+            Catalog=MARKETPLACE_CATALOG, EntityType=entity_type, OwnershipType="SELF"
+        )
         for page in pages:
             yield from page.get("EntitySummaryList", [])
 

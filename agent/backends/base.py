@@ -122,7 +122,10 @@ class PartnerCentral(ABC):
 
     @abstractmethod
     def list_connection_invitations(
-        self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
+        self,
+        *,
+        participant_type: ParticipantRole | None = None,
+        status: InvitationStatus | None = None,
         connection_type: ConnectionTypeName | None = None,
     ) -> list[ConnectionInvitation]:
         """ListConnectionInvitations (all pages), each as GetConnectionInvitation returns it."""

@@ -48,8 +48,15 @@ class PartnerCentralError(AgentError):
 
     code: ClassVar[str] = "InternalServerException"
 
-    def __init__(self, message: str, *, service: str | None = None, reason: str | None = None,
-                 field_errors: list[FieldError] | None = None, members: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str | None = None,
+        reason: str | None = None,
+        field_errors: list[FieldError] | None = None,
+        members: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.service = service
@@ -130,13 +137,15 @@ ERRORS_BY_CODE: dict[str, type[PartnerCentralError]] = {
         InternalServerException,
     )
 }
-ERRORS_BY_CODE.update({  # IAM names some of the same errors differently
-    "Throttling": ThrottlingException,
-    "InvalidInput": ValidationException,
-    "ValidationError": ValidationException,  # a constraint of IAM's input shape, not a modelled exception
-    "LimitExceeded": ServiceQuotaExceededException,
-    "ServiceFailure": InternalServerException,
-})
+ERRORS_BY_CODE.update(
+    {  # IAM names some of the same errors differently
+        "Throttling": ThrottlingException,
+        "InvalidInput": ValidationException,
+        "ValidationError": ValidationException,  # a constraint of IAM's input shape, not a modelled exception
+        "LimitExceeded": ServiceQuotaExceededException,
+        "ServiceFailure": InternalServerException,
+    }
+)
 
 
 def invalid_request(service: str | None, message: str, problems: list[FieldError]) -> ValidationException:
@@ -196,9 +205,14 @@ def exception_shapes(service: str) -> dict[str, ExceptionShape]:
         message = next((name for name in members if name.lower() == "message"), "Message")
         reason = members.get("Reason")
         shapes[cls.code] = ExceptionShape(
-            name=shape.name, message=message, reasons=tuple(reason.enum) if reason is not None else (),
-            others=tuple(name for name, member in members.items()
-                         if name not in (message, "Reason") and member.type_name != "list"),
+            name=shape.name,
+            message=message,
+            reasons=tuple(reason.enum) if reason is not None else (),
+            others=tuple(
+                name
+                for name, member in members.items()
+                if name not in (message, "Reason") and member.type_name != "list"
+            ),
         )
     return shapes
 
@@ -220,8 +234,7 @@ def _field_item(shape: Any, error: FieldError) -> dict[str, Any]:
     """A field error in a service's item shape. partnercentral-account's is a union: the branch with a field name
     for an invalid field, the other for a business rule."""
     if shape.is_tagged_union:
-        branch = next(name for name, member in shape.members.items()
-                      if _names_a_field(member) == bool(error.FieldName))
+        branch = next(name for name, member in shape.members.items() if _names_a_field(member) == bool(error.FieldName))
         return {branch: _field_item(shape.members[branch], error)}
     item = {"Message": error.Message, "Code": error.Code}
     if error.FieldName:

@@ -21,20 +21,40 @@ from botocore.validate import ParamValidator
 from agent.backends import errors
 
 API_WRITES: dict[str, frozenset[str]] = {
-    "partnercentral-account": frozenset({
-        "PutProfileVisibility", "PutAllianceLeadContact", "StartProfileUpdateTask",
-        "AssociateAwsTrainingCertificationEmailDomain", "DisassociateAwsTrainingCertificationEmailDomain",
-        "CreateConnectionInvitation", "AcceptConnectionInvitation", "RejectConnectionInvitation",
-        "CancelConnectionInvitation",
-    }),
-    "partnercentral-benefits": frozenset({
-        "CreateBenefitApplication", "UpdateBenefitApplication", "SubmitBenefitApplication",
-        "RecallBenefitApplication", "CancelBenefitApplication", "AmendBenefitApplication",
-    }),
-    "partnercentral-selling": frozenset({
-        "CreateOpportunity", "UpdateOpportunity", "AssociateOpportunity", "DisassociateOpportunity",
-        "StartEngagementFromOpportunityTask", "StartEngagementByAcceptingInvitationTask", "RejectEngagementInvitation",
-    }),
+    "partnercentral-account": frozenset(
+        {
+            "PutProfileVisibility",
+            "PutAllianceLeadContact",
+            "StartProfileUpdateTask",
+            "AssociateAwsTrainingCertificationEmailDomain",
+            "DisassociateAwsTrainingCertificationEmailDomain",
+            "CreateConnectionInvitation",
+            "AcceptConnectionInvitation",
+            "RejectConnectionInvitation",
+            "CancelConnectionInvitation",
+        }
+    ),
+    "partnercentral-benefits": frozenset(
+        {
+            "CreateBenefitApplication",
+            "UpdateBenefitApplication",
+            "SubmitBenefitApplication",
+            "RecallBenefitApplication",
+            "CancelBenefitApplication",
+            "AmendBenefitApplication",
+        }
+    ),
+    "partnercentral-selling": frozenset(
+        {
+            "CreateOpportunity",
+            "UpdateOpportunity",
+            "AssociateOpportunity",
+            "DisassociateOpportunity",
+            "StartEngagementFromOpportunityTask",
+            "StartEngagementByAcceptingInvitationTask",
+            "RejectEngagementInvitation",
+        }
+    ),
     "iam": frozenset({"CreateServiceLinkedRole"}),
 }
 """The API operations `send` makes, by botocore service name."""
@@ -57,8 +77,7 @@ CONSOLE_ACTIONS: dict[str, ConsoleAction] = {
     ),
     "SubmitCashClaim": ConsoleAction(
         ("Catalog", "Identifier", "ClientToken", "Amount"),
-        "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no "
-        "operation.",
+        "Cash claims are submitted in the AWS Partner funding portal (Cash claim schedule); the API has no operation.",
     ),
     "UpdateCashClaim": ConsoleAction(
         ("Catalog", "Identifier", "ClaimId", "ClientToken", "Amount"),
@@ -79,8 +98,11 @@ _CONSOLE_SHAPES: dict[str, dict[str, Any]] = {  # botocore shape definitions; a 
     "ClaimId": {"type": "string", "min": 1},
     "Amount": {"type": "double", "min": 0.01},
     "FileDetails": {"type": "list", "member": {"shape": "FileDetail"}, "min": 1, "max": 1},
-    "FileDetail": {"type": "structure", "required": ["FileURI", "BusinessUseCase"],
-                   "members": {"FileURI": {"shape": "Text"}, "BusinessUseCase": {"shape": "Text"}}},
+    "FileDetail": {
+        "type": "structure",
+        "required": ["FileURI", "BusinessUseCase"],
+        "members": {"FileURI": {"shape": "Text"}, "BusinessUseCase": {"shape": "Text"}},
+    },
     "Text": {"type": "string", "min": 1},
 }
 
@@ -92,11 +114,13 @@ def operation_model(service: str, operation: str) -> OperationModel | None:
     writes = API_WRITES.get(service)
     if writes is None:
         raise errors.UnsupportedOperationException(
-            f"send does not make {service} {operation}: it writes through {', '.join(API_WRITES)} only.")
+            f"send does not make {service} {operation}: it writes through {', '.join(API_WRITES)} only."
+        )
     if operation not in writes:
         known = sorted(writes) + (list(CONSOLE_ACTIONS) if service == CONSOLE_SERVICE else [])
         raise errors.UnsupportedOperationException(
-            f"send does not make {service} {operation}; for {service} it makes {', '.join(known)}.")
+            f"send does not make {service} {operation}; for {service} it makes {', '.join(known)}."
+        )
     return errors.service_model(service).operation_model(operation)
 
 
@@ -121,7 +145,8 @@ def require_catalog(request: dict[str, Any], catalog: str) -> None:
     """A backend writes in the one catalog it was configured for; a request for another is refused."""
     if "Catalog" in request and request["Catalog"] != catalog:
         raise errors.invalid_request(
-            None, f"The request is for the {request['Catalog']!r} catalog, but this backend works in the {catalog!r} "
+            None,
+            f"The request is for the {request['Catalog']!r} catalog, but this backend works in the {catalog!r} "
             f"catalog. Send Catalog {catalog!r}, or configure the backend for the other catalog.",
             [errors.FieldError(FieldName="Catalog", Message=f"must be {catalog!r}")],
         )
@@ -136,8 +161,7 @@ def checked_request(service: str, operation: str, request: dict[str, Any]) -> di
     filled = dict(request)
     if model is not None:
         generate_idempotent_uuid(filled, model)
-    _check(service, operation, filled, model.input_shape if model else _console_input(operation),
-           "nothing was changed")
+    _check(service, operation, filled, model.input_shape if model else _console_input(operation), "nothing was changed")
     return filled
 
 
@@ -145,17 +169,26 @@ def check_read(service: str, operation: str, request: dict[str, Any]) -> None:
     """Check a read's request against its operation's input shape as `checked_request` checks a write's (the
     sandbox answers reads with the errors the service would give), patterns excepted: the seeded benefit program
     ``ISV WMP`` breaks the API's Programs pattern, and the funding tools filter by it."""
-    _check(service, operation, request, errors.service_model(service).operation_model(operation).input_shape,
-           "nothing was read", patterns=False)
+    _check(
+        service,
+        operation,
+        request,
+        errors.service_model(service).operation_model(operation).input_shape,
+        "nothing was read",
+        patterns=False,
+    )
 
 
-def _check(service: str, operation: str, request: dict[str, Any], shape: StructureShape, outcome: str, *,
-           patterns: bool = True) -> None:
+def _check(
+    service: str, operation: str, request: dict[str, Any], shape: StructureShape, outcome: str, *, patterns: bool = True
+) -> None:
     problems = shape_problems(request, shape, patterns=patterns)
     if problems:
         raise errors.invalid_request(
-            service, f"The {operation} request does not match its input shape ({len(problems)} problem(s)); "
-            f"{outcome}. Fix the members named here and send it again.", problems,
+            service,
+            f"The {operation} request does not match its input shape ({len(problems)} problem(s)); "
+            f"{outcome}. Fix the members named here and send it again.",
+            problems,
         )
 
 
@@ -196,24 +229,30 @@ def _service_side_problems(value: Any, shape: Shape, name: str, patterns: bool) 
         for member, item in value.items():
             if member in shape.members:
                 yield from _service_side_problems(
-                    item, shape.members[member], f"{name}.{member}" if name else member, patterns)
+                    item, shape.members[member], f"{name}.{member}" if name else member, patterns
+                )
     elif isinstance(shape, ListShape) and isinstance(value, list | tuple):
         if maximum is not None and len(value) > maximum:
-            yield errors.FieldError(FieldName=name, Message=f"at most {maximum} item(s), not {len(value)}",
-                                    Code="TOO_MANY_VALUES")
+            yield errors.FieldError(
+                FieldName=name, Message=f"at most {maximum} item(s), not {len(value)}", Code="TOO_MANY_VALUES"
+            )
         for index, item in enumerate(value):
             yield from _service_side_problems(item, shape.member, f"{name}[{index}]", patterns)
     elif isinstance(shape, StringShape) and isinstance(value, str):
         if shape.enum and value not in shape.enum:
-            yield errors.FieldError(FieldName=name, Message=f"{value[:80]!r} is not one of: {', '.join(shape.enum)}",
-                                    Code="INVALID_ENUM_VALUE")
+            yield errors.FieldError(
+                FieldName=name,
+                Message=f"{value[:80]!r} is not one of: {', '.join(shape.enum)}",
+                Code="INVALID_ENUM_VALUE",
+            )
         elif maximum is not None and len(value) > maximum:
             yield errors.FieldError(FieldName=name, Message=f"at most {maximum} characters, not {len(value)}")
         elif patterns and not _matches(shape, value):
             pattern = shape.metadata["pattern"]
             shown = pattern if len(pattern) <= 80 else pattern[:79] + "…"
-            yield errors.FieldError(FieldName=name, Message=f"must match the pattern {shown}",
-                                    Code="INVALID_STRING_FORMAT")
+            yield errors.FieldError(
+                FieldName=name, Message=f"must match the pattern {shown}", Code="INVALID_STRING_FORMAT"
+            )
 
 
 def _matches(shape: StringShape, value: str) -> bool:

@@ -15,8 +15,9 @@ STAGE_STEPS = {
 }
 
 
-def recommend(opportunity: Opportunity, issues: list[Issue], aws: AwsOpportunitySummary | None,
-              funding: list[str]) -> list[str]:
+def recommend(
+    opportunity: Opportunity, issues: list[Issue], aws: AwsOpportunitySummary | None, funding: list[str]
+) -> list[str]:
     """The next steps, most urgent first; ``funding`` names the programs the opportunity qualifies for now."""
     life = opportunity.LifeCycle
     review, stage = (life.ReviewStatus, life.Stage) if life else (None, None)
@@ -26,10 +27,11 @@ def recommend(opportunity: Opportunity, issues: list[Issue], aws: AwsOpportunity
         return ["The deal is Closed Lost: nothing to progress."]
     if review in (None, "Pending Submission", "Action Required"):
         if missing:
-            steps.append("Complete it for AWS (manage_opportunity, after the person approves): "
-                         + "; ".join(f"{i.field} ({i.fix})" for i in missing[:6])
-                         + (f"; {len(missing) - 6} more (check_opportunity_readiness lists all)" if len(missing) > 6
-                            else ""))
+            steps.append(
+                "Complete it for AWS (manage_opportunity, after the person approves): "
+                + "; ".join(f"{i.field} ({i.fix})" for i in missing[:6])
+                + (f"; {len(missing) - 6} more (check_opportunity_readiness lists all)" if len(missing) > 6 else "")
+            )
         else:
             steps.append("It is ready: share it with AWS (manage_opportunity action submit) after the person approves.")
         if review == "Action Required" and life and life.ReviewComments:
@@ -45,6 +47,9 @@ def recommend(opportunity: Opportunity, issues: list[Issue], aws: AwsOpportunity
     if aws is not None and aws.Insights and aws.Insights.NextBestActions:
         steps.append(f"AWS suggests: {aws.Insights.NextBestActions}")
     if funding:
-        steps.append("Funding it may qualify for now: " + ", ".join(funding)
-                     + " (recommend_funding explains; draft_funding_request drafts).")
+        steps.append(
+            "Funding it may qualify for now: "
+            + ", ".join(funding)
+            + " (recommend_funding explains; draft_funding_request drafts)."
+        )
     return steps

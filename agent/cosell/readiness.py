@@ -39,63 +39,132 @@ def issues(opportunity: Opportunity, involvement: str = "Co-Sell", today: date |
     life = opportunity.LifeCycle
     review = life.ReviewStatus if life else None
     if review and review not in SUBMITTABLE:
-        found.append(Issue(field="LifeCycle.ReviewStatus", problem=f"it is {review!r}; only {' or '.join(SUBMITTABLE)} "
-                           "can be submitted", fix="nothing to submit: AWS has it (follow its review)"))
+        found.append(
+            Issue(
+                field="LifeCycle.ReviewStatus",
+                problem=f"it is {review!r}; only {' or '.join(SUBMITTABLE)} can be submitted",
+                fix="nothing to submit: AWS has it (follow its review)",
+            )
+        )
     account = opportunity.Customer.Account if opportunity.Customer else None
-    need("Customer.Account.CompanyName", account and account.CompanyName, "no customer company",
-         "set customer_name")
+    need("Customer.Account.CompanyName", account and account.CompanyName, "no customer company", "set customer_name")
     national = opportunity.NationalSecurity == "Yes"
-    need("Customer.Account.WebsiteUrl", national or (account and account.WebsiteUrl), "no customer website",
-         "set website_url (required unless national security)")
+    need(
+        "Customer.Account.WebsiteUrl",
+        national or (account and account.WebsiteUrl),
+        "no customer website",
+        "set website_url (required unless national security)",
+    )
     need("Customer.Account.Industry", account and account.Industry, "no industry", "set industry")
     if account and account.Industry == "Other":
-        need("Customer.Account.OtherIndustry", account.OtherIndustry, "industry is Other but not named",
-             "set other_industry")
+        need(
+            "Customer.Account.OtherIndustry",
+            account.OtherIndustry,
+            "industry is Other but not named",
+            "set other_industry",
+        )
     if national and account and account.Industry != "Government":
-        found.append(Issue(field="NationalSecurity", problem="Yes is only for the Government industry",
-                           fix="set national_security No, or the industry Government"))
+        found.append(
+            Issue(
+                field="NationalSecurity",
+                problem="Yes is only for the Government industry",
+                fix="set national_security No, or the industry Government",
+            )
+        )
     address = account.Address if account else None
-    need("Customer.Account.Address.CountryCode", address and address.CountryCode, "no customer country",
-         "set country_code (ISO 3166-1, e.g. US)")
+    need(
+        "Customer.Account.Address.CountryCode",
+        address and address.CountryCode,
+        "no customer country",
+        "set country_code (ISO 3166-1, e.g. US)",
+    )
     if address and address.CountryCode == "US":
-        need("Customer.Account.Address.PostalCode", address.PostalCode, "no postal code (required in the US)",
-             "set postal_code")
-        need("Customer.Account.Address.StateOrRegion", address.StateOrRegion, "no state (required in the US)",
-             "set state_or_region, e.g. Washington")
+        need(
+            "Customer.Account.Address.PostalCode",
+            address.PostalCode,
+            "no postal code (required in the US)",
+            "set postal_code",
+        )
+        need(
+            "Customer.Account.Address.StateOrRegion",
+            address.StateOrRegion,
+            "no state (required in the US)",
+            "set state_or_region, e.g. Washington",
+        )
     project = opportunity.Project
     need("Project.Title", project and project.Title, "no project title", "set title")
-    need("Project.CustomerBusinessProblem", project and project.CustomerBusinessProblem and
-         len(project.CustomerBusinessProblem) >= 20, "no business problem of 20-2000 characters",
-         "set business_problem: the customer's problem and how you solve it")
+    need(
+        "Project.CustomerBusinessProblem",
+        project and project.CustomerBusinessProblem and len(project.CustomerBusinessProblem) >= 20,
+        "no business problem of 20-2000 characters",
+        "set business_problem: the customer's problem and how you solve it",
+    )
     need("Project.CustomerUseCase", project and project.CustomerUseCase, "no use case", "set use_case")
-    need("Project.ExpectedCustomerSpend", project and any(s.Amount for s in project.ExpectedCustomerSpend),
-         "no expected monthly AWS spend", "set monthly_spend (USD a month)")
-    need("Project.DeliveryModels", project and project.DeliveryModels, "no delivery model",
-         "set delivery_models")
-    need("Project.SalesActivities", project and project.SalesActivities, "no sales activity",
-         "set sales_activities (what was done with the customer)")
+    need(
+        "Project.ExpectedCustomerSpend",
+        project and any(s.Amount for s in project.ExpectedCustomerSpend),
+        "no expected monthly AWS spend",
+        "set monthly_spend (USD a month)",
+    )
+    need("Project.DeliveryModels", project and project.DeliveryModels, "no delivery model", "set delivery_models")
+    need(
+        "Project.SalesActivities",
+        project and project.SalesActivities,
+        "no sales activity",
+        "set sales_activities (what was done with the customer)",
+    )
     need("OpportunityType", opportunity.OpportunityType, "no opportunity type", "set opportunity_type")
     if involvement == "Co-Sell":
-        need("PrimaryNeedsFromAws", opportunity.PrimaryNeedsFromAws, "Co-Sell needs the help wanted from AWS",
-             "set primary_needs, e.g. Co-Sell - Technical Consultation")
-    need("RelatedEntityIdentifiers.Solutions", opportunity.RelatedEntityIdentifiers.Solutions,
-         "no solution associated", "manage_opportunity action associate with a solution id (list_solutions)")
+        need(
+            "PrimaryNeedsFromAws",
+            opportunity.PrimaryNeedsFromAws,
+            "Co-Sell needs the help wanted from AWS",
+            "set primary_needs, e.g. Co-Sell - Technical Consultation",
+        )
+    need(
+        "RelatedEntityIdentifiers.Solutions",
+        opportunity.RelatedEntityIdentifiers.Solutions,
+        "no solution associated",
+        "manage_opportunity action associate with a solution id (list_solutions)",
+    )
     stage = life.Stage if life else None
     need("LifeCycle.Stage", stage, "no stage", "set stage")
     if stage in ("Launched", "Closed Lost"):
-        found.append(Issue(field="LifeCycle.Stage", problem=f"a {stage} opportunity is not shared for co-selling",
-                           fix="share open deals only"))
+        found.append(
+            Issue(
+                field="LifeCycle.Stage",
+                problem=f"a {stage} opportunity is not shared for co-selling",
+                fix="share open deals only",
+            )
+        )
     close = date.fromisoformat(life.TargetCloseDate) if life and life.TargetCloseDate else None
     need("LifeCycle.TargetCloseDate", close, "no target close date", "set target_close_date")
     if close is not None and close < today:
-        found.append(Issue(field="LifeCycle.TargetCloseDate", problem=f"{close} is in the past",
-                           fix="set a future target_close_date (when AWS billing starts)"))
+        found.append(
+            Issue(
+                field="LifeCycle.TargetCloseDate",
+                problem=f"{close} is in the past",
+                fix="set a future target_close_date (when AWS billing starts)",
+            )
+        )
     elif close is not None and close - today > FAR_CLOSE:
-        found.append(Issue(field="LifeCycle.TargetCloseDate", problem=f"{close} is more than two years away",
-                           fix="check it: AWS expects the date billing starts", severity="advice"))
+        found.append(
+            Issue(
+                field="LifeCycle.TargetCloseDate",
+                problem=f"{close} is more than two years away",
+                fix="check it: AWS expects the date billing starts",
+                severity="advice",
+            )
+        )
     if project and not project.ExpectedContractDuration:
-        found.append(Issue(field="Project.ExpectedContractDuration", problem="no contract length",
-                           fix="optional; helps AWS size the deal", severity="advice"))
+        found.append(
+            Issue(
+                field="Project.ExpectedContractDuration",
+                problem="no contract length",
+                fix="optional; helps AWS size the deal",
+                severity="advice",
+            )
+        )
     return found
 
 

@@ -19,8 +19,18 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from agent.models.benefits import parse_amount as api_amount
 
-Role = Literal["opportunity_id", "customer_name", "activity_name", "activity_description", "start_date", "end_date",
-               "requested_amount", "expected_arr", "currency", "aws_account_id"]
+Role = Literal[
+    "opportunity_id",
+    "customer_name",
+    "activity_name",
+    "activity_description",
+    "start_date",
+    "end_date",
+    "requested_amount",
+    "expected_arr",
+    "currency",
+    "aws_account_id",
+]
 
 _ROLE_WORDS: dict[Role, tuple[str, ...]] = {  # checked in this order; each field takes at most one role
     "opportunity_id": (r"opportunit",),
@@ -68,9 +78,16 @@ class ApplicationForm:
         self.schema = schema
         required = set(schema.get("required") or [])
         self.fields = {
-            name: FormField(name=name, title=str(spec.get("title") or name), description=str(spec.get("description") or ""),
-                            type=_type(spec), format=spec.get("format"), required=name in required)
-            for name, spec in (schema.get("properties") or {}).items() if isinstance(spec, dict)
+            name: FormField(
+                name=name,
+                title=str(spec.get("title") or name),
+                description=str(spec.get("description") or ""),
+                type=_type(spec),
+                format=spec.get("format"),
+                required=name in required,
+            )
+            for name, spec in (schema.get("properties") or {}).items()
+            if isinstance(spec, dict)
         }
         self.roles = _roles(self.fields)
 
@@ -115,8 +132,10 @@ class ApplicationForm:
         unknown = sorted(set(answers) - set(self.fields))
         if unknown:
             names = ", ".join(unknown[:5])
-            raise ValueError(f"{names[:200]} {'is not a field' if len(unknown) == 1 else 'are not fields'} of this "
-                             f"application; its fields are: {', '.join(self.fields)}.")
+            raise ValueError(
+                f"{names[:200]} {'is not a field' if len(unknown) == 1 else 'are not fields'} of this "
+                f"application; its fields are: {', '.join(self.fields)}."
+            )
         return {name: _coerce(self.fields[name], value) for name, value in answers.items() if value not in (None, "")}
 
     def problems(self, details: dict[str, Any]) -> list[str]:
@@ -150,8 +169,10 @@ def _roles(fields: dict[str, FormField]) -> dict[Role, str]:
     """Each role to the first field that fits it by type and by the words of its name (then, for dates and amounts
     still unplaced, of its title too); a field plays one role at most."""
     roles: dict[Role, str] = {}
-    passes = ((_ROLE_WORDS, lambda f: f.name_words),
-              ({r: p for r, p in _ROLE_WORDS.items() if r in _BY_TITLE}, lambda f: f"{f.name_words} {f.title.lower()}"))
+    passes = (
+        (_ROLE_WORDS, lambda f: f.name_words),
+        ({r: p for r, p in _ROLE_WORDS.items() if r in _BY_TITLE}, lambda f: f"{f.name_words} {f.title.lower()}"),
+    )
     for role_words, words in passes:
         for role, patterns in role_words.items():
             if role in roles:
@@ -211,7 +232,9 @@ def _reason(error) -> str:
         "exclusiveMaximum": lambda: f"must be less than {bound}",
         "pattern": lambda: f"must match {bound}",
         "enum": lambda: f"must be one of {', '.join(map(str, bound))}",
-        "format": lambda: f"must be a valid {bound} (e.g. 2027-01-31)" if bound == "date" else f"must be a valid {bound}",
+        "format": lambda: (
+            f"must be a valid {bound} (e.g. 2027-01-31)" if bound == "date" else f"must be a valid {bound}"
+        ),
         "type": lambda: f"must be of type {bound}",
         "additionalProperties": lambda: "has fields the application does not take",
         "maxItems": lambda: f"must have at most {bound} items",

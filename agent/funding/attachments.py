@@ -46,12 +46,20 @@ FILE_TYPES = {
 class AttachmentInput(BaseModel):
     """A file: content_base64 from the client, or a path in the operator's attachments folder."""
 
-    name: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$",
-                               description="The file's name, with its extension (brief.pdf).")]
-    content_base64: Annotated[str, Field(max_length=2 * _MAX_BASE64, description="The bytes, base64; "
-                                         "4.5 MB at most once decoded.")] | None = None
-    path: Annotated[str, Field(max_length=1024, description="Or its path in the "
-                                                            "attachments folder.")] | None = None
+    name: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=255,
+            pattern=r"^[^/\\\x00-\x1f]+$",
+            description="The file's name, with its extension (brief.pdf).",
+        ),
+    ]
+    content_base64: (
+        Annotated[str, Field(max_length=2 * _MAX_BASE64, description="The bytes, base64; 4.5 MB at most once decoded.")]
+        | None
+    ) = None
+    path: Annotated[str, Field(max_length=1024, description="Or its path in the attachments folder.")] | None = None
     business_use: Annotated[str, Field(min_length=1, max_length=255)] = "Supporting document"
 
     @model_validator(mode="after")
@@ -97,8 +105,10 @@ def stage(store: Path, partner_id: str, item: AttachmentInput, folder: Path | No
 
 
 def _from_folder(folder: Path | None, item: AttachmentInput) -> bytes:
-    refusal = ("Files can be attached from the client (content_base64), or by a path relative to the attachments "
-               "folder the operator set (PARTNER_AGENT_ATTACHMENTS_DIR)")
+    refusal = (
+        "Files can be attached from the client (content_base64), or by a path relative to the attachments "
+        "folder the operator set (PARTNER_AGENT_ATTACHMENTS_DIR)"
+    )
     if folder is None:
         raise AttachmentError(refusal + "; none is open to this connection.")
     root = folder.resolve()
@@ -124,16 +134,21 @@ def check_file(path: Path) -> ScanResult:
         raise AttachmentError(f"{path.name[:80]!r} is not a file this server can read; give the full path of the file.")
     file_type = FILE_TYPES.get(path.suffix.lower())
     if file_type is None:
-        raise AttachmentError(f"{path.name}: {path.suffix or 'no extension'} files cannot be attached; "
-                              f"allowed: {', '.join(sorted(FILE_TYPES))}.")
+        raise AttachmentError(
+            f"{path.name}: {path.suffix or 'no extension'} files cannot be attached; "
+            f"allowed: {', '.join(sorted(FILE_TYPES))}."
+        )
     if path.stat().st_size > MAX_BYTES:
         raise AttachmentError(f"{path.name} is larger than {MAX_BYTES // 2**20} MB.")
     if path.suffix.lower() == ".xlsx":
         formulas = _formula_cells(path)
         if formulas:
-            return ScanResult(file_type=file_type, status="Quarantined",
-                              reason=f"the spreadsheet contains formulas ({', '.join(formulas[:3])}); remove them "
-                                     "(paste values) or attach it as a PDF")
+            return ScanResult(
+                file_type=file_type,
+                status="Quarantined",
+                reason=f"the spreadsheet contains formulas ({', '.join(formulas[:3])}); remove them "
+                "(paste values) or attach it as a PDF",
+            )
     return ScanResult(file_type=file_type, status="ScannedClean")
 
 

@@ -38,8 +38,9 @@ def benefit_of(backend: PartnerCentral, program: Program) -> BenefitSummary | No
     if program.benefit is None:
         return None
     lookup = program.benefit
-    found = _cached((*backend.cache_scope(), "ListBenefits", lookup.program),
-                    lambda: backend.list_benefits(program=lookup.program))
+    found = _cached(
+        (*backend.cache_scope(), "ListBenefits", lookup.program), lambda: backend.list_benefits(program=lookup.program)
+    )
     word = (lookup.name_contains or "").lower()
     return next((b for b in found if b.Id and b.Status != "INACTIVE" and word in (b.Name or "").lower()), None)
 

@@ -76,7 +76,8 @@ class Program(BaseModel):
     estimate: Estimate
     repeatable: bool = Field(default=False, description="Whether one opportunity may have several requests of it.")
     required_attachments: list[str] = Field(
-        default_factory=list, description="Business uses of the files a request must carry before it is submitted.")
+        default_factory=list, description="Business uses of the files a request must carry before it is submitted."
+    )
     sources: list[Source]
     numbers: list[SourcedNumber] = Field(default_factory=list)
 
@@ -94,13 +95,22 @@ class Catalog(BaseModel):
         for program in self.programs:
             if program.id == program_id:
                 return program
-        raise UnknownProgram(f"Unknown program {program_id[:64]!r}; programs are: "
-                             f"{', '.join(p.id for p in self.programs)}.")
+        raise UnknownProgram(
+            f"Unknown program {program_id[:64]!r}; programs are: {', '.join(p.id for p in self.programs)}."
+        )
 
     def of_benefit(self, programs: list[str], name: str | None) -> Program | None:
         """The catalog's program for a benefit with these ``Programs`` and ``name``, if it knows one."""
-        return next((p for p in self.programs if p.benefit and p.benefit.program in programs
-                     and (p.benefit.name_contains is None or p.benefit.name_contains.lower() in (name or "").lower())), None)
+        return next(
+            (
+                p
+                for p in self.programs
+                if p.benefit
+                and p.benefit.program in programs
+                and (p.benefit.name_contains is None or p.benefit.name_contains.lower() in (name or "").lower())
+            ),
+            None,
+        )
 
 
 @cache

@@ -38,4 +38,3 @@ def propose_dates(today: date, category: str, duration_days: int = 60) -> tuple[
     if in_year_end_blackout(end) or (category == "MDF" and end.year != start.year):
         end = date(start.year, 12, 15)
     return start, end
-

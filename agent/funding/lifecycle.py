@@ -35,9 +35,14 @@ from agent.funding.dates import LEAD_DAYS, end_date_problem
 CREATED, COMPLETED = "Created", "Completed"
 REVIEW_STAGES = ("AWS Review", "Technical Validation", "Business Approval", "Finance Approval")
 STATUS_OF_STAGE = {
-    CREATED: "PENDING_SUBMISSION", "AWS Review": "IN_REVIEW", "Technical Validation": "IN_REVIEW",
-    "Business Approval": "IN_REVIEW", "Finance Approval": "IN_REVIEW", "Pre-Approved": "APPROVED",
-    "Cash Claim": "APPROVED", COMPLETED: "APPROVED",
+    CREATED: "PENDING_SUBMISSION",
+    "AWS Review": "IN_REVIEW",
+    "Technical Validation": "IN_REVIEW",
+    "Business Approval": "IN_REVIEW",
+    "Finance Approval": "IN_REVIEW",
+    "Pre-Approved": "APPROVED",
+    "Cash Claim": "APPROVED",
+    COMPLETED: "APPROVED",
 }
 MAX_EXTENSION_DAYS = 90
 CLAIM_WINDOW_DAYS = 30
@@ -99,38 +104,61 @@ class RequestFacts:
 
     def expired(self, today: date) -> bool:
         """Past its expiry and not ended otherwise (completed or cancelled)."""
-        return (self.expires_on is not None and today > self.expires_on and self.stage != COMPLETED
-                and self.status != "CANCELED")
+        return (
+            self.expires_on is not None
+            and today > self.expires_on
+            and self.stage != COMPLETED
+            and self.status != "CANCELED"
+        )
 
     def shown_status(self, today: date) -> str:
         """The status a person reads: the API's, or EXPIRED as the console shows it."""
         return EXPIRED if self.expired(today) else self.status
 
 
-def refusal(action: str, facts: RequestFacts, today: date, *, new_end_date: date | None = None,
-            claim_amount: Decimal | None = None, claim_id: str | None = None) -> str | None:
+def refusal(
+    action: str,
+    facts: RequestFacts,
+    today: date,
+    *,
+    new_end_date: date | None = None,
+    claim_amount: Decimal | None = None,
+    claim_id: str | None = None,
+) -> str | None:
     """Why ``action`` is not allowed on this request now, or None when it is."""
     if facts.status == "CANCELED":
         return "the request was cancelled; it can no longer be changed, submitted or viewed in detail"
     if facts.expired(today):
-        return (f"the request expired on {facts.expires_on} (30 days after its end date {facts.end}, and no later "
-                "than December 15); no action is possible any more: start a new request")
+        return (
+            f"the request expired on {facts.expires_on} (30 days after its end date {facts.end}, and no later "
+            "than December 15); no action is possible any more: start a new request"
+        )
     if action == "submit":
         if facts.stage != CREATED or facts.status != "PENDING_SUBMISSION":
-            return ("a rejected request is resubmitted with the 'resubmit' action" if facts.status == "REJECTED"
-                    else "only a request in the Created stage can be submitted")
+            return (
+                "a rejected request is resubmitted with the 'resubmit' action"
+                if facts.status == "REJECTED"
+                else "only a request in the Created stage can be submitted"
+            )
         return _submission_problem(facts, today)
     if action == "resubmit":
         if facts.status != "REJECTED":
             return "only a rejected request can be resubmitted"
         return _submission_problem(facts, today, resubmission=True)
     if action == "recall":
-        return None if facts.stage in REVIEW_STAGES or facts.status == "REJECTED" else (
-            "a request can only be recalled while in review, before Pre-Approved (or reopened after a rejection)")
+        return (
+            None
+            if facts.stage in REVIEW_STAGES or facts.status == "REJECTED"
+            else ("a request can only be recalled while in review, before Pre-Approved (or reopened after a rejection)")
+        )
     if action == "cancel":
         return None if facts.stage != COMPLETED else "a completed request cannot be cancelled"
     if action == "delete":
-        return None if facts.stage == CREATED else "only a request in the Created stage (never submitted, or rejected) can be deleted"
+        return (
+            None
+            if facts.stage == CREATED
+            else "only a request in the Created stage (never submitted, or rejected) can be deleted"
+        )
     if action == "extend":
         return _extension_problem(facts, new_end_date)
     if action == "claim":
@@ -141,8 +169,11 @@ def refusal(action: str, facts: RequestFacts, today: date, *, new_end_date: date
             return f"only a rejected claim can be edited and resubmitted; {claim_id or 'no claim_id'} is not one"
         return _claim_problem(facts, today, claim_amount, replacing=claim_id)
     if action == "edit":
-        return None if facts.stage == CREATED and facts.status == "PENDING_SUBMISSION" else (
-            "only a draft (Created stage, not submitted) can be edited; recall a request in review first")
+        return (
+            None
+            if facts.stage == CREATED and facts.status == "PENDING_SUBMISSION"
+            else ("only a draft (Created stage, not submitted) can be edited; recall a request in review first")
+        )
     if action == "attach":
         return None
     raise ValueError(action)
@@ -154,8 +185,10 @@ def _submission_problem(facts: RequestFacts, today: date, resubmission: bool = F
         if facts.start is None:
             return "its start date is unknown (its benefit's schema names none), so the 14-day rule cannot be checked"
         if facts.start < earliest:
-            return (f"a resubmitted request must start on or after {earliest} (14 days from today); change its start "
-                    "date first (recall it to edit it)")
+            return (
+                f"a resubmitted request must start on or after {earliest} (14 days from today); change its start "
+                "date first (recall it to edit it)"
+            )
     if facts.start and facts.end and (problem := end_date_problem(facts.start, facts.end, facts.category)):
         return problem
     missing = [use for use in facts.required_attachments if use not in facts.attachments]
@@ -193,8 +226,12 @@ def _claim_problem(facts: RequestFacts, today: date, amount: Decimal | None, rep
     if any(c.status == "IN_REVIEW" for c in facts.claims):
         return "a claim is already in review; wait for AWS's decision on it"
     if amount is not None and facts.amount is not None:
-        claimed = sum((c.amount or Decimal(0)) for c in facts.claims if c.status != "REJECTED" and c.claim_id != replacing)
+        claimed = sum(
+            (c.amount or Decimal(0)) for c in facts.claims if c.status != "REJECTED" and c.claim_id != replacing
+        )
         if claimed + amount > facts.amount:
-            return (f"claims may total at most the approved {facts.amount:,.2f}; {claimed:,.2f} is already claimed, "
-                    f"so at most {facts.amount - claimed:,.2f} is left")
+            return (
+                f"claims may total at most the approved {facts.amount:,.2f}; {claimed:,.2f} is already claimed, "
+                f"so at most {facts.amount - claimed:,.2f} is left"
+            )
     return None

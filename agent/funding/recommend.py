@@ -128,58 +128,104 @@ def evaluate(program: Program, opportunity: Opportunity, partner: PartnerFacts) 
     if stage == "Closed Lost":
         check(False, "", "the opportunity is Closed Lost")
     if rules.partner_paths:
-        check(partner.path in rules.partner_paths, f"your partner path ({partner.path}) qualifies",
-              f"open to {' or '.join(rules.partner_paths)} partners; your path is {partner.path}", False)
+        check(
+            partner.path in rules.partner_paths,
+            f"your partner path ({partner.path}) qualifies",
+            f"open to {' or '.join(rules.partner_paths)} partners; your path is {partner.path}",
+            False,
+        )
     if rules.min_stage:
-        check(_stage_index(stage) >= _stage_index(rules.min_stage), f"stage '{stage}' is at or after '{rules.min_stage}'",
-              f"the opportunity must reach '{rules.min_stage}' (it is at '{stage or 'no stage'}')")
+        check(
+            _stage_index(stage) >= _stage_index(rules.min_stage),
+            f"stage '{stage}' is at or after '{rules.min_stage}'",
+            f"the opportunity must reach '{rules.min_stage}' (it is at '{stage or 'no stage'}')",
+        )
     if rules.max_stage and stage != "Closed Lost":
-        check(_stage_index(stage) <= _stage_index(rules.max_stage), f"stage '{stage}' is not past '{rules.max_stage}'",
-              f"the program funds opportunities up to '{rules.max_stage}'; this one is at '{stage}'")
+        check(
+            _stage_index(stage) <= _stage_index(rules.max_stage),
+            f"stage '{stage}' is not past '{rules.max_stage}'",
+            f"the program funds opportunities up to '{rules.max_stage}'; this one is at '{stage}'",
+        )
     if rules.min_arr_usd is not None or rules.max_arr_usd is not None:
         if arr is None:
             check(False, "", "the opportunity has no expected monthly AWS spend (ExpectedCustomerSpend) in USD")
         else:
             shown = f"expected ARR ${arr:,.0f} (12 x ${monthly:,.0f} monthly){caveat}"
             if rules.min_arr_usd is not None:
-                check(arr >= rules.min_arr_usd, f"{shown} is at least ${rules.min_arr_usd:,.0f}",
-                      f"{shown} is below the ${rules.min_arr_usd:,.0f} threshold")
+                check(
+                    arr >= rules.min_arr_usd,
+                    f"{shown} is at least ${rules.min_arr_usd:,.0f}",
+                    f"{shown} is below the ${rules.min_arr_usd:,.0f} threshold",
+                )
             if rules.max_arr_usd is not None:
-                check(arr <= rules.max_arr_usd, f"{shown} is within the ${rules.max_arr_usd:,.0f} limit",
-                      f"{shown} is above the ${rules.max_arr_usd:,.0f} limit")
+                check(
+                    arr <= rules.max_arr_usd,
+                    f"{shown} is within the ${rules.max_arr_usd:,.0f} limit",
+                    f"{shown} is above the ${rules.max_arr_usd:,.0f} limit",
+                )
     if rules.use_cases:
-        check(use_case in rules.use_cases, f"use case '{use_case}' is one the program funds",
-              f"the customer use case is '{use_case or 'not set'}'; the program funds {', '.join(rules.use_cases)}")
+        check(
+            use_case in rules.use_cases,
+            f"use case '{use_case}' is one the program funds",
+            f"the customer use case is '{use_case or 'not set'}'; the program funds {', '.join(rules.use_cases)}",
+        )
     if rules.apn_programs:
         matched = sorted(set(apn) & set(rules.apn_programs))
-        check(bool(matched), f"APN program {', '.join(matched)} is set",
-              f"the opportunity's APN programs do not include {' or '.join(rules.apn_programs)}")
+        check(
+            bool(matched),
+            f"APN program {', '.join(matched)} is set",
+            f"the opportunity's APN programs do not include {' or '.join(rules.apn_programs)}",
+        )
     if rules.opportunity_types:
         kind = opportunity.OpportunityType
-        check(kind in rules.opportunity_types, f"opportunity type '{kind}' qualifies",
-              f"opportunity type '{kind or 'not set'}' is not one of {', '.join(rules.opportunity_types)}")
+        check(
+            kind in rules.opportunity_types,
+            f"opportunity type '{kind}' qualifies",
+            f"opportunity type '{kind or 'not set'}' is not one of {', '.join(rules.opportunity_types)}",
+        )
     if rules.requires_prm_ready:
         if partner.prm_ready is None:
             check(False, "", "PRM readiness could not be checked on this backend; check it in Partner Central", False)
         else:
-            check(partner.prm_ready, "your account is PRM-ready", "become PRM-ready: " + "; ".join(partner.prm_gaps), False)
+            check(
+                partner.prm_ready,
+                "your account is PRM-ready",
+                "become PRM-ready: " + "; ".join(partner.prm_gaps),
+                False,
+            )
     budgets = partner.budgets.get(program.id, [])
     left = sum((b.remaining for b in budgets if b.remaining is not None), Decimal(0)) if budgets else None
     if rules.requires_mdf_wallet:
         funded = [b for b in budgets if (b.remaining or 0) > 0]
-        check(bool(funded), f"your MDF wallet has ${funded[0].remaining:,.0f} left to request" if funded else "",
-              "you have no active MDF wallet with funds left", False)
+        check(
+            bool(funded),
+            f"your MDF wallet has ${funded[0].remaining:,.0f} left to request" if funded else "",
+            "you have no active MDF wallet with funds left",
+            False,
+        )
     if rules.requires_marketplace_listing:
         check(bool(partner.has_listing), "you have a Marketplace listing", "publish a Marketplace listing first", False)
     existing = next((r for r in partner.requests.get(program.id, []) if r.opportunity_id == opportunity.Id), None)
-    return Evaluation(program=program, checks=checks, estimate=estimate(program, arr, monthly, left), budgets=budgets,
-                      existing=None if program.repeatable else existing)
+    return Evaluation(
+        program=program,
+        checks=checks,
+        estimate=estimate(program, arr, monthly, left),
+        budgets=budgets,
+        existing=None if program.repeatable else existing,
+    )
 
 
-def estimate(program: Program, arr: float | None, monthly: float | None, budget_left: Decimal | None) -> FundingEstimate:
+def estimate(
+    program: Program, arr: float | None, monthly: float | None, budget_left: Decimal | None
+) -> FundingEstimate:
     basis = program.estimate
-    inputs = {"monthly_spend_usd": monthly, "expected_arr_usd": arr, "percent": basis.percent,
-              "min_usd": basis.min_usd, "cap_usd": basis.cap_usd}
+    inputs = {
+        "monthly_spend_usd": monthly,
+        "expected_arr_usd": arr,
+        "percent": basis.percent,
+        "min_usd": basis.min_usd,
+        "cap_usd": basis.cap_usd,
+    }
     if basis.kind == "percent_of_arr":
         if arr is None:
             return FundingEstimate(amount=None, formula="needs the opportunity's expected monthly spend", inputs=inputs)
@@ -192,8 +238,11 @@ def estimate(program: Program, arr: float | None, monthly: float | None, budget_
         return FundingEstimate(amount=round(amount, 2), formula=formula, inputs=inputs)
     if basis.kind == "wallet_balance":
         remaining = float(budget_left or 0)
-        return FundingEstimate(amount=remaining, formula=f"up to what your MDF wallet has left, ${remaining:,.0f}",
-                               inputs={**inputs, "wallet_remaining_usd": remaining})
+        return FundingEstimate(
+            amount=remaining,
+            formula=f"up to what your MDF wallet has left, ${remaining:,.0f}",
+            inputs={**inputs, "wallet_remaining_usd": remaining},
+        )
     if basis.kind == "fixed_cap":
         return FundingEstimate(amount=basis.cap_usd, formula=f"up to ${basis.cap_usd:,.0f} per request", inputs=inputs)
     return FundingEstimate(amount=None, formula="no public basis for an amount; AWS sets it at review", inputs=inputs)
@@ -203,8 +252,12 @@ COMMITTING = ("IN_REVIEW", "ACTION_REQUIRED", "APPROVED")
 """Statuses of a request that takes from a budget: asked for and in review, or approved."""
 
 
-def budgets_for(benefit_id: str, allocations: list[BenefitAllocation], applications: list[BenefitApplicationSummary],
-                form_of: Callable[[str], ApplicationForm]) -> list[Budget]:
+def budgets_for(
+    benefit_id: str,
+    allocations: list[BenefitAllocation],
+    applications: list[BenefitApplicationSummary],
+    form_of: Callable[[str], ApplicationForm],
+) -> list[Budget]:
     """The active allocations that can fund ``benefit_id``, each with what the partner's requests already take from
     it (their requested amounts, read through each benefit's schema; an unreadable amount counts as nothing)."""
     found = []
@@ -213,19 +266,31 @@ def budgets_for(benefit_id: str, allocations: list[BenefitAllocation], applicati
         if allocation.Status != "ACTIVE" or benefit_key(benefit_id) not in funds:
             continue
         allocated, api_remaining, currency = allocation.amounts()
-        committed = sum((form_of(a.BenefitId).amount(a.BenefitApplicationDetails, "requested_amount") or Decimal(0)
-                         for a in applications
-                         if benefit_key(a.BenefitId) in funds and a.Status in COMMITTING), Decimal(0))
-        found.append(Budget(
-            allocation_id=allocation.Id or "(no id)", name=allocation.Name, allocated=allocated, committed=committed,
-            remaining=allocated - committed if allocated is not None else api_remaining, currency=currency,
-            expires_at=allocation.ExpiresAt.date().isoformat() if allocation.ExpiresAt else None,
-        ))
+        committed = sum(
+            (
+                form_of(a.BenefitId).amount(a.BenefitApplicationDetails, "requested_amount") or Decimal(0)
+                for a in applications
+                if benefit_key(a.BenefitId) in funds and a.Status in COMMITTING
+            ),
+            Decimal(0),
+        )
+        found.append(
+            Budget(
+                allocation_id=allocation.Id or "(no id)",
+                name=allocation.Name,
+                allocated=allocated,
+                committed=committed,
+                remaining=allocated - committed if allocated is not None else api_remaining,
+                currency=currency,
+                expires_at=allocation.ExpiresAt.date().isoformat() if allocation.ExpiresAt else None,
+            )
+        )
     return found
 
 
-def rank(catalog: Catalog, opportunity: Opportunity,
-         partner: PartnerFacts) -> tuple[list[Evaluation], list[Evaluation], list[Evaluation]]:
+def rank(
+    catalog: Catalog, opportunity: Opportunity, partner: PartnerFacts
+) -> tuple[list[Evaluation], list[Evaluation], list[Evaluation]]:
     """(eligible programs, largest estimate first; near misses with at most two gaps, fewest first; programs already
     requested for this opportunity, with that request).
 
@@ -235,6 +300,8 @@ def rank(catalog: Catalog, opportunity: Opportunity,
     evaluations = [e for e in (evaluate(p, opportunity, partner) for p in catalog.programs) if e.about_opportunity]
     fresh = [e for e in evaluations if e.existing is None]
     eligible = sorted((e for e in fresh if e.eligible), key=lambda e: -(e.estimate.amount or 0))
-    near = sorted((e for e in fresh if not e.eligible and len(e.gaps) <= 2
-                   and "the opportunity is Closed Lost" not in e.gaps), key=lambda e: len(e.gaps))
+    near = sorted(
+        (e for e in fresh if not e.eligible and len(e.gaps) <= 2 and "the opportunity is Closed Lost" not in e.gaps),
+        key=lambda e: len(e.gaps),
+    )
     return eligible, near, [e for e in evaluations if e.existing is not None]

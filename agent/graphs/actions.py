@@ -5,7 +5,16 @@ from agent.graphs.onboarding import CONNECTION_MANAGEMENT, RESALE_ROLE, TRAINING
 from agent.graphs.opportunity import OPPORTUNITY_CHANGE, REFERRAL_RESPONSE
 from agent.graphs.profile_update import PROFILE_UPDATE
 
-WRITE_ACTIONS = {action.tool: action for action in (
-    PROFILE_UPDATE, FUND_REQUEST_DRAFT, FUND_REQUEST_MANAGEMENT, CONNECTION_MANAGEMENT, TRAINING_DOMAINS, RESALE_ROLE,
-    OPPORTUNITY_CHANGE, REFERRAL_RESPONSE,
-)}
+WRITE_ACTIONS = {
+    action.tool: action
+    for action in (
+        PROFILE_UPDATE,
+        FUND_REQUEST_DRAFT,
+        FUND_REQUEST_MANAGEMENT,
+        CONNECTION_MANAGEMENT,
+        TRAINING_DOMAINS,
+        RESALE_ROLE,
+        OPPORTUNITY_CHANGE,
+        REFERRAL_RESPONSE,
+    )
+}

@@ -57,8 +57,10 @@ AnswerValue = Annotated[JsonValue, AfterValidator(_bounded)]
 Answers = Annotated[dict[Annotated[str, Field(min_length=1, max_length=64)], AnswerValue], Field(max_length=40)]
 """The person's answers, by the application's field names (what a needs_input question names)."""
 
-Money = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False,
-                                 description="An amount in USD, to the cent.")]
+Money = Annotated[
+    Decimal,
+    Field(gt=0, max_digits=14, decimal_places=2, allow_inf_nan=False, description="An amount in USD, to the cent."),
+]
 
 
 class FundRequestDraft(BaseModel):
@@ -72,8 +74,9 @@ class FundRequestDraft(BaseModel):
     today: date
 
 
-def proposals(form: ApplicationForm, program: Program, opportunity: Opportunity, budget_left: Decimal | None,
-              today: date) -> tuple[dict[str, Any], list[str]]:
+def proposals(
+    form: ApplicationForm, program: Program, opportunity: Opportunity, budget_left: Decimal | None, today: date
+) -> tuple[dict[str, Any], list[str]]:
     """The application fields the opportunity and the rules answer, by the form's own names, and which of them
     are proposals for the person to check (dates, amount). A value the field's schema would refuse is left out."""
     account = opportunity.Customer.Account if opportunity.Customer else None
@@ -90,7 +93,9 @@ def proposals(form: ApplicationForm, program: Program, opportunity: Opportunity,
         "expected_arr": arr,
         "requested_amount": amount,
         "currency": "USD",
-        "aws_account_id": account.AwsAccountId if account and re.fullmatch(r"[0-9]{12}", account.AwsAccountId or "") else None,
+        "aws_account_id": account.AwsAccountId
+        if account and re.fullmatch(r"[0-9]{12}", account.AwsAccountId or "")
+        else None,
         "start_date": start.isoformat(),
         "end_date": end.isoformat(),
     }
@@ -109,39 +114,57 @@ def proposals(form: ApplicationForm, program: Program, opportunity: Opportunity,
     return details, proposed
 
 
-def _check_dates(form: ApplicationForm, details: dict[str, Any], category: str, today: date, *, new_start: bool) -> None:
+def _check_dates(
+    form: ApplicationForm, details: dict[str, Any], category: str, today: date, *, new_start: bool
+) -> None:
     """Dates a request may have: a new activity starts today or later; the end obeys the guide's rules."""
     start, end = form.date(details, "start_date"), form.date(details, "end_date")
     if new_start and start is not None and start < today:
-        raise PlanError(f"{form.field('start_date')} {start} is in the past; the activity must start today ({today}) or "
-                        "later (14 days out leaves time for AWS's review).")
+        raise PlanError(
+            f"{form.field('start_date')} {start} is in the past; the activity must start today ({today}) or "
+            "later (14 days out leaves time for AWS's review)."
+        )
     if start is not None and end is not None and (problem := end_date_problem(start, end, category)):
         raise PlanError(f"The dates cannot be used: {problem}.")
 
 
-def _check_amounts(form: ApplicationForm, details: dict[str, Any], program: Program | None,
-                   budget_left: Decimal | None) -> None:
+def _check_amounts(
+    form: ApplicationForm, details: dict[str, Any], program: Program | None, budget_left: Decimal | None
+) -> None:
     """The requested amount within what can be granted: the program's limit per request and its minimum (from the
     catalog), the budget left in an MDF wallet, and never more than the expected annual AWS revenue (our rule)."""
     requested, arr = form.amount(details, "requested_amount"), form.amount(details, "expected_arr")
     if requested is None:
         return
     if requested <= 0 or requested != requested.quantize(Decimal("0.01")):
-        raise PlanError(f"{form.field('requested_amount')} must be a positive amount to the cent, not {money(requested)}.")
+        raise PlanError(
+            f"{form.field('requested_amount')} must be a positive amount to the cent, not {money(requested)}."
+        )
     name = program.name if program else "this program"
-    if program is not None and program.estimate.kind == "wallet_balance" and budget_left is not None and requested > budget_left:
-        raise PlanError(f"The requested {money(requested)} is more than the {money(budget_left)} left in your MDF wallet; "
-                        "ask for at most that.")
+    if (
+        program is not None
+        and program.estimate.kind == "wallet_balance"
+        and budget_left is not None
+        and requested > budget_left
+    ):
+        raise PlanError(
+            f"The requested {money(requested)} is more than the {money(budget_left)} left in your MDF wallet; "
+            "ask for at most that."
+        )
     cap = program.estimate.cap_usd if program else None
     if cap is not None and requested > Decimal(str(cap)):
-        raise PlanError(f"The requested {money(requested)} is above {name}'s limit of {money(cap)} per request in the "
-                        "program catalog; ask for at most that.")
+        raise PlanError(
+            f"The requested {money(requested)} is above {name}'s limit of {money(cap)} per request in the "
+            "program catalog; ask for at most that."
+        )
     floor = program.estimate.min_usd if program else None
     if floor is not None and requested < Decimal(str(floor)):
         raise PlanError(f"The requested {money(requested)} is below {name}'s minimum request of {money(floor)}.")
     if arr is not None and requested > arr:
-        raise PlanError(f"The requested {money(requested)} is more than the expected annual AWS revenue {money(arr)}: "
-                        "funding never exceeds what the customer will spend. Check both amounts.")
+        raise PlanError(
+            f"The requested {money(requested)} is more than the expected annual AWS revenue {money(arr)}: "
+            "funding never exceeds what the customer will spend. Check both amounts."
+        )
 
 
 def _validated(form: ApplicationForm, details: dict[str, Any], benefit_name: str) -> None:
@@ -159,27 +182,39 @@ def _answers(form: ApplicationForm, answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def draft_operations(parameters: FundRequestDraft) -> list[tuple[str, str]]:
-    return [(SELLING, "GetOpportunity"), (BENEFITS, "ListBenefits"), (BENEFITS, "GetBenefit"),
-            (BENEFITS, "ListBenefitAllocations"), (BENEFITS, "ListBenefitApplications"),
-            (BENEFITS, "CreateBenefitApplication"), (BENEFITS, "AssociateBenefitApplicationResource")]
+    return [
+        (SELLING, "GetOpportunity"),
+        (BENEFITS, "ListBenefits"),
+        (BENEFITS, "GetBenefit"),
+        (BENEFITS, "ListBenefitAllocations"),
+        (BENEFITS, "ListBenefitApplications"),
+        (BENEFITS, "CreateBenefitApplication"),
+        (BENEFITS, "AssociateBenefitApplicationResource"),
+    ]
 
 
 def plan_fund_request(backend: PartnerCentral, parameters: FundRequestDraft) -> WritePlan:
     program = load_catalog().get(parameters.program)
     if program.benefit is None:
-        raise PlanError(f"{program.name} has no application in Partner Central's benefits API; apply as the guide describes.")
+        raise PlanError(
+            f"{program.name} has no application in Partner Central's benefits API; apply as the guide describes."
+        )
     benefit = benefit_of(backend, program)
     if benefit is None:
-        raise PlanError(f"{program.name} is not offered to this partner account in the {backend.catalog} catalog: "
-                        f"ListBenefits has no active {program.benefit.program} benefit"
-                        + (f" named like '{program.benefit.name_contains}'." if program.benefit.name_contains else "."))
+        raise PlanError(
+            f"{program.name} is not offered to this partner account in the {backend.catalog} catalog: "
+            f"ListBenefits has no active {program.benefit.program} benefit"
+            + (f" named like '{program.benefit.name_contains}'." if program.benefit.name_contains else ".")
+        )
     form = application_form(backend, benefit.Id)
     opportunity = backend.get_opportunity(parameters.opportunity_id)
     if not program.repeatable:
         earlier = existing_request(backend, benefit.Id, opportunity)
         if earlier is not None:
-            raise PlanError(f"{program.name} was already requested for {opportunity.Id}: {earlier.Id} ({earlier.Status}). "
-                            "get_funding_request shows it; manage_funding_request edits, submits or cancels it.")
+            raise PlanError(
+                f"{program.name} was already requested for {opportunity.Id}: {earlier.Id} ({earlier.Status}). "
+                "get_funding_request shows it; manage_funding_request edits, submits or cancels it."
+            )
     budget_left = wallet_left(backend, benefit.Id) if program.estimate.kind == "wallet_balance" else None
     details, proposed = proposals(form, program, opportunity, budget_left, parameters.today)
     given = _answers(form, parameters.answers)
@@ -194,26 +229,41 @@ def plan_fund_request(backend: PartnerCentral, parameters: FundRequestDraft) -> 
         "Catalog": backend.catalog,
         "BenefitIdentifier": benefit.Id,
         "Name": str(form.value(details, "activity_name") or program.name)[:255],
-        "Description": str(form.value(details, "activity_description") or benefit.Description or program.description)[:1000],
-        "FulfillmentTypes": [next((t for t in program.fulfillment_types if t in benefit.FulfillmentTypes),
-                                  (benefit.FulfillmentTypes or program.fulfillment_types)[0])],
+        "Description": str(form.value(details, "activity_description") or benefit.Description or program.description)[
+            :1000
+        ],
+        "FulfillmentTypes": [
+            next(
+                (t for t in program.fulfillment_types if t in benefit.FulfillmentTypes),
+                (benefit.FulfillmentTypes or program.fulfillment_types)[0],
+            )
+        ],
         "BenefitApplicationDetails": details,
         "AssociatedResources": [opportunity.Arn] if opportunity.Arn else [],
     }
     checks = [name for name in proposed if name not in given]
     named = benefit.Name if benefit.Name == program.name else f"{benefit.Name} ({program.name})"
-    summary = [f"Create a DRAFT fund request for {named}, opportunity {opportunity.Id}. It is not submitted: submitting "
-               "is a separate step you approve later."]
+    summary = [
+        f"Create a DRAFT fund request for {named}, opportunity {opportunity.Id}. It is not submitted: submitting "
+        "is a separate step you approve later."
+    ]
     if checks:
         summary.append(f"  Proposed by the assistant, check them: {', '.join(checks)}.")
-    return WritePlan(calls=[ApiCall(service=BENEFITS, operation="CreateBenefitApplication", request=request)],
-                     summary=summary, notes=["Status after creation: PENDING_SUBMISSION."])
+    return WritePlan(
+        calls=[ApiCall(service=BENEFITS, operation="CreateBenefitApplication", request=request)],
+        summary=summary,
+        notes=["Status after creation: PENDING_SUBMISSION."],
+    )
 
 
 def wallet_left(backend: PartnerCentral, benefit_id: str) -> Decimal | None:
     """What the partner's allocations that fund ``benefit_id`` have left to request, or None when none does."""
-    budgets = budgets_for(benefit_id, backend.list_benefit_allocations(), backend.list_benefit_applications(),
-                          lambda b: application_form(backend, b))
+    budgets = budgets_for(
+        benefit_id,
+        backend.list_benefit_allocations(),
+        backend.list_benefit_applications(),
+        lambda b: application_form(backend, b),
+    )
     left = [budget.remaining for budget in budgets if budget.remaining is not None]
     return sum(left, Decimal(0)) if left else None
 
@@ -223,9 +273,13 @@ def existing_request(backend: PartnerCentral, benefit_id: str, opportunity: Oppo
     form = application_form(backend, benefit_id)
     for application in backend.list_benefit_applications():
         linked = (opportunity.Arn in application.AssociatedResources if opportunity.Arn else False) or (
-            form.value(application.BenefitApplicationDetails, "opportunity_id") == opportunity.Id)
-        if (benefit_key(application.BenefitId) == benefit_key(benefit_id) and linked
-                and application.Status not in ("CANCELED", "REJECTED")):
+            form.value(application.BenefitApplicationDetails, "opportunity_id") == opportunity.Id
+        )
+        if (
+            benefit_key(application.BenefitId) == benefit_key(benefit_id)
+            and linked
+            and application.Status not in ("CANCELED", "REJECTED")
+        ):
             return application
     return None
 
@@ -234,19 +288,31 @@ def draft_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, An
     return {"Id": response["Id"], "Status": "PENDING_SUBMISSION"}
 
 
-FUND_REQUEST_DRAFT = WriteAction(tool="draft_funding_request", parameters=FundRequestDraft, operations=draft_operations,
-                                 plan=plan_fund_request, outcome=draft_outcome)
+FUND_REQUEST_DRAFT = WriteAction(
+    tool="draft_funding_request",
+    parameters=FundRequestDraft,
+    operations=draft_operations,
+    plan=plan_fund_request,
+    outcome=draft_outcome,
+)
 
 
 # Managing an existing fund request: every action checked against the guide's lifecycle rules.
 
-ManageAction = Literal["edit", "submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "edit_claim",
-                       "attach"]
+ManageAction = Literal[
+    "edit", "submit", "resubmit", "recall", "cancel", "delete", "extend", "claim", "edit_claim", "attach"
+]
 OPERATIONS = {
-    "submit": "SubmitBenefitApplication", "resubmit": "SubmitBenefitApplication",
-    "recall": "RecallBenefitApplication", "cancel": "CancelBenefitApplication",
-    "delete": "DeleteBenefitApplication", "extend": "AmendBenefitApplication", "claim": "SubmitCashClaim",
-    "edit_claim": "UpdateCashClaim", "attach": "AttachFile", "edit": "UpdateBenefitApplication",
+    "submit": "SubmitBenefitApplication",
+    "resubmit": "SubmitBenefitApplication",
+    "recall": "RecallBenefitApplication",
+    "cancel": "CancelBenefitApplication",
+    "delete": "DeleteBenefitApplication",
+    "extend": "AmendBenefitApplication",
+    "claim": "SubmitCashClaim",
+    "edit_claim": "UpdateCashClaim",
+    "attach": "AttachFile",
+    "edit": "UpdateBenefitApplication",
 }
 DESCRIPTIONS = {
     "submit": "Submit it to AWS for review",
@@ -286,19 +352,32 @@ def management_operations(parameters: FundRequestChange) -> list[tuple[str, str]
     return [(BENEFITS, "GetBenefitApplication"), (BENEFITS, "GetBenefit"), (BENEFITS, OPERATIONS[parameters.action])]
 
 
-def request_facts(backend: PartnerCentral, application: BenefitApplication, form: ApplicationForm,
-                  extended: bool = False, resubmission: bool = False) -> RequestFacts:
+def request_facts(
+    backend: PartnerCentral,
+    application: BenefitApplication,
+    form: ApplicationForm,
+    extended: bool = False,
+    resubmission: bool = False,
+) -> RequestFacts:
     """What the lifecycle rules read of ``application``, through its benefit's schema."""
     details = application.BenefitApplicationDetails
     program = program_of(backend, application.BenefitId)
     try:
-        claims = [Claim(claim_id=c.Id, amount=c.Amount, status=c.Status) for c in backend.list_cash_claims(application.Id)]
+        claims = [
+            Claim(claim_id=c.Id, amount=c.Amount, status=c.Status) for c in backend.list_cash_claims(application.Id)
+        ]
     except errors.UnsupportedOperationException:
         claims = None
     return RequestFacts(
-        category=application.Programs[0] if application.Programs else "Misc", stage=application.Stage or "Created",
-        status=application.Status, start=form.date(details, "start_date"), end=form.date(details, "end_date"),
-        amount=form.amount(details, "requested_amount"), extended=extended, resubmission=resubmission, claims=claims,
+        category=application.Programs[0] if application.Programs else "Misc",
+        stage=application.Stage or "Created",
+        status=application.Status,
+        start=form.date(details, "start_date"),
+        end=form.date(details, "end_date"),
+        amount=form.amount(details, "requested_amount"),
+        extended=extended,
+        resubmission=resubmission,
+        claims=claims,
         attachments=[f.BusinessUseCase for f in application.FileDetails if f.BusinessUseCase],
         required_attachments=program.required_attachments if program else [],
     )
@@ -309,8 +388,14 @@ def plan_management(backend: PartnerCentral, parameters: FundRequestChange) -> W
     application = backend.get_benefit_application(parameters.funding_request_id)
     form = application_form(backend, application.BenefitId)
     facts = request_facts(backend, application, form, parameters.extended_before, parameters.submitted_before)
-    problem = refusal(action, facts, parameters.today, new_end_date=parameters.new_end_date,
-                      claim_amount=parameters.claim_amount, claim_id=parameters.claim_id)
+    problem = refusal(
+        action,
+        facts,
+        parameters.today,
+        new_end_date=parameters.new_end_date,
+        claim_amount=parameters.claim_amount,
+        claim_id=parameters.claim_id,
+    )
     if problem:
         raise PlanError(f"Cannot {action} {application.Id}: {problem}.")
     unsupported = backend.unsupported(OPERATIONS[action])
@@ -321,19 +406,29 @@ def plan_management(backend: PartnerCentral, parameters: FundRequestChange) -> W
     if action == "edit":
         return _plan_edit(backend, application, form, parameters)
     request: dict[str, Any] = {"Catalog": backend.catalog, "Identifier": application.Id}
-    summary = [f"{DESCRIPTIONS[action]}: fund request {application.Id} ({application.Name}, {facts.category}), "
-               f"stage {application.Stage}, status {application.Status}."]
+    summary = [
+        f"{DESCRIPTIONS[action]}: fund request {application.Id} ({application.Name}, {facts.category}), "
+        f"stage {application.Stage}, status {application.Status}."
+    ]
     if action in ("recall", "cancel"):
         request["Reason"] = parameters.reason or DESCRIPTIONS[action]
     elif action == "resubmit":  # a rejected request is reopened (Recall), then submitted: the API's way
-        reopen = ApiCall(service=BENEFITS, operation="RecallBenefitApplication",
-                         request={**request, "Reason": parameters.reason or "Reopened to resubmit after its rejection"})
-        return WritePlan(calls=[reopen, ApiCall(service=BENEFITS, operation="SubmitBenefitApplication", request=request)],
-                         summary=summary)
+        reopen = ApiCall(
+            service=BENEFITS,
+            operation="RecallBenefitApplication",
+            request={**request, "Reason": parameters.reason or "Reopened to resubmit after its rejection"},
+        )
+        return WritePlan(
+            calls=[reopen, ApiCall(service=BENEFITS, operation="SubmitBenefitApplication", request=request)],
+            summary=summary,
+        )
     elif action == "extend":
         new_end = parameters.new_end_date
-        request.update(Revision=application.Revision, AmendmentReason=parameters.reason or DESCRIPTIONS[action],
-                       Amendments=[{"FieldPath": f"$.{form.field('end_date')}", "NewValue": new_end.isoformat()}])
+        request.update(
+            Revision=application.Revision,
+            AmendmentReason=parameters.reason or DESCRIPTIONS[action],
+            Amendments=[{"FieldPath": f"$.{form.field('end_date')}", "NewValue": new_end.isoformat()}],
+        )
         summary.append(f"  End date: {facts.end} -> {new_end}; the request then expires on {deadline_after(new_end)}.")
     elif action in ("claim", "edit_claim"):
         if parameters.claim_amount is None:
@@ -351,8 +446,12 @@ def file_sha256(path: Path) -> str:
 
 def _plan_attachment(backend: PartnerCentral, application, parameters: FundRequestChange) -> WritePlan:
     if not parameters.attachments:
-        raise MissingInput({"files": "The files to attach (content from the client, or a path in the attachments "
-                                     "folder), each with its business use."})
+        raise MissingInput(
+            {
+                "files": "The files to attach (content from the client, or a path in the attachments "
+                "folder), each with its business use."
+            }
+        )
     summary = [f"Attach {len(parameters.attachments)} file(s) to fund request {application.Id} ({application.Name}):"]
     calls, notes = [], []
     for file in parameters.attachments:
@@ -360,14 +459,24 @@ def _plan_attachment(backend: PartnerCentral, application, parameters: FundReque
         summary.append(f"  {file.name} ({file.size:,} bytes, SHA-256 {file.sha256[:12]}...) as '{file.business_use}'")
         if scan.status == "Quarantined":
             notes.append(f"AWS's scan will quarantine {file.name}: {scan.reason}.")
-        calls.append(ApiCall(service=BENEFITS, operation="AttachFile", expects={"FileSha256": file.sha256},
-                             request={"Catalog": backend.catalog, "Identifier": application.Id,
-                                      "FileDetails": [{"FileURI": file.path, "BusinessUseCase": file.business_use}]}))
+        calls.append(
+            ApiCall(
+                service=BENEFITS,
+                operation="AttachFile",
+                expects={"FileSha256": file.sha256},
+                request={
+                    "Catalog": backend.catalog,
+                    "Identifier": application.Id,
+                    "FileDetails": [{"FileURI": file.path, "BusinessUseCase": file.business_use}],
+                },
+            )
+        )
     return WritePlan(calls=calls, summary=summary, notes=notes)
 
 
-def _plan_edit(backend: PartnerCentral, application: BenefitApplication, form: ApplicationForm,
-               parameters: FundRequestChange) -> WritePlan:
+def _plan_edit(
+    backend: PartnerCentral, application: BenefitApplication, form: ApplicationForm, parameters: FundRequestChange
+) -> WritePlan:
     changes = _answers(form, parameters.answers)
     if not changes:
         raise MissingInput({name: field.question for name, field in form.fields.items()}, parameter="answers")
@@ -377,15 +486,26 @@ def _plan_edit(backend: PartnerCentral, application: BenefitApplication, form: A
     _check_dates(form, details, category, parameters.today, new_start=form.field("start_date") in changes)
     if changes.keys() & {form.field("requested_amount"), form.field("expected_arr")} - {None}:
         program = program_of(backend, application.BenefitId)
-        left = wallet_left(backend, application.BenefitId) if program and program.estimate.kind == "wallet_balance" else None
+        left = (
+            wallet_left(backend, application.BenefitId)
+            if program and program.estimate.kind == "wallet_balance"
+            else None
+        )
         _check_amounts(form, details, program, left)
     summary = [f"Edit fund request {application.Id} ({application.Name}):"]
-    summary += [f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}"
-                for field, value in changes.items()]
-    request = {"Catalog": backend.catalog, "Identifier": application.Id, "Revision": application.Revision,
-               "BenefitApplicationDetails": details}
-    return WritePlan(calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)],
-                     summary=summary)
+    summary += [
+        f"  {field}: {application.BenefitApplicationDetails.get(field, '(empty)')} -> {value}"
+        for field, value in changes.items()
+    ]
+    request = {
+        "Catalog": backend.catalog,
+        "Identifier": application.Id,
+        "Revision": application.Revision,
+        "BenefitApplicationDetails": details,
+    }
+    return WritePlan(
+        calls=[ApiCall(service=BENEFITS, operation="UpdateBenefitApplication", request=request)], summary=summary
+    )
 
 
 def check_file_unchanged(backend: PartnerCentral, call: ApiCall) -> None:
@@ -393,9 +513,11 @@ def check_file_unchanged(backend: PartnerCentral, call: ApiCall) -> None:
         return
     [file] = call.request["FileDetails"]
     if file_sha256(Path(file["FileURI"])) != call.expects["FileSha256"]:
-        raise errors.ConflictException(f"{Path(file['FileURI']).name} changed after the person approved attaching it; "
-                                       "nothing was uploaded. Ask for the attachment again.",
-                                       reason="FILE_CHANGED_SINCE_APPROVAL")
+        raise errors.ConflictException(
+            f"{Path(file['FileURI']).name} changed after the person approved attaching it; "
+            "nothing was uploaded. Ask for the attachment again.",
+            reason="FILE_CHANGED_SINCE_APPROVAL",
+        )
 
 
 def already_submitted(backend: PartnerCentral, call: ApiCall) -> dict[str, Any] | None:
@@ -421,5 +543,11 @@ def management_outcome(backend: PartnerCentral, call: ApiCall, response: dict[st
 
 
 FUND_REQUEST_MANAGEMENT = WriteAction(
-    tool="manage_funding_request", parameters=FundRequestChange, operations=management_operations,
-    plan=plan_management, check=check_file_unchanged, settled=already_submitted, outcome=management_outcome)
+    tool="manage_funding_request",
+    parameters=FundRequestChange,
+    operations=management_operations,
+    plan=plan_management,
+    check=check_file_unchanged,
+    settled=already_submitted,
+    outcome=management_outcome,
+)

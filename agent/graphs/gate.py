@@ -55,10 +55,17 @@ class WriteOutcome(BaseModel):
 
 
 class WriteGate:
-    def __init__(self, approvals: ApprovalStore, sessions: SessionStore, actions: dict[str, WriteAction],
-                 backend_for: Callable[[Principal], PartnerCentral],
-                 requester_problem: Callable[[Principal, list[str]], str | None],
-                 checkpoints: SqliteCheckpoints | PostgresCheckpoints, region: str, max_pending: int) -> None:
+    def __init__(
+        self,
+        approvals: ApprovalStore,
+        sessions: SessionStore,
+        actions: dict[str, WriteAction],
+        backend_for: Callable[[Principal], PartnerCentral],
+        requester_problem: Callable[[Principal, list[str]], str | None],
+        checkpoints: SqliteCheckpoints | PostgresCheckpoints,
+        region: str,
+        max_pending: int,
+    ) -> None:
         self.approvals = approvals
         self.sessions = sessions
         self.actions = actions
@@ -87,29 +94,54 @@ class WriteGate:
             plan = action.plan(self.backend_for(principal), parameters)
         except MissingInput as missing:
             questions = [Question(field=field, question=text) for field, text in missing.questions.items()]
-            return Planned(parameters=stored, plan=None, digest=None, questions=questions,
-                           answers_parameter=missing.parameter)
-        return Planned(parameters=stored, plan=plan, digest=self.approvals.payload_digest([c.model_dump() for c in plan.calls]))
+            return Planned(
+                parameters=stored, plan=None, digest=None, questions=questions, answers_parameter=missing.parameter
+            )
+        return Planned(
+            parameters=stored, plan=plan, digest=self.approvals.payload_digest([c.model_dump() for c in plan.calls])
+        )
 
     def start(self, principal: Principal, session_id: str, action: WriteAction, planned: Planned) -> Approval:
         """Start the change's flow, paused for the person's decision. Raises PlanError when the change cannot
         wait for one (too many already wait, or the state changed so that nothing is left to do). The very same
         change already waiting in this session (asked again, say after the conversation was resumed) is that
         approval, not a second one."""
-        waiting = next((a for a in self.approvals.pending_in(principal.key, session_id)
-                        if a.tool == action.tool and a.payload_sha256 == planned.digest), None)
+        waiting = next(
+            (
+                a
+                for a in self.approvals.pending_in(principal.key, session_id)
+                if a.tool == action.tool and a.payload_sha256 == planned.digest
+            ),
+            None,
+        )
         if waiting is not None:
             return waiting
         if self.approvals.pending_count(principal.key) >= self.max_pending:
-            raise PlanError(f"{self.max_pending} changes already wait for the person's decision; decide those (or let "
-                            "them expire) before asking for more.")
+            raise PlanError(
+                f"{self.max_pending} changes already wait for the person's decision; decide those (or let "
+                "them expire) before asking for more."
+            )
         self.sessions.keep(principal, session_id)  # the session now holds something: it is purged when it ends
-        flow = self.flows.start(self._context(principal), tool=action.tool, parameters=planned.parameters,
-                                principal=principal, session_id=session_id)
+        flow = self.flows.start(
+            self._context(principal),
+            tool=action.tool,
+            parameters=planned.parameters,
+            principal=principal,
+            session_id=session_id,
+        )
         return flow.approval
 
-    def decide(self, approval_id: str, approve: bool, decided_by: DecidedBy, *, principal: str,
-               session_id: str | None, digest: str | None = None, reason: str | None = None) -> WriteOutcome:
+    def decide(
+        self,
+        approval_id: str,
+        approve: bool,
+        decided_by: DecidedBy,
+        *,
+        principal: str,
+        session_id: str | None,
+        digest: str | None = None,
+        reason: str | None = None,
+    ) -> WriteOutcome:
         """Deliver a decision to the paused flow it belongs to, and report how the change ended.
 
         ``principal`` is whom the approval must belong to and ``session_id`` its session (None for a passkey
@@ -120,8 +152,12 @@ class WriteGate:
         self.expire_due()
         approval = self.approvals.get(approval_id)
         decision = Decision(
-            decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval_id, approve=approve, decided_by=decided_by,
-            principal=principal, session_id=session_id,
+            decision_id=f"dec-{uuid.uuid4().hex}",
+            approval_id=approval_id,
+            approve=approve,
+            decided_by=decided_by,
+            principal=principal,
+            session_id=session_id,
             payload_sha256=digest or (approval.payload_sha256 if approval else ""),
             reason=reason or (None if approve else f"declined on the {decided_by.channel}"),
         )
@@ -130,7 +166,9 @@ class WriteGate:
             requester = self.requester_problem(approval.requester, approval.actions)
             problem = f"It can no longer be approved: {requester}." if requester else None
         if problem is None and not self.approvals.claim(approval_id):
-            problem = "Another server process is deciding or applying this change right now; get_approval shows how it ends."
+            problem = (
+                "Another server process is deciding or applying this change right now; get_approval shows how it ends."
+            )
         done = None
         if problem is None:
             try:
@@ -149,9 +187,15 @@ class WriteGate:
         """Audit a decision attempt that proved no one (a passkey check that failed). The approval stays pending,
         until too many such attempts close it (its paused flow then goes)."""
         decided_by = DecidedBy(name="(not verified)", id="(not verified)", channel="page", verification=reason)
-        decision = Decision(decision_id=f"dec-{uuid.uuid4().hex}", approval_id=approval.approval_id, approve=approve,
-                            decided_by=decided_by, principal=approval.principal, session_id=None,
-                            payload_sha256=approval.payload_sha256)
+        decision = Decision(
+            decision_id=f"dec-{uuid.uuid4().hex}",
+            approval_id=approval.approval_id,
+            approve=approve,
+            decided_by=decided_by,
+            principal=approval.principal,
+            session_id=None,
+            payload_sha256=approval.payload_sha256,
+        )
         if self.approvals.failed_check(approval, decision, reason):
             self.flows.forget([approval.flow_id])
 
@@ -164,8 +208,11 @@ class WriteGate:
         decided = self.approvals.decided_open()
         open_flows, closed_flows = self.approvals.flows()
         abandoned = utcnow() - ABANDONED_AFTER
-        stale = [flow for flow, newest in self.checkpoints.flows_with_times().items()
-                 if flow in closed_flows or (flow not in open_flows and newest < abandoned)]
+        stale = [
+            flow
+            for flow, newest in self.checkpoints.flows_with_times().items()
+            if flow in closed_flows or (flow not in open_flows and newest < abandoned)
+        ]
         continued = 0
         for approval in decided:
             if not self.approvals.claim(approval.approval_id):
@@ -174,7 +221,9 @@ class WriteGate:
                 self._continue(approval)
                 continued += 1
             except Exception:
-                logger.exception("continuing the flow of %s failed; it is retried at the next start", approval.approval_id)
+                logger.exception(
+                    "continuing the flow of %s failed; it is retried at the next start", approval.approval_id
+                )
             finally:
                 self.approvals.release(approval.approval_id)
         if stale:
@@ -183,12 +232,27 @@ class WriteGate:
 
     def _continue(self, approval: Approval) -> None:
         if utcnow() - approval.decided_at > RECOVERY_WINDOW:
-            self.approvals.close(approval.approval_id, "failed", unknown_outcome(
-                f"the server stopped before finishing it and did not run again within {RECOVERY_WINDOW.days * 24} "
-                "hours of the decision"), None, [])
-        elif self.flows.continue_decided(self._context(approval.requester), approval, approval.recorded_decision()) is None:
-            self.approvals.close(approval.approval_id, "failed", unknown_outcome(
-                "the flow's saved state was lost before it ended (its checkpoint file was removed?)"), None, [])
+            self.approvals.close(
+                approval.approval_id,
+                "failed",
+                unknown_outcome(
+                    f"the server stopped before finishing it and did not run again within {RECOVERY_WINDOW.days * 24} "
+                    "hours of the decision"
+                ),
+                None,
+                [],
+            )
+        elif (
+            self.flows.continue_decided(self._context(approval.requester), approval, approval.recorded_decision())
+            is None
+        ):
+            self.approvals.close(
+                approval.approval_id,
+                "failed",
+                unknown_outcome("the flow's saved state was lost before it ended (its checkpoint file was removed?)"),
+                None,
+                [],
+            )
 
     def expire_due(self) -> None:
         """Close approvals nobody decided in time (each audited as expired) and drop their paused flows."""
@@ -204,8 +268,10 @@ RECOVERY_WINDOW = timedelta(hours=24)
 
 
 def unknown_outcome(why: str) -> str:
-    return (f"This change was approved, but {why}, so this server cannot tell whether it was applied: check it in "
-            "Partner Central before asking for it again.")
+    return (
+        f"This change was approved, but {why}, so this server cannot tell whether it was applied: check it in "
+        "Partner Central before asking for it again."
+    )
 
 
 def outcome(status: str, approval: Approval | None, reason: str | None, results: list) -> WriteOutcome:
@@ -213,9 +279,9 @@ def outcome(status: str, approval: Approval | None, reason: str | None, results:
     still_running = any(isinstance(r, dict) and r.get("Status") == "IN_PROGRESS" for r in results)
     messages = {
         "requires_approval": "Nothing has been written yet.",
-        "applied": "The change was applied." if not still_running else
-                   "The change was approved and started; AWS is still processing it (the results say where to "
-                   "follow it).",
+        "applied": "The change was applied."
+        if not still_running
+        else "The change was approved and started; AWS is still processing it (the results say where to follow it).",
         "rejected": f"The person did not approve the change ({reason}); nothing was written.",
         "refused": f"The change was refused and nothing was written: {reason}",
         "failed": f"Partner Central rejected the change: {reason}",

@@ -68,9 +68,17 @@ class ContactFields(BaseModel):
     team: bool | None = None  # true: the partner's own; None (unpublished default) and false: the customer's
 
     def api_contact(self) -> dict[str, str]:
-        return {member: value for member, value in (
-            ("FirstName", self.first_name), ("LastName", self.last_name), ("BusinessTitle", self.title),
-            ("Email", self.email), ("Phone", self.phone)) if value is not None}
+        return {
+            member: value
+            for member, value in (
+                ("FirstName", self.first_name),
+                ("LastName", self.last_name),
+                ("BusinessTitle", self.title),
+                ("Email", self.email),
+                ("Phone", self.phone),
+            )
+            if value is not None
+        }
 
 
 class OpportunityFields(BaseModel):
@@ -88,9 +96,12 @@ class OpportunityFields(BaseModel):
     title: Text255 | None = None
     business_problem: _text(2000, 20) | None = None
     use_case: Text255 | None = None
-    monthly_spend: Annotated[Decimal, Field(ge=0, max_digits=33, decimal_places=2),
-                             WithJsonSchema({"type": "number", "minimum": 0})] | None = Field(
-        default=None, description="USD a month on AWS")  # a number in the schema; a string of digits is taken too
+    monthly_spend: (
+        Annotated[
+            Decimal, Field(ge=0, max_digits=33, decimal_places=2), WithJsonSchema({"type": "number", "minimum": 0})
+        ]
+        | None
+    ) = Field(default=None, description="USD a month on AWS")  # a number in the schema; a string of digits is taken too
     delivery_models: list[DeliveryModel] | None = None
     sales_activities: list[SalesActivity] | None = None
     primary_needs: list[PrimaryNeedFromAws] | None = None
@@ -100,7 +111,8 @@ class OpportunityFields(BaseModel):
     next_steps: Text255 | None = None
     partner_reference: Text255 | None = None
     contacts: Annotated[list[ContactFields], Field(max_length=10)] | None = Field(
-        default=None, description="Customer's (whole list); team=true: yours, on create. Phone +E.164")
+        default=None, description="Customer's (whole list); team=true: yours, on create. Phone +E.164"
+    )
 
 
 class OpportunityChange(BaseModel):
@@ -120,13 +132,23 @@ class OpportunityChange(BaseModel):
 ModelledEntityType = Literal["Solutions", "AwsProducts", "AwsMarketplaceOffers"]
 """The related entity types an opportunity's RelatedEntityIdentifiers hold (GetOpportunity)."""
 
-OPERATIONS = {"create": "CreateOpportunity", "update": "UpdateOpportunity", "associate": "AssociateOpportunity",
-              "disassociate": "DisassociateOpportunity", "submit": "StartEngagementFromOpportunityTask"}
+OPERATIONS = {
+    "create": "CreateOpportunity",
+    "update": "UpdateOpportunity",
+    "associate": "AssociateOpportunity",
+    "disassociate": "DisassociateOpportunity",
+    "submit": "StartEngagementFromOpportunityTask",
+}
 
 
 def opportunity_operations(parameters: OpportunityChange) -> list[tuple[str, str]]:
-    reads = {"create": [], "update": ["GetOpportunity"], "associate": ["GetOpportunity", "ListSolutions"],
-             "disassociate": ["GetOpportunity"], "submit": ["GetOpportunity", "ListEngagementFromOpportunityTasks"]}
+    reads = {
+        "create": [],
+        "update": ["GetOpportunity"],
+        "associate": ["GetOpportunity", "ListSolutions"],
+        "disassociate": ["GetOpportunity"],
+        "submit": ["GetOpportunity", "ListEngagementFromOpportunityTasks"],
+    }
     return [(SELLING, op) for op in [*reads[parameters.action], OPERATIONS[parameters.action]]]
 
 
@@ -140,14 +162,22 @@ def _apply_fields(base: dict[str, Any], fields: OpportunityFields) -> dict[str, 
     project = dict(body.get("Project") or {})
     life = dict(body.get("LifeCycle") or {})
     for target, member, value in [
-        (account, "CompanyName", f.customer_name), (account, "WebsiteUrl", f.website_url),
-        (account, "Industry", f.industry), (account, "OtherIndustry", f.other_industry),
-        (address, "CountryCode", f.country_code), (address, "StateOrRegion", f.state_or_region),
-        (address, "PostalCode", f.postal_code), (project, "Title", f.title),
-        (project, "CustomerBusinessProblem", f.business_problem), (project, "CustomerUseCase", f.use_case),
-        (project, "DeliveryModels", f.delivery_models), (project, "SalesActivities", f.sales_activities),
-        (body, "PrimaryNeedsFromAws", f.primary_needs), (body, "OpportunityType", f.opportunity_type),
-        (body, "PartnerOpportunityIdentifier", f.partner_reference), (life, "Stage", f.stage),
+        (account, "CompanyName", f.customer_name),
+        (account, "WebsiteUrl", f.website_url),
+        (account, "Industry", f.industry),
+        (account, "OtherIndustry", f.other_industry),
+        (address, "CountryCode", f.country_code),
+        (address, "StateOrRegion", f.state_or_region),
+        (address, "PostalCode", f.postal_code),
+        (project, "Title", f.title),
+        (project, "CustomerBusinessProblem", f.business_problem),
+        (project, "CustomerUseCase", f.use_case),
+        (project, "DeliveryModels", f.delivery_models),
+        (project, "SalesActivities", f.sales_activities),
+        (body, "PrimaryNeedsFromAws", f.primary_needs),
+        (body, "OpportunityType", f.opportunity_type),
+        (body, "PartnerOpportunityIdentifier", f.partner_reference),
+        (life, "Stage", f.stage),
         (life, "TargetCloseDate", f.target_close_date.isoformat() if f.target_close_date else None),
         (life, "NextSteps", f.next_steps),
     ]:
@@ -161,8 +191,14 @@ def _apply_fields(base: dict[str, Any], fields: OpportunityFields) -> dict[str, 
         if team:
             body["OpportunityTeam"] = team
     if f.monthly_spend is not None:
-        project["ExpectedCustomerSpend"] = [{"Amount": format(f.monthly_spend.normalize(), "f"), "CurrencyCode": "USD",
-                                             "Frequency": "Monthly", "TargetCompany": "AWS"}]
+        project["ExpectedCustomerSpend"] = [
+            {
+                "Amount": format(f.monthly_spend.normalize(), "f"),
+                "CurrencyCode": "USD",
+                "Frequency": "Monthly",
+                "TargetCompany": "AWS",
+            }
+        ]
     if address:
         account["Address"] = address
     if account:
@@ -173,8 +209,15 @@ def _apply_fields(base: dict[str, Any], fields: OpportunityFields) -> dict[str, 
     return body
 
 
-UPDATABLE = ("PrimaryNeedsFromAws", "NationalSecurity", "PartnerOpportunityIdentifier", "Customer", "Project",
-             "OpportunityType", "LifeCycle")
+UPDATABLE = (
+    "PrimaryNeedsFromAws",
+    "NationalSecurity",
+    "PartnerOpportunityIdentifier",
+    "Customer",
+    "Project",
+    "OpportunityType",
+    "LifeCycle",
+)
 LIFECYCLE_SENT = ("Stage", "ClosedLostReason", "NextSteps", "TargetCloseDate")
 
 
@@ -200,17 +243,22 @@ def _pruned(value: Any) -> Any:
 def _shape_check(operation: str, request: dict[str, Any]) -> None:
     """The request against its input shape: a PlanError naming each field and what it allows."""
     shape = errors.service_model(SELLING).operation_model(operation).input_shape
-    problems = operations.shape_problems({**request, **({"ClientToken": "x"} if "ClientToken" in shape.members else {})},
-                                         shape)
+    problems = operations.shape_problems(
+        {**request, **({"ClientToken": "x"} if "ClientToken" in shape.members else {})}, shape
+    )
     if problems:
-        raise PlanError("The Selling API would refuse this; nothing was asked. " + "; ".join(
-            f"{p.FieldName}: {p.Message}" for p in problems)[:900])
+        raise PlanError(
+            "The Selling API would refuse this; nothing was asked. "
+            + "; ".join(f"{p.FieldName}: {p.Message}" for p in problems)[:900]
+        )
 
 
 def _business_check(request: dict[str, Any], today: date) -> None:
     close = (request.get("LifeCycle") or {}).get("TargetCloseDate")
     if close and close < today.isoformat():
-        raise PlanError(f"target_close_date {close} is in the past; the API refuses it. Use the date AWS billing starts.")
+        raise PlanError(
+            f"target_close_date {close} is in the past; the API refuses it. Use the date AWS billing starts."
+        )
     industry = ((request.get("Customer") or {}).get("Account") or {}).get("Industry")
     if request.get("NationalSecurity") == "Yes" and industry != "Government":
         raise PlanError("national_security Yes is only for the Government industry.")
@@ -221,10 +269,12 @@ def _lines(request: dict[str, Any]) -> list[str]:
     project = request.get("Project") or {}
     life = request.get("LifeCycle") or {}
     spend = next(iter(project.get("ExpectedCustomerSpend") or []), {})
-    return [f"  Customer: {account.get('CompanyName', '(none)')}, {account.get('Industry', 'no industry')}",
-            f"  Project: {project.get('Title', '(none)')}",
-            f"  Expected AWS spend: {money(spend['Amount'], spend['CurrencyCode']) + ' a month' if spend else '(none)'}",
-            f"  Stage: {life.get('Stage', '(none)')}, target close {life.get('TargetCloseDate', '(none)')}"]
+    return [
+        f"  Customer: {account.get('CompanyName', '(none)')}, {account.get('Industry', 'no industry')}",
+        f"  Project: {project.get('Title', '(none)')}",
+        f"  Expected AWS spend: {money(spend['Amount'], spend['CurrencyCode']) + ' a month' if spend else '(none)'}",
+        f"  Stage: {life.get('Stage', '(none)')}, target close {life.get('TargetCloseDate', '(none)')}",
+    ]
 
 
 def plan_opportunity(backend: PartnerCentral, parameters: OpportunityChange) -> WritePlan:
@@ -232,9 +282,15 @@ def plan_opportunity(backend: PartnerCentral, parameters: OpportunityChange) -> 
     today = date.today()
     if action == "create":
         fields = parameters.fields or OpportunityFields()
-        missing = {name: question for name, question in (
-            ("customer_name", "Which customer company is the deal with?"), ("title", "What is the project called?"),
-            ("target_close_date", "When does AWS billing start (target close date)?")) if getattr(fields, name) is None}
+        missing = {
+            name: question
+            for name, question in (
+                ("customer_name", "Which customer company is the deal with?"),
+                ("title", "What is the project called?"),
+                ("target_close_date", "When does AWS billing start (target close date)?"),
+            )
+            if getattr(fields, name) is None
+        }
         if missing:
             raise MissingInput({f"fields.{k}": v for k, v in missing.items()})
         body = _apply_fields({}, fields)
@@ -243,10 +299,13 @@ def plan_opportunity(backend: PartnerCentral, parameters: OpportunityChange) -> 
         request = {"Catalog": backend.catalog, **body}
         _shape_check("CreateOpportunity", request)
         _business_check(request, today)
-        summary = ["Create a co-sell opportunity in Partner Central (Pending Submission; not shared with AWS yet):",
-                   *_lines(request)]
-        return WritePlan(calls=[ApiCall(service=SELLING, operation="CreateOpportunity", request=request)],
-                         summary=summary)
+        summary = [
+            "Create a co-sell opportunity in Partner Central (Pending Submission; not shared with AWS yet):",
+            *_lines(request),
+        ]
+        return WritePlan(
+            calls=[ApiCall(service=SELLING, operation="CreateOpportunity", request=request)], summary=summary
+        )
     if not parameters.opportunity_id:
         raise MissingInput({"opportunity_id": f"Which opportunity (O...) to {action}?"})
     current = backend.get_opportunity(parameters.opportunity_id)
@@ -254,26 +313,39 @@ def plan_opportunity(backend: PartnerCentral, parameters: OpportunityChange) -> 
     name = current.Customer.Account.CompanyName if current.Customer and current.Customer.Account else current.Id
     if action == "update":
         if review in ("Submitted", "In review"):
-            raise PlanError(f"{current.Id} is {review}: AWS is reviewing it and it cannot be edited until the review ends.")
+            raise PlanError(
+                f"{current.Id} is {review}: AWS is reviewing it and it cannot be edited until the review ends."
+            )
         if parameters.fields is None:
             raise MissingInput({"fields": "Which fields should change?"})
         if any(c.team for c in parameters.fields.contacts or []):
-            raise PlanError("contacts with team=true (your own team on the deal) are set when creating it; "
-                            "UpdateOpportunity cannot change them. Change them in the Partner Central console.")
+            raise PlanError(
+                "contacts with team=true (your own team on the deal) are set when creating it; "
+                "UpdateOpportunity cannot change them. Change them in the Partner Central console."
+            )
         base = sendable(current)
         body = _apply_fields(base, parameters.fields)
         if body == base:
             raise PlanError(f"Nothing to change: {current.Id} already has these values.")
-        request = {"Catalog": backend.catalog, "Identifier": current.Id,
-                   "LastModifiedDate": current.LastModifiedDate.isoformat(), **body}
+        request = {
+            "Catalog": backend.catalog,
+            "Identifier": current.Id,
+            "LastModifiedDate": current.LastModifiedDate.isoformat(),
+            **body,
+        }
         _shape_check("UpdateOpportunity", request)
         _business_check(request, today)
         changed = [f"  {path}: {before} -> {after}" for path, before, after in _diff(base, body)]
         summary = [f"Update opportunity {current.Id} ({name}); every other field is sent as it is now:", *changed]
-        notes = [f"Sent with LastModifiedDate {current.LastModifiedDate.isoformat()}: if anyone changed the "
-                 "opportunity since, Partner Central refuses this update and nothing is overwritten."]
-        return WritePlan(calls=[ApiCall(service=SELLING, operation="UpdateOpportunity", request=request)],
-                         summary=summary, notes=notes)
+        notes = [
+            f"Sent with LastModifiedDate {current.LastModifiedDate.isoformat()}: if anyone changed the "
+            "opportunity since, Partner Central refuses this update and nothing is overwritten."
+        ]
+        return WritePlan(
+            calls=[ApiCall(service=SELLING, operation="UpdateOpportunity", request=request)],
+            summary=summary,
+            notes=notes,
+        )
     if action in ("associate", "disassociate"):
         ids = list(dict.fromkeys(parameters.related_ids or []))
         kind = parameters.related_type
@@ -284,38 +356,70 @@ def plan_opportunity(backend: PartnerCentral, parameters: OpportunityChange) -> 
             active = {s.Id: s.Name for s in backend.list_solutions() if s.Status == "Active"}
             unknown = [i for i in ids if i not in active]
             if unknown:
-                raise PlanError(f"related_ids: {', '.join(unknown)} not an active solution of yours; active: "
-                                f"{', '.join(f'{k} ({v})' for k, v in active.items()) or 'none'}.")
+                raise PlanError(
+                    f"related_ids: {', '.join(unknown)} not an active solution of yours; active: "
+                    f"{', '.join(f'{k} ({v})' for k, v in active.items()) or 'none'}."
+                )
         todo = [i for i in ids if (i not in present) == (action == "associate")]
         if not todo:
-            raise PlanError(f"Nothing to change: {current.Id} {'already has' if action == 'associate' else 'has none of'} "
-                            f"{', '.join(ids)}.")
+            raise PlanError(
+                f"Nothing to change: {current.Id} {'already has' if action == 'associate' else 'has none of'} "
+                f"{', '.join(ids)}."
+            )
         operation = OPERATIONS[action]
-        calls = [ApiCall(service=SELLING, operation=operation, request={
-            "Catalog": backend.catalog, "OpportunityIdentifier": current.Id, "RelatedEntityType": kind,
-            "RelatedEntityIdentifier": entity}) for entity in todo]
+        calls = [
+            ApiCall(
+                service=SELLING,
+                operation=operation,
+                request={
+                    "Catalog": backend.catalog,
+                    "OpportunityIdentifier": current.Id,
+                    "RelatedEntityType": kind,
+                    "RelatedEntityIdentifier": entity,
+                },
+            )
+            for entity in todo
+        ]
         verb = "Associate" if action == "associate" else "Disassociate"
-        return WritePlan(calls=calls, summary=[f"{verb} {kind} {', '.join(todo)} {'with' if verb == 'Associate' else 'from'} "
-                                               f"opportunity {current.Id} ({name})."])
+        return WritePlan(
+            calls=calls,
+            summary=[
+                f"{verb} {kind} {', '.join(todo)} {'with' if verb == 'Associate' else 'from'} "
+                f"opportunity {current.Id} ({name})."
+            ],
+        )
     found = readiness.issues(current, parameters.involvement, today)
     blocking = readiness.blocking(found)
     if blocking:
-        raise PlanError(f"{current.Id} is not ready to share with AWS ({len(blocking)} problem(s)); nothing was asked. "
-                        + "; ".join(f"{i.field}: {i.problem} ({i.fix})" for i in blocking)[:900])
-    request = {"Catalog": backend.catalog, "Identifier": current.Id,
-               "AwsSubmission": {"InvolvementType": parameters.involvement, "Visibility": parameters.visibility}}
-    summary = [f"Share opportunity {current.Id} ({name}) with AWS for {parameters.involvement}, visibility "
-               f"{parameters.visibility}.", *_lines(sendable(current)),
-               "  After this AWS reviews it; it cannot be edited until the review ends."]
-    return WritePlan(calls=[ApiCall(service=SELLING, operation="StartEngagementFromOpportunityTask", request=request)],
-                     summary=summary)
+        raise PlanError(
+            f"{current.Id} is not ready to share with AWS ({len(blocking)} problem(s)); nothing was asked. "
+            + "; ".join(f"{i.field}: {i.problem} ({i.fix})" for i in blocking)[:900]
+        )
+    request = {
+        "Catalog": backend.catalog,
+        "Identifier": current.Id,
+        "AwsSubmission": {"InvolvementType": parameters.involvement, "Visibility": parameters.visibility},
+    }
+    summary = [
+        f"Share opportunity {current.Id} ({name}) with AWS for {parameters.involvement}, visibility "
+        f"{parameters.visibility}.",
+        *_lines(sendable(current)),
+        "  After this AWS reviews it; it cannot be edited until the review ends.",
+    ]
+    return WritePlan(
+        calls=[ApiCall(service=SELLING, operation="StartEngagementFromOpportunityTask", request=request)],
+        summary=summary,
+    )
 
 
 def _diff(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:
     if isinstance(before, dict) or isinstance(after, dict):
         before, after = before or {}, after or {}
-        return [d for key in dict.fromkeys([*before, *after])
-                for d in _diff(before.get(key), after.get(key), f"{path}.{key}" if path else key)]
+        return [
+            d
+            for key in dict.fromkeys([*before, *after])
+            for d in _diff(before.get(key), after.get(key), f"{path}.{key}" if path else key)
+        ]
     return [] if before == after else [(path, before if before is not None else "(none)", after)]
 
 
@@ -326,14 +430,18 @@ def opportunity_settled(backend: PartnerCentral, call: ApiCall) -> dict[str, Any
     if call.operation == "UpdateOpportunity":
         current = backend.get_opportunity(request["Identifier"])
         wanted = {k: v for k, v in request.items() if k in UPDATABLE}
-        if sendable(current) == sendable(Opportunity.model_validate(
-                {**{k: v for k, v in current.model_dump().items() if k not in UPDATABLE}, **wanted})):
+        if sendable(current) == sendable(
+            Opportunity.model_validate(
+                {**{k: v for k, v in current.model_dump().items() if k not in UPDATABLE}, **wanted}
+            )
+        ):
             return {"OpportunityId": current.Id, "LastModifiedDate": current.LastModifiedDate.isoformat()}
         return None
     if call.operation in ("AssociateOpportunity", "DisassociateOpportunity"):
         current = backend.get_opportunity(request["OpportunityIdentifier"])
         present = request["RelatedEntityIdentifier"] in (
-            getattr(current.RelatedEntityIdentifiers, request["RelatedEntityType"], None) or [])
+            getattr(current.RelatedEntityIdentifiers, request["RelatedEntityType"], None) or []
+        )
         if present == (call.operation == "AssociateOpportunity"):
             return {"OpportunityId": current.Id, call.request["RelatedEntityType"]: request["RelatedEntityIdentifier"]}
     if call.operation == "RejectEngagementInvitation":
@@ -349,8 +457,10 @@ def follow_task(backend: PartnerCentral, operation: str, task: dict[str, Any]) -
         time.sleep(0.5)
         task = backend.get_engagement_task(operation, task["TaskId"]).api_dict()
     if task.get("TaskStatus") == "FAILED":
-        raise errors.ValidationException(f"Task {task.get('TaskId')} FAILED ({task.get('ReasonCode')}): "
-                                         f"{task.get('Message') or 'no details given'}", reason="ENGAGEMENT_TASK_FAILED")
+        raise errors.ValidationException(
+            f"Task {task.get('TaskId')} FAILED ({task.get('ReasonCode')}): {task.get('Message') or 'no details given'}",
+            reason="ENGAGEMENT_TASK_FAILED",
+        )
     keep = ("TaskId", "TaskStatus", "OpportunityId", "EngagementId", "EngagementInvitationId")
     return {k: task[k] for k in keep if task.get(k)}
 
@@ -362,18 +472,25 @@ def opportunity_outcome(backend: PartnerCentral, call: ApiCall, response: dict[s
         return {"OpportunityId": response["Id"], "LastModifiedDate": str(response.get("LastModifiedDate"))}
     if call.operation == "RejectEngagementInvitation":
         return {"InvitationId": call.request["Identifier"], "Status": "REJECTED"}
-    return {"OpportunityId": call.request["OpportunityIdentifier"],
-            call.request["RelatedEntityType"]: call.request["RelatedEntityIdentifier"],
-            "Associated": call.operation == "AssociateOpportunity"}
+    return {
+        "OpportunityId": call.request["OpportunityIdentifier"],
+        call.request["RelatedEntityType"]: call.request["RelatedEntityIdentifier"],
+        "Associated": call.operation == "AssociateOpportunity",
+    }
 
 
 OPPORTUNITY_CHANGE = WriteAction(
-    tool="manage_opportunity", parameters=OpportunityChange, operations=opportunity_operations, plan=plan_opportunity,
-    settled=opportunity_settled, outcome=opportunity_outcome,
+    tool="manage_opportunity",
+    parameters=OpportunityChange,
+    operations=opportunity_operations,
+    plan=plan_opportunity,
+    settled=opportunity_settled,
+    outcome=opportunity_outcome,
 )
 
 
 # AWS referrals
+
 
 class ReferralResponse(BaseModel):
     """respond_to_referral's parameters."""
@@ -386,9 +503,12 @@ class ReferralResponse(BaseModel):
 
 
 def referral_operations(parameters: ReferralResponse) -> list[tuple[str, str]]:
-    write = ("StartEngagementByAcceptingInvitationTask" if parameters.action == "accept"
-             else "RejectEngagementInvitation")
-    reads = ["GetEngagementInvitation"] + (["ListEngagementByAcceptingInvitationTasks"] if parameters.action == "accept" else [])
+    write = (
+        "StartEngagementByAcceptingInvitationTask" if parameters.action == "accept" else "RejectEngagementInvitation"
+    )
+    reads = ["GetEngagementInvitation"] + (
+        ["ListEngagementByAcceptingInvitationTasks"] if parameters.action == "accept" else []
+    )
     return [(SELLING, op) for op in [*reads, write]]
 
 
@@ -405,17 +525,28 @@ def plan_referral(backend: PartnerCentral, parameters: ReferralResponse) -> Writ
         if parameters.reason is None:
             raise MissingInput({"reason": "Why reject it? One of: " + ", ".join(get_args(RejectionReason))})
         request["RejectionReason"] = parameters.reason
-        summary = [f"Reject the AWS referral {invitation.Id}: {customer}, {title} (answer due {due}).",
-                   f"  Reason: {parameters.reason}. The referral's data becomes inaccessible afterwards."]
-        return WritePlan(calls=[ApiCall(service=SELLING, operation="RejectEngagementInvitation", request=request)],
-                         summary=summary)
-    summary = [f"Accept the AWS referral {invitation.Id}: {customer}, {title} (answer due {due}).",
-               "  Accepting creates the opportunity in your pipeline and tells AWS you will engage the customer."]
-    return WritePlan(calls=[ApiCall(service=SELLING, operation="StartEngagementByAcceptingInvitationTask",
-                                    request=request)], summary=summary)
+        summary = [
+            f"Reject the AWS referral {invitation.Id}: {customer}, {title} (answer due {due}).",
+            f"  Reason: {parameters.reason}. The referral's data becomes inaccessible afterwards.",
+        ]
+        return WritePlan(
+            calls=[ApiCall(service=SELLING, operation="RejectEngagementInvitation", request=request)], summary=summary
+        )
+    summary = [
+        f"Accept the AWS referral {invitation.Id}: {customer}, {title} (answer due {due}).",
+        "  Accepting creates the opportunity in your pipeline and tells AWS you will engage the customer.",
+    ]
+    return WritePlan(
+        calls=[ApiCall(service=SELLING, operation="StartEngagementByAcceptingInvitationTask", request=request)],
+        summary=summary,
+    )
 
 
 REFERRAL_RESPONSE = WriteAction(
-    tool="respond_to_referral", parameters=ReferralResponse, operations=referral_operations, plan=plan_referral,
-    settled=opportunity_settled, outcome=opportunity_outcome,
+    tool="respond_to_referral",
+    parameters=ReferralResponse,
+    operations=referral_operations,
+    plan=plan_referral,
+    settled=opportunity_settled,
+    outcome=opportunity_outcome,
 )

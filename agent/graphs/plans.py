@@ -77,8 +77,9 @@ def sent_request(call: ApiCall, approval_id: str, index: int) -> dict[str, Any]:
     operation's token pattern."""
     if not call.token_added:
         return call.request
-    canonical = json.dumps([approval_id, index, call.service, call.operation, call.request],
-                           sort_keys=True, default=str)
+    canonical = json.dumps(
+        [approval_id, index, call.service, call.operation, call.request], sort_keys=True, default=str
+    )
     return {**call.request, "ClientToken": hashlib.sha256(canonical.encode()).hexdigest()[:40]}
 
 
@@ -145,8 +146,9 @@ class WriteAction:
         return sorted({iam_action(service, operation) for service, operation in self.operations(parameters)})
 
 
-def apply_call(action: WriteAction, backend: PartnerCentral, call: ApiCall, approval_id: str,
-               index: int = 0) -> dict[str, Any]:
+def apply_call(
+    action: WriteAction, backend: PartnerCentral, call: ApiCall, approval_id: str, index: int = 0
+) -> dict[str, Any]:
     """Send one planned call exactly as planned; safe to repeat after a crash (ClientToken, or ``settled``). ``index``
     is the call's position in its plan (a plan of one call needs none)."""
     if action.check is not None:

@@ -21,9 +21,23 @@ SENT_HEADING = "Exactly what is sent when you approve:"
 LINE_BREAK = "⏎"
 
 _IGNORABLE = (  # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), and blank-looking symbols
-    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F),
-    (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
-    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
     (0x2800, 0x2800),  # BRAILLE PATTERN BLANK
 )
 
@@ -56,7 +70,9 @@ def money(value: Any, currency: str = "USD") -> str:
 
 def _value(member: str, value: Any, siblings: dict[str, Any]) -> str:
     if member in SECRET_MEMBERS and isinstance(value, str):
-        return f"•••• ({len(value)} digits ending in {value[-2:]}; Partner Central checks it when the change is applied)"
+        return (
+            f"•••• ({len(value)} digits ending in {value[-2:]}; Partner Central checks it when the change is applied)"
+        )
     if member in AMOUNT_MEMBERS and isinstance(value, int | float | str) and not isinstance(value, bool):
         return money(value, str(siblings.get("CurrencyCode") or "USD"))
     if isinstance(value, str):

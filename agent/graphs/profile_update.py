@@ -47,8 +47,9 @@ class ProfileFields(BaseModel):
     primary_solution_type: SolutionType | None = None
     industry_segments: Annotated[list[IndustrySegment], Field(min_length=1, max_length=3)] | None = None
     headquarters: HeadquartersLocation | None = Field(
-        default=None, description="ISO 3166-1 country code and ISO 3166-2 subdivision code without the country, "
-                                  "e.g. US + WA.")
+        default=None,
+        description="ISO 3166-1 country code and ISO 3166-2 subdivision code without the country, e.g. US + WA.",
+    )
 
     @field_validator("headquarters")
     @classmethod
@@ -58,8 +59,10 @@ class ProfileFields(BaseModel):
         if not is_country(value.CountryCode):
             raise ValueError(f"{value.CountryCode!r} is not an ISO 3166-1 country code (e.g. US, DE, JP)")
         if subdivision_code(value.CountryCode, value.SubdivisionCode) != value.SubdivisionCode:
-            raise ValueError(f"{value.SubdivisionCode!r} is not an ISO 3166-2 subdivision of {value.CountryCode} "
-                             "(e.g. WA for US-WA, BE for DE-BE)")
+            raise ValueError(
+                f"{value.SubdivisionCode!r} is not an ISO 3166-2 subdivision of {value.CountryCode} "
+                "(e.g. WA for US-WA, BE for DE-BE)"
+            )
         return value
 
     def api_fields(self) -> dict[str, Any]:
@@ -86,7 +89,12 @@ class AllianceLeadInput(BaseModel):
     email: EmailAddress | None = Field(default=None, description="A new one needs email_verification_code.")
 
     def api_fields(self) -> dict[str, Any]:
-        fields = {"FirstName": self.first_name, "LastName": self.last_name, "BusinessTitle": self.title, "Email": self.email}
+        fields = {
+            "FirstName": self.first_name,
+            "LastName": self.last_name,
+            "BusinessTitle": self.title,
+            "Email": self.email,
+        }
         return {name: value for name, value in fields.items() if value is not None}
 
 
@@ -135,8 +143,9 @@ def _base(profile: PartnerProfile) -> dict[str, Any]:
     return base
 
 
-def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, changes: dict[str, Any],
-                         summary: list[str], notes: list[str]) -> ApiCall | None:
+def _plan_profile_fields(
+    backend: PartnerCentral, current: PartnerProfile, changes: dict[str, Any], summary: list[str], notes: list[str]
+) -> ApiCall | None:
     """StartProfileUpdateTask with the whole profile (current values plus ``changes``); the changed lines."""
     base = _base(current)
     try:
@@ -144,8 +153,11 @@ def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, chang
     except ValueError as exc:
         raise PlanError(f"The profile fields are not valid for Partner Central: {exc}") from None
     new = details.model_dump(exclude_none=True)
-    lines = [f"    {field}: {_shown(field, base.get(field))} -> {_shown(field, new.get(field))}"
-             for field in API_NAMES.values() if base.get(field) != new.get(field)]
+    lines = [
+        f"    {field}: {_shown(field, base.get(field))} -> {_shown(field, new.get(field))}"
+        for field in API_NAMES.values()
+        if base.get(field) != new.get(field)
+    ]
     if not lines:
         return None
     try:
@@ -158,9 +170,12 @@ def _plan_profile_fields(backend: PartnerCentral, current: PartnerProfile, chang
     if details.LocalizedContents:
         locales = ", ".join(c.Locale for c in details.LocalizedContents)
         notes.append(f"The translations for {locales} are sent as they are; review them after this change.")
-    return ApiCall(service=ACCOUNT, operation="StartProfileUpdateTask",
-                   request={"Catalog": backend.catalog, "Identifier": backend.partner_id, "TaskDetails": details.api_dict()},
-                   expects={"Profile": ProfileDetails.model_validate(base).api_dict()})
+    return ApiCall(
+        service=ACCOUNT,
+        operation="StartProfileUpdateTask",
+        request={"Catalog": backend.catalog, "Identifier": backend.partner_id, "TaskDetails": details.api_dict()},
+        expects={"Profile": ProfileDetails.model_validate(base).api_dict()},
+    )
 
 
 def plan_profile_update(backend: PartnerCentral, parameters: ProfileUpdate) -> WritePlan:
@@ -168,8 +183,10 @@ def plan_profile_update(backend: PartnerCentral, parameters: ProfileUpdate) -> W
     partner = backend.get_partner()
     identity = {"Catalog": backend.catalog, "Identifier": backend.partner_id}
     calls: list[ApiCall] = []
-    summary = [f"Update the Partner Central profile of {partner.Profile.DisplayName} ({partner.Id}, "
-               f"{partner.Catalog} catalog):"]
+    summary = [
+        f"Update the Partner Central profile of {partner.Profile.DisplayName} ({partner.Id}, "
+        f"{partner.Catalog} catalog):"
+    ]
     notes: list[str] = []
 
     if parameters.profile is not None:
@@ -179,8 +196,13 @@ def plan_profile_update(backend: PartnerCentral, parameters: ProfileUpdate) -> W
     if parameters.visibility is not None:
         current = backend.get_profile_visibility().Visibility
         if current != parameters.visibility:
-            calls.append(ApiCall(service=ACCOUNT, operation="PutProfileVisibility",
-                                 request={**identity, "Visibility": parameters.visibility}))
+            calls.append(
+                ApiCall(
+                    service=ACCOUNT,
+                    operation="PutProfileVisibility",
+                    request={**identity, "Visibility": parameters.visibility},
+                )
+            )
             summary.append(f"  Profile visibility: {current} -> {parameters.visibility}")
 
     if parameters.alliance_lead is not None:
@@ -192,8 +214,9 @@ def plan_profile_update(backend: PartnerCentral, parameters: ProfileUpdate) -> W
     return WritePlan(calls=calls, summary=summary, notes=notes)
 
 
-def _plan_alliance_lead(backend: PartnerCentral, identity: dict[str, str], parameters: ProfileUpdate,
-                        summary: list[str], notes: list[str]) -> ApiCall | None:
+def _plan_alliance_lead(
+    backend: PartnerCentral, identity: dict[str, str], parameters: ProfileUpdate, summary: list[str], notes: list[str]
+) -> ApiCall | None:
     try:
         current: AllianceLeadContact | None = backend.get_alliance_lead_contact()
     except errors.ResourceNotFoundException:
@@ -211,10 +234,13 @@ def _plan_alliance_lead(backend: PartnerCentral, identity: dict[str, str], param
             raise PlanError(
                 f"A new alliance lead email ({new.Email}) must be verified: call send_email_verification_code with "
                 "that address, ask the person for the 6-digit code they receive, then call update_profile again "
-                "with email_verification_code.")
+                "with email_verification_code."
+            )
         request["EmailVerificationCode"] = parameters.email_verification_code
-        notes.append("Partner Central checks the verification code only when the change is applied (it offers no "
-                     "way to check it first); a wrong or expired code fails then, and nothing is changed.")
+        notes.append(
+            "Partner Central checks the verification code only when the change is applied (it offers no "
+            "way to check it first); a wrong or expired code fails then, and nothing is changed."
+        )
     summary.append(f"  Alliance lead: {_describe(current)} -> {_describe(new)}")
     return ApiCall(service=ACCOUNT, operation="PutAllianceLeadContact", request=request)
 
@@ -230,12 +256,14 @@ def check_profile_unchanged(backend: PartnerCentral, call: ApiCall) -> None:
     except errors.ResourceNotFoundException:
         latest = None
     if current != call.expects["Profile"] and call.request["TaskDetails"] not in (current, latest):
-        changed = sorted(k for k in set(current) | set(call.expects["Profile"])
-                         if current.get(k) != call.expects["Profile"].get(k))
+        changed = sorted(
+            k for k in set(current) | set(call.expects["Profile"]) if current.get(k) != call.expects["Profile"].get(k)
+        )
         raise errors.ConflictException(
             f"The profile changed since this change was approved ({', '.join(changed)}); nothing was written, so "
             "nothing else is overwritten. Ask for the change again to see it against the current profile.",
-            reason="PROFILE_CHANGED_SINCE_APPROVAL")
+            reason="PROFILE_CHANGED_SINCE_APPROVAL",
+        )
 
 
 def already_in_place(backend: PartnerCentral, call: ApiCall) -> dict[str, Any] | None:
@@ -266,16 +294,27 @@ def profile_outcome(backend: PartnerCentral, call: ApiCall, response: dict[str, 
         task = backend.get_profile_update_task().api_dict()
     task_id, status = task["TaskId"], task["Status"]
     if status in ("FAILED", "CANCELED"):
-        details = "; ".join(f"{e['Reason']}: {e['Message']}" for e in task.get("ErrorDetailList", [])) or "no details given"
-        raise errors.ValidationException(f"Profile update task {task_id} {status}: {details}",
-                                         reason="PROFILE_UPDATE_TASK_" + status)
+        details = (
+            "; ".join(f"{e['Reason']}: {e['Message']}" for e in task.get("ErrorDetailList", [])) or "no details given"
+        )
+        raise errors.ValidationException(
+            f"Profile update task {task_id} {status}: {details}", reason="PROFILE_UPDATE_TASK_" + status
+        )
     if status == "IN_PROGRESS":
-        return {"TaskId": task_id, "Status": status,
-                "FollowUp": "get_partner_profile shows how it ends (latest_profile_update)."}
+        return {
+            "TaskId": task_id,
+            "Status": status,
+            "FollowUp": "get_partner_profile shows how it ends (latest_profile_update).",
+        }
     return {"TaskId": task_id, "Status": status}
 
 
 PROFILE_UPDATE = WriteAction(
-    tool="update_profile", parameters=ProfileUpdate, operations=operations, plan=plan_profile_update,
-    check=check_profile_unchanged, settled=already_in_place, outcome=profile_outcome,
+    tool="update_profile",
+    parameters=ProfileUpdate,
+    operations=operations,
+    plan=plan_profile_update,
+    check=check_profile_unchanged,
+    settled=already_in_place,
+    outcome=profile_outcome,
 )

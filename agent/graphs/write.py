@@ -113,17 +113,27 @@ class WriteFlows:
         plan = WritePlan.model_validate(state["plan"])
         digest = approvals.payload_digest([c.model_dump() for c in plan.calls])
         approval = approvals.open(
-            flow_id=state["flow_id"], principal=Principal.model_validate(state["principal"]),
-            session_id=state["session_id"], tool=state["tool"], actions=action.iam_actions(parameters),
-            parameters=shown_parameters(state["parameters"]), preview=plan.preview, payload_sha256=digest,
+            flow_id=state["flow_id"],
+            principal=Principal.model_validate(state["principal"]),
+            session_id=state["session_id"],
+            tool=state["tool"],
+            actions=action.iam_actions(parameters),
+            parameters=shown_parameters(state["parameters"]),
+            preview=plan.preview,
+            payload_sha256=digest,
         )
         decision = Decision.model_validate(interrupt({"approval_id": approval.approval_id}))
         verdict = approvals.decide(decision, payload_sha256=digest)
-        update = {"approval_id": approval.approval_id, "verdict": verdict.model_dump(),
-                  "decided_by": decision.decided_by.model_dump()}
+        update = {
+            "approval_id": approval.approval_id,
+            "verdict": verdict.model_dump(),
+            "decided_by": decision.decided_by.model_dump(),
+        }
         if verdict.outcome == "approved":
             return Command(goto="apply", update=update)
-        return Command(goto="audit", update={**update, "status": "rejected" if verdict.outcome == "rejected" else "refused"})
+        return Command(
+            goto="audit", update={**update, "status": "rejected" if verdict.outcome == "rejected" else "refused"}
+        )
 
     def _apply(self, state: WriteState, runtime: Runtime[FlowContext]) -> dict[str, Any]:
         action, _ = self._action(state)
@@ -132,13 +142,23 @@ class WriteFlows:
             try:
                 results.append(apply_call(action, runtime.context.backend, call, state["approval_id"], index))
             except errors.PartnerCentralError as exc:
-                return {"results": results, "status": "failed", "error": {"code": exc.code, "message": str(exc), "operation": call.operation}}
+                return {
+                    "results": results,
+                    "status": "failed",
+                    "error": {"code": exc.code, "message": str(exc), "operation": call.operation},
+                }
             except Exception as exc:  # a bug or an unexpected failure still ends (and is audited) as failed
                 logger.exception("applying %s failed unexpectedly", call.operation)
-                return {"results": results, "status": "failed", "error": {
-                    "code": "InternalError", "operation": call.operation,
-                    "message": f"{call.operation} failed unexpectedly ({type(exc).__name__}); what was applied before "
-                               "it is listed in the results. The server log has the details."}}
+                return {
+                    "results": results,
+                    "status": "failed",
+                    "error": {
+                        "code": "InternalError",
+                        "operation": call.operation,
+                        "message": f"{call.operation} failed unexpectedly ({type(exc).__name__}); what was applied before "
+                        "it is listed in the results. The server log has the details.",
+                    },
+                }
         return {"results": results, "status": "applied"}
 
     def _audit(self, state: WriteState, runtime: Runtime[FlowContext]) -> dict[str, Any]:
@@ -159,26 +179,34 @@ class WriteFlows:
                 decision, why = "refused", "Not attempted: an earlier call of this change failed."
             else:
                 decision, why = status, reason
-            events.append(AuditEvent(
-                eventID=event_id(state["approval_id"], f"call:{index}"),
-                eventSource=event_source(call.service),
-                eventName=call.operation,
-                awsRegion=ctx.region,
-                userIdentity=user_identity(principal),
-                requestParameters=redact(call.service, call.operation, sent_request(call, state["approval_id"], index)),
-                responseElements=results[index] if index < len(results) else None,
-                requestID=state["flow_id"],
-                sessionId=state["session_id"],
-                approvalId=state["approval_id"],
-                decision=decision,
-                reason=why,
-                errorCode=error.get("code") if decision == "failed" else None,
-                decidedBy=decided_by,
-                tool=state["tool"],
-            ))
-        ctx.approvals.close(state["approval_id"], status, reason,
-                            {"results": results, "error": state.get("error")} if status in ("applied", "failed") else None,
-                            events)
+            events.append(
+                AuditEvent(
+                    eventID=event_id(state["approval_id"], f"call:{index}"),
+                    eventSource=event_source(call.service),
+                    eventName=call.operation,
+                    awsRegion=ctx.region,
+                    userIdentity=user_identity(principal),
+                    requestParameters=redact(
+                        call.service, call.operation, sent_request(call, state["approval_id"], index)
+                    ),
+                    responseElements=results[index] if index < len(results) else None,
+                    requestID=state["flow_id"],
+                    sessionId=state["session_id"],
+                    approvalId=state["approval_id"],
+                    decision=decision,
+                    reason=why,
+                    errorCode=error.get("code") if decision == "failed" else None,
+                    decidedBy=decided_by,
+                    tool=state["tool"],
+                )
+            )
+        ctx.approvals.close(
+            state["approval_id"],
+            status,
+            reason,
+            {"results": results, "error": state.get("error")} if status in ("applied", "failed") else None,
+            events,
+        )
         return {}
 
     def _build(self) -> StateGraph:
@@ -195,11 +223,18 @@ class WriteFlows:
 
     # running flows
 
-    def start(self, ctx: FlowContext, *, tool: str, parameters: dict[str, Any], principal: Principal, session_id: str) -> FlowResult:
+    def start(
+        self, ctx: FlowContext, *, tool: str, parameters: dict[str, Any], principal: Principal, session_id: str
+    ) -> FlowResult:
         """Plan the change and pause for approval. Raises PlanError when there is nothing to approve."""
         flow_id = f"flow-{uuid.uuid4()}"
-        state = {"flow_id": flow_id, "tool": tool, "parameters": parameters, "principal": principal.model_dump(),
-                 "session_id": session_id}
+        state = {
+            "flow_id": flow_id,
+            "tool": tool,
+            "parameters": parameters,
+            "principal": principal.model_dump(),
+            "session_id": session_id,
+        }
         try:
             self.graph.invoke(state, self._config(flow_id), context=ctx, durability="sync")
         except Exception:
@@ -248,8 +283,10 @@ class WriteFlows:
         )
         reason = (values.get("error") or {}).get("message") or values.get("verdict", {}).get("reason")
         return FlowResult(
-            flow_id=flow_id, status=values.get("status") or "requires_approval",
-            approval=approvals.get(approval_id) if approval_id else None, reason=reason,
+            flow_id=flow_id,
+            status=values.get("status") or "requires_approval",
+            approval=approvals.get(approval_id) if approval_id else None,
+            reason=reason,
             results=values.get("results", []),
         )
 

@@ -267,8 +267,11 @@ class BenefitAllocation(ApiModel):
             budget = detail.ConsumableDetails
             allocated, remaining = budget.AllocatedAmount, budget.RemainingAmount
             money = allocated or remaining
-            return (allocated.value if allocated else None, remaining.value if remaining else None,
-                    money.CurrencyCode if money else "USD")
+            return (
+                allocated.value if allocated else None,
+                remaining.value if remaining else None,
+                money.CurrencyCode if money else "USD",
+            )
         if detail.CreditDetails:
             credits = detail.CreditDetails
             allocated, issued = credits.AllocatedAmount.value, credits.IssuedAmount.value

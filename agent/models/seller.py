@@ -152,7 +152,10 @@ class PrmEvidence(ApiModel):
     LinkedPrimaryAccountId: AccountId | None = None
     Signals: list[AttributionSignal] | None = Field(default_factory=list)
     CostAllocationTags: list[CostAllocationTag] | None = Field(
-        default_factory=list, description="The PRM tag keys (aws-apn-id, aws-apn-id-<linked account>) Cost Explorer lists."
+        default_factory=list,
+        description="The PRM tag keys (aws-apn-id, aws-apn-id-<linked account>) Cost Explorer lists.",
     )
     RevenueAttributions: list[RevenueAttribution] | None = Field(default_factory=list)
-    Unknown: dict[str, UnknownEvidence] = Field(default_factory=dict, description="What could not be read, by member name.")
+    Unknown: dict[str, UnknownEvidence] = Field(
+        default_factory=dict, description="What could not be read, by member name."
+    )

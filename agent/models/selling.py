@@ -1,6 +1,5 @@
 """Opportunities, as in the ``partnercentral-selling`` API (GetOpportunity, ListOpportunities)."""
 
-
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -18,48 +17,118 @@ LifeCycleStage = Literal[
     "Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched", "Closed Lost"
 ]
 STAGE_ORDER: tuple[LifeCycleStage, ...] = (
-    "Prospect", "Qualified", "Technical Validation", "Business Validation", "Committed", "Launched"
+    "Prospect",
+    "Qualified",
+    "Technical Validation",
+    "Business Validation",
+    "Committed",
+    "Launched",
 )
 """Open stages in the order a deal moves through them; "Closed Lost" can follow any of them."""
 
-LifeCycleReviewStatus = Literal["Pending Submission", "Submitted", "In review", "Approved", "Rejected", "Action Required"]
+LifeCycleReviewStatus = Literal[
+    "Pending Submission", "Submitted", "In review", "Approved", "Rejected", "Action Required"
+]
 OpportunityTypeName = Literal["Net New Business", "Flat Renewal", "Expansion"]
 IndustryName = Literal[
-    "Aerospace", "Agriculture", "Automotive", "Computers and Electronics", "Consumer Goods", "Education",
-    "Energy - Oil and Gas", "Energy - Power and Utilities", "Financial Services", "Gaming", "Government",
-    "Healthcare", "Hospitality", "Life Sciences", "Manufacturing", "Marketing and Advertising",
-    "Media and Entertainment", "Mining", "Non-Profit Organization", "Professional Services",
-    "Real Estate and Construction", "Retail", "Software and Internet", "Telecommunications",
-    "Transportation and Logistics", "Travel", "Wholesale and Distribution", "Other",
+    "Aerospace",
+    "Agriculture",
+    "Automotive",
+    "Computers and Electronics",
+    "Consumer Goods",
+    "Education",
+    "Energy - Oil and Gas",
+    "Energy - Power and Utilities",
+    "Financial Services",
+    "Gaming",
+    "Government",
+    "Healthcare",
+    "Hospitality",
+    "Life Sciences",
+    "Manufacturing",
+    "Marketing and Advertising",
+    "Media and Entertainment",
+    "Mining",
+    "Non-Profit Organization",
+    "Professional Services",
+    "Real Estate and Construction",
+    "Retail",
+    "Software and Internet",
+    "Telecommunications",
+    "Transportation and Logistics",
+    "Travel",
+    "Wholesale and Distribution",
+    "Other",
 ]
-DeliveryModel = Literal[
-    "SaaS or PaaS", "BYOL or AMI", "Managed Services", "Professional Services", "Resell", "Other"
-]
+DeliveryModel = Literal["SaaS or PaaS", "BYOL or AMI", "Managed Services", "Professional Services", "Resell", "Other"]
 SalesActivity = Literal[
-    "Initialized discussions with customer", "Customer has shown interest in solution", "Conducted POC / Demo",
-    "In evaluation / planning stage", "Agreed on solution to Business Problem", "Completed Action Plan",
-    "Finalized Deployment Need", "SOW Signed",
+    "Initialized discussions with customer",
+    "Customer has shown interest in solution",
+    "Conducted POC / Demo",
+    "In evaluation / planning stage",
+    "Agreed on solution to Business Problem",
+    "Completed Action Plan",
+    "Finalized Deployment Need",
+    "SOW Signed",
 ]
 PrimaryNeedFromAws = Literal[
-    "Co-Sell - Architectural Validation", "Co-Sell - Business Presentation", "Co-Sell - Competitive Information",
-    "Co-Sell - Pricing Assistance", "Co-Sell - Technical Consultation",
-    "Co-Sell - Total Cost of Ownership Evaluation", "Co-Sell - Deal Support",
+    "Co-Sell - Architectural Validation",
+    "Co-Sell - Business Presentation",
+    "Co-Sell - Competitive Information",
+    "Co-Sell - Pricing Assistance",
+    "Co-Sell - Technical Consultation",
+    "Co-Sell - Total Cost of Ownership Evaluation",
+    "Co-Sell - Deal Support",
     "Co-Sell - Support for Public Tender / RFx",
 ]
 LostReason = Literal[
-    "Customer Deficiency", "Delay / Cancellation of Project", "Legal / Tax / Regulatory",
-    "Lost to Competitor - Google", "Lost to Competitor - Microsoft", "Lost to Competitor - SoftLayer",
-    "Lost to Competitor - VMWare", "Lost to Competitor - Other", "No Opportunity", "On Premises Deployment",
-    "Partner Gap", "Price", "Security / Compliance", "Technical Limitations", "Customer Experience", "Other",
-    "People/Relationship/Governance", "Product/Technology", "Financial/Commercial",
+    "Customer Deficiency",
+    "Delay / Cancellation of Project",
+    "Legal / Tax / Regulatory",
+    "Lost to Competitor - Google",
+    "Lost to Competitor - Microsoft",
+    "Lost to Competitor - SoftLayer",
+    "Lost to Competitor - VMWare",
+    "Lost to Competitor - Other",
+    "No Opportunity",
+    "On Premises Deployment",
+    "Partner Gap",
+    "Price",
+    "Security / Compliance",
+    "Technical Limitations",
+    "Customer Experience",
+    "Other",
+    "People/Relationship/Governance",
+    "Product/Technology",
+    "Financial/Commercial",
 ]
 MarketingChannel = Literal[
-    "AWS Marketing Central", "Content Syndication", "Display", "Email", "Live Event", "Out Of Home (OOH)", "Print",
-    "Search", "Social", "Telemarketing", "TV", "Video", "Virtual Event",
+    "AWS Marketing Central",
+    "Content Syndication",
+    "Display",
+    "Email",
+    "Live Event",
+    "Out Of Home (OOH)",
+    "Print",
+    "Search",
+    "Social",
+    "Telemarketing",
+    "TV",
+    "Video",
+    "Virtual Event",
 ]
 Competitor = Literal[
-    "Oracle Cloud", "On-Prem", "Co-location", "Akamai", "AliCloud", "Google Cloud Platform", "IBM Softlayer",
-    "Microsoft Azure", "Other- Cost Optimization", "No Competition", "*Other",
+    "Oracle Cloud",
+    "On-Prem",
+    "Co-location",
+    "Akamai",
+    "AliCloud",
+    "Google Cloud Platform",
+    "IBM Softlayer",
+    "Microsoft Azure",
+    "Other- Cost Optimization",
+    "No Competition",
+    "*Other",
 ]
 
 
@@ -278,7 +347,11 @@ InvitationStatus = Literal["ACCEPTED", "PENDING", "REJECTED", "EXPIRED"]
 InvolvementTypeName = Literal["For Visibility Only", "Co-Sell"]
 SubmissionVisibility = Literal["Full", "Limited"]
 RelatedEntityType = Literal[
-    "Solutions", "AwsProducts", "AwsMarketplaceOffers", "AwsMarketplaceOfferSets", "AwsMarketplaceSolutions",
+    "Solutions",
+    "AwsProducts",
+    "AwsMarketplaceOffers",
+    "AwsMarketplaceOfferSets",
+    "AwsMarketplaceSolutions",
     "AwsMarketplaceProducts",
 ]
 RejectionReason = Literal[
@@ -330,7 +403,7 @@ class InvitationPayload(ApiModel):
     """A union in the API: only the opportunity branch is read (leads and account planning are not referrals)."""
 
     api_shape = (SELLING, "Payload")
-    api_omitted = frozenset({'LeadInvitation', 'AccountPlanningInvitation'})
+    api_omitted = frozenset({"LeadInvitation", "AccountPlanningInvitation"})
 
     OpportunityInvitation: OpportunityInvitationPayload | None = None
 
@@ -340,7 +413,7 @@ class EngagementInvitation(ApiModel):
     payload): from AWS, an AWS referral."""
 
     api_shape = (SELLING, "GetEngagementInvitationResponse")
-    api_omitted = frozenset({'ExistingMembers', 'EnrichmentContext', 'Receiver'})
+    api_omitted = frozenset({"ExistingMembers", "EnrichmentContext", "Receiver"})
 
     Id: str
     Catalog: str
@@ -361,7 +434,7 @@ class EngagementInvitation(ApiModel):
 
 class Solution(ApiModel):
     api_shape = (SELLING, "SolutionBase")
-    api_omitted = frozenset({'AwsMarketplaceSolutionArn'})
+    api_omitted = frozenset({"AwsMarketplaceSolutionArn"})
 
     Catalog: str
     Id: str
@@ -400,7 +473,7 @@ class AwsLifeCycle(ApiModel):
 
 class AwsInsights(ApiModel):
     api_shape = (SELLING, "AwsOpportunityInsights")
-    api_omitted = frozenset({'Recommendations', 'OpportunityQuality', 'AwsProductsSpendInsightsBySource'})
+    api_omitted = frozenset({"Recommendations", "OpportunityQuality", "AwsProductsSpendInsightsBySource"})
 
     NextBestActions: str | None = None
     EngagementScore: Literal["High", "Medium", "Low"] | None = None
@@ -410,7 +483,9 @@ class AwsOpportunitySummary(ApiModel):
     """AWS's side of a shared opportunity (GetAwsOpportunitySummary)."""
 
     api_shape = (SELLING, "GetAwsOpportunitySummaryResponse")
-    api_omitted = frozenset({'Customer', 'RelatedEntityIds', 'CosellMotionReason', 'Project', 'CosellMotion', 'SoftwareRevenue'})
+    api_omitted = frozenset(
+        {"Customer", "RelatedEntityIds", "CosellMotionReason", "Project", "CosellMotion", "SoftwareRevenue"}
+    )
 
     Catalog: str
     RelatedOpportunityId: str | None = None
@@ -428,7 +503,7 @@ class EngagementTask(ApiModel):
     rows of their List...Tasks)."""
 
     api_shape = (SELLING, "StartEngagementFromOpportunityTaskResponse")
-    api_omitted = frozenset({'ResourceSnapshotJobId'})
+    api_omitted = frozenset({"ResourceSnapshotJobId"})
 
     TaskId: str | None = None
     TaskArn: str | None = None

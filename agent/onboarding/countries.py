@@ -109,8 +109,14 @@ def country_code(value: str) -> str | None:
 
 def is_country(code: str) -> bool:
     """True if ``code`` is an assigned ISO 3166-1 alpha-2 code exactly as written (upper case; not "UK")."""
-    return (isinstance(code, str) and len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()
-            and pycountry.countries.get(alpha_2=code) is not None)
+    return (
+        isinstance(code, str)
+        and len(code) == 2
+        and code.isascii()
+        and code.isalpha()
+        and code.isupper()
+        and pycountry.countries.get(alpha_2=code) is not None
+    )
 
 
 def country_name(code: str) -> str:
@@ -143,5 +149,11 @@ def subdivision_code(country: str, value: str) -> str | None:
 
 def is_currency(code: str) -> bool:
     """True if ``code`` is an ISO 4217 currency code exactly as written (three upper-case letters, "EUR")."""
-    return (isinstance(code, str) and len(code) == 3 and code.isascii() and code.isalpha() and code.isupper()
-            and pycountry.currencies.get(alpha_3=code) is not None)
+    return (
+        isinstance(code, str)
+        and len(code) == 3
+        and code.isascii()
+        and code.isalpha()
+        and code.isupper()
+        and pycountry.currencies.get(alpha_3=code) is not None
+    )

@@ -94,8 +94,13 @@ class WebsiteRefused(WebsiteFetchError):
     """
 
     def __init__(self, message: str, *, reason: RefusalReason) -> None:
-        super().__init__(message, next_step="(An intranet site can be allowed by whoever runs this server, with the "
-                         "setting PARTNER_AGENT_WEBSITE_ALLOW_HOSTS.)" if reason == "address" else None)
+        super().__init__(
+            message,
+            next_step="(An intranet site can be allowed by whoever runs this server, with the "
+            "setting PARTNER_AGENT_WEBSITE_ALLOW_HOSTS.)"
+            if reason == "address"
+            else None,
+        )
         self.reason: RefusalReason = reason
 
 
@@ -168,8 +173,9 @@ def fetch_page(
         visited = [str(current)]
         redirects = 0
         while True:
-            addresses = _resolve(current, deadline, trusted=trusted, listed=_url_host(current) in allowed,
-                                 redirected_from=previous)
+            addresses = _resolve(
+                current, deadline, trusted=trusted, listed=_url_host(current) in allowed, redirected_from=previous
+            )
             response = _send(transport, current, addresses, timeout, deadline)
             try:
                 if response.status_code in _REDIRECT_STATUSES:
@@ -180,7 +186,8 @@ def fetch_page(
                         raise WebsiteRefused(
                             f"Refused {shown_url(url)}: too many redirects (more than {max_redirects}){loop}. "
                             "Give the address of the page the site finally shows, e.g. its home page.",
-                            reason="redirects")
+                            reason="redirects",
+                        )
                     visited.append(str(target))
                     trusted = trusted and _url_host(target) == _url_host(current)
                     current, previous = target, current
@@ -251,8 +258,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         try:
             left = _time_left(self._deadline, timeout, httpcore.ConnectTimeout)
         except httpcore.ConnectTimeout:
@@ -269,14 +277,21 @@ class _DeadlineBackend(httpcore.NetworkBackend):
     def __init__(self, deadline: float) -> None:
         self._deadline, self._backend = deadline, httpcore.SyncBackend()
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         left = _time_left(self._deadline, timeout, httpcore.ConnectTimeout)
         stream = self._backend.connect_tcp(host, port, left, local_address, socket_options)
         return _DeadlineStream(stream, self._deadline)
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("the website scan does not use Unix sockets")
 
     def sleep(self, seconds: float) -> None:
@@ -302,19 +317,33 @@ class _DeadlineTransport(httpx.BaseTransport):
 
     def __init__(self, deadline: float) -> None:
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), max_keepalive_connections=0, retries=0,
-            network_backend=_DeadlineBackend(deadline))
+            ssl_context=httpx.create_ssl_context(),
+            max_keepalive_connections=0,
+            retries=0,
+            network_backend=_DeadlineBackend(deadline),
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         core_request = httpcore.Request(
             method=request.method,
-            url=httpcore.URL(scheme=request.url.raw_scheme, host=request.url.raw_host, port=request.url.port,
-                             target=request.url.raw_path),
-            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
         with _as_httpx_errors():
             response = self._pool.handle_request(core_request)
-        return httpx.Response(status_code=response.status, headers=response.headers, stream=_Body(response),
-                              extensions=response.extensions)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response),
+            extensions=response.extensions,
+        )
 
     def close(self) -> None:
         with _as_httpx_errors():
@@ -368,18 +397,29 @@ def _checked_url(raw: str | httpx.URL, redirected_from: httpx.URL | None = None)
     try:
         url = raw if isinstance(raw, httpx.URL) else httpx.URL(raw.strip())
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise WebsiteRefused(f"Refused {shown_url(raw)}: not a valid URL ({exc}){via}. "
-                             "Give the full address, e.g. https://www.example.com/.", reason="url") from None
+        raise WebsiteRefused(
+            f"Refused {shown_url(raw)}: not a valid URL ({exc}){via}. "
+            "Give the full address, e.g. https://www.example.com/.",
+            reason="url",
+        ) from None
     if url.scheme not in ("http", "https"):
         if not url.scheme:
-            raise WebsiteRefused(f"Refused {shown_url(raw)}: the URL has no scheme{via}. "
-                                 "Give the full address, e.g. https://www.example.com/.", reason="scheme")
-        raise WebsiteRefused(f"Refused {shown_url(url)}: only http and https URLs are scanned, "
-                             f"not {url.scheme}:{via}. Give the company's public web address.", reason="scheme")
+            raise WebsiteRefused(
+                f"Refused {shown_url(raw)}: the URL has no scheme{via}. "
+                "Give the full address, e.g. https://www.example.com/.",
+                reason="scheme",
+            )
+        raise WebsiteRefused(
+            f"Refused {shown_url(url)}: only http and https URLs are scanned, "
+            f"not {url.scheme}:{via}. Give the company's public web address.",
+            reason="scheme",
+        )
     if url.userinfo:
-        raise WebsiteRefused(f"Refused {shown_url(url)}: URLs with credentials (user:password@) are not "
-                             f"scanned{via}. Give the public address without a user name or password.",
-                             reason="credentials")
+        raise WebsiteRefused(
+            f"Refused {shown_url(url)}: URLs with credentials (user:password@) are not "
+            f"scanned{via}. Give the public address without a user name or password.",
+            reason="credentials",
+        )
     if not url.host:
         raise WebsiteRefused(f"Refused {shown_url(url)}: the URL has no host name{via}.", reason="url")
     return url.copy_with(fragment=None)
@@ -388,8 +428,10 @@ def _checked_url(raw: str | httpx.URL, redirected_from: httpx.URL | None = None)
 def _redirect_target(response: httpx.Response, current: httpx.URL) -> httpx.URL:
     location = response.headers.get("location", "").strip()
     if not location:
-        raise WebsiteFetchError(f"{shown_url(current)} answered HTTP {response.status_code} (a redirect) "
-                                "without saying where to; give the address of the page itself.")
+        raise WebsiteFetchError(
+            f"{shown_url(current)} answered HTTP {response.status_code} (a redirect) "
+            "without saying where to; give the address of the page itself."
+        )
     try:
         target = current.join(location)
     except (httpx.InvalidURL, TypeError, ValueError):
@@ -428,8 +470,9 @@ def _address_problem(address: IPAddress) -> str | None:
     return None
 
 
-def _resolve(url: httpx.URL, deadline: float, *, trusted: bool, listed: bool,
-             redirected_from: httpx.URL | None = None) -> list[IPAddress]:
+def _resolve(
+    url: httpx.URL, deadline: float, *, trusted: bool, listed: bool, redirected_from: httpx.URL | None = None
+) -> list[IPAddress]:
     """Every address the host resolves to, in resolver order; refused if any is not public, unless the
     host is ``trusted`` (allowed, and the host that was asked for). ``listed``: it is in allow_hosts."""
     via = f" (redirected from {shown_url(redirected_from)})" if redirected_from is not None else ""
@@ -440,15 +483,19 @@ def _resolve(url: httpx.URL, deadline: float, *, trusted: bool, listed: bool,
     try:
         infos = _getaddrinfo(host.strip("[]"), port, name, deadline)
     except (socket.gaierror, UnicodeError, OSError) as exc:
-        raise WebsiteFetchError(f"Could not find the host {name!r} ({getattr(exc, 'strerror', None) or exc}). "
-                                "Check the spelling of the domain.") from None
+        raise WebsiteFetchError(
+            f"Could not find the host {name!r} ({getattr(exc, 'strerror', None) or exc}). "
+            "Check the spelling of the domain."
+        ) from None
     addresses: list[IPAddress] = []
     for info in infos:
         try:
             address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         except ValueError:
-            raise WebsiteRefused(f"Refused {shown_url(url)}{via}: {name!r} resolved to an address that could "
-                                 "not be checked.", reason=reason) from None
+            raise WebsiteRefused(
+                f"Refused {shown_url(url)}{via}: {name!r} resolved to an address that could not be checked.",
+                reason=reason,
+            ) from None
         if address not in addresses:
             addresses.append(address)
     if not addresses:
@@ -462,15 +509,18 @@ def _resolve(url: httpx.URL, deadline: float, *, trusted: bool, listed: bool,
             if redirected_from is None:
                 advice = "Give the company's public website address."
             elif listed:
-                advice = (f"{name!r} is an allowed host, but the allowance covers only the address asked for "
-                          "and redirects that stay on its host, never a redirect from another host. To scan "
-                          f"{name!r}, give the address of the page wanted on it.")
+                advice = (
+                    f"{name!r} is an allowed host, but the allowance covers only the address asked for "
+                    "and redirects that stay on its host, never a redirect from another host. To scan "
+                    f"{name!r}, give the address of the page wanted on it."
+                )
             else:
-                advice = ("A redirect may only lead to a public address; give the company's public website "
-                          "address.")
+                advice = "A redirect may only lead to a public address; give the company's public website address."
             raise WebsiteRefused(
                 f"Refused {shown_url(url)}{via}: the host {name!r} {what} a {problem}. Only public internet "
-                f"addresses are scanned, to protect this server and its network. {advice}", reason=reason)
+                f"addresses are scanned, to protect this server and its network. {advice}",
+                reason=reason,
+            )
     return addresses
 
 
@@ -483,8 +533,10 @@ def _getaddrinfo(host: str, port: int, name: str, deadline: float) -> list[Any]:
     """
     slots = _DNS_SLOTS  # the one this lookup releases, even if the module's is replaced meanwhile
     if not slots.acquire(timeout=max(0.0, min(_DNS_SLOT_WAIT, deadline - time.monotonic()))):
-        raise WebsiteFetchError(f"DNS lookup timed out for the host {name!r}: too many earlier host name "
-                                "lookups are still waiting for the name server. Try again in a minute.")
+        raise WebsiteFetchError(
+            f"DNS lookup timed out for the host {name!r}: too many earlier host name "
+            "lookups are still waiting for the name server. Try again in a minute."
+        )
     outcome: list[Any] = []
     done = threading.Event()
 
@@ -503,8 +555,10 @@ def _getaddrinfo(host: str, port: int, name: str, deadline: float) -> list[Any]:
         slots.release()
         raise WebsiteFetchError(f"Could not look up the host {name!r} now; try again later.") from None
     if not done.wait(max(0.0, deadline - time.monotonic())):
-        raise WebsiteFetchError(f"DNS lookup timed out for the host {name!r}: the name server did not answer "
-                                "within the time limit. Check the domain, or try again later.")
+        raise WebsiteFetchError(
+            f"DNS lookup timed out for the host {name!r}: the name server did not answer "
+            "within the time limit. Check the domain, or try again later."
+        )
     result = outcome[0]
     if isinstance(result, Exception):
         raise result
@@ -521,13 +575,16 @@ def _same_address(name: str, address: IPAddress) -> bool:
 def _remaining(deadline: float, url: httpx.URL) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise WebsiteFetchError(f"Timed out fetching {shown_url(url)}; the site is too slow. Try again later "
-                                "or give another page of the site.")
+        raise WebsiteFetchError(
+            f"Timed out fetching {shown_url(url)}; the site is too slow. Try again later "
+            "or give another page of the site."
+        )
     return left
 
 
-def _send(transport: httpx.BaseTransport, url: httpx.URL, addresses: list[IPAddress], timeout: float,
-          deadline: float) -> httpx.Response:
+def _send(
+    transport: httpx.BaseTransport, url: httpx.URL, addresses: list[IPAddress], timeout: float, deadline: float
+) -> httpx.Response:
     """GET ``url`` from the first checked address that accepts a connection (no new DNS lookup)."""
     host = url.raw_host.decode("ascii")
     headers = {
@@ -548,18 +605,24 @@ def _send(transport: httpx.BaseTransport, url: httpx.URL, addresses: list[IPAddr
         try:
             return transport.handle_request(request)
         except httpx.TimeoutException:
-            raise WebsiteFetchError(f"Timed out waiting for {shown_url(url)} (limit {timeout:g} s); the site is "
-                                    "too slow or unreachable. Check the address, or try again later.") from None
+            raise WebsiteFetchError(
+                f"Timed out waiting for {shown_url(url)} (limit {timeout:g} s); the site is "
+                "too slow or unreachable. Check the address, or try again later."
+            ) from None
         except httpx.ConnectError as exc:
             if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate" in str(exc).lower():
-                raise WebsiteFetchError(f"The TLS certificate of {host!r} could not be verified ({exc}). "
-                                        "The page was not read; check the address, or ask the site owner "
-                                        "to fix its certificate.") from None
+                raise WebsiteFetchError(
+                    f"The TLS certificate of {host!r} could not be verified ({exc}). "
+                    "The page was not read; check the address, or ask the site owner "
+                    "to fix its certificate."
+                ) from None
             failures.append(f"{address}: {exc}")
         except httpx.TransportError as exc:
             raise WebsiteFetchError(f"Could not fetch {shown_url(url)}: {type(exc).__name__}: {exc}.") from None
-    raise WebsiteFetchError(f"Could not connect to {shown_url(url)} ({'; '.join(failures)}). Check that the "
-                            "site is up and the address is right.")
+    raise WebsiteFetchError(
+        f"Could not connect to {shown_url(url)} ({'; '.join(failures)}). Check that the "
+        "site is up and the address is right."
+    )
 
 
 def _check_status(response: httpx.Response, url: httpx.URL) -> None:
@@ -574,8 +637,11 @@ def _check_status(response: httpx.Response, url: httpx.URL) -> None:
         429: "the site is rate limiting; try again in a few minutes",
     }.get(status)
     if what is None:
-        what = ("the site had a server error; try again later or give another page" if status >= 500
-                else "give the address of a public HTML page of the site")
+        what = (
+            "the site had a server error; try again later or give another page"
+            if status >= 500
+            else "give the address of a public HTML page of the site"
+        )
     reason = response.reason_phrase or ""
     raise WebsiteFetchError(f"{shown_url(url)} answered HTTP {status} {reason}".rstrip() + f": {what}.")
 
@@ -586,15 +652,19 @@ def _checked_content_type(response: httpx.Response, url: httpx.URL) -> str:
     if media_type in _HTML_TYPES:
         return media_type
     received = f"'{media_type}'" if media_type else "no Content-Type"
-    raise WebsiteFetchError(f"{shown_url(url)} is not an HTML page: the server sent {received}, and only "
-                            "text/html or application/xhtml+xml pages are scanned. Give the address of "
-                            "the company's home page.")
+    raise WebsiteFetchError(
+        f"{shown_url(url)} is not an HTML page: the server sent {received}, and only "
+        "text/html or application/xhtml+xml pages are scanned. Give the address of "
+        "the company's home page."
+    )
 
 
 def _read_capped(response: httpx.Response, url: httpx.URL, max_bytes: int, deadline: float) -> bytes:
     """The body, read in chunks and abandoned as soon as it passes ``max_bytes`` (decoded size)."""
-    too_big = (f"{shown_url(url)} is larger than the {max_bytes:,}-byte limit; it was not read to the end. "
-               "Give a lighter page of the site, such as its home or about page.")
+    too_big = (
+        f"{shown_url(url)} is larger than the {max_bytes:,}-byte limit; it was not read to the end. "
+        "Give a lighter page of the site, such as its home or about page."
+    )
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
         declared = response.headers.get("content-length", "").strip()

@@ -286,8 +286,10 @@ class SellerRules(_Rule):
 
     def kyc_triggers(self) -> str:
         """When KYC applies: "you sell to buyers in EMEA (...) or South Korea, or use a bank account in the UK"."""
-        return (f"you sell to buyers in {self.kyc_buyer_places()}, or use a bank account in "
-                f"{self.named(self.kyc_bank_countries, 'or')}")
+        return (
+            f"you sell to buyers in {self.kyc_buyer_places()}, or use a bank account in "
+            f"{self.named(self.kyc_bank_countries, 'or')}"
+        )
 
 
 @cache
@@ -462,32 +464,46 @@ def determine_tax_form(
     form: TaxForm
     if code in rules.us_person_countries.countries:
         form = "W-9"
-        reasons.append(f"country is {code}: U.S. persons (U.S. citizens, resident aliens and U.S.-organized "
-                       "entities) use Form W-9")
+        reasons.append(
+            f"country is {code}: U.S. persons (U.S. citizens, resident aliens and U.S.-organized entities) use Form W-9"
+        )
         if entity_type == "individual":
-            notes.append("U.S. citizens and resident aliens living abroad are U.S. persons too and also use W-9; "
-                         "if that is you, answer the interview as a U.S. person whatever your country of residence.")
+            notes.append(
+                "U.S. citizens and resident aliens living abroad are U.S. persons too and also use W-9; "
+                "if that is you, answer the interview as a U.S. person whatever your country of residence."
+            )
         if intermediary or us_effectively_connected_income:
-            reasons.append("intermediary / effectively connected income do not change the form for a U.S. person "
-                           "(W-8 forms are for foreign persons only)")
+            reasons.append(
+                "intermediary / effectively connected income do not change the form for a U.S. person "
+                "(W-8 forms are for foreign persons only)"
+            )
     else:
-        reasons.append(f"country is {code}, outside {rules.named(rules.us_person_countries)}: a foreign person "
-                       "uses a W-8 form")
+        reasons.append(
+            f"country is {code}, outside {rules.named(rules.us_person_countries)}: a foreign person uses a W-8 form"
+        )
         if entity_type == "individual":
-            notes.append("If you are a U.S. citizen or resident alien living in another country, you are a U.S. "
-                         "person and use W-9 instead.")
+            notes.append(
+                "If you are a U.S. citizen or resident alien living in another country, you are a U.S. "
+                "person and use W-9 instead."
+            )
         if intermediary:
             form = "W-8IMY"
-            reasons.append("intermediary is set: an intermediary or flow-through entity receiving payments for "
-                           "others uses W-8IMY (the IRS sends intermediaries to W-8IMY even for effectively "
-                           "connected income)")
+            reasons.append(
+                "intermediary is set: an intermediary or flow-through entity receiving payments for "
+                "others uses W-8IMY (the IRS sends intermediaries to W-8IMY even for effectively "
+                "connected income)"
+            )
             if entity_type == "individual":
-                notes.append("W-8IMY is almost always filed by entities; an individual acting as an intermediary "
-                             "should confirm the form with a tax adviser.")
+                notes.append(
+                    "W-8IMY is almost always filed by entities; an individual acting as an intermediary "
+                    "should confirm the form with a tax adviser."
+                )
         elif us_effectively_connected_income:
             form = "W-8ECI"
-            reasons.append("us_effectively_connected_income is set: income effectively connected with a U.S. trade "
-                           "or business is certified on W-8ECI, and a U.S. income tax return is filed for it")
+            reasons.append(
+                "us_effectively_connected_income is set: income effectively connected with a U.S. trade "
+                "or business is certified on W-8ECI, and a U.S. income tax return is filed for it"
+            )
         elif entity_type == "individual":
             form = "W-8BEN"
             reasons.append("entity_type is individual: a foreign individual beneficial owner uses W-8BEN")
@@ -504,13 +520,17 @@ def determine_tax_form(
         notes.append(f"Sellers located in {code} also give their VAT registration information in the tax interview.")
         extra_sources.append(rules.vat_registration_countries.sources)
     if code in rules.same_country_tax_invoicing_countries.countries:
-        notes.append(f"When you and your buyer are both in {code}, you may be responsible for tax invoicing, "
-                     "collection and remittance; ask your tax adviser.")
+        notes.append(
+            f"When you and your buyer are both in {code}, you may be responsible for tax invoicing, "
+            "collection and remittance; ask your tax adviser."
+        )
         extra_sources.append(rules.same_country_tax_invoicing_countries.sources)
     notes.append(rules.dac7_note.text)
     extra_sources.append(rules.dac7_note.sources)
-    notes.append("The interview in AMMP asks its own questions and decides the form; this is a preview to help you "
-                 "prepare, not tax advice.")
+    notes.append(
+        "The interview in AMMP asks its own questions and decides the form; this is a preview to help you "
+        "prepare, not tax advice."
+    )
     return TaxFormGuidance(
         disclaimer=rules.disclaimer,
         sources=rules.cite(*extra_sources),
@@ -531,12 +551,27 @@ def determine_tax_form(
 # ---------------------------------------------------------------- 2. KYC, BAV, secondary users
 
 
-def _requirement(rules: SellerRules, code: str, rule: ComplianceRule, applies: Applies, reasons: list[str],
-                 next_steps: list[str], *extra_sources: list[str]) -> Requirement:
-    return Requirement(code=code, name=rule.name, applies=applies, reasons=reasons, what_it_is=rule.what,
-                       have_ready=list(rule.have_ready) if applies != "not_required" else [],
-                       next_steps=next_steps, where=rule.where, timing=rule.timing,
-                       sources=rules.cite(rule.sources, *extra_sources))
+def _requirement(
+    rules: SellerRules,
+    code: str,
+    rule: ComplianceRule,
+    applies: Applies,
+    reasons: list[str],
+    next_steps: list[str],
+    *extra_sources: list[str],
+) -> Requirement:
+    return Requirement(
+        code=code,
+        name=rule.name,
+        applies=applies,
+        reasons=reasons,
+        what_it_is=rule.what,
+        have_ready=list(rule.have_ready) if applies != "not_required" else [],
+        next_steps=next_steps,
+        where=rule.where,
+        timing=rule.timing,
+        sources=rules.cite(rule.sources, *extra_sources),
+    )
 
 
 def seller_compliance_requirements(
@@ -560,11 +595,14 @@ def seller_compliance_requirements(
     buyers = set(geography) if geography else {seller}
     assumptions: list[str] = []
     if geography is None:
-        assumptions.append(f"You did not say where your buyers are, so we assumed at least your home market ({seller}). "
-                           f"Buyers in {rules.kyc_buyer_places()} would add KYC.")
+        assumptions.append(
+            f"You did not say where your buyers are, so we assumed at least your home market ({seller}). "
+            f"Buyers in {rules.kyc_buyer_places()} would add KYC."
+        )
     kyc_rule, bav_rule, su_rule = rules.compliance.kyc, rules.compliance.bav, rules.compliance.secondary_user
-    emea_buyers = sorted(b for b in buyers if b in rules.emea.countries
-                         and b not in rules.emea_not_invoiced_by_aws_europe.countries)
+    emea_buyers = sorted(
+        b for b in buyers if b in rules.emea.countries and b not in rules.emea_not_invoiced_by_aws_europe.countries
+    )
     korea_buyers = sorted(buyers & set(rules.kyc_buyer_countries_korea.countries))
     kyc_bank = bank in rules.kyc_bank_countries.countries
     ach_bank = bank in rules.ach_bank_countries.countries
@@ -575,45 +613,68 @@ def seller_compliance_requirements(
     kyc_sources = [rules.emea.sources, rules.emea_not_invoiced_by_aws_europe.sources]
     if exempt:
         kyc_applies: Applies = "not_required"
-        kyc_reasons = [(f"seller country is {seller}: AWS says KYC does not apply to sellers in {home}, who sell only "
-                       f"to buyers in {home}")]
+        kyc_reasons = [
+            (
+                f"seller country is {seller}: AWS says KYC does not apply to sellers in {home}, who sell only "
+                f"to buyers in {home}"
+            )
+        ]
         if buyers - {seller}:
-            kyc_reasons.append(f"note: as a seller in {home} you can only sell to buyers in {home}, so buyers "
-                               "elsewhere are out of reach from this seller account")
+            kyc_reasons.append(
+                f"note: as a seller in {home} you can only sell to buyers in {home}, so buyers "
+                "elsewhere are out of reach from this seller account"
+            )
         kyc_steps = [f"Nothing to do for KYC; follow AMMP's process for sellers in {home}."]
         kyc_sources.append(rules.kyc_exempt_seller_countries.sources)
     else:
         kyc_reasons = []
         if emea_buyers:
-            kyc_reasons.append(f"you sell to buyers in {rules.named(rules.emea)} ({', '.join(emea_buyers)}): AWS Europe "
-                               "(through Amazon Payments Europe) invoices them only for KYC-verified sellers; until you "
-                               "are verified, AWS Inc. invoices those buyers instead")
+            kyc_reasons.append(
+                f"you sell to buyers in {rules.named(rules.emea)} ({', '.join(emea_buyers)}): AWS Europe "
+                "(through Amazon Payments Europe) invoices them only for KYC-verified sellers; until you "
+                "are verified, AWS Inc. invoices those buyers instead"
+            )
         if korea_buyers:
-            kyc_reasons.append(f"you sell to buyers in {rules.places(korea_buyers)}: KYC is needed to receive "
-                               "disbursements from the AWS invoicing entity there")
+            kyc_reasons.append(
+                f"you sell to buyers in {rules.places(korea_buyers)}: KYC is needed to receive "
+                "disbursements from the AWS invoicing entity there"
+            )
             kyc_sources.append(rules.kyc_buyer_countries_korea.sources)
         if kyc_bank:
-            kyc_reasons.append(f"your disbursement bank account is in {bank}: AWS requires KYC for bank accounts in "
-                               f"{rules.place(bank)}")
+            kyc_reasons.append(
+                f"your disbursement bank account is in {bank}: AWS requires KYC for bank accounts in "
+                f"{rules.place(bank)}"
+            )
             kyc_sources.append(rules.kyc_bank_countries.sources)
         if kyc_reasons:
             kyc_applies = "required"
             kyc_steps = [
                 f"Open {rules.portal.kyc_path} and start the business verification.",
                 "Make sure someone watches the AWS account's root email address: the KYC team writes there.",
-                ("In a channel partner private offer (CPPO) both the ISV and the channel partner must be KYC verified "
-                "for AWS Europe to invoice the buyer."),
+                (
+                    "In a channel partner private offer (CPPO) both the ISV and the channel partner must be KYC verified "
+                    "for AWS Europe to invoice the buyer."
+                ),
             ]
         elif geography is None:
             kyc_applies = "depends"
-            kyc_reasons = [(f"your home market {seller} and your bank country {bank} do not trigger KYC, but you have not "
-                           "said where else you sell")]
-            kyc_steps = [f"KYC becomes required if {rules.kyc_triggers()}; check the KYC tab in AMMP / Partner "
-                         "Central."]
+            kyc_reasons = [
+                (
+                    f"your home market {seller} and your bank country {bank} do not trigger KYC, but you have not "
+                    "said where else you sell"
+                )
+            ]
+            kyc_steps = [
+                f"KYC becomes required if {rules.kyc_triggers()}; check the KYC tab in AMMP / Partner Central."
+            ]
         else:
             kyc_applies = "not_required"
-            kyc_reasons = [(f"your buyers ({', '.join(geography)}) are not in {rules.kyc_buyer_places()}, and your "
-                           f"bank account is in {bank}, not in {rules.named(rules.kyc_bank_countries, 'or')}")]
+            kyc_reasons = [
+                (
+                    f"your buyers ({', '.join(geography)}) are not in {rules.kyc_buyer_places()}, and your "
+                    f"bank account is in {bank}, not in {rules.named(rules.kyc_bank_countries, 'or')}"
+                )
+            ]
             kyc_steps = [f"Nothing to do now; KYC becomes required if {rules.kyc_triggers()}."]
     kyc = _requirement(rules, "KYC", kyc_rule, kyc_applies, kyc_reasons, kyc_steps, *kyc_sources)
 
@@ -621,38 +682,70 @@ def seller_compliance_requirements(
     bav_sources = [bav_rule.sources]
     if exempt:
         bav_applies: Applies = "not_required"
-        bav_reasons = [(f"seller country is {seller}: AWS says bank account verification does not apply to sellers in "
-                       f"{home}")]
+        bav_reasons = [
+            (f"seller country is {seller}: AWS says bank account verification does not apply to sellers in {home}")
+        ]
         bav_steps = ["Nothing to do for BAV."]
     elif emea_buyers or kyc_bank:
         bav_applies = "required"
-        bav_reasons = [(f"KYC applies for Amazon Payments Europe ({rules.named(rules.emea)} buyers or a bank account "
-                       f"in {rules.named(rules.kyc_bank_countries, 'or')}), and you must verify the disbursement bank "
-                       "account before Amazon Payments Europe can pay you")]
-        bav_steps = [("After the KYC business verification, verify the disbursement account in "
-                     f"{rules.portal.payment_path}: choose the account, then Verify.")]
+        bav_reasons = [
+            (
+                f"KYC applies for Amazon Payments Europe ({rules.named(rules.emea)} buyers or a bank account "
+                f"in {rules.named(rules.kyc_bank_countries, 'or')}), and you must verify the disbursement bank "
+                "account before Amazon Payments Europe can pay you"
+            )
+        ]
+        bav_steps = [
+            (
+                "After the KYC business verification, verify the disbursement account in "
+                f"{rules.portal.payment_path}: choose the account, then Verify."
+            )
+        ]
     elif korea_buyers:
         bav_applies = "depends"
-        bav_reasons = [(f"KYC applies for disbursements for buyers in {rules.places(korea_buyers)}; AWS documents bank "
-                       "account verification for Amazon Payments Europe disbursements and says nothing specific for "
-                       "them")]
-        bav_steps = [("Check the verification status of your disbursement account in AMMP; if it shows Not Verified, "
-                     "verify it there.")]
+        bav_reasons = [
+            (
+                f"KYC applies for disbursements for buyers in {rules.places(korea_buyers)}; AWS documents bank "
+                "account verification for Amazon Payments Europe disbursements and says nothing specific for "
+                "them"
+            )
+        ]
+        bav_steps = [
+            (
+                "Check the verification status of your disbursement account in AMMP; if it shows Not Verified, "
+                "verify it there."
+            )
+        ]
     elif ach_bank and kyc_applies == "not_required":
         bav_applies = "not_required"
-        bav_reasons = [(f"your bank account is in {rules.place(bank)} and no KYC flow applies: AWS documents bank "
-                       "account verification for disbursements through Amazon Payments Europe")]
-        bav_steps = [f"Nothing to do now; it becomes required with KYC for buyers in {rules.aws_europe_buyer_places()}"
-                     "."]
+        bav_reasons = [
+            (
+                f"your bank account is in {rules.place(bank)} and no KYC flow applies: AWS documents bank "
+                "account verification for disbursements through Amazon Payments Europe"
+            )
+        ]
+        bav_steps = [
+            f"Nothing to do now; it becomes required with KYC for buyers in {rules.aws_europe_buyer_places()}."
+        ]
     else:
         bav_applies = "depends"
-        bav_reasons = ([f"your bank account is in {bank}, outside {rules.named(rules.ach_bank_countries)}"
-                        if not ach_bank else "KYC may apply once you say where you sell"]
-                       + [("AWS documents bank account verification for disbursements through Amazon Payments Europe "
-                          f"({rules.named(rules.emea)}); for other accounts AMMP shows a verification status per "
-                          "disbursement account")])
-        bav_steps = [(f"Check the Verification status of your account in {rules.portal.payment_path}; if it shows Not "
-                     "Verified, choose Verify and upload a recent statement in the verification portal.")]
+        bav_reasons = [
+            f"your bank account is in {bank}, outside {rules.named(rules.ach_bank_countries)}"
+            if not ach_bank
+            else "KYC may apply once you say where you sell"
+        ] + [
+            (
+                "AWS documents bank account verification for disbursements through Amazon Payments Europe "
+                f"({rules.named(rules.emea)}); for other accounts AMMP shows a verification status per "
+                "disbursement account"
+            )
+        ]
+        bav_steps = [
+            (
+                f"Check the Verification status of your account in {rules.portal.payment_path}; if it shows Not "
+                "Verified, choose Verify and upload a recent statement in the verification portal."
+            )
+        ]
     bav = _requirement(rules, "BAV", bav_rule, bav_applies, bav_reasons, bav_steps, *bav_sources)
 
     # Secondary users
@@ -666,27 +759,50 @@ def seller_compliance_requirements(
         su_steps = ["Decide after KYC is settled."]
     elif has_secondary_users:
         su_applies = "required"
-        su_reasons = [("KYC applies and you will designate other users: only KYC-verified users can change KYC "
-                      "information or bank details in AMMP and process refunds, so each of them must complete verification")]
-        su_steps = [("Ask each secondary user to sign in to AMMP themselves and complete the secondary user "
-                    "verification; they upload their own documents in the portal."),
-                    "Make sure each of them has MFA enabled before they update disbursement information."]
+        su_reasons = [
+            (
+                "KYC applies and you will designate other users: only KYC-verified users can change KYC "
+                "information or bank details in AMMP and process refunds, so each of them must complete verification"
+            )
+        ]
+        su_steps = [
+            (
+                "Ask each secondary user to sign in to AMMP themselves and complete the secondary user "
+                "verification; they upload their own documents in the portal."
+            ),
+            "Make sure each of them has MFA enabled before they update disbursement information.",
+        ]
     else:
         su_applies = "not_required"
-        su_reasons = [("KYC applies, but you have no secondary users: the step is optional, and only the verified "
-                      "primary contact can then change financial details")]
+        su_reasons = [
+            (
+                "KYC applies, but you have no secondary users: the step is optional, and only the verified "
+                "primary contact can then change financial details"
+            )
+        ]
         su_steps = ["Add secondary users later if others (for example your finance team) need to manage disbursements."]
     secondary = _requirement(rules, "SU", su_rule, su_applies, su_reasons, su_steps)
 
     others: list[Requirement] = []
     if seller in rules.japan_isa_seller_countries.countries:
         isa = rules.compliance.japan_isa
-        others.append(_requirement(rules, "JP-ISA", isa, "required",
-                                   [(f"seller country is {seller}: sellers registered in "
-                                     f"{rules.named(rules.japan_isa_seller_countries, 'or')} complete {isa.name} "
-                                     "whatever their buyers' locations")],
-                                   [f"Complete your tax settings, then start it in {isa.where}"],
-                                   rules.japan_isa_seller_countries.sources))
+        others.append(
+            _requirement(
+                rules,
+                "JP-ISA",
+                isa,
+                "required",
+                [
+                    (
+                        f"seller country is {seller}: sellers registered in "
+                        f"{rules.named(rules.japan_isa_seller_countries, 'or')} complete {isa.name} "
+                        "whatever their buyers' locations"
+                    )
+                ],
+                [f"Complete your tax settings, then start it in {isa.where}"],
+                rules.japan_isa_seller_countries.sources,
+            )
+        )
     all_sources = [src.id for req in (kyc, bav, secondary, *others) for src in req.sources]
     return ComplianceRequirements(
         disclaimer=rules.disclaimer,
@@ -724,8 +840,10 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
     if currency is not None:
         cur = currency.strip().upper() if isinstance(currency, str) else ""
         if not is_currency(cur):
-            raise GuidanceInputError(f"{currency!r} is not an ISO 4217 currency code. Expected the three letters "
-                                     "of an assigned code, such as 'USD', 'EUR' or 'GBP' (lower case is accepted).")
+            raise GuidanceInputError(
+                f"{currency!r} is not an ISO 4217 currency code. Expected the three letters "
+                "of an assigned code, such as 'USD', 'EUR' or 'GBP' (lower case is accepted)."
+            )
     eligible = bank in rules.eligible_jurisdictions.countries
     ach_bank = bank in rules.ach_bank_countries.countries
     by_code = {c.code: c for c in rules.currencies}
@@ -733,8 +851,13 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
     fitting = [c.code for c in rules.currencies if c.bank_countries is None or bank in c.bank_countries]
     known = ", ".join(by_code)
     reasons: list[str] = []
-    notes = [rules.banking.holder_name, rules.banking.order, rules.banking.profile_wait, rules.banking.free_only,
-             rules.banking.offers]
+    notes = [
+        rules.banking.holder_name,
+        rules.banking.order,
+        rules.banking.profile_wait,
+        rules.banking.free_only,
+        rules.banking.offers,
+    ]
     notes.append(rules.banking.us_sellers if ach_bank else rules.banking.non_us_sellers)
     if_unsupported: list[str] = []
     account_type: str | None = None
@@ -743,20 +866,28 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
         supported: Support = "not_supported"
         reasons.append(f"{bank} is not one of the eligible jurisdictions AWS lists for disbursement bank accounts")
         if_unsupported += [
-            "Use a bank account in an eligible jurisdiction: " + ", ".join(rules.eligible_jurisdictions.countries) + ".",
-            (f"Or use {_account_type(usd, 'Hyperwallet')} for USD disbursements; check in AMMP and with Hyperwallet "
-             "that it is available for your country."),
+            "Use a bank account in an eligible jurisdiction: "
+            + ", ".join(rules.eligible_jurisdictions.countries)
+            + ".",
+            (
+                f"Or use {_account_type(usd, 'Hyperwallet')} for USD disbursements; check in AMMP and with Hyperwallet "
+                "that it is available for your country."
+            ),
         ]
         fitting = []
     elif cur is None:
         supported = "supported"
-        reasons.append(f"{bank} is an eligible jurisdiction; pick one of the currencies below that your bank can receive")
+        reasons.append(
+            f"{bank} is an eligible jurisdiction; pick one of the currencies below that your bank can receive"
+        )
     elif cur not in by_code:
         supported = "not_supported"
         reasons.append(f"AWS Marketplace does not disburse in {cur}; it lists {known}")
         if_unsupported += [
-            (f"Choose a disbursement currency AWS supports that your bank can receive ({', '.join(fitting)}); your bank "
-            "converts if the account is held in another currency."),
+            (
+                f"Choose a disbursement currency AWS supports that your bank can receive ({', '.join(fitting)}); your bank "
+                "converts if the account is held in another currency."
+            ),
             f"USD works in every eligible jurisdiction: {', '.join(usd.account_types)}.",
         ]
     else:
@@ -765,30 +896,40 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
         if rule.bank_countries is not None and bank not in rule.bank_countries:
             supported = "not_supported"
             reasons.append(f"{cur} disbursements go only to bank accounts in {rules.places(rule.bank_countries, 'or')}")
-            if_unsupported.append(f"Choose another currency your bank can receive: "
-                                  f"{', '.join(c for c in fitting if c != cur)}.")
+            if_unsupported.append(
+                f"Choose another currency your bank can receive: {', '.join(c for c in fitting if c != cur)}."
+            )
         elif rule.bank_countries is not None:
             supported = "supported"
             account_type = rule.account_types[0]
-            reasons.append(f"{cur} disbursements go only to bank accounts in "
-                           f"{rules.places(rule.bank_countries, 'or')}, by {account_type}")
+            reasons.append(
+                f"{cur} disbursements go only to bank accounts in "
+                f"{rules.places(rule.bank_countries, 'or')}, by {account_type}"
+            )
         elif ach_bank and cur != "USD":
             supported = "depends"
             account_type = _account_type(rule, "SWIFT")
-            reasons.append(f"ACH accounts in {rules.place(bank)} receive USD only; {cur} needs a SWIFT account able to "
-                           f"receive {cur}")
-            if_unsupported.append(f"Ask your bank whether the account can receive {cur} by SWIFT wire; otherwise "
-                                  "choose USD by ACH.")
+            reasons.append(
+                f"ACH accounts in {rules.place(bank)} receive USD only; {cur} needs a SWIFT account able to "
+                f"receive {cur}"
+            )
+            if_unsupported.append(
+                f"Ask your bank whether the account can receive {cur} by SWIFT wire; otherwise choose USD by ACH."
+            )
         elif cur == "USD":
             supported = "supported"
             account_type = _account_type(usd, "ACH" if ach_bank else "SWIFT")
-            reasons.append(f"USD is supported for a bank account in {bank} by "
-                           + ("ACH" if ach_bank else f"SWIFT wire, or through {_account_type(usd, 'Hyperwallet')}"))
+            reasons.append(
+                f"USD is supported for a bank account in {bank} by "
+                + ("ACH" if ach_bank else f"SWIFT wire, or through {_account_type(usd, 'Hyperwallet')}")
+            )
         else:
             supported = "supported"
             account_type = _account_type(rule, "SWIFT")
-            reasons.append(f"{cur} is one of AWS's disbursement currencies and {bank} is an eligible jurisdiction; "
-                           f"non-USD disbursements need a SWIFT account that can receive {cur}")
+            reasons.append(
+                f"{cur} is one of AWS's disbursement currencies and {bank} is an eligible jurisdiction; "
+                f"non-USD disbursements need a SWIFT account that can receive {cur}"
+            )
     if bank in rules.kyc_bank_countries.countries:
         notes.append(f"A bank account in {rules.place(bank)} requires KYC and bank account verification.")
         sources.append(rules.kyc_bank_countries.sources)
@@ -805,9 +946,11 @@ def banking_guidance(bank_country: str, currency: str | None = None) -> BankingG
         account_type=account_type,
         schedules=[Schedule(name=s.name, description=s.description) for s in rules.schedules],
         notes=notes,
-        verification=("AMMP shows a verification status for each disbursement account. Bank account verification "
-                      "(a recent statement uploaded in the AWS verification portal, never in chat) is required to "
-                      "be paid through Amazon Payments Europe; see the compliance guidance."),
+        verification=(
+            "AMMP shows a verification status for each disbursement account. Bank account verification "
+            "(a recent statement uploaded in the AWS verification portal, never in chat) is required to "
+            "be paid through Amazon Payments Europe; see the compliance guidance."
+        ),
         if_unsupported=if_unsupported,
         where=f"{rules.portal.payment_path}: {rules.portal.url}",
     )
@@ -847,16 +990,27 @@ def esc_catalog_steps(product_type: str | None = None) -> list[Step]:
             sources.append(kind.sources)
         if rule.id == "type-specific":
             if kind is None:
-                detail = ("Each product type has its own step (SaaS: fulfillment URL and metering/entitlement APIs; "
-                          "AMI: AMI scan; Container: push images to AWS Marketplace repositories; ML: SageMaker AI "
-                          "model package or algorithm; Professional services: DAC7 questionnaire; Data: AWS Data "
-                          "Exchange). Ask again with your product type for the details.")
+                detail = (
+                    "Each product type has its own step (SaaS: fulfillment URL and metering/entitlement APIs; "
+                    "AMI: AMI scan; Container: push images to AWS Marketplace repositories; ML: SageMaker AI "
+                    "model package or algorithm; Professional services: DAC7 questionnaire; Data: AWS Data "
+                    "Exchange). Ask again with your product type for the details."
+                )
             else:
                 detail = f"{kind.type}: {kind.step}"
                 sources = [kind.sources]
                 where = f"AWS Partner Central > {kind.build_menu} (redirects to AMMP)"
-        steps.append(Step(disclaimer=rules.disclaimer, sources=rules.cite(*sources), number=len(steps) + 1,
-                          id=rule.id, title=rule.title, detail=detail, where=where))
+        steps.append(
+            Step(
+                disclaimer=rules.disclaimer,
+                sources=rules.cite(*sources),
+                number=len(steps) + 1,
+                id=rule.id,
+                title=rule.title,
+                detail=detail,
+                where=where,
+            )
+        )
     return steps
 
 
@@ -874,17 +1028,27 @@ def resale_role_guidance(role_exists: bool) -> RoleGuidance:
     rules = load_rules()
     role = rules.resale_role
     if role_exists:
-        steps = [("Nothing to create: the role is in place, so AWS RAM can share and accept Resale Authorizations "
-                 "for this account."),
-                 "Make sure your channel partners (or the ISVs you resell for) have the role in their accounts too."]
+        steps = [
+            (
+                "Nothing to create: the role is in place, so AWS RAM can share and accept Resale Authorizations "
+                "for this account."
+            ),
+            "Make sure your channel partners (or the ISVs you resell for) have the role in their accounts too.",
+        ]
         request = None
     else:
-        steps = [(f"Create the role, after the person approves: IAM CreateServiceLinkedRole with AWSServiceName "
-                 f"{role.service_principal} (CLI: aws iam create-service-linked-role --aws-service-name "
-                 f"{role.service_principal})."),
-                 f"Or create it yourself in {role.console_path}.",
-                 (f"The caller needs {role.create_permission} (and {role.check_permission} to check for it); "
-                 f"{role.managed_policy_note}")]
+        steps = [
+            (
+                f"Create the role, after the person approves: IAM CreateServiceLinkedRole with AWSServiceName "
+                f"{role.service_principal} (CLI: aws iam create-service-linked-role --aws-service-name "
+                f"{role.service_principal})."
+            ),
+            f"Or create it yourself in {role.console_path}.",
+            (
+                f"The caller needs {role.create_permission} (and {role.check_permission} to check for it); "
+                f"{role.managed_policy_note}"
+            ),
+        ]
         request = {"Operation": "CreateServiceLinkedRole", "AWSServiceName": role.service_principal}
     return RoleGuidance(
         disclaimer=rules.disclaimer,

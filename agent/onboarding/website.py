@@ -49,6 +49,7 @@ __all__ = [
 ProfileFieldName = Literal[EDITABLE_PROFILE_FIELDS]
 Confidence = Literal["high", "medium", "low"]
 
+
 def _api_field(name: str) -> TypeAdapter:
     """The validation of profile field ``name``, as the API model states it."""
     info = ProfileDetails.model_fields[name]
@@ -68,7 +69,9 @@ class ProposedField(BaseModel):
     field: ProfileFieldName = Field(description="The Partner Central profile field this value is for.")
     value: Any = Field(description="The proposed value, valid for the Partner Central API.")
     source: str = Field(description="Where on the page the value came from.")
-    confidence: Confidence = Field(description="How sure the scan is: high (declared by the site), medium, low (inferred).")
+    confidence: Confidence = Field(
+        description="How sure the scan is: high (declared by the site), medium, low (inferred)."
+    )
 
     @model_validator(mode="after")
     def _within_api_limits(self) -> ProposedField:
@@ -104,17 +107,45 @@ def scan_website(url: str, **fetch_options: Any) -> WebsiteScan:
 
 # -------------------------------------------------------------------------------------------- parsing
 
-_ORGANIZATION_TYPES = frozenset({
-    "organization", "corporation", "localbusiness", "professionalservice", "onlinebusiness", "onlinestore",
-    "ngo", "educationalorganization", "governmentorganization", "medicalorganization", "store",
-    "newsmediaorganization", "researchorganization", "consortium", "airline", "sportsorganization",
-    "workersunion",
-})
+_ORGANIZATION_TYPES = frozenset(
+    {
+        "organization",
+        "corporation",
+        "localbusiness",
+        "professionalservice",
+        "onlinebusiness",
+        "onlinestore",
+        "ngo",
+        "educationalorganization",
+        "governmentorganization",
+        "medicalorganization",
+        "store",
+        "newsmediaorganization",
+        "researchorganization",
+        "consortium",
+        "airline",
+        "sportsorganization",
+        "workersunion",
+    }
+)
 _PRODUCT_TYPES = frozenset({"softwareapplication", "webapplication", "mobileapplication", "product", "service"})
 _SITE_TYPES = frozenset({"website"})
 
-_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
-                   "head", "select", "option", "datalist")
+_INVISIBLE_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "svg",
+    "canvas",
+    "iframe",
+    "object",
+    "embed",
+    "head",
+    "select",
+    "option",
+    "datalist",
+)
 _SCANNED_INVISIBLE_TAGS = frozenset({"noscript", "template"})
 _HIDDEN_STYLE = re.compile(
     r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*0*(?:\.0*)?\s*(?:;|$|!)"
@@ -122,43 +153,81 @@ _HIDDEN_STYLE = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN_CLASSES = frozenset({"hidden", "d-none", "invisible", "sr-only", "visually-hidden", "screen-reader-text"})
-_BLOCK_TAGS = ("p", "div", "section", "article", "main", "header", "footer", "nav", "aside", "li", "ul", "ol",
-               "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "table", "blockquote",
-               "figcaption", "figure", "address", "br", "hr", "form", "label", "button", "pre", "body")
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "footer",
+    "nav",
+    "aside",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "blockquote",
+    "figcaption",
+    "figure",
+    "address",
+    "br",
+    "hr",
+    "form",
+    "label",
+    "button",
+    "pre",
+    "body",
+)
 _BLOCK = "\x1e"
 
 # Phrases that address an AI or try to steer it. Tight on purpose: marketing copy ("AI agents, set up in
 # minutes", "cost visibility across public cloud") must not match; a miss only drops a candidate value.
-_INSTRUCTION_PATTERNS = [re.compile(p, re.IGNORECASE) for p in (
-    r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|"
-    r"all|any|your|system|existing|other)\b[^.!?\n]{0,20}?\b(?:instructions?|prompts?|directions|rules|"
-    r"guidelines|directives)\b",
-    r"\byou\s+are\s+(?:now\s+)?an?\s+(?:ai|artificial\s+intelligence|language\s+model|llm|assistant|chatbot)\b",
-    r"\bas\s+an?\s+(?:ai|artificial\s+intelligence)\s+(?:assistant|agent|model|system|chatbot)\b",
-    r"\bas\s+an?\s+(?:large\s+)?language\s+model\b",
-    r"\b(?:ai|llm|gpt|claude|copilot|chatbot)s?(?:\s+(?:agents?|assistants?|models?|systems?|tools?|readers?|"
-    r"crawlers?))?\s*[:,]\s*(?:please\s+)?(?:ignore|disregard|forget|approve|do\s+not|don't|you\s+must|"
-    r"you\s+should|you\s+are)\b",
-    r"\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|assistant|agent|model|llm|"
-    r"chatbot|bot)s?\b",
-    r"\b(?:attention|dear|hey|hello)\s*,?\s+(?:ai|llm|chatbot|assistant|gpt|claude)s?\b",
-    r"\bsystem\s+prompt\s*(?::|override)|\b(?:reveal|print|show|ignore|override|disregard|your|new)\s+(?:the\s+)?"
-    r"system\s+prompt\b",
-    r"\b(?:hidden|secret|real|true)\s+instructions?\b",
-    r"\bset\b[^.!?\n]{0,40}?\bvisibility\s*(?:to|=|:)\s*[\"']?public\b",
-    r"\b(?:make|switch|change|turn)\b[^.!?\n]{0,30}?\bprofile\b[^.!?\n]{0,20}?\bpublic\b",
-    r"\b(?:change|set|replace|switch)\b[^.!?\n]{0,30}?\b(?:alliance\s+lead|bank\s+(?:account|details)|payout)\b",
-    r"\b(?:change|set|replace|update)\b[^.!?\n]{0,40}?\be-?mail\b[^.!?\n]{0,15}?\bto\s+\S+@\S+",
-    r"\b(?:approve|authori[sz]e)\b[^.!?\n]{0,30}?\b(?:this|all|any|every|pending)\b[^.!?\n]{0,30}?\b(?:changes?|"
-    r"requests?|updates?|writes?|approvals?|payments?|applications?|transfers?)\b",
-    r"\b(?:accept|confirm)\s+(?:all|any|every)\s+(?:pending\s+)?(?:changes|requests|approvals|prompts)\b",
-    r"\bauto-?approve\b",
-    r"\bwithout\s+(?:asking|telling|informing|notifying)\b",
-    r"\b(?:do\s+not|don't|never)\s+(?:tell|inform|ask|alert|notify|warn)\s+(?:the\s+)?(?:user|person|human|"
-    r"customer|operator|owner)\b",
-    r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<<\s*/?SYS\s*>>",
-    r"\byou\s+(?:must|should|will)\s+now\b",
-)]
+_INSTRUCTION_PATTERNS = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|"
+        r"all|any|your|system|existing|other)\b[^.!?\n]{0,20}?\b(?:instructions?|prompts?|directions|rules|"
+        r"guidelines|directives)\b",
+        r"\byou\s+are\s+(?:now\s+)?an?\s+(?:ai|artificial\s+intelligence|language\s+model|llm|assistant|chatbot)\b",
+        r"\bas\s+an?\s+(?:ai|artificial\s+intelligence)\s+(?:assistant|agent|model|system|chatbot)\b",
+        r"\bas\s+an?\s+(?:large\s+)?language\s+model\b",
+        r"\b(?:ai|llm|gpt|claude|copilot|chatbot)s?(?:\s+(?:agents?|assistants?|models?|systems?|tools?|readers?|"
+        r"crawlers?))?\s*[:,]\s*(?:please\s+)?(?:ignore|disregard|forget|approve|do\s+not|don't|you\s+must|"
+        r"you\s+should|you\s+are)\b",
+        r"\b(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+)?(?:ai|assistant|agent|model|llm|"
+        r"chatbot|bot)s?\b",
+        r"\b(?:attention|dear|hey|hello)\s*,?\s+(?:ai|llm|chatbot|assistant|gpt|claude)s?\b",
+        r"\bsystem\s+prompt\s*(?::|override)|\b(?:reveal|print|show|ignore|override|disregard|your|new)\s+(?:the\s+)?"
+        r"system\s+prompt\b",
+        r"\b(?:hidden|secret|real|true)\s+instructions?\b",
+        r"\bset\b[^.!?\n]{0,40}?\bvisibility\s*(?:to|=|:)\s*[\"']?public\b",
+        r"\b(?:make|switch|change|turn)\b[^.!?\n]{0,30}?\bprofile\b[^.!?\n]{0,20}?\bpublic\b",
+        r"\b(?:change|set|replace|switch)\b[^.!?\n]{0,30}?\b(?:alliance\s+lead|bank\s+(?:account|details)|payout)\b",
+        r"\b(?:change|set|replace|update)\b[^.!?\n]{0,40}?\be-?mail\b[^.!?\n]{0,15}?\bto\s+\S+@\S+",
+        r"\b(?:approve|authori[sz]e)\b[^.!?\n]{0,30}?\b(?:this|all|any|every|pending)\b[^.!?\n]{0,30}?\b(?:changes?|"
+        r"requests?|updates?|writes?|approvals?|payments?|applications?|transfers?)\b",
+        r"\b(?:accept|confirm)\s+(?:all|any|every)\s+(?:pending\s+)?(?:changes|requests|approvals|prompts)\b",
+        r"\bauto-?approve\b",
+        r"\bwithout\s+(?:asking|telling|informing|notifying)\b",
+        r"\b(?:do\s+not|don't|never)\s+(?:tell|inform|ask|alert|notify|warn)\s+(?:the\s+)?(?:user|person|human|"
+        r"customer|operator|owner)\b",
+        r"<\|?(?:im_start|im_end|system|endoftext)\|?>|\[/?INST\]|<<\s*/?SYS\s*>>",
+        r"\byou\s+(?:must|should|will)\s+now\b",
+    )
+]
 
 
 def _looks_like_instructions(text: str) -> bool:
@@ -234,8 +303,10 @@ def propose_profile(html: str, page_url: str) -> WebsiteScan:
         proposal.append(headquarters)
     if page.injection_places:
         places = ", ".join(page.injection_places)
-        notes.append(f"The page contains text that looks like instructions to an AI (in: {places}); it was "
-                     "treated as data and ignored: no proposed value uses it, and it changes nothing else.")
+        notes.append(
+            f"The page contains text that looks like instructions to an AI (in: {places}); it was "
+            "treated as data and ignored: no proposed value uses it, and it changes nothing else."
+        )
     return WebsiteScan(requested_url=page_url, final_url=page_url, title=page.title, proposal=proposal, notes=notes)
 
 
@@ -329,9 +400,21 @@ def _read_page(html: str, page_url: str) -> _Page:
             paragraph = text
             break
 
-    return _Page(url=page_url, base=base, title=title, meta=meta, canonical=canonical, icons=icons,
-                 organization=organization, product=product, site=site,
-                 blocks=blocks, paragraph=paragraph, injection_places=injection_places, notes=notes)
+    return _Page(
+        url=page_url,
+        base=base,
+        title=title,
+        meta=meta,
+        canonical=canonical,
+        icons=icons,
+        organization=organization,
+        product=product,
+        site=site,
+        blocks=blocks,
+        paragraph=paragraph,
+        injection_places=injection_places,
+        notes=notes,
+    )
 
 
 def _is_hidden(tag: Tag) -> bool:
@@ -364,8 +447,9 @@ def _jsonld_nodes(soup: BeautifulSoup, notes: list[str], flag: Any) -> list[dict
             continue
         _collect_nodes(data, nodes, flag, depth=0)
     if broken:
-        notes.append(f"{broken} JSON-LD block(s) on the page are not valid JSON and were ignored; "
-                     "other sources were used.")
+        notes.append(
+            f"{broken} JSON-LD block(s) on the page are not valid JSON and were ignored; other sources were used."
+        )
     return nodes
 
 
@@ -446,16 +530,29 @@ def _display_name(page: _Page, notes: list[str]) -> ProposedField | None:
             notes.append(f"DisplayName: the {source} is {len(text)} characters, over the 80 allowed; not used.")
             continue
         return ProposedField(field="DisplayName", value=text, source=source, confidence=confidence)
-    notes.append("DisplayName: no company name found (no JSON-LD Organization name, og:site_name or usable "
-                 "<title>); enter it yourself.")
+    notes.append(
+        "DisplayName: no company name found (no JSON-LD Organization name, og:site_name or usable "
+        "<title>); enter it yourself."
+    )
     return None
 
 
 _TITLE_SEPARATORS = re.compile(r"\s+[|\-–—·•»:]{1,2}\s+|\s*[|·•»]\s*")
-_GENERIC_TITLE_PARTS = frozenset({
-    "home", "homepage", "home page", "welcome", "official site", "official website", "main page", "start",
-    "index", "start page", "landing page",
-})
+_GENERIC_TITLE_PARTS = frozenset(
+    {
+        "home",
+        "homepage",
+        "home page",
+        "welcome",
+        "official site",
+        "official website",
+        "main page",
+        "start",
+        "index",
+        "start page",
+        "landing page",
+    }
+)
 
 
 def _clean_title(title: str, page_url: str) -> tuple[str, Confidence]:
@@ -494,12 +591,16 @@ def _description(page: _Page, notes: list[str]) -> ProposedField | None:
             continue
         value, boundary = _truncate(text, 600)
         if boundary:
-            notes.append(f"Description: the {source} is {len(text)} characters; truncated to {len(value)} "
-                         f"on {boundary} (Partner Central allows 600). Review the ending.")
+            notes.append(
+                f"Description: the {source} is {len(text)} characters; truncated to {len(value)} "
+                f"on {boundary} (Partner Central allows 600). Review the ending."
+            )
             confidence = "medium" if confidence == "high" else "low"
         return ProposedField(field="Description", value=value, source=source, confidence=confidence)
-    notes.append("Description: no description found (no JSON-LD description, og:description, meta description "
-                 "or substantial paragraph); write one yourself (up to 600 characters).")
+    notes.append(
+        "Description: no description found (no JSON-LD description, og:description, meta description "
+        "or substantial paragraph); write one yourself (up to 600 characters)."
+    )
     return None
 
 
@@ -518,6 +619,7 @@ def _absolute(href: str | None, base: str) -> httpx.URL | None:
 def _same_site(a: httpx.URL, b: httpx.URL) -> bool:
     def key(url: httpx.URL) -> str:
         return normalise_host(url.host).removeprefix("www.")
+
     return key(a) == key(b)
 
 
@@ -549,12 +651,16 @@ def _website_url(page: _Page, notes: list[str]) -> ProposedField | None:
         confidence: Confidence = "high"
         if final is not None and not _same_site(url, final):
             confidence = "medium"
-            notes.append(f"WebsiteUrl: the page names {value} ({source}), a different host from the scanned "
-                         f"address {shown_url(final)}; check which one is the company's website.")
+            notes.append(
+                f"WebsiteUrl: the page names {value} ({source}), a different host from the scanned "
+                f"address {shown_url(final)}; check which one is the company's website."
+            )
         return ProposedField(field="WebsiteUrl", value=value, source=source, confidence=confidence)
-    notes.append("WebsiteUrl: not proposed: Partner Central needs an https website URL and this site was "
-                 "read over http with no https address on the page. If https://… works for the site, "
-                 "enter it yourself.")
+    notes.append(
+        "WebsiteUrl: not proposed: Partner Central needs an https website URL and this site was "
+        "read over http with no https address on the page. If https://… works for the site, "
+        "enter it yourself."
+    )
     return None
 
 
@@ -577,15 +683,20 @@ def _logo_url(page: _Page, notes: list[str]) -> ProposedField | None:
             insecure.append(source)
             continue
         if confidence == "low":
-            notes.append(f"LogoUrl: only a site icon was found ({source}); Partner Central shows a logo, so "
-                         "a larger image may be better.")
+            notes.append(
+                f"LogoUrl: only a site icon was found ({source}); Partner Central shows a logo, so "
+                "a larger image may be better."
+            )
         return ProposedField(field="LogoUrl", value=value, source=source, confidence=confidence)
     if insecure:
-        notes.append(f"LogoUrl: not proposed: the logo candidates ({', '.join(insecure)}) are not https URLs, "
-                     "and Partner Central needs an https logo URL.")
+        notes.append(
+            f"LogoUrl: not proposed: the logo candidates ({', '.join(insecure)}) are not https URLs, "
+            "and Partner Central needs an https logo URL."
+        )
     else:
-        notes.append("LogoUrl: no logo found (no JSON-LD logo, og:image or icon); give an https URL of "
-                     "your logo yourself.")
+        notes.append(
+            "LogoUrl: no logo found (no JSON-LD logo, og:image or icon); give an https URL of your logo yourself."
+        )
     return None
 
 
@@ -594,8 +705,10 @@ _SOLUTION_KEYWORDS: list[tuple[str, str]] = [
     (r"managed[\s-]+service[\s-]+providers?|managed[\s-]+(?:cloud[\s-]+)?services?|msps?", "MANAGED_SERVICES"),
     (r"24\s*[x×/]\s*7|managed[\s-]+(?:operations|infrastructure|security)", "MANAGED_SERVICES"),
     (r"consulting|consultancy|consultants?|advisory|advisors?", "CONSULTING_SERVICES"),
-    (r"professional[\s-]+services?|implementations?|systems?[\s-]+integrat(?:or|ors|ion)|migration[\s-]+services?",
-     "PROFESSIONAL_SERVICES"),
+    (
+        r"professional[\s-]+services?|implementations?|systems?[\s-]+integrat(?:or|ors|ion)|migration[\s-]+services?",
+        "PROFESSIONAL_SERVICES",
+    ),
     (r"saas|software[\s-]+as[\s-]+a[\s-]+service|software|platforms?", "SOFTWARE_PRODUCTS"),
     (r"training|bootcamps?|courses?|workshops?", "TRAINING_SERVICES"),
     (r"hardware|devices|appliances?|sensors", "HARDWARE_PRODUCTS"),
@@ -606,14 +719,16 @@ _SOLUTION_KEYWORDS: list[tuple[str, str]] = [
 _INDUSTRY_KEYWORDS: list[tuple[str, str]] = [
     (r"health[\s-]?care|hospitals?|clinics?|patients?|clinical", "HEALTHCARE"),
     (r"life[\s-]+sciences?|pharmaceuticals?|pharma|genomics|biotech(?:nology)?", "LIFE_SCIENCES"),
-    (r"financial[\s-]+services?|fintech|capital[\s-]+markets|wealth[\s-]+management|bank(?:s|ing)|"
-     r"credit[\s-]+unions?|insurance|insurers?", "FINANCIAL_SERVICES"),
+    (
+        r"financial[\s-]+services?|fintech|capital[\s-]+markets|wealth[\s-]+management|bank(?:s|ing)|"
+        r"credit[\s-]+unions?|insurance|insurers?",
+        "FINANCIAL_SERVICES",
+    ),
     (r"retail(?:ers?)?|e-?commerce", "RETAIL"),
     (r"manufactur(?:ing|ers?)|factor(?:y|ies)|industrial", "MANUFACTURING"),
     (r"education|universit(?:y|ies)|schools?|edtech|k-12|colleges?", "EDUCATION"),
     (r"government|public[\s-]+sector|federal|municipal(?:ities)?", "GOVERNMENT"),
-    (r"media[\s-]+(?:and|&)[\s-]+entertainment|broadcast(?:ers|ing)?|publishers?|entertainment",
-     "MEDIA_ENTERTAINMENT"),
+    (r"media[\s-]+(?:and|&)[\s-]+entertainment|broadcast(?:ers|ing)?|publishers?|entertainment", "MEDIA_ENTERTAINMENT"),
     (r"logistics|supply[\s-]+chains?|freight|shipping|transportation", "TRANSPORTATION_LOGISTICS"),
     (r"energy|utilit(?:y|ies)|oil[\s-]+(?:and|&)[\s-]+gas|renewables?", "ENERGY_UTILITIES"),
     (r"telecom(?:munications?)?|telcos?|mobile[\s-]+operators?", "TELECOMMUNICATIONS"),
@@ -661,18 +776,25 @@ def _solution_type(corpus: list[str], notes: list[str]) -> ProposedField | None:
     counts = _count_keywords(corpus, _SOLUTION_KEYWORDS)
     ranked = _ranked(counts, _SOLUTION_KEYWORDS)
     if not ranked:
-        notes.append("PrimarySolutionType: no keywords in the page text pointed to a solution type; choose it "
-                     "yourself.")
+        notes.append(
+            "PrimarySolutionType: no keywords in the page text pointed to a solution type; choose it yourself."
+        )
         return None
     best, score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0
     confidence: Confidence = "medium" if score >= 3 and score >= 2 * runner_up else "low"
     if len(ranked) > 1:
         others = "; ".join(f"{value} ({_keyword_list(counts[value])})" for value, _ in ranked[1:3])
-        notes.append(f"PrimarySolutionType: the page also matched {others}; choose the type that describes "
-                     "most of your business.")
-    return ProposedField(field="PrimarySolutionType", value=best,
-                         source=f"keywords in page text: {_keyword_list(counts[best])}", confidence=confidence)
+        notes.append(
+            f"PrimarySolutionType: the page also matched {others}; choose the type that describes "
+            "most of your business."
+        )
+    return ProposedField(
+        field="PrimarySolutionType",
+        value=best,
+        source=f"keywords in page text: {_keyword_list(counts[best])}",
+        confidence=confidence,
+    )
 
 
 def _industry_segments(corpus: list[str], notes: list[str]) -> ProposedField | None:
@@ -683,21 +805,25 @@ def _industry_segments(corpus: list[str], notes: list[str]) -> ProposedField | N
         return None
     chosen = ranked[:3]
     if len(ranked) > 3:
-        notes.append("IndustrySegments: the page also mentions "
-                     f"{', '.join(value for value, _ in ranked[3:])}; Partner Central allows at most 3.")
+        notes.append(
+            "IndustrySegments: the page also mentions "
+            f"{', '.join(value for value, _ in ranked[3:])}; Partner Central allows at most 3."
+        )
     confidence: Confidence = "medium" if min(score for _, score in chosen) >= 2 else "low"
-    source = "keywords in page text: " + "; ".join(
-        f"{_keyword_list(counts[value])} ({value})" for value, _ in chosen)
-    return ProposedField(field="IndustrySegments", value=[value for value, _ in chosen], source=source,
-                         confidence=confidence)
+    source = "keywords in page text: " + "; ".join(f"{_keyword_list(counts[value])} ({value})" for value, _ in chosen)
+    return ProposedField(
+        field="IndustrySegments", value=[value for value, _ in chosen], source=source, confidence=confidence
+    )
 
 
 # ----------------------------------------------------------------------------------------- headquarters
 
 
 def _address(node: dict) -> dict | None:
-    for candidate in (node.get("address"), (node.get("location") or {}).get("address")
-                      if isinstance(node.get("location"), dict) else None):
+    for candidate in (
+        node.get("address"),
+        (node.get("location") or {}).get("address") if isinstance(node.get("location"), dict) else None,
+    ):
         if isinstance(candidate, list):
             candidate = next((c for c in candidate if isinstance(c, dict)), None)
         if isinstance(candidate, dict):
@@ -708,20 +834,28 @@ def _address(node: dict) -> dict | None:
 def _headquarters(page: _Page, notes: list[str]) -> ProposedField | None:
     address = _address(page.organization) if page.organization else None
     if address is None:
-        notes.append("Headquarters: no structured address (JSON-LD Organization address) on the page; enter the "
-                     "country and state or region yourself.")
+        notes.append(
+            "Headquarters: no structured address (JSON-LD Organization address) on the page; enter the "
+            "country and state or region yourself."
+        )
         return None
     country = country_code(_clean_text(_text_value(address.get("addressCountry")) or ""))
     if country is None:
-        notes.append("Headquarters: the JSON-LD address has no recognisable country (ISO 3166 code or name); "
-                     "enter it yourself.")
+        notes.append(
+            "Headquarters: the JSON-LD address has no recognisable country (ISO 3166 code or name); enter it yourself."
+        )
         return None
     region = subdivision_code(country, _clean_text(_text_value(address.get("addressRegion")) or ""))
     if region is None:
-        notes.append(f"Headquarters: the JSON-LD address gives the country {country} but no recognisable region "
-                     "(ISO 3166-2 subdivision); enter it yourself.")
+        notes.append(
+            f"Headquarters: the JSON-LD address gives the country {country} but no recognisable region "
+            "(ISO 3166-2 subdivision); enter it yourself."
+        )
         return None
     label = _jsonld_label(page.organization, "address")
-    return ProposedField(field="Headquarters", value={"CountryCode": country, "SubdivisionCode": region},
-                         source=f"{label} (addressCountry, addressRegion)", confidence="high")
-
+    return ProposedField(
+        field="Headquarters",
+        value={"CountryCode": country, "SubdivisionCode": region},
+        source=f"{label} (addressCountry, addressRegion)",
+        confidence="high",
+    )

@@ -81,7 +81,7 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
         key, _, value = line.partition(":")
         if key.strip():
             meta[key.strip()] = value.strip().strip("'\"")
-    return meta, text[match.end():]
+    return meta, text[match.end() :]
 
 
 def read_document(path: Path, doc: str, default_topic: str = "user") -> Document:
@@ -110,8 +110,9 @@ def read_document(path: Path, doc: str, default_topic: str = "user") -> Document
     if not body.strip():
         raise DocumentError(f"{path.name}: no text found (a scanned PDF needs OCR first).")
     source = meta.get("guide_section") and f"AWS Partner Central getting-started guide: {meta['guide_section']}"
-    return Document(doc=doc, title=title, topic=meta.get("topic", default_topic), source=source or path.name,
-                    body=body, path=path)
+    return Document(
+        doc=doc, title=title, topic=meta.get("topic", default_topic), source=source or path.name, body=body, path=path
+    )
 
 
 def _first_heading(body: str) -> str | None:
@@ -167,8 +168,17 @@ def chunk_document(document: Document) -> list[Chunk]:
         if not text:
             return
         for piece in _split_long(text):
-            chunks.append(Chunk(doc=document.doc, title=document.title, section_path=tuple(path), text=piece,
-                                topic=document.topic, source=document.source, ordinal=len(chunks)))
+            chunks.append(
+                Chunk(
+                    doc=document.doc,
+                    title=document.title,
+                    section_path=tuple(path),
+                    text=piece,
+                    topic=document.topic,
+                    source=document.source,
+                    ordinal=len(chunks),
+                )
+            )
 
     for line in document.body.splitlines():
         match = _HEADING.match(line)

@@ -123,8 +123,9 @@ class LocalSentenceTransformer(_CachedModelEmbedding):
         self.model_path = self.key = model_path
 
     def __call__(self, input: Documents) -> Embeddings:
-        return list(self.model.encode(list(input), normalize_embeddings=True, show_progress_bar=False,
-                                      convert_to_numpy=True))
+        return list(
+            self.model.encode(list(input), normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+        )
 
     def _load(self) -> Any:
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - torch loads with the first search, not at start-up

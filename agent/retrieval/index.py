@@ -138,7 +138,10 @@ class KnowledgeIndex:
         self.library = library
         self.model = model or AUTO
         if self.model == AUTO:
-            self.spaces = [DenseSpace(default_model_path(), COLLECTION), DenseSpace(MULTILINGUAL, f"{COLLECTION}_multilingual")]
+            self.spaces = [
+                DenseSpace(default_model_path(), COLLECTION),
+                DenseSpace(MULTILINGUAL, f"{COLLECTION}_multilingual"),
+            ]
         else:
             self.spaces = [DenseSpace(self.model, COLLECTION)]
         self.chroma_url = chroma_url
@@ -210,7 +213,7 @@ class KnowledgeIndex:
             for space in self.spaces:
                 collection = self._open(space)
                 for start in range(0, len(new_ids), 64):
-                    batch = [wanted[cid] for cid in new_ids[start:start + 64]]
+                    batch = [wanted[cid] for cid in new_ids[start : start + 64]]
                     collection.add(
                         ids=[c.chunk_id for c in batch],
                         embeddings=self._embedder(space)([c.embedding_text() for c in batch]),
@@ -227,16 +230,25 @@ class KnowledgeIndex:
             self._write_manifest(manifest)
             self._loaded = None
         return BuildReport(
-            documents=doc_count, chunks=len(wanted), added=len(new_ids), removed=len(gone),
-            unchanged=len(wanted) - len(new_ids), seconds=time.perf_counter() - started,
-            rebuilt_from_scratch=from_scratch, skipped=skipped,
+            documents=doc_count,
+            chunks=len(wanted),
+            added=len(new_ids),
+            removed=len(gone),
+            unchanged=len(wanted) - len(new_ids),
+            seconds=time.perf_counter() - started,
+            rebuilt_from_scratch=from_scratch,
+            skipped=skipped,
         )
 
     def status(self) -> dict[str, Any]:
         """Whether the index is ready, and whether documents changed since it was built."""
         manifest, problem = self._read_manifest()
         if problem:
-            return {"state": "missing" if "not built" in problem else "corrupt", "reason": problem, "path": str(self.dir)}
+            return {
+                "state": "missing" if "not built" in problem else "corrupt",
+                "reason": problem,
+                "path": str(self.dir),
+            }
         count = len(manifest["chunks"])
         for space in self.spaces:
             try:
@@ -244,14 +256,21 @@ class KnowledgeIndex:
             except Exception as exc:  # noqa: BLE001 - any storage failure means the index cannot be used
                 return {"state": "corrupt", "reason": f"vector store unreadable: {exc}", "path": str(self.dir)}
             if held != count:
-                return {"state": "corrupt", "reason": f"vector store holds {held} sections, manifest {count}",
-                        "path": str(self.dir)}
+                return {
+                    "state": "corrupt",
+                    "reason": f"vector store holds {held} sections, manifest {count}",
+                    "path": str(self.dir),
+                }
         chunks, skipped, doc_count = self.documents()
         stale = {c.chunk_id for c in chunks} != set(manifest["chunks"])
         return {
-            "state": "stale" if stale else "ready", "documents": doc_count, "chunks": count,
+            "state": "stale" if stale else "ready",
+            "documents": doc_count,
+            "chunks": count,
             "models": [space.model for space in self.spaces],
-            "built_at": manifest.get("built_at"), "path": str(self.dir), "skipped": skipped,
+            "built_at": manifest.get("built_at"),
+            "path": str(self.dir),
+            "skipped": skipped,
             "reason": "documents changed since the last build: run `partner-agent index build`" if stale else None,
         }
 
@@ -275,7 +294,9 @@ class KnowledgeIndex:
         if not query:
             raise QueryError("The query is empty: ask a question, e.g. 'How do I recall a fund request?'.")
         if len(query) > MAX_QUERY_CHARS:
-            raise QueryError(f"The query has {len(query)} characters; keep it to one question of at most {MAX_QUERY_CHARS}.")
+            raise QueryError(
+                f"The query has {len(query)} characters; keep it to one question of at most {MAX_QUERY_CHARS}."
+            )
         if not 1 <= k <= 20:
             raise QueryError("k must be between 1 and 20.")
         loaded = self._current()
@@ -297,8 +318,10 @@ class KnowledgeIndex:
     def _dense(self, query: str, topic: str | None, total: int) -> list[str]:
         space = self.spaces[0] if len(self.spaces) == 1 or looks_english(query) else self.spaces[1]
         result = self._open(space).query(
-            query_embeddings=[self._embedder(space).embed_query(query)], n_results=min(CANDIDATES, total),
-            where={"topic": topic} if topic else None, include=[],
+            query_embeddings=[self._embedder(space).embed_query(query)],
+            n_results=min(CANDIDATES, total),
+            where={"topic": topic} if topic else None,
+            include=[],
         )
         return result["ids"][0]
 
@@ -336,12 +359,16 @@ class KnowledgeIndex:
             stamp = self._stamp()
             manifest, problem = self._read_manifest()
         if problem:
-            raise IndexUnavailable(f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it.")
+            raise IndexUnavailable(
+                f"The knowledge index is unusable ({problem}). Run `partner-agent index build` to rebuild it."
+            )
         for space in self.spaces:
             try:
                 count = self._open(space).count()
             except Exception as exc:  # noqa: BLE001
-                raise IndexUnavailable(f"The vector store is unreadable ({exc}). Run `partner-agent index build`.") from None
+                raise IndexUnavailable(
+                    f"The vector store is unreadable ({exc}). Run `partner-agent index build`."
+                ) from None
             if count != len(manifest["chunks"]):
                 raise IndexUnavailable("The vector store does not match the manifest. Run `partner-agent index build`.")
         return stamp, manifest
@@ -395,8 +422,12 @@ class KnowledgeIndex:
         settings = ChromaSettings(anonymized_telemetry=False)
         if self.chroma_url:
             url = urlparse(self.chroma_url)
-            return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
-                                       ssl=url.scheme == "https", settings=settings)
+            return chromadb.HttpClient(
+                host=url.hostname,
+                port=url.port or (443 if url.scheme == "https" else 8000),
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
         if wipe:
             from chromadb.api.shared_system_client import SharedSystemClient  # noqa: PLC0415 - the search stack loads with the first search
 
@@ -413,8 +444,15 @@ class KnowledgeIndex:
 
 
 def _chunk_record(chunk: Chunk) -> dict[str, Any]:
-    return {"doc": chunk.doc, "title": chunk.title, "section_path": list(chunk.section_path), "text": chunk.text,
-            "topic": chunk.topic, "source": chunk.source, "ordinal": chunk.ordinal}
+    return {
+        "doc": chunk.doc,
+        "title": chunk.title,
+        "section_path": list(chunk.section_path),
+        "text": chunk.text,
+        "topic": chunk.topic,
+        "source": chunk.source,
+        "ordinal": chunk.ordinal,
+    }
 
 
 def _bm25_index(records: dict[str, dict]) -> tuple[Any, list[str]]:
@@ -422,8 +460,12 @@ def _bm25_index(records: dict[str, dict]) -> tuple[Any, list[str]]:
 
     ids = list(records)
     bm25 = bm25s.BM25()
-    bm25.index(bm25s.tokenize([_bm25_text(records[cid]) for cid in ids], stopwords="en", stemmer=_stemmer(),
-                              show_progress=False), show_progress=False)
+    bm25.index(
+        bm25s.tokenize(
+            [_bm25_text(records[cid]) for cid in ids], stopwords="en", stemmer=_stemmer(), show_progress=False
+        ),
+        show_progress=False,
+    )
     return bm25, ids
 
 
@@ -448,8 +490,15 @@ def _bm25_text(record: dict) -> str:
 
 
 def _passage(record: dict, score: float) -> Passage:
-    return Passage(text=record["text"], title=record["title"], section_path=record["section_path"], doc=record["doc"],
-                   source=record["source"], topic=record["topic"], score=round(score, 5))
+    return Passage(
+        text=record["text"],
+        title=record["title"],
+        section_path=record["section_path"],
+        doc=record["doc"],
+        source=record["source"],
+        topic=record["topic"],
+        score=round(score, 5),
+    )
 
 
 _STEMMERS = threading.local()

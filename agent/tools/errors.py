@@ -31,5 +31,7 @@ def bounded(message: str) -> str:
 
 def validation_problems(error: ValidationError) -> str:
     """``error`` in one line, field by field, without echoing the input (it may be large or secret)."""
-    return "; ".join(f"{'.'.join(map(str, problem['loc'])) or 'value'}: {problem['msg']}"
-                     for problem in error.errors(include_input=False, include_url=False))
+    return "; ".join(
+        f"{'.'.join(map(str, problem['loc'])) or 'value'}: {problem['msg']}"
+        for problem in error.errors(include_input=False, include_url=False)
+    )

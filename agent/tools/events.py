@@ -57,16 +57,20 @@ def summary_of(tool: str, arguments: dict[str, Any], result: dict[str, Any] | No
         elif status == "requires_approval":
             approval = result.get("approval") or {}
             change = (approval.get("preview") or "").strip().splitlines()
-            text = (f"{head}: waits for the person's approval {approval.get('approval_id')}"
-                    + (f" ({change[0]})" if change else ""))
+            text = f"{head}: waits for the person's approval {approval.get('approval_id')}" + (
+                f" ({change[0]})" if change else ""
+            )
         elif status in ("applied", "rejected", "refused", "failed"):
             created = [r.get("Id") for r in result.get("results", []) if isinstance(r, dict) and r.get("Id")]
-            text = f"{head}: {status}" + (f", {', '.join(map(str, created))}" if created else "") + (
-                "" if status == "applied" else f": {result.get('message', '')}")
+            text = (
+                f"{head}: {status}"
+                + (f", {', '.join(map(str, created))}" if created else "")
+                + ("" if status == "applied" else f": {result.get('message', '')}")
+            )
         else:
             text = f"{head}: answered" + _counted(result)
     text = redact_text(" ".join(text.split()))
-    return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS - 1] + "…"
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
 def _recommended(result: dict[str, Any]) -> str:
@@ -76,8 +80,11 @@ def _recommended(result: dict[str, Any]) -> str:
 
     picks = [named(item) for item in result.get("recommendations", [])]
     listed = (", ".join(picks[:-1]) + " and " + picks[-1]) if len(picks) > 1 else "".join(picks)
-    return (f"recommended {listed} for {result.get('opportunity_id')}" if picks
-            else f"no program fits {result.get('opportunity_id')} yet")
+    return (
+        f"recommended {listed} for {result.get('opportunity_id')}"
+        if picks
+        else f"no program fits {result.get('opportunity_id')} yet"
+    )
 
 
 def _counted(result: dict[str, Any]) -> str:
@@ -92,8 +99,13 @@ def subjects(arguments: dict[str, Any], result: dict[str, Any] | None) -> tuple[
     found: list[str] = [v for v in arguments.values() if isinstance(v, str)]
     if result:
         found += [result[k] for k in ("opportunity_id", "funding_request_id") if isinstance(result.get(k), str)]
-        found += [r[k] for r in result.get("results", []) if isinstance(r, dict)
-                  for k in ("Id", "Identifier", "OpportunityId") if isinstance(r.get(k), str)]
+        found += [
+            r[k]
+            for r in result.get("results", [])
+            if isinstance(r, dict)
+            for k in ("Id", "Identifier", "OpportunityId")
+            if isinstance(r.get(k), str)
+        ]
     opportunities = [v for v in dict.fromkeys(found) if _OPPORTUNITY.fullmatch(v)]
     funding_requests = [v for v in dict.fromkeys(found) if _FUND_REQUEST.fullmatch(v)]
     return opportunities, funding_requests
@@ -116,8 +128,14 @@ def recorded(tool: str, arguments: dict[str, Any], result: dict[str, Any] | None
     return isinstance(arguments.get("session_id"), str) or (result or {}).get("status") == "requires_approval"
 
 
-def record(app: AgentApp, tool: str, arguments: dict[str, Any], result: dict[str, Any] | None, error: str | None,
-           notes: CallNotes) -> None:
+def record(
+    app: AgentApp,
+    tool: str,
+    arguments: dict[str, Any],
+    result: dict[str, Any] | None,
+    error: str | None,
+    notes: CallNotes,
+) -> None:
     """Record the call's event in its session (see the module's docstring for which calls); never fails the call."""
     if not recorded(tool, arguments, result):
         return
@@ -132,16 +150,25 @@ def record(app: AgentApp, tool: str, arguments: dict[str, Any], result: dict[str
             notes.questions[about(tool, arguments)] = [(q["field"], q["question"]) for q in result.get("questions", [])]
         elif outcome in ("requires_approval", "applied"):
             notes.questions[about(tool, arguments)] = []  # answered: nothing is open for this call any more
-        notes.answers = {key: {k: v for k, v in redact_arguments(given).items() if v != HIDDEN}
-                         for key, given in notes.answers.items()}
+        notes.answers = {
+            key: {k: v for k, v in redact_arguments(given).items() if v != HIDDEN}
+            for key, given in notes.answers.items()
+        }
         opportunities, funding_requests = subjects(arguments, result)
         approval = (result or {}).get("approval") or {}
         app.memory.record(
-            principal, session, tool=tool, outcome=outcome, summary=summary_of(tool, arguments, result, error),
+            principal,
+            session,
+            tool=tool,
+            outcome=outcome,
+            summary=summary_of(tool, arguments, result, error),
             arguments=bounded(redact_arguments({k: v for k, v in arguments.items() if k != "session_id"})),
-            approval_id=approval.get("approval_id") or (arguments.get("approval_id") if isinstance(
-                arguments.get("approval_id"), str) else None),
-            opportunities=opportunities, funding_requests=funding_requests, notes=notes)
+            approval_id=approval.get("approval_id")
+            or (arguments.get("approval_id") if isinstance(arguments.get("approval_id"), str) else None),
+            opportunities=opportunities,
+            funding_requests=funding_requests,
+            notes=notes,
+        )
     except (SessionError, NotAuthenticated):
         return  # not a session of this caller's: nothing to record it in
     except Exception:  # noqa: BLE001 - remembering is a convenience; the call's own result stands

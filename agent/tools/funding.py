@@ -63,10 +63,22 @@ UNKNOWN_STATUS = "UNKNOWN"
 """The status of a fund request the API listed without one."""
 LOCAL_READ = hints.reading(open_world=False)
 """The program catalog is this server's own data."""
-RECOMMEND_ACTIONS = [f"partnercentral:{operation}" for operation in (
-    "GetOpportunity", "GetPartner", "ListBenefits", "GetBenefit", "ListBenefitAllocations", "GetBenefitAllocation",
-    "ListBenefitApplications", "ListConnections", "GetConnection", "ListConnectionInvitations", "GetConnectionInvitation",
-)]
+RECOMMEND_ACTIONS = [
+    f"partnercentral:{operation}"
+    for operation in (
+        "GetOpportunity",
+        "GetPartner",
+        "ListBenefits",
+        "GetBenefit",
+        "ListBenefitAllocations",
+        "GetBenefitAllocation",
+        "ListBenefitApplications",
+        "ListConnections",
+        "GetConnection",
+        "ListConnectionInvitations",
+        "GetConnectionInvitation",
+    )
+]
 """The reads of a recommendation: the opportunity, the partner's path, each program's benefit and schema, budgets and
 requests, and the connections of PRM readiness (the aws backend reads a listed item in full). Its seller setup and PRM
 evidence reads are declared, not required, in `agent.compliance.prm.EVIDENCE_ACTIONS`."""
@@ -128,7 +140,8 @@ class FundingRecommendations(BaseModel):
     next_steps: list[str]
     near_misses: list[NearMiss]
     already_requested: list[AlreadyRequested] = Field(
-        description="Programs this opportunity already has a request for (not recommended again).")
+        description="Programs this opportunity already has a request for (not recommended again)."
+    )
     opportunity: dict[str, Any] = Field(description="The facts the recommendations rest on.")
     disclaimer: str
     session_id: str
@@ -161,18 +174,26 @@ def partner_facts(backend: PartnerCentral) -> PartnerFacts:
         form = application_form(backend, benefit.Id)
         budgets[program.id] = budgets_for(benefit.Id, allocations, applications, lambda b: application_form(backend, b))
         requests[program.id] = [
-            ExistingRequest(funding_request_id=a.Id, status=a.Status or UNKNOWN_STATUS,
-                            opportunity_id=opportunity_of(a, form.value(a.BenefitApplicationDetails, "opportunity_id")))
+            ExistingRequest(
+                funding_request_id=a.Id,
+                status=a.Status or UNKNOWN_STATUS,
+                opportunity_id=opportunity_of(a, form.value(a.BenefitApplicationDetails, "opportunity_id")),
+            )
             for a in identified_applications
-            if benefit_key(a.BenefitId) == benefit_key(benefit.Id) and a.Status not in ("CANCELED", "REJECTED")]
+            if benefit_key(a.BenefitId) == benefit_key(benefit.Id) and a.Status not in ("CANCELED", "REJECTED")
+        ]
     facts = {"path": path, "budgets": budgets, "requests": requests}
     try:
         setup = backend.get_seller_setup()
         readiness = read_prm(backend, utcnow(), setup=setup)
     except errors.UnsupportedOperationException:
         return PartnerFacts(**facts, prm_ready=None)
-    return PartnerFacts(**facts, prm_ready=readiness.prm_ready, prm_gaps=readiness.gaps,
-                        has_listing=any(account.Listings for account in setup.SellerAccounts))
+    return PartnerFacts(
+        **facts,
+        prm_ready=readiness.prm_ready,
+        prm_gaps=readiness.gaps,
+        has_listing=any(account.Listings for account in setup.SellerAccounts),
+    )
 
 
 def identified(applications: list[BenefitApplicationSummary]) -> list[BenefitApplicationSummary]:
@@ -192,9 +213,13 @@ def _recommendation(evaluation: Evaluation, detail: Detail) -> Recommendation:
     program = evaluation.program
     full = detail == "full"
     return Recommendation(
-        program=program.id, name=program.name, estimate=evaluation.estimate,
-        reason="; ".join(c.text for c in evaluation.checks) or "no conditions", budgets=evaluation.budgets,
-        description=program.description if full else None, category=program.category if full else None,
+        program=program.id,
+        name=program.name,
+        estimate=evaluation.estimate,
+        reason="; ".join(c.text for c in evaluation.checks) or "no conditions",
+        budgets=evaluation.budgets,
+        description=program.description if full else None,
+        category=program.category if full else None,
         fulfillment_types=program.fulfillment_types if full else None,
     )
 
@@ -212,16 +237,26 @@ def max_amount(program: Program) -> str:
 
 
 def _program_info(program: Program, detail: Detail) -> ProgramInfo:
-    line = ProgramInfo(program=program.id, name=program.name, max_amount=max_amount(program),
-                       purpose=first_sentence(program.description))
+    line = ProgramInfo(
+        program=program.id,
+        name=program.name,
+        max_amount=max_amount(program),
+        purpose=first_sentence(program.description),
+    )
     if detail == "summary":
         return line
-    return line.model_copy(update={"details": ProgramDetails(
-        category=program.category, description=program.description, fulfillment_types=program.fulfillment_types,
-        eligibility=program.eligibility.model_dump(exclude_none=True),
-        estimate_basis=program.estimate.model_dump(exclude_none=True),
-        sources=[s.model_dump(exclude_none=True) for s in program.sources],
-    )})
+    return line.model_copy(
+        update={
+            "details": ProgramDetails(
+                category=program.category,
+                description=program.description,
+                fulfillment_types=program.fulfillment_types,
+                eligibility=program.eligibility.model_dump(exclude_none=True),
+                estimate_basis=program.estimate.model_dump(exclude_none=True),
+                sources=[s.model_dump(exclude_none=True) for s in program.sources],
+            )
+        }
+    )
 
 
 def register(server: MCPServer, app: AgentApp) -> None:
@@ -244,15 +279,19 @@ def register(server: MCPServer, app: AgentApp) -> None:
         chosen = catalog.programs if program is None else [catalog.get(program)]
         if program is not None:
             detail, offset = "full", 0
-        page = chosen[offset:offset + limit]
+        page = chosen[offset : offset + limit]
         return FundingPrograms(
-            programs=[_program_info(p, detail) for p in page], total=len(chosen),
+            programs=[_program_info(p, detail) for p in page],
+            total=len(chosen),
             next_offset=offset + limit if offset + limit < len(chosen) else None,
-            disclaimer=catalog.disclaimer, catalog_version=catalog.version)
+            disclaimer=catalog.disclaimer,
+            catalog_version=catalog.version,
+        )
 
     @server.tool(title="Recommend funding", annotations=hints.reading(app.reaches_aws))
-    def recommend_funding(opportunity_id: OpportunityIdParam, detail: DetailParam = "summary",
-                          session_id: SessionIdParam = None) -> FundingRecommendations:
+    def recommend_funding(
+        opportunity_id: OpportunityIdParam, detail: DetailParam = "summary", session_id: SessionIdParam = None
+    ) -> FundingRecommendations:
         """Recommend funding programs for one opportunity, ranked, each with its reason (stage, ARR = 12 x monthly
         spend, use case, APN programs, path, PRM readiness), an estimate with its formula, remaining
         SCA/MDF budget, and near misses with what is missing (detail='full': what each meets, descriptions)."""
@@ -262,28 +301,52 @@ def register(server: MCPServer, app: AgentApp) -> None:
         catalog = load_catalog()
         eligible, near, requested = rank(catalog, opportunity, partner)
         monthly, _ = expected_spend(opportunity)
-        next_steps = [] if eligible else [
-            "No program fits this opportunity today." + (" Closest: " + "; ".join(
-                f"{e.program.name} ({'; '.join(e.gaps)})" for e in near[:2]) if near else ""),
-            "Ask search_guidance about funding programs, or list_funding_programs to see every program's rules.",
-        ]
+        next_steps = (
+            []
+            if eligible
+            else [
+                "No program fits this opportunity today."
+                + (
+                    " Closest: " + "; ".join(f"{e.program.name} ({'; '.join(e.gaps)})" for e in near[:2])
+                    if near
+                    else ""
+                ),
+                "Ask search_guidance about funding programs, or list_funding_programs to see every program's rules.",
+            ]
+        )
         return FundingRecommendations(
-            session_id=call.session.session_id, opportunity_id=opportunity_id,
+            session_id=call.session.session_id,
+            opportunity_id=opportunity_id,
             opportunity={
                 "stage": opportunity.LifeCycle.Stage if opportunity.LifeCycle else None,
                 "customer_use_case": opportunity.Project.CustomerUseCase if opportunity.Project else None,
-                "monthly_spend_usd": monthly, "expected_arr_usd": monthly * 12 if monthly is not None else None,
+                "monthly_spend_usd": monthly,
+                "expected_arr_usd": monthly * 12 if monthly is not None else None,
                 "apn_programs": opportunity.Project.ApnPrograms if opportunity.Project else [],
-                "partner_path": partner.path, "prm_ready": partner.prm_ready,
+                "partner_path": partner.path,
+                "prm_ready": partner.prm_ready,
             },
             recommendations=[_recommendation(e, detail) for e in eligible],
-            near_misses=[NearMiss(program=e.program.id, name=e.program.name, missing=e.gaps,
-                                  met=[c.text for c in e.checks if c.passed] if detail == "full" else None)
-                         for e in near],
-            already_requested=[AlreadyRequested(program=e.program.id, name=e.program.name,
-                                                funding_request_id=e.existing.funding_request_id, status=e.existing.status)
-                               for e in requested],
-            next_steps=next_steps, disclaimer=catalog.disclaimer,
+            near_misses=[
+                NearMiss(
+                    program=e.program.id,
+                    name=e.program.name,
+                    missing=e.gaps,
+                    met=[c.text for c in e.checks if c.passed] if detail == "full" else None,
+                )
+                for e in near
+            ],
+            already_requested=[
+                AlreadyRequested(
+                    program=e.program.id,
+                    name=e.program.name,
+                    funding_request_id=e.existing.funding_request_id,
+                    status=e.existing.status,
+                )
+                for e in requested
+            ],
+            next_steps=next_steps,
+            disclaimer=catalog.disclaimer,
         )
 
     @server.tool(title="Estimate funding", annotations=hints.reading(app.reaches_aws))
@@ -300,8 +363,13 @@ def register(server: MCPServer, app: AgentApp) -> None:
         call = app.begin("estimate_funding", RECOMMEND_ACTIONS, session_id)
         evaluation = evaluate(chosen, call.backend.get_opportunity(opportunity_id), partner_facts(call.backend))
         return FundingEstimateResult(
-            session_id=call.session.session_id, opportunity_id=opportunity_id, program=chosen.id,
-            eligible=evaluation.eligible, estimate=evaluation.estimate, gaps=evaluation.gaps, budgets=evaluation.budgets,
+            session_id=call.session.session_id,
+            opportunity_id=opportunity_id,
+            program=chosen.id,
+            eligible=evaluation.eligible,
+            estimate=evaluation.estimate,
+            gaps=evaluation.gaps,
+            budgets=evaluation.budgets,
             sources=[s.model_dump(exclude_none=True) for s in chosen.sources] if detail == "full" else None,
             disclaimer=catalog.disclaimer,
         )
@@ -313,12 +381,16 @@ class FundingRequestRow(BaseModel):
     program: str | None = Field(description="Program category (MAP, MDF, POC...).")
     benefit_id: str | None
     stage: str | None
-    status: str = Field(description="The API's status, EXPIRED (30 days after the end date; no action possible), or "
-                                    "UNKNOWN when the API did not say.")
+    status: str = Field(
+        description="The API's status, EXPIRED (30 days after the end date; no action possible), or "
+        "UNKNOWN when the API did not say."
+    )
     fulfillment_types: list[str]
     opportunity_id: str | None
     requested_amount: float | None
-    expires_on: str | None = Field(description="When it expires (also the claim deadline); absent if its end date is unknown.")
+    expires_on: str | None = Field(
+        description="When it expires (also the claim deadline); absent if its end date is unknown."
+    )
     budget_year: int | None
     created_at: str | None
     updated_at: str | None
@@ -346,11 +418,19 @@ def _row(summary, form: ApplicationForm, today: date) -> FundingRequestRow:
     details = summary.BenefitApplicationDetails or {}
     start = form.date(details, "start_date")
     amount = form.amount(details, "requested_amount")
-    facts = RequestFacts(category=(summary.Programs or ["Misc"])[0], stage=summary.Stage or "Created",
-                         status=summary.Status or UNKNOWN_STATUS, end=form.date(details, "end_date"))
+    facts = RequestFacts(
+        category=(summary.Programs or ["Misc"])[0],
+        stage=summary.Stage or "Created",
+        status=summary.Status or UNKNOWN_STATUS,
+        end=form.date(details, "end_date"),
+    )
     return FundingRequestRow(
-        funding_request_id=summary.Id, name=summary.Name, program=(summary.Programs or [None])[0],
-        benefit_id=summary.BenefitId, stage=summary.Stage, status=facts.shown_status(today),
+        funding_request_id=summary.Id,
+        name=summary.Name,
+        program=(summary.Programs or [None])[0],
+        benefit_id=summary.BenefitId,
+        stage=summary.Stage,
+        status=facts.shown_status(today),
         fulfillment_types=summary.FulfillmentTypes,
         opportunity_id=opportunity_of(summary, form.value(details, "opportunity_id")),
         requested_amount=float(amount) if amount is not None else None,
@@ -376,7 +456,9 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="List funding requests", annotations=hints.reading(app.reaches_aws))
     def list_funding_requests(
         funding_request_id: Annotated[str | None, Field(description="Only this fund request (benappl-...).")] = None,
-        stage: Annotated[str | None, Field(description="Only this stage, e.g. 'Created', 'Pre-Approved', 'Cash Claim'.")] = None,
+        stage: Annotated[
+            str | None, Field(description="Only this stage, e.g. 'Created', 'Pre-Approved', 'Cash Claim'.")
+        ] = None,
         status: Annotated[
             Literal["PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED", "CANCELED"] | None,
             Field(),
@@ -384,29 +466,49 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
         fulfillment_type: Annotated[Literal["CASH", "CREDITS"] | None, Field()] = None,
         program: Annotated[str | None, Field(description="Program category, e.g. MAP, MDF, POC.")] = None,
         opportunity_id: Annotated[str | None, Field(description="Only requests funding this opportunity.")] = None,
-        budget_year: Annotated[int | None, Field(description="Only this budget year (the activity's start year).", ge=2000, le=2100)] = None,
-        format: Annotated[Literal["json", "csv"], Field(description="'csv' also returns the rows as CSV, like the dashboard's export.")] = "json",
+        budget_year: Annotated[
+            int | None, Field(description="Only this budget year (the activity's start year).", ge=2000, le=2100)
+        ] = None,
+        format: Annotated[
+            Literal["json", "csv"],
+            Field(description="'csv' also returns the rows as CSV, like the dashboard's export."),
+        ] = "json",
         offset: OffsetParam = 0,
         limit: Annotated[int, Field(description="Page size, 1-100.", ge=1, le=100)] = 10,
         session_id: SessionIdParam = None,
     ) -> FundingRequests:
         """The partner's fund requests, filtered like the funding dashboard, a page at a time; optionally as CSV."""
-        call = app.begin("list_funding_requests", ["partnercentral:ListBenefitApplications",
-                                                   "partnercentral:GetBenefit"], session_id)
+        call = app.begin(
+            "list_funding_requests", ["partnercentral:ListBenefitApplications", "partnercentral:GetBenefit"], session_id
+        )
         today = utcnow().date()
-        rows = [_row(s, application_form(call.backend, s.BenefitId), today)
-                for s in identified(call.backend.list_benefit_applications())]
+        rows = [
+            _row(s, application_form(call.backend, s.BenefitId), today)
+            for s in identified(call.backend.list_benefit_applications())
+        ]
         wanted = {
-            "funding_request_id": funding_request_id, "stage": stage, "status": status, "program": program,
-            "opportunity_id": opportunity_id, "budget_year": budget_year,
+            "funding_request_id": funding_request_id,
+            "stage": stage,
+            "status": status,
+            "program": program,
+            "opportunity_id": opportunity_id,
+            "budget_year": budget_year,
         }
-        rows = [r for r in rows if all(v is None or getattr(r, k) == v for k, v in wanted.items())
-                and (fulfillment_type is None or fulfillment_type in r.fulfillment_types)]
+        rows = [
+            r
+            for r in rows
+            if all(v is None or getattr(r, k) == v for k, v in wanted.items())
+            and (fulfillment_type is None or fulfillment_type in r.fulfillment_types)
+        ]
         rows.sort(key=lambda r: r.updated_at or "", reverse=True)
-        page = rows[offset:offset + limit]
-        return FundingRequests(session_id=call.session.session_id, funding_requests=page, total=len(rows),
-                               next_offset=offset + limit if offset + limit < len(rows) else None,
-                               csv=_csv(page) if format == "csv" else None)
+        page = rows[offset : offset + limit]
+        return FundingRequests(
+            session_id=call.session.session_id,
+            funding_requests=page,
+            total=len(rows),
+            next_offset=offset + limit if offset + limit < len(rows) else None,
+            csv=_csv(page) if format == "csv" else None,
+        )
 
     @server.tool(title="Get funding request", annotations=hints.reading(app.reaches_aws))
     def get_funding_request(
@@ -416,19 +518,27 @@ def _register_requests(server: MCPServer, app: AgentApp) -> None:
     ) -> FundingRequestDetail:
         """One fund request: program, stage, status (with AWS's reason; EXPIRED past expiry), details,
         opportunity, contacts, attachments with scan status, cash claims; long texts whole with detail='full'."""
-        call = app.begin("get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"],
-                         session_id)
+        call = app.begin(
+            "get_funding_request", ["partnercentral:GetBenefitApplication", "partnercentral:GetBenefit"], session_id
+        )
         application = call.backend.get_benefit_application(funding_request_id)
         facts = request_facts(call.backend, application, application_form(call.backend, application.BenefitId))
         today = utcnow().date()
         return FundingRequestDetail(
-            session_id=call.session.session_id, shown_status=facts.shown_status(today),
+            session_id=call.session.session_id,
+            shown_status=facts.shown_status(today),
             funding_request=application if detail == "full" else shorten_all(application),
             expires_on=facts.expires_on.isoformat() if facts.expires_on else None,
-            cash_claims=[{"claim_id": c.claim_id, "amount": float(c.amount) if c.amount is not None else None,
-                          "status": c.status} for c in facts.claims or []],
-            console=console_link(call.backend.catalog, funding_request_id))
-
+            cash_claims=[
+                {
+                    "claim_id": c.claim_id,
+                    "amount": float(c.amount) if c.amount is not None else None,
+                    "status": c.status,
+                }
+                for c in facts.claims or []
+            ],
+            console=console_link(call.backend.catalog, funding_request_id),
+        )
 
 
 def _today() -> date:
@@ -447,13 +557,15 @@ def console_link(catalog: str, funding_request_id: str) -> str:
 
 def _register_drafting(server: MCPServer, app: AgentApp) -> None:
 
-    def first_plan(opportunity_id: str, program: str, answers: dict | None = None,
-                   session_id: str | None = None) -> writes.Planned:
+    def first_plan(
+        opportunity_id: str, program: str, answers: dict | None = None, session_id: str | None = None
+    ) -> writes.Planned:
         # the person's earlier answers in this session count, unless answered anew
         load_catalog().get(program)  # an unknown program is refused first
         remembered = app.remembered_answers(session_id, draft_about(opportunity_id, program))
-        parameters = FundRequestDraft(opportunity_id=opportunity_id, program=program,
-                                      answers={**remembered, **(answers or {})}, today=_today())
+        parameters = FundRequestDraft(
+            opportunity_id=opportunity_id, program=program, answers={**remembered, **(answers or {})}, today=_today()
+        )
         return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
     def collect_missing(first: Annotated[writes.Planned, Resolve(first_plan)], ctx: Context):
@@ -469,14 +581,20 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         filled: Annotated[ElicitationResult[BaseModel], Resolve(collect_missing)],
         session_id: str | None = None,
     ) -> writes.Planned:
-        if not first.questions or not isinstance(filled, AcceptedElicitation) or isinstance(filled.data, writes.NoElicitation):
+        if (
+            not first.questions
+            or not isinstance(filled, AcceptedElicitation)
+            or isinstance(filled.data, writes.NoElicitation)
+        ):
             return first
         try:
             parameters = FundRequestDraft.model_validate(
-                {**first.parameters, "answers": {**first.parameters["answers"], **filled.data.model_dump()}})
+                {**first.parameters, "answers": {**first.parameters["answers"], **filled.data.model_dump()}}
+            )
         except ValidationError as exc:
-            raise ToolError(f"The answers in the form cannot be used ({validation_problems(exc)}); nothing was "
-                            "created.") from None
+            raise ToolError(
+                f"The answers in the form cannot be used ({validation_problems(exc)}); nothing was created."
+            ) from None
         return writes.plan_change(app, FUND_REQUEST_DRAFT, parameters, session_id)
 
     ask_for_draft = writes.asking(planned_draft)
@@ -489,11 +607,16 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
         change: Annotated[writes.Planned, Resolve(planned_draft)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(ask_for_draft)],
         opportunity_id: OpportunityIdParam,
-        program: Annotated[str, Field(description="Program id from recommend_funding or list_funding_programs.",
-                                      max_length=64)],
-        answers: Annotated[Answers | None, Field(
-            description="Answers to needs_input questions by field name, e.g. {\"StartDate\": \"2027-01-15\"}; "
-                        "they also override proposed values.")] = None,
+        program: Annotated[
+            str, Field(description="Program id from recommend_funding or list_funding_programs.", max_length=64)
+        ],
+        answers: Annotated[
+            Answers | None,
+            Field(
+                description='Answers to needs_input questions by field name, e.g. {"StartDate": "2027-01-15"}; '
+                "they also override proposed values."
+            ),
+        ] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:
         """Draft a fund request from the program's benefit schema, filled from the opportunity, asking for what is
@@ -505,10 +628,12 @@ def _register_drafting(server: MCPServer, app: AgentApp) -> None:
             note_answers(draft_about(opportunity_id, program), change.parameters["answers"])
         if result.status == "applied":
             created = result.results[0]["Id"]
-            result.message = (f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
-                              "The person reviews and submits it in the console: "
-                              f"{console_link(call.backend.catalog, created)} (or approves manage_funding_request "
-                              "with action \"submit\"); get_funding_request shows it.")
+            result.message = (
+                f"Draft fund request {created} was created in PENDING_SUBMISSION; nothing was submitted. "
+                "The person reviews and submits it in the console: "
+                f"{console_link(call.backend.catalog, created)} (or approves manage_funding_request "
+                'with action "submit"); get_funding_request shows it.'
+            )
         return result
 
 
@@ -519,18 +644,35 @@ def draft_about(opportunity_id: str, program: str) -> str:
 
 def _register_management(server: MCPServer, app: AgentApp) -> None:
 
-    def planned_management(funding_request_id: str, action: str, reason: str | None = None,
-                           new_end_date: date | None = None, claim_amount: Decimal | None = None,
-                           claim_id: str | None = None, files: list[AttachmentInput] | None = None,
-                           answers: dict | None = None, session_id: str | None = None) -> writes.Planned:
+    def planned_management(
+        funding_request_id: str,
+        action: str,
+        reason: str | None = None,
+        new_end_date: date | None = None,
+        claim_amount: Decimal | None = None,
+        claim_id: str | None = None,
+        files: list[AttachmentInput] | None = None,
+        answers: dict | None = None,
+        session_id: str | None = None,
+    ) -> writes.Planned:
         folder = None if app.require_token else app.settings.attachments_dir  # the operator's folder: stdio only
-        staged = [stage(app.settings.data_dir / "attachments", app.principal().partner_id, item, folder)
-                  for item in files or []]
+        staged = [
+            stage(app.settings.data_dir / "attachments", app.principal().partner_id, item, folder)
+            for item in files or []
+        ]
         parameters = FundRequestChange(
-            funding_request_id=funding_request_id, action=action, reason=reason, new_end_date=new_end_date,
-            claim_amount=claim_amount, claim_id=claim_id, attachments=staged, answers=answers or {}, today=_today(),
+            funding_request_id=funding_request_id,
+            action=action,
+            reason=reason,
+            new_end_date=new_end_date,
+            claim_amount=claim_amount,
+            claim_id=claim_id,
+            attachments=staged,
+            answers=answers or {},
+            today=_today(),
             extended_before=action == "extend" and app.audit.applied("AmendBenefitApplication", funding_request_id),
-            submitted_before=action == "submit" and app.audit.applied("SubmitBenefitApplication", funding_request_id))
+            submitted_before=action == "submit" and app.audit.applied("SubmitBenefitApplication", funding_request_id),
+        )
         return writes.plan_change(app, FUND_REQUEST_MANAGEMENT, parameters, session_id)
 
     @server.tool(
@@ -540,20 +682,28 @@ def _register_management(server: MCPServer, app: AgentApp) -> None:
     def manage_funding_request(
         change: Annotated[writes.Planned, Resolve(planned_management)],
         answer: Annotated[ElicitationResult[writes.ApprovalForm], Resolve(writes.asking(planned_management))],
-        funding_request_id: Annotated[str, Field(description="The fund request (benappl-...).",
-                                                 pattern=BENEFIT_APPLICATION_ID_PATTERN)],
-        action: Annotated[ManageAction, Field(description=(
-            "edit: a draft's `answers`; recall: back to Created; cancel, delete (a draft): final; extend: "
-            "new_end_date; claim: claim_amount; edit_claim: claim_id, claim_amount; attach: files. A refused "
-            "action names the rule."))],
+        funding_request_id: Annotated[
+            str, Field(description="The fund request (benappl-...).", pattern=BENEFIT_APPLICATION_ID_PATTERN)
+        ],
+        action: Annotated[
+            ManageAction,
+            Field(
+                description=(
+                    "edit: a draft's `answers`; recall: back to Created; cancel, delete (a draft): final; extend: "
+                    "new_end_date; claim: claim_amount; edit_claim: claim_id, claim_amount; attach: files. A refused "
+                    "action names the rule."
+                )
+            ),
+        ],
         reason: Annotated[str | None, Field(description="Why.", max_length=1000)] = None,
         new_end_date: Annotated[date | None, Field(description="extend")] = None,
         claim_amount: Annotated[Money | None, Field(description="claim, edit_claim: USD spent")] = None,
-        claim_id: Annotated[str | None, Field(description="edit_claim: the rejected claim",
-                                              pattern=r"^claim-[0-9a-z]{13}$")] = None,
-        files: Annotated[list[AttachmentInput] | None, Field(
-            description="attach: up to 3 files of 4.5 MB",
-            max_length=MAX_FILES)] = None,
+        claim_id: Annotated[
+            str | None, Field(description="edit_claim: the rejected claim", pattern=r"^claim-[0-9a-z]{13}$")
+        ] = None,
+        files: Annotated[
+            list[AttachmentInput] | None, Field(description="attach: up to 3 files of 4.5 MB", max_length=MAX_FILES)
+        ] = None,
         answers: Annotated[Answers | None, Field(description="edit: fields to change")] = None,
         session_id: SessionIdParam = None,
     ) -> writes.WriteResult:

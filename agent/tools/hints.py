@@ -11,9 +11,12 @@ from mcp.types import ToolAnnotations
 
 
 def reading(open_world: bool) -> ToolAnnotations:
-    return ToolAnnotations(read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=open_world)
+    return ToolAnnotations(
+        read_only_hint=True, idempotent_hint=True, destructive_hint=False, open_world_hint=open_world
+    )
 
 
 def writing(open_world: bool, *, destructive: bool, idempotent: bool) -> ToolAnnotations:
-    return ToolAnnotations(read_only_hint=False, destructive_hint=destructive, idempotent_hint=idempotent,
-                           open_world_hint=open_world)
+    return ToolAnnotations(
+        read_only_hint=False, destructive_hint=destructive, idempotent_hint=idempotent, open_world_hint=open_world
+    )

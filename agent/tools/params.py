@@ -29,7 +29,9 @@ def identifier(pattern: str, example: str, what: str, description: str):
 
 
 OpportunityIdParam = identifier(
-    OPPORTUNITY_ID_PATTERN, "O4000001", "opportunity id",
+    OPPORTUNITY_ID_PATTERN,
+    "O4000001",
+    "opportunity id",
     "Opportunity id (list_opportunities).",
 )
 
@@ -55,15 +57,15 @@ def shorten(text: str | None, limit: int = SUMMARY_TEXT_CHARS) -> str | None:
     if text is None or len(text) <= limit + 60:
         return text
     cut = text[:limit]
-    if " " in cut[limit // 2:]:
-        cut = cut[:cut.rindex(" ")]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
     return f"{cut}… ({len(text) - len(cut)} more characters; detail='full')"
 
 
 def first_sentence(text: str, limit: int = 160) -> str:
     """The first sentence of ``text`` (at most about ``limit`` characters), for one-line lists."""
     end = text.find(". ")
-    sentence = text if end < 0 else text[:end + 1]
+    sentence = text if end < 0 else text[: end + 1]
     return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + "…"
 
 

@@ -1,6 +1,5 @@
 """Partner account and profile tools."""
 
-
 from datetime import datetime
 from typing import Annotated
 
@@ -29,8 +28,12 @@ from agent.models.account import (
 from agent.tools import hints, writes
 from agent.tools.params import SessionIdParam
 
-READ_PROFILE = ["partnercentral:GetPartner", "partnercentral:GetProfileVisibility", "partnercentral:GetAllianceLeadContact",
-                "partnercentral:GetProfileUpdateTask"]
+READ_PROFILE = [
+    "partnercentral:GetPartner",
+    "partnercentral:GetProfileVisibility",
+    "partnercentral:GetAllianceLeadContact",
+    "partnercentral:GetProfileUpdateTask",
+]
 
 
 class PartnerProfileResult(BaseModel):
@@ -98,9 +101,12 @@ def register(server: MCPServer, app: AgentApp) -> None:
         annotations=hints.writing(open_world=True, destructive=False, idempotent=False),  # it emails someone
     )
     def send_email_verification_code(
-        email: Annotated[EmailAddress, Field(
-            description="The new alliance lead email address, or an address at a training and certification domain to link."
-        )],
+        email: Annotated[
+            EmailAddress,
+            Field(
+                description="The new alliance lead email address, or an address at a training and certification domain to link."
+            ),
+        ],
         session_id: SessionIdParam = None,
     ) -> CodeSent:
         """Email a 6-digit verification code (changes no data): for a new alliance lead email (then update_profile)
@@ -109,13 +115,21 @@ def register(server: MCPServer, app: AgentApp) -> None:
         call = app.begin("send_email_verification_code", ["partnercentral:SendEmailVerificationCode"], session_id)
         call.backend.send_email_verification_code(email)
         where = " (sandbox: `partner-agent sandbox outbox` shows it)" if app.settings.backend == "local" else ""
-        return CodeSent(session_id=call.session.session_id, email=email,
-                        message=f"A verification code was sent to {email}{where}. Ask the person for it.")
+        return CodeSent(
+            session_id=call.session.session_id,
+            email=email,
+            message=f"A verification code was sent to {email}{where}. Ask the person for it.",
+        )
 
-    def planned_update(profile=None, visibility=None, alliance_lead=None, email_verification_code=None,
-                       session_id=None) -> writes.Planned:
-        parameters = ProfileUpdate(profile=profile, visibility=visibility, alliance_lead=alliance_lead,
-                                   email_verification_code=email_verification_code)
+    def planned_update(
+        profile=None, visibility=None, alliance_lead=None, email_verification_code=None, session_id=None
+    ) -> writes.Planned:
+        parameters = ProfileUpdate(
+            profile=profile,
+            visibility=visibility,
+            alliance_lead=alliance_lead,
+            email_verification_code=email_verification_code,
+        )
         return writes.plan_change(app, PROFILE_UPDATE, parameters, session_id)
 
     ask_for_update = writes.asking(planned_update)
@@ -135,9 +149,7 @@ def register(server: MCPServer, app: AgentApp) -> None:
             ProfileVisibilityValue | None,
             Field(),
         ] = None,
-        alliance_lead: Annotated[
-            AllianceLeadInput | None, Field(description="Omitted fields stay.")
-        ] = None,
+        alliance_lead: Annotated[AllianceLeadInput | None, Field(description="Omitted fields stay.")] = None,
         email_verification_code: Annotated[
             VerificationCode | None, Field(description="The 6-digit code sent to a new alliance lead email.")
         ] = None,

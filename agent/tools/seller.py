@@ -17,8 +17,9 @@ from agent.tools.guidance import resource_uri
 from agent.tools.params import Detail, DetailParam, SessionIdParam
 
 G = TypeVar("G")
-CountryParam = Annotated[str, Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE, GB, JP.",
-                                    min_length=2, max_length=2)]
+CountryParam = Annotated[
+    str, Field(description="ISO 3166-1 alpha-2 country code, e.g. US, DE, GB, JP.", min_length=2, max_length=2)
+]
 GUIDANCE = hints.reading(open_world=False)
 
 
@@ -35,8 +36,14 @@ class CatalogSteps(BaseModel):
 
 def cited(sources: list) -> list[str]:
     """Sources in short: their URLs; this project's own guides as their guidance:// resource."""
-    return [s if isinstance(s, str) else s.url if s.url.startswith("https://")
-            else resource_uri(s.url.removeprefix("knowledge/")) for s in sources]
+    return [
+        s
+        if isinstance(s, str)
+        else s.url
+        if s.url.startswith("https://")
+        else resource_uri(s.url.removeprefix("knowledge/"))
+        for s in sources
+    ]
 
 
 def compact(guidance: G, detail: Detail) -> G:
@@ -62,11 +69,15 @@ def register(server: MCPServer, app: AgentApp) -> None:
     @server.tool(title="Determine tax form", annotations=GUIDANCE)
     def determine_tax_form(
         country: CountryParam,
-        entity_type: Annotated[Literal["individual", "business"], Field(description="A person, or a company/organization.")],
-        us_effectively_connected_income: Annotated[bool, Field(
-            description="The income is effectively connected with a US trade or business.")] = False,
-        intermediary: Annotated[bool, Field(
-            description="The entity receives payments for others (intermediary or flow-through entity).")] = False,
+        entity_type: Annotated[
+            Literal["individual", "business"], Field(description="A person, or a company/organization.")
+        ],
+        us_effectively_connected_income: Annotated[
+            bool, Field(description="The income is effectively connected with a US trade or business.")
+        ] = False,
+        intermediary: Annotated[
+            bool, Field(description="The entity receives payments for others (intermediary or flow-through entity).")
+        ] = False,
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.TaxFormGuidance]:
@@ -75,18 +86,25 @@ def register(server: MCPServer, app: AgentApp) -> None:
         tax id."""
         sid = session("determine_tax_form", session_id)
         guidance = rules.determine_tax_form(
-            country, entity_type, us_effectively_connected_income=us_effectively_connected_income,
-            intermediary=intermediary)
+            country,
+            entity_type,
+            us_effectively_connected_income=us_effectively_connected_income,
+            intermediary=intermediary,
+        )
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="Seller compliance requirements", annotations=GUIDANCE)
     def seller_compliance_requirements(
         seller_country: CountryParam,
         bank_country: CountryParam,
-        sales_geography: Annotated[list[str] | None, Field(
-            description=f"Country codes of the buyers you sell to ({kyc_region} buyers trigger KYC); omitted: your home "
-            "market.",
-            max_length=60)] = None,
+        sales_geography: Annotated[
+            list[str] | None,
+            Field(
+                description=f"Country codes of the buyers you sell to ({kyc_region} buyers trigger KYC); omitted: your home "
+                "market.",
+                max_length=60,
+            ),
+        ] = None,
         has_secondary_users: Annotated[bool, Field(description="Other people will manage the seller account.")] = False,
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
@@ -95,15 +113,18 @@ def register(server: MCPServer, app: AgentApp) -> None:
         with reasons and next steps (detail='full': what each is, what to have ready, timing, sources).
         Informational; documents are uploaded only in the AWS portals."""
         sid = session("seller_compliance_requirements", session_id)
-        guidance = rules.seller_compliance_requirements(seller_country, bank_country, sales_geography,
-                                                        has_secondary_users=has_secondary_users)
+        guidance = rules.seller_compliance_requirements(
+            seller_country, bank_country, sales_geography, has_secondary_users=has_secondary_users
+        )
         return GuidanceResult(session_id=sid, guidance=compact(guidance, detail))
 
     @server.tool(title="Banking and disbursement guidance", annotations=GUIDANCE)
     def banking_guidance(
         bank_country: CountryParam,
-        currency: Annotated[str | None, Field(description="ISO 4217 currency of the account, e.g. USD, EUR.",
-                                              min_length=3, max_length=3)] = None,
+        currency: Annotated[
+            str | None,
+            Field(description="ISO 4217 currency of the account, e.g. USD, EUR.", min_length=3, max_length=3),
+        ] = None,
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
     ) -> GuidanceResult[rules.BankingGuidance]:
@@ -116,8 +137,10 @@ def register(server: MCPServer, app: AgentApp) -> None:
 
     @server.tool(title="ESC catalog registration steps", annotations=GUIDANCE)
     def esc_catalog_steps(
-        product_type: Annotated[str | None, Field(
-            description="SaaS, AMI, Container, ML, ProfessionalServices or Data; omitted: the common steps.")] = None,
+        product_type: Annotated[
+            str | None,
+            Field(description="SaaS, AMI, Container, ML, ProfessionalServices or Data; omitted: the common steps."),
+        ] = None,
         step: Annotated[int | None, Field(description="The step you are at, shown in full; default 1.", ge=1)] = None,
         detail: DetailParam = "summary",
         session_id: SessionIdParam = None,
@@ -128,6 +151,11 @@ def register(server: MCPServer, app: AgentApp) -> None:
         steps = rules.esc_catalog_steps(product_type)
         if step is not None and step > len(steps):
             raise ToolError(f"There are {len(steps)} steps; ask for a step from 1 to {len(steps)}.")
-        return GuidanceResult(session_id=sid, guidance=CatalogSteps(
-            step=compact(steps[(step or 1) - 1], detail), steps=[f"{s.number}. {s.title} ({s.id})" for s in steps],
-            all_steps=steps if detail == "full" else None))
+        return GuidanceResult(
+            session_id=sid,
+            guidance=CatalogSteps(
+                step=compact(steps[(step or 1) - 1], detail),
+                steps=[f"{s.number}. {s.title} ({s.id})" for s in steps],
+                all_steps=steps if detail == "full" else None,
+            ),
+        )

@@ -178,5 +178,11 @@ def published(tool: Tool) -> Tool:
     # A write's result is a status and a message to relay, the same shape for every write tool: its schema would
     # cost 500 characters six times over and tell a model nothing its text does not.
     output = read_only and tool.output_schema and shallow_schema(compact_schema(tool.output_schema))
-    return tool.model_copy(update={"description": describe(tool.description or ""), "annotations": annotations,
-                                   "input_schema": input_schema(tool.input_schema), "output_schema": output or None})
+    return tool.model_copy(
+        update={
+            "description": describe(tool.description or ""),
+            "annotations": annotations,
+            "input_schema": input_schema(tool.input_schema),
+            "output_schema": output or None,
+        }
+    )

@@ -105,22 +105,39 @@ def run_change(app: AgentApp, call: ToolCall, action: WriteAction, change: Plann
     reason = {DeclinedElicitation: "declined in the client", CancelledElicitation: "cancelled in the client"}.get(
         type(answer), None if approved else "not approved in the client form"
     )
-    decided_by = DecidedBy(name=call.principal.name, id=call.principal.key, channel="form",
-                           verification="answered the MCP client's form in the session that asked")
-    done = app.gate.decide(approval.approval_id, approved, decided_by, principal=call.principal.key,
-                           session_id=session_id, digest=change.digest, reason=reason)
+    decided_by = DecidedBy(
+        name=call.principal.name,
+        id=call.principal.key,
+        channel="form",
+        verification="answered the MCP client's form in the session that asked",
+    )
+    done = app.gate.decide(
+        approval.approval_id,
+        approved,
+        decided_by,
+        principal=call.principal.key,
+        session_id=session_id,
+        digest=change.digest,
+        reason=reason,
+    )
     return result(app, done, session_id)
 
 
 def needs_input(tool: str, change: Planned, session_id: str) -> WriteResult:
     if change.answers_parameter:
-        how = (f"and the person's answers in `{change.answers_parameter}` (field name -> answer), e.g. "
-               f"{{\"{change.questions[0].field}\": ...}}")
+        how = (
+            f"and the person's answers in `{change.answers_parameter}` (field name -> answer), e.g. "
+            f'{{"{change.questions[0].field}": ...}}'
+        )
     else:
         how = "plus these parameters: " + ", ".join(q.field for q in change.questions)
-    return WriteResult(status="needs_input", session_id=session_id, questions=change.questions,
-                       message=f"Nothing was changed. Ask the person these questions, then call {tool} again with the "
-                               f"same arguments and session_id, {how}.")
+    return WriteResult(
+        status="needs_input",
+        session_id=session_id,
+        questions=change.questions,
+        message=f"Nothing was changed. Ask the person these questions, then call {tool} again with the "
+        f"same arguments and session_id, {how}.",
+    )
 
 
 def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
@@ -138,10 +155,16 @@ def pending(app: AgentApp, approval: Approval, session_id: str) -> WriteResult:
     if app.settings.tool_approvals:
         message += " If your host asks the person to confirm each tool call, decide_approval records their answer."
     return WriteResult(
-        status="requires_approval", session_id=session_id, message=message,
+        status="requires_approval",
+        session_id=session_id,
+        message=message,
         approval=ApprovalRequest(
-            approval_id=approval.approval_id, tool=approval.tool, parameters=approval.parameters,
-            preview=approval.preview, expires_at=approval.expires_at, approve_url=url,
+            approval_id=approval.approval_id,
+            tool=approval.tool,
+            parameters=approval.parameters,
+            preview=approval.preview,
+            expires_at=approval.expires_at,
+            approve_url=url,
         ),
     )
 

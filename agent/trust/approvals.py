@@ -60,9 +60,16 @@ class Approval(BaseModel):
         """The decision this approval recorded, to deliver again to a flow a crash interrupted."""
         if self.decision_id is None or self.decided_by is None:
             return None
-        return Decision(decision_id=self.decision_id, approval_id=self.approval_id, approve=self.status != "rejected",
-                        decided_by=self.decided_by, principal=self.principal, session_id=None,
-                        payload_sha256=self.payload_sha256, reason=self.reason)
+        return Decision(
+            decision_id=self.decision_id,
+            approval_id=self.approval_id,
+            approve=self.status != "rejected",
+            decided_by=self.decided_by,
+            principal=self.principal,
+            session_id=None,
+            payload_sha256=self.payload_sha256,
+            reason=self.reason,
+        )
 
 
 class Decision(BaseModel):
@@ -95,8 +102,9 @@ class ServerSecret(Protocol):
 
 
 class ApprovalStore:
-    def __init__(self, db: Database | PostgresDatabase, audit: AuditLog, secret: ServerSecret, ttl: timedelta,
-                 region: str) -> None:
+    def __init__(
+        self, db: Database | PostgresDatabase, audit: AuditLog, secret: ServerSecret, ttl: timedelta, region: str
+    ) -> None:
         self.db = db
         self.audit = audit
         self.ttl = ttl
@@ -105,8 +113,16 @@ class ApprovalStore:
         self._secret: bytes | None = None
 
     def open(
-        self, *, flow_id: str, principal: Principal, session_id: str, tool: str, actions: Sequence[str],
-        parameters: dict[str, Any], preview: str, payload_sha256: str,
+        self,
+        *,
+        flow_id: str,
+        principal: Principal,
+        session_id: str,
+        tool: str,
+        actions: Sequence[str],
+        parameters: dict[str, Any],
+        preview: str,
+        payload_sha256: str,
     ) -> Approval:
         """The approval of flow ``flow_id``, created on first call; later calls return the same one."""
         with self.db.transaction() as conn:
@@ -117,10 +133,22 @@ class ApprovalStore:
                     "INSERT INTO approvals(id, flow_id, principal, requester, session_id, partner_id, catalog, actions,"
                     " tool, parameters, preview, payload_sha256, status, created_at, expires_at)"
                     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?, 'pending', ?, ?)",
-                    (f"appr-{secrets.token_hex(8)}", flow_id, principal.key, principal.model_dump_json(), session_id,
-                     principal.partner_id, principal.catalog, json.dumps(sorted(actions)), tool,
-                     json.dumps(parameters, default=str), preview, payload_sha256, now.isoformat(),
-                     (now + self.ttl).isoformat()),
+                    (
+                        f"appr-{secrets.token_hex(8)}",
+                        flow_id,
+                        principal.key,
+                        principal.model_dump_json(),
+                        session_id,
+                        principal.partner_id,
+                        principal.catalog,
+                        json.dumps(sorted(actions)),
+                        tool,
+                        json.dumps(parameters, default=str),
+                        preview,
+                        payload_sha256,
+                        now.isoformat(),
+                        (now + self.ttl).isoformat(),
+                    ),
                 )
                 row = conn.execute("SELECT * FROM approvals WHERE flow_id=?", (flow_id,)).fetchone()
         return _approval(row)
@@ -133,21 +161,29 @@ class ApprovalStore:
     def pending_count(self, principal_key: str) -> int:
         """How many approvals of ``principal_key`` wait for a decision now."""
         with self.db.reading() as conn:
-            return conn.execute("SELECT COUNT(*) AS n FROM approvals WHERE principal=? AND status='pending'"
-                                " AND expires_at > ?", (principal_key, utcnow().isoformat())).fetchone()["n"]
+            return conn.execute(
+                "SELECT COUNT(*) AS n FROM approvals WHERE principal=? AND status='pending' AND expires_at > ?",
+                (principal_key, utcnow().isoformat()),
+            ).fetchone()["n"]
 
     def pending_in(self, principal_key: str, session_id: str) -> list[Approval]:
         """The approvals of ``principal_key``'s session ``session_id`` that wait for a decision now, oldest first."""
         with self.db.reading() as conn:
-            rows = conn.execute("SELECT * FROM approvals WHERE principal=? AND session_id=? AND status='pending'"
-                                " AND expires_at > ? ORDER BY created_at", (principal_key, session_id,
-                                                                             utcnow().isoformat())).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM approvals WHERE principal=? AND session_id=? AND status='pending'"
+                " AND expires_at > ? ORDER BY created_at",
+                (principal_key, session_id, utcnow().isoformat()),
+            ).fetchall()
         return [_approval(row) for row in rows]
 
     def has_pending(self) -> bool:
         with self.db.reading() as conn:
-            return conn.execute("SELECT 1 FROM approvals WHERE status='pending' AND expires_at > ? LIMIT 1",
-                                (utcnow().isoformat(),)).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM approvals WHERE status='pending' AND expires_at > ? LIMIT 1", (utcnow().isoformat(),)
+                ).fetchone()
+                is not None
+            )
 
     def decide(self, decision: Decision, payload_sha256: str) -> Verdict:
         """Record ``decision`` and its audit event, if it is valid for the pending approval whose payload is
@@ -157,8 +193,10 @@ class ApprovalStore:
         with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM approvals WHERE id=?", (decision.approval_id,)).fetchone()
             if row is not None and row["decision_id"] == decision.decision_id:
-                return Verdict(outcome=row["status"] if row["status"] in ("approved", "rejected") else "approved",
-                               reason=row["reason"])
+                return Verdict(
+                    outcome=row["status"] if row["status"] in ("approved", "rejected") else "approved",
+                    reason=row["reason"],
+                )
             problem = decision_problem(_approval(row) if row else None, decision, payload_sha256, now)
             if problem:
                 if row is not None and row["status"] == "pending" and row["expires_at"] <= now.isoformat():
@@ -168,8 +206,14 @@ class ApprovalStore:
             reason = decision.reason or ("approved by the person" if decision.approve else "declined by the person")
             conn.execute(
                 "UPDATE approvals SET status=?, decided_at=?, decided_by=?, decision_id=?, reason=? WHERE id=?",
-                (status, now.isoformat(), decision.decided_by.model_dump_json(), decision.decision_id, reason,
-                 decision.approval_id),
+                (
+                    status,
+                    now.isoformat(),
+                    decision.decided_by.model_dump_json(),
+                    decision.decision_id,
+                    reason,
+                    decision.approval_id,
+                ),
             )
             self.audit.insert(conn, self._decision_event(_approval(row), decision, status, reason, now))
         return Verdict(outcome=status, reason=reason)
@@ -193,33 +237,53 @@ class ApprovalStore:
             self.audit.insert(conn, self._decision_event(approval, decision, "refused", reason, now, unique=False))
             if failed < MAX_FAILED_CHECKS:
                 return False
-            conn.execute("UPDATE approvals SET status='refused', reason=?, closed_at=? WHERE id=?",
-                         (TOO_MANY_FAILED_CHECKS, now.isoformat(), approval.approval_id))
+            conn.execute(
+                "UPDATE approvals SET status='refused', reason=?, closed_at=? WHERE id=?",
+                (TOO_MANY_FAILED_CHECKS, now.isoformat(), approval.approval_id),
+            )
         return True
 
     def expire_due(self) -> list[Approval]:
         """Close pending approvals whose time ran out, each with its audit event; returns them."""
         now = utcnow()
         with self.db.reading() as conn:  # the common case, nothing due, costs no write
-            if conn.execute("SELECT 1 FROM approvals WHERE status='pending' AND expires_at <= ? LIMIT 1",
-                            (now.isoformat(),)).fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM approvals WHERE status='pending' AND expires_at <= ? LIMIT 1", (now.isoformat(),)
+                ).fetchone()
+                is None
+            ):
                 return []
         with self.db.transaction() as conn:
-            rows = conn.execute("SELECT * FROM approvals WHERE status='pending' AND expires_at <= ?",
-                                (now.isoformat(),)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM approvals WHERE status='pending' AND expires_at <= ?", (now.isoformat(),)
+            ).fetchall()
             expired = [self._close(conn, _approval(row), "expired", EXPIRED_REASON, now) for row in rows]
         return expired
 
-    def close(self, approval_id: str, status: Literal["applied", "failed", "rejected", "refused"], reason: str | None,
-              result: dict[str, Any] | None, events: list[AuditEvent]) -> None:
+    def close(
+        self,
+        approval_id: str,
+        status: Literal["applied", "failed", "rejected", "refused"],
+        reason: str | None,
+        result: dict[str, Any] | None,
+        events: list[AuditEvent],
+    ) -> None:
         """End a flow's approval with its outcome and audit events, all in one transaction (idempotent)."""
         with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM approvals WHERE id=?", (approval_id,)).fetchone()
             if row is None or row["closed_at"] is not None:
                 return
-            conn.execute("UPDATE approvals SET status=?, reason=COALESCE(?, reason), result=?, closed_at=? WHERE id=?",
-                         (status, reason, json.dumps(result, default=str) if result is not None else None,
-                          utcnow().isoformat(), approval_id))
+            conn.execute(
+                "UPDATE approvals SET status=?, reason=COALESCE(?, reason), result=?, closed_at=? WHERE id=?",
+                (
+                    status,
+                    reason,
+                    json.dumps(result, default=str) if result is not None else None,
+                    utcnow().isoformat(),
+                    approval_id,
+                ),
+            )
             for event in events:
                 self.audit.insert(conn, event)
 
@@ -231,25 +295,33 @@ class ApprovalStore:
         self.db.announce()
         now = utcnow()
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT runner, lease_until, closed_at FROM approvals WHERE id=?", (approval_id,)).fetchone()
+            row = conn.execute(
+                "SELECT runner, lease_until, closed_at FROM approvals WHERE id=?", (approval_id,)
+            ).fetchone()
             if row is None or row["closed_at"] is not None:
                 return False
             held = row["runner"] not in (None, RUNNER) and row["lease_until"] > now.isoformat()
             if held and self.db.runner_alive(row["runner"]):
                 return False
-            conn.execute("UPDATE approvals SET runner=?, lease_until=? WHERE id=?",
-                         (RUNNER, (now + LEASE).isoformat(), approval_id))
+            conn.execute(
+                "UPDATE approvals SET runner=?, lease_until=? WHERE id=?",
+                (RUNNER, (now + LEASE).isoformat(), approval_id),
+            )
         return True
 
     def release(self, approval_id: str) -> None:
         with self.db.transaction() as conn:
-            conn.execute("UPDATE approvals SET runner=NULL, lease_until=NULL WHERE id=? AND runner=?", (approval_id, RUNNER))
+            conn.execute(
+                "UPDATE approvals SET runner=NULL, lease_until=NULL WHERE id=? AND runner=?", (approval_id, RUNNER)
+            )
 
     def decided_open(self) -> list[Approval]:
         """Approvals decided but whose flow has not ended (it was interrupted): resumed at start-up."""
         with self.db.reading() as conn:
-            rows = conn.execute("SELECT * FROM approvals WHERE status IN ('approved', 'rejected') AND closed_at IS NULL"
-                                " ORDER BY decided_at").fetchall()
+            rows = conn.execute(
+                "SELECT * FROM approvals WHERE status IN ('approved', 'rejected') AND closed_at IS NULL"
+                " ORDER BY decided_at"
+            ).fetchall()
         return [_approval(row) for row in rows]
 
     def flows(self) -> tuple[set[str], set[str]]:
@@ -260,27 +332,50 @@ class ApprovalStore:
         return {r["flow_id"] for r in rows if r["closed_at"] is None}, {r["flow_id"] for r in rows if r["closed_at"]}
 
     def _close(self, conn: Connection, approval: Approval, status: Status, reason: str, now: datetime) -> Approval:
-        conn.execute("UPDATE approvals SET status=?, reason=?, closed_at=? WHERE id=?",
-                     (status, reason, now.isoformat(), approval.approval_id))
-        self.audit.insert(conn, AuditEvent(
-            eventID=event_id(approval.approval_id, "expire"), eventTime=now, eventSource="partner-agent",
-            eventName="ExpireApproval", awsRegion=self.region, userIdentity=user_identity(approval.requester),
-            requestParameters={"tool": approval.tool}, requestID=approval.flow_id,
-            sessionId=approval.session_id, approvalId=approval.approval_id, decision="expired",
-            reason=reason, tool=approval.tool,
-        ))
+        conn.execute(
+            "UPDATE approvals SET status=?, reason=?, closed_at=? WHERE id=?",
+            (status, reason, now.isoformat(), approval.approval_id),
+        )
+        self.audit.insert(
+            conn,
+            AuditEvent(
+                eventID=event_id(approval.approval_id, "expire"),
+                eventTime=now,
+                eventSource="partner-agent",
+                eventName="ExpireApproval",
+                awsRegion=self.region,
+                userIdentity=user_identity(approval.requester),
+                requestParameters={"tool": approval.tool},
+                requestID=approval.flow_id,
+                sessionId=approval.session_id,
+                approvalId=approval.approval_id,
+                decision="expired",
+                reason=reason,
+                tool=approval.tool,
+            ),
+        )
         return approval.model_copy(update={"status": status, "reason": reason, "closed_at": now})
 
-    def _decision_event(self, approval: Approval, decision: Decision, outcome: str, reason: str, now: datetime,
-                        unique: bool = True) -> AuditEvent:
+    def _decision_event(
+        self, approval: Approval, decision: Decision, outcome: str, reason: str, now: datetime, unique: bool = True
+    ) -> AuditEvent:
         """The audit event of a decision; ``unique``: one per decision, so writing it again after a crash is a no-op."""
         ids = {"eventID": event_id(approval.approval_id, f"decision:{decision.decision_id}")} if unique else {}
         return AuditEvent(
-            **ids, eventTime=now, eventSource="partner-agent", eventName="DecideApproval", awsRegion=self.region,
+            **ids,
+            eventTime=now,
+            eventSource="partner-agent",
+            eventName="DecideApproval",
+            awsRegion=self.region,
             userIdentity=user_identity(approval.requester),
             requestParameters={"approval_id": decision.approval_id, "approve": decision.approve},
-            requestID=approval.flow_id, sessionId=approval.session_id, approvalId=approval.approval_id,
-            decision=outcome, reason=reason, decidedBy=decision.decided_by, tool=approval.tool,
+            requestID=approval.flow_id,
+            sessionId=approval.session_id,
+            approvalId=approval.approval_id,
+            decision=outcome,
+            reason=reason,
+            decidedBy=decision.decided_by,
+            tool=approval.tool,
         )
 
     # digests and page keys
@@ -347,15 +442,19 @@ class DatabaseSecret:
 
     def load(self) -> bytes:
         with self.db.transaction() as conn:
-            conn.execute("INSERT INTO server_secrets(name, value) VALUES ('approvals', ?) ON CONFLICT DO NOTHING",
-                         (secrets.token_bytes(32),))
+            conn.execute(
+                "INSERT INTO server_secrets(name, value) VALUES ('approvals', ?) ON CONFLICT DO NOTHING",
+                (secrets.token_bytes(32),),
+            )
             return bytes(conn.execute("SELECT value FROM server_secrets WHERE name='approvals'").fetchone()["value"])
 
 
 EXPIRED_REASON = "Nobody approved or declined the change before it expired; nothing was written."
 MAX_FAILED_CHECKS = 5
-TOO_MANY_FAILED_CHECKS = (f"Closed after {MAX_FAILED_CHECKS} failed passkey checks: someone without a passkey allowed to "
-                          "decide this change kept trying. Nothing was written; ask for the change again.")
+TOO_MANY_FAILED_CHECKS = (
+    f"Closed after {MAX_FAILED_CHECKS} failed passkey checks: someone without a passkey allowed to "
+    "decide this change kept trying. Nothing was written; ask for the change again."
+)
 LEASE = timedelta(minutes=10)
 """How long a claim holds against other processes when its runner cannot be seen to have died."""
 
@@ -377,7 +476,9 @@ def binding_problem(approval: Approval | None, principal: str, session_id: str |
     if approval.status == "expired" or (approval.status == "pending" and approval.expires_at <= now):
         return "This approval expired before it was decided; ask for the change again."
     if approval.status != "pending":
-        return f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
+        return (
+            f"This approval was already used ({approval.status}); approvals are single use. Ask for the change again."
+        )
     return None
 
 
@@ -394,11 +495,25 @@ def decision_problem(approval: Approval | None, decision: Decision, payload_sha2
 
 def _approval(row: Any) -> Approval:
     return Approval(
-        approval_id=row["id"], flow_id=row["flow_id"], principal=row["principal"],
-        requester=Principal.model_validate_json(row["requester"]), session_id=row["session_id"],
-        partner_id=row["partner_id"], catalog=row["catalog"], actions=json.loads(row["actions"]), tool=row["tool"],
-        parameters=json.loads(row["parameters"]), preview=row["preview"], payload_sha256=row["payload_sha256"],
-        status=row["status"], created_at=row["created_at"], expires_at=row["expires_at"], decided_at=row["decided_at"],
+        approval_id=row["id"],
+        flow_id=row["flow_id"],
+        principal=row["principal"],
+        requester=Principal.model_validate_json(row["requester"]),
+        session_id=row["session_id"],
+        partner_id=row["partner_id"],
+        catalog=row["catalog"],
+        actions=json.loads(row["actions"]),
+        tool=row["tool"],
+        parameters=json.loads(row["parameters"]),
+        preview=row["preview"],
+        payload_sha256=row["payload_sha256"],
+        status=row["status"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        decided_at=row["decided_at"],
         decided_by=DecidedBy.model_validate_json(row["decided_by"]) if row["decided_by"] else None,
-        decision_id=row["decision_id"], reason=row["reason"], result=json.loads(row["result"]) if row["result"] else None, closed_at=row["closed_at"],
+        decision_id=row["decision_id"],
+        reason=row["reason"],
+        result=json.loads(row["result"]) if row["result"] else None,
+        closed_at=row["closed_at"],
     )

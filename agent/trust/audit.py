@@ -67,8 +67,11 @@ class AuditEvent(BaseModel):
 def user_identity(principal: Principal) -> UserIdentity:
     return UserIdentity(
         type="PartnerAgentToken" if principal.source == "token" else "PartnerAgentUser",
-        principalId=principal.key, userName=principal.name, partnerId=principal.partner_id,
-        catalog=principal.catalog, policies=list(principal.policies),
+        principalId=principal.key,
+        userName=principal.name,
+        partnerId=principal.partner_id,
+        catalog=principal.catalog,
+        policies=list(principal.policies),
     )
 
 
@@ -114,12 +117,12 @@ SECRET_ARGUMENTS = frozenset({"email_verification_code", "verification_code", "c
 """Tool arguments (not API members) that are secrets or file contents."""
 
 _SECRET_TEXT = re.compile(
-    r"\bpca_[0-9a-f]+_[A-Za-z0-9_-]+"               # our bearer tokens
+    r"\bpca_[0-9a-f]+_[A-Za-z0-9_-]+"  # our bearer tokens
     r"|\b(?:Bearer|token)\s+[A-Za-z0-9._~+/=-]{16,}"  # anyone's bearer token
-    r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{2}-\d{7}\b"         # US SSN / ITIN, EIN
-    r"|\b(?:[A-Z]{2}\d{8,12}|ATU\d{8})\b"            # EU VAT numbers
-    r"|(?i:code)\W{0,3}\d{6}\b"                      # a verification code in words
-    r"|[A-Za-z0-9+/]{40,}={0,2}",                     # encoded content (a file, a key)
+    r"|\b\d{3}-\d{2}-\d{4}\b|\b\d{2}-\d{7}\b"  # US SSN / ITIN, EIN
+    r"|\b(?:[A-Z]{2}\d{8,12}|ATU\d{8})\b"  # EU VAT numbers
+    r"|(?i:code)\W{0,3}\d{6}\b"  # a verification code in words
+    r"|[A-Za-z0-9+/]{40,}={0,2}",  # encoded content (a file, a key)
 )
 
 
@@ -138,7 +141,6 @@ def redact_text(text: str) -> str:
 @cache
 def _argument_names() -> frozenset[str]:
     import botocore.session  # noqa: PLC0415 - botocore loads its service models on first use
-
 
     session = botocore.session.get_session()
     names = set(PERSONAL_FIELDS)
@@ -163,8 +165,15 @@ class AuditLog:
         conn.execute(
             "INSERT INTO audit_events(event_id, event_time, principal, partner_id, session_id, approval_id, body)"
             " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-            (event.eventID, event.eventTime.isoformat(), event.userIdentity.principalId, event.userIdentity.partnerId,
-             event.sessionId, event.approvalId, event.model_dump_json()),
+            (
+                event.eventID,
+                event.eventTime.isoformat(),
+                event.userIdentity.principalId,
+                event.userIdentity.partnerId,
+                event.sessionId,
+                event.approvalId,
+                event.model_dump_json(),
+            ),
         )
 
     def applied(self, operation: str, identifier: str) -> bool:
@@ -172,10 +181,14 @@ class AuditLog:
         history of, say, a fund request's extensions)."""
         field = self.db.json_text
         with self.db.reading() as conn:
-            return conn.execute(
-                f"SELECT 1 FROM audit_events WHERE {field('body', 'eventName')}=? AND {field('body', 'decision')}="
-                f"'applied' AND {field('body', 'requestParameters', 'Identifier')}=? LIMIT 1",
-                (operation, identifier)).fetchone() is not None
+            return (
+                conn.execute(
+                    f"SELECT 1 FROM audit_events WHERE {field('body', 'eventName')}=? AND {field('body', 'decision')}="
+                    f"'applied' AND {field('body', 'requestParameters', 'Identifier')}=? LIMIT 1",
+                    (operation, identifier),
+                ).fetchone()
+                is not None
+            )
 
     def events(self, principal_key: str | None = None, limit: int | None = None) -> Iterator[AuditEvent]:
         """Events oldest first; only ``principal_key``'s when given; the newest ``limit`` when given."""

@@ -273,5 +273,6 @@ def open_database(settings: Settings) -> Database | PostgresDatabase:
     """The agent database the settings name: PostgreSQL when PARTNER_AGENT_DATABASE_URL is set, else agent.db."""
     if settings.database_url is None:
         return agent_database(settings.data_dir)
-    return PostgresDatabase(settings.database_url.get_secret_value(), POSTGRES_MIGRATIONS,
-                            pool_size=settings.database_pool_size)
+    return PostgresDatabase(
+        settings.database_url.get_secret_value(), POSTGRES_MIGRATIONS, pool_size=settings.database_pool_size
+    )

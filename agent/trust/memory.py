@@ -56,7 +56,8 @@ class SessionState(BaseModel):
     opportunities: list[str] = []
     funding_requests: list[str] = []
     answers: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="The person's answers to a draft's questions, by draft.")
+        default_factory=dict, description="The person's answers to a draft's questions, by draft."
+    )
     questions: list[OpenQuestion] = []
     earlier: Earlier | None = None
 
@@ -73,8 +74,8 @@ class SessionMemory(BaseModel):
 
 class CallNotes:
     """What one tool call asks to remember besides its event: answers (by draft) and questions the person was asked
-    (by the call that asked them). A tool notes answers through `note_answers`; the recorder adds the questions of a
-needs_input result and stores it all with the call's event."""
+        (by the call that asked them). A tool notes answers through `note_answers`; the recorder adds the questions of a
+    needs_input result and stores it all with the call's event."""
 
     def __init__(self) -> None:
         self.answers: dict[str, dict[str, Any]] = {}
@@ -95,9 +96,20 @@ class MemoryStore:
         self.db = db
         self.max_events = max_events
 
-    def record(self, principal: Principal, session: Session, *, tool: str, outcome: Outcome, summary: str,
-               arguments: dict[str, Any], approval_id: str | None = None, opportunities: list[str] = (),
-               funding_requests: list[str] = (), notes: CallNotes | None = None) -> SessionEvent:
+    def record(
+        self,
+        principal: Principal,
+        session: Session,
+        *,
+        tool: str,
+        outcome: Outcome,
+        summary: str,
+        arguments: dict[str, Any],
+        approval_id: str | None = None,
+        opportunities: list[str] = (),
+        funding_requests: list[str] = (),
+        notes: CallNotes | None = None,
+    ) -> SessionEvent:
         """Add one event to ``session``, and what the call was about and noted, in one transaction. Past the cap,
         the oldest events are folded into the session's `Earlier` summary."""
         now = utcnow()
@@ -106,60 +118,92 @@ class MemoryStore:
             if row is not None and row["principal"] != principal.key:  # never expected: ids are signed per principal
                 raise ValueError("session belongs to another principal")
             state = SessionState.model_validate_json(row["state"]) if row else SessionState()
-            seq = (row["next_seq"] if row else 1)
-            event = SessionEvent(seq=seq, time=now, tool=tool, outcome=outcome, summary=summary,
-                                 approval_id=approval_id, arguments=arguments)
+            seq = row["next_seq"] if row else 1
+            event = SessionEvent(
+                seq=seq,
+                time=now,
+                tool=tool,
+                outcome=outcome,
+                summary=summary,
+                approval_id=approval_id,
+                arguments=arguments,
+            )
             _merge(state.opportunities, opportunities)
             _merge(state.funding_requests, funding_requests)
             for about, given in (notes.answers if notes else {}).items():
                 state.answers[about] = {**state.answers.get(about, {}), **given}
             for about, asked in (notes.questions if notes else {}).items():
                 state.questions = [q for q in state.questions if q.about != about] + [
-                    OpenQuestion(about=about, field=field, question=text) for field, text in asked]
-            conn.execute("INSERT INTO session_events(session_id, seq, expires_at, body) VALUES (?,?,?,?)",
-                         (session.session_id, seq, session.expires_at.isoformat(), event.model_dump_json()))
+                    OpenQuestion(about=about, field=field, question=text) for field, text in asked
+                ]
+            conn.execute(
+                "INSERT INTO session_events(session_id, seq, expires_at, body) VALUES (?,?,?,?)",
+                (session.session_id, seq, session.expires_at.isoformat(), event.model_dump_json()),
+            )
             oldest = seq - self.max_events
             if oldest >= 1:
-                dropped = conn.execute("SELECT body FROM session_events WHERE session_id=? AND seq<=? ORDER BY seq",
-                                       (session.session_id, oldest)).fetchall()
+                dropped = conn.execute(
+                    "SELECT body FROM session_events WHERE session_id=? AND seq<=? ORDER BY seq",
+                    (session.session_id, oldest),
+                ).fetchall()
                 if dropped:
                     state.earlier = _fold(state.earlier, [SessionEvent.model_validate_json(r["body"]) for r in dropped])
-                    conn.execute("DELETE FROM session_events WHERE session_id=? AND seq<=?", (session.session_id, oldest))
+                    conn.execute(
+                        "DELETE FROM session_events WHERE session_id=? AND seq<=?", (session.session_id, oldest)
+                    )
             if row is None:
                 conn.execute(
                     "INSERT INTO session_memory(session_id, principal, partner_id, created_at, expires_at, updated_at,"
                     " next_seq, state) VALUES (?,?,?,?,?,?,?,?)",
-                    (session.session_id, principal.key, session.partner_id, session.created_at.isoformat(),
-                     session.expires_at.isoformat(), now.isoformat(), seq + 1, state.model_dump_json()))
+                    (
+                        session.session_id,
+                        principal.key,
+                        session.partner_id,
+                        session.created_at.isoformat(),
+                        session.expires_at.isoformat(),
+                        now.isoformat(),
+                        seq + 1,
+                        state.model_dump_json(),
+                    ),
+                )
             else:
-                conn.execute("UPDATE session_memory SET updated_at=?, next_seq=?, state=? WHERE session_id=?",
-                             (now.isoformat(), seq + 1, state.model_dump_json(), session.session_id))
+                conn.execute(
+                    "UPDATE session_memory SET updated_at=?, next_seq=?, state=? WHERE session_id=?",
+                    (now.isoformat(), seq + 1, state.model_dump_json(), session.session_id),
+                )
         return event
 
     def get(self, principal: Principal, session_id: str) -> SessionMemory | None:
         """The memory of ``principal``'s session ``session_id`` (None when it has none, or is someone else's)."""
         with self.db.reading() as conn:
-            row = conn.execute("SELECT * FROM session_memory WHERE session_id=? AND principal=? AND expires_at > ?",
-                               (session_id, principal.key, utcnow().isoformat())).fetchone()
+            row = conn.execute(
+                "SELECT * FROM session_memory WHERE session_id=? AND principal=? AND expires_at > ?",
+                (session_id, principal.key, utcnow().isoformat()),
+            ).fetchone()
         return _memory(row) if row else None
 
     def events(self, session_id: str, *, newest: int, skip: int = 0) -> list[SessionEvent]:
         """Up to ``newest`` events, skipping the ``skip`` newest, oldest first."""
         with self.db.reading() as conn:
-            rows = conn.execute("SELECT body FROM session_events WHERE session_id=? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                                (session_id, newest, skip)).fetchall()
+            rows = conn.execute(
+                "SELECT body FROM session_events WHERE session_id=? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (session_id, newest, skip),
+            ).fetchall()
         return [SessionEvent.model_validate_json(r["body"]) for r in reversed(rows)]
 
     def count(self, session_id: str) -> int:
         with self.db.reading() as conn:
-            return conn.execute("SELECT COUNT(*) AS n FROM session_events WHERE session_id=?",
-                                (session_id,)).fetchone()["n"]
+            return conn.execute(
+                "SELECT COUNT(*) AS n FROM session_events WHERE session_id=?", (session_id,)
+            ).fetchone()["n"]
 
     def sessions(self, principal: Principal, limit: int) -> list[SessionMemory]:
         """``principal``'s own sessions that have not expired, most recently used first."""
         with self.db.reading() as conn:
-            rows = conn.execute("SELECT * FROM session_memory WHERE principal=? AND expires_at > ?"
-                                " ORDER BY updated_at DESC LIMIT ?", (principal.key, utcnow().isoformat(), limit)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM session_memory WHERE principal=? AND expires_at > ? ORDER BY updated_at DESC LIMIT ?",
+                (principal.key, utcnow().isoformat(), limit),
+            ).fetchall()
         return [_memory(r) for r in rows]
 
     def answers(self, principal: Principal, session_id: str, about: str) -> dict[str, Any]:
@@ -181,14 +225,22 @@ def _fold(earlier: Earlier | None, events: list[SessionEvent]) -> Earlier:
     for event in events:
         tools[event.tool] = tools.get(event.tool, 0) + 1
         outcomes[event.outcome] = outcomes.get(event.outcome, 0) + 1
-    return Earlier(events=(earlier.events if earlier else 0) + len(events),
-                   since=earlier.since if earlier else events[0].time, until=events[-1].time,
-                   tools=dict(sorted(tools.items(), key=lambda kv: -kv[1])), outcomes=outcomes)
+    return Earlier(
+        events=(earlier.events if earlier else 0) + len(events),
+        since=earlier.since if earlier else events[0].time,
+        until=events[-1].time,
+        tools=dict(sorted(tools.items(), key=lambda kv: -kv[1])),
+        outcomes=outcomes,
+    )
 
 
 def _memory(row: Any) -> SessionMemory:
-    return SessionMemory(session_id=row["session_id"], partner_id=row["partner_id"],
-                         created_at=datetime.fromisoformat(row["created_at"]),
-                         expires_at=datetime.fromisoformat(row["expires_at"]),
-                         updated_at=datetime.fromisoformat(row["updated_at"]), event_count=row["next_seq"] - 1,
-                         state=SessionState.model_validate(json.loads(row["state"])))
+    return SessionMemory(
+        session_id=row["session_id"],
+        partner_id=row["partner_id"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        expires_at=datetime.fromisoformat(row["expires_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+        event_count=row["next_seq"] - 1,
+        state=SessionState.model_validate(json.loads(row["state"])),
+    )

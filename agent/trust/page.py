@@ -82,22 +82,32 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
         approval, _, _ = found
         app.gate.expire_due()
         approval = app.approvals.get(approval.approval_id)
-        return web.json_response({
-            "status": approval.status, "tool": approval.tool, "preview": approval.preview,
-            "expires_at": approval.expires_at.isoformat(), "message": _status_message(approval),
-        })
+        return web.json_response(
+            {
+                "status": approval.status,
+                "tool": approval.tool,
+                "preview": approval.preview,
+                "expires_at": approval.expires_at.isoformat(),
+                "message": _status_message(approval),
+            }
+        )
 
     async def challenge(request: Request) -> Response:
         found = await checked(request, pending=True)
         if isinstance(found, Response):
             return found
         approval, body, origin = found
-        approvers = app.passkeys.approvers_for(approval.principal, approval.partner_id, approval.catalog, approval.actions)
+        approvers = app.passkeys.approvers_for(
+            approval.principal, approval.partner_id, approval.catalog, approval.actions
+        )
         if not approvers:
             return message(f"{enroll_hint(approval.requester.name)} Then reload this page.", 409)
         try:
             options = await anyio.to_thread.run_sync(
-                lambda: app.passkeys.authentication_options(_subject(approval, body.get("approve") is True), approvers, origin))
+                lambda: app.passkeys.authentication_options(
+                    _subject(approval, body.get("approve") is True), approvers, origin
+                )
+            )
         except PasskeyError as exc:
             return message(str(exc), 400)
         return web.json_response(options)
@@ -109,15 +119,23 @@ def approval_routes(app: AgentApp, hosts: list[str]) -> list[Route]:
         approval, body, origin = found
         approve = body.get("approve") is True
         try:
-            verified = await anyio.to_thread.run_sync(lambda: app.passkeys.verify_authentication(
-                str(body.get("challenge_id", "")), _subject(approval, approve), body.get("credential"), origin))
+            verified = await anyio.to_thread.run_sync(
+                lambda: app.passkeys.verify_authentication(
+                    str(body.get("challenge_id", "")), _subject(approval, approve), body.get("credential"), origin
+                )
+            )
         except PasskeyError as exc:
             problem = str(exc)
-            await anyio.to_thread.run_sync(lambda: app.gate.refuse(approval, approve, f"passkey check failed: {problem}"))
+            await anyio.to_thread.run_sync(
+                lambda: app.gate.refuse(approval, approve, f"passkey check failed: {problem}")
+            )
             return message(f"Not decided: {problem}", 403)
         decided_by = _decided_by(verified)
-        done = await anyio.to_thread.run_sync(lambda: app.gate.decide(
-            approval.approval_id, approve, decided_by, principal=approval.principal, session_id=None))
+        done = await anyio.to_thread.run_sync(
+            lambda: app.gate.decide(
+                approval.approval_id, approve, decided_by, principal=approval.principal, session_id=None
+            )
+        )
         return web.json_response({"status": done.status, "message": done.message})
 
     return [
@@ -135,8 +153,12 @@ def _subject(approval: Approval, approve: bool) -> str:
 
 
 def _decided_by(verified: VerifiedApprover) -> DecidedBy:
-    return DecidedBy(name=verified.approver.name, id=verified.approver.approver_id, channel="page",
-                     verification=f"passkey with user verification (credential ...{verified.credential_id[-8:]})")
+    return DecidedBy(
+        name=verified.approver.name,
+        id=verified.approver.approver_id,
+        channel="page",
+        verification=f"passkey with user verification (credential ...{verified.credential_id[-8:]})",
+    )
 
 
 def _status_message(approval: Approval) -> str:
@@ -166,7 +188,9 @@ class PageServer:
                 use_deadlines(self.app.settings)
                 sock = self._bind()
                 port = sock.getsockname()[1]
-                self._server = web.LoopbackServer(approval_routes(self.app, web.loopback_hosts(port)), sock, "approval-page")
+                self._server = web.LoopbackServer(
+                    approval_routes(self.app, web.loopback_hosts(port)), sock, "approval-page"
+                )
                 self._remember(port)
                 log.info("approval pages at %s", self._server.base_url)
             return self._server.base_url

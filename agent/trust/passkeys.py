@@ -59,17 +59,23 @@ CHALLENGE_TTL = timedelta(minutes=2)
 MAX_LIVE_CHALLENGES = 5
 """Unanswered challenges one subject may have at once: enough for a person's retries, bounded for a script."""
 
-_NOT_ENROLLABLE = "This enrollment link is wrong, already used or expired. Run `partner-agent approver enroll` for a new one."
+_NOT_ENROLLABLE = (
+    "This enrollment link is wrong, already used or expired. Run `partner-agent approver enroll` for a new one."
+)
 _NOT_ORIGIN = "This page's address is not a web origin (scheme://host[:port])."
-_NOT_VERIFIED = ("Your authenticator did not verify you (PIN, fingerprint or face). Use a passkey that does; "
-                 "user verification is required.")
+_NOT_VERIFIED = (
+    "Your authenticator did not verify you (PIN, fingerprint or face). Use a passkey that does; "
+    "user verification is required."
+)
 
 
 def enroll_hint(name: str) -> str:
     """What to tell a person nobody may approve for yet: how to enroll a passkey."""
-    return (f"No passkey is enrolled yet for anyone who may approve this change: {name} runs "
-            f"`partner-agent approver enroll --name \"{name}\"` once in a terminal on the server's machine and opens "
-            "the link it prints.")
+    return (
+        f"No passkey is enrolled yet for anyone who may approve this change: {name} runs "
+        f'`partner-agent approver enroll --name "{name}"` once in a terminal on the server\'s machine and opens '
+        "the link it prints."
+    )
 
 
 class PasskeyError(Exception):
@@ -106,8 +112,14 @@ class VerifiedApprover(BaseModel):
 class Passkeys:
     """Approvers, their passkeys, enrollments and WebAuthn challenges, in the agent database."""
 
-    def __init__(self, db: Database | PostgresDatabase, *, rp_name: str = RP_NAME, enrollment_ttl: timedelta = ENROLLMENT_TTL,
-                 challenge_ttl: timedelta = CHALLENGE_TTL) -> None:
+    def __init__(
+        self,
+        db: Database | PostgresDatabase,
+        *,
+        rp_name: str = RP_NAME,
+        enrollment_ttl: timedelta = ENROLLMENT_TTL,
+        challenge_ttl: timedelta = CHALLENGE_TTL,
+    ) -> None:
         self.db = db
         self.rp_name = rp_name
         self.enrollment_ttl = enrollment_ttl
@@ -115,8 +127,9 @@ class Passkeys:
 
     # Approvers -------------------------------------------------------------------------------------------
 
-    def enroll(self, name: str, *, principal: str | None = None, partner_id: str | None = None,
-               policies: Sequence[str] = ()) -> tuple[Approver, str]:
+    def enroll(
+        self, name: str, *, principal: str | None = None, partner_id: str | None = None, policies: Sequence[str] = ()
+    ) -> tuple[Approver, str]:
         """A new approver and its one-time enrollment secret (shown once; only its SHA-256 is kept).
 
         Bind it to ``principal`` (a `Principal.key`), or delegate: ``partner_id`` with the managed ``policies``
@@ -136,15 +149,24 @@ class Passkeys:
                 raise ValueError("A delegation needs at least one managed policy.")
             policies = check_policy_names(policies)
         now = utcnow()
-        approver = Approver(approver_id=f"apr-{secrets.token_hex(8)}", name=name, principal=principal,
-                            partner_id=partner_id, policies=tuple(policies), created_at=now)
+        approver = Approver(
+            approver_id=f"apr-{secrets.token_hex(8)}",
+            name=name,
+            principal=principal,
+            partner_id=partner_id,
+            policies=tuple(policies),
+            created_at=now,
+        )
         secret = secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
-            conn.execute("INSERT INTO approvers(id, name, principal, partner_id, policies, created_at) VALUES (?,?,?,?,?,?)",
-                         (approver.approver_id, name, principal, partner_id, json.dumps(approver.policies),
-                          now.isoformat()))
-            conn.execute("INSERT INTO enrollments(secret_sha256, approver_id, expires_at) VALUES (?,?,?)",
-                         (_digest(secret), approver.approver_id, (now + self.enrollment_ttl).isoformat()))
+            conn.execute(
+                "INSERT INTO approvers(id, name, principal, partner_id, policies, created_at) VALUES (?,?,?,?,?,?)",
+                (approver.approver_id, name, principal, partner_id, json.dumps(approver.policies), now.isoformat()),
+            )
+            conn.execute(
+                "INSERT INTO enrollments(secret_sha256, approver_id, expires_at) VALUES (?,?,?)",
+                (_digest(secret), approver.approver_id, (now + self.enrollment_ttl).isoformat()),
+            )
         log.info("approver %s created for %s", approver.approver_id, approver.approves_for)
         return approver, secret
 
@@ -168,12 +190,16 @@ class Passkeys:
             log.info("approver %s removed", approver_id)
         return bool(removed)
 
-    def approvers_for(self, principal_key: str, partner_id: str, catalog: str, actions: Sequence[str]) -> list[Approver]:
+    def approvers_for(
+        self, principal_key: str, partner_id: str, catalog: str, actions: Sequence[str]
+    ) -> list[Approver]:
         """Who may decide a change that ``principal_key`` asked for: the approvers bound to that principal, and
         those delegated for ``partner_id`` whose managed policies grant every one of ``actions`` in ``catalog``."""
         with self.db.reading() as conn:
-            rows = conn.execute(_APPROVERS + " WHERE a.principal=? OR a.partner_id=? ORDER BY a.created_at, a.id",
-                                (principal_key, partner_id)).fetchall()
+            rows = conn.execute(
+                _APPROVERS + " WHERE a.principal=? OR a.partner_id=? ORDER BY a.created_at, a.id",
+                (principal_key, partner_id),
+            ).fetchall()
         approvers = [_approver(row) for row in rows]
         return [a for a in approvers if a.principal == principal_key or _grants(a.policies, actions, catalog)]
 
@@ -198,23 +224,32 @@ class Passkeys:
         digest = _digest(secret)
         with self.db.transaction() as conn:
             now = utcnow()
-            row = conn.execute("SELECT a.* FROM enrollments e JOIN approvers a ON a.id = e.approver_id"
-                               " WHERE e.secret_sha256=? AND e.used_at IS NULL AND e.expires_at > ?",
-                               (digest, now.isoformat())).fetchone()
+            row = conn.execute(
+                "SELECT a.* FROM enrollments e JOIN approvers a ON a.id = e.approver_id"
+                " WHERE e.secret_sha256=? AND e.used_at IS NULL AND e.expires_at > ?",
+                (digest, now.isoformat()),
+            ).fetchone()
             if row is None:
                 raise PasskeyError(_NOT_ENROLLABLE)
             options = generate_registration_options(
-                rp_id=rp_id, rp_name=self.rp_name, user_name=row["name"], user_id=row["id"].encode(),
+                rp_id=rp_id,
+                rp_name=self.rp_name,
+                user_name=row["name"],
+                user_id=row["id"].encode(),
                 timeout=int(self.challenge_ttl.total_seconds() * 1000),
                 authenticator_selection=AuthenticatorSelectionCriteria(
                     resident_key=ResidentKeyRequirement.PREFERRED,
-                    user_verification=UserVerificationRequirement.REQUIRED),
+                    user_verification=UserVerificationRequirement.REQUIRED,
+                ),
                 exclude_credentials=_descriptors(conn, [row["id"]], rp_id),
             )
-            conn.execute("DELETE FROM webauthn_challenges WHERE (purpose='register' AND subject=?) OR expires_at <= ?",
-                         (_enrollment_subject(digest), now.isoformat()))
-            self._store_challenge(conn, "register", _enrollment_subject(digest), [row["id"]], options.challenge, rp_id,
-                                  origin, now)
+            conn.execute(
+                "DELETE FROM webauthn_challenges WHERE (purpose='register' AND subject=?) OR expires_at <= ?",
+                (_enrollment_subject(digest), now.isoformat()),
+            )
+            self._store_challenge(
+                conn, "register", _enrollment_subject(digest), [row["id"]], options.challenge, rp_id, origin, now
+            )
         return options_to_json_dict(options)
 
     def finish_registration(self, secret: str, credential: dict[str, Any], origin: str) -> Approver:
@@ -228,22 +263,37 @@ class Passkeys:
         try:
             parsed = parse_registration_credential_json(credential)
             verified = verify_registration_response(
-                credential=parsed, expected_challenge=challenge["challenge"], expected_rp_id=rp_id,
-                expected_origin=origin, require_user_verification=True)
+                credential=parsed,
+                expected_challenge=challenge["challenge"],
+                expected_rp_id=rp_id,
+                expected_origin=origin,
+                require_user_verification=True,
+            )
         except Exception as exc:  # noqa: BLE001 - untrusted input: every failure is one refusal, logged
             raise _refusal("registration", exc) from None
         credential_id = bytes_to_base64url(verified.credential_id)
         transports = [t.value for t in parsed.response.transports or []]
         with self.db.transaction() as conn:
             now = utcnow().isoformat()
-            used = conn.execute("UPDATE enrollments SET used_at=? WHERE secret_sha256=? AND used_at IS NULL"
-                                " AND expires_at > ?", (now, digest, now)).rowcount
+            used = conn.execute(
+                "UPDATE enrollments SET used_at=? WHERE secret_sha256=? AND used_at IS NULL AND expires_at > ?",
+                (now, digest, now),
+            ).rowcount
             if not used:
                 raise PasskeyError(_NOT_ENROLLABLE)
-            stored = conn.execute("INSERT INTO passkeys(credential_id, approver_id, public_key, sign_count, transports,"
-                                  " rp_id, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                                  (credential_id, challenge["approver_ids"][0], verified.credential_public_key,
-                                   verified.sign_count, json.dumps(transports), rp_id, now)).rowcount
+            stored = conn.execute(
+                "INSERT INTO passkeys(credential_id, approver_id, public_key, sign_count, transports,"
+                " rp_id, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                (
+                    credential_id,
+                    challenge["approver_ids"][0],
+                    verified.credential_public_key,
+                    verified.sign_count,
+                    json.dumps(transports),
+                    rp_id,
+                    now,
+                ),
+            ).rowcount
             if not stored:
                 raise PasskeyError("This passkey is already enrolled.")
         approver = self.get(challenge["approver_ids"][0])
@@ -264,21 +314,30 @@ class Passkeys:
             now = utcnow()
             allowed = _descriptors(conn, ids, rp_id)
             if not allowed:
-                raise PasskeyError(f"Nobody who may decide this has a passkey for {rp_id}. "
-                                   "Enroll one with `partner-agent approver enroll`.")
+                raise PasskeyError(
+                    f"Nobody who may decide this has a passkey for {rp_id}. "
+                    "Enroll one with `partner-agent approver enroll`."
+                )
             conn.execute("DELETE FROM webauthn_challenges WHERE expires_at <= ?", (now.isoformat(),))
-            live = conn.execute("SELECT COUNT(*) AS n FROM webauthn_challenges WHERE purpose='authenticate'"
-                                " AND subject=?", (subject,)).fetchone()["n"]
+            live = conn.execute(
+                "SELECT COUNT(*) AS n FROM webauthn_challenges WHERE purpose='authenticate' AND subject=?", (subject,)
+            ).fetchone()["n"]
             if live >= MAX_LIVE_CHALLENGES:
                 raise PasskeyError("Too many passkey requests for this at once. Wait two minutes, then try again.")
             options = generate_authentication_options(
-                rp_id=rp_id, timeout=int(self.challenge_ttl.total_seconds() * 1000), allow_credentials=allowed,
-                user_verification=UserVerificationRequirement.REQUIRED)
-            challenge_id = self._store_challenge(conn, "authenticate", subject, ids, options.challenge, rp_id, origin, now)
+                rp_id=rp_id,
+                timeout=int(self.challenge_ttl.total_seconds() * 1000),
+                allow_credentials=allowed,
+                user_verification=UserVerificationRequirement.REQUIRED,
+            )
+            challenge_id = self._store_challenge(
+                conn, "authenticate", subject, ids, options.challenge, rp_id, origin, now
+            )
         return {"challenge_id": challenge_id, "options": options_to_json_dict(options)}
 
-    def verify_authentication(self, challenge_id: str, subject: str, credential: dict[str, Any],
-                              origin: str) -> VerifiedApprover:
+    def verify_authentication(
+        self, challenge_id: str, subject: str, credential: dict[str, Any], origin: str
+    ) -> VerifiedApprover:
         """Check a browser's answer (``credential.toJSON()``) to challenge ``challenge_id``: unused, unexpired,
         issued for ``subject`` at ``origin``, signed with user verification by a passkey of an allowed approver.
         The challenge is used up whatever the outcome. Raises PasskeyError when anything does not check out."""
@@ -294,19 +353,30 @@ class Passkeys:
             raise _refusal("authentication", exc) from None
         with self.db.reading() as conn:
             passkey = conn.execute("SELECT * FROM passkeys WHERE credential_id=?", (parsed.id,)).fetchone()
-        if passkey is None or passkey["approver_id"] not in challenge["approver_ids"] or passkey["rp_id"] != challenge["rp_id"]:
+        if (
+            passkey is None
+            or passkey["approver_id"] not in challenge["approver_ids"]
+            or passkey["rp_id"] != challenge["rp_id"]
+        ):
             log.info("passkey refused: credential not enrolled for an allowed approver")
             raise PasskeyError("This passkey is not enrolled for anyone who may decide this.")
         try:
             verified = verify_authentication_response(
-                credential=parsed, expected_challenge=challenge["challenge"], expected_rp_id=challenge["rp_id"],
-                expected_origin=origin, credential_public_key=passkey["public_key"],
-                credential_current_sign_count=passkey["sign_count"], require_user_verification=True)
+                credential=parsed,
+                expected_challenge=challenge["challenge"],
+                expected_rp_id=challenge["rp_id"],
+                expected_origin=origin,
+                credential_public_key=passkey["public_key"],
+                credential_current_sign_count=passkey["sign_count"],
+                require_user_verification=True,
+            )
         except Exception as exc:  # noqa: BLE001 - untrusted input
             raise _refusal("authentication", exc) from None
         with self.db.transaction() as conn:
-            counted = conn.execute("UPDATE passkeys SET sign_count=?, last_used_at=? WHERE credential_id=? AND sign_count=?",
-                                   (verified.new_sign_count, utcnow().isoformat(), parsed.id, passkey["sign_count"])).rowcount
+            counted = conn.execute(
+                "UPDATE passkeys SET sign_count=?, last_used_at=? WHERE credential_id=? AND sign_count=?",
+                (verified.new_sign_count, utcnow().isoformat(), parsed.id, passkey["sign_count"]),
+            ).rowcount
         approver = self.get(passkey["approver_id"])
         if not counted or approver is None:  # the same passkey was used at the same moment, or removed meanwhile
             raise PasskeyError("This passkey was used for something else at the same moment. Try again.")
@@ -314,20 +384,41 @@ class Passkeys:
 
     # Challenges -------------------------------------------------------------------------------------------
 
-    def _store_challenge(self, conn: Connection, purpose: str, subject: str, approver_ids: list[str],
-                         challenge: bytes, rp_id: str, origin: str, now: datetime) -> str:
+    def _store_challenge(
+        self,
+        conn: Connection,
+        purpose: str,
+        subject: str,
+        approver_ids: list[str],
+        challenge: bytes,
+        rp_id: str,
+        origin: str,
+        now: datetime,
+    ) -> str:
         challenge_id = f"chl-{secrets.token_hex(16)}"
-        conn.execute("INSERT INTO webauthn_challenges(id, purpose, subject, approvers, challenge, rp_id, origin, expires_at)"
-                     " VALUES (?,?,?,?,?,?,?,?)",
-                     (challenge_id, purpose, subject, json.dumps(approver_ids), challenge, rp_id, origin,
-                      (now + self.challenge_ttl).isoformat()))
+        conn.execute(
+            "INSERT INTO webauthn_challenges(id, purpose, subject, approvers, challenge, rp_id, origin, expires_at)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            (
+                challenge_id,
+                purpose,
+                subject,
+                json.dumps(approver_ids),
+                challenge,
+                rp_id,
+                origin,
+                (now + self.challenge_ttl).isoformat(),
+            ),
+        )
         return challenge_id
 
     def _consume(self, *, purpose: str, subject: str | None = None, challenge_id: str | None = None) -> dict | None:
         """Take a challenge out of the database (by id, or the one of ``subject``): None if absent or expired."""
         column, value = ("id", challenge_id) if challenge_id is not None else ("subject", subject)
         with self.db.transaction() as conn:
-            row = conn.execute(f"SELECT * FROM webauthn_challenges WHERE purpose=? AND {column}=?", (purpose, value)).fetchone()
+            row = conn.execute(
+                f"SELECT * FROM webauthn_challenges WHERE purpose=? AND {column}=?", (purpose, value)
+            ).fetchone()
             if row is None:
                 return None
             conn.execute("DELETE FROM webauthn_challenges WHERE id=?", (row["id"],))
@@ -346,8 +437,14 @@ def relying_party(origin: str) -> tuple[str, str]:
     except ValueError:
         raise PasskeyError(_NOT_ORIGIN) from None
     host = (parts.hostname or "").rstrip(".")
-    if parts.scheme not in ("http", "https") or not host or parts.path not in ("", "/") or parts.query \
-            or parts.fragment or parts.username is not None:
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
         raise PasskeyError(_NOT_ORIGIN)
     localhost = f"http://localhost{f':{port}' if port else ''}"
     try:
@@ -363,14 +460,21 @@ def relying_party(origin: str) -> tuple[str, str]:
     return f"{parts.scheme}://{host}{f':{port}' if port and port != default else ''}", host
 
 
-_APPROVERS = ("SELECT a.*, (SELECT COUNT(*) FROM passkeys p WHERE p.approver_id = a.id) AS passkey_count"
-              " FROM approvers a")
+_APPROVERS = (
+    "SELECT a.*, (SELECT COUNT(*) FROM passkeys p WHERE p.approver_id = a.id) AS passkey_count FROM approvers a"
+)
 
 
 def _approver(row: Any) -> Approver:
-    return Approver(approver_id=row["id"], name=row["name"], principal=row["principal"], partner_id=row["partner_id"],
-                    policies=tuple(json.loads(row["policies"])), created_at=row["created_at"],
-                    passkeys=row["passkey_count"])
+    return Approver(
+        approver_id=row["id"],
+        name=row["name"],
+        principal=row["principal"],
+        partner_id=row["partner_id"],
+        policies=tuple(json.loads(row["policies"])),
+        created_at=row["created_at"],
+        passkeys=row["passkey_count"],
+    )
 
 
 def _grants(policies: Sequence[str], actions: Sequence[str], catalog: str) -> bool:
@@ -387,11 +491,18 @@ def _descriptors(conn: Connection, approver_ids: Sequence[str], rp_id: str) -> l
     if not approver_ids:
         return []
     marks = ",".join("?" * len(approver_ids))
-    rows = conn.execute(f"SELECT credential_id, transports FROM passkeys WHERE rp_id=? AND approver_id IN ({marks})"
-                        " ORDER BY created_at", (rp_id, *approver_ids)).fetchall()
-    return [PublicKeyCredentialDescriptor(id=base64url_to_bytes(row["credential_id"]),
-                                          transports=[AuthenticatorTransport(t) for t in json.loads(row["transports"])])
-            for row in rows]
+    rows = conn.execute(
+        f"SELECT credential_id, transports FROM passkeys WHERE rp_id=? AND approver_id IN ({marks})"
+        " ORDER BY created_at",
+        (rp_id, *approver_ids),
+    ).fetchall()
+    return [
+        PublicKeyCredentialDescriptor(
+            id=base64url_to_bytes(row["credential_id"]),
+            transports=[AuthenticatorTransport(t) for t in json.loads(row["transports"])],
+        )
+        for row in rows
+    ]
 
 
 def _refusal(ceremony: str, exc: Exception) -> PasskeyError:

@@ -112,8 +112,7 @@ def check_policy_names(names: Iterable[str]) -> list[str]:
     unknown = [name for name in names if name not in policies]
     if unknown:
         raise ValueError(
-            f"Unknown AWS managed policy name(s): {', '.join(unknown)}. "
-            f"Valid names: {', '.join(sorted(policies))}."
+            f"Unknown AWS managed policy name(s): {', '.join(unknown)}. Valid names: {', '.join(sorted(policies))}."
         )
     return names
 
@@ -173,8 +172,7 @@ class PermissionDenied(AgentError):
         if self.suggested_policy:
             it = "it" if len(missing) == 1 else "them"
             message += (
-                f" The AWS managed policy {self.suggested_policy} grants {it}; "
-                "ask your administrator to attach it."
+                f" The AWS managed policy {self.suggested_policy} grants {it}; ask your administrator to attach it."
             )
         elif to_attach and not ungranted:
             message += (

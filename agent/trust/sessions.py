@@ -29,7 +29,7 @@ _MILLIS_BITS, _NONCE_BITS, _MAC_BITS = 44, 18, 60
 """The 122 free bits of a version-4 UUID: creation time in ms (until the year 2527), a nonce, the HMAC."""
 
 
-_ENDED_WITHOUT_SESSION = ("a.closed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = a.session_id)")
+_ENDED_WITHOUT_SESSION = "a.closed_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = a.session_id)"
 """Approvals whose flow ended and whose session is gone (expired): nothing of them is kept."""
 
 
@@ -58,7 +58,9 @@ class SessionStore:
             bits = (millis << (_NONCE_BITS + _MAC_BITS)) | (nonce << _MAC_BITS) | self._mac(principal, millis, nonce)
             return self._session(principal, f"session-{_as_uuid4(bits)}", _from_millis(millis))
         if not re.fullmatch(SESSION_ID_PATTERN.strip("^$"), session_id):
-            raise SessionError(f"{session_id!r} is not a session id (session-<uuid4>). Omit session_id to start a new session.")
+            raise SessionError(
+                f"{session_id!r} is not a session id (session-<uuid4>). Omit session_id to start a new session."
+            )
         session = self._signed(principal, session_id) or self._stored(principal, session_id)
         # Someone else's session looks exactly like an unknown one: ids are not confirmed to strangers.
         if session is None or session.expires_at <= utcnow():
@@ -74,8 +76,13 @@ class SessionStore:
             conn.execute(
                 "INSERT INTO sessions(id, principal, partner_id, created_at, expires_at) VALUES (?,?,?,?,?)"
                 " ON CONFLICT DO NOTHING",
-                (session.session_id, principal.key, principal.partner_id, session.created_at.isoformat(),
-                 session.expires_at.isoformat()),
+                (
+                    session.session_id,
+                    principal.key,
+                    principal.partner_id,
+                    session.created_at.isoformat(),
+                    session.expires_at.isoformat(),
+                ),
             )
         return session
 
@@ -83,9 +90,15 @@ class SessionStore:
         """Delete expired sessions and the ended approvals of sessions that are gone; returns the expired ids."""
         cutoff = (now or utcnow()).isoformat()
         with self.db.reading() as conn:  # the common case, nothing expired, costs no write
-            if conn.execute("SELECT 1 FROM sessions WHERE expires_at <= ? UNION ALL SELECT 1 FROM session_memory"
-                            " WHERE expires_at <= ? UNION ALL SELECT 1 FROM approvals a"
-                            f" WHERE {_ENDED_WITHOUT_SESSION} LIMIT 1", (cutoff, cutoff)).fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM sessions WHERE expires_at <= ? UNION ALL SELECT 1 FROM session_memory"
+                    " WHERE expires_at <= ? UNION ALL SELECT 1 FROM approvals a"
+                    f" WHERE {_ENDED_WITHOUT_SESSION} LIMIT 1",
+                    (cutoff, cutoff),
+                ).fetchone()
+                is None
+            ):
                 return []
         with self.db.transaction() as conn:
             expired = [r["id"] for r in conn.execute("SELECT id FROM sessions WHERE expires_at <= ?", (cutoff,))]
@@ -96,7 +109,7 @@ class SessionStore:
         return expired
 
     def _mac(self, principal: Principal, millis: int, nonce: int) -> int:
-        return int(self.sign(f"session:{principal.key}:{millis}:{nonce}")[:_MAC_BITS // 4], 16)
+        return int(self.sign(f"session:{principal.key}:{millis}:{nonce}")[: _MAC_BITS // 4], 16)
 
     def _signed(self, principal: Principal, session_id: str) -> Session | None:
         """The session an id signed for ``principal`` names, or None when the signature is not this principal's."""
@@ -112,13 +125,17 @@ class SessionStore:
             row = conn.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
         if row is None or row["principal"] != principal.key:
             return None
-        return Session(session_id=row["id"], partner_id=row["partner_id"],
-                       created_at=datetime.fromisoformat(row["created_at"]),
-                       expires_at=datetime.fromisoformat(row["expires_at"]))
+        return Session(
+            session_id=row["id"],
+            partner_id=row["partner_id"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            expires_at=datetime.fromisoformat(row["expires_at"]),
+        )
 
     def _session(self, principal: Principal, session_id: str, created: datetime) -> Session:
-        return Session(session_id=session_id, partner_id=principal.partner_id, created_at=created,
-                       expires_at=created + self.ttl)
+        return Session(
+            session_id=session_id, partner_id=principal.partner_id, created_at=created, expires_at=created + self.ttl
+        )
 
 
 def _from_millis(millis: int) -> datetime:

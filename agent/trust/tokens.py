@@ -121,8 +121,14 @@ class _Tokens:
         raise NotImplementedError
 
     @staticmethod
-    def _issue(name: str, partner_id: str, catalog: Literal["Sandbox", "AWS"], policies: list[str],
-               expires_in: timedelta | None, taken: Iterable[str]) -> tuple[str, TokenRecord]:
+    def _issue(
+        name: str,
+        partner_id: str,
+        catalog: Literal["Sandbox", "AWS"],
+        policies: list[str],
+        expires_in: timedelta | None,
+        taken: Iterable[str],
+    ) -> tuple[str, TokenRecord]:
         """A new token and its record, with an id not in ``taken``."""
         if expires_in is not None and expires_in <= timedelta(0):
             raise ValueError("expires_in must be positive")
@@ -132,9 +138,16 @@ class _Tokens:
             token_id = secrets.token_hex(4)
         token = f"pca_{token_id}_{secrets.token_urlsafe(32)}"
         now = datetime.now(UTC)
-        return token, TokenRecord(id=token_id, name=name, partner_id=partner_id, catalog=catalog, policies=policies,
-                                  sha256=_digest(token), created_at=now,
-                                  expires_at=now + expires_in if expires_in is not None else None)
+        return token, TokenRecord(
+            id=token_id,
+            name=name,
+            partner_id=partner_id,
+            catalog=catalog,
+            policies=policies,
+            sha256=_digest(token),
+            created_at=now,
+            expires_at=now + expires_in if expires_in is not None else None,
+        )
 
     def verify(self, token: str) -> TokenRecord | None:
         """The record of an active token; None if the token is malformed, unknown, revoked or expired."""
@@ -262,17 +275,32 @@ class DatabaseTokenStore(_Tokens):
     def __init__(self, db: Database | PostgresDatabase) -> None:
         self.db = db
 
-    def create(self, name: str, partner_id: str, catalog: Literal["Sandbox", "AWS"], policies: list[str],
-               expires_in: timedelta | None = None) -> tuple[str, TokenRecord]:
+    def create(
+        self,
+        name: str,
+        partner_id: str,
+        catalog: Literal["Sandbox", "AWS"],
+        policies: list[str],
+        expires_in: timedelta | None = None,
+    ) -> tuple[str, TokenRecord]:
         """Issue a token. Returns the plaintext token, which is not stored and cannot be shown again."""
         with self.db.transaction() as conn:
             taken = [row["id"] for row in conn.execute("SELECT id FROM tokens")]
             token, record = self._issue(name, partner_id, catalog, policies, expires_in, taken)
-            conn.execute("INSERT INTO tokens(id, name, partner_id, catalog, policies, sha256, created_at, expires_at)"
-                         " VALUES (?,?,?,?,?,?,?,?)",
-                         (record.id, record.name, record.partner_id, record.catalog, json.dumps(record.policies),
-                          record.sha256, record.created_at.isoformat(),
-                          record.expires_at.isoformat() if record.expires_at else None))
+            conn.execute(
+                "INSERT INTO tokens(id, name, partner_id, catalog, policies, sha256, created_at, expires_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (
+                    record.id,
+                    record.name,
+                    record.partner_id,
+                    record.catalog,
+                    json.dumps(record.policies),
+                    record.sha256,
+                    record.created_at.isoformat(),
+                    record.expires_at.isoformat() if record.expires_at else None,
+                ),
+            )
         return token, record
 
     def list(self) -> list[TokenRecord]:
@@ -283,8 +311,10 @@ class DatabaseTokenStore(_Tokens):
     def revoke(self, token_id: str) -> TokenRecord:
         """Revoke a token by id. Revoking it again is harmless and keeps the first revocation time."""
         with self.db.transaction() as conn:
-            conn.execute("UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL",
-                         (datetime.now(UTC).isoformat(), token_id))
+            conn.execute(
+                "UPDATE tokens SET revoked_at=? WHERE id=? AND revoked_at IS NULL",
+                (datetime.now(UTC).isoformat(), token_id),
+            )
             row = conn.execute("SELECT * FROM tokens WHERE id=?", (token_id,)).fetchone()
         if row is None:
             raise UnknownToken(f"no token with id {token_id!r} in the database")
@@ -298,9 +328,17 @@ class DatabaseTokenStore(_Tokens):
 
 
 def _token_record(row: Any) -> TokenRecord:
-    return TokenRecord(id=row["id"], name=row["name"], partner_id=row["partner_id"], catalog=row["catalog"],
-                       policies=json.loads(row["policies"]), sha256=row["sha256"], created_at=row["created_at"],
-                       expires_at=row["expires_at"], revoked_at=row["revoked_at"])
+    return TokenRecord(
+        id=row["id"],
+        name=row["name"],
+        partner_id=row["partner_id"],
+        catalog=row["catalog"],
+        policies=json.loads(row["policies"]),
+        sha256=row["sha256"],
+        created_at=row["created_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+    )
 
 
 def token_store(settings: Settings, db: Database | PostgresDatabase | None = None) -> TokenStore | DatabaseTokenStore:

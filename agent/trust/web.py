@@ -28,7 +28,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
-                               "form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+    "form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -81,7 +81,9 @@ def host_allowed(request: Request, hosts: Iterable[str]) -> bool:
     ``host:port`` or ``host:*`` (any port), as the MCP transport's allowed hosts are written."""
     host = request.headers.get("host", "").lower()
     name = host.rpartition(":")[0] if host.rpartition(":")[2].isdigit() else host
-    return any(host == allowed.lower() or (allowed.endswith(":*") and name == allowed[:-2].lower()) for allowed in hosts)
+    return any(
+        host == allowed.lower() or (allowed.endswith(":*") and name == allowed[:-2].lower()) for allowed in hosts
+    )
 
 
 def same_origin(request: Request) -> str | None:
@@ -146,8 +148,14 @@ class LoopbackServer:
         self.base_url = f"http://localhost:{self.port}"
 
         # the same deadlines for request headers and bodies as the HTTP transport (`agent.deadlines.use_deadlines`)
-        config = uvicorn.Config(Starlette(routes=routes), log_level="warning", access_log=False, lifespan="off",
-                                timeout_keep_alive=5, http=TimedH11Protocol)
+        config = uvicorn.Config(
+            Starlette(routes=routes),
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=5,
+            http=TimedH11Protocol,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name=name)
         self._thread.start()

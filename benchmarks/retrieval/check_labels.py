@@ -125,7 +125,11 @@ def main() -> int:
         seen_labels: set[tuple[str, str]] = set()
         for i, label in enumerate(relevant):
             lw = f"{where} label {i}"
-            if not isinstance(label, dict) or not isinstance(label.get("doc"), str) or not isinstance(label.get("heading"), str):
+            if (
+                not isinstance(label, dict)
+                or not isinstance(label.get("doc"), str)
+                or not isinstance(label.get("heading"), str)
+            ):
                 errors.append(f"{lw}: must be an object with string 'doc' and 'heading'")
                 continue
             doc, heading = label["doc"], label["heading"]

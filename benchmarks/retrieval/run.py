@@ -52,8 +52,12 @@ def score(index: KnowledgeIndex, questions: list[dict], method: str, relevant_to
         dcg = sum(1.0 / math.log2(rank + 1) for rank, hit in enumerate(hits, 1) if hit)
         ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(10, relevant_total[question["id"]]) + 1))
         ndcg.append(dcg / ideal if ideal else 0.0)
-    return {"recall@5": round(statistics.mean(recall), 3), "mrr@10": round(statistics.mean(mrr), 3),
-            "ndcg@10": round(statistics.mean(ndcg), 3), "questions": len(questions)}
+    return {
+        "recall@5": round(statistics.mean(recall), 3),
+        "mrr@10": round(statistics.mean(mrr), 3),
+        "ndcg@10": round(statistics.mean(ndcg), 3),
+        "questions": len(questions),
+    }
 
 
 def count_relevant(index: KnowledgeIndex, questions: list[dict]) -> dict[str, int]:
@@ -62,7 +66,8 @@ def count_relevant(index: KnowledgeIndex, questions: list[dict]) -> dict[str, in
     totals = {}
     for question in questions:
         totals[question["id"]] = sum(
-            1 for c in chunks
+            1
+            for c in chunks
             if any(c.doc == label["doc"] and label["heading"] in c.section_path[1:] for label in question["relevant"])
         )
     return totals
@@ -71,8 +76,11 @@ def count_relevant(index: KnowledgeIndex, questions: list[dict]) -> dict[str, in
 async def mcp_latency(index_dir: Path, model: str | None, questions: list[dict], rounds: int) -> dict:
     from mcp import Client, StdioServerParameters
 
-    env = {"PATH": os.environ["PATH"], "PARTNER_AGENT_INDEX_DIR": str(index_dir),
-           "PARTNER_AGENT_DATA_DIR": str(index_dir.parent / "data")}
+    env = {
+        "PATH": os.environ["PATH"],
+        "PARTNER_AGENT_INDEX_DIR": str(index_dir),
+        "PARTNER_AGENT_DATA_DIR": str(index_dir.parent / "data"),
+    }
     if model:
         env["PARTNER_AGENT_EMBEDDING_MODEL"] = model
     params = StdioServerParameters(command=str(Path(sys.executable).parent / "partner-agent"), args=["serve"], env=env)
@@ -84,13 +92,18 @@ async def mcp_latency(index_dir: Path, model: str | None, questions: list[dict],
         for _ in range(rounds):
             for question in questions:
                 start = time.perf_counter()
-                result = await client.call_tool("search_guidance", {"query": question["question"], "session_id": session})
+                result = await client.call_tool(
+                    "search_guidance", {"query": question["question"], "session_id": session}
+                )
                 timings.append(time.perf_counter() - start)
                 assert not result.is_error, result.content
     timings.sort()
-    return {"p50_ms": round(statistics.median(timings) * 1000, 1),
-            "p95_ms": round(timings[int(0.95 * (len(timings) - 1))] * 1000, 1),
-            "calls": len(timings), "first_call_after_launch_s": round(cold, 2)}
+    return {
+        "p50_ms": round(statistics.median(timings) * 1000, 1),
+        "p95_ms": round(timings[int(0.95 * (len(timings) - 1))] * 1000, 1),
+        "calls": len(timings),
+        "first_call_after_launch_s": round(cold, 2),
+    }
 
 
 def main() -> None:
@@ -124,8 +137,12 @@ def main() -> None:
         "model": args.model or "auto: all-MiniLM-L6-v2 for English questions, USE multilingual v3 for others",
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
-        "build": {"full_seconds": round(full.seconds, 1), "sections": full.chunks, "documents": full.documents,
-                  "no_change_seconds": round(no_change_seconds, 2)},
+        "build": {
+            "full_seconds": round(full.seconds, 1),
+            "sections": full.chunks,
+            "documents": full.documents,
+            "no_change_seconds": round(no_change_seconds, 2),
+        },
         "quality": quality,
         "search_guidance_mcp_stdio": latency,
     }
@@ -133,15 +150,21 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
     print(f"model: {results['model']}")
-    print(f"build: {full.documents} documents, {full.chunks} sections in {full.seconds:.1f} s; "
-          f"no-change rebuild {no_change_seconds:.2f} s")
+    print(
+        f"build: {full.documents} documents, {full.chunks} sections in {full.seconds:.1f} s; "
+        f"no-change rebuild {no_change_seconds:.2f} s"
+    )
     print("\n| questions | method | Recall@5 | MRR@10 | nDCG@10 |\n|---|---|---|---|---|")
     for lang, methods in quality.items():
         for method, figures in methods.items():
-            print(f"| {lang} ({figures['questions']}) | {method} | {figures['recall@5']:.3f} | {figures['mrr@10']:.3f} "
-                  f"| {figures['ndcg@10']:.3f} |")
-    print(f"\nsearch_guidance over MCP stdio, warm: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms "
-          f"({latency['calls']} calls); first call after launch {latency['first_call_after_launch_s']} s")
+            print(
+                f"| {lang} ({figures['questions']}) | {method} | {figures['recall@5']:.3f} | {figures['mrr@10']:.3f} "
+                f"| {figures['ndcg@10']:.3f} |"
+            )
+    print(
+        f"\nsearch_guidance over MCP stdio, warm: p50 {latency['p50_ms']} ms, p95 {latency['p95_ms']} ms "
+        f"({latency['calls']} calls); first call after launch {latency['first_call_after_launch_s']} s"
+    )
     print(f"saved {out.relative_to(REPO)}")
 
 

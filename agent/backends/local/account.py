@@ -66,19 +66,24 @@ def invitation_view(record: dict[str, Any], my_account: str, now: datetime) -> C
     status = record["Status"]
     if status == "PENDING" and datetime.fromisoformat(record["ExpiresAt"]) <= now:
         status = "EXPIRED"
-    return ConnectionInvitation.model_validate({
-        **{k: v for k, v in record.items() if k not in ("SenderAccountId", "ReceiverAccountId")},
-        "Status": status,
-        "ParticipantType": "SENDER" if sender else "RECEIVER",
-        "OtherParticipantIdentifier": record["ReceiverAccountId"] if sender else record["SenderAccountId"],
-    })
+    return ConnectionInvitation.model_validate(
+        {
+            **{k: v for k, v in record.items() if k not in ("SenderAccountId", "ReceiverAccountId")},
+            "Status": status,
+            "ParticipantType": "SENDER" if sender else "RECEIVER",
+            "OtherParticipantIdentifier": record["ReceiverAccountId"] if sender else record["SenderAccountId"],
+        }
+    )
 
 
 def connection_view(record: dict[str, Any], my_account: str) -> Connection:
     other = next(account for account in record["Accounts"] if account != my_account)
-    return Connection.model_validate({
-        **{k: v for k, v in record.items() if k != "Accounts"}, "OtherParticipantAccountId": other,
-    })
+    return Connection.model_validate(
+        {
+            **{k: v for k, v in record.items() if k != "Accounts"},
+            "OtherParticipantAccountId": other,
+        }
+    )
 
 
 class AccountOperations:
@@ -103,12 +108,18 @@ class AccountOperations:
             if current is not None and current.Status == "IN_PROGRESS":
                 raise errors.ConflictException(
                     f"Profile update task {current.TaskId} is still in progress; wait for it to end, then start another.",
-                    service=ACCOUNT, reason="INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE",
+                    service=ACCOUNT,
+                    reason="INCOMPATIBLE_PARTNER_PROFILE_TASK_STATE",
                 )
             now = utcnow()
             task = ProfileUpdateTask(
-                Catalog=self.catalog, Arn=self._arn("partner", self.partner_id), Id=self.partner_id,
-                TaskId=store.new_id("pprofiletask-", 13), TaskDetails=details, StartedAt=now, Status="IN_PROGRESS",
+                Catalog=self.catalog,
+                Arn=self._arn("partner", self.partner_id),
+                Id=self.partner_id,
+                TaskId=store.new_id("pprofiletask-", 13),
+                TaskDetails=details,
+                StartedAt=now,
+                Status="IN_PROGRESS",
             )
             store.insert_row(conn, PROFILE_TASK, self.catalog, task.TaskId, self.partner_id, task.api_dict(), now)
             self._remember(conn, "StartProfileUpdateTask", client_token, request, task.api_dict())
@@ -129,8 +140,11 @@ class AccountOperations:
             row = self._latest_task_row(conn)
         task = None if row is None else ProfileUpdateTask.model_validate_json(row["body"])
         if task is None:
-            raise errors.ResourceNotFoundException(f"Partner {self.partner_id} has no profile update task.",
-                                                   service=ACCOUNT, reason="PARTNER_PROFILE_TASK_NOT_FOUND")
+            raise errors.ResourceNotFoundException(
+                f"Partner {self.partner_id} has no profile update task.",
+                service=ACCOUNT,
+                reason="PARTNER_PROFILE_TASK_NOT_FOUND",
+            )
         return task
 
     def _latest_task_row(self, conn: sqlite3.Connection) -> sqlite3.Row | None:
@@ -149,11 +163,17 @@ class AccountOperations:
         if task.Status != "IN_PROGRESS" or now < task.StartedAt + timedelta(seconds=PROFILE_TASK_SECONDS):
             return task
         problems = self._profile_problems(conn, task.TaskDetails)
-        task = ProfileUpdateTask.model_validate({
-            **task.model_dump(), "Status": "FAILED" if problems else "SUCCEEDED", "EndedAt": now,
-            "ErrorDetailList": [{"Locale": task.TaskDetails.TranslationSourceLocale, "Reason": reason, "Message": message}
-                                for reason, message in problems],
-        })
+        task = ProfileUpdateTask.model_validate(
+            {
+                **task.model_dump(),
+                "Status": "FAILED" if problems else "SUCCEEDED",
+                "EndedAt": now,
+                "ErrorDetailList": [
+                    {"Locale": task.TaskDetails.TranslationSourceLocale, "Reason": reason, "Message": message}
+                    for reason, message in problems
+                ],
+            }
+        )
         if not problems:
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             profile = {**task.TaskDetails.model_dump(), "ProfileId": partner.Profile.ProfileId}
@@ -164,11 +184,15 @@ class AccountOperations:
 
     def _profile_problems(self, conn: sqlite3.Connection, details: ProfileDetails) -> list[tuple[str, str]]:
         problems = []
-        for row in conn.execute("SELECT id, body FROM resources WHERE kind='partner' AND catalog=? AND id<>?",
-                                (self.catalog, self.partner_id)):
+        for row in conn.execute(
+            "SELECT id, body FROM resources WHERE kind='partner' AND catalog=? AND id<>?",
+            (self.catalog, self.partner_id),
+        ):
             other = json.loads(row["body"])["Profile"]["DisplayName"]
             if other.casefold() == details.DisplayName.casefold():
-                problems.append(("DUPLICATE_PROFILE", f"Another partner profile is already named '{details.DisplayName}'."))
+                problems.append(
+                    ("DUPLICATE_PROFILE", f"Another partner profile is already named '{details.DisplayName}'.")
+                )
                 break
         if not urlparse(details.LogoUrl).path.lower().endswith(LOGO_SUFFIXES):
             problems.append(("INVALID_LOGO_URL", "LogoUrl must point to an image file (PNG, JPEG, GIF, SVG or WebP)."))
@@ -185,11 +209,17 @@ class AccountOperations:
                 return
             partner, revision = self._get(conn, "partner", self.partner_id, Partner, "Partner")
             if any(d.DomainName == domain for d in partner.AwsTrainingCertificationEmailDomains):
-                raise errors.ConflictException(f"The domain {domain} is already associated with this partner account.",
-                                               service=ACCOUNT, reason="INCOMPATIBLE_PROFILE_STATE")
+                raise errors.ConflictException(
+                    f"The domain {domain} is already associated with this partner account.",
+                    service=ACCOUNT,
+                    reason="INCOMPATIBLE_PROFILE_STATE",
+                )
             self._consume_email_code(conn, email, email_verification_code)
             now = utcnow()
-            domains = [*partner.AwsTrainingCertificationEmailDomains, PartnerDomain(DomainName=domain, RegisteredAt=now)]
+            domains = [
+                *partner.AwsTrainingCertificationEmailDomains,
+                PartnerDomain(DomainName=domain, RegisteredAt=now),
+            ]
             updated = partner.model_copy(update={"AwsTrainingCertificationEmailDomains": domains})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), now)
             self._remember(conn, "AssociateAwsTrainingCertificationEmailDomain", client_token, request, {})
@@ -204,8 +234,10 @@ class AccountOperations:
             kept = [d for d in partner.AwsTrainingCertificationEmailDomains if d.DomainName != domain]
             if len(kept) == len(partner.AwsTrainingCertificationEmailDomains):
                 raise errors.ResourceNotFoundException(
-                    f"The domain {domain} is not associated with this partner account.", service=ACCOUNT,
-                    reason="PARTNER_DOMAIN_NOT_FOUND")
+                    f"The domain {domain} is not associated with this partner account.",
+                    service=ACCOUNT,
+                    reason="PARTNER_DOMAIN_NOT_FOUND",
+                )
             updated = partner.model_copy(update={"AwsTrainingCertificationEmailDomains": kept})
             store.update_row(conn, "partner", self.catalog, self.partner_id, revision, updated.api_dict(), utcnow())
             self._remember(conn, "DisassociateAwsTrainingCertificationEmailDomain", client_token, request, {})
@@ -222,13 +254,21 @@ class AccountOperations:
             raise errors.ValidationException(
                 "This partner account is not linked to an AWS account yet, so it cannot connect with other accounts. "
                 "Link your primary AWS Marketplace seller account in Partner Central first.",
-                service=ACCOUNT, reason="BUSINESS_VALIDATION_FAILED", field_errors=[errors.FieldError(
-                    FieldName="", Message="no linked AWS account", Code="INVALID_ACCOUNT_LINKING_STATUS")],
+                service=ACCOUNT,
+                reason="BUSINESS_VALIDATION_FAILED",
+                field_errors=[
+                    errors.FieldError(
+                        FieldName="", Message="no linked AWS account", Code="INVALID_ACCOUNT_LINKING_STATUS"
+                    )
+                ],
             )
         return account
 
     def list_connection_invitations(
-        self, *, participant_type: ParticipantRole | None = None, status: InvitationStatus | None = None,
+        self,
+        *,
+        participant_type: ParticipantRole | None = None,
+        status: InvitationStatus | None = None,
         connection_type: ConnectionTypeName | None = None,
     ) -> list[ConnectionInvitation]:
         with self.store.reading() as conn:
@@ -239,20 +279,32 @@ class AccountOperations:
         now = utcnow()
         views = [invitation_view(record, account, now) for record in records]
         return [
-            v for v in views
+            v
+            for v in views
             if (participant_type is None or v.ParticipantType == participant_type)
             and (status is None or v.Status == status)
             and (connection_type is None or v.ConnectionType == connection_type)
         ]
 
     def create_connection_invitation(
-        self, *, client_token: str, connection_type: ConnectionTypeName, receiver: str, email: str, name: str,
+        self,
+        *,
+        client_token: str,
+        connection_type: ConnectionTypeName,
+        receiver: str,
+        email: str,
+        name: str,
         message: str,
     ) -> ConnectionInvitation:
         """CreateConnectionInvitation to another AWS account (12 digits in the sandbox)."""
         store.require(ACCOUNT, receiver, r"^[0-9]{12}$", "ReceiverIdentifier", "123456789012")
-        request = {"ConnectionType": connection_type, "ReceiverIdentifier": receiver, "Email": email, "Name": name,
-                   "Message": message}
+        request = {
+            "ConnectionType": connection_type,
+            "ReceiverIdentifier": receiver,
+            "Email": email,
+            "Name": name,
+            "Message": message,
+        }
         with self.store.transaction() as conn:
             account = self._require_account(conn)
             replay = self._replay(conn, "CreateConnectionInvitation", client_token, request)
@@ -260,30 +312,57 @@ class AccountOperations:
                 return ConnectionInvitation.model_validate(replay)
             if receiver == account:
                 raise errors.ValidationException(
-                    "An account cannot invite itself.", service=ACCOUNT, reason="BUSINESS_VALIDATION_FAILED",
-                    field_errors=[errors.FieldError(FieldName="", Message="the receiver is this account",
-                                                    Code="INCOMPATIBLE_CONNECTION_INVITATION_REQUEST")])
+                    "An account cannot invite itself.",
+                    service=ACCOUNT,
+                    reason="BUSINESS_VALIDATION_FAILED",
+                    field_errors=[
+                        errors.FieldError(
+                            FieldName="",
+                            Message="the receiver is this account",
+                            Code="INCOMPATIBLE_CONNECTION_INVITATION_REQUEST",
+                        )
+                    ],
+                )
             now = utcnow()
             for record in invitation_records(conn, self.catalog, account):
                 view = invitation_view(record, account, now)
-                if view.OtherParticipantIdentifier == receiver and view.ConnectionType == connection_type and view.Status == "PENDING":
+                if (
+                    view.OtherParticipantIdentifier == receiver
+                    and view.ConnectionType == connection_type
+                    and view.Status == "PENDING"
+                ):
                     raise errors.ConflictException(
                         f"A {connection_type} invitation between this account and {receiver} is already pending "
-                        f"({view.Id}); cancel it or wait for an answer.", service=ACCOUNT,
-                        reason="DUPLICATE_CONNECTION_INVITATION")
-            if any(connection_type in c.ConnectionTypes and c.ConnectionTypes[connection_type].Status == "ACTIVE"
-                   and c.OtherParticipantAccountId == receiver
-                   for c in (connection_view(r, account) for r in connection_records(conn, self.catalog, account))):
+                        f"({view.Id}); cancel it or wait for an answer.",
+                        service=ACCOUNT,
+                        reason="DUPLICATE_CONNECTION_INVITATION",
+                    )
+            if any(
+                connection_type in c.ConnectionTypes
+                and c.ConnectionTypes[connection_type].Status == "ACTIVE"
+                and c.OtherParticipantAccountId == receiver
+                for c in (connection_view(r, account) for r in connection_records(conn, self.catalog, account))
+            ):
                 raise errors.ConflictException(
                     f"This account already has an active {connection_type} connection with {receiver}.",
-                    service=ACCOUNT, reason="DUPLICATE_CONNECTION")
+                    service=ACCOUNT,
+                    reason="DUPLICATE_CONNECTION",
+                )
             invitation_id = store.new_id("pacinv-", 13)
             record = {
-                "Catalog": self.catalog, "Id": invitation_id,
+                "Catalog": self.catalog,
+                "Id": invitation_id,
                 "Arn": connection_arn(self.catalog, "connection-invitation", invitation_id),
-                "ConnectionType": connection_type, "CreatedAt": now.isoformat(), "UpdatedAt": now.isoformat(),
-                "ExpiresAt": (now + INVITATION_TTL).isoformat(), "Status": "PENDING", "InvitationMessage": message,
-                "InviterEmail": email, "InviterName": name, "SenderAccountId": account, "ReceiverAccountId": receiver,
+                "ConnectionType": connection_type,
+                "CreatedAt": now.isoformat(),
+                "UpdatedAt": now.isoformat(),
+                "ExpiresAt": (now + INVITATION_TTL).isoformat(),
+                "Status": "PENDING",
+                "InvitationMessage": message,
+                "InviterEmail": email,
+                "InviterName": name,
+                "SenderAccountId": account,
+                "ReceiverAccountId": receiver,
             }
             store.insert_row(conn, INVITATION, self.catalog, invitation_id, self.partner_id, record, now)
             created = invitation_view(record, account, now)
@@ -301,17 +380,26 @@ class AccountOperations:
             self._remember(conn, "AcceptConnectionInvitation", client_token, request, connection.api_dict())
         return connection
 
-    def reject_connection_invitation(self, invitation_id: str, client_token: str, reason: str | None = None) -> ConnectionInvitation:
+    def reject_connection_invitation(
+        self, invitation_id: str, client_token: str, reason: str | None = None
+    ) -> ConnectionInvitation:
         """RejectConnectionInvitation (the sandbox keeps no reason: the API returns none)."""
-        return self._close_invitation(invitation_id, client_token, "RECEIVER", "RejectConnectionInvitation",
-                                      {"Identifier": invitation_id, "Reason": reason})
+        return self._close_invitation(
+            invitation_id,
+            client_token,
+            "RECEIVER",
+            "RejectConnectionInvitation",
+            {"Identifier": invitation_id, "Reason": reason},
+        )
 
     def cancel_connection_invitation(self, invitation_id: str, client_token: str) -> ConnectionInvitation:
-        return self._close_invitation(invitation_id, client_token, "SENDER", "CancelConnectionInvitation",
-                                      {"Identifier": invitation_id})
+        return self._close_invitation(
+            invitation_id, client_token, "SENDER", "CancelConnectionInvitation", {"Identifier": invitation_id}
+        )
 
-    def _close_invitation(self, invitation_id: str, client_token: str, role: ParticipantRole, operation: str,
-                          request: dict[str, Any]) -> ConnectionInvitation:
+    def _close_invitation(
+        self, invitation_id: str, client_token: str, role: ParticipantRole, operation: str, request: dict[str, Any]
+    ) -> ConnectionInvitation:
         with self.store.transaction() as conn:
             account = self._require_account(conn)
             if (replay := self._replay(conn, operation, client_token, request)) is not None:
@@ -319,31 +407,47 @@ class AccountOperations:
             record = self._answerable(conn, invitation_id, account, role, operation)
             if operation == "CancelConnectionInvitation":
                 record = {**record, "Status": "CANCELED", "UpdatedAt": utcnow().isoformat()}
-                store.update_row(conn, INVITATION, self.catalog, invitation_id,
-                                 store.get_row(conn, INVITATION, self.catalog, invitation_id)["revision"], record, utcnow())
+                store.update_row(
+                    conn,
+                    INVITATION,
+                    self.catalog,
+                    invitation_id,
+                    store.get_row(conn, INVITATION, self.catalog, invitation_id)["revision"],
+                    record,
+                    utcnow(),
+                )
             else:
                 answer_invitation(conn, self.catalog, record, accept=False)
             closed = invitation_view(_record(conn, self.catalog, invitation_id), account, utcnow())
             self._remember(conn, operation, client_token, request, closed.api_dict())
         return closed
 
-    def _answerable(self, conn: sqlite3.Connection, invitation_id: str, account: str, role: ParticipantRole,
-                    operation: str) -> dict[str, Any]:
+    def _answerable(
+        self, conn: sqlite3.Connection, invitation_id: str, account: str, role: ParticipantRole, operation: str
+    ) -> dict[str, Any]:
         """The pending invitation record this account may answer (receiver) or cancel (sender)."""
         store.require(ACCOUNT, invitation_id, INVITATION_ID_PATTERN, "Identifier", "pacinv-0123456789abc")
         record = _record(conn, self.catalog, invitation_id)
         if record is None or account not in (record["SenderAccountId"], record["ReceiverAccountId"]):
-            raise errors.ResourceNotFoundException(f"Connection invitation {invitation_id} was not found.",
-                                                   service=ACCOUNT, reason="CONNECTION_INVITATION_NOT_FOUND")
+            raise errors.ResourceNotFoundException(
+                f"Connection invitation {invitation_id} was not found.",
+                service=ACCOUNT,
+                reason="CONNECTION_INVITATION_NOT_FOUND",
+            )
         view = invitation_view(record, account, utcnow())
         if view.ParticipantType != role:
             who = "the receiving account" if role == "RECEIVER" else "the account that sent it"
-            raise errors.AccessDeniedException(f"Only {who} can call {operation} on invitation {invitation_id}.",
-                                               service=ACCOUNT, reason="ACCESS_DENIED")
+            raise errors.AccessDeniedException(
+                f"Only {who} can call {operation} on invitation {invitation_id}.",
+                service=ACCOUNT,
+                reason="ACCESS_DENIED",
+            )
         if view.Status != "PENDING":
             raise errors.ConflictException(
                 f"Invitation {invitation_id} is {view.Status}; only a PENDING invitation can be answered or cancelled.",
-                service=ACCOUNT, reason="INCOMPATIBLE_CONNECTION_INVITATION_STATE")
+                service=ACCOUNT,
+                reason="INCOMPATIBLE_CONNECTION_INVITATION_STATE",
+            )
         return record
 
     def list_connections(self, connection_type: ConnectionTypeName | None = None) -> list[Connection]:
@@ -363,7 +467,9 @@ class AccountOperations:
             setup, revision = self._get(conn, "seller_setup", self.partner_id, SellerSetup, "Seller setup of")
             if not setup.ResaleAuthorizationRoleExists:
                 updated = setup.model_copy(update={"ResaleAuthorizationRoleExists": True})
-                store.update_row(conn, "seller_setup", self.catalog, self.partner_id, revision, updated.api_dict(), utcnow())
+                store.update_row(
+                    conn, "seller_setup", self.catalog, self.partner_id, revision, updated.api_dict(), utcnow()
+                )
 
 
 def _record(conn: sqlite3.Connection, catalog: str, invitation_id: str) -> dict[str, Any] | None:
@@ -389,25 +495,41 @@ def connection_records(conn: sqlite3.Connection, catalog: str, account: str) -> 
     return [json.loads(row["body"]) for row in rows]
 
 
-def answer_invitation(conn: sqlite3.Connection, catalog: str, record: dict[str, Any], *, accept: bool) -> dict[str, Any]:
+def answer_invitation(
+    conn: sqlite3.Connection, catalog: str, record: dict[str, Any], *, accept: bool
+) -> dict[str, Any]:
     """Accept (connect the two accounts) or reject a pending invitation; returns the connection record when accepted."""
     now = utcnow()
     connection: dict[str, Any] = {}
     if accept:
         pair = {record["SenderAccountId"], record["ReceiverAccountId"]}
-        existing = next((c for c in connection_records(conn, catalog, record["SenderAccountId"]) if set(c["Accounts"]) == pair), None)
-        detail = {"CreatedAt": now.isoformat(), "InviterEmail": record["InviterEmail"], "InviterName": record["InviterName"],
-                  "Status": "ACTIVE"}
+        existing = next(
+            (c for c in connection_records(conn, catalog, record["SenderAccountId"]) if set(c["Accounts"]) == pair),
+            None,
+        )
+        detail = {
+            "CreatedAt": now.isoformat(),
+            "InviterEmail": record["InviterEmail"],
+            "InviterName": record["InviterName"],
+            "Status": "ACTIVE",
+        }
         if existing is None:
             connection_id = store.new_id("pac-", 13)
-            connection = {"Catalog": catalog, "Id": connection_id,
-                          "Arn": connection_arn(catalog, "connection", connection_id),
-                          "Accounts": sorted(pair), "UpdatedAt": now.isoformat(),
-                          "ConnectionTypes": {record["ConnectionType"]: detail}}
+            connection = {
+                "Catalog": catalog,
+                "Id": connection_id,
+                "Arn": connection_arn(catalog, "connection", connection_id),
+                "Accounts": sorted(pair),
+                "UpdatedAt": now.isoformat(),
+                "ConnectionTypes": {record["ConnectionType"]: detail},
+            }
             store.insert_row(conn, CONNECTION, catalog, connection_id, None, connection, now)
         else:
-            connection = {**existing, "UpdatedAt": now.isoformat(),
-                          "ConnectionTypes": {**existing["ConnectionTypes"], record["ConnectionType"]: detail}}
+            connection = {
+                **existing,
+                "UpdatedAt": now.isoformat(),
+                "ConnectionTypes": {**existing["ConnectionTypes"], record["ConnectionType"]: detail},
+            }
             row = store.get_row(conn, CONNECTION, catalog, existing["Id"])
             store.update_row(conn, CONNECTION, catalog, existing["Id"], row["revision"], connection, now)
     updated = {**record, "Status": "ACCEPTED" if accept else "REJECTED", "UpdatedAt": now.isoformat()}

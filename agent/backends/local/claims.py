@@ -47,8 +47,9 @@ class CashClaimOperations:
         """SubmitCashClaim: a new claim in review for ``amount``."""
         return self._claim(application_id, None, amount, client_token)
 
-    def update_cash_claim(self, application_id: str, claim_id: str, amount: float,
-                          client_token: str | None = None) -> CashClaim:
+    def update_cash_claim(
+        self, application_id: str, claim_id: str, amount: float, client_token: str | None = None
+    ) -> CashClaim:
         """UpdateCashClaim: a rejected claim, edited to ``amount`` and in review again."""
         store.require(BENEFITS, claim_id, CASH_CLAIM_ID_PATTERN, "ClaimId", "claim-0123456789abc")
         return self._claim(application_id, claim_id, amount, client_token)
@@ -67,12 +68,20 @@ class CashClaimOperations:
             if (in_review := in_review_of(claims)) is not None:
                 raise errors.ConflictException(
                     f"Cash claim {in_review.Id} of benefit application {application_id} is still in review; one claim "
-                    "is reviewed at a time. Wait for AWS's decision on it.", service=BENEFITS)
+                    "is reviewed at a time. Wait for AWS's decision on it.",
+                    service=BENEFITS,
+                )
             requested = Decimal(str(amount))
             _within_approved(self._approved_amount(application), claims, requested, application_id)
             now = utcnow()
-            claim = CashClaim(Id=claim_id or _new_claim_id(), BenefitApplicationId=application_id, Amount=requested,
-                              Status="IN_REVIEW", SubmittedAt=now, UpdatedAt=now)
+            claim = CashClaim(
+                Id=claim_id or _new_claim_id(),
+                BenefitApplicationId=application_id,
+                Amount=requested,
+                Status="IN_REVIEW",
+                SubmittedAt=now,
+                UpdatedAt=now,
+            )
             self._put_claim(conn, claim, new=claim_id is None)
             self._remember(conn, operation, client_token, request, claim.api_dict())
         return claim
@@ -87,10 +96,16 @@ class CashClaimOperations:
             claims = self._claims(conn, application_id)
             claim = in_review_of(claims)
             if claim is None:
-                raise errors.ConflictException(f"No cash claim of benefit application {application_id} is in review.",
-                                               service=BENEFITS)
-            decided = claim.model_copy(update={"Status": "REJECTED" if reject_reason else "APPROVED",
-                                               "StatusReason": reject_reason, "UpdatedAt": utcnow()})
+                raise errors.ConflictException(
+                    f"No cash claim of benefit application {application_id} is in review.", service=BENEFITS
+                )
+            decided = claim.model_copy(
+                update={
+                    "Status": "REJECTED" if reject_reason else "APPROVED",
+                    "StatusReason": reject_reason,
+                    "UpdatedAt": utcnow(),
+                }
+            )
             self._put_claim(conn, decided, new=False)
             approved = sum((c.Amount for c in claims if c.Status == "APPROVED"), start=decided.Amount)
             if not reject_reason and approved >= self._approved_amount(current):
@@ -100,7 +115,9 @@ class CashClaimOperations:
     def _claims(self, conn: sqlite3.Connection, application_id: str) -> list[CashClaim]:
         rows = store.list_rows(conn, CASH_CLAIM, self.catalog, self.partner_id)
         claims = [CashClaim.model_validate_json(r["body"]) for r in rows]
-        return sorted((c for c in claims if c.BenefitApplicationId == application_id), key=lambda c: (c.SubmittedAt, c.Id))
+        return sorted(
+            (c for c in claims if c.BenefitApplicationId == application_id), key=lambda c: (c.SubmittedAt, c.Id)
+        )
 
     def _put_claim(self, conn: sqlite3.Connection, claim: CashClaim, *, new: bool) -> None:
         now = utcnow()
@@ -118,7 +135,9 @@ class CashClaimOperations:
         if amount is None:
             raise errors.ConflictException(
                 f"Benefit application {application.Id} has no approved amount ({member} is missing or not a number), so "
-                "no claim can be checked against it.", service=BENEFITS)
+                "no claim can be checked against it.",
+                service=BENEFITS,
+            )
         return amount
 
 
@@ -127,7 +146,8 @@ def _in_claim_stage(application: BenefitApplication, operation: str) -> BenefitA
         raise errors.ConflictException(
             f"{operation} is not allowed on benefit application {application.Id}: it is in stage {application.Stage} "
             f"({application.Status}); claims are made in the {CLAIM_STAGE} stage of an approved request.",
-            service=BENEFITS)
+            service=BENEFITS,
+        )
     return application
 
 
@@ -144,11 +164,14 @@ def _rejected(claims: list[CashClaim], claim_id: str, application_id: str) -> No
     """Refuse to edit a claim that is not there or not rejected."""
     claim = next((c for c in claims if c.Id == claim_id), None)
     if claim is None:
-        raise errors.ResourceNotFoundException(f"Cash claim {claim_id} of benefit application {application_id} was "
-                                               "not found.", service=BENEFITS)
+        raise errors.ResourceNotFoundException(
+            f"Cash claim {claim_id} of benefit application {application_id} was not found.", service=BENEFITS
+        )
     if claim.Status != "REJECTED":
-        raise errors.ConflictException(f"Cash claim {claim_id} is {claim.Status}; only a rejected claim is edited and "
-                                       "resubmitted.", service=BENEFITS)
+        raise errors.ConflictException(
+            f"Cash claim {claim_id} is {claim.Status}; only a rejected claim is edited and resubmitted.",
+            service=BENEFITS,
+        )
 
 
 def _within_approved(approved: Decimal, claims: list[CashClaim], amount: Decimal, application_id: str) -> None:
@@ -158,5 +181,9 @@ def _within_approved(approved: Decimal, claims: list[CashClaim], amount: Decimal
         raise errors.ValidationException(
             f"Claims on benefit application {application_id} may total at most its approved {approved:,.2f}; "
             f"{claimed:,.2f} is claimed already, so at most {left:,.2f} can still be claimed.",
-            service=BENEFITS, reason="BUSINESS_VALIDATION_FAILED",
-            field_errors=[errors.FieldError(FieldName="Amount", Message=f"at most {left:.2f}", Code="VALUE_OUT_OF_RANGE")])
+            service=BENEFITS,
+            reason="BUSINESS_VALIDATION_FAILED",
+            field_errors=[
+                errors.FieldError(FieldName="Amount", Message=f"at most {left:.2f}", Code="VALUE_OUT_OF_RANGE")
+            ],
+        )

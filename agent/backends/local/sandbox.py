@@ -99,6 +99,8 @@ EMAIL_CODE_TTL = timedelta(hours=48)
 """The guide: a verification code can be entered for 48 hours after it was sent."""
 EMAIL_CODE_SENDS = 5
 """The guide: a code can be requested up to 5 times (per address, while the last code is valid)."""
+
+
 def _parse(model: type[M], body: str | dict) -> M:
     return model.model_validate(json.loads(body) if isinstance(body, str) else body)
 
@@ -140,7 +142,9 @@ class LocalSandbox:
             return client.get_benefit_application(application_id)
         if reject_reason:
             return client._transition(
-                application_id, "RejectBenefitApplication", {"IN_REVIEW"},
+                application_id,
+                "RejectBenefitApplication",
+                {"IN_REVIEW"},
                 {"Status": "REJECTED", "Stage": CREATED, "StatusReason": reject_reason},
             )
 
@@ -149,7 +153,10 @@ class LocalSandbox:
             return {"Stage": stage, "Status": STATUS_OF_STAGE[stage], "StatusReason": None}
 
         return client._transition(
-            application_id, "AdvanceBenefitApplication", {"IN_REVIEW", "APPROVED"}, advanced,
+            application_id,
+            "AdvanceBenefitApplication",
+            {"IN_REVIEW", "APPROVED"},
+            advanced,
             guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
         )
 
@@ -162,29 +169,36 @@ class LocalSandbox:
             row = store.get_row(conn, OPPORTUNITY, self.catalog, opportunity_id)
             if row is None:
                 raise errors.ResourceNotFoundException(
-                    f"Opportunity {opportunity_id} was not found in the sandbox.", service=SELLING)
+                    f"Opportunity {opportunity_id} was not found in the sandbox.", service=SELLING
+                )
             current = _parse(Opportunity, row["body"])
             review = current.LifeCycle.ReviewStatus if current.LifeCycle else None
             if review not in ("Submitted", "In review"):
                 raise errors.ConflictException(
                     f"Opportunity {opportunity_id} is {review}: AWS reviews only a Submitted or In review one.",
-                    service=SELLING)
+                    service=SELLING,
+                )
             if reject_reason:
                 changes = {"ReviewStatus": "Rejected", "ReviewStatusReason": reject_reason[:255]}
             else:
                 changes = {"ReviewStatus": "In review" if review == "Submitted" else "Approved"}
             now = utcnow()
-            updated = current.model_copy(update={"LifeCycle": current.LifeCycle.model_copy(update=changes),
-                                                 "LastModifiedDate": now})
+            updated = current.model_copy(
+                update={"LifeCycle": current.LifeCycle.model_copy(update=changes), "LastModifiedDate": now}
+            )
             store.update_row(conn, OPPORTUNITY, self.catalog, opportunity_id, row["revision"], updated.api_dict(), now)
             summary_row = store.get_row(conn, AWS_SUMMARY, self.catalog, opportunity_id)
             if changes["ReviewStatus"] == "Approved" and summary_row is not None:
                 summary = json.loads(summary_row["body"])
-                summary["OpportunityTeam"] = [{"FirstName": "Sam", "LastName": "Rivera", "Email": "samriv@amazon.example",
-                                               "BusinessTitle": "PDM"}]
+                summary["OpportunityTeam"] = [
+                    {"FirstName": "Sam", "LastName": "Rivera", "Email": "samriv@amazon.example", "BusinessTitle": "PDM"}
+                ]
                 summary["Insights"] = {"EngagementScore": "Medium"}
-                summary["LifeCycle"] = {**summary.get("LifeCycle", {}), "Stage": "Qualify",
-                                        "NextSteps": "AWS account manager to join the next customer call."}
+                summary["LifeCycle"] = {
+                    **summary.get("LifeCycle", {}),
+                    "Stage": "Qualify",
+                    "NextSteps": "AWS account manager to join the next customer call.",
+                }
                 store.update_row(conn, AWS_SUMMARY, self.catalog, opportunity_id, summary_row["revision"], summary, now)
         return updated
 
@@ -207,7 +221,8 @@ class LocalSandbox:
             row = store.get_row(conn, APPLICATION, self.catalog, application_id)
         if row is None:
             raise errors.ResourceNotFoundException(
-                f"Benefit application {application_id} was not found in the sandbox.", service=BENEFITS)
+                f"Benefit application {application_id} was not found in the sandbox.", service=BENEFITS
+            )
         return LocalPartnerCentral(self.store, self.catalog, row["owner"])
 
     def respond(self, invitation_id: str, accept: bool) -> ConnectionInvitation:
@@ -218,13 +233,18 @@ class LocalSandbox:
             row = store.get_row(conn, INVITATION, self.catalog, invitation_id)
             if row is None:
                 raise errors.ResourceNotFoundException(
-                    f"Connection invitation {invitation_id} was not found in the sandbox.", service=ACCOUNT,
-                    reason="CONNECTION_INVITATION_NOT_FOUND")
+                    f"Connection invitation {invitation_id} was not found in the sandbox.",
+                    service=ACCOUNT,
+                    reason="CONNECTION_INVITATION_NOT_FOUND",
+                )
             record = json.loads(row["body"])
             receiver = record["ReceiverAccountId"]
             if invitation_view(record, receiver, utcnow()).Status != "PENDING":
-                raise errors.ConflictException(f"Invitation {invitation_id} is not pending; it cannot be answered.",
-                                               service=ACCOUNT, reason="INCOMPATIBLE_CONNECTION_INVITATION_STATE")
+                raise errors.ConflictException(
+                    f"Invitation {invitation_id} is not pending; it cannot be answered.",
+                    service=ACCOUNT,
+                    reason="INCOMPATIBLE_CONNECTION_INVITATION_STATE",
+                )
             answer_invitation(conn, self.catalog, record, accept=accept)
             updated = json.loads(store.get_row(conn, INVITATION, self.catalog, invitation_id)["body"])
         return invitation_view(updated, receiver, utcnow())
@@ -238,7 +258,8 @@ class LocalSandbox:
                 raise errors.AccessDeniedException(
                     f"Partner account {partner_id} does not exist in the {self.catalog} catalog of this sandbox. "
                     "Run `partner-agent sandbox list` to see the seeded partners.",
-                    service=ACCOUNT, reason="ACCESS_DENIED",
+                    service=ACCOUNT,
+                    reason="ACCESS_DENIED",
                 )
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
@@ -317,7 +338,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             if shape.name == "PartnerIdentifier" and request[member] not in mine:
                 raise errors.ResourceNotFoundException(
                     f"Partner {request[member]} was not found in the {self.catalog} catalog; this client acts for "
-                    f"{self.partner_id}.", service=service, reason="PARTNER_NOT_FOUND",
+                    f"{self.partner_id}.",
+                    service=service,
+                    reason="PARTNER_NOT_FOUND",
                 )
 
     # reading helpers
@@ -326,8 +349,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
         row = store.get_row(conn, kind, self.catalog, rid)
         if row is None or row["owner"] not in (self.partner_id, None):
             service, reason = _NOT_FOUND[kind]
-            raise errors.ResourceNotFoundException(f"{label} {rid} was not found in the {self.catalog} catalog.",
-                                                   service=service, reason=reason)
+            raise errors.ResourceNotFoundException(
+                f"{label} {rid} was not found in the {self.catalog} catalog.", service=service, reason=reason
+            )
         return _parse(model, row["body"]), row["revision"]
 
     def _one(self, kind: str, rid: str, model: type[M], label: str) -> M:
@@ -354,9 +378,15 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
     def put_profile_visibility(self, visibility: ProfileVisibilityValue) -> ProfileVisibility:
         """PutProfileVisibility."""
         if visibility not in ("PUBLIC", "PRIVATE"):
-            raise errors.invalid_request(ACCOUNT, f"Visibility '{visibility[:80]}' is not one of PUBLIC, PRIVATE.", [
-                errors.FieldError(FieldName="Visibility", Message="must be PUBLIC or PRIVATE",
-                                  Code="INVALID_ENUM_VALUE")])
+            raise errors.invalid_request(
+                ACCOUNT,
+                f"Visibility '{visibility[:80]}' is not one of PUBLIC, PRIVATE.",
+                [
+                    errors.FieldError(
+                        FieldName="Visibility", Message="must be PUBLIC or PRIVATE", Code="INVALID_ENUM_VALUE"
+                    )
+                ],
+            )
         with self.store.transaction() as conn:
             current, revision = self._get(conn, VISIBILITY, self.partner_id, ProfileVisibility, "Profile visibility of")
             updated = current.model_copy(update={"Visibility": visibility})
@@ -377,9 +407,15 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
                 raise errors.ServiceQuotaExceededException(
                     f"A verification code was already sent to {email} {EMAIL_CODE_SENDS} times. Use the latest code "
                     "(it stays valid for 48 hours), or contact AWS Partner Central Support if it does not arrive.",
-                    service=ACCOUNT, reason="LIMIT_EXCEEDED_NUMBER_OF_EMAIL",
+                    service=ACCOUNT,
+                    reason="LIMIT_EXCEEDED_NUMBER_OF_EMAIL",
                 )
-            body = {"Email": email.lower(), "Code": code, "ExpiresAt": (now + EMAIL_CODE_TTL).isoformat(), "Sends": sends}
+            body = {
+                "Email": email.lower(),
+                "Code": code,
+                "ExpiresAt": (now + EMAIL_CODE_TTL).isoformat(),
+                "Sends": sends,
+            }
             store.delete_row(conn, EMAIL_CODE, self.catalog, key)
             store.insert_row(conn, EMAIL_CODE, self.catalog, key, self.partner_id, body, now)
 
@@ -403,9 +439,13 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
                 self._consume_email_code(conn, contact.Email, email_verification_code)
             now = utcnow()
             if existing is None:
-                store.insert_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id, self.partner_id, contact.api_dict(), now)
+                store.insert_row(
+                    conn, ALLIANCE_LEAD, self.catalog, self.partner_id, self.partner_id, contact.api_dict(), now
+                )
             else:
-                store.update_row(conn, ALLIANCE_LEAD, self.catalog, self.partner_id, existing["revision"], contact.api_dict(), now)
+                store.update_row(
+                    conn, ALLIANCE_LEAD, self.catalog, self.partner_id, existing["revision"], contact.api_dict(), now
+                )
         return contact
 
     def _consume_email_code(self, conn: sqlite3.Connection, email: str, code: str | None) -> None:
@@ -416,7 +456,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             raise errors.ValidationException(
                 f"The email verification code for {email} is missing, wrong or expired. "
                 "Send a new code with SendEmailVerificationCode and use the latest one.",
-                service=ACCOUNT, reason="BUSINESS_VALIDATION_FAILED",
+                service=ACCOUNT,
+                reason="BUSINESS_VALIDATION_FAILED",
                 field_errors=[errors.FieldError(FieldName="EmailVerificationCode", Message="invalid or expired")],
             )
         store.delete_row(conn, EMAIL_CODE, self.catalog, key)
@@ -452,9 +493,12 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
         with self.store.reading() as conn:
             rows = store.list_rows(conn, BENEFIT, self.catalog, None)
         benefits = sorted((_parse(Benefit, r["body"]) for r in rows), key=lambda b: b.Name or "")
-        return [b.summary() for b in benefits
-                if (program is None or program in b.Programs)
-                and (not fulfillment_types or set(fulfillment_types) & set(b.FulfillmentTypes))]
+        return [
+            b.summary()
+            for b in benefits
+            if (program is None or program in b.Programs)
+            and (not fulfillment_types or set(fulfillment_types) & set(b.FulfillmentTypes))
+        ]
 
     def get_benefit(self, benefit_id: str) -> Benefit:
         benefit_id = self._resolve(benefit_id, "benefit", BENEFIT_ID_PATTERN, "ben-0123456789abcd")
@@ -467,7 +511,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
         return self._one(APPLICATION, self._application_id(application_id), BenefitApplication, "Benefit application")
 
     def _application_id(self, identifier: str) -> str:
-        return self._resolve(identifier, "benefit-application", BENEFIT_APPLICATION_ID_PATTERN, "benappl-0123456789abcd")
+        return self._resolve(
+            identifier, "benefit-application", BENEFIT_APPLICATION_ID_PATTERN, "benappl-0123456789abcd"
+        )
 
     def _resolve(self, identifier: str, resource: str, pattern: str, example: str) -> str:
         """The id an ``Identifier`` names: an id, or the sandbox's ARN of one (any other ARN is not found)."""
@@ -475,7 +521,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             rid = identifier.rsplit("/", 1)[-1]
             if identifier != self._arn(resource, rid):
                 raise errors.ResourceNotFoundException(
-                    f"{identifier[:200]} was not found in the {self.catalog} catalog.", service=BENEFITS)
+                    f"{identifier[:200]} was not found in the {self.catalog} catalog.", service=BENEFITS
+                )
             identifier = rid
         require(BENEFITS, identifier, pattern, "Identifier", example)
         return identifier
@@ -510,14 +557,18 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             benefit_id = self._resolve(benefit_id, "benefit", BENEFIT_ID_PATTERN, "ben-0123456789abcd")
             benefit = self._get(conn, BENEFIT, benefit_id, Benefit, "Benefit")[0]
             if benefit.Status != "ACTIVE":
-                raise errors.ConflictException(f"Benefit {benefit_id} is {benefit.Status} and takes no applications.",
-                                               service=BENEFITS)
+                raise errors.ConflictException(
+                    f"Benefit {benefit_id} is {benefit.Status} and takes no applications.", service=BENEFITS
+                )
             unsupported = set(fulfillment_types) - set(benefit.FulfillmentTypes)
             if unsupported:
                 raise errors.ValidationException(
                     f"Benefit {benefit.Name} offers {', '.join(benefit.FulfillmentTypes)}, not {', '.join(sorted(unsupported))}.",
-                    service=BENEFITS, reason="BUSINESS_VALIDATION_FAILED",
-                    field_errors=[errors.FieldError(FieldName="FulfillmentTypes", Message="not offered by this benefit")],
+                    service=BENEFITS,
+                    reason="BUSINESS_VALIDATION_FAILED",
+                    field_errors=[
+                        errors.FieldError(FieldName="FulfillmentTypes", Message="not offered by this benefit")
+                    ],
                 )
             _check_details(benefit.BenefitRequestSchema or {}, details)
             now = utcnow()
@@ -544,24 +595,46 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
         return application
 
     def update_benefit_application(
-        self, application_id: str, *, revision: str, name: str | None = None,
-        description: str | None = None, details: dict[str, Any] | None = None, client_token: str | None = None,
+        self,
+        application_id: str,
+        *,
+        revision: str,
+        name: str | None = None,
+        description: str | None = None,
+        details: dict[str, Any] | None = None,
+        client_token: str | None = None,
     ) -> BenefitApplication:
         """UpdateBenefitApplication: only in PENDING_SUBMISSION, and only at the Revision the caller last read; new
         details must satisfy the benefit's request schema."""
         if details is not None:
             _check_details(self._request_schema(application_id), details)
-        changes = {k: v for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items() if v is not None}
+        changes = {
+            k: v
+            for k, v in {"Name": name, "Description": description, "BenefitApplicationDetails": details}.items()
+            if v is not None
+        }
         return self._transition(
-            application_id, "UpdateBenefitApplication", {"PENDING_SUBMISSION"}, changes, expected_revision=revision,
-            client_token=client_token, request={"Revision": revision, **changes}, hint=_EDIT,
+            application_id,
+            "UpdateBenefitApplication",
+            {"PENDING_SUBMISSION"},
+            changes,
+            expected_revision=revision,
+            client_token=client_token,
+            request={"Revision": revision, **changes},
+            hint=_EDIT,
         )
 
     def submit_benefit_application(self, application_id: str) -> BenefitApplication:
         """SubmitBenefitApplication: a request in PENDING_SUBMISSION enters its program's first review stage."""
         return self._transition(
-            application_id, "SubmitBenefitApplication", {"PENDING_SUBMISSION"},
-            lambda current: {"Status": "IN_REVIEW", "Stage": next_stage(_category(current), CREATED), "StatusReason": None},
+            application_id,
+            "SubmitBenefitApplication",
+            {"PENDING_SUBMISSION"},
+            lambda current: {
+                "Status": "IN_REVIEW",
+                "Stage": next_stage(_category(current), CREATED),
+                "StatusReason": None,
+            },
             hint=_RESUBMIT,
         )
 
@@ -571,9 +644,12 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
         """RecallBenefitApplication: IN_REVIEW (before Pre-Approved) or REJECTED -> PENDING_SUBMISSION in Created,
         to edit and submit again."""
         return self._transition(
-            application_id, "RecallBenefitApplication", {"IN_REVIEW", "REJECTED"},
+            application_id,
+            "RecallBenefitApplication",
+            {"IN_REVIEW", "REJECTED"},
             {"Status": "PENDING_SUBMISSION", "Stage": CREATED, "StatusReason": reason},
-            client_token=client_token, request={"Reason": reason},
+            client_token=client_token,
+            request={"Reason": reason},
         )
 
     def cancel_benefit_application(
@@ -581,14 +657,22 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
     ) -> BenefitApplication:
         """CancelBenefitApplication: any request not yet completed -> CANCELED (its stage is kept)."""
         return self._transition(
-            application_id, "CancelBenefitApplication", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
+            application_id,
+            "CancelBenefitApplication",
+            {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
             {"Status": "CANCELED", "StatusReason": reason},
             guard=lambda current: "a completed request cannot be cancelled" if current.Stage == COMPLETED else None,
-            client_token=client_token, request={"Reason": reason},
+            client_token=client_token,
+            request={"Reason": reason},
         )
 
     def amend_benefit_application(
-        self, application_id: str, *, revision: str, reason: str, amendments: list[dict[str, str]],
+        self,
+        application_id: str,
+        *,
+        revision: str,
+        reason: str,
+        amendments: list[dict[str, str]],
         client_token: str | None = None,
     ) -> BenefitApplication:
         """AmendBenefitApplication: corrections while IN_REVIEW, changes once APPROVED (not once Completed). Each
@@ -598,13 +682,20 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
         schema = self._request_schema(application_id)
 
         def amended(current: BenefitApplication) -> dict[str, Any]:
-            return {"BenefitApplicationDetails": _amended_details(schema, current.BenefitApplicationDetails, amendments),
-                    "StatusReason": reason}
+            return {
+                "BenefitApplicationDetails": _amended_details(schema, current.BenefitApplicationDetails, amendments),
+                "StatusReason": reason,
+            }
 
         return self._transition(
-            application_id, "AmendBenefitApplication", {"IN_REVIEW", "APPROVED"}, amended, expected_revision=revision,
+            application_id,
+            "AmendBenefitApplication",
+            {"IN_REVIEW", "APPROVED"},
+            amended,
+            expected_revision=revision,
             guard=lambda current: "it is completed" if current.Stage == COMPLETED else None,
-            client_token=client_token, request={"Revision": revision, "AmendmentReason": reason, "Amendments": amendments},
+            client_token=client_token,
+            request={"Revision": revision, "AmendmentReason": reason, "Amendments": amendments},
         )
 
     def delete_benefit_application(self, application_id: str, client_token: str | None = None) -> None:
@@ -619,7 +710,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             if current.Stage != CREATED or current.Status not in ("PENDING_SUBMISSION", "REJECTED"):
                 raise errors.ConflictException(
                     f"Benefit application {application_id} is in stage {current.Stage} ({current.Status}); only a request "
-                    "in the Created stage can be deleted.", service=BENEFITS,
+                    "in the Created stage can be deleted.",
+                    service=BENEFITS,
                 )
             store.delete_row(conn, APPLICATION, self.catalog, application_id)
             self._remember(conn, "DeleteBenefitApplication", client_token, request, {})
@@ -634,21 +726,34 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             try:
                 scan = check_file(Path(path))
             except AttachmentError as exc:
-                raise errors.invalid_request(BENEFITS, str(exc), [errors.FieldError(
-                    FieldName="FileDetails[0].FileURI", Message="cannot be attached")]) from None
+                raise errors.invalid_request(
+                    BENEFITS,
+                    str(exc),
+                    [errors.FieldError(FieldName="FileDetails[0].FileURI", Message="cannot be attached")],
+                ) from None
             bucket = self.store.path.parent / "uploads" / application_id
             bucket.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, bucket / Path(path).name)
-            detail = {"FileURI": f"s3://partner-agent-sandbox/{application_id}/{Path(path).name}",
-                      "BusinessUseCase": business_use_case, "FileName": Path(path).name, "FileType": scan.file_type,
-                      "FileStatus": scan.status, "FileStatusReason": scan.reason, "CreatedBy": self.partner_id,
-                      "CreatedAt": utcnow()}
+            detail = {
+                "FileURI": f"s3://partner-agent-sandbox/{application_id}/{Path(path).name}",
+                "BusinessUseCase": business_use_case,
+                "FileName": Path(path).name,
+                "FileType": scan.file_type,
+                "FileStatus": scan.status,
+                "FileStatusReason": scan.reason,
+                "CreatedBy": self.partner_id,
+                "CreatedAt": utcnow(),
+            }
             kept = [f for f in current.FileDetails if f.FileName != Path(path).name]  # re-attaching replaces
             return {"FileDetails": [*(f.model_dump() for f in kept), detail]}
 
         return self._transition(
-            application_id, "AttachFile", {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
-            attached, client_token=client_token, request={"FileURI": path, "BusinessUseCase": business_use_case},
+            application_id,
+            "AttachFile",
+            {"PENDING_SUBMISSION", "IN_REVIEW", "ACTION_REQUIRED", "APPROVED", "REJECTED"},
+            attached,
+            client_token=client_token,
+            request={"FileURI": path, "BusinessUseCase": business_use_case},
         )
 
     # Marketplace seller setup and PRM evidence
@@ -678,7 +783,8 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             raise errors.ConflictException(
                 f"ClientToken '{client_token}' was already used for a different {operation} request. "
                 "Use a new ClientToken for a new request.",
-                service=service, reason=errors.reason_for(service, "ConflictException", "CONFLICT_CLIENT_TOKEN"),
+                service=service,
+                reason=errors.reason_for(service, "ConflictException", "CONFLICT_CLIENT_TOKEN"),
             )
         return response
 
@@ -687,13 +793,21 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
     ) -> None:
         """Record a write's response under its ClientToken, in the write's transaction, for `_replay`."""
         if client_token is not None:
-            store.record_response(conn, self.partner_id, operation, client_token, store.request_digest(request), response)
+            store.record_response(
+                conn, self.partner_id, operation, client_token, store.request_digest(request), response
+            )
 
     def _transition(
-        self, application_id: str, operation: str, allowed_from: set[str],
+        self,
+        application_id: str,
+        operation: str,
+        allowed_from: set[str],
         changes: dict[str, Any] | Callable[[BenefitApplication], dict[str, Any]],
-        expected_revision: str | None = None, guard: Callable[[BenefitApplication], str | None] | None = None,
-        client_token: str | None = None, request: dict[str, Any] | None = None, hint: dict[str, str] | None = None,
+        expected_revision: str | None = None,
+        guard: Callable[[BenefitApplication], str | None] | None = None,
+        client_token: str | None = None,
+        request: dict[str, Any] | None = None,
+        hint: dict[str, str] | None = None,
     ) -> BenefitApplication:
         """Change a fund request that is in one of ``allowed_from`` (and passes ``guard``), in one transaction.
         With a ClientToken, ``request`` (the call's members besides the Identifier) tells a replay, which returns
@@ -707,20 +821,24 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
             if expected_revision is not None and expected_revision != current.Revision:
                 raise errors.ConflictException(
                     f"Benefit application {application_id} is at revision {current.Revision}, not {expected_revision}: "
-                    "it changed since you read it. Read it again and re-apply your change.", service=BENEFITS,
+                    "it changed since you read it. Read it again and re-apply your change.",
+                    service=BENEFITS,
                 )
             if current.Status not in allowed_from:
                 instead = (hint or {}).get(current.Status)
-                problem = (f"it is {current.Status}; it needs one of: {', '.join(sorted(allowed_from))}"
-                           + (f"; {instead}" if instead else ""))
+                problem = f"it is {current.Status}; it needs one of: {', '.join(sorted(allowed_from))}" + (
+                    f"; {instead}" if instead else ""
+                )
             else:
                 problem = guard(current) if guard else None
             if problem:
                 raise errors.ConflictException(
-                    f"{operation} is not allowed on benefit application {application_id}: {problem}.", service=BENEFITS,
+                    f"{operation} is not allowed on benefit application {application_id}: {problem}.",
+                    service=BENEFITS,
                 )
             updated = self._save_application(
-                conn, current, row_revision, changes(current) if callable(changes) else changes)
+                conn, current, row_revision, changes(current) if callable(changes) else changes
+            )
             self._remember(conn, operation, client_token, request, updated.api_dict())
         return updated
 
@@ -731,8 +849,9 @@ class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperati
     def _application_row(self, conn: sqlite3.Connection, application_id: str) -> tuple[BenefitApplication, int]:
         return self._get(conn, APPLICATION, application_id, BenefitApplication, "Benefit application")
 
-    def _save_application(self, conn: sqlite3.Connection, current: BenefitApplication, row_revision: int,
-                          changes: dict[str, Any]) -> BenefitApplication:
+    def _save_application(
+        self, conn: sqlite3.Connection, current: BenefitApplication, row_revision: int, changes: dict[str, Any]
+    ) -> BenefitApplication:
         """Write ``changes`` to a fund request read in this transaction, at its next Revision."""
         now = utcnow()
         updated = BenefitApplication.model_validate(
@@ -760,12 +879,23 @@ def _check_details(schema: dict[str, Any], details: dict[str, Any]) -> None:
     if found:
         raise errors.ValidationException(
             f"BenefitApplicationDetails do not satisfy the benefit's request schema ({len(found)} problem(s)); "
-            "nothing was changed.", service=BENEFITS, reason="fieldValidationFailed",
-            field_errors=[errors.FieldError(FieldName="BenefitApplicationDetails" + request_details.json_path(e)[1:],
-                                            Code="INVALID_VALUE", Message=e.message[:200]) for e in found[:10]])
+            "nothing was changed.",
+            service=BENEFITS,
+            reason="fieldValidationFailed",
+            field_errors=[
+                errors.FieldError(
+                    FieldName="BenefitApplicationDetails" + request_details.json_path(e)[1:],
+                    Code="INVALID_VALUE",
+                    Message=e.message[:200],
+                )
+                for e in found[:10]
+            ],
+        )
 
 
-def _amended_details(schema: dict[str, Any], current: dict[str, Any], amendments: list[dict[str, str]]) -> dict[str, Any]:
+def _amended_details(
+    schema: dict[str, Any], current: dict[str, Any], amendments: list[dict[str, str]]
+) -> dict[str, Any]:
     """``current`` with each amendment applied; a ValidationException names every amendment that cannot be."""
     result, applied, problems = current, [], []
     for index, amendment in enumerate(amendments):
@@ -773,10 +903,14 @@ def _amended_details(schema: dict[str, Any], current: dict[str, Any], amendments
         member = request_details.member(schema, names) if names else None
         if member is None:
             example = next(iter(schema.get("properties", {})), "Member")
-            problems.append(errors.FieldError(
-                FieldName=f"Amendments[{index}].FieldPath", Code="INVALID_VALUE",
-                Message=f"{amendment['FieldPath'][:80]!r} names no member of the benefit's request schema; give a "
-                        f"JSONPath to one, such as $.{example}"))
+            problems.append(
+                errors.FieldError(
+                    FieldName=f"Amendments[{index}].FieldPath",
+                    Code="INVALID_VALUE",
+                    Message=f"{amendment['FieldPath'][:80]!r} names no member of the benefit's request schema; give a "
+                    f"JSONPath to one, such as $.{example}",
+                )
+            )
             continue
         result = request_details.amended(result, names, request_details.typed(amendment["NewValue"], member))
         applied.append((index, amendment["FieldPath"]))
@@ -784,12 +918,20 @@ def _amended_details(schema: dict[str, Any], current: dict[str, Any], amendments
         where = request_details.json_path(error)
         index = next((i for i, path in applied if where == path or where.startswith((path + ".", path + "["))), None)
         if index is not None:  # what the amendments did not touch is not theirs to report
-            problems.append(errors.FieldError(FieldName=f"Amendments[{index}].NewValue", Code="INVALID_VALUE",
-                                              Message=f"{where}: {error.message[:200]}"))
+            problems.append(
+                errors.FieldError(
+                    FieldName=f"Amendments[{index}].NewValue",
+                    Code="INVALID_VALUE",
+                    Message=f"{where}: {error.message[:200]}",
+                )
+            )
     if problems:
         raise errors.ValidationException(
             f"The amendments cannot be applied ({len(problems)} problem(s)); nothing was changed.",
-            service=BENEFITS, reason="fieldValidationFailed", field_errors=problems)
+            service=BENEFITS,
+            reason="fieldValidationFailed",
+            field_errors=problems,
+        )
     return result
 
 
@@ -813,9 +955,14 @@ def _as_body(result: BaseModel | dict[str, Any] | None) -> dict[str, Any]:
 
 def _put_alliance_lead_contact(pc: LocalPartnerCentral, r: dict[str, Any]) -> dict[str, Any]:
     contact = pc.put_alliance_lead_contact(
-        AllianceLeadContact.model_validate(r["AllianceLeadContact"]), r.get("EmailVerificationCode"))
-    return {"Catalog": pc.catalog, "Arn": pc._arn("partner", pc.partner_id), "Id": pc.partner_id,
-            "AllianceLeadContact": contact.model_dump()}
+        AllianceLeadContact.model_validate(r["AllianceLeadContact"]), r.get("EmailVerificationCode")
+    )
+    return {
+        "Catalog": pc.catalog,
+        "Arn": pc._arn("partner", pc.partner_id),
+        "Id": pc.partner_id,
+        "AllianceLeadContact": contact.model_dump(),
+    }
 
 
 def _create_service_linked_role(pc: LocalPartnerCentral, r: dict[str, Any]) -> None:
@@ -843,35 +990,61 @@ _SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | di
     "PutProfileVisibility": lambda pc, r: pc.put_profile_visibility(r["Visibility"]),
     "PutAllianceLeadContact": _put_alliance_lead_contact,
     "StartProfileUpdateTask": lambda pc, r: pc.start_profile_update_task(
-        ProfileDetails.model_validate(r["TaskDetails"]), r["ClientToken"]),
+        ProfileDetails.model_validate(r["TaskDetails"]), r["ClientToken"]
+    ),
     "AssociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.associate_training_domain(
-        r["Email"], r["EmailVerificationCode"], r["ClientToken"]),
+        r["Email"], r["EmailVerificationCode"], r["ClientToken"]
+    ),
     "DisassociateAwsTrainingCertificationEmailDomain": lambda pc, r: pc.disassociate_training_domain(
-        r["DomainName"], r["ClientToken"]),
+        r["DomainName"], r["ClientToken"]
+    ),
     "CreateConnectionInvitation": lambda pc, r: pc.create_connection_invitation(
-        client_token=r["ClientToken"], connection_type=r["ConnectionType"], receiver=r["ReceiverIdentifier"],
-        email=r["Email"], name=r["Name"], message=r["Message"]),
+        client_token=r["ClientToken"],
+        connection_type=r["ConnectionType"],
+        receiver=r["ReceiverIdentifier"],
+        email=r["Email"],
+        name=r["Name"],
+        message=r["Message"],
+    ),
     "AcceptConnectionInvitation": lambda pc, r: {
-        "Connection": pc.accept_connection_invitation(r["Identifier"], r["ClientToken"]).model_dump()},
+        "Connection": pc.accept_connection_invitation(r["Identifier"], r["ClientToken"]).model_dump()
+    },
     "RejectConnectionInvitation": lambda pc, r: pc.reject_connection_invitation(
-        r["Identifier"], r["ClientToken"], r.get("Reason")),
+        r["Identifier"], r["ClientToken"], r.get("Reason")
+    ),
     "CancelConnectionInvitation": lambda pc, r: pc.cancel_connection_invitation(r["Identifier"], r["ClientToken"]),
     # partnercentral-benefits
     "CreateBenefitApplication": lambda pc, r: pc.create_benefit_application(
-        client_token=r["ClientToken"], benefit_id=r["BenefitIdentifier"], name=r.get("Name"),
-        description=r.get("Description"), fulfillment_types=r.get("FulfillmentTypes", []),
-        details=r.get("BenefitApplicationDetails", {}), associated_resources=r.get("AssociatedResources")),
+        client_token=r["ClientToken"],
+        benefit_id=r["BenefitIdentifier"],
+        name=r.get("Name"),
+        description=r.get("Description"),
+        fulfillment_types=r.get("FulfillmentTypes", []),
+        details=r.get("BenefitApplicationDetails", {}),
+        associated_resources=r.get("AssociatedResources"),
+    ),
     "UpdateBenefitApplication": lambda pc, r: pc.update_benefit_application(
-        r["Identifier"], revision=r["Revision"], name=r.get("Name"), description=r.get("Description"),
-        details=r.get("BenefitApplicationDetails"), client_token=r["ClientToken"]),
+        r["Identifier"],
+        revision=r["Revision"],
+        name=r.get("Name"),
+        description=r.get("Description"),
+        details=r.get("BenefitApplicationDetails"),
+        client_token=r["ClientToken"],
+    ),
     "SubmitBenefitApplication": lambda pc, r: pc.submit_benefit_application(r["Identifier"]),
     "RecallBenefitApplication": lambda pc, r: pc.recall_benefit_application(
-        r["Identifier"], r["Reason"], r.get("ClientToken")),
+        r["Identifier"], r["Reason"], r.get("ClientToken")
+    ),
     "CancelBenefitApplication": lambda pc, r: pc.cancel_benefit_application(
-        r["Identifier"], r.get("Reason"), r["ClientToken"]),
+        r["Identifier"], r.get("Reason"), r["ClientToken"]
+    ),
     "AmendBenefitApplication": lambda pc, r: pc.amend_benefit_application(
-        r["Identifier"], revision=r["Revision"], reason=r["AmendmentReason"], amendments=r["Amendments"],
-        client_token=r["ClientToken"]),
+        r["Identifier"],
+        revision=r["Revision"],
+        reason=r["AmendmentReason"],
+        amendments=r["Amendments"],
+        client_token=r["ClientToken"],
+    ),
     # partnercentral-selling
     "CreateOpportunity": lambda pc, r: pc.create_opportunity(r),
     "UpdateOpportunity": lambda pc, r: pc.update_opportunity(r),
@@ -886,7 +1059,8 @@ _SENDS: dict[str, Callable[[LocalPartnerCentral, dict[str, Any]], BaseModel | di
     "DeleteBenefitApplication": _delete,
     "SubmitCashClaim": lambda pc, r: pc.submit_cash_claim(r["Identifier"], r["Amount"], r["ClientToken"]).api_dict(),
     "UpdateCashClaim": lambda pc, r: pc.update_cash_claim(
-        r["Identifier"], r["ClaimId"], r["Amount"], r["ClientToken"]).api_dict(),
+        r["Identifier"], r["ClaimId"], r["Amount"], r["ClientToken"]
+    ).api_dict(),
     "AttachFile": _attach_file,
 }
 """How the sandbox makes each write: its method for it, called with exactly the request's members."""
@@ -912,7 +1086,10 @@ def _sort_key(o: Opportunity, sort_by: str) -> tuple:
         "LastModifiedDate": (o.LastModifiedDate, o.Id),
         "CreatedDate": (o.CreatedDate, o.Id),
         "Identifier": (int(o.Id[1:]),),
-        "CustomerCompanyName": ((o.Customer.Account.CompanyName if o.Customer and o.Customer.Account else "").lower(), o.Id),
+        "CustomerCompanyName": (
+            (o.Customer.Account.CompanyName if o.Customer and o.Customer.Account else "").lower(),
+            o.Id,
+        ),
         "TargetCloseDate": ((o.LifeCycle.TargetCloseDate if o.LifeCycle else None) or "", o.Id),
     }[sort_by]
 
@@ -932,11 +1109,15 @@ def _decode_token(q: OpportunityQuery) -> int:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         offset, fingerprint = int(data["o"]), data["q"]
     except (ValueError, KeyError, TypeError):
-        raise _invalid_next_token("NextToken is not valid. Pass the NextToken returned by the previous page unchanged, "
-                                  "or omit it to start over.") from None
+        raise _invalid_next_token(
+            "NextToken is not valid. Pass the NextToken returned by the previous page unchanged, "
+            "or omit it to start over."
+        ) from None
     if fingerprint != _query_fingerprint(q) or offset < 0:
-        raise _invalid_next_token("NextToken belongs to a request with different filters or sorting. Repeat the same "
-                                  "filters, or omit NextToken.")
+        raise _invalid_next_token(
+            "NextToken belongs to a request with different filters or sorting. Repeat the same "
+            "filters, or omit NextToken."
+        )
     return offset
 
 

@@ -45,12 +45,22 @@ AWS_SUMMARY = "aws_opportunity_summary"
 ENGAGEMENT_TASK = "engagement_task"
 OPPORTUNITY = "opportunity"
 
-REPLACED_MEMBERS = ("PrimaryNeedsFromAws", "NationalSecurity", "PartnerOpportunityIdentifier", "Customer", "Project",
-                    "OpportunityType")
+REPLACED_MEMBERS = (
+    "PrimaryNeedsFromAws",
+    "NationalSecurity",
+    "PartnerOpportunityIdentifier",
+    "Customer",
+    "Project",
+    "OpportunityType",
+)
 """The members UpdateOpportunity replaces (LifeCycle too, its read-only members kept)."""
 READ_ONLY_LIFECYCLE = ("ReviewStatus", "ReviewComments", "ReviewStatusReason", "NextStepsHistory")
 IN_AWS_REVIEW = ("Submitted", "In review")
-MODELLED_ENTITIES = {"Solutions": "Solutions", "AwsProducts": "AwsProducts", "AwsMarketplaceOffers": "AwsMarketplaceOffers"}
+MODELLED_ENTITIES = {
+    "Solutions": "Solutions",
+    "AwsProducts": "AwsProducts",
+    "AwsMarketplaceOffers": "AwsMarketplaceOffers",
+}
 
 
 def _when(value: Any) -> datetime:
@@ -79,7 +89,8 @@ class SellingOperations:
             row = store.get_row(conn, AWS_SUMMARY, self.catalog, opportunity_id)
         if row is None:
             raise errors.ResourceNotFoundException(
-                f"AWS has no summary of opportunity {opportunity_id}: it was never shared with AWS.", service=SELLING)
+                f"AWS has no summary of opportunity {opportunity_id}: it was never shared with AWS.", service=SELLING
+            )
         return AwsOpportunitySummary.model_validate_json(row["body"])
 
     def list_engagement_invitations(self) -> list[EngagementInvitation]:
@@ -117,9 +128,18 @@ class SellingOperations:
             life = {**members.get("LifeCycle", {}), "ReviewStatus": "Pending Submission"}
             body = {k: members[k] for k in REPLACED_MEMBERS if k in members}
             opportunity = self._valid(
-                {**body, "LifeCycle": life, "Id": oid, "Arn": self._arn("opportunity", oid), "Catalog": self.catalog,
-                 "CreatedDate": now, "LastModifiedDate": now,
-                 "OpportunityTeam": members.get("OpportunityTeam", [])}, now)
+                {
+                    **body,
+                    "LifeCycle": life,
+                    "Id": oid,
+                    "Arn": self._arn("opportunity", oid),
+                    "Catalog": self.catalog,
+                    "CreatedDate": now,
+                    "LastModifiedDate": now,
+                    "OpportunityTeam": members.get("OpportunityTeam", []),
+                },
+                now,
+            )
             store.insert_row(conn, OPPORTUNITY, self.catalog, oid, self.partner_id, opportunity.api_dict(), now)
             response = {"Id": oid, "LastModifiedDate": opportunity.LastModifiedDate.isoformat()}
             if "PartnerOpportunityIdentifier" in members:
@@ -137,19 +157,26 @@ class SellingOperations:
                 raise errors.ConflictException(
                     f"Opportunity {oid} was modified at {current.LastModifiedDate.isoformat()}, after the "
                     "LastModifiedDate sent: someone changed it since you read it. Read it again and re-apply your "
-                    "change.", service=SELLING)
+                    "change.",
+                    service=SELLING,
+                )
             review = current.LifeCycle.ReviewStatus if current.LifeCycle else None
             if review in IN_AWS_REVIEW:
                 raise errors.ConflictException(
-                    f"Opportunity {oid} is {review}: it cannot be edited until AWS's review ends.", service=SELLING)
+                    f"Opportunity {oid} is {review}: it cannot be edited until AWS's review ends.", service=SELLING
+                )
             now = max(utcnow(), current.LastModifiedDate + timedelta(microseconds=1))
             kept = current.LifeCycle.model_dump(include=set(READ_ONLY_LIFECYCLE)) if current.LifeCycle else {}
             life = {**request.get("LifeCycle", {}), **kept}
             previous_steps = current.LifeCycle.NextSteps if current.LifeCycle else None
             if life.get("NextSteps") and life["NextSteps"] != previous_steps:
-                life["NextStepsHistory"] = [*kept.get("NextStepsHistory", []), {"Value": life["NextSteps"], "Time": now}]
-            identity = current.model_dump(include={"Id", "Arn", "Catalog", "CreatedDate", "RelatedEntityIdentifiers",
-                                                   "OpportunityTeam"})
+                life["NextStepsHistory"] = [
+                    *kept.get("NextStepsHistory", []),
+                    {"Value": life["NextSteps"], "Time": now},
+                ]
+            identity = current.model_dump(
+                include={"Id", "Arn", "Catalog", "CreatedDate", "RelatedEntityIdentifiers", "OpportunityTeam"}
+            )
             body = {k: request[k] for k in REPLACED_MEMBERS if k in request}
             updated = self._valid({**identity, **body, "LifeCycle": life, "LastModifiedDate": now}, now)
             store.update_row(conn, OPPORTUNITY, self.catalog, oid, revision, updated.api_dict(), now)
@@ -158,29 +185,46 @@ class SellingOperations:
     def associate_opportunity(self, request: dict[str, Any], associate: bool = True) -> None:
         """AssociateOpportunity / DisassociateOpportunity: a related entity added to or taken from the opportunity
         (associating one already there, or taking away one that is not, changes nothing)."""
-        oid, kind, entity = request["OpportunityIdentifier"], request["RelatedEntityType"], request["RelatedEntityIdentifier"]
+        oid, kind, entity = (
+            request["OpportunityIdentifier"],
+            request["RelatedEntityType"],
+            request["RelatedEntityIdentifier"],
+        )
         if kind not in MODELLED_ENTITIES:
             raise errors.UnsupportedOperationException(
-                f"The sandbox models the related entity types {', '.join(MODELLED_ENTITIES)}, not {kind}.")
+                f"The sandbox models the related entity types {', '.join(MODELLED_ENTITIES)}, not {kind}."
+            )
         with self.store.transaction() as conn:
             current, revision = self._opportunity_row(conn, oid)
             if kind == "Solutions" and associate:
                 row = store.get_row(conn, SOLUTION, self.catalog, entity)
-                solution = Solution.model_validate_json(row["body"]) if row and row["owner"] == self.partner_id else None
+                solution = (
+                    Solution.model_validate_json(row["body"]) if row and row["owner"] == self.partner_id else None
+                )
                 if solution is None or solution.Status != "Active":
                     raise errors.ValidationException(
                         f"{entity[:80]} is not an active solution of this partner (ListSolutions shows them).",
-                        service=SELLING, reason="BUSINESS_VALIDATION_FAILED", field_errors=[errors.FieldError(
-                            FieldName="RelatedEntityIdentifier", Message="not an active solution",
-                            Code="INVALID_RESOURCE_STATE")])
+                        service=SELLING,
+                        reason="BUSINESS_VALIDATION_FAILED",
+                        field_errors=[
+                            errors.FieldError(
+                                FieldName="RelatedEntityIdentifier",
+                                Message="not an active solution",
+                                Code="INVALID_RESOURCE_STATE",
+                            )
+                        ],
+                    )
             related = current.RelatedEntityIdentifiers.model_dump()
             values = [v for v in related.get(kind, []) if v != entity] + ([entity] if associate else [])
             if values == related.get(kind, []) or sorted(values) == sorted(related.get(kind, [])):
                 return None
             now = utcnow()
-            updated = current.model_copy(update={
-                "RelatedEntityIdentifiers": current.RelatedEntityIdentifiers.model_copy(update={kind: values}),
-                "LastModifiedDate": now})
+            updated = current.model_copy(
+                update={
+                    "RelatedEntityIdentifiers": current.RelatedEntityIdentifiers.model_copy(update={kind: values}),
+                    "LastModifiedDate": now,
+                }
+            )
             store.update_row(conn, OPPORTUNITY, self.catalog, oid, revision, updated.api_dict(), now)
         return None
 
@@ -195,12 +239,18 @@ class SellingOperations:
             current, revision = self._opportunity_row(conn, oid)
             now = utcnow()
             found = readiness.blocking(readiness.issues(current, submission["InvolvementType"], now.date()))
-            task: dict[str, Any] = {"TaskId": _new_task_id(token, self.partner_id), "StartTime": now.isoformat(),
-                                    "OpportunityId": oid}
+            task: dict[str, Any] = {
+                "TaskId": _new_task_id(token, self.partner_id),
+                "StartTime": now.isoformat(),
+                "OpportunityId": oid,
+            }
             if found:
                 conflict = [i for i in found if i.field == "LifeCycle.ReviewStatus"]
-                task.update(TaskStatus="FAILED", ReasonCode="OpportunityConflict" if conflict else "OpportunityValidationFailed",
-                            Message="; ".join(f"{i.field}: {i.problem}" for i in found)[:1000])
+                task.update(
+                    TaskStatus="FAILED",
+                    ReasonCode="OpportunityConflict" if conflict else "OpportunityValidationFailed",
+                    Message="; ".join(f"{i.field}: {i.problem}" for i in found)[:1000],
+                )
             else:
                 engagement = "eng-" + store.request_digest([oid, token])[:14]
                 task.update(TaskStatus="COMPLETE", EngagementId=engagement, Message="The opportunity was submitted.")
@@ -208,12 +258,18 @@ class SellingOperations:
                 updated = current.model_copy(update={"LifeCycle": life, "LastModifiedDate": now})
                 store.update_row(conn, OPPORTUNITY, self.catalog, oid, revision, updated.api_dict(), now)
                 summary = AwsOpportunitySummary(
-                    Catalog=self.catalog, RelatedOpportunityId=oid, Origin="Partner Referral",
-                    InvolvementType=submission["InvolvementType"], Visibility=submission.get("Visibility", "Full"),
-                    LifeCycle={"Stage": "Prospect", "TargetCloseDate": life.TargetCloseDate})
+                    Catalog=self.catalog,
+                    RelatedOpportunityId=oid,
+                    Origin="Partner Referral",
+                    InvolvementType=submission["InvolvementType"],
+                    Visibility=submission.get("Visibility", "Full"),
+                    LifeCycle={"Stage": "Prospect", "TargetCloseDate": life.TargetCloseDate},
+                )
                 self._put(conn, AWS_SUMMARY, oid, summary.api_dict(), now)
             task["TaskArn"] = self._arn("engagement-from-opportunity-task", task["TaskId"])
-            self._put(conn, ENGAGEMENT_TASK, task["TaskId"], {**task, "Operation": "StartEngagementFromOpportunityTask"}, now)
+            self._put(
+                conn, ENGAGEMENT_TASK, task["TaskId"], {**task, "Operation": "StartEngagementFromOpportunityTask"}, now
+            )
             self._remember(conn, "StartEngagementFromOpportunityTask", token, members, task)
         return task
 
@@ -230,35 +286,75 @@ class SellingOperations:
             payload = invitation.Payload.OpportunityInvitation
             oid = f"O{now.strftime('%y%m%d')}{store.request_digest([invitation.Id])[:6].translate(_DIGITS)}"
             customer = payload.Customer
-            opportunity = self._valid({
-                "Id": oid, "Arn": self._arn("opportunity", oid), "Catalog": self.catalog, "CreatedDate": now,
-                "LastModifiedDate": now, "OpportunityType": payload.OpportunityType,
-                "Customer": {"Account": {"CompanyName": customer.CompanyName, "Industry": customer.Industry,
-                                         "WebsiteUrl": customer.WebsiteUrl,
-                                         "Address": {"CountryCode": customer.CountryCode}}},
-                "Project": {"Title": payload.Project.Title, "CustomerBusinessProblem": payload.Project.BusinessProblem,
-                            "ExpectedCustomerSpend": [s.api_dict() for s in payload.Project.ExpectedCustomerSpend]},
-                "LifeCycle": {"Stage": "Qualified", "ReviewStatus": "Approved",
-                              "TargetCloseDate": payload.Project.TargetCompletionDate},
-            }, None)
+            opportunity = self._valid(
+                {
+                    "Id": oid,
+                    "Arn": self._arn("opportunity", oid),
+                    "Catalog": self.catalog,
+                    "CreatedDate": now,
+                    "LastModifiedDate": now,
+                    "OpportunityType": payload.OpportunityType,
+                    "Customer": {
+                        "Account": {
+                            "CompanyName": customer.CompanyName,
+                            "Industry": customer.Industry,
+                            "WebsiteUrl": customer.WebsiteUrl,
+                            "Address": {"CountryCode": customer.CountryCode},
+                        }
+                    },
+                    "Project": {
+                        "Title": payload.Project.Title,
+                        "CustomerBusinessProblem": payload.Project.BusinessProblem,
+                        "ExpectedCustomerSpend": [s.api_dict() for s in payload.Project.ExpectedCustomerSpend],
+                    },
+                    "LifeCycle": {
+                        "Stage": "Qualified",
+                        "ReviewStatus": "Approved",
+                        "TargetCloseDate": payload.Project.TargetCompletionDate,
+                    },
+                },
+                None,
+            )
             store.insert_row(conn, OPPORTUNITY, self.catalog, oid, self.partner_id, opportunity.api_dict(), now)
-            team = [{"Email": c.Email, "FirstName": c.FirstName, "LastName": c.LastName, "BusinessTitle": "AWSSalesRep"}
-                    for c in payload.SenderContacts]
-            summary = AwsOpportunitySummary.model_validate({
-                "Catalog": self.catalog, "RelatedOpportunityId": oid, "Origin": "AWS Referral",
-                "InvolvementType": "Co-Sell", "Visibility": "Full", "OpportunityTeam": team,
-                "LifeCycle": {"Stage": "Engaged", "TargetCloseDate": payload.Project.TargetCompletionDate,
-                              "NextSteps": "Partner to contact the customer within 5 business days."},
-                "Insights": {"EngagementScore": "High"}})
+            team = [
+                {"Email": c.Email, "FirstName": c.FirstName, "LastName": c.LastName, "BusinessTitle": "AWSSalesRep"}
+                for c in payload.SenderContacts
+            ]
+            summary = AwsOpportunitySummary.model_validate(
+                {
+                    "Catalog": self.catalog,
+                    "RelatedOpportunityId": oid,
+                    "Origin": "AWS Referral",
+                    "InvolvementType": "Co-Sell",
+                    "Visibility": "Full",
+                    "OpportunityTeam": team,
+                    "LifeCycle": {
+                        "Stage": "Engaged",
+                        "TargetCloseDate": payload.Project.TargetCompletionDate,
+                        "NextSteps": "Partner to contact the customer within 5 business days.",
+                    },
+                    "Insights": {"EngagementScore": "High"},
+                }
+            )
             self._put(conn, AWS_SUMMARY, oid, summary.api_dict(), now)
             record.update(Status="ACCEPTED")
             self._save_invitation(conn, record, now)
-            task = {"TaskId": _new_task_id(token, self.partner_id), "StartTime": now.isoformat(), "TaskStatus": "COMPLETE",
-                    "OpportunityId": oid, "EngagementInvitationId": invitation.Id,
-                    "Message": "The invitation was accepted and the opportunity created."}
+            task = {
+                "TaskId": _new_task_id(token, self.partner_id),
+                "StartTime": now.isoformat(),
+                "TaskStatus": "COMPLETE",
+                "OpportunityId": oid,
+                "EngagementInvitationId": invitation.Id,
+                "Message": "The invitation was accepted and the opportunity created.",
+            }
             task["TaskArn"] = self._arn("engagement-by-accepting-invitation-task", task["TaskId"])
-            self._put(conn, ENGAGEMENT_TASK, task["TaskId"],
-                      {**task, "Operation": "StartEngagementByAcceptingInvitationTask"}, now)
+            self._put(
+                conn,
+                ENGAGEMENT_TASK,
+                task["TaskId"],
+                {**task, "Operation": "StartEngagementByAcceptingInvitationTask"},
+                now,
+            )
             self._remember(conn, "StartEngagementByAcceptingInvitationTask", token, members, task)
         return task
 
@@ -266,9 +362,17 @@ class SellingOperations:
         """RejectEngagementInvitation, with one of the reasons its documentation lists."""
         reason = request.get("RejectionReason")
         if reason is not None and reason not in get_args(RejectionReason):
-            raise errors.invalid_request(SELLING, f"RejectionReason {reason[:80]!r} is not an acceptable value.", [
-                errors.FieldError(FieldName="RejectionReason", Message="one of: " + ", ".join(get_args(RejectionReason)),
-                                  Code="INVALID_ENUM_VALUE")])
+            raise errors.invalid_request(
+                SELLING,
+                f"RejectionReason {reason[:80]!r} is not an acceptable value.",
+                [
+                    errors.FieldError(
+                        FieldName="RejectionReason",
+                        Message="one of: " + ", ".join(get_args(RejectionReason)),
+                        Code="INVALID_ENUM_VALUE",
+                    )
+                ],
+            )
         with self.store.transaction() as conn:
             record = self._invitation_record(conn, request["Identifier"])
             now = utcnow()
@@ -286,16 +390,25 @@ class SellingOperations:
         problems = []
         close = opportunity.LifeCycle.TargetCloseDate if opportunity.LifeCycle else None
         if close and close < now.date().isoformat():
-            problems.append(errors.FieldError(FieldName="LifeCycle.TargetCloseDate", Message="must not be in the past",
-                                              Code="INVALID_VALUE"))
+            problems.append(
+                errors.FieldError(
+                    FieldName="LifeCycle.TargetCloseDate", Message="must not be in the past", Code="INVALID_VALUE"
+                )
+            )
         account = opportunity.Customer.Account if opportunity.Customer else None
         if opportunity.NationalSecurity == "Yes" and (account is None or account.Industry != "Government"):
-            problems.append(errors.FieldError(FieldName="NationalSecurity", Message="Yes only for the Government industry",
-                                              Code="INVALID_VALUE"))
+            problems.append(
+                errors.FieldError(
+                    FieldName="NationalSecurity", Message="Yes only for the Government industry", Code="INVALID_VALUE"
+                )
+            )
         if problems:
             raise errors.ValidationException(
-                f"The opportunity breaks {len(problems)} business rule(s); nothing was changed.", service=SELLING,
-                reason="BUSINESS_VALIDATION_FAILED", field_errors=problems)
+                f"The opportunity breaks {len(problems)} business rule(s); nothing was changed.",
+                service=SELLING,
+                reason="BUSINESS_VALIDATION_FAILED",
+                field_errors=problems,
+            )
         return opportunity
 
     def _opportunity_row(self, conn: sqlite3.Connection, oid: str) -> tuple[Opportunity, int]:
@@ -310,7 +423,8 @@ class SellingOperations:
         row = store.get_row(conn, ENGAGEMENT_INVITATION, self.catalog, invitation_id)
         if row is None or row["owner"] != self.partner_id:
             raise errors.ResourceNotFoundException(
-                f"Engagement invitation {identifier[:80]} was not found in the {self.catalog} catalog.", service=SELLING)
+                f"Engagement invitation {identifier[:80]} was not found in the {self.catalog} catalog.", service=SELLING
+            )
         return json.loads(row["body"])
 
     def _pending(self, record: dict[str, Any], now: datetime) -> EngagementInvitation:
@@ -318,7 +432,8 @@ class SellingOperations:
         if invitation.Status != "PENDING":
             raise errors.ConflictException(
                 f"Engagement invitation {invitation.Id} is {invitation.Status}; only a PENDING one can be answered.",
-                service=SELLING)
+                service=SELLING,
+            )
         return invitation
 
     def _save_invitation(self, conn: sqlite3.Connection, record: dict[str, Any], now: datetime) -> None:

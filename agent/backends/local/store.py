@@ -42,9 +42,11 @@ def require(service: str, value: str, pattern: str, field: str, example: str) ->
     """An identifier in the format ``service`` requires; a ValidationException in that service's shape otherwise."""
     if not re.fullmatch(pattern.strip("^$"), value or ""):
         raise errors.invalid_request(
-            service, f"{field} '{value[:80]}' is malformed; expected the format of '{example}'.",
+            service,
+            f"{field} '{value[:80]}' is malformed; expected the format of '{example}'.",
             [errors.FieldError(FieldName=field, Message=f"must match {pattern}", Code="INVALID_STRING_FORMAT")],
         )
+
 
 SCHEMA_VERSION = 1
 
@@ -90,9 +92,7 @@ class Store(Database):
         if not self.path.exists():
             return None
         with self.reading() as conn:
-            has_meta = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-            ).fetchone()
+            has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
             if not has_meta:
                 return None
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -103,9 +103,7 @@ class Store(Database):
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        conn.execute(
-            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
 
     @staticmethod
     def drop_all(conn: sqlite3.Connection) -> None:
@@ -117,9 +115,7 @@ class Store(Database):
 
 
 def get_row(conn: sqlite3.Connection, kind: str, catalog: str, rid: str) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM resources WHERE kind=? AND catalog=? AND id=?", (kind, catalog, rid)
-    ).fetchone()
+    return conn.execute("SELECT * FROM resources WHERE kind=? AND catalog=? AND id=?", (kind, catalog, rid)).fetchone()
 
 
 def list_rows(conn: sqlite3.Connection, kind: str, catalog: str, owner: str | None) -> list[sqlite3.Row]:
