@@ -7,8 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from agent.config import Settings
 
@@ -22,8 +21,8 @@ def use_deadlines(settings: Settings) -> None:
     _deadlines.update(header=settings.http_header_timeout, body=settings.http_body_timeout)
 
 
-class TimedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for a request's headers and one for its body."""
+class TimedHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (its fastest) with a deadline for a request's headers and one for its body."""
 
     _deadline: asyncio.TimerHandle | None = None
     _part = ""
@@ -32,17 +31,18 @@ class TimedH11Protocol(H11Protocol):
         super().connection_made(transport)
         self._arm("header")
 
-    def data_received(self, data: bytes) -> None:
-        super().data_received(data)
-        state = self.conn.their_state
-        if state is h11.IDLE:
-            if self._deadline is None:
-                self._arm("header")  # a request (the next one on a kept-alive connection) has begun
-        elif state is h11.SEND_BODY:
-            if self._part != "body":
-                self._arm("body")  # the headers are in: now the body has its own time
-        else:
-            self._disarm()  # the whole request is in
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        if self._deadline is None:
+            self._arm("header")  # the next request on a kept-alive connection has begun
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        self._arm("body")  # the headers are in: now the body has its own time
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._disarm()  # the whole request is in
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

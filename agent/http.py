@@ -24,7 +24,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.config import Settings, load_settings
-from agent.deadlines import TimedH11Protocol, use_deadlines
+from agent.deadlines import TimedHttpProtocol, use_deadlines
 from agent.server import build_server
 
 log = logging.getLogger("partner_agent")
@@ -135,7 +135,7 @@ def serve(settings: Settings, host: str, port: int, workers: int) -> None:
         "host": host,
         "port": port,
         "log_level": settings.log_level.lower(),
-        "http": TimedH11Protocol,
+        "http": TimedHttpProtocol,
         "timeout_keep_alive": 5,
     }
     if workers == 1:

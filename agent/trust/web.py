@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from agent.deadlines import TimedH11Protocol
+from agent.deadlines import TimedHttpProtocol
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -154,7 +154,7 @@ class LoopbackServer:
             access_log=False,
             lifespan="off",
             timeout_keep_alive=5,
-            http=TimedH11Protocol,
+            http=TimedHttpProtocol,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name=name)
