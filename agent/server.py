@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any, Literal
 
 import anyio.to_thread
 from mcp.server import MCPServer
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.types import CallToolResult, TextContent, Tool
+from mcp.types import CallToolResult, TextContent, Tool, ToolAnnotations
 from pydantic import ValidationError
 
 from agent import __version__
@@ -47,6 +50,15 @@ class PartnerAgentServer(MCPServer):
     _parameters: dict[str, set[str]] | None = None
     app: AgentApp | None = None
     _published: list[Tool] | None = None
+
+    def tool(self, *args: Any, annotations: ToolAnnotations | None = None, **kwargs: Any) -> Callable[[Any], Any]:
+        """Register a tool; on the embedded default a quick read answers on the event loop (`answers_in_place`)."""
+        register = super().tool(*args, annotations=annotations, **kwargs)
+
+        def decorator(fn: Any) -> Any:
+            return register(in_place(fn) if self.app and answers_in_place(self.app, fn, annotations) else fn)
+
+        return decorator
 
     async def list_tools(self) -> list[Tool]:
         if self._published is None:
@@ -113,6 +125,33 @@ class PartnerAgentServer(MCPServer):
         session to record it in (most reads) costs no thread."""
         if self.app is not None and events.recorded(name, arguments, result):
             await anyio.to_thread.run_sync(lambda: events.record(self.app, name, arguments, result, error, notes))
+
+
+def answers_in_place(app: AgentApp, fn: Any, annotations: ToolAnnotations | None) -> bool:
+    """Whether tool ``fn`` runs on the event loop rather than in a worker thread. The SDK gives every sync tool a
+    thread, and the hop costs more than a read of the embedded default does: the sandbox and the agent's state in
+    local SQLite files (WAL: a read never waits for a writer) answer in about a millisecond. So a sync read that
+    stays on this machine answers in place there; writes, reads of a website or of AWS, and every tool on
+    PostgreSQL keep their thread. A read with heavy work of its own (search_guidance embeds) is async and runs
+    that work in a thread itself."""
+    return (
+        app.settings.backend == "local"
+        and app.settings.database_url is None
+        and annotations is not None
+        and bool(annotations.read_only_hint)
+        and not annotations.open_world_hint
+        and not inspect.iscoroutinefunction(fn)
+    )
+
+
+def in_place(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` as a coroutine function with the same signature, so the SDK calls it on the event loop."""
+
+    @functools.wraps(fn)
+    async def answer(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return answer
 
 
 def build_server(

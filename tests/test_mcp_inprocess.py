@@ -64,3 +64,22 @@ def test_building_the_server_loads_no_heavy_library(tmp_path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_only_reads_of_local_files_answer_on_the_event_loop(settings: Settings) -> None:
+    """The SDK runs a sync tool in a worker thread; a read of the embedded default answers in place instead
+    (cheaper than the hop). Anything that may wait - a write, a website, AWS, PostgreSQL, an embedding - keeps
+    its thread, so one slow call never holds up the others."""
+
+    def on_the_loop(**update: str) -> dict:
+        server = build_server(settings.model_copy(update=update))
+        return {tool.name: tool for tool in server._tool_manager.list_tools() if tool.is_async}  # what the SDK awaits
+
+    own = on_the_loop(backend="aws")  # tools that are coroutines themselves: nothing answers in place on aws
+    assert "search_guidance" in own  # its embedding runs in a worker thread of its own
+    assert on_the_loop(database_url="postgresql://db.example/agent").keys() == own.keys()  # queries may wait
+    in_place = on_the_loop().keys() - own.keys()
+    assert {"get_partner_profile", "check_prm_compliance", "list_opportunities", "get_session"} <= in_place
+    for tool in (on_the_loop()[name] for name in in_place):
+        assert tool.annotations.read_only_hint and not tool.annotations.open_world_hint, tool.name
+    assert not in_place & {"update_profile", "scan_company_website", "manage_opportunity", "decide_approval"}
