@@ -60,6 +60,19 @@ def poc_request(box: LocalSandbox, *, start: date, end: date, amount: int = 1000
     return created.Id
 
 
+def mdf_draft(box: LocalSandbox) -> str:
+    """A fund request of the PRM-ready partner waiting to be submitted (an MDF webinar)."""
+    created = box.client(PRM_READY).create_benefit_application(
+        client_token="mdf-draft",
+        benefit_id="ben-mdfcampaign001",
+        name="Webinar",
+        description="A webinar series",
+        fulfillment_types=["CASH"],
+        details=example_details("ben-mdfcampaign001"),
+    )
+    return created.Id
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Under CI a skipped test fails: nothing the suite promises may silently not run."""

@@ -21,9 +21,8 @@ from mcp import Client, StdioServerParameters
 
 from agent.app import AgentApp
 from agent.backends.local.sandbox import LocalSandbox
-from agent.backends.local.seed import example_details
 from agent.config import Settings
-from tests.conftest import ISV, PRM_READY, REPO
+from tests.conftest import ISV, PRM_READY, REPO, mdf_draft
 from tests.servers import server_env
 
 CRASH_SERVER = str(REPO / "tests" / "crash_server.py")
@@ -138,19 +137,7 @@ async def test_a_write_interrupted_before_the_decision_was_recorded_waits_for_a_
 
 def draft(settings: Settings) -> str:
     """A fund request waiting to be submitted."""
-    sandbox = LocalSandbox(settings.sandbox_db)
-    return (
-        sandbox.client(PRM_READY)
-        .create_benefit_application(
-            client_token="crash-draft",
-            benefit_id="ben-mdfcampaign001",
-            name="Webinar",
-            description="A webinar series",
-            fulfillment_types=["CASH"],
-            details=example_details("ben-mdfcampaign001"),
-        )
-        .Id
-    )
+    return mdf_draft(LocalSandbox(settings.sandbox_db))
 
 
 @pytest.mark.parametrize(

@@ -17,31 +17,15 @@ import pytest
 from mcp import Client
 
 from agent.backends.local.sandbox import LocalPartnerCentral, LocalSandbox
-from agent.backends.local.seed import example_details
 from agent.config import Settings
 from agent.funding.dates import in_year_end_blackout
 from agent.server import build_server
-from tests.conftest import ISV, NEWCOMER, PRM_READY, poc_request
+from tests.conftest import ISV, NEWCOMER, PRM_READY, mdf_draft, poc_request
 from tests.mcp_checks import approving
 from tests.previews import assert_preview_is_what_was_sent
 
 TODAY = datetime.now(UTC).date()
 Setup = Callable[[LocalSandbox, Path], dict[str, Any]]
-
-
-def draft(sandbox: LocalSandbox) -> str:
-    return (
-        sandbox.client(PRM_READY)
-        .create_benefit_application(
-            client_token="preview-draft",
-            benefit_id="ben-mdfcampaign001",
-            name="Webinar",
-            description="A webinar series",
-            fulfillment_types=["CASH"],
-            details=example_details("ben-mdfcampaign001"),
-        )
-        .Id
-    )
 
 
 def code_for(sandbox: LocalSandbox, partner: str, email: str) -> str:
@@ -124,13 +108,13 @@ CASES: dict[str, tuple[str, str, Setup]] = {
     "submit": (
         PRM_READY,
         "manage_funding_request",
-        lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "submit"},
+        lambda sandbox, tmp: {"funding_request_id": mdf_draft(sandbox), "action": "submit"},
     ),
     "edit": (
         PRM_READY,
         "manage_funding_request",
         lambda sandbox, tmp: {
-            "funding_request_id": draft(sandbox),
+            "funding_request_id": mdf_draft(sandbox),
             "action": "edit",
             "answers": {"CampaignEndDate": "2030-04-15"},
         },
@@ -138,7 +122,7 @@ CASES: dict[str, tuple[str, str, Setup]] = {
     "delete": (
         PRM_READY,
         "manage_funding_request",
-        lambda sandbox, tmp: {"funding_request_id": draft(sandbox), "action": "delete"},
+        lambda sandbox, tmp: {"funding_request_id": mdf_draft(sandbox), "action": "delete"},
     ),
     "recall": (
         PRM_READY,
