@@ -291,6 +291,7 @@ async def test_a_training_domain_is_linked_with_the_emailed_code_after_approval(
         newcomer, "manage_training_domains", {"email": email, "email_verification_code": wrong}, approving()
     )
     assert failed["status"] == "failed" and "missing, wrong or expired" in failed["message"]
+    assert failed["message"].endswith("Correct the listed fields and call the tool again.")  # what to do next
     linked = await call(
         newcomer, "manage_training_domains", {"email": email, "email_verification_code": code}, approving()
     )

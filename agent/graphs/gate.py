@@ -181,7 +181,7 @@ class WriteGate:
             if approval is not None:
                 self.approvals.audit_refused_decision(approval, decision, problem)
             return WriteOutcome(status="refused", message=f"Refused, nothing was written: {problem}")
-        return outcome(done.status, done.approval, done.reason, done.results)
+        return outcome(done.status, done.approval, done.reason, done.results, done.next_step)
 
     def refuse(self, approval: Approval, approve: bool, reason: str) -> None:
         """Audit a decision attempt that proved no one (a passkey check that failed). The approval stays pending,
@@ -274,8 +274,11 @@ def unknown_outcome(why: str) -> str:
     )
 
 
-def outcome(status: str, approval: Approval | None, reason: str | None, results: list) -> WriteOutcome:
-    """A flow's state (`FlowResult.status`) in words for the person and the model."""
+def outcome(
+    status: str, approval: Approval | None, reason: str | None, results: list, next_step: str = ""
+) -> WriteOutcome:
+    """A flow's state (`FlowResult.status`) in words for the person and the model; a change Partner Central
+    refused ends with what to do about it (``next_step``)."""
     still_running = any(isinstance(r, dict) and r.get("Status") == "IN_PROGRESS" for r in results)
     messages = {
         "requires_approval": "Nothing has been written yet.",
@@ -284,6 +287,6 @@ def outcome(status: str, approval: Approval | None, reason: str | None, results:
         else "The change was approved and started; AWS is still processing it (the results say where to follow it).",
         "rejected": f"The person did not approve the change ({reason}); nothing was written.",
         "refused": f"The change was refused and nothing was written: {reason}",
-        "failed": f"Partner Central rejected the change: {reason}",
+        "failed": f"Partner Central rejected the change: {reason} {next_step}".rstrip(),
     }
     return WriteOutcome(status=status, approval=approval, message=messages[status], results=results)

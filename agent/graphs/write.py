@@ -83,6 +83,8 @@ class FlowResult(BaseModel):
     status: Outcome
     approval: Approval | None = None
     reason: str | None = None
+    next_step: str = ""
+    """When Partner Central refused the change: what to do about it (`agent.errors.AgentError.next_step`)."""
     results: list[dict[str, Any]] = []
 
 
@@ -145,7 +147,12 @@ class WriteFlows:
                 return {
                     "results": results,
                     "status": "failed",
-                    "error": {"code": exc.code, "message": str(exc), "operation": call.operation},
+                    "error": {
+                        "code": exc.code,
+                        "message": str(exc),
+                        "next_step": exc.next_step,
+                        "operation": call.operation,
+                    },
                 }
             except Exception as exc:  # a bug or an unexpected failure still ends (and is audited) as failed
                 logger.exception("applying %s failed unexpectedly", call.operation)
@@ -287,6 +294,7 @@ class WriteFlows:
             status=values.get("status") or "requires_approval",
             approval=approvals.get(approval_id) if approval_id else None,
             reason=reason,
+            next_step=(values.get("error") or {}).get("next_step", ""),
             results=values.get("results", []),
         )
 
