@@ -14,10 +14,11 @@ The targets, in the same run and on the same machine: a trivial `MCPServer` with
 auth and constant answers (what the SDK and uvicorn cost by themselves), then `partner-agent serve --transport
 http --workers N` for each N (SQLite in a temporary folder, or ``--database``). Every target is warmed up first
 (each worker loads the embedding model once), and every client calls each tool once before the window opens
-(the SDK client compiles a tool's output schema on its first result). Prints calls/s, the ratio to the trivial server, p50/p95/p99 per
-tool, errors and the server's resident memory (all its processes, the highest sample), and saves
-benchmarks/results/load.json. The load generator runs on the same cores as the server: the figures are for the
-whole machine, and are noisier when other work runs on it.
+(the SDK client compiles a tool's output schema on its first result). Prints calls/s, the ratio to the trivial
+server, p50/p95/p99 per tool, errors, the server's resident memory (all its processes, the highest sample) and
+the CPU per call of the server and of the clients, and saves benchmarks/results/load.json (load-postgresql.json
+with ``--database``). The load generator runs on the same cores as the server: the figures are for the whole
+machine, and are noisier when other work runs on it.
 """
 
 from __future__ import annotations
@@ -363,7 +364,7 @@ def main() -> None:
                         report(label, mix, clients, figures)
             finally:
                 target.stop()
-    out = REPO / "benchmarks" / "results" / "load.json"
+    out = REPO / "benchmarks" / "results" / ("load-postgresql.json" if args.database else "load.json")
     out.write_text(
         json.dumps(
             {
