@@ -252,24 +252,24 @@ class LocalSandbox:
     def client(self, partner_id: str) -> LocalPartnerCentral:
         """The Partner Central client of one partner account; AccessDenied if the account does not exist."""
         require(ACCOUNT, partner_id, PARTNER_ID_PATTERN, "partner_id", "partner-altocloud0004")
-        if not self._has_partner(partner_id):  # one read when the sandbox is seeded, as it nearly always is
+        try:
+            known = self._has_partner(partner_id)  # one read when the sandbox is seeded, as it nearly always is
+        except sqlite3.OperationalError:  # no tables yet: a new file (the seed is one transaction), seeded now
             self.ensure_ready()
-            if not self._has_partner(partner_id):
-                raise errors.AccessDeniedException(
-                    f"Partner account {partner_id} does not exist in the {self.catalog} catalog of this sandbox. "
-                    "Run `partner-agent sandbox list` to see the seeded partners.",
-                    service=ACCOUNT,
-                    reason="ACCESS_DENIED",
-                )
+            # A database error now (locked, unreadable) is reported as such, never taken for "no such partner".
+            known = self._has_partner(partner_id)
+        if not known:
+            raise errors.AccessDeniedException(
+                f"Partner account {partner_id} does not exist in the {self.catalog} catalog of this sandbox. "
+                "Run `partner-agent sandbox list` to see the seeded partners.",
+                service=ACCOUNT,
+                reason="ACCESS_DENIED",
+            )
         return LocalPartnerCentral(self.store, self.catalog, partner_id)
 
     def _has_partner(self, partner_id: str) -> bool:
-        """Whether the seeded sandbox holds ``partner_id`` (False too when the sandbox is not created yet)."""
-        try:
-            with self.store.reading() as conn:
-                return store.get_row(conn, PARTNER, self.catalog, partner_id) is not None
-        except sqlite3.OperationalError:  # no such table: a new or half-created file, which `ensure_ready` rebuilds
-            return False
+        with self.store.reading() as conn:
+            return store.get_row(conn, PARTNER, self.catalog, partner_id) is not None
 
 
 class LocalPartnerCentral(AccountOperations, CashClaimOperations, SellingOperations, PartnerCentral):
