@@ -7,7 +7,8 @@ Both engines offer the same small seam, so the code that uses them does not care
 - ``reading()``: a consistent read snapshot;
 - ``conn.execute(sql, params)`` with ``?`` placeholders, rows readable by column name;
 - ``runner_alive(runner)``: whether the process that claimed a job (`RUNNER`) still runs;
-- ``json_text(column, *path)``: an SQL expression for a text field inside a JSON column.
+- ``json_text(column, *path)``: an SQL expression for a text field inside a JSON column;
+- ``insertion_order``: a column that orders a table's rows as they were inserted (times tie within a millisecond).
 
 SQLite: WAL mode with ``synchronous=FULL``: a committed write survives a crash and an interrupted one leaves
 nothing behind. Each thread keeps its own connection (SQLite connections are not shared between threads), so
@@ -63,6 +64,7 @@ class Database:
         self._local = threading.local()
 
     engine = "sqlite"
+    insertion_order = "rowid"
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -154,6 +156,7 @@ class PostgresDatabase:
     """
 
     engine = "postgresql"
+    insertion_order = "seq"  # a bigserial column of the tables listed in insertion order (migration 3)
 
     def __init__(
         self, url: str, migrations: Sequence[str], *, pool_size: int = 10, name: str = "partner-agent"

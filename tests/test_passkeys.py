@@ -4,13 +4,16 @@ test_passkeys_browser.py)."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from agent.config import Settings
-from agent.trust.db import open_database
+from agent.storage import PostgresDatabase
+from agent.trust.db import POSTGRES_MIGRATIONS, open_database
 from agent.trust.passkeys import PasskeyError, Passkeys, relying_party
+from agent.trust.tokens import DatabaseTokenStore
 from tests.conftest import ISV, PRM_READY
 
 UPDATE_OPPORTUNITY = "partnercentral:UpdateOpportunity"
@@ -65,6 +68,32 @@ def test_list_and_remove(passkeys: Passkeys) -> None:
     ]
     assert passkeys.remove(dana.approver_id) and not passkeys.remove(dana.approver_id)
     assert [a.approver_id for a in passkeys.list()] == [lead.approver_id]
+
+
+def test_approvers_created_in_the_same_millisecond_are_listed_in_the_order_they_were_created(
+    passkeys: Passkeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("agent.trust.passkeys.utcnow", lambda: datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    created = [f"Approver {n}" for n in range(8)]
+    for name in created:
+        passkeys.enroll(name, partner_id=PRM_READY, policies=["AWSPartnerCentralFullAccess"])
+    assert names(passkeys.list()) == created
+    assert names(passkeys.approvers_for("local:dana", PRM_READY, "Sandbox", [UPDATE_OPPORTUNITY])) == created
+
+
+def test_a_postgresql_database_of_the_previous_schema_keeps_its_approvers_and_tokens(postgres_url: str) -> None:
+    """Migration 3 (the insertion order of approvers and tokens) on a database that already has rows."""
+    previous = PostgresDatabase(postgres_url, POSTGRES_MIGRATIONS[:2])
+    Passkeys(previous).enroll("Dana", principal="local:dana")
+    DatabaseTokenStore(previous).create("ci bot", PRM_READY, "Sandbox", ["AWSPartnerCentralFullAccess"])
+    previous.close()
+
+    current = PostgresDatabase(postgres_url, POSTGRES_MIGRATIONS)
+    Passkeys(current).enroll("Lead", partner_id=PRM_READY, policies=["AWSPartnerCentralFullAccess"])
+    DatabaseTokenStore(current).create("second", PRM_READY, "Sandbox", ["AWSPartnerCentralFullAccess"])
+    assert names(Passkeys(current).list()) == ["Dana", "Lead"]
+    assert [token.name for token in DatabaseTokenStore(current).list()] == ["ci bot", "second"]
+    current.close()
 
 
 @pytest.mark.parametrize(

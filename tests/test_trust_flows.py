@@ -209,6 +209,41 @@ def test_two_servers_starting_together_share_one_whole_secret(tmp_path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".secret-")) == []
 
 
+def test_audit_events_of_the_same_millisecond_are_read_in_the_order_they_were_written(settings: Settings) -> None:
+    from datetime import UTC, datetime
+
+    from agent.trust.audit import AuditEvent, AuditLog, UserIdentity
+    from agent.trust.db import open_database
+
+    db = open_database(settings)
+    audit = AuditLog(db)
+    dana = UserIdentity(
+        type="PartnerAgentUser",
+        principalId="local:dana",
+        userName="dana",
+        partnerId=PRM_READY,
+        catalog="Sandbox",
+        policies=[],
+    )
+    written = [f"flow-{n}" for n in range(8)]
+    with db.transaction() as conn:
+        for request_id in written:
+            event = AuditEvent(
+                eventTime=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
+                eventSource="partnercentral-account.amazonaws.com",
+                eventName="PutProfileVisibility",
+                awsRegion="us-east-1",
+                userIdentity=dana,
+                requestParameters={},
+                requestID=request_id,
+                decision="applied",
+                tool="update_profile",
+            )
+            audit.insert(conn, event)
+    assert [event.requestID for event in audit.events()] == written
+    assert [event.requestID for event in audit.events("local:dana", limit=3)] == written[-3:]
+
+
 async def test_another_principal_cannot_decide_and_does_not_spoil_the_approval(settings: Settings) -> None:
     alice = settings.model_copy(update={"user": "alice"})
     mallory = settings.model_copy(update={"user": "mallory"})

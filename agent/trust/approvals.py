@@ -171,7 +171,7 @@ class ApprovalStore:
         with self.db.reading() as conn:
             rows = conn.execute(
                 "SELECT * FROM approvals WHERE principal=? AND session_id=? AND status='pending'"
-                " AND expires_at > ? ORDER BY created_at",
+                f" AND expires_at > ? ORDER BY created_at, {self.db.insertion_order}",
                 (principal_key, session_id, utcnow().isoformat()),
             ).fetchall()
         return [_approval(row) for row in rows]

@@ -197,7 +197,7 @@ class AuditLog:
         if principal_key is not None:
             query += " WHERE principal=?"
             args.append(principal_key)
-        query += " ORDER BY event_time DESC, event_id"
+        query += f" ORDER BY event_time DESC, {self.db.insertion_order} DESC"
         if limit is not None:
             query += " LIMIT ?"
             args.append(limit)

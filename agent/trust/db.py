@@ -261,6 +261,14 @@ POSTGRES_MIGRATIONS = (
     );
     CREATE INDEX session_events_by_expiry ON session_events (expires_at);
     """,
+    # 3: approvals, approvers, tokens and audit events are listed oldest first; two of the same millisecond keep
+    # the order they were written in.
+    """
+    ALTER TABLE approvals ADD COLUMN seq BIGSERIAL;
+    ALTER TABLE approvers ADD COLUMN seq BIGSERIAL;
+    ALTER TABLE tokens ADD COLUMN seq BIGSERIAL;
+    ALTER TABLE audit_events ADD COLUMN seq BIGSERIAL;
+    """,
 )
 
 

@@ -173,7 +173,7 @@ class Passkeys:
     def list(self) -> list[Approver]:
         """Every approver, oldest first, with how many passkeys each has."""
         with self.db.reading() as conn:
-            return [_approver(row) for row in conn.execute(_APPROVERS + " ORDER BY a.created_at, a.id")]
+            return [_approver(row) for row in conn.execute(f"{_APPROVERS} ORDER BY a.{self.db.insertion_order}")]
 
     def get(self, approver_id: str) -> Approver | None:
         with self.db.reading() as conn:
@@ -197,7 +197,7 @@ class Passkeys:
         those delegated for ``partner_id`` whose managed policies grant every one of ``actions`` in ``catalog``."""
         with self.db.reading() as conn:
             rows = conn.execute(
-                _APPROVERS + " WHERE a.principal=? OR a.partner_id=? ORDER BY a.created_at, a.id",
+                f"{_APPROVERS} WHERE a.principal=? OR a.partner_id=? ORDER BY a.{self.db.insertion_order}",
                 (principal_key, partner_id),
             ).fetchall()
         approvers = [_approver(row) for row in rows]

@@ -306,7 +306,9 @@ class DatabaseTokenStore(_Tokens):
     def list(self) -> list[TokenRecord]:
         """Every issued token, revoked and expired ones included, oldest first."""
         with self.db.reading() as conn:
-            return [_token_record(row) for row in conn.execute("SELECT * FROM tokens ORDER BY created_at, id")]
+            return [
+                _token_record(row) for row in conn.execute(f"SELECT * FROM tokens ORDER BY {self.db.insertion_order}")
+            ]
 
     def revoke(self, token_id: str) -> TokenRecord:
         """Revoke a token by id. Revoking it again is harmless and keeps the first revocation time."""
