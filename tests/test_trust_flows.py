@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 from mcp.types import ElicitResult
@@ -128,6 +129,7 @@ async def test_an_expired_approval_is_refused(settings: Settings) -> None:
     settings = settings.model_copy(update={"approval_ttl_minutes": 0.0001})  # 6 ms
     async with Client(build_server(settings)) as client:
         approval_id, session_id = await pending_change(client)
+        await anyio.sleep(0.01)  # past its 6 ms however fast the call came back
         decided = await client.call_tool(
             "decide_approval", {"approval_id": approval_id, "approve": True, "session_id": session_id}
         )
