@@ -1,11 +1,12 @@
 """kill -9 anywhere between "approve" and the audit event: is every write applied once, with its audit event?
 
-    .venv/bin/python benchmarks/crash.py [--trials 60] [--slow-ms 40]
+    .venv/bin/python benchmarks/crash.py [--trials 70] [--slow-ms 40]
 
 Each trial starts the stdio server on a fresh sandbox (tests/crash_server.py: the real server, with ``--slow-ms`` of
-sleep at each step of a write so the window is wide enough to hit anywhere), asks for a change (cycling through a
-connection invitation and a fund request draft: creates with a ClientToken; a visibility change: a put without one;
-a fund request submission: a transition without one), decides it with decide_approval, and sends SIGKILL at a
+sleep at each step of a write so the window is wide enough to hit anywhere), asks for a change (cycling through
+creates with a ClientToken: a connection invitation, a fund request draft, a co-sell opportunity, and accepting an
+AWS referral (a task that makes the opportunity); and writes without one: a visibility put, a fund request
+submission, an opportunity update), decides it with decide_approval, and sends SIGKILL at a
 uniformly random instant between sending the decision and a little after the approval is closed with its audit
 events (that span is measured first, without kills). Then it reads the databases as the crash left them (where the
 kill landed), restarts the plain server (its start-up finishes interrupted writes), and classifies:
@@ -41,26 +42,19 @@ from mcp import Client, StdioServerParameters
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from agent.backends.base import OpportunityQuery  # noqa: E402
 from agent.backends.local.sandbox import LocalSandbox  # noqa: E402
-from agent.backends.local.seed import example_details  # noqa: E402
+from agent.retrieval.index import KnowledgeIndex  # noqa: E402
+from tests.conftest import ISV, PRM_READY, mdf_draft  # noqa: E402
+from tests.test_crash_recovery import INVITATION, SUBSIDIARY, new_opportunity  # noqa: E402
 
 CRASH_SERVER = str(REPO / "tests" / "crash_server.py")
 CLI = str(Path(sys.executable).parent / "partner-agent")
-ISV, PRM_READY = "partner-cirrus0000003", "partner-altocloud0004"
-SUBSIDIARY = "210987650000"
+NEW_CUSTOMER, REFERRED_CUSTOMER = "Blue Yonder Airlines", "Adatum Bank"  # the opportunities these trials make
+NEXT_STEPS = "Demo the forecasting model"
 
 KINDS = {
-    "invitation": (
-        ISV,
-        "manage_account_connections",
-        {
-            "action": "send",
-            "connection_type": "SUBSIDIARY",
-            "receiver_account_ids": [SUBSIDIARY],
-            "inviter_name": "Lena Vogel",
-            "inviter_email": "lena@cirrus-secure.example",
-        },
-    ),
+    "invitation": (ISV, "manage_account_connections", INVITATION),
     "visibility": (PRM_READY, "update_profile", {"visibility": "PRIVATE"}),
     "submit": (PRM_READY, "manage_funding_request", {"action": "submit"}),
     "draft": (
@@ -72,6 +66,13 @@ KINDS = {
             "answers": {"SuccessCriteria": "Answers 90% of clause questions correctly"},
         },
     ),
+    "opportunity": (PRM_READY, "manage_opportunity", new_opportunity()),
+    "referral": (PRM_READY, "respond_to_referral", {"invitation_id": "engi-alto000000001", "action": "accept"}),
+    "next steps": (
+        PRM_READY,
+        "manage_opportunity",
+        {"action": "update", "opportunity_id": "O4000004", "fields": {"next_steps": NEXT_STEPS}},
+    ),
 }
 
 
@@ -82,21 +83,8 @@ def environment(data_dir: Path, partner: str) -> dict[str, str]:
         "PARTNER_AGENT_PARTNER_ID": partner,
         "PARTNER_AGENT_TOOL_APPROVALS": "true",
         "PARTNER_AGENT_APPROVAL_PORT": "0",
-        "PARTNER_AGENT_INDEX_DIR": str(data_dir / "no-index"),
+        "PARTNER_AGENT_INDEX_DIR": str(data_dir.parent / "guidance-index"),  # built once, by measure
     }
-
-
-def draft_id(data_dir: Path) -> str:
-    """A draft fund request of the PRM-ready partner, for the submit trials to submit."""
-    backend = LocalSandbox(data_dir / "sandbox.db").client(PRM_READY)
-    return backend.create_benefit_application(
-        client_token="crash-draft",
-        benefit_id="ben-mdfcampaign001",
-        name="Webinar",
-        description="A webinar series",
-        fulfillment_types=["CASH"],
-        details=example_details("ben-mdfcampaign001"),
-    ).Id
 
 
 def written(kind: str, data_dir: Path, target: str | None) -> int:
@@ -112,6 +100,12 @@ def written(kind: str, data_dir: Path, target: str | None) -> int:
             for a in backend.list_benefit_applications()
             if a.BenefitId == "ben-pocfunding0001" and a.Status == "PENDING_SUBMISSION"
         )
+    if kind in ("opportunity", "referral"):
+        company = NEW_CUSTOMER if kind == "opportunity" else REFERRED_CUSTOMER
+        query = OpportunityQuery(CustomerCompanyName=[company], MaxResults=100)
+        return len(backend.list_opportunities(query).OpportunitySummaries)
+    if kind == "next steps":
+        return int(backend.get_opportunity("O4000004").LifeCycle.NextSteps == NEXT_STEPS)
     return int(backend.get_benefit_application(target).Status == "IN_REVIEW")
 
 
@@ -218,27 +212,27 @@ async def restart(data_dir: Path, kind: str) -> None:
         await client.call_tool("get_session", {})
 
 
-def fresh(root: Path, index: int) -> Path:
+def fresh(root: Path, index: int, kind: str) -> tuple[Path, str | None]:
+    """A data folder with a new sandbox, and the fund request a submit trial submits."""
     data_dir = root / f"trial-{index}"
-    LocalSandbox(data_dir / "sandbox.db").ensure_ready()
-    return data_dir
+    box = LocalSandbox(data_dir / "sandbox.db")
+    box.ensure_ready()
+    return data_dir, mdf_draft(box) if kind == "submit" else None
 
 
 async def measure(trials: int, slow_ms: int, root: Path) -> dict:
+    KnowledgeIndex(root / "guidance-index").build()  # not once per restart
     durations = []
     for index, kind in enumerate(KINDS):  # from sending the decision to the audited close, without kills
-        data_dir = fresh(root, 1000 + index)
-        durations.append(
-            (await trial(data_dir, kind, draft_id(data_dir) if kind == "submit" else None, slow_ms, None))[1]
-        )
+        data_dir, target = fresh(root, 1000 + index, kind)
+        durations.append((await trial(data_dir, kind, target, slow_ms, None))[1])
     window = statistics.median(durations)
     outcomes: Counter[str] = Counter()
     landed: Counter[str] = Counter()
     rows = []
     for index in range(trials):
         kind = list(KINDS)[index % len(KINDS)]
-        data_dir = fresh(root, index)
-        target = draft_id(data_dir) if kind == "submit" else None
+        data_dir, target = fresh(root, index, kind)
         delay = random.uniform(0, window * 1.1)
         asked, _ = await trial(data_dir, kind, target, slow_ms, delay)
         approval_id = asked["approval"]["approval_id"]
@@ -258,7 +252,7 @@ async def measure(trials: int, slow_ms: int, root: Path) -> dict:
             }
         )
         print(
-            f"  {index + 1:3}/{trials} {kind:<10} kill after {delay * 1000:6.1f} ms: {at_crash[0]:<8} -> {status:<8} {verdict}",
+            f"  {index + 1:3}/{trials} {kind:<11} kill after {delay * 1000:6.1f} ms: {at_crash[0]:<8} -> {status:<8} {verdict}",
             flush=True,
         )
     return {"window_ms": round(window * 1000, 1), "outcomes": dict(outcomes), "landed": dict(landed), "trials": rows}
@@ -266,7 +260,7 @@ async def measure(trials: int, slow_ms: int, root: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=60)
+    parser.add_argument("--trials", type=int, default=70)
     parser.add_argument("--slow-ms", type=int, default=40, help="sleep at each step of a write (widens the window)")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
