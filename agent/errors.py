@@ -2,8 +2,9 @@
 
 It imports nothing from `agent`, so any module can subclass it without an import cycle. Whatever a tool raises
 that is one becomes the error the model sees in one place (`agent.tools.errors.for_the_model`, applied by the
-server to every tool call); anything else a tool raises is reported as a failure on our side. Errors for whoever runs the server (settings, token file, database,
-documents added from the command line) and for the person alone (passkeys) are not AgentErrors.
+server to every tool call); anything else a tool raises is reported as a failure on our side. Errors for whoever
+runs the server (settings, token file, database, documents added from the command line) and for the person alone
+(passkeys) are not AgentErrors.
 """
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ class SessionCap:
     Wraps the MCP SDK's session manager, whose table of session owners it reads (the SDK caps the total only)."""
 
     def __init__(self, app: ASGIApp, manager: Any, per_token: int) -> None:
-
         if not isinstance(getattr(manager, "_session_owners", None), dict):
             raise RuntimeError(
                 "this mcp version keeps no table of session owners; the per-token session cap cannot work"
@@ -47,15 +46,14 @@ class SessionCap:
         self.app = app
         self.owners: dict[str, Any] = manager._session_owners
         self.per_token = per_token
-        self._user_type, self._context = AuthenticatedUser, authorization_context
         self._session_header = MCP_SESSION_ID_HEADER.lower().encode()
         self._legacy = {version.encode() for version in HANDSHAKE_PROTOCOL_VERSIONS}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and self._opens_session(scope):
             user = scope.get("user")
-            if isinstance(user, self._user_type):
-                owner = self._context(user)
+            if isinstance(user, AuthenticatedUser):
+                owner = authorization_context(user)
                 if sum(1 for held in self.owners.values() if held == owner) >= self.per_token:
                     await _json_rpc_error(
                         send,
@@ -96,7 +94,6 @@ def is_loopback(host: str) -> bool:
 
 def http_app(settings: Settings, host: str, port: int) -> ASGIApp:
     """The whole HTTP application of one worker: MCP at /mcp, the approval and enrollment pages, with every limit."""
-
     use_deadlines(settings)
     # Links name localhost, not a loopback address: passkeys need a domain (WebAuthn refuses IP addresses).
     name = "localhost" if is_loopback(host) else f"[{host}]" if ":" in host else host

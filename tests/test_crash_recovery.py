@@ -135,11 +135,6 @@ async def test_a_write_interrupted_before_the_decision_was_recorded_waits_for_a_
     assert decided["status"] == "applied" and invitations(settings) == 1
 
 
-def draft(settings: Settings) -> str:
-    """A fund request waiting to be submitted."""
-    return mdf_draft(LocalSandbox(settings.sandbox_db))
-
-
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [
@@ -153,7 +148,7 @@ async def test_a_write_without_client_token_sent_before_the_crash_is_not_sent_tw
 ) -> None:
     partner = PRM_READY
     if tool == "manage_funding_request":
-        arguments = {**arguments, "funding_request_id": draft(settings)}
+        arguments = {**arguments, "funding_request_id": mdf_draft(LocalSandbox(settings.sandbox_db))}
     asked = await crash_while_deciding(settings, partner, tool, arguments, "sent")
     approval_id = asked["approval"]["approval_id"]
     async with await restart(settings, partner) as client:

@@ -556,7 +556,6 @@ def console_link(catalog: str, funding_request_id: str) -> str:
 
 
 def _register_drafting(server: MCPServer, app: AgentApp) -> None:
-
     def first_plan(
         opportunity_id: str, program: str, answers: dict | None = None, session_id: str | None = None
     ) -> writes.Planned:
@@ -643,7 +642,6 @@ def draft_about(opportunity_id: str, program: str) -> str:
 
 
 def _register_management(server: MCPServer, app: AgentApp) -> None:
-
     def planned_management(
         funding_request_id: str,
         action: str,
